@@ -1,0 +1,79 @@
+/**
+ * How TypeScript/JavaScript code says "who is calling": provider calls inside
+ * a handler, authentication middleware and wrappers around it. Shared by the
+ * authentication checks (and, later, logging and authorization ones).
+ */
+import { ts } from '../lang/ts/parse.js';
+import { calleeName, calleePath, type FunctionNode } from '../lang/ts/queries.js';
+import type { SourceIndex } from '../lang/ts/source-index.js';
+import { scopeOf } from '../frameworks/endpoint.js';
+
+export interface IdentitySignal {
+  node: ts.Node;
+  /** What was recognised, e.g. "auth() (Clerk)". */
+  note: string;
+}
+
+/** Calls whose full callee path verifies the caller, with the provider's name. */
+const IDENTITY_CALL_PATHS: ReadonlyArray<[RegExp, string]> = [
+  [/^(?:auth|auth\.protect|currentUser|getAuth|clerkClient\.authenticateRequest)$/, 'Clerk / Auth.js'],
+  [/^(?:getServerSession|getToken|getSession|unstable_getServerSession)$/, 'NextAuth'],
+  [/\.auth\.getUser$|\.auth\.getClaims$/, 'Supabase'],
+  [/\.verifyIdToken$|\.verifySessionCookie$/, 'Firebase Admin'],
+  [/^(?:validateRequest|validateSessionToken)$|\.validateSession$|^lucia\.validateSession$/, 'Lucia'],
+  [/^(?:jwt|jsonwebtoken)\.verify$|^verify$|^jwtVerify$|^jose\.jwtVerify$/, 'JWT verification'],
+  [/\.isAuthenticated$/, 'Passport'],
+  [/^passport\.authenticate$/, 'Passport'],
+  [/^getIronSession$/, 'iron-session'],
+  [/^auth\.api\.getSession$/, 'better-auth'],
+  [/^getKindeServerSession$/, 'Kinde'],
+  [/^(?:getAccessToken|getSession|withApiAuthRequired)$/, 'Auth0'],
+  [/\.jwtVerify$/, '@fastify/jwt'],
+  [/^(?:requireAuth|requireUser|requireSession|getCurrentUser|getAuthenticatedUser|getUserFromRequest|getUserFromToken|verifyToken|verifyJwt|verifyJWT|verifyAuth|authenticate|authenticateRequest|ensureAuthenticated|checkAuth)$/, 'authentication helper'],
+];
+
+/** Middleware and wrapper names that conventionally authenticate (last segment of the name). */
+const AUTH_CONTROL_NAME =
+  /^(?:authenticate\w*|auth|authMiddleware|authenticated|requireAuth\w*|ensureAuth\w*|ensureLoggedIn|isAuthenticated|isAuth|isLoggedIn|loggedIn|requireLogin|requireUser|requireSession|verifyToken|verifyJwt|verifyJWT|verifyAuth|validateToken|checkAuth|checkJwt|checkJWT|checkToken|jwtAuth|jwtCheck|jwtMiddleware|protect|protectRoute|isSignedIn|requireSignedIn|expressjwt|expressJwt|withAuth\w*|withSession|withUser|withApiAuthRequired|withPageAuthRequired|authed|authorized|requireRoles?|requirePermissions?|authorize|hasRole|checkRole|restrictTo|required)$/i;
+
+/** Wrapper names that mean "authenticated" even when not in the list above. */
+const AUTH_WRAPPER_HINT = /auth|session|protect|signedin|loggedin|guard/i;
+
+export function isAuthCallee(path: string, name: string, configured: readonly string[]): string | undefined {
+  if (configured.includes(path) || configured.includes(name)) return 'configured auth function';
+  for (const [pattern, provider] of IDENTITY_CALL_PATHS) if (pattern.test(path)) return provider;
+  return undefined;
+}
+
+export function isAuthControlName(path: string, configured: readonly string[], kind: 'middleware' | 'router-middleware' | 'wrapper'): boolean {
+  const last = path.split('.').pop() ?? path;
+  if (configured.includes(path) || configured.includes(last)) return true;
+  if (last === 'required' && !/auth|jwt/i.test(path)) return false;
+  if (AUTH_CONTROL_NAME.test(last) || AUTH_CONTROL_NAME.test(path.replace(/\(\)/g, ''))) return true;
+  return kind === 'wrapper' && AUTH_WRAPPER_HINT.test(last);
+}
+
+/** Recognised identity calls inside the given function bodies, in document order. */
+export function identityCallsIn(index: SourceIndex, nodes: readonly ts.Node[], configured: readonly string[]): IdentitySignal[] {
+  const signals: IdentitySignal[] = [];
+  for (const call of index.calls(nodes.map(scopeOf))) {
+    const path = calleePath(call).replace(/\(\)/g, '');
+    const provider = isAuthCallee(path, calleeName(call), configured);
+    if (provider !== undefined) signals.push({ node: call, note: `${index.textOf(call.expression)}() (${provider})` });
+  }
+  return signals;
+}
+
+/**
+ * Does a middleware defined in this file really authenticate? Its name is not
+ * enough when its body is right here: it must verify something or reject the
+ * caller with 401.
+ */
+export function definitionAuthenticates(index: SourceIndex, definition: FunctionNode, configured: readonly string[]): IdentitySignal | undefined {
+  const calls = identityCallsIn(index, [definition], configured);
+  if (calls.length > 0) return calls[0];
+  const rejects = index
+    .nodesOfKind<ts.NumericLiteral>(ts.SyntaxKind.NumericLiteral, [scopeOf(definition)])
+    .find((literal) => literal.text === '401');
+  return rejects !== undefined ? { node: rejects, note: 'middleware answers 401 for unauthenticated callers' } : undefined;
+}

@@ -1,0 +1,144 @@
+import { ts } from '../lang/ts/parse.js';
+import { createCheck } from '../create-check.js';
+import { calleePath } from '../lang/ts/queries.js';
+import { scopeOf, type Endpoint } from '../frameworks/endpoint.js';
+import { isInertCall, isRequestRead, isResponseCall } from '../frameworks/http-idioms.js';
+import { judgeNextMiddleware, nextMiddlewareCandidates } from '../frameworks/nextjs-middleware.js';
+import type { ProjectContext } from '../project-context.js';
+import { definitionAuthenticates, identityCallsIn, isAuthControlName } from './identity-signals.js';
+import { publicRouteReason } from './public-routes.js';
+
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'ALL']);
+
+/** The first call in the handler that reaches data or has an effect: what must come after authentication. */
+function firstWork(endpoint: Endpoint): ts.CallExpression | undefined {
+  if (endpoint.handler === undefined) return undefined;
+  return endpoint.index.calls([scopeOf(endpoint.handler)]).find((call) => {
+    const path = calleePath(call).replace(/\(\)/g, '');
+    return !isResponseCall(path) && !isRequestRead(path) && !isInertCall(path) && !/^(?:NextResponse|Response)\./.test(path);
+  });
+}
+
+type MiddlewareOutcome = { kind: 'pass'; line: number; file: string; note: string } | { kind: 'unknown'; reason: string } | { kind: 'none'; note?: string };
+
+function judgeMiddlewareFile(endpoint: Endpoint, project: ProjectContext): MiddlewareOutcome {
+  if (endpoint.framework !== 'nextjs-app-router') return { kind: 'none' };
+  for (const path of nextMiddlewareCandidates(endpoint.file)) {
+    const file = project.get(path);
+    if (file === undefined || file.status === 'missing') continue;
+    if (file.status === 'unavailable') return { kind: 'unknown', reason: `${path} ${file.reason}; it may authenticate this route` };
+    const verdict = judgeNextMiddleware(file.index, endpoint.route);
+    if (verdict.protects === true) return { kind: 'pass', line: verdict.line, file: path, note: `${path}: ${verdict.note}` };
+    if (verdict.protects === 'unknown') return { kind: 'unknown', reason: `${path}:${verdict.line}: ${verdict.note}` };
+    return { kind: 'none', note: `${path}: ${verdict.note}` };
+  }
+  return { kind: 'none' };
+}
+
+/** `router.post('/users', authenticateToken, handler)`, in the file's own names. */
+function expressExample(endpoint: Endpoint): string {
+  const registration = endpoint.registration;
+  if (ts.isCallExpression(registration) && ts.isPropertyAccessExpression(registration.expression)) {
+    const target = endpoint.index.textOf(registration.expression.expression);
+    const path = ts.isCallExpression(registration.expression.expression) ? '' : `'${endpoint.route}', `;
+    return `${target}.${registration.expression.name.text}(${path}authenticateToken, ...)`;
+  }
+  return `app.${endpoint.method.toLowerCase()}('${endpoint.route}', authenticateToken, ...)`;
+}
+
+export default createCheck({
+  id: 'missing-authentication',
+  items: ['authn.identity'],
+  description: 'An endpoint reaches data or changes state without first verifying who the caller is.',
+  severity: 'high',
+  confidence: 'medium',
+  cwe: ['CWE-306'],
+  owasp: ['API2:2023'],
+  messages: {
+    missing: '{{endpoint}} does its work without verifying the caller: no authentication middleware, wrapper or identity check was found.',
+    late: '{{endpoint}} checks the caller only after it has already called {{work}}.',
+  },
+  why: 'Anyone who can reach the URL can call this endpoint: missing authentication exposes its data and actions to anonymous users (Broken Authentication).',
+  fix: {
+    'nextjs-app-router':
+      "Verify the caller before any work and answer 401 without one, e.g. with Clerk: `const { userId } = await auth(); if (!userId) return NextResponse.json({ error: 'Unauthorized' }, { status: 401 });` (NextAuth: `const session = await getServerSession(authOptions)`), or protect the route in `middleware.ts`. If the route is public by design, list it under `auth.public_routes` in `.github/api-security-review.yml`.",
+    express:
+      "Put an authentication middleware before the handler, e.g. `{{example}}` with `authenticateToken` calling `jwt.verify(token, process.env.JWT_SECRET)` and answering 401, or `passport.authenticate('jwt', { session: false })`; or `router.use(authenticateToken)` above the routes. If the route is public by design, list it under `auth.public_routes` in `.github/api-security-review.yml`.",
+    default: 'Verify the caller before any work and answer 401 when the credentials are missing or invalid.',
+  },
+  run(context) {
+    const { endpoint, config } = context;
+    const configured = config.auth.functions;
+    const name = `${endpoint.method} ${endpoint.route}`;
+
+    const publicReason = publicRouteReason(endpoint.method, endpoint.route, config.auth.public_routes);
+    if (publicReason !== undefined) {
+      context.markPublic(publicReason);
+      context.notApplicable('authn.identity', `public by design: ${publicReason}`);
+      return;
+    }
+
+    // 1. A control around the handler: middleware, router-level `use`, wrapper.
+    for (const control of endpoint.controls) {
+      if (control.definition !== undefined) {
+        const signal = definitionAuthenticates(endpoint.index, control.definition, configured);
+        if (signal !== undefined) {
+          context.pass('authn.identity', { node: control.node, note: `${control.name} authenticates: ${signal.note} (line ${endpoint.index.lineOf(signal.node)})` });
+          return;
+        }
+        continue; // Defined right here and verifies nothing: its name alone does not count.
+      }
+      if (isAuthControlName(control.name, configured, control.kind)) {
+        context.pass('authn.identity', { node: control.node, note: `${control.kind === 'wrapper' ? 'wrapper' : 'middleware'} ${control.name}` });
+        return;
+      }
+    }
+
+    // 2. An identity check inside the handler (or the same-file helpers it calls), before the work.
+    const roots = endpoint.handler !== undefined ? [endpoint.handler] : [];
+    const signals = identityCallsIn(endpoint.index, roots, configured);
+    const work = firstWork(endpoint);
+    if (signals.length > 0) {
+      const first = signals[0];
+      if (work !== undefined && work.pos < first.node.pos && !signals.some((signal) => signal.node.pos <= work.pos)) {
+        context.report({
+          messageId: 'late',
+          node: first.node,
+          data: { endpoint: name, work: `${calleePath(work)}()` },
+          severity: STATE_CHANGING.has(endpoint.method) ? 'high' : 'medium',
+        });
+        return;
+      }
+      context.pass('authn.identity', { node: first.node, note: first.note });
+      return;
+    }
+
+    // 3. The project's middleware.ts (Next.js).
+    const middleware = judgeMiddlewareFile(endpoint, context.project);
+    if (middleware.kind === 'pass') {
+      context.pass('authn.identity', { file: middleware.file, line: middleware.line, note: middleware.note });
+      return;
+    }
+    if (middleware.kind === 'unknown') {
+      context.unknown('authn.identity', middleware.reason);
+      return;
+    }
+
+    if (endpoint.handler === undefined) {
+      context.unknown('authn.identity', `the handler ${endpoint.handlerReference ?? ''} is defined in another file and no authentication control was found around it`);
+      return;
+    }
+    if (work === undefined && !STATE_CHANGING.has(endpoint.method)) {
+      context.notApplicable('authn.identity', 'the handler reads no data and changes nothing');
+      return;
+    }
+    context.report({
+      messageId: 'missing',
+      node: endpoint.registration.kind === ts.SyntaxKind.CallExpression ? (endpoint.registration as ts.CallExpression).expression : endpoint.handler,
+      line: endpoint.line,
+      endLine: endpoint.line,
+      data: { endpoint: name, example: expressExample(endpoint) },
+      severity: STATE_CHANGING.has(endpoint.method) ? 'high' : 'medium',
+    });
+  },
+});

@@ -1,0 +1,25 @@
+/**
+ * Routes that are public by design: the configured `auth.public_routes`
+ * globs, and conventional public endpoints (health checks, sign-in flows,
+ * OAuth callbacks, webhook receivers, CORS preflight).
+ */
+import picomatch from 'picomatch';
+
+const CONVENTIONAL_PUBLIC_SEGMENT: ReadonlyArray<[RegExp, string]> = [
+  [/^(?:health|healthz|healthcheck|health-check|livez|readyz|ready|readiness|liveness|live|ping|status|version)$/i, 'health / status endpoint'],
+  [/^(?:login|logout|signin|sign-in|signout|sign-out|signup|sign-up|register|forgot-password|reset-password|password-reset|verify-email|magic-link)$/i, 'sign-in / sign-up flow'],
+  [/^(?:callback|oauth|oauth2|\[\.\.\.nextauth\]|\[\.\.\.all\]|\[\.\.\.auth\]|\[\.\.\.clerk\])$/i, 'OAuth / auth provider route'],
+  [/^(?:webhooks?|hooks)$/i, 'webhook receiver (verify its signature)'],
+];
+
+export function publicRouteReason(method: string, route: string, configuredGlobs: readonly string[]): string | undefined {
+  if (method === 'OPTIONS') return 'CORS preflight';
+  if (configuredGlobs.length > 0 && picomatch(configuredGlobs as string[], { dot: true })(route)) {
+    return 'listed in auth.public_routes';
+  }
+  const segments = route.split('/').filter((segment) => segment.length > 0);
+  for (const segment of segments) {
+    for (const [pattern, reason] of CONVENTIONAL_PUBLIC_SEGMENT) if (pattern.test(segment)) return reason;
+  }
+  return undefined;
+}

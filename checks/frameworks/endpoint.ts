@@ -1,0 +1,52 @@
+import type { ts } from '../lang/ts/parse.js';
+import type { FunctionNode } from '../lang/ts/queries.js';
+import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
+
+export type Framework = 'nextjs-app-router' | 'express';
+
+/**
+ * Something that runs around the handler and may carry a control:
+ * a middleware argument, an `app.use(...)` before the route, or a wrapper
+ * such as `withAuth(handler)`.
+ */
+export interface Control {
+  kind: 'middleware' | 'router-middleware' | 'wrapper';
+  /** The control as written, e.g. `passport.authenticate` or `withAuth`. */
+  name: string;
+  /** The expression in the route registration. */
+  node: ts.Node;
+  line: number;
+  /** Its definition when it is a function of the same file. */
+  definition?: FunctionNode;
+}
+
+/** An API endpoint found in a TypeScript/JavaScript file. */
+export interface Endpoint {
+  file: string;
+  framework: Framework;
+  /** Upper case HTTP method; `ALL` for Express `.all`. */
+  method: string;
+  /** The route as the framework writes it: `/api/invoices/[id]`, `/users/:id`. */
+  route: string;
+  /** Line of the registration (the export or the route call). */
+  line: number;
+  /** The registration statement: the `export` or the `app.get(...)` call. */
+  registration: ts.Node;
+  /** The handler function when it is defined in this file. */
+  handler?: FunctionNode;
+  /** The handler as written when its definition is elsewhere (`controller.list`). */
+  handlerReference?: string;
+  /** Controls in the order they run (router-level first, then route middleware, then wrappers). */
+  controls: Control[];
+  /**
+   * The code of this file that runs for the endpoint: the handler, the
+   * middleware defined here, and the helpers of this file that they call.
+   */
+  scopes: Scope[];
+  /** Index of the file the endpoint lives in. */
+  index: SourceIndex;
+}
+
+export function scopeOf(node: ts.Node): Scope {
+  return { pos: node.pos, end: node.end };
+}

@@ -1,0 +1,232 @@
+/**
+ * Express endpoints: `app.get(path, ...middleware, handler)`,
+ * `router.route(path).get(...).post(...)`, `.all`, with the `app.use` /
+ * `router.use` middleware registered before the route, and the middleware of
+ * the `app.use(path, ...middleware, router)` call that mounts a router.
+ */
+import { ts } from '../lang/ts/parse.js';
+import {
+  calleeName,
+  expressionPath,
+  functionsByName,
+  importedModules,
+  isFunctionNode,
+  stringValue,
+  unwrapExpression,
+  type FunctionNode,
+} from '../lang/ts/queries.js';
+import type { SourceIndex } from '../lang/ts/source-index.js';
+import type { Control, Endpoint } from './endpoint.js';
+import { reachableScopes } from './reachable-code.js';
+
+const ROUTE_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'all', 'options', 'head']);
+/** Names that hold an app or router by convention when the file uses Express. */
+const CONVENTIONAL_ROUTER_NAME = /^(app|router|api|server|routes?|apiRouter)$|Router$/;
+
+function isExpressModule(name: string): boolean {
+  return name === 'express' || name === 'express-promise-router';
+}
+
+/** Names bound to `express()`, `express.Router()`, `Router()` in this file. */
+function routerNames(index: SourceIndex, usesExpress: boolean): Set<string> {
+  const names = new Set<string>();
+  for (const variable of index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration)) {
+    if (!ts.isIdentifier(variable.name) || variable.initializer === undefined) continue;
+    const initializer = unwrapExpression(variable.initializer);
+    if (!ts.isCallExpression(initializer)) continue;
+    const path = expressionPath(initializer.expression);
+    if (path === 'express' || path === 'express.Router' || path === 'Router' || path === 'express.default' || path === 'PromiseRouter') {
+      names.add(variable.name.text);
+    }
+  }
+  if (usesExpress) {
+    // Routers handed in as parameters: `export default (router: Router) => { router.get(...) }`.
+    for (const parameter of index.nodesOfKind<ts.ParameterDeclaration>(ts.SyntaxKind.Parameter)) {
+      if (ts.isIdentifier(parameter.name) && CONVENTIONAL_ROUTER_NAME.test(parameter.name.text)) names.add(parameter.name.text);
+    }
+    for (const identifier of index.nodesOfKind<ts.Identifier>(ts.SyntaxKind.Identifier)) {
+      if (CONVENTIONAL_ROUTER_NAME.test(identifier.text)) names.add(identifier.text);
+    }
+  }
+  return names;
+}
+
+function routeText(index: SourceIndex, node: ts.Expression | undefined): string | undefined {
+  if (node === undefined) return undefined;
+  const text = stringValue(node);
+  if (text !== undefined) return text;
+  if (ts.isRegularExpressionLiteral(node)) return node.text;
+  if (ts.isArrayLiteralExpression(node)) {
+    const first = node.elements.map((element) => stringValue(element)).find((value) => value !== undefined);
+    return first;
+  }
+  if (ts.isTemplateExpression(node)) return index.textOf(node);
+  return undefined;
+}
+
+function looksLikePath(value: string): boolean {
+  return value.startsWith('/') || value === '*' || value.startsWith('^');
+}
+
+/** The router-level `use` calls that precede a route and apply to its path. */
+interface UseCall {
+  router: string;
+  call: ts.CallExpression;
+  path?: string;
+  handlers: ts.Expression[];
+}
+
+function collectUseCalls(index: SourceIndex, routers: Set<string>): UseCall[] {
+  const uses: UseCall[] = [];
+  for (const call of index.calls()) {
+    const callee = unwrapExpression(call.expression);
+    if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== 'use') continue;
+    const target = unwrapExpression(callee.expression);
+    if (!ts.isIdentifier(target) || !routers.has(target.text)) continue;
+    const first = call.arguments[0];
+    const path = first !== undefined ? routeText(index, first) : undefined;
+    const handlers = [...call.arguments].slice(path !== undefined ? 1 : 0).flatMap(flattenArray);
+    uses.push({ router: target.text, call, path, handlers });
+  }
+  return uses;
+}
+
+function flattenArray(expression: ts.Expression): ts.Expression[] {
+  const unwrapped = unwrapExpression(expression);
+  if (ts.isArrayLiteralExpression(unwrapped)) return unwrapped.elements.flatMap(flattenArray);
+  return [unwrapped];
+}
+
+function pathApplies(usePath: string | undefined, route: string): boolean {
+  if (usePath === undefined || usePath === '/' || usePath === '*') return true;
+  const prefix = usePath.endsWith('/') ? usePath.slice(0, -1) : usePath;
+  return route === prefix || route.startsWith(`${prefix}/`);
+}
+
+function controlFor(index: SourceIndex, expression: ts.Expression, kind: Control['kind'], functions: Map<string, FunctionNode>): Control {
+  const unwrapped = unwrapExpression(expression);
+  let name: string;
+  let definition: FunctionNode | undefined;
+  if (ts.isCallExpression(unwrapped)) {
+    name = expressionPath(unwrapped.expression);
+    if (ts.isIdentifier(unwrapped.expression)) definition = functions.get(unwrapped.expression.text);
+  } else if (isFunctionNode(unwrapped)) {
+    name = '(inline function)';
+    definition = unwrapped;
+  } else {
+    name = expressionPath(unwrapped);
+    if (ts.isIdentifier(unwrapped)) definition = functions.get(unwrapped.text);
+  }
+  return { kind, name, node: expression, line: index.lineOf(expression), definition };
+}
+
+/** For `x.route('/p').get(...).post(...)`: the router name and the path. */
+function routeChainOrigin(expression: ts.Expression): { router: string; pathNode: ts.Expression | undefined } | undefined {
+  let current = unwrapExpression(expression);
+  for (let depth = 0; depth < 16 && ts.isCallExpression(current); depth++) {
+    const callee = unwrapExpression(current.expression);
+    if (!ts.isPropertyAccessExpression(callee)) return undefined;
+    if (callee.name.text === 'route') {
+      const target = unwrapExpression(callee.expression);
+      return ts.isIdentifier(target) ? { router: target.text, pathNode: current.arguments[0] } : undefined;
+    }
+    current = unwrapExpression(callee.expression);
+  }
+  return undefined;
+}
+
+export function discoverExpressRoutes(index: SourceIndex): Endpoint[] {
+  const modules = importedModules(index);
+  const usesExpress = [...modules].some(isExpressModule);
+  const routers = routerNames(index, usesExpress);
+  if (routers.size === 0) return [];
+  const functions = functionsByName(index);
+  const uses = collectUseCalls(index, routers);
+  const endpoints: Endpoint[] = [];
+
+  for (const call of index.calls()) {
+    const callee = unwrapExpression(call.expression);
+    if (!ts.isPropertyAccessExpression(callee)) continue;
+    const method = callee.name.text;
+    if (!ROUTE_METHODS.has(method)) continue;
+    const target = unwrapExpression(callee.expression);
+
+    let router: string;
+    let route: string | undefined;
+    let handlerArguments: ts.Expression[];
+    if (ts.isIdentifier(target) && routers.has(target.text)) {
+      router = target.text;
+      route = routeText(index, call.arguments[0]);
+      handlerArguments = [...call.arguments].slice(1).flatMap(flattenArray);
+    } else {
+      const origin = routeChainOrigin(target);
+      if (origin === undefined || !routers.has(origin.router)) continue;
+      router = origin.router;
+      route = routeText(index, origin.pathNode);
+      handlerArguments = [...call.arguments].flatMap(flattenArray);
+    }
+    if (route === undefined || !looksLikePath(route) || handlerArguments.length === 0) continue;
+    const last = handlerArguments[handlerArguments.length - 1];
+    // A route needs a handler: a function, or a name of one. `app.get('/x', { ... })` is something else.
+    if (ts.isObjectLiteralExpression(last) || ts.isStringLiteral(last) || ts.isNumericLiteral(last)) continue;
+
+    const controls: Control[] = [];
+    const registrationEnd = call.pos;
+    // Middleware of the call that mounts this router, and the app-level middleware before that mount.
+    for (const mount of uses) {
+      if (!mount.handlers.some((h) => ts.isIdentifier(h) && h.text === router)) continue;
+      for (const earlier of uses) {
+        if (earlier.router === mount.router && earlier.call.pos < mount.call.pos && earlier !== mount) {
+          for (const handler of earlier.handlers) {
+            if (ts.isIdentifier(handler) && routers.has(handler.text)) continue;
+            controls.push(controlFor(index, handler, 'router-middleware', functions));
+          }
+        }
+      }
+      for (const handler of mount.handlers) {
+        if (ts.isIdentifier(handler) && routers.has(handler.text)) continue;
+        controls.push(controlFor(index, handler, 'router-middleware', functions));
+      }
+    }
+    for (const use of uses) {
+      if (use.router !== router || use.call.pos >= registrationEnd || !pathApplies(use.path, route)) continue;
+      for (const handler of use.handlers) {
+        if (ts.isIdentifier(handler) && routers.has(handler.text)) continue; // mounting another router
+        controls.push(controlFor(index, handler, 'router-middleware', functions));
+      }
+    }
+    for (const middleware of handlerArguments.slice(0, -1)) controls.push(controlFor(index, middleware, 'middleware', functions));
+
+    const handlerNode = unwrapExpression(last);
+    let handler: FunctionNode | undefined;
+    let handlerReference: string | undefined;
+    if (isFunctionNode(handlerNode)) handler = handlerNode;
+    else if (ts.isIdentifier(handlerNode) && functions.has(handlerNode.text)) handler = functions.get(handlerNode.text);
+    else if (ts.isCallExpression(handlerNode) && handlerNode.arguments.length > 0) {
+      // asyncHandler(async (req, res) => ...) and friends.
+      const inner = handlerNode.arguments.map((argument) => unwrapExpression(argument) as ts.Node).find(isFunctionNode);
+      if (inner !== undefined) {
+        handler = inner;
+        controls.push({ kind: 'wrapper', name: calleeName(handlerNode) || expressionPath(handlerNode.expression), node: handlerNode, line: index.lineOf(handlerNode) });
+      } else handlerReference = index.textOf(handlerNode);
+    } else handlerReference = index.textOf(handlerNode);
+
+    const roots: ts.Node[] = [];
+    if (handler !== undefined) roots.push(handler);
+    for (const control of controls) if (control.definition !== undefined) roots.push(control.definition);
+    endpoints.push({
+      file: index.path,
+      framework: 'express',
+      method: method.toUpperCase(),
+      route,
+      line: index.lineOf(call),
+      registration: call,
+      handler,
+      handlerReference,
+      controls,
+      scopes: [{ pos: call.pos, end: call.end }, ...reachableScopes(index, roots, functions)],
+      index,
+    });
+  }
+  return endpoints;
+}

@@ -1,0 +1,8 @@
+/**
+ * The registry of checks, sorted by id. A check that is not listed here does
+ * not run; the registry test fails for a check file that is missing here.
+ */
+import type { Check } from './create-check.js';
+import missingAuthentication from './authentication/missing-authentication.js';
+
+export const CHECKS: readonly Check[] = [missingAuthentication].sort((a, b) => a.id.localeCompare(b.id));

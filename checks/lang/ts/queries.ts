@@ -1,0 +1,210 @@
+/**
+ * Small questions asked of raw TypeScript nodes, so that checks read as the
+ * rule and not as tree plumbing.
+ */
+import { ts } from './parse.js';
+import type { SourceIndex } from './source-index.js';
+
+export type FunctionNode = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration;
+
+export function isFunctionNode(node: ts.Node): node is FunctionNode {
+  return (
+    ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node) || ts.isArrowFunction(node) || ts.isMethodDeclaration(node)
+  );
+}
+
+/** Strips the wrappers that do not change what an expression is: (x), x as T, x!, await x, x satisfies T. */
+export function unwrapExpression(node: ts.Expression): ts.Expression {
+  let current = node;
+  for (;;) {
+    if (ts.isParenthesizedExpression(current) || ts.isAsExpression(current) || ts.isNonNullExpression(current) || ts.isAwaitExpression(current) || ts.isSatisfiesExpression(current) || ts.isTypeAssertionExpression(current)) {
+      current = current.expression;
+    } else {
+      return current;
+    }
+  }
+}
+
+/**
+ * The callee of a call as a dotted path: `res.status(500).json(x)` gives
+ * `res.status().json`, `prisma.user.findUnique(...)` gives
+ * `prisma.user.findUnique`, `(await db).query` gives `db.query`.
+ * Iterative: member chains can be long in minified code.
+ */
+export function expressionPath(expression: ts.Expression): string {
+  const parts: string[] = [];
+  let current: ts.Expression = expression;
+  for (let guard = 0; guard < 64; guard++) {
+    current = unwrapExpression(current);
+    if (ts.isIdentifier(current) || ts.isPrivateIdentifier(current)) {
+      parts.push(current.text);
+      break;
+    }
+    if (current.kind === ts.SyntaxKind.ThisKeyword) {
+      parts.push('this');
+      break;
+    }
+    if (ts.isPropertyAccessExpression(current)) {
+      parts.push(current.name.text);
+      current = current.expression;
+      continue;
+    }
+    if (ts.isElementAccessExpression(current)) {
+      const key = stringValue(current.argumentExpression);
+      parts.push(key ?? '[]');
+      current = current.expression;
+      continue;
+    }
+    if (ts.isCallExpression(current)) {
+      parts.push('()');
+      current = current.expression;
+      continue;
+    }
+    parts.push('?');
+    break;
+  }
+  return parts.reverse().join('.').replace(/\.\(\)/g, '()');
+}
+
+export function calleePath(call: ts.CallExpression | ts.NewExpression): string {
+  return expressionPath(call.expression);
+}
+
+/** The last name of the callee: `json` for `res.status(500).json(x)`. */
+export function calleeName(call: ts.CallExpression | ts.NewExpression): string {
+  const callee = unwrapExpression(call.expression);
+  if (ts.isIdentifier(callee)) return callee.text;
+  if (ts.isPropertyAccessExpression(callee)) return callee.name.text;
+  if (ts.isElementAccessExpression(callee)) return stringValue(callee.argumentExpression) ?? '';
+  return '';
+}
+
+/** The object a method is called on: `res.status(500)` for `res.status(500).json(x)`. */
+export function calleeObject(call: ts.CallExpression): ts.Expression | undefined {
+  const callee = unwrapExpression(call.expression);
+  if (ts.isPropertyAccessExpression(callee) || ts.isElementAccessExpression(callee)) return callee.expression;
+  return undefined;
+}
+
+/** The value of a string literal or a template without substitutions. */
+export function stringValue(node: ts.Node | undefined): string | undefined {
+  if (node === undefined) return undefined;
+  if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) return node.text;
+  return undefined;
+}
+
+/** Identifiers read anywhere inside `node` (including node itself). Iterative. */
+export function identifiersIn(node: ts.Node): ts.Identifier[] {
+  const found: ts.Identifier[] = [];
+  const stack: ts.Node[] = [node];
+  while (stack.length > 0) {
+    const current = stack.pop()!;
+    if (ts.isIdentifier(current)) found.push(current);
+    ts.forEachChild(current, (child) => {
+      stack.push(child);
+    });
+  }
+  return found;
+}
+
+/** Whether any node inside `node` (or node itself) satisfies `test`. Iterative. */
+export function containsNode(node: ts.Node, test: (candidate: ts.Node) => boolean): boolean {
+  const stack: ts.Node[] = [node];
+  while (stack.length > 0) {
+    const current = stack.pop()!;
+    if (test(current)) return true;
+    ts.forEachChild(current, (child) => {
+      stack.push(child);
+    });
+  }
+  return false;
+}
+
+/** The innermost function that contains `node`, if any. */
+export function enclosingFunction(node: ts.Node): FunctionNode | undefined {
+  let current: ts.Node | undefined = node.parent;
+  while (current !== undefined) {
+    if (isFunctionNode(current)) return current;
+    current = current.parent;
+  }
+  return undefined;
+}
+
+/** Names bound by a parameter or variable name, including destructuring. */
+export function boundNames(name: ts.BindingName): string[] {
+  if (ts.isIdentifier(name)) return [name.text];
+  const names: string[] = [];
+  for (const element of name.elements) {
+    if (ts.isOmittedExpression(element)) continue;
+    names.push(...boundNames(element.name));
+  }
+  return names;
+}
+
+/**
+ * Functions of the file by the name they can be called by: function
+ * declarations and `const name = (...) => ...` / `function` expressions.
+ * The first definition of a name wins (shadowing is rare in route files).
+ */
+export function functionsByName(index: SourceIndex): Map<string, FunctionNode> {
+  const byName = new Map<string, FunctionNode>();
+  for (const declaration of index.nodesOfKind<ts.FunctionDeclaration>(ts.SyntaxKind.FunctionDeclaration)) {
+    if (declaration.name !== undefined && declaration.body !== undefined && !byName.has(declaration.name.text)) {
+      byName.set(declaration.name.text, declaration);
+    }
+  }
+  for (const variable of index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration)) {
+    if (!ts.isIdentifier(variable.name) || variable.initializer === undefined) continue;
+    const initializer = unwrapExpression(variable.initializer);
+    if ((ts.isArrowFunction(initializer) || ts.isFunctionExpression(initializer)) && !byName.has(variable.name.text)) {
+      byName.set(variable.name.text, initializer);
+    }
+  }
+  return byName;
+}
+
+/** `const name = <initializer>` declarations of the file by name (first wins). */
+export function variablesByName(index: SourceIndex): Map<string, ts.VariableDeclaration> {
+  const byName = new Map<string, ts.VariableDeclaration>();
+  for (const variable of index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration)) {
+    if (ts.isIdentifier(variable.name) && !byName.has(variable.name.text)) byName.set(variable.name.text, variable);
+  }
+  return byName;
+}
+
+/** Module specifiers the file imports or requires. */
+export function importedModules(index: SourceIndex): Set<string> {
+  const modules = new Set<string>();
+  for (const declaration of index.nodesOfKind<ts.ImportDeclaration>(ts.SyntaxKind.ImportDeclaration)) {
+    const name = stringValue(declaration.moduleSpecifier);
+    if (name !== undefined) modules.add(name);
+  }
+  for (const call of index.calls()) {
+    if (ts.isIdentifier(call.expression) && call.expression.text === 'require') {
+      const name = stringValue(call.arguments[0]);
+      if (name !== undefined) modules.add(name);
+    }
+  }
+  return modules;
+}
+
+/** Where each imported local name comes from: `{ auth }` from '@clerk/nextjs/server' gives auth -> that module. */
+export function importSources(index: SourceIndex): Map<string, { module: string; imported: string }> {
+  const sources = new Map<string, { module: string; imported: string }>();
+  for (const declaration of index.nodesOfKind<ts.ImportDeclaration>(ts.SyntaxKind.ImportDeclaration)) {
+    const module = stringValue(declaration.moduleSpecifier);
+    const clause = declaration.importClause;
+    if (module === undefined || clause === undefined) continue;
+    if (clause.name !== undefined) sources.set(clause.name.text, { module, imported: 'default' });
+    const bindings = clause.namedBindings;
+    if (bindings === undefined) continue;
+    if (ts.isNamespaceImport(bindings)) {
+      sources.set(bindings.name.text, { module, imported: '*' });
+    } else {
+      for (const element of bindings.elements) {
+        sources.set(element.name.text, { module, imported: (element.propertyName ?? element.name).text });
+      }
+    }
+  }
+  return sources;
+}

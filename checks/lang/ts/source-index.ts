@@ -1,0 +1,127 @@
+import { ts } from './parse.js';
+
+/** A half-open character range [pos, end) of the file, e.g. a handler's body. */
+export interface Scope {
+  pos: number;
+  end: number;
+}
+
+/**
+ * One walk over the raw compiler nodes of a file, indexing every node by its
+ * kind in document order. Discovery and checks then ask for "the calls inside
+ * this handler" by binary search instead of walking the tree again: the walk
+ * is shared by every check, which is what keeps the analysis near the
+ * parser's own speed.
+ *
+ * The walk is iterative so that deeply nested input cannot overflow the stack.
+ */
+export class SourceIndex {
+  readonly sourceFile: ts.SourceFile;
+  readonly path: string;
+  readonly text: string;
+  private readonly byKind = new Map<ts.SyntaxKind, ts.Node[]>();
+  private lines: string[] | undefined;
+
+  constructor(path: string, sourceFile: ts.SourceFile) {
+    this.path = path;
+    this.sourceFile = sourceFile;
+    this.text = sourceFile.text;
+    this.walk();
+  }
+
+  private walk(): void {
+    const stack: ts.Node[] = [];
+    const pushChild = (child: ts.Node) => {
+      stack.push(child);
+    };
+    ts.forEachChild(this.sourceFile, pushChild);
+    stack.reverse();
+    const children: ts.Node[] = [];
+    const collect = (child: ts.Node) => {
+      children.push(child);
+    };
+    while (stack.length > 0) {
+      const node = stack.pop()!;
+      let list = this.byKind.get(node.kind);
+      if (list === undefined) {
+        list = [];
+        this.byKind.set(node.kind, list);
+      }
+      list.push(node);
+      children.length = 0;
+      ts.forEachChild(node, collect);
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+    }
+  }
+
+  /** Every node of `kind` in document order, optionally only those inside `scopes`. */
+  nodesOfKind<T extends ts.Node = ts.Node>(kind: ts.SyntaxKind, scopes?: readonly Scope[]): T[] {
+    const all = (this.byKind.get(kind) ?? []) as T[];
+    if (scopes === undefined) return all;
+    const result: T[] = [];
+    for (const scope of mergeScopes(scopes)) {
+      let index = lowerBound(all, scope.pos);
+      while (index < all.length && all[index].pos < scope.end) {
+        if (all[index].end <= scope.end) result.push(all[index]);
+        index++;
+      }
+    }
+    return result;
+  }
+
+  calls(scopes?: readonly Scope[]): ts.CallExpression[] {
+    return this.nodesOfKind<ts.CallExpression>(ts.SyntaxKind.CallExpression, scopes);
+  }
+
+  /** 1-based line of a node's first token (comments before it excluded). */
+  lineOf(node: ts.Node): number {
+    return this.sourceFile.getLineAndCharacterOfPosition(node.getStart(this.sourceFile)).line + 1;
+  }
+
+  endLineOf(node: ts.Node): number {
+    return this.sourceFile.getLineAndCharacterOfPosition(node.end).line + 1;
+  }
+
+  lineAt(pos: number): number {
+    return this.sourceFile.getLineAndCharacterOfPosition(pos).line + 1;
+  }
+
+  /** Source text of a node without leading trivia. */
+  textOf(node: ts.Node): string {
+    return this.text.slice(node.getStart(this.sourceFile), node.end);
+  }
+
+  /** The text of 1-based line `line`, without its line break. */
+  lineText(line: number): string {
+    this.lines ??= this.text.split(/\r?\n/);
+    return this.lines[line - 1] ?? '';
+  }
+
+  get lineCount(): number {
+    this.lines ??= this.text.split(/\r?\n/);
+    return this.lines.length;
+  }
+}
+
+function lowerBound(nodes: readonly ts.Node[], pos: number): number {
+  let low = 0;
+  let high = nodes.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (nodes[mid].pos < pos) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/** Sorted, non-overlapping scopes, so that a node is returned once. */
+function mergeScopes(scopes: readonly Scope[]): Scope[] {
+  const sorted = [...scopes].sort((a, b) => a.pos - b.pos);
+  const merged: Scope[] = [];
+  for (const scope of sorted) {
+    const last = merged[merged.length - 1];
+    if (last !== undefined && scope.pos <= last.end) last.end = Math.max(last.end, scope.end);
+    else merged.push({ pos: scope.pos, end: scope.end });
+  }
+  return merged;
+}

@@ -1,0 +1,156 @@
+/**
+ * The engine's inner loop: run every check on one endpoint, isolate crashes,
+ * validate what checks report, and fold it all into the endpoint's checklist.
+ */
+import { CHECKLIST, type ChecklistItemId } from './checklist.js';
+import type { Check, CheckContext, Report } from './create-check.js';
+import type { Endpoint } from './frameworks/endpoint.js';
+import type { Config } from '../src/config/schema.js';
+import { endpointName, type Checklist, type Evidence, type Finding, type ItemResult, type ItemStatus, type Severity } from './model.js';
+import type { ProjectContext } from './project-context.js';
+
+/** A finding before suppression and fingerprinting (which need the whole file). */
+export type RawFinding = Omit<Finding, 'fingerprint'>;
+
+export interface EndpointAnalysis {
+  checklist: Checklist;
+  findings: RawFinding[];
+  publicReason?: string;
+  errors: string[];
+}
+
+/** Where several checks decide one item, the strongest word wins. */
+const STATUS_RANK: Record<ItemStatus, number> = { 'n/a': 0, pass: 1, unknown: 2, fail: 3 };
+
+export function emptyChecklist(reason = 'not yet analysed'): Checklist {
+  const checklist = {} as Checklist;
+  for (const item of CHECKLIST) checklist[item.id] = { status: 'unknown', evidence: [], reason, findings: [] };
+  return checklist;
+}
+
+function fillTemplate(template: string, data: Record<string, string> | undefined): string {
+  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, key: string) => {
+    const value = data?.[key];
+    if (value === undefined) throw new Error(`message placeholder {{${key}}} has no data`);
+    return value;
+  });
+}
+
+export function ruleSetting(config: Config, ruleId: string): { off: boolean; severity?: Severity } {
+  const setting = config.rules[ruleId];
+  if (setting === undefined) return { off: false };
+  if (setting === 'off') return { off: true };
+  if (typeof setting === 'string') return { off: false, severity: setting };
+  return { off: setting.off === true, severity: setting.severity };
+}
+
+interface Decision {
+  status: ItemStatus;
+  evidence: Evidence[];
+  reason?: string;
+}
+
+export function runChecks(endpoint: Endpoint, checks: readonly Check[], config: Config, project: ProjectContext): EndpointAnalysis {
+  const checklist = emptyChecklist();
+  const findings: RawFinding[] = [];
+  const errors: string[] = [];
+  let publicReason: string | undefined;
+  const claimed = new Set<ChecklistItemId>();
+  const name = endpointName(endpoint);
+
+  for (const check of checks) {
+    const setting = ruleSetting(config, check.id);
+    if (setting.off) {
+      for (const item of check.items) merge(item, { status: 'unknown', evidence: [], reason: `rule ${check.id} is turned off in the configuration` });
+      continue;
+    }
+    const decisions = new Map<ChecklistItemId, Decision>();
+    const reported: RawFinding[] = [];
+    const decide = (item: ChecklistItemId, decision: Decision) => {
+      if (!check.items.includes(item)) throw new Error(`check ${check.id} decided ${item}, which it does not declare`);
+      const previous = decisions.get(item);
+      if (previous === undefined || STATUS_RANK[decision.status] > STATUS_RANK[previous.status]) decisions.set(item, decision);
+      else if (previous.status === decision.status) previous.evidence.push(...decision.evidence);
+    };
+    const context: CheckContext = {
+      endpoint,
+      config,
+      project,
+      report(report: Report<string>) {
+        reported.push(toFinding(check, endpoint, name, report, setting.severity));
+      },
+      pass(item, evidence) {
+        const line = evidence.line ?? (evidence.node ? endpoint.index.lineOf(evidence.node) : endpoint.line);
+        decide(item, { status: 'pass', evidence: [{ file: evidence.file ?? endpoint.file, line, note: evidence.note }] });
+      },
+      unknown(item, reason) {
+        decide(item, { status: 'unknown', evidence: [], reason });
+      },
+      notApplicable(item, reason) {
+        decide(item, { status: 'n/a', evidence: [], reason });
+      },
+      markPublic(reason) {
+        publicReason ??= reason;
+      },
+    };
+    try {
+      check.run(context);
+    } catch (error) {
+      // One check's crash costs this check's items on this endpoint, never the review.
+      const message = `check ${check.id} failed on ${endpoint.file}:${endpoint.line}: ${(error as Error).message}`;
+      errors.push(message);
+      for (const item of check.items) merge(item, { status: 'unknown', evidence: [], reason: message });
+      continue;
+    }
+    findings.push(...reported);
+    for (const item of check.items) {
+      const itemFindings = reported.filter((finding) => finding.checklistItem === item);
+      if (itemFindings.length > 0) merge(item, { status: 'fail', evidence: [] });
+      else merge(item, decisions.get(item) ?? { status: 'unknown', evidence: [], reason: `check ${check.id} could not decide this item` });
+    }
+  }
+
+  for (const finding of findings) checklist[finding.checklistItem].findings.push(finding as Finding);
+  return { checklist, findings, publicReason, errors };
+
+  function merge(item: ChecklistItemId, decision: Decision) {
+    const current: ItemResult = checklist[item];
+    if (!claimed.has(item)) {
+      claimed.add(item);
+      checklist[item] = { status: decision.status, evidence: [...decision.evidence], reason: decision.reason, findings: [] };
+      return;
+    }
+    if (STATUS_RANK[decision.status] > STATUS_RANK[current.status]) {
+      checklist[item] = { status: decision.status, evidence: [...decision.evidence], reason: decision.reason, findings: current.findings };
+    } else if (decision.status === current.status) {
+      current.evidence.push(...decision.evidence);
+      current.reason ??= decision.reason;
+    }
+  }
+}
+
+function toFinding(check: Check, endpoint: Endpoint, name: string, report: Report<string>, severityOverride: Severity | undefined): RawFinding {
+  const template = (check.messages as Record<string, string>)[report.messageId];
+  if (template === undefined) throw new Error(`check ${check.id} reported unknown message id "${report.messageId}"`);
+  const item = report.item ?? check.items[0];
+  if (!check.items.includes(item)) throw new Error(`check ${check.id} reported on ${item}, which it does not declare`);
+  const line = report.line ?? (report.node ? endpoint.index.lineOf(report.node) : endpoint.line);
+  const endLine = report.endLine ?? (report.node ? endpoint.index.endLineOf(report.node) : line);
+  const fixTemplate = check.fix[endpoint.framework] ?? check.fix.default;
+  return {
+    ruleId: check.id,
+    checklistItem: item,
+    severity: severityOverride ?? report.severity ?? check.severity,
+    confidence: report.confidence ?? check.confidence,
+    file: endpoint.file,
+    line,
+    endLine: Math.max(line, endLine),
+    message: fillTemplate(template, report.data),
+    why: check.why,
+    fix: fillTemplate(fixTemplate, { ...report.data, method: endpoint.method, route: endpoint.route }),
+    cwe: [...check.cwe],
+    owasp: [...check.owasp],
+    endpoint: name,
+    suggestion: report.suggestion,
+  };
+}

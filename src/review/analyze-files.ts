@@ -1,0 +1,181 @@
+/**
+ * The analysis engine over a set of files: parse each once, index it in one
+ * walk, discover endpoints, keep the changed ones, run every check, then
+ * apply configuration, suppressions and fingerprints. Pure apart from the
+ * context reader: the app and the CLI call the same function.
+ */
+import { CHECKS } from '../../checks/index.js';
+import type { Check } from '../../checks/create-check.js';
+import { fingerprintOf } from '../../checks/fingerprint.js';
+import { discoverEndpoints } from '../../checks/frameworks/index.js';
+import type { Endpoint } from '../../checks/frameworks/endpoint.js';
+import { parseTypeScript, scriptKindFor } from '../../checks/lang/ts/parse.js';
+import { SourceIndex } from '../../checks/lang/ts/source-index.js';
+import type { AnalysisResult, EndpointReport, Finding, SuppressedFinding } from '../../checks/model.js';
+import { ProjectContext, type ContextFileReader } from '../../checks/project-context.js';
+import { runChecks, type RawFinding } from '../../checks/run-checks.js';
+import { findSuppressions, suppressionFor } from '../../checks/suppressions.js';
+import { nextMiddlewareCandidates } from '../../checks/frameworks/nextjs-middleware.js';
+import type { Config } from '../config/schema.js';
+
+export interface SourceInput {
+  path: string;
+  text: string;
+  /**
+   * Lines of the head version that the change touched (added, or next to a
+   * deletion). Undefined means the whole file counts as changed.
+   */
+  changedLines?: ReadonlySet<number>;
+}
+
+export interface AnalyzeOptions {
+  config: Config;
+  /** Reads other files of the project at the same revision (middleware.ts, wrappers). */
+  context?: ContextFileReader;
+  /** The checks to run; the registry by default. */
+  checks?: readonly Check[];
+}
+
+interface ParsedFile {
+  input: SourceInput;
+  index: SourceIndex;
+  endpoints: Endpoint[];
+}
+
+export const SUPPRESSION_RULE_ID = 'suppression-without-reason';
+
+export async function analyzeFiles(inputs: readonly SourceInput[], options: AnalyzeOptions): Promise<AnalysisResult> {
+  const result: AnalysisResult = { endpoints: [], findings: [], suppressed: [], skipped: [], errors: [] };
+  const project = new ProjectContext(options.context);
+  const parsed: ParsedFile[] = [];
+
+  for (const input of inputs) {
+    if (scriptKindFor(input.path) === undefined) {
+      result.skipped.push({ file: input.path, reason: 'not a TypeScript/JavaScript file' });
+      continue;
+    }
+    const { sourceFile, syntaxProblems } = parseTypeScript(input.path, input.text);
+    if (syntaxProblems.length > 0) {
+      const first = syntaxProblems[0];
+      result.skipped.push({ file: input.path, reason: `syntax error at line ${first.line}: ${first.message}` });
+      continue;
+    }
+    const index = new SourceIndex(input.path, sourceFile);
+    const endpoints = discoverEndpoints(index).filter((endpoint) => isChanged(endpoint, input.changedLines));
+    if (endpoints.length === 0) continue;
+    parsed.push({ input, index, endpoints });
+    if (endpoints.some((endpoint) => endpoint.framework === 'nextjs-app-router')) {
+      for (const candidate of nextMiddlewareCandidates(input.path)) void project.load(candidate);
+    }
+  }
+
+  await project.prepare();
+  const checks = options.checks ?? CHECKS;
+  for (const file of parsed) analyzeParsedFile(file, checks, options.config, project, result);
+  return result;
+}
+
+function analyzeParsedFile(file: ParsedFile, checks: readonly Check[], config: Config, project: ProjectContext, result: AnalysisResult): void {
+  const lines = Array.from({ length: file.index.lineCount }, (_, i) => file.index.lineText(i + 1));
+  const suppressions = findSuppressions(lines);
+  const fileFindings: RawFinding[] = [];
+  const reports: EndpointReport[] = [];
+  for (const endpoint of file.endpoints) {
+    const analysis = runChecks(endpoint, checks, config, project);
+    for (const message of analysis.errors) result.errors.push({ file: endpoint.file, message });
+    fileFindings.push(...analysis.findings);
+    reports.push({
+      file: endpoint.file,
+      line: endpoint.line,
+      method: endpoint.method,
+      route: endpoint.route,
+      framework: endpoint.framework,
+      publicReason: analysis.publicReason,
+      checklist: analysis.checklist,
+    });
+  }
+
+  // Fingerprints: the same code reported twice by one rule gets occurrence 0, 1, ...
+  const occurrences = new Map<string, number>();
+  const finalised = new Map<RawFinding, Finding>();
+  for (const raw of [...fileFindings].sort((a, b) => a.line - b.line)) {
+    const code = lines.slice(raw.line - 1, raw.endLine).join('\n');
+    const key = `${raw.ruleId}\0${code.replace(/\s+/g, ' ')}`;
+    const occurrence = occurrences.get(key) ?? 0;
+    occurrences.set(key, occurrence + 1);
+    finalised.set(raw, { ...raw, fingerprint: fingerprintOf(raw.ruleId, raw.file, code, occurrence) });
+  }
+
+  const suppressed: SuppressedFinding[] = [];
+  const kept: Finding[] = [];
+  for (const raw of fileFindings) {
+    const finding = finalised.get(raw)!;
+    const suppression = suppressionFor(suppressions, finding.ruleId, finding.line);
+    if (suppression !== undefined && suppression.reason !== '') {
+      suppressed.push({ finding, reason: suppression.reason, line: suppression.line });
+      continue;
+    }
+    kept.push(finding);
+    if (suppression !== undefined) {
+      kept.push(reasonlessSuppression(finding, suppression.line, lines[suppression.line - 1] ?? ''));
+    }
+  }
+  // A finding may sit in several endpoints' code (a shared helper); report it once.
+  const unique = new Map<string, Finding>();
+  for (const finding of kept) if (!unique.has(finding.fingerprint)) unique.set(finding.fingerprint, finding);
+
+  for (const report of reports) {
+    for (const item of Object.values(report.checklist)) {
+      item.findings = item.findings.map((raw) => finalised.get(raw as RawFinding) ?? raw);
+      const open = item.findings.filter((finding) => !suppressed.some((s) => s.finding.fingerprint === finding.fingerprint));
+      if (item.status === 'fail' && open.length === 0) {
+        item.status = 'pass';
+        item.evidence = item.findings.map((finding) => {
+          const suppression = suppressed.find((s) => s.finding.fingerprint === finding.fingerprint)!;
+          return { file: finding.file, line: suppression.line, note: `accepted risk (${finding.ruleId} suppressed): ${suppression.reason}` };
+        });
+      }
+      item.findings = open;
+    }
+  }
+  result.endpoints.push(...reports);
+  result.findings.push(...unique.values());
+  result.suppressed.push(...suppressed);
+}
+
+function reasonlessSuppression(finding: Finding, line: number, code: string): Finding {
+  return {
+    ruleId: SUPPRESSION_RULE_ID,
+    checklistItem: finding.checklistItem,
+    severity: 'low',
+    confidence: 'high',
+    file: finding.file,
+    line,
+    endLine: line,
+    message: `This api-security-review-ignore comment for ${finding.ruleId} gives no reason, so it does not apply.`,
+    why: 'A suppression is an accepted risk; reviewers need the reason to judge it later.',
+    fix: `Write the reason after a colon: \`api-security-review-ignore ${finding.ruleId}: <why this is safe>\`.`,
+    cwe: [],
+    owasp: [],
+    endpoint: finding.endpoint,
+    fingerprint: fingerprintOf(SUPPRESSION_RULE_ID, finding.file, code, 0),
+  };
+}
+
+/** An endpoint is changed when the change touches its registration, handler, middleware or same-file helpers. */
+function isChanged(endpoint: Endpoint, changedLines: ReadonlySet<number> | undefined): boolean {
+  if (changedLines === undefined) return true;
+  for (const scope of endpoint.scopes) {
+    // Skip the trivia before the scope: a blank line above a route is not part of it.
+    const first = endpoint.index.lineAt(skipWhitespace(endpoint.index.text, scope.pos));
+    const last = endpoint.index.lineAt(scope.end);
+    for (let line = first; line <= last; line++) if (changedLines.has(line)) return true;
+  }
+  return false;
+}
+
+function skipWhitespace(text: string, pos: number): number {
+  const nonSpace = /\S/g;
+  nonSpace.lastIndex = pos;
+  return nonSpace.exec(text)?.index ?? pos;
+}
