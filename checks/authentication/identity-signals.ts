@@ -5,7 +5,7 @@
  */
 import { ts } from '../lang/ts/parse.js';
 import { calleeName, calleePath, type FunctionNode } from '../lang/ts/queries.js';
-import type { SourceIndex } from '../lang/ts/source-index.js';
+import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf } from '../frameworks/endpoint.js';
 
 export interface IdentitySignal {
@@ -53,10 +53,10 @@ export function isAuthControlName(path: string, configured: readonly string[], k
   return kind === 'wrapper' && AUTH_WRAPPER_HINT.test(last);
 }
 
-/** Recognised identity calls inside the given function bodies, in document order. */
-export function identityCallsIn(index: SourceIndex, nodes: readonly ts.Node[], configured: readonly string[]): IdentitySignal[] {
+/** Recognised identity calls inside the given scopes, in document order. */
+export function identityCallsIn(index: SourceIndex, scopes: readonly Scope[], configured: readonly string[]): IdentitySignal[] {
   const signals: IdentitySignal[] = [];
-  for (const call of index.calls(nodes.map(scopeOf))) {
+  for (const call of index.calls(scopes)) {
     const path = calleePath(call).replace(/\(\)/g, '');
     const provider = isAuthCallee(path, calleeName(call), configured);
     if (provider !== undefined) signals.push({ node: call, note: `${index.textOf(call.expression)}() (${provider})` });
@@ -70,7 +70,7 @@ export function identityCallsIn(index: SourceIndex, nodes: readonly ts.Node[], c
  * caller with 401.
  */
 export function definitionAuthenticates(index: SourceIndex, definition: FunctionNode, configured: readonly string[]): IdentitySignal | undefined {
-  const calls = identityCallsIn(index, [definition], configured);
+  const calls = identityCallsIn(index, [scopeOf(definition)], configured);
   if (calls.length > 0) return calls[0];
   const rejects = index
     .nodesOfKind<ts.NumericLiteral>(ts.SyntaxKind.NumericLiteral, [scopeOf(definition)])

@@ -2,7 +2,7 @@ import { ts } from '../lang/ts/parse.js';
 import { createCheck } from '../create-check.js';
 import { calleePath } from '../lang/ts/queries.js';
 import { scopeOf, type Endpoint } from '../frameworks/endpoint.js';
-import { isInertCall, isRequestRead, isResponseCall } from '../frameworks/http-idioms.js';
+import { isDataAccessCall, isInertCall, isRequestRead, isResponseCall } from '../frameworks/http-idioms.js';
 import { judgeNextMiddleware, nextMiddlewareCandidates } from '../frameworks/nextjs-middleware.js';
 import type { ProjectContext } from '../project-context.js';
 import { definitionAuthenticates, identityCallsIn, isAuthControlName } from './identity-signals.js';
@@ -11,11 +11,16 @@ import { publicRouteReason } from './public-routes.js';
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'ALL']);
 
 /** The first call in the handler that reaches data or has an effect: what must come after authentication. */
-function firstWork(endpoint: Endpoint): ts.CallExpression | undefined {
+function firstDataAccess(endpoint: Endpoint): ts.CallExpression | undefined {
   if (endpoint.handler === undefined) return undefined;
-  return endpoint.index.calls([scopeOf(endpoint.handler)]).find((call) => {
+  return endpoint.index.calls([scopeOf(endpoint.handler)]).find((call) => isDataAccessCall(calleePath(call).replace(/\(\)/g, '')));
+}
+
+/** Whether the endpoint's code calls anything beyond reading the request and writing the response. */
+function doesWork(endpoint: Endpoint): boolean {
+  return endpoint.index.calls(endpoint.scopes).some((call) => {
     const path = calleePath(call).replace(/\(\)/g, '');
-    return !isResponseCall(path) && !isRequestRead(path) && !isInertCall(path) && !/^(?:NextResponse|Response)\./.test(path);
+    return !isResponseCall(path) && !isRequestRead(path) && !isInertCall(path);
   });
 }
 
@@ -95,12 +100,14 @@ export default createCheck({
     }
 
     // 2. An identity check inside the handler (or the same-file helpers it calls), before the work.
-    const roots = endpoint.handler !== undefined ? [endpoint.handler] : [];
-    const signals = identityCallsIn(endpoint.index, roots, configured);
-    const work = firstWork(endpoint);
+    const signals = identityCallsIn(endpoint.index, endpoint.scopes, configured);
     if (signals.length > 0) {
-      const first = signals[0];
-      if (work !== undefined && work.pos < first.node.pos && !signals.some((signal) => signal.node.pos <= work.pos)) {
+      // Order is only meaningful inside the handler; a helper of the file that authenticates is taken as is.
+      const handler = endpoint.handler;
+      const inHandler = handler === undefined ? [] : signals.filter((s) => s.node.pos >= handler.pos && s.node.end <= handler.end);
+      const first = inHandler[0] ?? signals[0];
+      const work = firstDataAccess(endpoint);
+      if (inHandler.length === signals.length && work !== undefined && work.pos < first.node.pos) {
         context.report({
           messageId: 'late',
           node: first.node,
@@ -128,7 +135,7 @@ export default createCheck({
       context.unknown('authn.identity', `the handler ${endpoint.handlerReference ?? ''} is defined in another file and no authentication control was found around it`);
       return;
     }
-    if (work === undefined && !STATE_CHANGING.has(endpoint.method)) {
+    if (!doesWork(endpoint) && !STATE_CHANGING.has(endpoint.method)) {
       context.notApplicable('authn.identity', 'the handler reads no data and changes nothing');
       return;
     }

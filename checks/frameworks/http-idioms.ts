@@ -24,3 +24,20 @@ const INERT_CALL = /^(?:console|logger|log|JSON|Math|Number|String|Boolean|Objec
 export function isInertCall(path: string): boolean {
   return INERT_CALL.test(path);
 }
+
+/** Factories that build a client and touch nothing yet: `createClient()`, `createServerClient(...)`. */
+const CLIENT_FACTORY = /^(?:create\w*Client|createRouteHandlerClient|getClient|getDb|getPrisma)$/;
+
+/**
+ * Method names that read or change data, or have an effect outside the
+ * process: ORM and driver calls, HTTP calls, mail, payments.
+ */
+const DATA_VERB =
+  /^(?:find\w*|select|selectFrom|insert\w*|update\w*|delete\w*|remove\w*|destroy|create\w*|save|upsert|query\w*|execute|exec|run|aggregate|count|from|fetch|request|send\w*|write\w*|charge|transfer|refund|publish|enqueue|\$queryRaw\w*|\$executeRaw\w*|get\w*By\w*|list\w*|read\w*)$/;
+
+/** Whether a call (by callee path) reads or changes data or has an outside effect. */
+export function isDataAccessCall(path: string): boolean {
+  const name = path.split('.').pop() ?? path;
+  if (CLIENT_FACTORY.test(name) || isResponseCall(path) || isRequestRead(path) || isInertCall(path)) return false;
+  return DATA_VERB.test(name) || path === 'fetch' || path.startsWith('axios');
+}
