@@ -2,7 +2,15 @@ import type { ts } from '../lang/ts/parse.js';
 import type { FunctionNode } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 
-export type Framework = 'nextjs-app-router' | 'express';
+export type Framework =
+  | 'nextjs-app-router'
+  | 'nextjs-pages'
+  | 'express'
+  | 'fastify'
+  | 'hono'
+  | 'koa'
+  | 'nestjs'
+  | 'trpc';
 
 /**
  * Something that runs around the handler and may carry a control:
