@@ -4,5 +4,6 @@
  */
 import type { Check } from './create-check.js';
 import missingAuthentication from './authentication/missing-authentication.js';
+import weakTokenVerification from './authentication/weak-token-verification.js';
 
-export const CHECKS: readonly Check[] = [missingAuthentication].sort((a, b) => a.id.localeCompare(b.id));
+export const CHECKS: readonly Check[] = [missingAuthentication, weakTokenVerification].sort((a, b) => a.id.localeCompare(b.id));

@@ -1,0 +1,131 @@
+import { ts } from '../lang/ts/parse.js';
+import { createCheck } from '../create-check.js';
+import { calleePath, stringValue, unwrapExpression } from '../lang/ts/queries.js';
+import { identityCallsIn, isAuthControlName } from './identity-signals.js';
+
+/** `jwt.verify` / `jsonwebtoken.verify` / `verify` imported from jsonwebtoken. */
+const VERIFY = /^(?:jwt|jsonwebtoken|JWT)\.verify$/;
+const DECODE = /^(?:jwt|jsonwebtoken|JWT)\.decode$|^(?:jose\.)?decodeJwt$|^jwtDecode$|^jwt_decode$/;
+const JOSE_VERIFY = /^(?:jose\.)?jwtVerify$/;
+
+/** A property of an object literal argument, by name. */
+function property(node: ts.Expression | undefined, name: string): ts.Expression | undefined {
+  if (node === undefined) return undefined;
+  const object = unwrapExpression(node);
+  if (!ts.isObjectLiteralExpression(object)) return undefined;
+  for (const element of object.properties) {
+    if (ts.isPropertyAssignment(element) && (ts.isIdentifier(element.name) || ts.isStringLiteral(element.name)) && element.name.text === name) return element.initializer;
+  }
+  return undefined;
+}
+
+/** Shows that a secret was hard-coded without repeating it: the first two characters and the length. */
+export function maskSecret(secret: string): string {
+  if (secret.length <= 4) return `"${'*'.repeat(secret.length)}" (${secret.length} characters)`;
+  return `"${secret.slice(0, 2)}${'*'.repeat(6)}" (${secret.length} characters)`;
+}
+
+function isLiteralSecret(node: ts.Expression | undefined): string | undefined {
+  if (node === undefined) return undefined;
+  const value = stringValue(unwrapExpression(node));
+  return value !== undefined && value.length > 0 ? value : undefined;
+}
+
+type Problem = { messageId: 'decode-only' | 'ignore-expiration' | 'alg-none' | 'no-key' | 'hardcoded-secret'; node: ts.Node; data: Record<string, string>; severity?: 'critical' | 'high' | 'medium' | 'low' };
+
+function problemsOf(calls: readonly ts.CallExpression[]): { problems: Problem[]; verified: ts.CallExpression[] } {
+  const problems: Problem[] = [];
+  const verified: ts.CallExpression[] = [];
+  const hasVerify = calls.some((call) => {
+    const path = calleePath(call);
+    return VERIFY.test(path) || JOSE_VERIFY.test(path) || /\.jwtVerify$/.test(path);
+  });
+  for (const call of calls) {
+    const path = calleePath(call);
+    if (DECODE.test(path)) {
+      // Decoding next to a verification (e.g. to read the header's kid first) is fine.
+      if (!hasVerify) problems.push({ messageId: 'decode-only', node: call, data: { call: `${path}()` }, severity: 'critical' });
+      continue;
+    }
+    if (!VERIFY.test(path) && !JOSE_VERIFY.test(path)) continue;
+    const [, key, third] = call.arguments;
+    const options = VERIFY.test(path) ? third : call.arguments[2];
+    let sound = true;
+    if (key === undefined || (ts.isIdentifier(key) && key.text === 'undefined') || key.kind === ts.SyntaxKind.NullKeyword || stringValue(key) === '') {
+      problems.push({ messageId: 'no-key', node: call, data: { call: `${path}()` }, severity: 'critical' });
+      sound = false;
+    }
+    const secret = isLiteralSecret(key);
+    if (secret !== undefined) {
+      problems.push({ messageId: 'hardcoded-secret', node: key!, data: { masked: maskSecret(secret) }, severity: 'high' });
+      sound = false;
+    }
+    const ignoreExpiration = property(options, 'ignoreExpiration');
+    if (ignoreExpiration !== undefined && ignoreExpiration.kind === ts.SyntaxKind.TrueKeyword) {
+      problems.push({ messageId: 'ignore-expiration', node: ignoreExpiration, data: {}, severity: 'high' });
+      sound = false;
+    }
+    const algorithms = property(options, 'algorithms');
+    if (algorithms !== undefined && ts.isArrayLiteralExpression(unwrapExpression(algorithms))) {
+      const none = (unwrapExpression(algorithms) as ts.ArrayLiteralExpression).elements.find((element) => stringValue(element)?.toLowerCase() === 'none');
+      if (none !== undefined) {
+        problems.push({ messageId: 'alg-none', node: none, data: {}, severity: 'critical' });
+        sound = false;
+      }
+    }
+    if (sound) verified.push(call);
+  }
+  return { problems, verified };
+}
+
+export default createCheck({
+  id: 'weak-token-verification',
+  items: ['authn.token-expiry'],
+  description: 'A token is decoded without verification, or verified with expiry, signature algorithm or key checks switched off.',
+  severity: 'high',
+  confidence: 'high',
+  cwe: ['CWE-347', 'CWE-613'],
+  owasp: ['API2:2023'],
+  messages: {
+    'decode-only': '{{call}} only decodes the token: its signature and expiry are never checked, so any forged or expired token is accepted.',
+    'ignore-expiration': '`ignoreExpiration: true` accepts expired tokens forever.',
+    'alg-none': "The allowed algorithms include 'none', which accepts unsigned tokens.",
+    'no-key': '{{call}} is called without a key, so the signature cannot be verified.',
+    'hardcoded-secret': 'The JWT secret is hard-coded in the source ({{masked}}); anyone with the code can mint valid tokens.',
+  },
+  why: 'Token verification is what makes a token proof of identity: without signature and expiry checks an attacker forges or replays tokens (Broken Authentication).',
+  fix: {
+    default:
+      "Verify, don't decode: `jwt.verify(token, process.env.JWT_SECRET, { algorithms: ['HS256'] })` (jose: `await jwtVerify(token, key, { algorithms: ['RS256'] })`), keep expiry checks on, and load the secret from the environment or a secret manager (rotate the leaked one).",
+  },
+  run(context) {
+    const { endpoint } = context;
+    const calls = endpoint.index.calls(endpoint.scopes);
+    const { problems, verified } = problemsOf(calls);
+    for (const problem of problems) {
+      context.report({ messageId: problem.messageId, node: problem.node, data: problem.data, severity: problem.severity });
+    }
+    if (problems.length > 0) return;
+    if (verified.length > 0) {
+      context.pass('authn.token-expiry', { node: verified[0], note: `${calleePath(verified[0])}() checks signature and expiry` });
+      return;
+    }
+    const providers = identityCallsIn(endpoint.index, endpoint.scopes, context.config.auth.functions).filter((signal) => !/JWT verification|authentication helper|configured/.test(signal.note));
+    if (providers.length > 0) {
+      context.pass('authn.token-expiry', { node: providers[0].node, note: `${providers[0].note} verifies the session and its expiry` });
+      return;
+    }
+    const configured = context.config.auth.functions;
+    const external = endpoint.controls.find((control) => control.definition === undefined && isAuthControlName(control.name, configured, control.kind));
+    if (external !== undefined) {
+      context.unknown('authn.token-expiry', `tokens are verified by ${external.name}, defined in another file that was not analysed`);
+      return;
+    }
+    const helper = identityCallsIn(endpoint.index, endpoint.scopes, configured)[0];
+    if (helper !== undefined || endpoint.handler === undefined) {
+      context.unknown('authn.token-expiry', helper !== undefined ? `tokens are verified by ${helper.note}, defined in another file that was not analysed` : 'the handler is defined in another file');
+      return;
+    }
+    context.notApplicable('authn.token-expiry', 'the endpoint handles no token itself');
+  },
+});
