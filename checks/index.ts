@@ -3,7 +3,8 @@
  * not run; the registry test fails for a check file that is missing here.
  */
 import type { Check } from './create-check.js';
+import identityNotEnforced from './authentication/identity-not-enforced.js';
 import missingAuthentication from './authentication/missing-authentication.js';
 import weakTokenVerification from './authentication/weak-token-verification.js';
 
-export const CHECKS: readonly Check[] = [missingAuthentication, weakTokenVerification].sort((a, b) => a.id.localeCompare(b.id));
+export const CHECKS: readonly Check[] = [identityNotEnforced, missingAuthentication, weakTokenVerification].sort((a, b) => a.id.localeCompare(b.id));

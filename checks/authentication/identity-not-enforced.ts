@@ -1,0 +1,170 @@
+import { ts } from '../lang/ts/parse.js';
+import { createCheck } from '../create-check.js';
+import { boundNames, calleePath, containsNode, identifiersIn, unwrapExpression } from '../lang/ts/queries.js';
+import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
+import { scopeOf } from '../frameworks/endpoint.js';
+import { identityCallsIn, isAuthControlName } from './identity-signals.js';
+
+/** Identity calls that reject by themselves (throw, redirect or answer 401): their result needs no guard. */
+const SELF_ENFORCING = /(?:^|\.)(?:protect|requireAuth|requireUser|requireSession|ensureAuthenticated|authenticate|withApiAuthRequired)$/;
+/** Calls that end the request from inside a guard. */
+const REJECTING_CALL = /(?:^|\.)(?:notFound|redirect|unauthorized|forbidden|sendStatus|status|json|send|end|code|error)$/;
+
+/** The names the result of `call` is bound to: `const { userId } = await auth()` gives userId. */
+function resultNames(call: ts.CallExpression): string[] | undefined {
+  let node: ts.Node = call;
+  while (node.parent !== undefined && (ts.isAwaitExpression(node.parent) || ts.isParenthesizedExpression(node.parent) || ts.isAsExpression(node.parent) || ts.isNonNullExpression(node.parent))) node = node.parent;
+  const parent = node.parent;
+  if (parent === undefined) return undefined;
+  if (ts.isVariableDeclaration(parent) && parent.initializer === node) return boundNames(parent.name);
+  if (ts.isBinaryExpression(parent) && parent.operatorToken.kind === ts.SyntaxKind.EqualsToken && parent.right === node) {
+    return ts.isIdentifier(parent.left) ? [parent.left.text] : identifiersIn(parent.left).map((identifier) => identifier.text);
+  }
+  if (ts.isPropertyAccessExpression(parent)) {
+    // `(await auth()).userId` used directly: treat the enclosing declaration.
+    const declaration = parent.parent;
+    if (declaration !== undefined && ts.isVariableDeclaration(declaration)) return boundNames(declaration.name);
+  }
+  if (ts.isIfStatement(parent) || ts.isPrefixUnaryExpression(parent) || ts.isReturnStatement(parent) || ts.isConditionalExpression(parent) || ts.isBinaryExpression(parent)) return ['<inline>'];
+  if (ts.isExpressionStatement(parent)) return [];
+  return ['<inline>'];
+}
+
+interface Guard {
+  statement: ts.IfStatement;
+  statuses: string[];
+}
+
+function statusCodesIn(index: SourceIndex, node: ts.Node): string[] {
+  return index.nodesOfKind<ts.NumericLiteral>(ts.SyntaxKind.NumericLiteral, [scopeOf(node)]).map((literal) => literal.text);
+}
+
+/** An `if` on one of `names` that ends the request (return, throw, or a rejecting call). */
+function findGuard(index: SourceIndex, scopes: readonly Scope[], names: readonly string[], after: number): Guard | undefined {
+  for (const statement of index.nodesOfKind<ts.IfStatement>(ts.SyntaxKind.IfStatement, scopes)) {
+    if (statement.pos < after) continue;
+    const mentioned = identifiersIn(statement.expression).some((identifier) => names.includes(identifier.text));
+    if (!mentioned) continue;
+    const ends = containsNode(statement, (node) => ts.isReturnStatement(node) || ts.isThrowStatement(node) || (ts.isCallExpression(node) && REJECTING_CALL.test(calleePath(node))));
+    if (ends) return { statement, statuses: statusCodesIn(index, statement.thenStatement) };
+  }
+  return undefined;
+}
+
+/** Express callback style: `if (err) res.sendStatus(403);` with no return, then `next()` anyway. */
+function fallsThroughToNext(index: SourceIndex, scopes: readonly Scope[]): ts.IfStatement | undefined {
+  for (const statement of index.nodesOfKind<ts.IfStatement>(ts.SyntaxKind.IfStatement, scopes)) {
+    const condition = identifiersIn(statement.expression).map((identifier) => identifier.text);
+    if (!condition.some((name) => /^(?:err|error|e)$/.test(name))) continue;
+    const then = statement.thenStatement;
+    const responds = containsNode(then, (node) => ts.isCallExpression(node) && /^res\./.test(calleePath(node)));
+    const stops = containsNode(then, (node) => ts.isReturnStatement(node) || ts.isThrowStatement(node));
+    if (!responds || stops || statement.elseStatement !== undefined) continue;
+    const block = statement.parent;
+    if (!ts.isBlock(block)) continue;
+    const later = block.statements.slice(block.statements.indexOf(statement) + 1);
+    if (later.some((next) => containsNode(next, (node) => ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'next'))) return statement;
+  }
+  return undefined;
+}
+
+/** `catch { next(); }` after a verification in the try block: the request goes on unauthenticated. */
+function catchContinues(index: SourceIndex, scopes: readonly Scope[], configured: readonly string[]): ts.CatchClause | undefined {
+  for (const tryStatement of index.nodesOfKind<ts.TryStatement>(ts.SyntaxKind.TryStatement, scopes)) {
+    const clause = tryStatement.catchClause;
+    if (clause === undefined) continue;
+    if (identityCallsIn(index, [scopeOf(tryStatement.tryBlock)], configured).length === 0) continue;
+    const callsNext = containsNode(clause.block, (node) => ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'next' && node.arguments.length === 0);
+    if (callsNext) return clause;
+  }
+  return undefined;
+}
+
+export default createCheck({
+  id: 'identity-not-enforced',
+  items: ['authn.invalid-token'],
+  description: 'An identity check whose failure does not stop the request, or stops it with a status other than 401/403.',
+  severity: 'high',
+  confidence: 'medium',
+  cwe: ['CWE-287'],
+  owasp: ['API2:2023'],
+  messages: {
+    unused: 'The result of {{call}} is never checked: the handler goes on for anonymous callers too.',
+    'falls-through': 'When verification fails this middleware answers but does not return, so next() still runs the handler.',
+    'catch-continues': 'The catch block calls next() when verification throws: an invalid token is let through.',
+    'wrong-status': 'An unauthenticated caller gets {{status}} instead of 401.',
+  },
+  why: 'Checking identity only helps if a failed check ends the request; clients and monitoring rely on 401 to tell missing credentials from other errors.',
+  fix: {
+    'nextjs-app-router': "Stop right after the check: `if (!userId) return NextResponse.json({ error: 'Unauthorized' }, { status: 401 });`.",
+    express: 'Return after answering: `if (err) return res.sendStatus(401);` and, in a catch block, `return res.status(401).json({ error: \'Unauthorized\' })` instead of `next()`.',
+    default: 'End the request with 401 as soon as the identity check fails.',
+  },
+  run(context) {
+    const { endpoint } = context;
+    const index = endpoint.index;
+    const configured = context.config.auth.functions;
+    let reported = false;
+
+    const fallthrough = fallsThroughToNext(index, endpoint.scopes);
+    if (fallthrough !== undefined) {
+      context.report({ messageId: 'falls-through', node: fallthrough });
+      reported = true;
+    }
+    const continues = catchContinues(index, endpoint.scopes, configured);
+    if (continues !== undefined) {
+      context.report({ messageId: 'catch-continues', node: continues });
+      reported = true;
+    }
+
+    const signals = identityCallsIn(index, endpoint.scopes, configured).filter((signal) => ts.isCallExpression(signal.node));
+    let evidence: { node: ts.Node; note: string } | undefined;
+    for (const signal of signals) {
+      const call = signal.node as ts.CallExpression;
+      const path = calleePath(call).replace(/\(\)/g, '');
+      if (SELF_ENFORCING.test(path)) {
+        evidence ??= { node: call, note: `${path}() rejects unauthenticated callers itself` };
+        continue;
+      }
+      // Callback style (jwt.verify(token, key, (err, user) => ...)) is judged by the fall-through rule above.
+      if (call.arguments.some((argument) => ts.isArrowFunction(unwrapExpression(argument)) || ts.isFunctionExpression(unwrapExpression(argument)))) {
+        evidence ??= { node: call, note: `${path}() callback handles the failure` };
+        continue;
+      }
+      // Verifiers throw on a bad token; a catch around them is judged by the catch rule above.
+      if (/verify/i.test(path)) {
+        evidence ??= { node: call, note: `${path}() throws on an invalid token` };
+        continue;
+      }
+      const names = resultNames(call);
+      if (names === undefined || names.includes('<inline>')) {
+        evidence ??= { node: call, note: `${path}() result is tested where it is called` };
+        continue;
+      }
+      const guard = names.length > 0 ? findGuard(index, endpoint.scopes, names, call.end) : undefined;
+      if (guard === undefined) {
+        context.report({ messageId: 'unused', node: call, data: { call: `${path}()` } });
+        reported = true;
+        continue;
+      }
+      const wrong = guard.statuses.find((status) => status === '200' || status === '500');
+      if (wrong !== undefined && !guard.statuses.some((status) => status === '401' || status === '403')) {
+        context.report({ messageId: 'wrong-status', node: guard.statement, data: { status: wrong }, severity: 'low' });
+        reported = true;
+        continue;
+      }
+      evidence ??= { node: guard.statement, note: `${index.textOf(guard.statement.expression)} ends the request${guard.statuses.length > 0 ? ` (${guard.statuses.join('/')})` : ''}` };
+    }
+    if (reported) return;
+    if (evidence !== undefined) {
+      context.pass('authn.invalid-token', evidence);
+      return;
+    }
+    const external = endpoint.controls.find((control) => control.definition === undefined && isAuthControlName(control.name, configured, control.kind));
+    if (external !== undefined) {
+      context.unknown('authn.invalid-token', `the failure path of ${external.name} is in another file that was not analysed`);
+      return;
+    }
+    context.notApplicable('authn.invalid-token', 'the endpoint does no identity check of its own');
+  },
+});
