@@ -1,0 +1,99 @@
+import { ts } from '../lang/ts/parse.js';
+import { createCheck } from '../create-check.js';
+import { calleePath, expressionPath, stringValue } from '../lang/ts/queries.js';
+import type { Endpoint } from '../frameworks/endpoint.js';
+
+/** Path segments that mark an administrative or internal route. */
+const PRIVILEGED_SEGMENT = /^(?:admin|admins|administration|internal|manage|management|staff|superuser|backoffice|back-office|sudo|ops)$/i;
+/** Segments whose state-changing routes manage who may do what. */
+const PERMISSION_SEGMENT = /^(?:roles?|permissions?|grants?|privileges?|memberships?|members|invitations?|api-keys|apikeys)$/i;
+
+/** Middleware / wrapper / call names that check a role or a permission. */
+const ROLE_CHECK_NAME =
+  /^(?:require(?:Role|Roles|Admin|Permission|Permissions|Scope|Scopes)|ensure(?:Admin|Role|Permission)|is(?:Admin|SuperAdmin|Staff)|has(?:Role|Roles|Permission|Permissions|Scope)|check(?:Role|Roles|Permission|Permissions|Scope|Admin)|authorize|authorized|restrictTo|permit|allow|can|cannot|throwUnlessCan|enforce|withRole|withAdmin|withPermission|adminOnly|onlyAdmin|requiredScopes|guard)$/i;
+
+/** Identifiers that, compared in an `if`, show a role check: `user.role !== 'admin'`, `isAdmin`. */
+const ROLE_PROPERTY = /^(?:role|roles|isAdmin|admin|permissions|scopes|scope|orgRole|isSuperuser|isStaff)$/;
+
+/** `session.user`, `req.user`, `claims`, `currentUser`: the caller, not data from the request body. */
+function isCallerExpression(text: string): boolean {
+  return /(?:user|session|auth|claims|token|caller|actor|member|principal|identity|me)\b/i.test(text) && !/\b(?:body|params|query|input|data|payload|dto)\b/.test(text);
+}
+
+function privilegeOf(endpoint: Endpoint): string | undefined {
+  const segments = endpoint.route.split(/[/.]/).filter((segment) => segment.length > 0);
+  const privileged = segments.find((segment) => PRIVILEGED_SEGMENT.test(segment));
+  if (privileged !== undefined) return `the route is under /${privileged}`;
+  if (endpoint.method !== 'GET' && endpoint.method !== 'HEAD' && endpoint.method !== 'OPTIONS') {
+    const permissions = segments.find((segment) => PERMISSION_SEGMENT.test(segment));
+    if (permissions !== undefined) return `it changes ${permissions}`;
+  }
+  return undefined;
+}
+
+/** The first role or permission check around or inside the endpoint, if any. */
+function findRoleCheck(endpoint: Endpoint, configured: readonly string[]): { node: ts.Node; note: string } | undefined {
+  for (const control of endpoint.controls) {
+    const last = control.name.split('.').pop() ?? control.name;
+    if (ROLE_CHECK_NAME.test(last) || configured.includes(control.name) || configured.includes(last)) {
+      return { node: control.node, note: `${control.kind === 'wrapper' ? 'wrapper' : 'middleware'} ${control.name}` };
+    }
+  }
+  const index = endpoint.index;
+  for (const call of index.calls(endpoint.scopes)) {
+    const path = calleePath(call).replace(/\(\)/g, '');
+    const last = path.split('.').pop() ?? path;
+    if (ROLE_CHECK_NAME.test(last) || configured.includes(path) || configured.includes(last)) return { node: call, note: `${path}()` };
+    // Clerk: auth.protect({ role: 'org:admin' }) / has({ permission: ... })
+    if (/(?:^|\.)protect$/.test(path) && call.arguments.length > 0) return { node: call, note: `${path}() with a role condition` };
+  }
+  for (const statement of index.nodesOfKind<ts.IfStatement>(ts.SyntaxKind.IfStatement, endpoint.scopes)) {
+    const mentionsRole = index
+      .nodesOfKind<ts.PropertyAccessExpression>(ts.SyntaxKind.PropertyAccessExpression, [{ pos: statement.expression.pos, end: statement.expression.end }])
+      .some((access) => ROLE_PROPERTY.test(access.name.text) && isCallerExpression(index.textOf(access.expression)));
+    const comparesToRole = index
+      .nodesOfKind<ts.StringLiteral>(ts.SyntaxKind.StringLiteral, [{ pos: statement.expression.pos, end: statement.expression.end }])
+      .some((literal) => /admin|owner|staff|moderator|superuser|manager/i.test(literal.text));
+    if (mentionsRole || comparesToRole) return { node: statement, note: `\`${index.textOf(statement.expression)}\`` };
+  }
+  return undefined;
+}
+
+export default createCheck({
+  id: 'missing-role-check',
+  items: ['authz.roles'],
+  description: 'A privileged route (admin, internal, role or permission management) has no role or permission check.',
+  severity: 'high',
+  confidence: 'medium',
+  cwe: ['CWE-285'],
+  owasp: ['API5:2023'],
+  messages: {
+    missing: '{{endpoint}} is a privileged route ({{why}}) but no role or permission check was found: any signed-in user can call it.',
+  },
+  why: 'Authentication says who the caller is, not what they may do: without a role check every user reaches administrative functions (Broken Function Level Authorization).',
+  fix: {
+    'nextjs-app-router':
+      "Check the caller's role before the work, e.g. with Clerk `await auth.protect({ role: 'org:admin' })`, or `if (session.user.role !== 'admin') return NextResponse.json({ error: 'Forbidden' }, { status: 403 });`.",
+    express: "Add a role middleware after authentication: `{{example}}` with `requireRole('admin')` answering 403, or check `req.user.role` in the handler.",
+    default: "Check the caller's role or permission before the work and answer 403 when it is missing.",
+  },
+  run(context) {
+    const { endpoint, config } = context;
+    const evidence = findRoleCheck(endpoint, config.auth.functions);
+    const privilege = privilegeOf(endpoint);
+    if (evidence !== undefined) {
+      context.pass('authz.roles', evidence);
+      return;
+    }
+    if (privilege === undefined) {
+      context.notApplicable('authz.roles', 'no privileged action detected (not an admin, internal or permission-management route)');
+      return;
+    }
+    const registration = endpoint.registration;
+    const example =
+      ts.isCallExpression(registration) && ts.isPropertyAccessExpression(registration.expression)
+        ? `${expressionPath(registration.expression)}('${stringValue(registration.arguments[0]) ?? endpoint.route}', authenticate, requireRole('admin'), ...)`
+        : `router.${endpoint.method.toLowerCase()}('${endpoint.route}', authenticate, requireRole('admin'), ...)`;
+    context.report({ messageId: 'missing', line: endpoint.line, data: { endpoint: `${endpoint.method} ${endpoint.route}`, why: privilege, example } });
+  },
+});
