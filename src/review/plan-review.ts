@@ -1,0 +1,128 @@
+/**
+ * Decides, for one push, which findings become inline review comments and
+ * which are shown only in the check run (summary and annotations). Pure: the
+ * caller passes the lines GitHub accepts and the fingerprints already posted.
+ *
+ * Why the care over lines: GitHub rejects a whole review (422) when a single
+ * comment sits on a line outside the diff, so every line is checked here
+ * before a comment is planned.
+ */
+import type { AnalysisResult, Finding, Severity } from '../../checks/model.js';
+import { sortFindings } from '../render/finding-order.js';
+import { renderReviewComment } from '../render/review-comment.js';
+import { conclusionFor } from './conclusion.js';
+
+/** A comment to post on the RIGHT side of the diff. */
+export interface InlineComment {
+  finding: Finding;
+  path: string;
+  /** The (last) line of the comment. */
+  line: number;
+  /** First line, only for a multi-line suggestion (`start_line` in the API). */
+  startLine?: number;
+  body: string;
+}
+
+export interface ReviewPlan {
+  /** New comments to post now: on commentable lines, not posted before, at most `maxComments`. */
+  inline: InlineComment[];
+  /** Findings shown only in the summary and annotations: off the diff, or over the budget. */
+  notInline: Finding[];
+  /** Findings whose fingerprint is already in an earlier review of this PR: never posted twice. */
+  alreadyPosted: Finding[];
+  /** The part of `notInline` that was commentable but over `maxComments`. */
+  overBudget: Finding[];
+  conclusion: 'success' | 'failure';
+}
+
+export interface PlanReviewInput {
+  result: AnalysisResult;
+  /** Path -> RIGHT-side lines GitHub accepts (added and context lines of the patch); an absent path has none. */
+  commentable: ReadonlyMap<string, ReadonlySet<number>>;
+  postedFingerprints: ReadonlySet<string>;
+  maxComments: number;
+  failOn: Severity;
+}
+
+/** Where a finding can be commented, if anywhere. */
+interface Placement {
+  line: number;
+  startLine?: number;
+  applicableSuggestion: boolean;
+}
+
+/**
+ * Plans the review. Findings are taken most severe first (then file, then
+ * line), so the comment budget goes to what matters; the same order is kept
+ * in every list of the plan.
+ */
+export function planReview(input: PlanReviewInput): ReviewPlan {
+  const budget = Number.isFinite(input.maxComments) ? Math.max(0, Math.floor(input.maxComments)) : 0;
+  const plan: ReviewPlan = { inline: [], notInline: [], alreadyPosted: [], overBudget: [], conclusion: conclusionFor(input.result.findings, input.failOn) };
+  const planned = new Set<string>();
+
+  for (const finding of sortFindings(input.result.findings)) {
+    // The engine reports a finding once; should two arrive with one fingerprint, the second would be a duplicate comment.
+    if (planned.has(finding.fingerprint)) continue;
+    planned.add(finding.fingerprint);
+
+    if (input.postedFingerprints.has(finding.fingerprint)) {
+      plan.alreadyPosted.push(finding);
+      continue;
+    }
+    const placement = placementOf(finding, input.commentable.get(finding.file));
+    if (placement === undefined) {
+      plan.notInline.push(finding);
+      continue;
+    }
+    if (plan.inline.length >= budget) {
+      plan.notInline.push(finding);
+      plan.overBudget.push(finding);
+      continue;
+    }
+    const comment: InlineComment = {
+      finding,
+      path: finding.file,
+      line: placement.line,
+      body: renderReviewComment(finding, { applicableSuggestion: placement.applicableSuggestion }),
+    };
+    if (placement.startLine !== undefined) comment.startLine = placement.startLine;
+    plan.inline.push(comment);
+  }
+  return plan;
+}
+
+/** Why a finding of `plan.notInline` is not an inline comment, for the summary. */
+export function whyNotInline(plan: ReviewPlan, finding: Finding): 'over-budget' | 'off-diff' {
+  return plan.overBudget.includes(finding) ? 'over-budget' : 'off-diff';
+}
+
+/**
+ * A suggestion spanning L..E is posted as a multi-line comment L..E when every
+ * one of those lines is commentable (GitHub also needs them in one hunk, which
+ * an unbroken run of commentable lines is). Otherwise the comment goes on the
+ * finding's own line, with the replacement shown as plain code.
+ */
+function placementOf(finding: Finding, lines: ReadonlySet<number> | undefined): Placement | undefined {
+  if (lines === undefined || lines.size === 0) return undefined;
+  const suggestion = finding.suggestion;
+  if (suggestion !== undefined && isRangeCommentable(suggestion.line, suggestion.endLine, lines)) {
+    return suggestion.endLine > suggestion.line
+      ? { line: suggestion.endLine, startLine: suggestion.line, applicableSuggestion: true }
+      : { line: suggestion.line, applicableSuggestion: true };
+  }
+  if (!isValidLine(finding.line) || !lines.has(finding.line)) return undefined;
+  return { line: finding.line, applicableSuggestion: false };
+}
+
+function isRangeCommentable(start: number, end: number, lines: ReadonlySet<number>): boolean {
+  if (!isValidLine(start) || !isValidLine(end) || end < start) return false;
+  // More lines than the set holds cannot all be in it; this also bounds the loop on absurd ranges.
+  if (end - start + 1 > lines.size) return false;
+  for (let line = start; line <= end; line++) if (!lines.has(line)) return false;
+  return true;
+}
+
+function isValidLine(line: number): boolean {
+  return Number.isInteger(line) && line >= 1;
+}
