@@ -10,6 +10,11 @@ import { SourceIndex } from './lang/ts/source-index.js';
 export interface ContextFileReader {
   /** The file's text; undefined when it does not exist. Throws when it cannot be read. */
   read(path: string): Promise<string | undefined>;
+  /**
+   * Whether a file exists, when the reader can tell cheaply (a tree listing,
+   * the disk). Without it, resolving an import probes candidates with `read`.
+   */
+  exists?(path: string): Promise<boolean>;
 }
 
 export type ContextFile =
@@ -36,6 +41,19 @@ export class ProjectContext {
   }
 
   private loaded = new Map<string, ContextFile>();
+
+  /** The first of `candidates` that exists, loaded; undefined when none does (or none could be read). */
+  async loadFirst(candidates: readonly string[]): Promise<ContextFile | undefined> {
+    for (const path of candidates) {
+      if (this.reader?.exists !== undefined) {
+        const exists = await this.reader.exists(path).catch(() => false);
+        if (!exists) continue;
+      }
+      const file = await this.load(path);
+      if (file.status !== 'missing') return file;
+    }
+    return undefined;
+  }
 
   /** Synchronous lookup for checks, after `prepare`; undefined when the file was never asked for. */
   get(path: string): ContextFile | undefined {

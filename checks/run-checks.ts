@@ -5,6 +5,7 @@
 import { CHECKLIST, type ChecklistItemId } from './checklist.js';
 import type { Check, CheckContext, Report } from './create-check.js';
 import type { Endpoint } from './frameworks/endpoint.js';
+import { ts } from './lang/ts/parse.js';
 import type { Config } from '../src/config/schema.js';
 import { endpointName, type Checklist, type Evidence, type Finding, type ItemResult, type ItemStatus, type Severity } from './model.js';
 import type { ProjectContext } from './project-context.js';
@@ -80,8 +81,9 @@ export function runChecks(endpoint: Endpoint, checks: readonly Check[], config: 
         reported.push(toFinding(check, endpoint, name, report, setting.severity));
       },
       pass(item, evidence) {
-        const line = evidence.line ?? (evidence.node ? endpoint.index.lineOf(evidence.node) : endpoint.line);
-        decide(item, { status: 'pass', evidence: [{ file: evidence.file ?? endpoint.file, line, note: evidence.note }] });
+        const source = evidence.node !== undefined && evidence.line === undefined ? sourceFileOf(evidence.node) : undefined;
+        const line = evidence.line ?? (evidence.node ? lineIn(source ?? endpoint.index.sourceFile, evidence.node.getStart(source ?? endpoint.index.sourceFile)) : endpoint.line);
+        decide(item, { status: 'pass', evidence: [{ file: evidence.file ?? source?.fileName ?? endpoint.file, line, note: evidence.note }] });
       },
       unknown(item, reason) {
         decide(item, { status: 'unknown', evidence: [], reason });
@@ -134,15 +136,18 @@ function toFinding(check: Check, endpoint: Endpoint, name: string, report: Repor
   if (template === undefined) throw new Error(`check ${check.id} reported unknown message id "${report.messageId}"`);
   const item = report.item ?? check.items[0];
   if (!check.items.includes(item)) throw new Error(`check ${check.id} reported on ${item}, which it does not declare`);
-  const line = report.line ?? (report.node ? endpoint.index.lineOf(report.node) : endpoint.line);
-  const endLine = report.endLine ?? (report.node ? endpoint.index.endLineOf(report.node) : line);
+  // A node may sit in an imported module (a middleware's file): the finding belongs to that file.
+  const source = report.node !== undefined && report.line === undefined ? sourceFileOf(report.node) : undefined;
+  const file = source?.fileName ?? endpoint.file;
+  const line = report.line ?? (report.node ? lineIn(source ?? endpoint.index.sourceFile, report.node.getStart(source ?? endpoint.index.sourceFile)) : endpoint.line);
+  const endLine = report.endLine ?? (report.node ? lineIn(source ?? endpoint.index.sourceFile, report.node.end) : line);
   const fixTemplate = check.fix[endpoint.framework] ?? check.fix.default;
   return {
     ruleId: check.id,
     checklistItem: item,
     severity: severityOverride ?? report.severity ?? check.severity,
     confidence: report.confidence ?? check.confidence,
-    file: endpoint.file,
+    file,
     line,
     endLine: Math.max(line, endLine),
     message: fillTemplate(template, report.data),
@@ -153,4 +158,15 @@ function toFinding(check: Check, endpoint: Endpoint, name: string, report: Repor
     endpoint: name,
     suggestion: report.suggestion,
   };
+}
+
+/** The parsed file a node belongs to (parents are set by the parser); undefined for synthesized nodes. */
+function sourceFileOf(node: ts.Node): ts.SourceFile | undefined {
+  let current: ts.Node | undefined = node;
+  while (current !== undefined && current.kind !== ts.SyntaxKind.SourceFile) current = current.parent;
+  return current as ts.SourceFile | undefined;
+}
+
+function lineIn(sourceFile: ts.SourceFile, pos: number): number {
+  return sourceFile.getLineAndCharacterOfPosition(pos).line + 1;
 }

@@ -2,7 +2,7 @@ import { ts } from '../lang/ts/parse.js';
 import { createCheck } from '../create-check.js';
 import { boundNames, calleePath, containsNode, identifiersIn, unwrapExpression } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
-import { scopeOf } from '../frameworks/endpoint.js';
+import { codeRegions, scopeOf } from '../frameworks/endpoint.js';
 import { identityCallsIn, isAuthControlName } from './identity-signals.js';
 
 /** Identity calls that reject by themselves (throw, redirect or answer 401): their result needs no guard. */
@@ -102,58 +102,60 @@ export default createCheck({
   },
   run(context) {
     const { endpoint } = context;
-    const index = endpoint.index;
     const configured = context.config.auth.functions;
     let reported = false;
-
-    const fallthrough = fallsThroughToNext(index, endpoint.scopes);
-    if (fallthrough !== undefined) {
-      context.report({ messageId: 'falls-through', node: fallthrough });
-      reported = true;
-    }
-    const continues = catchContinues(index, endpoint.scopes, configured);
-    if (continues !== undefined) {
-      context.report({ messageId: 'catch-continues', node: continues });
-      reported = true;
-    }
-
-    const signals = identityCallsIn(index, endpoint.scopes, configured).filter((signal) => ts.isCallExpression(signal.node));
     let evidence: { node: ts.Node; note: string } | undefined;
-    for (const signal of signals) {
-      const call = signal.node as ts.CallExpression;
-      const path = calleePath(call).replace(/\(\)/g, '');
-      if (SELF_ENFORCING.test(path)) {
-        evidence ??= { node: call, note: `${path}() rejects unauthenticated callers itself` };
-        continue;
-      }
-      // Callback style (jwt.verify(token, key, (err, user) => ...)) is judged by the fall-through rule above.
-      if (call.arguments.some((argument) => ts.isArrowFunction(unwrapExpression(argument)) || ts.isFunctionExpression(unwrapExpression(argument)))) {
-        evidence ??= { node: call, note: `${path}() callback handles the failure` };
-        continue;
-      }
-      // Verifiers throw on a bad token; a catch around them is judged by the catch rule above.
-      if (/verify/i.test(path)) {
-        evidence ??= { node: call, note: `${path}() throws on an invalid token` };
-        continue;
-      }
-      const names = resultNames(call);
-      if (names === undefined || names.includes('<inline>')) {
-        evidence ??= { node: call, note: `${path}() result is tested where it is called` };
-        continue;
-      }
-      const guard = names.length > 0 ? findGuard(index, endpoint.scopes, names, call.end) : undefined;
-      if (guard === undefined) {
-        context.report({ messageId: 'unused', node: call, data: { call: `${path}()` } });
+
+    // The endpoint's own code and the imported middleware it runs (one hop).
+    for (const { index, scopes } of codeRegions(endpoint)) {
+      const fallthrough = fallsThroughToNext(index, scopes);
+      if (fallthrough !== undefined) {
+        context.report({ messageId: 'falls-through', node: fallthrough });
         reported = true;
-        continue;
       }
-      const wrong = guard.statuses.find((status) => status === '200' || status === '500');
-      if (wrong !== undefined && !guard.statuses.some((status) => status === '401' || status === '403')) {
-        context.report({ messageId: 'wrong-status', node: guard.statement, data: { status: wrong }, severity: 'low' });
+      const continues = catchContinues(index, scopes, configured);
+      if (continues !== undefined) {
+        context.report({ messageId: 'catch-continues', node: continues });
         reported = true;
-        continue;
       }
-      evidence ??= { node: guard.statement, note: `${index.textOf(guard.statement.expression)} ends the request${guard.statuses.length > 0 ? ` (${guard.statuses.join('/')})` : ''}` };
+
+      const signals = identityCallsIn(index, scopes, configured).filter((signal) => ts.isCallExpression(signal.node));
+      for (const signal of signals) {
+        const call = signal.node as ts.CallExpression;
+        const path = calleePath(call).replace(/\(\)/g, '');
+        if (SELF_ENFORCING.test(path)) {
+          evidence ??= { node: call, note: `${path}() rejects unauthenticated callers itself` };
+          continue;
+        }
+        // Callback style (jwt.verify(token, key, (err, user) => ...)) is judged by the fall-through rule above.
+        if (call.arguments.some((argument) => ts.isArrowFunction(unwrapExpression(argument)) || ts.isFunctionExpression(unwrapExpression(argument)))) {
+          evidence ??= { node: call, note: `${path}() callback handles the failure` };
+          continue;
+        }
+        // Verifiers throw on a bad token; a catch around them is judged by the catch rule above.
+        if (/verify/i.test(path)) {
+          evidence ??= { node: call, note: `${path}() throws on an invalid token` };
+          continue;
+        }
+        const names = resultNames(call);
+        if (names === undefined || names.includes('<inline>')) {
+          evidence ??= { node: call, note: `${path}() result is tested where it is called` };
+          continue;
+        }
+        const guard = names.length > 0 ? findGuard(index, scopes, names, call.end) : undefined;
+        if (guard === undefined) {
+          context.report({ messageId: 'unused', node: call, data: { call: `${path}()` } });
+          reported = true;
+          continue;
+        }
+        const wrong = guard.statuses.find((status) => status === '200' || status === '500');
+        if (wrong !== undefined && !guard.statuses.some((status) => status === '401' || status === '403')) {
+          context.report({ messageId: 'wrong-status', node: guard.statement, data: { status: wrong }, severity: 'low' });
+          reported = true;
+          continue;
+        }
+        evidence ??= { node: guard.statement, note: `${index.textOf(guard.statement.expression)} ends the request${guard.statuses.length > 0 ? ` (${guard.statuses.join('/')})` : ''}` };
+      }
     }
     if (reported) return;
     if (evidence !== undefined) {

@@ -7,6 +7,7 @@ import { ts } from '../lang/ts/parse.js';
 import { calleeName, calleePath, type FunctionNode } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf } from '../frameworks/endpoint.js';
+import { isInertCall, isRequestRead, isResponseCall } from '../frameworks/http-idioms.js';
 
 export interface IdentitySignal {
   node: ts.Node;
@@ -29,12 +30,15 @@ const IDENTITY_CALL_PATHS: ReadonlyArray<[RegExp, string]> = [
   [/^getKindeServerSession$/, 'Kinde'],
   [/^(?:getAccessToken|getSession|withApiAuthRequired)$/, 'Auth0'],
   [/\.jwtVerify$/, '@fastify/jwt'],
+  [/\.jwt\.verify$/, '@fastify/jwt'],
+  // Authentication middleware called by hand inside a middleware: `(c, next) => jwt({ secret: c.env.SECRET })(c, next)`.
+  [/^(?:jwt|jwk|bearerAuth|basicAuth)$/, 'hono/jwt, hono/bearer-auth, hono/basic-auth or koa-jwt middleware'],
   [/^(?:requireAuth|requireUser|requireSession|getCurrentUser|getAuthenticatedUser|getUserFromRequest|getUserFromToken|verifyToken|verifyJwt|verifyJWT|verifyAuth|authenticate|authenticateRequest|ensureAuthenticated|checkAuth)$/, 'authentication helper'],
 ];
 
 /** Middleware and wrapper names that conventionally authenticate (last segment of the name). */
 const AUTH_CONTROL_NAME =
-  /^(?:authenticate\w*|auth|authMiddleware|authenticated|requireAuth\w*|ensureAuth\w*|ensureLoggedIn|isAuthenticated|isAuth|isLoggedIn|loggedIn|requireLogin|requireUser|requireSession|verifyToken|verifyJwt|verifyJWT|verifyAuth|validateToken|checkAuth|checkJwt|checkJWT|checkToken|jwtAuth|jwtCheck|jwtMiddleware|protect|protectRoute|isSignedIn|requireSignedIn|expressjwt|expressJwt|withAuth\w*|withSession|withUser|withApiAuthRequired|withPageAuthRequired|authed|authorized|requireRoles?|requirePermissions?|authorize|hasRole|checkRole|restrictTo|required)$/i;
+  /^(?:authenticate\w*|auth|authMiddleware|authenticated|requireAuth\w*|ensureAuth\w*|ensureLoggedIn|isAuthenticated|isAuth|isLoggedIn|loggedIn|requireLogin|requireUser|requireSession|verifyToken|verifyJwt|verifyJWT|verifyAuth|validateToken|checkAuth|checkJwt|checkJWT|checkToken|jwtAuth|jwtCheck|jwtMiddleware|protect|protectRoute|isSignedIn|requireSignedIn|expressjwt|expressJwt|withAuth\w*|withSession|withUser|withApiAuthRequired|withPageAuthRequired|authed|authorized|requireRoles?|requirePermissions?|authorize|hasRole|checkRole|restrictTo|required|jwt|jwk|koaJwt|\w*bearerAuth|basicAuth)$/i;
 
 /** Wrapper names that mean "authenticated" even when not in the list above. */
 const AUTH_WRAPPER_HINT = /auth|session|protect|signedin|loggedin|guard/i;
@@ -76,4 +80,17 @@ export function definitionAuthenticates(index: SourceIndex, definition: Function
     .nodesOfKind<ts.NumericLiteral>(ts.SyntaxKind.NumericLiteral, [scopeOf(definition)])
     .find((literal) => literal.text === '401');
   return rejects !== undefined ? { node: rejects, note: 'middleware answers 401 for unauthenticated callers' } : undefined;
+}
+
+/**
+ * The first call in a middleware body that is not `next()`, a response or an
+ * inert helper: where it hands authentication to code further away.
+ */
+export function delegatedCall(index: SourceIndex, definition: FunctionNode): string | undefined {
+  for (const call of index.calls([scopeOf(definition)])) {
+    const path = calleePath(call).replace(/\(\)/g, '');
+    if (path === 'next' || isResponseCall(path) || isInertCall(path) || isRequestRead(path)) continue;
+    return path;
+  }
+  return undefined;
 }

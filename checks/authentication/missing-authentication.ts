@@ -5,7 +5,7 @@ import { scopeOf, type Endpoint } from '../frameworks/endpoint.js';
 import { isDataAccessCall, isInertCall, isRequestRead, isResponseCall } from '../frameworks/http-idioms.js';
 import { judgeNextMiddleware, nextMiddlewareCandidates } from '../frameworks/nextjs-middleware.js';
 import type { ProjectContext } from '../project-context.js';
-import { definitionAuthenticates, identityCallsIn, isAuthControlName } from './identity-signals.js';
+import { definitionAuthenticates, delegatedCall, identityCallsIn, isAuthControlName } from './identity-signals.js';
 import { publicRouteReason } from './public-routes.js';
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'ALL']);
@@ -69,6 +69,14 @@ export default createCheck({
       "Verify the caller before any work and answer 401 without one, e.g. with Clerk: `const { userId } = await auth(); if (!userId) return NextResponse.json({ error: 'Unauthorized' }, { status: 401 });` (NextAuth: `const session = await getServerSession(authOptions)`), or protect the route in `middleware.ts`. If the route is public by design, list it under `auth.public_routes` in `.github/api-security-review.yml`.",
     express:
       "Put an authentication middleware before the handler, e.g. `{{example}}` with `authenticateToken` calling `jwt.verify(token, process.env.JWT_SECRET)` and answering 401, or `passport.authenticate('jwt', { session: false })`; or `router.use(authenticateToken)` above the routes. If the route is public by design, list it under `auth.public_routes` in `.github/api-security-review.yml`.",
+    'nextjs-pages':
+      "Verify the caller at the top of the handler (or of its `{{method}}` branch) and answer 401 without one, e.g. with NextAuth: `const session = await getServerSession(req, res, authOptions); if (!session) return res.status(401).json({ error: 'Unauthorized' });` (Clerk: `const { userId } = getAuth(req)`), or wrap the export: `export default withApiAuthRequired(handler)` (Auth0). If the route is public by design, list it under `auth.public_routes` in `.github/api-security-review.yml`.",
+    fastify:
+      "Authenticate in a hook that runs before the handler: with `@fastify/jwt`, `fastify.decorate('authenticate', async (request, reply) => { try { await request.jwtVerify() } catch { return reply.code(401).send({ error: 'Unauthorized' }) } })`, then add `onRequest: [fastify.authenticate]` to the route's options, or `fastify.addHook('onRequest', fastify.authenticate)` in the plugin that registers it. If the route is public by design, list it under `auth.public_routes` in `.github/api-security-review.yml`.",
+    hono:
+      "Register an authentication middleware before the route, e.g. `app.use('/api/*', jwt({ secret: env.JWT_SECRET }))` from `hono/jwt` (or `bearerAuth({ token })` from `hono/bearer-auth`), or pass it as the route's first middleware: `app.on('{{method}}', path, jwt({ secret }), handler)`. Both answer 401 without valid credentials. If the route is public by design, list it under `auth.public_routes` in `.github/api-security-review.yml`.",
+    koa:
+      "Put an authentication middleware in front of the route: `router.use(jwt({ secret: process.env.JWT_SECRET }))` from `koa-jwt` above the routes (it answers 401 without a valid token), or as the route's first middleware (`router.get(path, jwt({ secret }), handler)`); with koa-passport, `passport.authenticate('jwt', { session: false })`. If the route is public by design, list it under `auth.public_routes` in `.github/api-security-review.yml`.",
     default: 'Verify the caller before any work and answer 401 when the credentials are missing or invalid.',
   },
   run(context) {
@@ -86,12 +94,22 @@ export default createCheck({
     // 1. A control around the handler: middleware, router-level `use`, wrapper.
     for (const control of endpoint.controls) {
       if (control.definition !== undefined) {
-        const signal = definitionAuthenticates(endpoint.index, control.definition, configured);
+        const index = control.definitionIndex ?? endpoint.index;
+        const where = index === endpoint.index ? 'line ' : `${index.path}:`;
+        const signal = definitionAuthenticates(index, control.definition, configured);
         if (signal !== undefined) {
-          context.pass('authn.identity', { node: control.node, note: `${control.name} authenticates: ${signal.note} (line ${endpoint.index.lineOf(signal.node)})` });
+          context.pass('authn.identity', { node: control.node, note: `${control.name} authenticates: ${signal.note} (${where}${index.lineOf(signal.node)})` });
           return;
         }
-        continue; // Defined right here and verifies nothing: its name alone does not count.
+        // Its body is in view and verifies nothing itself. The name still counts when the body hands
+        // the work to another function (a verifier one more import away); a body that only calls
+        // next() is a stub, whatever its name.
+        const delegate = isAuthControlName(control.name, configured, control.kind) ? delegatedCall(index, control.definition) : undefined;
+        if (delegate !== undefined) {
+          context.pass('authn.identity', { node: control.node, note: `${control.name} (calls ${delegate}() at ${where}${index.lineOf(control.definition)}; not followed further)` });
+          return;
+        }
+        continue;
       }
       if (isAuthControlName(control.name, configured, control.kind)) {
         context.pass('authn.identity', { node: control.node, note: `${control.kind === 'wrapper' ? 'wrapper' : 'middleware'} ${control.name}` });

@@ -2,6 +2,7 @@ import { ts } from '../lang/ts/parse.js';
 import { createCheck } from '../create-check.js';
 import { calleePath, stringValue, unwrapExpression } from '../lang/ts/queries.js';
 import { identityCallsIn, isAuthControlName } from './identity-signals.js';
+import { codeRegions } from '../frameworks/endpoint.js';
 
 /** `jwt.verify` / `jsonwebtoken.verify` / `verify` imported from jsonwebtoken. */
 const VERIFY = /^(?:jwt|jsonwebtoken|JWT)\.verify$/;
@@ -100,7 +101,9 @@ export default createCheck({
   },
   run(context) {
     const { endpoint } = context;
-    const calls = endpoint.index.calls(endpoint.scopes);
+    // The endpoint's own code and the imported middleware it runs (one hop).
+    const regions = codeRegions(endpoint);
+    const calls = regions.flatMap(({ index, scopes }) => index.calls(scopes));
     const { problems, verified } = problemsOf(calls);
     for (const problem of problems) {
       context.report({ messageId: problem.messageId, node: problem.node, data: problem.data, severity: problem.severity });
@@ -110,7 +113,8 @@ export default createCheck({
       context.pass('authn.token-expiry', { node: verified[0], note: `${calleePath(verified[0])}() checks signature and expiry` });
       return;
     }
-    const providers = identityCallsIn(endpoint.index, endpoint.scopes, context.config.auth.functions).filter((signal) => !/JWT verification|authentication helper|configured/.test(signal.note));
+    const providers = regions
+      .flatMap(({ index, scopes }) => identityCallsIn(index, scopes, context.config.auth.functions)).filter((signal) => !/JWT verification|authentication helper|configured/.test(signal.note));
     if (providers.length > 0) {
       context.pass('authn.token-expiry', { node: providers[0].node, note: `${providers[0].note} verifies the session and its expiry` });
       return;

@@ -24,8 +24,16 @@ export interface Control {
   /** The expression in the route registration. */
   node: ts.Node;
   line: number;
-  /** Its definition when it is a function of the same file. */
+  /** Its definition: a function of the same file, or of the module it is imported from. */
   definition?: FunctionNode;
+  /** The file of `definition` when it was imported (one hop); the endpoint's own file otherwise. */
+  definitionIndex?: SourceIndex;
+}
+
+/** Code of one file that runs for an endpoint. */
+export interface CodeRegion {
+  index: SourceIndex;
+  scopes: Scope[];
 }
 
 /** An API endpoint found in a TypeScript/JavaScript file. */
@@ -53,6 +61,16 @@ export interface Endpoint {
   scopes: Scope[];
   /** Index of the file the endpoint lives in. */
   index: SourceIndex;
+  /**
+   * Code in other files that runs for the endpoint: the definitions of
+   * imported middleware and wrappers (one import hop), filled in by the engine.
+   */
+  externalCode?: CodeRegion[];
+}
+
+/** Every region of code that runs for the endpoint: its own file's scopes first, then imported controls. */
+export function codeRegions(endpoint: Endpoint): CodeRegion[] {
+  return [{ index: endpoint.index, scopes: endpoint.scopes }, ...(endpoint.externalCode ?? [])];
 }
 
 export function scopeOf(node: ts.Node): Scope {

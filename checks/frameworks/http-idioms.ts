@@ -19,7 +19,7 @@ export function isRequestRead(path: string): boolean {
 }
 
 /** Calls that neither reach data nor change anything: logging, JSON, number and string helpers. */
-const INERT_CALL = /^(?:console|logger|log|JSON|Math|Number|String|Boolean|Object|Array|Date|parseInt|parseFloat|encodeURIComponent|decodeURIComponent|URL|URLSearchParams|Promise)(?:\.|$)|\.(?:toString|trim|toLowerCase|toUpperCase|map|filter|slice|split|join|includes|startsWith|endsWith|push|replace)$/;
+const INERT_CALL = /^(?:console|logger|log|JSON|Math|Number|String|Boolean|Object|Array|Date|parseInt|parseFloat|encodeURIComponent|decodeURIComponent|URL|URLSearchParams|Promise)(?:\.|$)|\.(?:toString|trim|toLowerCase|toUpperCase|map|filter|slice|split|join|includes|startsWith|endsWith|push|replace)$|(?:^|\.)(?:log|logger)\.(?:trace|debug|info|warn|error|fatal|child)$/;
 
 export function isInertCall(path: string): boolean {
   return INERT_CALL.test(path);

@@ -16,6 +16,7 @@ import { ProjectContext, type ContextFileReader } from '../../checks/project-con
 import { runChecks, type RawFinding } from '../../checks/run-checks.js';
 import { findSuppressions, suppressionFor } from '../../checks/suppressions.js';
 import { nextMiddlewareCandidates } from '../../checks/frameworks/nextjs-middleware.js';
+import { attachImportedControls } from '../../checks/frameworks/attach-imported-controls.js';
 import type { Config } from '../config/schema.js';
 
 export interface SourceInput {
@@ -69,15 +70,50 @@ export async function analyzeFiles(inputs: readonly SourceInput[], options: Anal
     }
   }
 
+  await attachImportedControls(parsed.flatMap((file) => file.endpoints), project);
   await project.prepare();
   const checks = options.checks ?? CHECKS;
-  for (const file of parsed) analyzeParsedFile(file, checks, options.config, project, result);
+  // Lines and suppressions per file, for the reviewed files and the context files findings may point into.
+  const indexes = new Map<string, SourceIndex>(parsed.map((file) => [file.index.path, file.index]));
+  const linesCache = new Map<string, string[]>();
+  const linesFor = (path: string): string[] => {
+    let lines = linesCache.get(path);
+    if (lines === undefined) {
+      const index = indexes.get(path) ?? contextIndex(project, path);
+      lines = index === undefined ? [] : Array.from({ length: index.lineCount }, (_, i) => index.lineText(i + 1));
+      linesCache.set(path, lines);
+    }
+    return lines;
+  };
+  for (const file of parsed) analyzeParsedFile(file, checks, options.config, project, result, linesFor);
+  // Two route files using one imported middleware report its finding once.
+  const seen = new Set<string>();
+  result.findings = result.findings.filter((finding) => !seen.has(finding.fingerprint) && seen.add(finding.fingerprint) !== undefined);
   return result;
 }
 
-function analyzeParsedFile(file: ParsedFile, checks: readonly Check[], config: Config, project: ProjectContext, result: AnalysisResult): void {
-  const lines = Array.from({ length: file.index.lineCount }, (_, i) => file.index.lineText(i + 1));
-  const suppressions = findSuppressions(lines);
+function contextIndex(project: ProjectContext, path: string): SourceIndex | undefined {
+  const file = project.get(path);
+  return file?.status === 'found' ? file.index : undefined;
+}
+
+function analyzeParsedFile(
+  file: ParsedFile,
+  checks: readonly Check[],
+  config: Config,
+  project: ProjectContext,
+  result: AnalysisResult,
+  linesFor: (path: string) => string[],
+): void {
+  const suppressionsByFile = new Map<string, ReturnType<typeof findSuppressions>>();
+  const suppressionsFor = (path: string) => {
+    let suppressions = suppressionsByFile.get(path);
+    if (suppressions === undefined) {
+      suppressions = findSuppressions(linesFor(path));
+      suppressionsByFile.set(path, suppressions);
+    }
+    return suppressions;
+  };
   const fileFindings: RawFinding[] = [];
   const reports: EndpointReport[] = [];
   for (const endpoint of file.endpoints) {
@@ -99,8 +135,8 @@ function analyzeParsedFile(file: ParsedFile, checks: readonly Check[], config: C
   const occurrences = new Map<string, number>();
   const finalised = new Map<RawFinding, Finding>();
   for (const raw of [...fileFindings].sort((a, b) => a.line - b.line)) {
-    const code = lines.slice(raw.line - 1, raw.endLine).join('\n');
-    const key = `${raw.ruleId}\0${code.replace(/\s+/g, ' ')}`;
+    const code = linesFor(raw.file).slice(raw.line - 1, raw.endLine).join('\n');
+    const key = `${raw.ruleId}\0${raw.file}\0${code.replace(/\s+/g, ' ')}`;
     const occurrence = occurrences.get(key) ?? 0;
     occurrences.set(key, occurrence + 1);
     finalised.set(raw, { ...raw, fingerprint: fingerprintOf(raw.ruleId, raw.file, code, occurrence) });
@@ -110,14 +146,14 @@ function analyzeParsedFile(file: ParsedFile, checks: readonly Check[], config: C
   const kept: Finding[] = [];
   for (const raw of fileFindings) {
     const finding = finalised.get(raw)!;
-    const suppression = suppressionFor(suppressions, finding.ruleId, finding.line);
+    const suppression = suppressionFor(suppressionsFor(finding.file), finding.ruleId, finding.line);
     if (suppression !== undefined && suppression.reason !== '') {
       suppressed.push({ finding, reason: suppression.reason, line: suppression.line });
       continue;
     }
     kept.push(finding);
     if (suppression !== undefined) {
-      kept.push(reasonlessSuppression(finding, suppression.line, lines[suppression.line - 1] ?? ''));
+      kept.push(reasonlessSuppression(finding, suppression.line, linesFor(finding.file)[suppression.line - 1] ?? ''));
     }
   }
   // A finding may sit in several endpoints' code (a shared helper); report it once.

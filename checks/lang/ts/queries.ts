@@ -206,5 +206,21 @@ export function importSources(index: SourceIndex): Map<string, { module: string;
       }
     }
   }
+  // CommonJS: const auth = require('./auth'); const { authenticate } = require('./auth');
+  for (const variable of index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration)) {
+    const initializer = variable.initializer === undefined ? undefined : unwrapExpression(variable.initializer);
+    if (initializer === undefined || !ts.isCallExpression(initializer) || !ts.isIdentifier(initializer.expression) || initializer.expression.text !== 'require') continue;
+    const module = stringValue(initializer.arguments[0]);
+    if (module === undefined) continue;
+    if (ts.isIdentifier(variable.name)) {
+      sources.set(variable.name.text, { module, imported: 'default' });
+    } else if (ts.isObjectBindingPattern(variable.name)) {
+      for (const element of variable.name.elements) {
+        if (!ts.isIdentifier(element.name)) continue;
+        const imported = element.propertyName !== undefined && ts.isIdentifier(element.propertyName) ? element.propertyName.text : element.name.text;
+        sources.set(element.name.text, { module, imported });
+      }
+    }
+  }
   return sources;
 }

@@ -1,0 +1,56 @@
+/**
+ * After discovery: for every middleware or wrapper an endpoint imports from
+ * the project (relative or `@/` imports), load its module once (bounded,
+ * through the ProjectContext) and attach the definition, so that checks read
+ * what the control does rather than trust its name.
+ */
+import { importSources } from '../lang/ts/queries.js';
+import type { SourceIndex } from '../lang/ts/source-index.js';
+import type { ProjectContext } from '../project-context.js';
+import type { Endpoint } from './endpoint.js';
+import { reachableScopes } from './reachable-code.js';
+import { findExportedFunction, moduleCandidates } from './resolve-imports.js';
+
+export async function attachImportedControls(endpoints: readonly Endpoint[], project: ProjectContext): Promise<void> {
+  const importsByFile = new Map<SourceIndex, ReturnType<typeof importSources>>();
+  const modules = new Map<string, Promise<SourceIndex | undefined>>();
+  const pending: Promise<void>[] = [];
+
+  for (const endpoint of endpoints) {
+    let imports = importsByFile.get(endpoint.index);
+    if (imports === undefined) {
+      imports = importSources(endpoint.index);
+      importsByFile.set(endpoint.index, imports);
+    }
+    for (const control of endpoint.controls) {
+      if (control.definition !== undefined) continue;
+      const segments = control.name.replace(/\(\)/g, '').split('.');
+      const source = imports.get(segments[0]);
+      if (source === undefined) continue;
+      // `import * as auth from './auth'; auth.verify` and `const auth = require('./auth'); auth.verify`.
+      const imported = segments.length > 1 && (source.imported === '*' || source.imported === 'default') ? segments[1] : source.imported;
+      const candidates = moduleCandidates(endpoint.file, source.module);
+      if (candidates.length === 0) continue;
+      const key = candidates[0];
+      let module = modules.get(key);
+      if (module === undefined) {
+        module = project.loadFirst(candidates).then((file) => (file?.status === 'found' ? file.index : undefined));
+        modules.set(key, module);
+      }
+      pending.push(
+        module.then((index) => {
+          if (index === undefined) return;
+          const definition = findExportedFunction(index, imported);
+          if (definition === undefined) return;
+          control.definition = definition;
+          control.definitionIndex = index;
+          endpoint.externalCode ??= [];
+          if (!endpoint.externalCode.some((region) => region.index === index && region.scopes[0]?.pos === definition.pos)) {
+            endpoint.externalCode.push({ index, scopes: reachableScopes(index, [definition]) });
+          }
+        }),
+      );
+    }
+  }
+  await Promise.all(pending);
+}
