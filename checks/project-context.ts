@@ -42,6 +42,17 @@ export class ProjectContext {
 
   private loaded = new Map<string, ContextFile>();
 
+  /** Whether the reader can tell cheaply that a file exists (so candidates can be tried freely). */
+  get canCheckExistence(): boolean {
+    return this.reader?.exists !== undefined;
+  }
+
+  /** Whether `path` exists; false when the reader cannot tell. */
+  async exists(path: string): Promise<boolean> {
+    if (this.reader?.exists === undefined) return false;
+    return this.reader.exists(path).catch(() => false);
+  }
+
   /** The first of `candidates` that exists, loaded; undefined when none does (or none could be read). */
   async loadFirst(candidates: readonly string[]): Promise<ContextFile | undefined> {
     for (const path of candidates) {

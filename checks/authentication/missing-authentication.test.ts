@@ -10,8 +10,12 @@ import type { AnalyzeSourceOptions } from '../../test/support/analyze-source.js'
 const ROUTE = 'app/api/invoices/[id]/route.ts';
 const EXPRESS = 'src/routes/invoices.ts';
 
+/** The app's entry file, mounting the invoices router without any middleware of its own. */
+const BOOTSTRAP = { 'src/app.ts': `import express from 'express';\nimport invoices from './routes/invoices';\nconst app = express();\napp.use('/api', invoices);\n` };
+
 async function verdict(path: string, code: string, endpoint: string, options: AnalyzeSourceOptions = {}) {
-  const result = await analyzeSource(path, code, { checks: [check], ...options });
+  const context = path === EXPRESS ? { ...BOOTSTRAP, ...options.context } : options.context;
+  const result = await analyzeSource(path, code, { checks: [check], ...options, context });
   const item = endpointOf(result, endpoint).checklist['authn.identity'];
   return { item, findings: result.findings.filter((f) => f.ruleId === 'missing-authentication'), result };
 }
@@ -339,5 +343,33 @@ router.get('/invoices', controller.list);
     expect(item.status).toBe('n/a');
   });
 
-  it.todo('follows an imported wrapper one hop to check that it really authenticates (issue: auth across frameworks)');
+  it('valid: the router is mounted behind requireAuth in the app entry file', async () => {
+    const { item } = await verdict(EXPRESS, `${header}router.get('/invoices', async (req, res) => res.json(await Invoice.find()));\nexport default router;\n`, 'GET /invoices', {
+      context: { 'src/app.ts': `import express from 'express';\nimport invoices from './routes/invoices';\nimport { requireAuth } from './middleware/auth';\nconst app = express();\napp.use('/api', requireAuth, invoices);\n` },
+    });
+    expect(item.status).toBe('pass');
+    expect(item.evidence[0]).toMatchObject({ file: 'src/app.ts', line: 5, note: 'middleware requireAuth' });
+  });
+
+  it('valid: app.use(auth) before the mount in the entry file', async () => {
+    const { item } = await verdict(EXPRESS, `${header}router.get('/invoices', async (req, res) => res.json(await Invoice.find()));\nexport default router;\n`, 'GET /invoices', {
+      context: { 'src/app.ts': `import express from 'express';\nimport invoices from './routes/invoices';\nconst app = express();\napp.use(passport.authenticate('session'));\napp.use('/api', invoices);\n` },
+    });
+    expect(item.status).toBe('pass');
+  });
+
+  it('invalid: the entry file mounts the router without authentication', async () => {
+    const { item } = await verdict(EXPRESS, `${header}router.get('/invoices', async (req, res) => res.json(await Invoice.find()));\nexport default router;\n`, 'GET /invoices');
+    expect(item.status).toBe('fail');
+  });
+
+  it('unknown, not a finding: the file that mounts the router cannot be found', async () => {
+    const result = await analyzeSource(EXPRESS, `${header}router.get('/invoices', async (req, res) => res.json(await Invoice.find()));\nexport default router;\n`, { checks: [check] });
+    const item = endpointOf(result, 'GET /invoices').checklist['authn.identity'];
+    expect(result.findings).toEqual([]);
+    expect(item.status).toBe('unknown');
+    expect(item.reason).toContain('mounted by another file');
+  });
+
+  it.todo('follows a router mounted by a router (routes/index.ts) up to the app entry file');
 });

@@ -1,7 +1,7 @@
 import { ts } from '../lang/ts/parse.js';
 import { createCheck } from '../create-check.js';
 import { calleePath } from '../lang/ts/queries.js';
-import { scopeOf, type Endpoint } from '../frameworks/endpoint.js';
+import type { Endpoint } from '../frameworks/endpoint.js';
 import { isDataAccessCall, isInertCall, isRequestRead, isResponseCall } from '../frameworks/http-idioms.js';
 import { judgeNextMiddleware, nextMiddlewareCandidates } from '../frameworks/nextjs-middleware.js';
 import type { ProjectContext } from '../project-context.js';
@@ -12,8 +12,12 @@ const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'ALL']);
 
 /** The first call in the handler that reaches data or has an effect: what must come after authentication. */
 function firstDataAccess(endpoint: Endpoint): ts.CallExpression | undefined {
-  if (endpoint.handler === undefined) return undefined;
-  return endpoint.index.calls([scopeOf(endpoint.handler)]).find((call) => isDataAccessCall(calleePath(call).replace(/\(\)/g, '')));
+  const handler = endpoint.handler;
+  if (handler === undefined) return undefined;
+  // Within the endpoint's scopes: a Pages API handler's other method branches are not this endpoint's work.
+  return endpoint.index
+    .calls(endpoint.scopes)
+    .find((call) => call.pos >= handler.pos && call.end <= handler.end && isDataAccessCall(calleePath(call).replace(/\(\)/g, '')));
 }
 
 /** Whether the endpoint's code calls anything beyond reading the request and writing the response. */
@@ -149,6 +153,13 @@ export default createCheck({
       return;
     }
 
+    if (endpoint.mountedElsewhere !== undefined && endpoint.mountedAt === undefined) {
+      context.unknown(
+        'authn.identity',
+        `the router \`${endpoint.mountedElsewhere.router}\` is mounted by another file, which was not found among the app's entry files; authentication may be applied there`,
+      );
+      return;
+    }
     if (endpoint.handler === undefined) {
       context.unknown('authn.identity', `the handler ${endpoint.handlerReference ?? ''} is defined in another file and no authentication control was found around it`);
       return;

@@ -17,19 +17,21 @@ export async function attachImportedControls(endpoints: readonly Endpoint[], pro
   const pending: Promise<void>[] = [];
 
   for (const endpoint of endpoints) {
-    let imports = importsByFile.get(endpoint.index);
-    if (imports === undefined) {
-      imports = importSources(endpoint.index);
-      importsByFile.set(endpoint.index, imports);
-    }
     for (const control of endpoint.controls) {
       if (control.definition !== undefined) continue;
+      // A control written in a bootstrap file resolves through that file's imports.
+      const owner = control.index ?? endpoint.index;
+      let imports = importsByFile.get(owner);
+      if (imports === undefined) {
+        imports = importSources(owner);
+        importsByFile.set(owner, imports);
+      }
       const segments = control.name.replace(/\(\)/g, '').split('.');
       const source = imports.get(segments[0]);
       if (source === undefined) continue;
       // `import * as auth from './auth'; auth.verify` and `const auth = require('./auth'); auth.verify`.
       const imported = segments.length > 1 && (source.imported === '*' || source.imported === 'default') ? segments[1] : source.imported;
-      const candidates = moduleCandidates(endpoint.file, source.module);
+      const candidates = moduleCandidates(owner.path, source.module);
       if (candidates.length === 0) continue;
       const key = candidates[0];
       let module = modules.get(key);

@@ -28,6 +28,8 @@ export interface Control {
   definition?: FunctionNode;
   /** The file of `definition` when it was imported (one hop); the endpoint's own file otherwise. */
   definitionIndex?: SourceIndex;
+  /** The file the control is written in, when it is not the endpoint's (a bootstrap file's `app.use`). */
+  index?: SourceIndex;
 }
 
 /** Code of one file that runs for an endpoint. */
@@ -66,6 +68,13 @@ export interface Endpoint {
    * imported middleware and wrappers (one import hop), filled in by the engine.
    */
   externalCode?: CodeRegion[];
+  /**
+   * Set when the endpoint's router is mounted by another file (an Express
+   * `Router()` exported to `app.use(...)` elsewhere): controls there apply too.
+   */
+  mountedElsewhere?: { router: string };
+  /** Where that mount was found, filled in by the engine; absent when it was not found. */
+  mountedAt?: { file: string; line: number };
 }
 
 /** Every region of code that runs for the endpoint: its own file's scopes first, then imported controls. */

@@ -35,7 +35,8 @@ function routerNames(index: SourceIndex, usesExpress: boolean): Set<string> {
     const initializer = unwrapExpression(variable.initializer);
     if (!ts.isCallExpression(initializer)) continue;
     const path = expressionPath(initializer.expression);
-    if (path === 'express' || path === 'express.Router' || path === 'Router' || path === 'express.default' || path === 'PromiseRouter') {
+    // A bare Router() is Express's only when the file uses Express (@koa/router exports a Router too).
+    if (path === 'express' || path === 'express.Router' || (path === 'Router' && usesExpress) || path === 'express.default' || path === 'PromiseRouter') {
       names.add(variable.name.text);
     }
   }
@@ -142,6 +143,7 @@ export function discoverExpressRoutes(index: SourceIndex): Endpoint[] {
   if (routers.size === 0) return [];
   const functions = functionsByName(index);
   const uses = collectUseCalls(index, routers);
+  const appNames = expressAppNames(index);
   const endpoints: Endpoint[] = [];
 
   for (const call of index.calls()) {
@@ -172,9 +174,11 @@ export function discoverExpressRoutes(index: SourceIndex): Endpoint[] {
 
     const controls: Control[] = [];
     const registrationEnd = call.pos;
+    let mountedHere = false;
     // Middleware of the call that mounts this router, and the app-level middleware before that mount.
     for (const mount of uses) {
       if (!mount.handlers.some((h) => ts.isIdentifier(h) && h.text === router)) continue;
+      mountedHere = true;
       for (const earlier of uses) {
         if (earlier.router === mount.router && earlier.call.pos < mount.call.pos && earlier !== mount) {
           for (const handler of earlier.handlers) {
@@ -226,7 +230,19 @@ export function discoverExpressRoutes(index: SourceIndex): Endpoint[] {
       controls,
       scopes: [{ pos: call.pos, end: call.end }, ...reachableScopes(index, roots, functions)],
       index,
+      mountedElsewhere: !mountedHere && !appNames.has(router) ? { router } : undefined,
     });
   }
   return endpoints;
+}
+
+/** Names bound to `express()` itself: an app, which nothing else mounts. */
+function expressAppNames(index: SourceIndex): Set<string> {
+  const names = new Set<string>();
+  for (const variable of index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration)) {
+    if (!ts.isIdentifier(variable.name) || variable.initializer === undefined) continue;
+    const initializer = unwrapExpression(variable.initializer);
+    if (ts.isCallExpression(initializer) && /^express(?:\.default)?$/.test(expressionPath(initializer.expression))) names.add(variable.name.text);
+  }
+  return names;
 }

@@ -17,6 +17,7 @@ import { runChecks, type RawFinding } from '../../checks/run-checks.js';
 import { findSuppressions, suppressionFor } from '../../checks/suppressions.js';
 import { nextMiddlewareCandidates } from '../../checks/frameworks/nextjs-middleware.js';
 import { attachImportedControls } from '../../checks/frameworks/attach-imported-controls.js';
+import { attachExpressMounts } from '../../checks/frameworks/express-mounts.js';
 import type { Config } from '../config/schema.js';
 
 export interface SourceInput {
@@ -70,7 +71,9 @@ export async function analyzeFiles(inputs: readonly SourceInput[], options: Anal
     }
   }
 
-  await attachImportedControls(parsed.flatMap((file) => file.endpoints), project);
+  const endpoints = parsed.flatMap((file) => file.endpoints);
+  await attachExpressMounts(endpoints, project);
+  await attachImportedControls(endpoints, project);
   await project.prepare();
   const checks = options.checks ?? CHECKS;
   // Lines and suppressions per file, for the reviewed files and the context files findings may point into.

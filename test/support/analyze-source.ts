@@ -19,7 +19,7 @@ export async function analyzeSources(files: Record<string, string>, options: Ana
   const context = options.context ?? {};
   return analyzeFiles(
     Object.entries(files).map(([path, text]) => ({ path, text })),
-    { config, checks: options.checks, context: { read: async (path) => context[path] } },
+    { config, checks: options.checks, context: { read: async (path) => context[path], exists: async (path) => path in context } },
   );
 }
 

@@ -109,7 +109,10 @@ export function authenticateToken(req, res, next) {
   it('a middleware stub that only calls next(): authentication fails despite its name', async () => {
     const result = await analyzeSources({ 'src/routes/invoices.ts': route }, {
       checks: CHECKS,
-      context: { 'src/middleware/auth.ts': 'export function authenticateToken(req, res, next) { next(); }\n' },
+      context: {
+        'src/middleware/auth.ts': 'export function authenticateToken(req, res, next) { next(); }\n',
+        'src/app.ts': "import express from 'express';\nimport invoices from './routes/invoices';\nconst app = express();\napp.use('/invoices', invoices);\n",
+      },
     });
     expect(endpointOf(result, 'GET /invoices').checklist['authn.identity'].status).toBe('fail');
   });

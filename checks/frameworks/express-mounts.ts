@@ -1,0 +1,134 @@
+/**
+ * Express routers are usually mounted by another file:
+ * `app.use('/projects', requireAuth, projectsRouter)` in `src/app.ts`. The
+ * middleware of that mount (and the app-level `use` before it) runs for every
+ * route of the router, so it belongs to the routes' controls. This finds the
+ * mounting file among the conventional bootstrap files and attaches it.
+ */
+import { ts } from '../lang/ts/parse.js';
+import { expressionPath, functionsByName, importSources, isFunctionNode, stringValue, unwrapExpression, type FunctionNode } from '../lang/ts/queries.js';
+import type { SourceIndex } from '../lang/ts/source-index.js';
+import type { ProjectContext } from '../project-context.js';
+import type { Control, Endpoint } from './endpoint.js';
+import { reachableScopes } from './reachable-code.js';
+import { moduleCandidates } from './resolve-imports.js';
+
+const BOOTSTRAP_NAMES = ['app', 'server', 'index', 'main', 'routes', 'router', 'api'];
+const BOOTSTRAP_EXTENSIONS = ['.ts', '.js'];
+/** Bootstrap files parsed per review at most: each is a fetch for the app. */
+const MAX_BOOTSTRAP_FILES = 6;
+
+/** Files that may mount the router of `routeFile`: the conventional entry files of its folder and the folders above. */
+export function bootstrapCandidates(routeFile: string): string[] {
+  const directories: string[] = [];
+  let directory = routeFile.includes('/') ? routeFile.slice(0, routeFile.lastIndexOf('/')) : '';
+  for (let level = 0; level < 4; level++) {
+    directories.push(directory);
+    if (directory === '') break;
+    directory = directory.includes('/') ? directory.slice(0, directory.lastIndexOf('/')) : '';
+  }
+  const candidates: string[] = [];
+  for (const base of directories) {
+    for (const name of BOOTSTRAP_NAMES) {
+      for (const extension of BOOTSTRAP_EXTENSIONS) {
+        const path = base === '' ? `${name}${extension}` : `${base}/${name}${extension}`;
+        if (path !== routeFile) candidates.push(path);
+      }
+    }
+  }
+  return candidates;
+}
+
+interface Mount {
+  line: number;
+  controls: Control[];
+}
+
+function controlIn(index: SourceIndex, expression: ts.Expression, functions: Map<string, FunctionNode>): Control {
+  const unwrapped = unwrapExpression(expression);
+  const callee = ts.isCallExpression(unwrapped) ? unwrapped.expression : unwrapped;
+  const definition = isFunctionNode(unwrapped) ? unwrapped : ts.isIdentifier(callee) ? functions.get(callee.text) : undefined;
+  return {
+    kind: 'router-middleware',
+    name: isFunctionNode(unwrapped) ? '(inline function)' : expressionPath(callee),
+    node: expression,
+    line: index.lineOf(expression),
+    definition,
+    definitionIndex: definition !== undefined ? index : undefined,
+    index,
+  };
+}
+
+/** The `x.use(path?, ...middleware, router)` in `index` that mounts the router exported by `routeFile`. */
+export function findMount(index: SourceIndex, routeFile: string): Mount | undefined {
+  const imports = importSources(index);
+  const locals = new Set<string>();
+  for (const [local, source] of imports) {
+    if (moduleCandidates(index.path, source.module).includes(routeFile)) locals.add(local);
+  }
+  if (locals.size === 0) return undefined;
+  const uses = index.calls().filter((call) => {
+    const callee = unwrapExpression(call.expression);
+    return ts.isPropertyAccessExpression(callee) && callee.name.text === 'use';
+  });
+  const functions = functionsByName(index);
+  for (const mount of uses) {
+    const args = [...mount.arguments];
+    const at = args.findIndex((argument) => ts.isIdentifier(unwrapExpression(argument)) && locals.has((unwrapExpression(argument) as ts.Identifier).text));
+    if (at < 0) continue;
+    const target = expressionPath((unwrapExpression(mount.expression) as ts.PropertyAccessExpression).expression);
+    const mountPath = stringValue(args[0]);
+    const controls: Control[] = [];
+    // App-level middleware registered before the mount, on the same object, for a covering path.
+    for (const earlier of uses) {
+      if (earlier.pos >= mount.pos) break;
+      if (expressionPath((unwrapExpression(earlier.expression) as ts.PropertyAccessExpression).expression) !== target) continue;
+      const earlierPath = stringValue(earlier.arguments[0]);
+      if (earlierPath !== undefined && mountPath !== undefined && !(mountPath === earlierPath || mountPath.startsWith(`${earlierPath.replace(/\/$/, '')}/`))) continue;
+      if (earlierPath !== undefined && mountPath === undefined) continue;
+      const handlers = [...earlier.arguments].slice(earlierPath !== undefined ? 1 : 0);
+      // A `use` that mounts another (imported) router is not middleware for this one.
+      const mountsRouter = handlers.some((handler) => {
+        const unwrapped = unwrapExpression(handler);
+        return ts.isIdentifier(unwrapped) && imports.has(unwrapped.text) && /router|routes/i.test(unwrapped.text);
+      });
+      if (mountsRouter) continue;
+      for (const handler of handlers) controls.push(controlIn(index, handler, functions));
+    }
+    for (const handler of args.slice(mountPath !== undefined ? 1 : 0, at)) controls.push(controlIn(index, handler, functions));
+    return { line: index.lineOf(mount), controls };
+  }
+  return undefined;
+}
+
+export async function attachExpressMounts(endpoints: readonly Endpoint[], project: ProjectContext): Promise<void> {
+  if (!project.canCheckExistence) return;
+  const byFile = new Map<string, Endpoint[]>();
+  for (const endpoint of endpoints) {
+    if (endpoint.mountedElsewhere === undefined) continue;
+    byFile.set(endpoint.file, [...(byFile.get(endpoint.file) ?? []), endpoint]);
+  }
+  let parsed = 0;
+  for (const [file, routed] of byFile) {
+    for (const candidate of bootstrapCandidates(file)) {
+      if (parsed >= MAX_BOOTSTRAP_FILES) return;
+      if (!(await project.exists(candidate))) continue;
+      const loaded = await project.load(candidate);
+      parsed++;
+      if (loaded.status !== 'found') continue;
+      const mount = findMount(loaded.index, file);
+      if (mount === undefined) continue;
+      for (const endpoint of routed) {
+        endpoint.mountedAt = { file: candidate, line: mount.line };
+        // The mount's middleware runs before the router's own.
+        endpoint.controls.unshift(...mount.controls.map((control) => ({ ...control })));
+        for (const control of mount.controls) {
+          if (control.definition === undefined) continue;
+          endpoint.externalCode ??= [];
+          endpoint.externalCode.push({ index: loaded.index, scopes: reachableScopes(loaded.index, [control.definition]) });
+        }
+      }
+      break;
+    }
+  }
+}
