@@ -1,0 +1,80 @@
+/**
+ * `npm run bench`: the analysis engine against the bare TypeScript parse of
+ * the same generated corpus, and the webhook acknowledgement time, measured
+ * in one run on one machine so that the ratios mean something. Exits
+ * non-zero only on errors (a broken corpus, an engine error, a rejected
+ * webhook), never because of a timing.
+ */
+import { cpus } from 'node:os';
+import type { ApplicationFunction } from 'probot';
+import { measureAnalysis, measureCheckCosts } from './analysis-bench.js';
+import { DEFAULT_CORPUS_SEED, generateCorpus } from './corpus/generate.js';
+import { loadCreateApp } from './load-app.js';
+import { describeCorpus, formatJsonLine, formatTable, type AckSection } from './report.js';
+import { measureWebhookAck, RecordingQueue } from './webhook-ack-bench.js';
+
+const WARMUP_ROUNDS = 5;
+const MEASURED_ROUNDS = 21;
+// The per-check breakdown costs (checks + 1) corpus passes per round: fewer rounds keep the bench short as checks are added.
+const CHECK_COST_WARMUP_ROUNDS = 1;
+const CHECK_COST_ROUNDS = 5;
+const ACK_REQUESTS = 200;
+const ACK_WARMUP_REQUESTS = 30;
+
+/** The least an app can do on a delivery: hand a job to the queue. The app's figure is read against it. */
+function enqueueOnlyApp(queue: RecordingQueue): ApplicationFunction {
+  return (app) => {
+    app.on('pull_request.opened', async (context) => {
+      const { repository, pull_request: pullRequest, installation } = context.payload;
+      queue.enqueue({
+        installationId: installation?.id ?? 0,
+        owner: repository.owner.login,
+        repo: repository.name,
+        pullNumber: pullRequest.number,
+        headSha: pullRequest.head.sha,
+        trigger: 'pull_request.opened',
+        deliveryId: context.id,
+      });
+    });
+  };
+}
+
+async function measureAck(): Promise<AckSection> {
+  const ackOptions = { requests: ACK_REQUESTS, warmupRequests: ACK_WARMUP_REQUESTS };
+  const floorQueue = new RecordingQueue();
+  const floor = await measureWebhookAck(enqueueOnlyApp(floorQueue), floorQueue, ackOptions);
+  const loaded = await loadCreateApp();
+  if (loaded.status === 'missing') return { status: 'skipped', reason: loaded.reason, floor };
+  const queue = new RecordingQueue();
+  const app = await measureWebhookAck(loaded.createApp({ queue }), queue, ackOptions);
+  if (app.jobsEnqueued === 0) throw new Error('the app acknowledged every delivery but enqueued no job: the ack path measured is not the review path');
+  return { status: 'measured', floor, app };
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const files = generateCorpus({ seed: DEFAULT_CORPUS_SEED });
+  const analysis = await measureAnalysis(files, { warmupRounds: WARMUP_ROUNDS, rounds: MEASURED_ROUNDS });
+  const checkCosts = await measureCheckCosts(files, { warmupRounds: CHECK_COST_WARMUP_ROUNDS, rounds: CHECK_COST_ROUNDS });
+  const ack = await measureAck();
+  const report = {
+    machine: { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? 'unknown' },
+    corpus: describeCorpus(files, DEFAULT_CORPUS_SEED),
+    warmupRounds: WARMUP_ROUNDS,
+    analysis,
+    checkCosts,
+    checkCostRounds: { warmup: CHECK_COST_WARMUP_ROUNDS, measured: CHECK_COST_ROUNDS },
+    ack,
+    // maxRSS is in kilobytes.
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    durationS: (performance.now() - started) / 1000,
+  };
+  process.stdout.write(`${formatTable(report)}\n${formatJsonLine(report)}\n`);
+}
+
+try {
+  await main();
+} catch (error) {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+}
