@@ -43,8 +43,12 @@ const AUTH_CONTROL_NAME =
 /** Wrapper names that mean "authenticated" even when not in the list above. */
 const AUTH_WRAPPER_HINT = /auth|session|protect|signedin|loggedin|guard/i;
 
+/** All provider patterns in one, to rule out the many calls that are none of them in a single test. */
+const ANY_IDENTITY_CALL = new RegExp(IDENTITY_CALL_PATHS.map(([pattern]) => `(?:${pattern.source})`).join('|'));
+
 export function isAuthCallee(path: string, name: string, configured: readonly string[]): string | undefined {
   if (configured.includes(path) || configured.includes(name)) return 'configured auth function';
+  if (!ANY_IDENTITY_CALL.test(path)) return undefined;
   for (const [pattern, provider] of IDENTITY_CALL_PATHS) if (pattern.test(path)) return provider;
   return undefined;
 }
@@ -57,8 +61,22 @@ export function isAuthControlName(path: string, configured: readonly string[], k
   return kind === 'wrapper' && AUTH_WRAPPER_HINT.test(last);
 }
 
-/** Recognised identity calls inside the given scopes, in document order. */
+const signalsByScopes = new WeakMap<readonly Scope[], { configured: readonly string[]; signals: IdentitySignal[] }>();
+
+/**
+ * Recognised identity calls inside the given scopes, in document order.
+ * Memoized per scopes array: the authentication checks all ask about the same
+ * endpoint regions.
+ */
 export function identityCallsIn(index: SourceIndex, scopes: readonly Scope[], configured: readonly string[]): IdentitySignal[] {
+  const cached = signalsByScopes.get(scopes);
+  if (cached !== undefined && cached.configured === configured) return cached.signals;
+  const signals = computeIdentityCalls(index, scopes, configured);
+  signalsByScopes.set(scopes, { configured, signals });
+  return signals;
+}
+
+function computeIdentityCalls(index: SourceIndex, scopes: readonly Scope[], configured: readonly string[]): IdentitySignal[] {
   const signals: IdentitySignal[] = [];
   for (const call of index.calls(scopes)) {
     const path = calleePath(call).replace(/\(\)/g, '');

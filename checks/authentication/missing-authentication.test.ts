@@ -371,5 +371,29 @@ router.get('/invoices', controller.list);
     expect(item.reason).toContain('mounted by another file');
   });
 
-  it.todo('follows a router mounted by a router (routes/index.ts) up to the app entry file');
+  describe('a router mounted by a router (routes/index.ts) mounted by the app', () => {
+    const route = `${header}router.get('/invoices', async (req, res) => res.json(await Invoice.find()));\nexport default router;\n`;
+    const routesIndex = `import { Router } from 'express';\nimport invoices from './invoices';\nconst routes = Router();\nroutes.use('/billing', invoices);\nexport default routes;\n`;
+    const run = (app: string | undefined) =>
+      analyzeSource(EXPRESS, route, { checks: [check], context: { 'src/routes/index.ts': routesIndex, ...(app === undefined ? {} : { 'src/app.ts': app }) } });
+
+    it('valid: the app mounts the routes behind requireAuth', async () => {
+      const result = await run(`import express from 'express';\nimport routes from './routes';\nimport { requireAuth } from './auth';\nconst app = express();\napp.use('/api', requireAuth, routes);\n`);
+      const item = endpointOf(result, 'GET /invoices').checklist['authn.identity'];
+      expect(item.status).toBe('pass');
+      expect(item.evidence[0]).toMatchObject({ file: 'src/app.ts', line: 5 });
+    });
+
+    it('invalid: the app mounts the routes without authentication', async () => {
+      const result = await run(`import express from 'express';\nimport routes from './routes';\nconst app = express();\napp.use('/api', routes);\n`);
+      expect(endpointOf(result, 'GET /invoices').checklist['authn.identity'].status).toBe('fail');
+    });
+
+    it('unknown: nothing mounts the routes router', async () => {
+      const result = await run(undefined);
+      const item = endpointOf(result, 'GET /invoices').checklist['authn.identity'];
+      expect(item.status).toBe('unknown');
+      expect(item.reason).toContain('src/routes/index.ts:4');
+    });
+  });
 });

@@ -160,6 +160,13 @@ export default createCheck({
       );
       return;
     }
+    if (endpoint.mountedAt !== undefined && !endpoint.mountedAt.complete) {
+      context.unknown(
+        'authn.identity',
+        `the router is mounted at ${endpoint.mountedAt.file}:${endpoint.mountedAt.line} by another router, whose own mount was not found; authentication may be applied there`,
+      );
+      return;
+    }
     if (endpoint.handler === undefined) {
       context.unknown('authn.identity', `the handler ${endpoint.handlerReference ?? ''} is defined in another file and no authentication control was found around it`);
       return;

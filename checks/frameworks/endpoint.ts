@@ -73,8 +73,11 @@ export interface Endpoint {
    * `Router()` exported to `app.use(...)` elsewhere): controls there apply too.
    */
   mountedElsewhere?: { router: string };
-  /** Where that mount was found, filled in by the engine; absent when it was not found. */
-  mountedAt?: { file: string; line: number };
+  /**
+   * Where that mount was found, filled in by the engine; absent when it was not
+   * found. `complete` is false when the mounting router's own mount was not found.
+   */
+  mountedAt?: { file: string; line: number; complete: boolean };
 }
 
 /** Every region of code that runs for the endpoint: its own file's scopes first, then imported controls. */

@@ -10,6 +10,7 @@ import { expressionPath, functionsByName, importSources, isFunctionNode, stringV
 import type { SourceIndex } from '../lang/ts/source-index.js';
 import type { ProjectContext } from '../project-context.js';
 import type { Control, Endpoint } from './endpoint.js';
+import { expressAppNames } from './express.js';
 import { reachableScopes } from './reachable-code.js';
 import { moduleCandidates } from './resolve-imports.js';
 
@@ -42,6 +43,8 @@ export function bootstrapCandidates(routeFile: string): string[] {
 interface Mount {
   line: number;
   controls: Control[];
+  /** Whether the object that mounts is the app itself; if it is a router, its own mount applies too. */
+  byApp: boolean;
 }
 
 function controlIn(index: SourceIndex, expression: ts.Expression, functions: Map<string, FunctionNode>): Control {
@@ -96,9 +99,24 @@ export function findMount(index: SourceIndex, routeFile: string): Mount | undefi
       for (const handler of handlers) controls.push(controlIn(index, handler, functions));
     }
     for (const handler of args.slice(mountPath !== undefined ? 1 : 0, at)) controls.push(controlIn(index, handler, functions));
-    return { line: index.lineOf(mount), controls };
+    return { line: index.lineOf(mount), controls, byApp: expressAppNames(index).has(target) };
   }
   return undefined;
+}
+
+/** How many routers may mount each other before the app: `app` -> `routes/index` -> `routes/projects`. */
+const MAX_MOUNT_DEPTH = 3;
+
+interface MountChain {
+  /** The first mount found (closest to the route file). */
+  file: string;
+  line: number;
+  /** Controls of every mount up the chain, outermost (the app's) first. */
+  controls: Control[];
+  /** Definitions of those controls found in the mounting files. */
+  regions: { index: SourceIndex; definition: FunctionNode }[];
+  /** True when the chain reached an `express()` app; false when a mounting router's own mount was not found. */
+  complete: boolean;
 }
 
 export async function attachExpressMounts(endpoints: readonly Endpoint[], project: ProjectContext): Promise<void> {
@@ -108,27 +126,45 @@ export async function attachExpressMounts(endpoints: readonly Endpoint[], projec
     if (endpoint.mountedElsewhere === undefined) continue;
     byFile.set(endpoint.file, [...(byFile.get(endpoint.file) ?? []), endpoint]);
   }
-  let parsed = 0;
+  const budget = { parsed: 0 };
   for (const [file, routed] of byFile) {
-    for (const candidate of bootstrapCandidates(file)) {
-      if (parsed >= MAX_BOOTSTRAP_FILES) return;
-      if (!(await project.exists(candidate))) continue;
-      const loaded = await project.load(candidate);
-      parsed++;
-      if (loaded.status !== 'found') continue;
-      const mount = findMount(loaded.index, file);
-      if (mount === undefined) continue;
-      for (const endpoint of routed) {
-        endpoint.mountedAt = { file: candidate, line: mount.line };
-        // The mount's middleware runs before the router's own.
-        endpoint.controls.unshift(...mount.controls.map((control) => ({ ...control })));
-        for (const control of mount.controls) {
-          if (control.definition === undefined) continue;
-          endpoint.externalCode ??= [];
-          endpoint.externalCode.push({ index: loaded.index, scopes: reachableScopes(loaded.index, [control.definition]) });
-        }
+    const chain = await findMountChain(file, project, budget, new Set([file]), 0);
+    if (chain === undefined) continue;
+    for (const endpoint of routed) {
+      endpoint.mountedAt = { file: chain.file, line: chain.line, complete: chain.complete };
+      // The mounts' middleware runs before the router's own.
+      endpoint.controls.unshift(...chain.controls.map((control) => ({ ...control })));
+      for (const { index, definition } of chain.regions) {
+        endpoint.externalCode ??= [];
+        endpoint.externalCode.push({ index, scopes: reachableScopes(index, [definition]) });
       }
-      break;
     }
   }
+}
+
+async function findMountChain(file: string, project: ProjectContext, budget: { parsed: number }, visited: Set<string>, depth: number): Promise<MountChain | undefined> {
+  for (const candidate of bootstrapCandidates(file)) {
+    if (visited.has(candidate)) continue;
+    if (budget.parsed >= MAX_BOOTSTRAP_FILES) return undefined;
+    if (!(await project.exists(candidate))) continue;
+    const loaded = await project.load(candidate);
+    budget.parsed++;
+    if (loaded.status !== 'found') continue;
+    const mount = findMount(loaded.index, file);
+    if (mount === undefined) continue;
+    const regions = mount.controls.filter((control) => control.definition !== undefined).map((control) => ({ index: loaded.index, definition: control.definition! }));
+    if (mount.byApp || depth + 1 >= MAX_MOUNT_DEPTH) {
+      return { file: candidate, line: mount.line, controls: mount.controls, regions, complete: mount.byApp };
+    }
+    // The mounting object is itself a router: its own mount (towards the app) applies as well.
+    const outer = await findMountChain(candidate, project, budget, new Set([...visited, candidate]), depth + 1);
+    return {
+      file: candidate,
+      line: mount.line,
+      controls: [...(outer?.controls ?? []), ...mount.controls],
+      regions: [...(outer?.regions ?? []), ...regions],
+      complete: outer?.complete ?? false,
+    };
+  }
+  return undefined;
 }

@@ -27,9 +27,19 @@ function isExpressModule(name: string): boolean {
   return name === 'express' || name === 'express-promise-router';
 }
 
-/** Names bound to `express()`, `express.Router()`, `Router()` in this file. */
-function routerNames(index: SourceIndex, usesExpress: boolean): Set<string> {
-  const names = new Set<string>();
+/**
+ * Which names hold an app or router: those bound to `express()`,
+ * `express.Router()`, `Router()` in this file, and (when the file uses
+ * Express) the conventional names, which covers routers handed in as
+ * parameters: `export default (router: Router) => { router.get(...) }`.
+ */
+interface RouterNames {
+  has(name: string): boolean;
+  readonly any: boolean;
+}
+
+function routerNames(index: SourceIndex, usesExpress: boolean): RouterNames {
+  const declared = new Set<string>();
   for (const variable of index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration)) {
     if (!ts.isIdentifier(variable.name) || variable.initializer === undefined) continue;
     const initializer = unwrapExpression(variable.initializer);
@@ -37,19 +47,13 @@ function routerNames(index: SourceIndex, usesExpress: boolean): Set<string> {
     const path = expressionPath(initializer.expression);
     // A bare Router() is Express's only when the file uses Express (@koa/router exports a Router too).
     if (path === 'express' || path === 'express.Router' || (path === 'Router' && usesExpress) || path === 'express.default' || path === 'PromiseRouter') {
-      names.add(variable.name.text);
+      declared.add(variable.name.text);
     }
   }
-  if (usesExpress) {
-    // Routers handed in as parameters: `export default (router: Router) => { router.get(...) }`.
-    for (const parameter of index.nodesOfKind<ts.ParameterDeclaration>(ts.SyntaxKind.Parameter)) {
-      if (ts.isIdentifier(parameter.name) && CONVENTIONAL_ROUTER_NAME.test(parameter.name.text)) names.add(parameter.name.text);
-    }
-    for (const identifier of index.nodesOfKind<ts.Identifier>(ts.SyntaxKind.Identifier)) {
-      if (CONVENTIONAL_ROUTER_NAME.test(identifier.text)) names.add(identifier.text);
-    }
-  }
-  return names;
+  return {
+    has: (name) => declared.has(name) || (usesExpress && CONVENTIONAL_ROUTER_NAME.test(name)),
+    any: declared.size > 0 || usesExpress,
+  };
 }
 
 function routeText(index: SourceIndex, node: ts.Expression | undefined): string | undefined {
@@ -77,7 +81,7 @@ interface UseCall {
   handlers: ts.Expression[];
 }
 
-function collectUseCalls(index: SourceIndex, routers: Set<string>): UseCall[] {
+function collectUseCalls(index: SourceIndex, routers: RouterNames): UseCall[] {
   const uses: UseCall[] = [];
   for (const call of index.calls()) {
     const callee = unwrapExpression(call.expression);
@@ -140,7 +144,7 @@ export function discoverExpressRoutes(index: SourceIndex): Endpoint[] {
   const modules = importedModules(index);
   const usesExpress = [...modules].some(isExpressModule);
   const routers = routerNames(index, usesExpress);
-  if (routers.size === 0) return [];
+  if (!routers.any) return [];
   const functions = functionsByName(index);
   const uses = collectUseCalls(index, routers);
   const appNames = expressAppNames(index);
@@ -237,7 +241,7 @@ export function discoverExpressRoutes(index: SourceIndex): Endpoint[] {
 }
 
 /** Names bound to `express()` itself: an app, which nothing else mounts. */
-function expressAppNames(index: SourceIndex): Set<string> {
+export function expressAppNames(index: SourceIndex): Set<string> {
   const names = new Set<string>();
   for (const variable of index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration)) {
     if (!ts.isIdentifier(variable.name) || variable.initializer === undefined) continue;

@@ -4,7 +4,7 @@
  * would leave the project root, directly or through a symlink, reads as
  * "does not exist" rather than reaching outside.
  */
-import { readFile, realpath } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ContextFileReader } from '../../checks/project-context.js';
 import { decodeSource } from '../review/decode-source.js';
@@ -22,7 +22,29 @@ export function createDiskContextReader(root: string): ContextFileReader {
       }
       return pending;
     },
+    async exists(projectPath) {
+      const target = await insideRoot(root, projectPath);
+      if (target === undefined) return false;
+      try {
+        return (await stat(target)).isFile();
+      } catch {
+        return false;
+      }
+    },
   };
+}
+
+/** The real path of `projectPath` when it stays inside the root (symlinks resolved); undefined otherwise. */
+async function insideRoot(root: string, projectPath: string): Promise<string | undefined> {
+  if (projectPath === '' || path.isAbsolute(projectPath) || projectPath.includes('\0')) return undefined;
+  const lexical = path.resolve(root, projectPath);
+  if (toProjectPath(root, lexical) === undefined) return undefined;
+  try {
+    const real = await realpath(lexical);
+    return toProjectPath(await realpath(root), real) === undefined ? undefined : real;
+  } catch {
+    return undefined;
+  }
 }
 
 async function readInsideRoot(root: string, projectPath: string): Promise<string | undefined> {

@@ -78,7 +78,8 @@ export function expressRoutes(routes: string[]): string {
     "import express from 'express';",
     "import { db } from './db';",
     '',
-    'const router = express.Router();',
+    // The app itself (not a Router mounted by another file), so the file alone decides authentication.
+    'const router = express();',
     '',
     ...routes,
     '',

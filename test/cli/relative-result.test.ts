@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { relativizeResult } from '../../src/cli/relative-result.js';
 import { analyzeSource } from '../support/analyze-source.js';
 
-const OPEN_ROUTE = "import express from 'express';\nconst router = express.Router();\nrouter.post('/orders', async (req, res) => { res.json(await db.orders.create(req.body)); });\n";
+const OPEN_ROUTE = "import express from 'express';\nconst router = express();\nrouter.post('/orders', async (req, res) => { res.json(await db.orders.create(req.body)); });\n";
 
 describe('relativizeResult', () => {
   it('rewrites every path, keeps fingerprints, and keeps a finding one object wherever it is listed', async () => {

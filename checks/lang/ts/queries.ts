@@ -66,8 +66,16 @@ export function expressionPath(expression: ts.Expression): string {
   return parts.reverse().join('.').replace(/\.\(\)/g, '()');
 }
 
+const calleePaths = new WeakMap<ts.Node, string>();
+
+/** Memoized per node: several checks ask for the callee of the same calls. */
 export function calleePath(call: ts.CallExpression | ts.NewExpression): string {
-  return expressionPath(call.expression);
+  let path = calleePaths.get(call);
+  if (path === undefined) {
+    path = expressionPath(call.expression);
+    calleePaths.set(call, path);
+  }
+  return path;
 }
 
 /** The last name of the callee: `json` for `res.status(500).json(x)`. */
@@ -147,6 +155,10 @@ export function boundNames(name: ts.BindingName): string[] {
  * The first definition of a name wins (shadowing is rare in route files).
  */
 export function functionsByName(index: SourceIndex): Map<string, FunctionNode> {
+  return index.memo('functionsByName', () => computeFunctionsByName(index));
+}
+
+function computeFunctionsByName(index: SourceIndex): Map<string, FunctionNode> {
   const byName = new Map<string, FunctionNode>();
   for (const declaration of index.nodesOfKind<ts.FunctionDeclaration>(ts.SyntaxKind.FunctionDeclaration)) {
     if (declaration.name !== undefined && declaration.body !== undefined && !byName.has(declaration.name.text)) {
@@ -165,6 +177,10 @@ export function functionsByName(index: SourceIndex): Map<string, FunctionNode> {
 
 /** `const name = <initializer>` declarations of the file by name (first wins). */
 export function variablesByName(index: SourceIndex): Map<string, ts.VariableDeclaration> {
+  return index.memo('variablesByName', () => computeVariablesByName(index));
+}
+
+function computeVariablesByName(index: SourceIndex): Map<string, ts.VariableDeclaration> {
   const byName = new Map<string, ts.VariableDeclaration>();
   for (const variable of index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration)) {
     if (ts.isIdentifier(variable.name) && !byName.has(variable.name.text)) byName.set(variable.name.text, variable);
@@ -174,6 +190,10 @@ export function variablesByName(index: SourceIndex): Map<string, ts.VariableDecl
 
 /** Module specifiers the file imports or requires. */
 export function importedModules(index: SourceIndex): Set<string> {
+  return index.memo('importedModules', () => computeImportedModules(index));
+}
+
+function computeImportedModules(index: SourceIndex): Set<string> {
   const modules = new Set<string>();
   for (const declaration of index.nodesOfKind<ts.ImportDeclaration>(ts.SyntaxKind.ImportDeclaration)) {
     const name = stringValue(declaration.moduleSpecifier);
@@ -190,6 +210,10 @@ export function importedModules(index: SourceIndex): Set<string> {
 
 /** Where each imported local name comes from: `{ auth }` from '@clerk/nextjs/server' gives auth -> that module. */
 export function importSources(index: SourceIndex): Map<string, { module: string; imported: string }> {
+  return index.memo('importSources', () => computeImportSources(index));
+}
+
+function computeImportSources(index: SourceIndex): Map<string, { module: string; imported: string }> {
   const sources = new Map<string, { module: string; imported: string }>();
   for (const declaration of index.nodesOfKind<ts.ImportDeclaration>(ts.SyntaxKind.ImportDeclaration)) {
     const module = stringValue(declaration.moduleSpecifier);

@@ -20,6 +20,7 @@ export class SourceIndex {
   readonly path: string;
   readonly text: string;
   private readonly byKind = new Map<ts.SyntaxKind, ts.Node[]>();
+  private readonly memos = new Map<string, unknown>();
   private lines: string[] | undefined;
 
   constructor(path: string, sourceFile: ts.SourceFile) {
@@ -52,6 +53,17 @@ export class SourceIndex {
       ts.forEachChild(node, collect);
       for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
     }
+  }
+
+  /**
+   * Computes a per-file fact once (functions by name, imports...): discovery
+   * and every check ask for the same ones, and the file does not change.
+   */
+  memo<T>(key: string, compute: () => T): T {
+    if (this.memos.has(key)) return this.memos.get(key) as T;
+    const value = compute();
+    this.memos.set(key, value);
+    return value;
   }
 
   /** Every node of `kind` in document order, optionally only those inside `scopes`. */

@@ -1,0 +1,61 @@
+/**
+ * Record access the endpoint hands to another module: `getInvoice(params.id)`
+ * imported from `@/lib/invoices`, `invoiceService.remove(req.params.id)`.
+ * The query is out of view, so whether it is scoped to the caller cannot be
+ * decided here.
+ */
+import { ts } from '../lang/ts/parse.js';
+import { calleeName, calleePath, importSources, unwrapExpression } from '../lang/ts/queries.js';
+import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
+import type { RequestOrigins } from './request-origins.js';
+
+export interface ImportedRecordHelper {
+  call: ts.CallExpression;
+  /** The callee as written: `getInvoice`, `invoiceService.remove`. */
+  callee: string;
+  /** The module it is imported from. */
+  module: string;
+  /** The request data passed: `params.id`. */
+  label: string;
+}
+
+/** Names of functions that read or change records: `getInvoice`, `findProjectById`, `deleteDocument`, `service.update`. */
+const RECORD_VERB = /^(?:get|find|fetch|load|read|lookup|retrieve|delete|remove|destroy|archive|update|edit|patch|modify|set|save|upsert|cancel|approve|publish|toggle|mark|transfer|restore|purge)(?:[A-Z_]\w*)?$/;
+
+/** The request data among a call's arguments, looking one level into object arguments: `getInvoice({ id: params.id })`. */
+function requestArgument(call: ts.CallExpression, origins: RequestOrigins): string | undefined {
+  for (const argument of call.arguments) {
+    const label = origins.dataLabel(argument);
+    if (label !== undefined) return label;
+    const object = unwrapExpression(argument);
+    if (!ts.isObjectLiteralExpression(object)) continue;
+    for (const property of object.properties) {
+      const value = ts.isPropertyAssignment(property) ? property.initializer : ts.isShorthandPropertyAssignment(property) ? property.name : undefined;
+      const inner = value === undefined ? undefined : origins.dataLabel(value);
+      if (inner !== undefined) return inner;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Calls to imported helpers that look like record access and receive request
+ * data, outside the recognised queries. `origins` is asked only for calls that
+ * pass the cheaper tests.
+ */
+export function findImportedRecordHelpers(index: SourceIndex, scopes: readonly Scope[], origins: () => RequestOrigins, excluded: readonly ts.Node[]): ImportedRecordHelper[] {
+  const imports = importSources(index);
+  const helpers: ImportedRecordHelper[] = [];
+  for (const call of index.calls(scopes)) {
+    if (excluded.some((node) => call.pos >= node.pos && call.end <= node.end)) continue;
+    if (!RECORD_VERB.test(calleeName(call))) continue;
+    const path = calleePath(call).replace(/\(\)/g, '');
+    const root = path.split('.')[0];
+    const source = imports.get(root);
+    if (source === undefined) continue;
+    const label = requestArgument(call, origins());
+    if (label === undefined) continue;
+    helpers.push({ call, callee: path, module: source.module, label });
+  }
+  return helpers;
+}

@@ -1,0 +1,175 @@
+/**
+ * The ways code verifies that the caller may touch a record after (or
+ * instead of) scoping the query: comparing the record's owner with the
+ * caller and leaving with 403/404, or asking an authorization library
+ * (CASL `ability.can`, `authorize()`, a policy object).
+ */
+import { ts } from '../lang/ts/parse.js';
+import { calleeName, calleePath, identifiersIn, unwrapExpression } from '../lang/ts/queries.js';
+import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
+import { scopeOf, type Control } from '../frameworks/endpoint.js';
+import { isOwnerField } from './owner-fields.js';
+import type { RequestOrigins } from './request-origins.js';
+
+/** `record.ownerId !== userId` (or `.equals(...)`) deciding an `if` that leaves, or an assertion. */
+export interface OwnerComparison {
+  node: ts.Node;
+  /** The variable holding the record: `invoice` in `invoice.ownerId !== userId`. */
+  record: string;
+  pos: number;
+  note: string;
+}
+
+/** A call to an authorization helper or library, with the names it is given. */
+export interface AuthorizationCall {
+  node: ts.CallExpression;
+  /** Identifiers in its arguments (and in the chain it is called on): the record or id it is about. */
+  names: ReadonlySet<string>;
+  pos: number;
+  note: string;
+}
+
+const EQUALITY = new Set([ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsEqualsToken, ts.SyntaxKind.EqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken]);
+/** Calls that end a request as denied: `notFound()`, `forbidden()`, `res.sendStatus(403)`, `res.status(404)...`. */
+const DENIAL_CALL = /^(?:notFound|forbidden|unauthorized|redirect|sendStatus|status|code|abort|error|deny)$/;
+const COLLECTION_TEST = /^(?:some|every|find|findIndex)$/;
+const ASSERTION_CALL = /^(?:assert|invariant|ok|strictEqual|equal|ensure)$/;
+const AUTHORIZATION_CALL =
+  /^(?:can|cannot|authorize\w*|checkPermissions?|hasPermissions?|assertCan\w*|assertAccess\w*|throwUnlessCan|checkAccess\w*|canAccess\w*|verifyAccess\w*|ensureCan\w*|assert\w*Owner\w*|check\w*Owner\w*|ensure\w*Owner\w*|verify\w*Owner\w*|require\w*Owner\w*|is\w*Owner|enforce|hasAccess\w*)$/i;
+/** Middleware names that load and authorize the resource: `checkOwnership(Invoice)`, `canAccessInvoice`, `requireProjectMember`. */
+const OWNERSHIP_CONTROL = /owner|ownership|canAccess|checkAccess|belongsTo|requireMember|isMember|authorizeResource|loadAndAuthorize/i;
+
+/** The variable an access chain starts from: `invoice` for `invoice.project.ownerId`, `String(invoice.owner)`. */
+function rootName(expression: ts.Expression): string | undefined {
+  let current = unwrapExpression(expression);
+  for (let depth = 0; depth < 16; depth++) {
+    if (ts.isIdentifier(current)) return current.text;
+    if (ts.isPropertyAccessExpression(current) || ts.isElementAccessExpression(current)) current = unwrapExpression(current.expression);
+    else if (ts.isCallExpression(current)) current = unwrapExpression(current.expression);
+    else return undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The record an owner access reads: `invoice.ownerId` gives `invoice`;
+ * `invoice.members.some((m) => m.userId === userId)` gives `invoice` too,
+ * by stepping out of the callback to the collection it walks.
+ */
+function recordOf(access: ts.PropertyAccessExpression): string | undefined {
+  const root = rootName(access);
+  if (root === undefined) return undefined;
+  let node: ts.Node | undefined = access.parent;
+  for (let depth = 0; node !== undefined && depth < 32; depth++, node = node.parent) {
+    if (!ts.isArrowFunction(node) && !ts.isFunctionExpression(node)) continue;
+    const isParameter = node.parameters.some((parameter) => ts.isIdentifier(parameter.name) && parameter.name.text === root);
+    if (!isParameter) return root;
+    const call = node.parent;
+    if (ts.isCallExpression(call) && ts.isPropertyAccessExpression(call.expression)) return rootName(call.expression.expression);
+    return undefined;
+  }
+  return root;
+}
+
+/** Owner accesses inside `node` (itself included): the records whose owner it reads. */
+function ownerRecordsIn(index: SourceIndex, node: ts.Node): string[] {
+  const records: string[] = [];
+  for (const access of index.nodesOfKind<ts.PropertyAccessExpression>(ts.SyntaxKind.PropertyAccessExpression, [scopeOf(node)])) {
+    if (!isOwnerField(access.name.text)) continue;
+    const record = recordOf(access);
+    if (record !== undefined && !records.includes(record)) records.push(record);
+  }
+  return records;
+}
+
+/** Whether the other side names the caller: not a literal, not request data. */
+function isCallerSide(side: ts.Expression, origins: RequestOrigins): boolean {
+  const value = unwrapExpression(side);
+  if (ts.isLiteralExpression(value) || value.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(value) && value.text === 'undefined')) return false;
+  return origins.dataLabel(value) === undefined && identifiersIn(value).length > 0;
+}
+
+function exits(index: SourceIndex, statement: ts.Statement): boolean {
+  const scope = [scopeOf(statement)];
+  if (ts.isReturnStatement(statement) || ts.isThrowStatement(statement)) return true;
+  if (index.nodesOfKind(ts.SyntaxKind.ReturnStatement, scope).length > 0 || index.nodesOfKind(ts.SyntaxKind.ThrowStatement, scope).length > 0) return true;
+  return index.calls(scope).some((call) => DENIAL_CALL.test(calleeName(call)));
+}
+
+/**
+ * Whether a comparison decides something: the condition of an `if` that
+ * leaves (403/404, throw) or guards the work (`===`), of a ternary, or an
+ * assertion's argument.
+ */
+function decides(index: SourceIndex, comparison: ts.Node, negative: boolean): boolean {
+  let child: ts.Node = comparison;
+  for (let node = comparison.parent, depth = 0; node !== undefined && depth < 12; child = node, node = node.parent, depth++) {
+    if (ts.isIfStatement(node)) return node.expression === child && (!negative || exits(index, node.thenStatement));
+    if (ts.isConditionalExpression(node)) return node.condition === child;
+    if (ts.isCallExpression(node)) {
+      if (ASSERTION_CALL.test(calleeName(node))) return true;
+      // `invoice.members.some((m) => m.userId === userId)`: the callback's answer is the call's.
+      if (!COLLECTION_TEST.test(calleeName(node)) || node.expression === child) return false;
+      continue;
+    }
+    if (ts.isArrowFunction(node) || ts.isFunctionExpression(node)) {
+      if (ts.isBlock(node.body)) return false;
+      continue;
+    }
+    if (ts.isBlock(node) || ts.isSourceFile(node) || ts.isVariableStatement(node)) return false;
+  }
+  return false;
+}
+
+/** Whether `node` is read under an odd number of `!`: `!invoice.owner.equals(id)`. */
+function isNegated(node: ts.Node): boolean {
+  let negated = false;
+  for (let current = node.parent; current !== undefined && (ts.isPrefixUnaryExpression(current) || ts.isParenthesizedExpression(current)); current = current.parent) {
+    if (ts.isPrefixUnaryExpression(current) && current.operator === ts.SyntaxKind.ExclamationToken) negated = !negated;
+  }
+  return negated;
+}
+
+/** Comparisons of a record's owner field with the caller that decide what happens next. */
+export function findOwnerComparisons(index: SourceIndex, scopes: readonly Scope[], origins: RequestOrigins): OwnerComparison[] {
+  const comparisons: OwnerComparison[] = [];
+  for (const binary of index.nodesOfKind<ts.BinaryExpression>(ts.SyntaxKind.BinaryExpression, scopes)) {
+    const operator = binary.operatorToken.kind;
+    if (!EQUALITY.has(operator)) continue;
+    const negative = operator === ts.SyntaxKind.ExclamationEqualsEqualsToken || operator === ts.SyntaxKind.ExclamationEqualsToken ? !isNegated(binary) : isNegated(binary);
+    for (const [side, other] of [[binary.left, binary.right], [binary.right, binary.left]] as const) {
+      const records = ownerRecordsIn(index, side);
+      if (records.length === 0 || !isCallerSide(other, origins) || !decides(index, binary, negative)) continue;
+      for (const record of records) comparisons.push({ node: binary, record, pos: binary.pos, note: `\`${index.textOf(binary)}\`` });
+      break;
+    }
+  }
+  // Mongoose ObjectIds: `invoice.owner.equals(req.user._id)`.
+  for (const call of index.calls(scopes)) {
+    if (calleeName(call) !== 'equals' || call.arguments.length !== 1 || !ts.isPropertyAccessExpression(call.expression)) continue;
+    const records = ownerRecordsIn(index, call.expression.expression);
+    if (records.length === 0 || !isCallerSide(call.arguments[0], origins) || !decides(index, call, isNegated(call))) continue;
+    for (const record of records) comparisons.push({ node: call, record, pos: call.pos, note: `\`${index.textOf(call)}\`` });
+  }
+  return comparisons;
+}
+
+/** Calls to authorization helpers and libraries: `ability.can('read', invoice)`, `authorize(user, invoice)`, `policy.update(user, invoice)`. */
+export function findAuthorizationCalls(index: SourceIndex, scopes: readonly Scope[]): AuthorizationCall[] {
+  const found: AuthorizationCall[] = [];
+  for (const call of index.calls(scopes)) {
+    const receiver = ts.isPropertyAccessExpression(call.expression) ? call.expression.expression : undefined;
+    const isPolicy = receiver !== undefined && /polic(?:y|ies)\b/i.test(index.textOf(receiver));
+    if (!isPolicy && !AUTHORIZATION_CALL.test(calleeName(call))) continue;
+    const path = calleePath(call).replace(/\(\)/g, '');
+    const names = new Set<string>();
+    for (const argument of call.arguments) for (const identifier of identifiersIn(argument)) names.add(identifier.text);
+    found.push({ node: call, names, pos: call.pos, note: `${path}()` });
+  }
+  return found;
+}
+
+/** A middleware or wrapper around the handler whose name says it checks ownership or membership. */
+export function ownershipControl(controls: readonly Control[]): Control | undefined {
+  return controls.find((control) => OWNERSHIP_CONTROL.test(control.name));
+}

@@ -1,0 +1,187 @@
+/**
+ * Which expressions of an endpoint carry data the caller chose: route
+ * params, query string, body. A small tracer over the endpoint's own scopes
+ * (no type checker): it binds local names to where they came from, so that
+ * `const { id } = await params` makes `id` read as `params.id`, while
+ * `req.user.id` or `userId` from `auth()` stay the caller's own.
+ */
+import { ts } from '../lang/ts/parse.js';
+import { calleeName, functionsByName, stringValue, unwrapExpression, type FunctionNode } from '../lang/ts/queries.js';
+import type { Endpoint } from '../frameworks/endpoint.js';
+
+/** `request`: an object whose `params`/`query`/`body` are caller data; `data`: caller data itself. */
+export interface RequestOrigin {
+  /** How the code names it, e.g. `params.id`, `req.body.invoiceId`, `searchParams.get('id')`. */
+  label: string;
+  kind: 'request' | 'data';
+}
+
+/** Properties of a request object that hold what the caller sent. */
+const DATA_PROPERTIES = new Set(['params', 'query', 'body', 'searchParams', 'nextUrl', 'url', 'rawBody']);
+/** Properties of a request-like object that are themselves the request: `ctx.request`, `c.req`. */
+const NESTED_REQUEST = new Set(['request', 'req']);
+/** Methods of a request object that return caller data: `req.json()`, `c.req.param('id')`, `req.param('id')`. */
+const DATA_METHODS = new Set(['json', 'formData', 'text', 'param', 'query', 'valid', 'params']);
+/** Conversions that keep the caller's value: `Number(id)`, `new ObjectId(id)`, `schema.parse(body)`. */
+const PASS_THROUGH_FUNCTIONS = new Set(['Number', 'String', 'BigInt', 'parseInt', 'parseFloat', 'decodeURIComponent', 'ObjectId', 'toNumber', 'toString']);
+const PASS_THROUGH_METHODS = new Set(['parse', 'parseAsync', 'validate', 'validateAsync', 'validateSync', 'cast', 'toString', 'trim', 'toLowerCase', 'toUpperCase', 'ObjectId', 'createFromHexString']);
+/** Names that hold the request by convention in helpers the handler calls with it. */
+const CONVENTIONAL_REQUEST_NAMES = ['req', 'request'];
+
+export class RequestOrigins {
+  constructor(private readonly bindings: ReadonlyMap<string, RequestOrigin>) {}
+
+  /** Where an expression comes from, when it comes from the request. */
+  of(expression: ts.Expression): RequestOrigin | undefined {
+    return originOf(expression, this.bindings, 0);
+  }
+
+  /** The label of request data in `expression` (`params.id`), or undefined for anything else, including the request object itself. */
+  dataLabel(expression: ts.Expression): string | undefined {
+    const origin = this.of(expression);
+    return origin?.kind === 'data' ? origin.label : undefined;
+  }
+}
+
+function originOf(node: ts.Expression, bindings: ReadonlyMap<string, RequestOrigin>, depth: number): RequestOrigin | undefined {
+  if (depth > 32) return undefined;
+  const expression = unwrapExpression(node);
+  const next = (inner: ts.Expression): RequestOrigin | undefined => originOf(inner, bindings, depth + 1);
+  if (ts.isIdentifier(expression)) return bindings.get(expression.text);
+  if (ts.isPropertyAccessExpression(expression) || ts.isElementAccessExpression(expression)) {
+    const key = ts.isPropertyAccessExpression(expression) ? expression.name.text : stringValue(expression.argumentExpression);
+    const base = next(expression.expression);
+    if (base === undefined) return undefined;
+    const label = key === undefined ? `${base.label}[]` : join(base.label, key);
+    if (base.kind === 'data') return { label, kind: 'data' };
+    if (key !== undefined && DATA_PROPERTIES.has(key)) return { label, kind: 'data' };
+    if (key !== undefined && NESTED_REQUEST.has(key)) return { label, kind: 'request' };
+    // req.user, req.session, req.auth, req.headers: the caller's own identity, not data they chose.
+    return undefined;
+  }
+  if (ts.isCallExpression(expression)) return callOrigin(expression, next);
+  if (ts.isNewExpression(expression)) {
+    // new URL(req.url), new ObjectId(params.id), new mongoose.Types.ObjectId(id)
+    const first = expression.arguments?.[0];
+    const origin = first === undefined ? undefined : next(first);
+    // `new URL(req.url).searchParams` reads best as `searchParams`.
+    if (origin !== undefined && ts.isIdentifier(expression.expression) && expression.expression.text === 'URL') return { label: '', kind: 'data' };
+    return origin;
+  }
+  if (ts.isConditionalExpression(expression)) return next(expression.whenTrue) ?? next(expression.whenFalse);
+  if (ts.isBinaryExpression(expression)) {
+    const operator = expression.operatorToken.kind;
+    if (operator === ts.SyntaxKind.QuestionQuestionToken || operator === ts.SyntaxKind.BarBarToken) return next(expression.left) ?? next(expression.right);
+    return undefined;
+  }
+  if (ts.isTemplateExpression(expression)) {
+    for (const span of expression.templateSpans) {
+      const origin = next(span.expression);
+      if (origin?.kind === 'data') return origin;
+    }
+  }
+  return undefined;
+}
+
+/** `params` + `id` gives `params.id`; an unnamed root (App Router `{ params }`, `new URL(...)`) adds nothing. */
+function join(base: string, key: string): string {
+  return base === '' ? key : `${base}.${key}`;
+}
+
+function callOrigin(call: ts.CallExpression, next: (inner: ts.Expression) => RequestOrigin | undefined): RequestOrigin | undefined {
+  const callee = unwrapExpression(call.expression);
+  const name = calleeName(call);
+  const firstArgument = call.arguments[0];
+  const argumentText = stringValue(firstArgument);
+  if (ts.isPropertyAccessExpression(callee)) {
+    const base = next(callee.expression);
+    if (base?.kind === 'request' && DATA_METHODS.has(name)) {
+      if (name === 'json' || name === 'formData' || name === 'text') return { label: join(base.label, 'body'), kind: 'data' };
+      return { label: join(base.label, argumentText === undefined ? `${name}()` : `${name}('${argumentText}')`), kind: 'data' };
+    }
+    if (base?.kind === 'data') {
+      if (name === 'get' || name === 'getAll') return { label: join(base.label, argumentText === undefined ? `${name}()` : `${name}('${argumentText}')`), kind: 'data' };
+      if (PASS_THROUGH_METHODS.has(name) || name === 'then') return base;
+    }
+  }
+  if (PASS_THROUGH_FUNCTIONS.has(name) || PASS_THROUGH_METHODS.has(name)) {
+    for (const argument of call.arguments) {
+      const origin = next(argument);
+      if (origin?.kind === 'data') return origin;
+    }
+  }
+  return undefined;
+}
+
+/** Binds the names of a destructuring pattern to the parts of `origin` they take. */
+function bindPattern(name: ts.BindingName, origin: RequestOrigin, bindings: Map<string, RequestOrigin>): void {
+  if (ts.isIdentifier(name)) {
+    if (!bindings.has(name.text)) bindings.set(name.text, origin);
+    return;
+  }
+  if (ts.isArrayBindingPattern(name)) return;
+  for (const element of name.elements) {
+    if (element.dotDotDotToken !== undefined) {
+      bindPattern(element.name, { label: origin.label, kind: 'data' }, bindings);
+      continue;
+    }
+    const key = element.propertyName === undefined ? (ts.isIdentifier(element.name) ? element.name.text : undefined) : ts.isIdentifier(element.propertyName) || ts.isStringLiteral(element.propertyName) ? element.propertyName.text : undefined;
+    if (key === undefined) continue;
+    const label = join(origin.label, key);
+    const part: RequestOrigin | undefined =
+      origin.kind === 'data' || DATA_PROPERTIES.has(key) ? { label, kind: 'data' } : NESTED_REQUEST.has(key) ? { label, kind: 'request' } : undefined;
+    if (part !== undefined) bindPattern(element.name, part, bindings);
+  }
+}
+
+/** The handler's parameters: the request first; in the App Router the second holds `params`. */
+function bindHandlerParameters(endpoint: Endpoint, handler: FunctionNode, bindings: Map<string, RequestOrigin>): void {
+  const [first, second] = handler.parameters;
+  if (first !== undefined) {
+    if (ts.isIdentifier(first.name)) bindings.set(first.name.text, { label: first.name.text, kind: 'request' });
+    else bindPattern(first.name, { label: 'req', kind: 'request' }, bindings);
+  }
+  if (second !== undefined && endpoint.framework === 'nextjs-app-router') {
+    if (ts.isIdentifier(second.name)) bindings.set(second.name.text, { label: second.name.text, kind: 'request' });
+    // `{ params }` reads as `params`, not `context.params`: the name the code uses.
+    else bindPattern(second.name, { label: '', kind: 'request' }, bindings);
+  }
+}
+
+/**
+ * Traces request data through the endpoint's code: handler parameters,
+ * `const` / `let` declarations (with destructuring), and the parameters of
+ * same-file helpers the handler calls with request data.
+ */
+export function traceRequestOrigins(endpoint: Endpoint): RequestOrigins {
+  const bindings = new Map<string, RequestOrigin>();
+  for (const name of CONVENTIONAL_REQUEST_NAMES) bindings.set(name, { label: name, kind: 'request' });
+  if (endpoint.handler !== undefined) bindHandlerParameters(endpoint, endpoint.handler, bindings);
+  const index = endpoint.index;
+  const declarations = index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration, endpoint.scopes);
+  const functions = functionsByName(index);
+  // Calls of same-file helpers: their parameters take what the handler passes.
+  const helperCalls = index.calls(endpoint.scopes).filter((call) => ts.isIdentifier(call.expression) && functions.has(call.expression.text) && call.arguments.length > 0);
+  // A second round only when a helper took request data: its body may sit above the handler.
+  for (let round = 0; round < 2; round++) {
+    for (const declaration of declarations) {
+      if (declaration.initializer === undefined) continue;
+      const origin = originOf(declaration.initializer, bindings, 0);
+      if (origin !== undefined) bindPattern(declaration.name, origin, bindings);
+    }
+    let boundParameter = false;
+    for (const call of helperCalls) {
+      const target = functions.get((call.expression as ts.Identifier).text)!;
+      call.arguments.forEach((argument, position) => {
+        const parameter = target.parameters[position];
+        const origin = parameter === undefined ? undefined : originOf(argument, bindings, 0);
+        if (parameter !== undefined && origin !== undefined) {
+          bindPattern(parameter.name, origin, bindings);
+          boundParameter = true;
+        }
+      });
+    }
+    if (!boundParameter) break;
+  }
+  return new RequestOrigins(bindings);
+}

@@ -1,0 +1,115 @@
+/**
+ * Raw SQL with parameters: `pool.query('SELECT * FROM invoices WHERE id = $1', [id])`,
+ * `conn.execute('DELETE FROM invoices WHERE id = ?', [id])`, and tagged
+ * templates such as `` prisma.$queryRaw`SELECT ... WHERE id = ${id}` ``.
+ * The WHERE text is read for its columns; each placeholder is matched to the
+ * value the code passes for it.
+ */
+import { ts } from '../lang/ts/parse.js';
+import { calleePath, expressionPath, unwrapExpression } from '../lang/ts/queries.js';
+import type { RecordQuery } from './orm-queries.js';
+import { isOwnerField } from './owner-fields.js';
+import type { Condition } from './where-conditions.js';
+
+const STATEMENT = /^\s*(select|update|delete)\b/i;
+const WHERE = /\bwhere\b/i;
+const WHERE_END = /\b(?:order\s+by|group\s+by|limit|offset|returning|for\s+update|having)\b/i;
+/** `col = $1`, `t.col = ?`, `col IN ($2)`. */
+const COMPARISON = /([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)?)\s*(?:=|\bin\b\s*\(?)\s*(\$\d+|\?)/gi;
+
+interface SqlText {
+  /** The statement with every value as `$n` (1-based) or `?`. */
+  text: string;
+  values: readonly ts.Expression[];
+}
+
+function tableOf(statement: string, text: string): string | undefined {
+  const pattern = statement === 'select' ? /\bfrom\s+"?([\w.]+)"?/i : statement === 'update' ? /^\s*update\s+"?([\w.]+)"?/i : /\bdelete\s+from\s+"?([\w.]+)"?/i;
+  return pattern.exec(text)?.[1];
+}
+
+/** The value passed for a placeholder: `$2` is the second value; the n-th `?` of the statement the n-th. */
+function valueFor(placeholder: string, offset: number, sql: SqlText): ts.Expression | undefined {
+  if (placeholder.startsWith('$')) return sql.values[Number(placeholder.slice(1)) - 1];
+  const before = sql.text.slice(0, offset).split('?').length - 1;
+  return sql.values[before];
+}
+
+function parseSql(sql: SqlText, node: ts.Node, callee: string, client: string): RecordQuery | undefined {
+  const statement = STATEMENT.exec(sql.text)?.[1]?.toLowerCase();
+  if (statement === undefined) return undefined;
+  const whereAt = sql.text.search(WHERE);
+  if (whereAt < 0) return undefined;
+  const rest = sql.text.slice(whereAt);
+  const endAt = rest.slice(5).search(WHERE_END);
+  const where = endAt < 0 ? rest : rest.slice(0, endAt + 5);
+  // An OR anywhere in the WHERE may make any one condition optional: fail closed, count none as a restriction.
+  const alternative = /\bor\b/i.test(where);
+  const conditions: Condition[] = [];
+  const seen = new Set<string>();
+  for (const match of where.matchAll(COMPARISON)) {
+    const column = match[1].slice(match[1].lastIndexOf('.') + 1);
+    seen.add(column.toLowerCase());
+    const value = valueFor(match[2], whereAt + (match.index ?? 0) + match[0].length - match[2].length, sql);
+    conditions.push({ column, path: [column], value, node, alternative });
+  }
+  // Owner columns compared with something other than a parameter (`owner_id = current_user_id()`).
+  for (const token of where.match(/[A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)?/g) ?? []) {
+    const column = token.slice(token.lastIndexOf('.') + 1);
+    if (isOwnerField(column) && !seen.has(column.toLowerCase())) {
+      seen.add(column.toLowerCase());
+      conditions.push({ column, path: [column], node, alternative });
+    }
+  }
+  return {
+    orm: 'sql',
+    operation: statement === 'select' ? 'read' : statement === 'update' ? 'update' : 'delete',
+    model: tableOf(statement, sql.text) ?? 'record',
+    node,
+    callee,
+    method: statement.toUpperCase(),
+    client,
+    conditions,
+    result: node as ts.Expression,
+    sqlText: sql.text.trim().replace(/\s+/g, ' '),
+  };
+}
+
+function templateText(template: ts.TemplateExpression): SqlText {
+  let text = template.head.text;
+  const values: ts.Expression[] = [];
+  for (const span of template.templateSpans) {
+    values.push(span.expression);
+    text += `$${values.length}${span.literal.text}`;
+  }
+  return { text, values };
+}
+
+/** A call whose first argument is a SQL statement with a WHERE, and the values passed with it. */
+export function sqlCallQuery(call: ts.CallExpression): RecordQuery | undefined {
+  const first = call.arguments[0] === undefined ? undefined : unwrapExpression(call.arguments[0]);
+  if (first === undefined) return undefined;
+  let sql: SqlText;
+  if ((ts.isStringLiteral(first) || ts.isNoSubstitutionTemplateLiteral(first)) && STATEMENT.test(first.text)) {
+    const second = call.arguments[1] === undefined ? undefined : unwrapExpression(call.arguments[1]);
+    const values = second !== undefined && ts.isArrayLiteralExpression(second) ? [...second.elements] : [...call.arguments].slice(1);
+    sql = { text: first.text, values };
+  } else if (ts.isTemplateExpression(first) && STATEMENT.test(first.head.text)) {
+    sql = templateText(first);
+  } else {
+    return undefined;
+  }
+  const callee = calleePath(call);
+  const client = callee.includes('.') ? callee.slice(0, callee.lastIndexOf('.')) : callee;
+  return parseSql(sql, call, callee, client);
+}
+
+/** `` sql`SELECT ... WHERE id = ${id}` ``, `` prisma.$queryRaw`...` ``. */
+export function sqlTemplateQuery(tagged: ts.TaggedTemplateExpression): RecordQuery | undefined {
+  const template = tagged.template;
+  if (!STATEMENT.test(ts.isNoSubstitutionTemplateLiteral(template) ? template.text : template.head.text)) return undefined;
+  const sql: SqlText = ts.isNoSubstitutionTemplateLiteral(template) ? { text: template.text, values: [] } : templateText(template);
+  const callee = expressionPath(tagged.tag);
+  const client = callee.includes('.') ? callee.slice(0, callee.lastIndexOf('.')) : callee;
+  return parseSql(sql, tagged, callee, client);
+}
