@@ -1,0 +1,44 @@
+import type { GitHubClient, RepoRef } from './client.js';
+
+/** The parts of a pull request a review needs, as GitHub has it now (not as an older webhook said). */
+export interface PullRequestSnapshot {
+  number: number;
+  state: 'open' | 'closed';
+  draft: boolean;
+  headSha: string;
+  /** Where the head commit's files live: the fork for fork PRs; undefined when the fork was deleted. */
+  headRepo: RepoRef | undefined;
+  /** The head repository's web address, for links into the reviewed code. */
+  headHtmlUrl: string | undefined;
+  authorId: number | undefined;
+}
+
+/** `GET /repos/{owner}/{repo}/pulls/{pull_number}`. */
+export async function getPullRequest(octokit: GitHubClient, ref: RepoRef & { pullNumber: number }): Promise<PullRequestSnapshot> {
+  const { data } = await octokit.rest.pulls.get({ owner: ref.owner, repo: ref.repo, pull_number: ref.pullNumber });
+  const head = data.head.repo;
+  return {
+    number: data.number,
+    state: data.state === 'closed' ? 'closed' : 'open',
+    draft: data.draft === true,
+    headSha: data.head.sha,
+    headRepo: head ? { owner: head.owner.login, repo: head.name } : undefined,
+    headHtmlUrl: head?.html_url,
+    authorId: data.user?.id,
+  };
+}
+
+/**
+ * Open pull requests of this repository whose head is `sha`
+ * (`GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls`). Check events
+ * leave their `pull_requests` empty for fork PRs; this finds them.
+ */
+export async function listOpenPullRequestsForCommit(octokit: GitHubClient, ref: RepoRef & { sha: string }): Promise<{ number: number; headSha: string }[]> {
+  const pulls = await octokit.paginate(octokit.rest.repos.listPullRequestsAssociatedWithCommit, {
+    owner: ref.owner,
+    repo: ref.repo,
+    commit_sha: ref.sha,
+    per_page: 100,
+  });
+  return pulls.filter((pull) => pull.state === 'open').map((pull) => ({ number: pull.number, headSha: pull.head.sha }));
+}

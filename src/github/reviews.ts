@@ -1,0 +1,56 @@
+import type { GitHubClient, RepoRef } from './client.js';
+
+/** One inline comment, always on the RIGHT (head) side of the diff. */
+export interface ReviewCommentDraft {
+  path: string;
+  /** The comment's (last) line in the head version. */
+  line: number;
+  /** First line of a multi-line comment. */
+  startLine?: number;
+  body: string;
+}
+
+/**
+ * Posts one review with all its inline comments
+ * (`POST /repos/{owner}/{repo}/pulls/{n}/reviews`, event COMMENT: the check
+ * run, not the review, is what blocks a merge). `commitId` pins the lines to
+ * the reviewed commit even if the branch moved meanwhile.
+ */
+export async function createReview(
+  octokit: GitHubClient,
+  ref: RepoRef & { pullNumber: number; commitId: string; body: string; comments: readonly ReviewCommentDraft[] },
+): Promise<void> {
+  await octokit.rest.pulls.createReview({
+    owner: ref.owner,
+    repo: ref.repo,
+    pull_number: ref.pullNumber,
+    commit_id: ref.commitId,
+    event: 'COMMENT',
+    body: ref.body,
+    comments: ref.comments.map((comment) => ({
+      path: comment.path,
+      line: comment.line,
+      side: 'RIGHT',
+      body: comment.body,
+      ...(comment.startLine !== undefined && comment.startLine < comment.line ? { start_line: comment.startLine, start_side: 'RIGHT' } : {}),
+    })),
+  });
+}
+
+export interface ExistingReviewComment {
+  id: number;
+  body: string;
+  /** `Bot` for apps; a marker in a human's comment is not ours. */
+  authorType: string | undefined;
+}
+
+/** Every review comment of the pull request (`GET /repos/{owner}/{repo}/pulls/{n}/comments`, all pages). */
+export async function listReviewComments(octokit: GitHubClient, ref: RepoRef & { pullNumber: number }): Promise<ExistingReviewComment[]> {
+  const comments = await octokit.paginate(octokit.rest.pulls.listReviewComments, {
+    owner: ref.owner,
+    repo: ref.repo,
+    pull_number: ref.pullNumber,
+    per_page: 100,
+  });
+  return comments.map((comment) => ({ id: comment.id, body: comment.body, authorType: comment.user?.type }));
+}

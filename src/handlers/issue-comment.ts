@@ -1,0 +1,97 @@
+/**
+ * `/security-review`: a comment on a pull request asks for the review to run
+ * again. Allowed for the PR's author and for anyone who can write to the
+ * repository; everyone else (and every bot) gets no answer at all, so the
+ * command cannot be used to spend the app's rate limit or to probe it.
+ */
+import type { Context, Probot } from 'probot';
+import { describeGitHubError, type GitHubClient, type RepoRef } from '../github/client.js';
+import { getRepositoryPermission } from '../github/collaborators.js';
+import { getPullRequest } from '../github/pull-requests.js';
+import { addEyesReaction } from '../github/reactions.js';
+import type { ReviewQueue } from '../queue/review-queue.js';
+
+/** **Contract**: the first line of the comment. */
+export const REVIEW_COMMAND = '/security-review';
+
+/** Roles that may re-run a review besides the PR's author (`role_name`; `permission` is the legacy level). */
+const WRITE_ROLES = new Set(['admin', 'maintain', 'write']);
+const WRITE_PERMISSIONS = new Set(['admin', 'write']);
+
+/**
+ * True when the comment's first line is the command, alone or followed by a
+ * space and anything. A quote (`> /security-review`), a code fence or an
+ * indented code block is not a command: its first line is not the command.
+ */
+export function isReviewCommand(body: string | null | undefined): boolean {
+  if (typeof body !== 'string') return false;
+  const firstLine = body.split(/\r?\n/, 1)[0];
+  // Four spaces or a tab make an indented code block in markdown: shown as code, not meant as a command.
+  if (/^( {4}|\t)/.test(firstLine)) return false;
+  const command = firstLine.trim();
+  return command === REVIEW_COMMAND || command.startsWith(`${REVIEW_COMMAND} `);
+}
+
+export function registerIssueCommentHandler(app: Probot, queue: ReviewQueue): void {
+  // Only `created`: an edited or deleted comment is not a new request.
+  app.on('issue_comment.created', async (context) => handleReviewCommand(context, queue));
+}
+
+export async function handleReviewCommand(context: Context<'issue_comment.created'>, queue: ReviewQueue): Promise<void> {
+  const { issue, comment, sender, repository, installation } = context.payload;
+  if (issue.pull_request === undefined || issue.pull_request === null) return;
+  if (sender.type === 'Bot') return;
+  if (!isReviewCommand(comment.body)) return;
+  const log = context.log.child({ repo: repository.full_name, pr: issue.number, sender: sender.login });
+  if (installation === undefined) {
+    log.warn('issue_comment event without an installation; cannot review');
+    return;
+  }
+  const repo: RepoRef = { owner: repository.owner.login, repo: repository.name };
+  const octokit = context.octokit as GitHubClient;
+  const isAuthor = issue.user !== null && issue.user.id === sender.id;
+  if (!isAuthor && !(await canWrite(octokit, { ...repo, username: sender.login }, log))) {
+    log.info(`${REVIEW_COMMAND} from a user without write access ignored`);
+    return;
+  }
+
+  try {
+    await addEyesReaction(octokit, { ...repo, commentId: comment.id });
+  } catch (error) {
+    // The acknowledgement is a courtesy; the review still runs.
+    log.warn({ err: error }, `could not react to the command: ${describeGitHubError(error)}`);
+  }
+  let headSha: string;
+  try {
+    const pullRequest = await getPullRequest(octokit, { ...repo, pullNumber: issue.number });
+    if (pullRequest.state === 'closed') {
+      log.info(`${REVIEW_COMMAND} on a closed pull request ignored`);
+      return;
+    }
+    headSha = pullRequest.headSha;
+  } catch (error) {
+    log.error({ err: error }, `cannot read the pull request for ${REVIEW_COMMAND}: ${describeGitHubError(error)}`);
+    return;
+  }
+  queue.enqueue({
+    installationId: installation.id,
+    owner: repo.owner,
+    repo: repo.repo,
+    pullNumber: issue.number,
+    headSha,
+    trigger: 'issue_comment.created',
+    deliveryId: context.id,
+  });
+  log.info({ headSha }, 'review enqueued by command');
+}
+
+/** Write access or more. Fails closed: if GitHub cannot tell us, the answer is no. */
+async function canWrite(octokit: GitHubClient, ref: RepoRef & { username: string }, log: Context['log']): Promise<boolean> {
+  try {
+    const access = await getRepositoryPermission(octokit, ref);
+    return (access.roleName !== undefined && WRITE_ROLES.has(access.roleName)) || WRITE_PERMISSIONS.has(access.permission);
+  } catch (error) {
+    log.warn({ err: error }, `permission lookup failed; ${REVIEW_COMMAND} denied: ${describeGitHubError(error)}`);
+    return false;
+  }
+}

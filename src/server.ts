@@ -1,0 +1,11 @@
+/**
+ * `npm start`: the production entry. Probot's `run` reads APP_ID,
+ * PRIVATE_KEY (or PRIVATE_KEY_PATH), WEBHOOK_SECRET, PORT and LOG_LEVEL from
+ * the environment (and `.env`); without APP_ID and a private key it starts
+ * the setup flow that registers the app from `app.yml` (GitHub's manifest
+ * flow) and writes the credentials to `.env`.
+ */
+import { run } from 'probot';
+import app from './index.js';
+
+await run(app);

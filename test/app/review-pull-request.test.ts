@@ -1,0 +1,430 @@
+/**
+ * A pull request event, end to end: webhook -> queue -> review job ->
+ * GitHub, with GitHub played by nock as its API documents it.
+ */
+import nock from 'nock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fingerprintMarker } from '../../src/render/review-comment.js';
+import { analyzeSource } from '../support/analyze-source.js';
+import { createTestApp, loadFixture, trackUnmatchedRequests, type TestApp } from './harness.js';
+import { GitHubMock, HEAD_SHA, TOKEN, addedFilePatch } from './github-mock.js';
+
+/** An Express app with two routes and no authentication: GET (medium) on line 6, POST (high) on line 11. */
+const APP_FILE = `import express from 'express';
+import { db } from './db';
+
+const app = express();
+
+app.get('/users/:id', async (req, res) => {
+  const user = await db.user.findUnique({ where: { id: req.params.id } });
+  res.json(user);
+});
+
+app.post('/users', async (req, res) => {
+  const user = await db.user.create({ data: req.body });
+  res.json(user);
+});
+
+app.listen(3000);
+`;
+const APP_PATH = 'src/app.ts';
+
+let unmatched: ReturnType<typeof trackUnmatchedRequests>;
+let app: TestApp;
+let github: GitHubMock;
+
+beforeEach(async () => {
+  nock.disableNetConnect();
+  unmatched = trackUnmatchedRequests();
+  app = await createTestApp();
+  github = new GitHubMock();
+});
+
+afterEach(() => {
+  unmatched.stop();
+  expect(unmatched.requests).toEqual([]);
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+/** The start every review shares: token, PR, check run in progress, config. */
+function reviewStarts(options: { config?: string; draft?: boolean; headRepo?: { owner: string; repo: string } } = {}): GitHubMock {
+  return github.accessToken().pullRequest({ draft: options.draft, headRepo: options.headRepo }).createCheckRun().config(options.config);
+}
+
+async function fingerprintsOf(text: string): Promise<Map<number, string>> {
+  const result = await analyzeSource(APP_PATH, text);
+  return new Map(result.findings.map((finding) => [finding.line, finding.fingerprint]));
+}
+
+describe('pull_request: review of a change', () => {
+  it('opened: posts one review with an inline comment per finding and fails the check run', async () => {
+    reviewStarts()
+      .files([{ filename: APP_PATH, patch: addedFilePatch(APP_FILE) }])
+      .content(APP_PATH, APP_FILE)
+      .reviewComments([])
+      .review()
+      .updateCheckRun();
+
+    await app.receive('pull_request', loadFixture('pull_request', 'opened'));
+
+    expect(github.createdRuns).toHaveLength(1);
+    expect(github.createdRuns[0]).toMatchObject({ name: 'API Security Review', head_sha: HEAD_SHA, status: 'in_progress' });
+    expect(github.reviews).toHaveLength(1);
+    const review = github.reviews[0];
+    expect(review).toMatchObject({ event: 'COMMENT', commit_id: HEAD_SHA });
+    expect(review.comments.map((comment: Record<string, unknown>) => [comment.path, comment.line, comment.side])).toEqual([
+      [APP_PATH, 11, 'RIGHT'],
+      [APP_PATH, 6, 'RIGHT'],
+    ]);
+    expect(review.comments[0].body).toContain('missing-authentication');
+    expect(review.comments[0].body).toMatch(/<!-- api-security-review:fingerprint=[^ ]+ -->$/);
+    expect(review.comments[0]).not.toHaveProperty('start_line');
+    const completion = github.completion;
+    expect(completion).toMatchObject({ status: 'completed', conclusion: 'failure' });
+    expect(completion.output.title).toContain('high');
+    expect(completion.output.summary).toContain('POST /users');
+    expect(completion.output.annotations.map((annotation: Record<string, unknown>) => [annotation.path, annotation.start_line, annotation.annotation_level])).toEqual([
+      [APP_PATH, 11, 'failure'],
+      [APP_PATH, 6, 'warning'],
+    ]);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('reopened, ready_for_review and synchronize review the head too; closed does nothing', async () => {
+    for (const action of ['reopened', 'ready_for_review', 'synchronize']) {
+      const mock = new GitHubMock();
+      mock.accessToken().pullRequest().createCheckRun().config().files([{ filename: 'README.md', patch: '@@ -0,0 +1 @@\n+# Hello' }]).reviewComments([]).updateCheckRun();
+      const fresh = await createTestApp();
+      await fresh.receive('pull_request', loadFixture('pull_request', action));
+      expect(mock.completion, action).toMatchObject({ conclusion: 'success' });
+    }
+    await app.receive('pull_request', loadFixture('pull_request', 'closed'));
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('a finding on a line outside the diff is no inline comment (GitHub would refuse the review with 422); it is in the summary', async () => {
+    // The change touches line 8 of the GET handler only; the hunk shows lines 7-9.
+    const patch = ['@@ -7,3 +7,3 @@', '   const user = await db.user.findUnique({ where: { id: req.params.id } });', '-  res.send(user);', '+  res.json(user);', ' });'].join('\n');
+    reviewStarts()
+      .files([{ filename: APP_PATH, status: 'modified', patch }])
+      .content(APP_PATH, APP_FILE)
+      .reviewComments([])
+      .updateCheckRun();
+
+    await app.receive('pull_request', loadFixture('pull_request', 'synchronize'));
+
+    expect(github.reviews).toEqual([]);
+    const completion = github.completion;
+    // Only the GET endpoint changed: a medium finding, below fail_on high.
+    expect(completion.conclusion).toBe('success');
+    expect(completion.output.summary).toContain('GET /users/:id');
+    expect(completion.output.summary).toContain('outside the diff');
+    expect(completion.output.annotations).toHaveLength(1);
+    expect(completion.output.annotations[0]).toMatchObject({ path: APP_PATH, start_line: 6 });
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('should GitHub still answer 422, the findings stay in the check run and the run completes with its verdict', async () => {
+    reviewStarts()
+      .files([{ filename: APP_PATH, patch: addedFilePatch(APP_FILE) }])
+      .content(APP_PATH, APP_FILE)
+      .reviewComments([])
+      .review(422)
+      .updateCheckRun();
+
+    await app.receive('pull_request', loadFixture('pull_request', 'opened'));
+
+    expect(github.reviews).toHaveLength(1);
+    expect(github.completion.conclusion).toBe('failure');
+    expect(github.completion.output.summary).toContain('outside the diff');
+    expect(github.completion.output.summary).not.toContain('new inline comment');
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('keeps to max_comments: the rest are listed in the review body and the check run', async () => {
+    reviewStarts({ config: 'max_comments: 1\n' })
+      .files([{ filename: APP_PATH, patch: addedFilePatch(APP_FILE) }])
+      .content(APP_PATH, APP_FILE)
+      .reviewComments([])
+      .review()
+      .updateCheckRun();
+
+    await app.receive('pull_request', loadFixture('pull_request', 'opened'));
+
+    const review = github.reviews[0];
+    expect(review.comments).toHaveLength(1);
+    expect(review.comments[0].line).toBe(11);
+    expect(review.body).toContain('1 finding not commented inline');
+    expect(review.body).toContain('GET /users/:id');
+    expect(github.completion.output.summary).toContain('over the limit of inline comments');
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('synchronize that moves lines: a finding already commented is not posted again, a new one is', async () => {
+    const before = await fingerprintsOf(APP_FILE);
+    const moved = `// Users API\n// (two lines added above)\n${APP_FILE}`;
+    reviewStarts()
+      .files([{ filename: APP_PATH, status: 'modified', patch: addedFilePatch(moved) }])
+      .content(APP_PATH, moved)
+      .reviewComments([{ id: 501, body: `GET finding\n\n${fingerprintMarker(before.get(6)!)}` }])
+      .review()
+      .updateCheckRun()
+      .reviewThreads([{ id: 'THREAD_GET', path: APP_PATH, body: `GET finding\n\n${fingerprintMarker(before.get(6)!)}`, databaseId: 501 }]);
+
+    await app.receive('pull_request', loadFixture('pull_request', 'synchronize'));
+
+    const review = github.reviews[0];
+    expect(review.comments.map((comment: Record<string, unknown>) => comment.line)).toEqual([13]);
+    expect(review.body).toContain('1 more already commented in an earlier review');
+    expect(github.completion.conclusion).toBe('failure');
+    // The GET finding is still there: its thread stays open.
+    expect(github.replies).toEqual([]);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('resolves our thread of a fixed finding, and only that one', async () => {
+    const before = await fingerprintsOf(APP_FILE);
+    const fixed = APP_FILE.replace(/app\.post[\s\S]*?\n\}\);\n/, '');
+    const getMarker = fingerprintMarker(before.get(6)!);
+    const postMarker = fingerprintMarker(before.get(11)!);
+    reviewStarts()
+      .files([{ filename: APP_PATH, status: 'modified', patch: addedFilePatch(fixed) }])
+      .content(APP_PATH, fixed)
+      .reviewComments([
+        { id: 501, body: `GET\n\n${getMarker}` },
+        { id: 502, body: `POST\n\n${postMarker}` },
+      ])
+      .updateCheckRun()
+      .reviewThreads([
+        { id: 'THREAD_GET', path: APP_PATH, body: `GET\n\n${getMarker}`, databaseId: 501 },
+        { id: 'THREAD_POST', path: APP_PATH, body: `POST\n\n${postMarker}`, databaseId: 502 },
+        // A human quoting our marker: not our thread.
+        { id: 'THREAD_HUMAN', path: APP_PATH, body: `copy\n\n${fingerprintMarker('0123456789abcdef0123')}`, databaseId: 503, author: 'User' },
+        // A file this run did not analyse: its silence proves nothing.
+        { id: 'THREAD_OTHER_FILE', path: 'src/other.ts', body: `x\n\n${fingerprintMarker('aaaaaaaaaaaaaaaaaaaa')}`, databaseId: 504 },
+        { id: 'THREAD_DONE', path: APP_PATH, isResolved: true, body: `old\n\n${fingerprintMarker('bbbbbbbbbbbbbbbbbbbb')}`, databaseId: 505 },
+      ])
+      .replyAndResolve(502, 'THREAD_POST');
+
+    await app.receive('pull_request', loadFixture('pull_request', 'synchronize'));
+
+    // Nothing new to comment: the GET finding was commented before.
+    expect(github.reviews).toEqual([]);
+    expect(github.completion.conclusion).toBe('success');
+    expect(github.replies).toEqual([{ commentId: 502, body: { body: `Fixed in \`${HEAD_SHA.slice(0, 7)}\`: this finding is no longer reported. 🎉` } }]);
+    expect(github.resolvedThreads).toEqual(['THREAD_POST']);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('a PR that touches no API code gets a success run', async () => {
+    const util = 'export function add(a: number, b: number): number {\n  return a + b;\n}\n';
+    reviewStarts()
+      .files([
+        { filename: 'README.md', patch: '@@ -0,0 +1 @@\n+# Hello' },
+        { filename: 'src/math.ts', patch: addedFilePatch(util) },
+        { filename: 'src/old.ts', status: 'removed', patch: '@@ -1 +0,0 @@\n-export {};' },
+      ])
+      .content('src/math.ts', util)
+      .reviewComments([])
+      .updateCheckRun();
+
+    await app.receive('pull_request', loadFixture('pull_request', 'opened'));
+
+    expect(github.completion).toMatchObject({ conclusion: 'success', output: { title: 'No API changes' } });
+    expect(github.reviews).toEqual([]);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('reads a fork PR head from the fork', async () => {
+    reviewStarts({ headRepo: { owner: 'contributor', repo: 'Hello-World' } })
+      .files([{ filename: APP_PATH, patch: addedFilePatch(APP_FILE) }])
+      .content(APP_PATH, APP_FILE, { owner: 'contributor' })
+      .reviewComments([])
+      .review()
+      .updateCheckRun();
+
+    await app.receive('pull_request', loadFixture('pull_request', 'opened'));
+
+    expect(github.completion.conclusion).toBe('failure');
+    expect(github.completion.output.summary).toContain('https://github.com/contributor/Hello-World/blob/');
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('sends annotations 50 per request: the first 50 with the completion, the rest in follow-ups', async () => {
+    const routes = Array.from({ length: 60 }, (_, i) => `app.delete('/items/${i}', async (req, res) => { await db.item.delete({ where: { id: req.params.id } }); res.end(); });`);
+    const many = `import express from 'express';\nimport { db } from './db';\nconst app = express();\n${routes.join('\n')}\napp.listen(3000);\n`;
+    reviewStarts({ config: 'max_comments: 0\n' })
+      .files([{ filename: APP_PATH, patch: addedFilePatch(many) }])
+      .content(APP_PATH, many)
+      .reviewComments([])
+      .review()
+      .updateCheckRun(1);
+
+    await app.receive('pull_request', loadFixture('pull_request', 'opened'));
+
+    expect(github.runUpdates.map((update) => [update.status, update.conclusion, update.output.annotations.length])).toEqual([
+      ['completed', 'failure', 50],
+      [undefined, undefined, 10],
+    ]);
+    expect(github.runUpdates[1].output.title).toBe(github.runUpdates[0].output.title);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+});
+
+describe('pull_request: drafts', () => {
+  it('reviews a draft by default', async () => {
+    reviewStarts({ draft: true })
+      .files([{ filename: APP_PATH, patch: addedFilePatch(APP_FILE) }])
+      .content(APP_PATH, APP_FILE)
+      .reviewComments([])
+      .review()
+      .updateCheckRun();
+
+    await app.receive('pull_request', loadFixture('pull_request', 'opened'));
+
+    expect(github.completion.conclusion).toBe('failure');
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('skip_drafts: completes a success run titled as skipped, without reading the change', async () => {
+    reviewStarts({ draft: true, config: 'skip_drafts: true\n' }).updateCheckRun();
+
+    await app.receive('pull_request', loadFixture('pull_request', 'opened'));
+
+    expect(github.completion).toMatchObject({ conclusion: 'success', output: { title: 'Skipped: draft pull request' } });
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+});
+
+describe('pull_request: configuration', () => {
+  it('an invalid config fails the run with a table of the bad keys; no review', async () => {
+    reviewStarts({ config: 'fail_on: severe\nmax_coments: 5\n' }).updateCheckRun();
+
+    await app.receive('pull_request', loadFixture('pull_request', 'opened'));
+
+    const completion = github.completion;
+    expect(completion.conclusion).toBe('failure');
+    expect(completion.output.title).toBe('Invalid configuration: 2 problems in .github/api-security-review.yml');
+    expect(completion.output.summary).toContain('| Key | Found | Expected |');
+    expect(completion.output.summary).toContain('fail_on');
+    expect(completion.output.summary).toContain('max_coments');
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('YAML that does not parse fails the run and says so', async () => {
+    reviewStarts({ config: 'paths: [src/**\nfail_on: high\n' }).updateCheckRun();
+
+    await app.receive('pull_request', loadFixture('pull_request', 'opened'));
+
+    expect(github.completion.conclusion).toBe('failure');
+    expect(github.completion.output.summary).toContain('invalid YAML');
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('hostile YAML (an alias bomb) is rejected, not expanded', async () => {
+    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]', 'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]', 'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]', 'd: [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]'].join('\n');
+    reviewStarts({ config: `${bomb}\n` }).updateCheckRun();
+
+    await app.receive('pull_request', loadFixture('pull_request', 'opened'));
+
+    expect(github.completion.conclusion).toBe('failure');
+    expect(github.completion.output.title).toMatch(/^Invalid configuration/);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('applies the config: an ignored path is not reviewed', async () => {
+    reviewStarts({ config: 'ignore: ["src/**"]\n' })
+      .files([{ filename: APP_PATH, patch: addedFilePatch(APP_FILE) }])
+      .reviewComments([])
+      .updateCheckRun();
+
+    await app.receive('pull_request', loadFixture('pull_request', 'opened'));
+
+    expect(github.completion).toMatchObject({ conclusion: 'success', output: { title: 'No API changes' } });
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+});
+
+describe('pull_request: failures never leave the run in progress', () => {
+  it('GitHub 500 while listing files: the run completes neutral with the reason', async () => {
+    reviewStarts().files([], 500).updateCheckRun();
+
+    await app.receive('pull_request', loadFixture('pull_request', 'opened'));
+
+    expect(github.completion.conclusion).toBe('neutral');
+    expect(github.completion.output.title).toBe('The review could not run');
+    expect(github.completion.output.summary).toContain('GitHub answered 500');
+    // The failed request's error is logged; Octokit redacts its authorization header.
+    expect(app.logs.some((line) => line.level === 50 && String(line.msg).includes('review failed'))).toBe(true);
+    expect(JSON.stringify(app.logs)).not.toContain(TOKEN);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('a file whose content cannot be fetched is skipped with the reason; the others are reviewed', async () => {
+    reviewStarts()
+      .files([
+        { filename: APP_PATH, patch: addedFilePatch(APP_FILE) },
+        { filename: 'src/broken.ts', patch: '@@ -0,0 +1 @@\n+export {};' },
+      ])
+      .content(APP_PATH, APP_FILE)
+      .content('src/broken.ts', '', { status: 500 })
+      .reviewComments([])
+      .review()
+      .updateCheckRun();
+
+    await app.receive('pull_request', loadFixture('pull_request', 'opened'));
+
+    expect(github.reviews[0].comments).toHaveLength(2);
+    expect(github.completion.conclusion).toBe('failure');
+    expect(github.completion.output.summary).toContain('src/broken.ts');
+    expect(github.completion.output.summary).toContain('could not be fetched');
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('when the check run cannot even be created, it says so in the log and stops', async () => {
+    github.accessToken().pullRequest().createCheckRun(HEAD_SHA, 500);
+
+    await app.receive('pull_request', loadFixture('pull_request', 'opened'));
+
+    expect(app.logs.some((line) => line.level === 50 && String(line.msg).includes('cannot create the check run'))).toBe(true);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('a review that overruns its deadline is stopped and completed neutral', async () => {
+    const slow = await createTestApp({ timeoutMs: 200 });
+    reviewStarts().updateCheckRun();
+    github.scope.get(`/repos/Codertocat/Hello-World/pulls/2/files`).query({ per_page: '100' }).delay(5_000).reply(200, []);
+
+    await slow.receive('pull_request', loadFixture('pull_request', 'opened'));
+
+    expect(github.completion.conclusion).toBe('neutral');
+    expect(github.completion.output.summary).toContain('did not finish within 200 ms');
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('does nothing for a job whose head has moved on (a newer push has its own job)', async () => {
+    github.accessToken().pullRequest({ headSha: 'f'.repeat(40) });
+
+    await app.receive('pull_request', loadFixture('pull_request', 'opened'));
+
+    expect(github.createdRuns).toEqual([]);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+});
+
+describe('logging', () => {
+  it('binds repo, PR and delivery id to the job log and never writes the token', async () => {
+    reviewStarts()
+      .files([{ filename: 'README.md', patch: '@@ -0,0 +1 @@\n+# Hello' }])
+      .reviewComments([])
+      .updateCheckRun();
+
+    await app.receive('pull_request', loadFixture('pull_request', 'opened'), 'delivery-42');
+
+    const finished = app.logs.find((line) => line.msg === 'review job finished');
+    expect(finished).toMatchObject({ repo: 'Codertocat/Hello-World', pr: 2, deliveryId: 'delivery-42', headSha: HEAD_SHA, outcome: { kind: 'completed', conclusion: 'success' } });
+    expect(JSON.stringify(app.logs)).not.toContain(TOKEN);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+});
