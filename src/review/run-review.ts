@@ -20,6 +20,7 @@ import { loadRepoConfig } from '../config/load-config.js';
 import { parsePatch, type FileChanges } from '../diff/changed-lines.js';
 import { completeCheckRun, createCheckRun, type CheckRunConclusion, type CheckRunOutputFields } from '../github/check-runs.js';
 import { describeGitHubError, httpStatusOf, type GitHubClient, type RepoRef } from '../github/client.js';
+import { listFilePaths } from '../github/repository-tree.js';
 import { readFileAtRef, readFilesAtRef, type FileFetch } from '../github/file-contents.js';
 import { listPullRequestFiles } from '../github/pull-request-files.js';
 import { getPullRequest, type PullRequestSnapshot } from '../github/pull-requests.js';
@@ -305,17 +306,33 @@ function createHeadReader(octokit: GitHubClient, ref: RepoRef & { sha: string })
     if (!decoded.ok) throw new Error(decoded.reason);
     return decoded.text;
   };
+  const readCached = (path: string): Promise<string | undefined> => {
+    let pending = cache.get(path);
+    if (pending === undefined) {
+      pending = read(path);
+      cache.set(path, pending);
+    }
+    return pending;
+  };
+  // One tree listing answers "does this file exist" for every candidate path.
+  let tree: Promise<ReadonlySet<string> | undefined> | undefined;
+  let probes = 0;
   return {
-    read(path) {
-      let pending = cache.get(path);
-      if (pending === undefined) {
-        pending = read(path);
-        cache.set(path, pending);
-      }
-      return pending;
+    read: readCached,
+    async exists(path) {
+      tree ??= listFilePaths(octokit, ref).catch(() => undefined);
+      const paths = await tree;
+      if (paths !== undefined) return paths.has(path);
+      // A truncated listing (huge repository): probe a few candidates with reads, then give up.
+      if (probes >= MAX_EXISTENCE_PROBES) return false;
+      probes++;
+      return (await readCached(path).catch(() => undefined)) !== undefined;
     },
   };
 }
+
+/** Content requests spent on existence checks when the tree listing is unavailable. */
+const MAX_EXISTENCE_PROBES = 8;
 
 /**
  * The engine isolates a crashing check; this isolates anything else that

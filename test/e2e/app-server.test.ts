@@ -246,13 +246,9 @@ describe('the app server, end to end', () => {
     expectCleanTraffic();
   }, 60_000);
 
-  // Known gap: `src/app.ts` mounts the router with no authentication, so this
-  // should fail like the app above. Today neither the app's head reader
-  // (src/review/run-review.ts) nor the CLI's disk reader implements
-  // `ContextFileReader.exists`, so `attachExpressMounts` never looks for the
-  // mounting file and authentication stays "unknown" (conclusion success).
-  // When that is fixed this test starts failing: turn `it.fails` into `it`.
-  it.fails('fails the check run of the router whose mounting file adds no authentication', async () => {
+  // `src/app.ts` at the head mounts the router with no authentication: the app finds
+  // it through one tree listing and fails the run like the self-contained app above.
+  it('fails the check run of the router whose mounting file adds no authentication', async () => {
     const run = await completedRunFor(routerPullRequest);
     expect(run.conclusion).toBe('failure');
   }, 60_000);
