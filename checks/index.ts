@@ -5,7 +5,8 @@
 import type { Check } from './create-check.js';
 import identityNotEnforced from './authentication/identity-not-enforced.js';
 import missingAuthentication from './authentication/missing-authentication.js';
+import missingOwnershipCheck from './authorization/missing-ownership-check.js';
 import missingRoleCheck from './authorization/missing-role-check.js';
 import weakTokenVerification from './authentication/weak-token-verification.js';
 
-export const CHECKS: readonly Check[] = [identityNotEnforced, missingAuthentication, missingRoleCheck, weakTokenVerification].sort((a, b) => a.id.localeCompare(b.id));
+export const CHECKS: readonly Check[] = [identityNotEnforced, missingAuthentication, missingOwnershipCheck, missingRoleCheck, weakTokenVerification].sort((a, b) => a.id.localeCompare(b.id));

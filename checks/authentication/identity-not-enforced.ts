@@ -1,6 +1,6 @@
 import { ts } from '../lang/ts/parse.js';
 import { createCheck } from '../create-check.js';
-import { boundNames, calleePath, containsNode, identifiersIn, unwrapExpression } from '../lang/ts/queries.js';
+import { boundNames, calleePath, containsNode, identifiersIn, unwrapExpression, plainCalleePath } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { codeRegions, scopeOf } from '../frameworks/endpoint.js';
 import { identityCallsIn, isAuthControlName } from './identity-signals.js';
@@ -122,7 +122,7 @@ export default createCheck({
       const signals = identityCallsIn(index, scopes, configured).filter((signal) => ts.isCallExpression(signal.node));
       for (const signal of signals) {
         const call = signal.node as ts.CallExpression;
-        const path = calleePath(call).replace(/\(\)/g, '');
+        const path = plainCalleePath(call);
         if (SELF_ENFORCING.test(path)) {
           evidence ??= { node: call, note: `${path}() rejects unauthenticated callers itself` };
           continue;

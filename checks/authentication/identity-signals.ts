@@ -4,7 +4,7 @@
  * authentication checks (and, later, logging and authorization ones).
  */
 import { ts } from '../lang/ts/parse.js';
-import { calleeName, calleePath, type FunctionNode } from '../lang/ts/queries.js';
+import { calleeName, type FunctionNode, plainCalleePath } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf } from '../frameworks/endpoint.js';
 import { isInertCall, isRequestRead, isResponseCall } from '../frameworks/http-idioms.js';
@@ -79,7 +79,7 @@ export function identityCallsIn(index: SourceIndex, scopes: readonly Scope[], co
 function computeIdentityCalls(index: SourceIndex, scopes: readonly Scope[], configured: readonly string[]): IdentitySignal[] {
   const signals: IdentitySignal[] = [];
   for (const call of index.calls(scopes)) {
-    const path = calleePath(call).replace(/\(\)/g, '');
+    const path = plainCalleePath(call);
     const provider = isAuthCallee(path, calleeName(call), configured);
     if (provider !== undefined) signals.push({ node: call, note: `${index.textOf(call.expression)}() (${provider})` });
   }
@@ -106,7 +106,7 @@ export function definitionAuthenticates(index: SourceIndex, definition: Function
  */
 export function delegatedCall(index: SourceIndex, definition: FunctionNode): string | undefined {
   for (const call of index.calls([scopeOf(definition)])) {
-    const path = calleePath(call).replace(/\(\)/g, '');
+    const path = plainCalleePath(call);
     if (path === 'next' || isResponseCall(path) || isInertCall(path) || isRequestRead(path)) continue;
     return path;
   }

@@ -1,6 +1,6 @@
 import { ts } from '../lang/ts/parse.js';
 import { createCheck } from '../create-check.js';
-import { calleePath } from '../lang/ts/queries.js';
+import { calleePath, plainCalleePath } from '../lang/ts/queries.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
 import { isDataAccessCall, isInertCall, isRequestRead, isResponseCall } from '../frameworks/http-idioms.js';
 import { judgeNextMiddleware, nextMiddlewareCandidates } from '../frameworks/nextjs-middleware.js';
@@ -17,13 +17,13 @@ function firstDataAccess(endpoint: Endpoint): ts.CallExpression | undefined {
   // Within the endpoint's scopes: a Pages API handler's other method branches are not this endpoint's work.
   return endpoint.index
     .calls(endpoint.scopes)
-    .find((call) => call.pos >= handler.pos && call.end <= handler.end && isDataAccessCall(calleePath(call).replace(/\(\)/g, '')));
+    .find((call) => call.pos >= handler.pos && call.end <= handler.end && isDataAccessCall(plainCalleePath(call)));
 }
 
 /** Whether the endpoint's code calls anything beyond reading the request and writing the response. */
 function doesWork(endpoint: Endpoint): boolean {
   return endpoint.index.calls(endpoint.scopes).some((call) => {
-    const path = calleePath(call).replace(/\(\)/g, '');
+    const path = plainCalleePath(call);
     return !isResponseCall(path) && !isRequestRead(path) && !isInertCall(path);
   });
 }

@@ -5,7 +5,7 @@
  * decided here.
  */
 import { ts } from '../lang/ts/parse.js';
-import { calleeName, calleePath, importSources, unwrapExpression } from '../lang/ts/queries.js';
+import { calleeName, importSources, unwrapExpression, plainCalleePath } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import type { RequestOrigins } from './request-origins.js';
 
@@ -49,7 +49,7 @@ export function findImportedRecordHelpers(index: SourceIndex, scopes: readonly S
   for (const call of index.calls(scopes)) {
     if (excluded.some((node) => call.pos >= node.pos && call.end <= node.end)) continue;
     if (!RECORD_VERB.test(calleeName(call))) continue;
-    const path = calleePath(call).replace(/\(\)/g, '');
+    const path = plainCalleePath(call);
     const root = path.split('.')[0];
     const source = imports.get(root);
     if (source === undefined) continue;

@@ -5,7 +5,7 @@ import type { Endpoint } from '../frameworks/endpoint.js';
 import { findImportedRecordHelpers, type ImportedRecordHelper } from './imported-record-helpers.js';
 import { findRecordQueries, type RecordQuery } from './orm-queries.js';
 import { scopedQueryExample } from './ownership-fix.js';
-import { findAuthorizationCalls, findOwnerComparisons, ownershipControl, type AuthorizationCall, type OwnerComparison } from './ownership-guards.js';
+import { adminOnlyControl, findAuthorizationCalls, findOwnerComparisons, ownershipControl, type AuthorizationCall, type OwnerComparison } from './ownership-guards.js';
 import { isKeyColumn, isMembershipRelation, isOwnerField } from './owner-fields.js';
 import { recordVariable } from './record-bindings.js';
 import { traceRequestOrigins, type RequestOrigins } from './request-origins.js';
@@ -31,7 +31,7 @@ interface Guard {
  * or product is often the point, so a read of these is medium, not high.
  * Changing or deleting them stays high.
  */
-const PUBLIC_CONTENT = /^(?:post|article|product|category|categorie|tag|comment)$/;
+const PUBLIC_CONTENT = /^(?:post|article|product|category|tag|comment)$/;
 
 function isPublicContent(model: string): boolean {
   const bare = model.replace(/(?:Model|Repository|Repo|Table|Collection|Schema)$/i, '').toLowerCase();
@@ -186,6 +186,11 @@ export default createCheck({
     }
     if (control !== undefined) {
       context.pass(item, { node: control.node, note: `${control.kind === 'wrapper' ? 'wrapper' : 'middleware'} ${control.name} checks access to the record` });
+      return;
+    }
+    const admin = adminOnlyControl(index, endpoint.controls);
+    if (admin !== undefined) {
+      context.pass(item, { node: admin.node, note: `only administrators reach this route (${index.textOf(admin.node)}): they may act on any record` });
       return;
     }
 

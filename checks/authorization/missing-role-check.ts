@@ -1,6 +1,6 @@
 import { ts } from '../lang/ts/parse.js';
 import { createCheck } from '../create-check.js';
-import { calleePath, expressionPath, stringValue } from '../lang/ts/queries.js';
+import { expressionPath, stringValue, plainCalleePath } from '../lang/ts/queries.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
 
 /** Path segments that mark an administrative or internal route. */
@@ -41,7 +41,7 @@ function findRoleCheck(endpoint: Endpoint, configured: readonly string[]): { nod
   }
   const index = endpoint.index;
   for (const call of index.calls(endpoint.scopes)) {
-    const path = calleePath(call).replace(/\(\)/g, '');
+    const path = plainCalleePath(call);
     const last = path.split('.').pop() ?? path;
     if (ROLE_CHECK_NAME.test(last) || configured.includes(path) || configured.includes(last)) return { node: call, note: `${path}()` };
     // Clerk: auth.protect({ role: 'org:admin' }) / has({ permission: ... })

@@ -5,7 +5,7 @@
  * (CASL `ability.can`, `authorize()`, a policy object).
  */
 import { ts } from '../lang/ts/parse.js';
-import { calleeName, calleePath, identifiersIn, unwrapExpression } from '../lang/ts/queries.js';
+import { calleeName, identifiersIn, unwrapExpression, plainCalleePath } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf, type Control } from '../frameworks/endpoint.js';
 import { isOwnerField } from './owner-fields.js';
@@ -161,12 +161,28 @@ export function findAuthorizationCalls(index: SourceIndex, scopes: readonly Scop
     const receiver = ts.isPropertyAccessExpression(call.expression) ? call.expression.expression : undefined;
     const isPolicy = receiver !== undefined && /polic(?:y|ies)\b/i.test(index.textOf(receiver));
     if (!isPolicy && !AUTHORIZATION_CALL.test(calleeName(call))) continue;
-    const path = calleePath(call).replace(/\(\)/g, '');
+    const path = plainCalleePath(call);
     const names = new Set<string>();
     for (const argument of call.arguments) for (const identifier of identifiersIn(argument)) names.add(identifier.text);
     found.push({ node: call, names, pos: call.pos, note: `${path}()` });
   }
   return found;
+}
+
+/** Role controls: `requireRole('admin')`, `requireAdmin`, `isAdmin`. */
+const ROLE_CONTROL = /^(?:requireRoles?|requireAdmin|isAdmin|adminOnly|onlyAdmin|hasRoles?|checkRoles?|restrictTo|authorize|ensureAdmin|withAdmin|withRole)$/;
+
+/**
+ * A control that lets only administrators through: they may reach every
+ * record by design, so ownership does not apply (whether the role check is
+ * right is authz.roles' question).
+ */
+export function adminOnlyControl(index: SourceIndex, controls: readonly Control[]): Control | undefined {
+  return controls.find((control) => {
+    const name = control.name.split('.').pop() ?? control.name;
+    if (!ROLE_CONTROL.test(name)) return false;
+    return /admin/i.test(name) || /admin|superuser|staff/i.test(index.textOf(control.node));
+  });
 }
 
 /** A middleware or wrapper around the handler whose name says it checks ownership or membership. */

@@ -25,6 +25,8 @@ const DATA_METHODS = new Set(['json', 'formData', 'text', 'param', 'query', 'val
 /** Conversions that keep the caller's value: `Number(id)`, `new ObjectId(id)`, `schema.parse(body)`. */
 const PASS_THROUGH_FUNCTIONS = new Set(['Number', 'String', 'BigInt', 'parseInt', 'parseFloat', 'decodeURIComponent', 'ObjectId', 'toNumber', 'toString']);
 const PASS_THROUGH_METHODS = new Set(['parse', 'parseAsync', 'validate', 'validateAsync', 'validateSync', 'cast', 'toString', 'trim', 'toLowerCase', 'toUpperCase', 'ObjectId', 'createFromHexString']);
+/** Methods of caller data that still give caller data: `ids.map(...).join(',')`, `id.split(',')`. */
+const DATA_DERIVING_METHODS = new Set(['map', 'filter', 'slice', 'join', 'split', 'at', 'flat', 'concat']);
 /** Names that hold the request by convention in helpers the handler calls with it. */
 const CONVENTIONAL_REQUEST_NAMES = ['req', 'request'];
 
@@ -101,7 +103,7 @@ function callOrigin(call: ts.CallExpression, next: (inner: ts.Expression) => Req
     }
     if (base?.kind === 'data') {
       if (name === 'get' || name === 'getAll') return { label: join(base.label, argumentText === undefined ? `${name}()` : `${name}('${argumentText}')`), kind: 'data' };
-      if (PASS_THROUGH_METHODS.has(name) || name === 'then') return base;
+      if (PASS_THROUGH_METHODS.has(name) || DATA_DERIVING_METHODS.has(name) || name === 'then') return base;
     }
   }
   if (PASS_THROUGH_FUNCTIONS.has(name) || PASS_THROUGH_METHODS.has(name)) {

@@ -14,8 +14,8 @@ import type { Condition } from './where-conditions.js';
 const STATEMENT = /^\s*(select|update|delete)\b/i;
 const WHERE = /\bwhere\b/i;
 const WHERE_END = /\b(?:order\s+by|group\s+by|limit|offset|returning|for\s+update|having)\b/i;
-/** `col = $1`, `t.col = ?`, `col IN ($2)`. */
-const COMPARISON = /([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)?)\s*(?:=|\bin\b\s*\(?)\s*(\$\d+|\?)/gi;
+/** `col = $1`, `t.col = ?`, `col IN ($2)`, `col = ANY($1)`. */
+const COMPARISON = /([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?)\s*(?:=\s*any\s*\(|=|\bin\b\s*\(?)\s*(\$\d+|\?)/gi;
 
 interface SqlText {
   /** The statement with every value as `$n` (1-based) or `?`. */

@@ -3,7 +3,7 @@
  * App Router handlers: where it is, and whether it authenticates a route.
  */
 import { ts } from '../lang/ts/parse.js';
-import { calleePath, expressionPath, importSources, stringValue, unwrapExpression } from '../lang/ts/queries.js';
+import { calleePath, expressionPath, importSources, stringValue, unwrapExpression, plainCalleePath } from '../lang/ts/queries.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
 
 /** Where the middleware of the app containing `routeFile` can be: beside the `app/` folder. */
@@ -114,7 +114,7 @@ export function judgeNextMiddleware(index: SourceIndex, route: string): Middlewa
   }
   const clerk = calls.find((call) => calleePath(call) === 'clerkMiddleware');
   if (clerk !== undefined) {
-    const protect = calls.find((call) => /(?:^|\.)protect$/.test(calleePath(call).replace(/\(\)/g, '')));
+    const protect = calls.find((call) => /(?:^|\.)protect$/.test(plainCalleePath(call)));
     if (protect === undefined) {
       return { protects: false, line: index.lineOf(clerk), note: 'clerkMiddleware() without auth.protect() makes auth available but protects no route' };
     }
@@ -124,7 +124,7 @@ export function judgeNextMiddleware(index: SourceIndex, route: string): Middlewa
     }
     return verdict(coverage, index.lineOf(protect), 'clerkMiddleware with auth.protect()');
   }
-  const verifying = calls.find((call) => /(?:^|\.)(?:jwtVerify|verify|getToken|getSession|verifyIdToken|getUser)$/.test(calleePath(call).replace(/\(\)/g, '')));
+  const verifying = calls.find((call) => /(?:^|\.)(?:jwtVerify|verify|getToken|getSession|verifyIdToken|getUser)$/.test(plainCalleePath(call)));
   if (verifying !== undefined) {
     return { protects: 'unknown', line: index.lineOf(verifying), note: `middleware calls ${expressionPath(verifying.expression)}(); whether it rejects unauthenticated requests to this route was not analysed` };
   }

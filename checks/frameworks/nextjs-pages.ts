@@ -17,6 +17,7 @@ import {
   unwrapExpression,
   variablesByName,
   type FunctionNode,
+  plainCalleePath,
 } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf, type Control, type Endpoint } from './endpoint.js';
@@ -340,7 +341,7 @@ function methodSlices(index: SourceIndex, handler: FunctionNode, registrationLin
   // `if (req.method === 'POST') { ...; return }` then unconditional code: that code serves every other method.
   const allBranches = branches.map((branch) => branch.range);
   const tail = subtractScopes({ pos: dispatchEnd, end: whole.end }, allBranches);
-  const tailWork = index.calls(tail).find((call) => isDataAccessCall(calleePath(call).replace(/\(\)/g, '')));
+  const tailWork = index.calls(tail).find((call) => isDataAccessCall(plainCalleePath(call)));
 
   const slices = methods.map((method) => {
     const own = branches.filter((branch) => branch.methods !== 'other' && branch.methods.has(method));

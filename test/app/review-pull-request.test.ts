@@ -5,6 +5,7 @@
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fingerprintMarker } from '../../src/render/review-comment.js';
+import missingAuthentication from '../../checks/authentication/missing-authentication.js';
 import { analyzeSource } from '../support/analyze-source.js';
 import { createTestApp, loadFixture, trackUnmatchedRequests, type TestApp } from './harness.js';
 import { GitHubMock, HEAD_SHA, TOKEN, addedFilePatch } from './github-mock.js';
@@ -36,7 +37,9 @@ let github: GitHubMock;
 beforeEach(async () => {
   nock.disableNetConnect();
   unmatched = trackUnmatchedRequests();
-  app = await createTestApp();
+  // Only missing-authentication: these tests are about how findings reach GitHub, and must
+  // not change whenever another check learns something about the sample file.
+  app = await createTestApp({ checks: [missingAuthentication] });
   github = new GitHubMock();
 });
 
@@ -53,7 +56,7 @@ function reviewStarts(options: { config?: string; draft?: boolean; headRepo?: { 
 }
 
 async function fingerprintsOf(text: string): Promise<Map<number, string>> {
-  const result = await analyzeSource(APP_PATH, text);
+  const result = await analyzeSource(APP_PATH, text, { checks: [missingAuthentication] });
   return new Map(result.findings.map((finding) => [finding.line, finding.fingerprint]));
 }
 

@@ -78,6 +78,21 @@ export function calleePath(call: ts.CallExpression | ts.NewExpression): string {
   return path;
 }
 
+const plainCalleePaths = new WeakMap<ts.Node, string>();
+
+/**
+ * The callee path without call markers: `res.status(500).json(x)` gives
+ * `res.status.json`. Memoized per node: most name rules match on this form.
+ */
+export function plainCalleePath(call: ts.CallExpression | ts.NewExpression): string {
+  let path = plainCalleePaths.get(call);
+  if (path === undefined) {
+    path = calleePath(call).replace(/\(\)/g, '');
+    plainCalleePaths.set(call, path);
+  }
+  return path;
+}
+
 /** The last name of the callee: `json` for `res.status(500).json(x)`. */
 export function calleeName(call: ts.CallExpression | ts.NewExpression): string {
   const callee = unwrapExpression(call.expression);

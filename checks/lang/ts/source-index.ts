@@ -21,6 +21,7 @@ export class SourceIndex {
   readonly text: string;
   private readonly byKind = new Map<ts.SyntaxKind, ts.Node[]>();
   private readonly memos = new Map<string, unknown>();
+  private readonly scopedCache = new WeakMap<readonly Scope[], Map<ts.SyntaxKind, readonly ts.Node[]>>();
   private lines: string[] | undefined;
 
   constructor(path: string, sourceFile: ts.SourceFile) {
@@ -67,9 +68,24 @@ export class SourceIndex {
   }
 
   /** Every node of `kind` in document order, optionally only those inside `scopes`. */
-  nodesOfKind<T extends ts.Node = ts.Node>(kind: ts.SyntaxKind, scopes?: readonly Scope[]): T[] {
+  nodesOfKind<T extends ts.Node = ts.Node>(kind: ts.SyntaxKind, scopes?: readonly Scope[]): readonly T[] {
     const all = (this.byKind.get(kind) ?? []) as T[];
     if (scopes === undefined) return all;
+    // Every check asks about the same endpoint's scopes: answer each (scopes, kind) once.
+    let byKind = this.scopedCache.get(scopes);
+    if (byKind === undefined) {
+      byKind = new Map();
+      this.scopedCache.set(scopes, byKind);
+    }
+    let cached = byKind.get(kind);
+    if (cached === undefined) {
+      cached = this.collectInScopes(all, scopes);
+      byKind.set(kind, cached);
+    }
+    return cached as T[];
+  }
+
+  private collectInScopes<T extends ts.Node>(all: readonly T[], scopes: readonly Scope[]): T[] {
     const result: T[] = [];
     for (const scope of mergeScopes(scopes)) {
       let index = lowerBound(all, scope.pos);
@@ -81,7 +97,7 @@ export class SourceIndex {
     return result;
   }
 
-  calls(scopes?: readonly Scope[]): ts.CallExpression[] {
+  calls(scopes?: readonly Scope[]): readonly ts.CallExpression[] {
     return this.nodesOfKind<ts.CallExpression>(ts.SyntaxKind.CallExpression, scopes);
   }
 
