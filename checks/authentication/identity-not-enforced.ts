@@ -54,8 +54,8 @@ function findGuard(index: SourceIndex, scopes: readonly Scope[], names: readonly
 /** Express callback style: `if (err) res.sendStatus(403);` with no return, then `next()` anyway. */
 function fallsThroughToNext(index: SourceIndex, scopes: readonly Scope[]): ts.IfStatement | undefined {
   for (const statement of index.nodesOfKind<ts.IfStatement>(ts.SyntaxKind.IfStatement, scopes)) {
-    const condition = identifiersIn(statement.expression).map((identifier) => identifier.text);
-    if (!condition.some((name) => /^(?:err|error|e)$/.test(name))) continue;
+    const condition = index.nodesOfKind<ts.Identifier>(ts.SyntaxKind.Identifier, [scopeOf(statement.expression)]);
+    if (!condition.some((identifier) => /^(?:err|error|e)$/.test(identifier.text))) continue;
     const then = statement.thenStatement;
     const responds = containsNode(then, (node) => ts.isCallExpression(node) && /^res\./.test(calleePath(node)));
     const stops = containsNode(then, (node) => ts.isReturnStatement(node) || ts.isThrowStatement(node));
@@ -73,7 +73,9 @@ function catchContinues(index: SourceIndex, scopes: readonly Scope[], configured
   for (const tryStatement of index.nodesOfKind<ts.TryStatement>(ts.SyntaxKind.TryStatement, scopes)) {
     const clause = tryStatement.catchClause;
     if (clause === undefined) continue;
-    if (identityCallsIn(index, [scopeOf(tryStatement.tryBlock)], configured).length === 0) continue;
+    // The region's identity calls are computed once; only their position matters here.
+    const block = tryStatement.tryBlock;
+    if (!identityCallsIn(index, scopes, configured).some((signal) => signal.node.pos >= block.pos && signal.node.end <= block.end)) continue;
     const callsNext = containsNode(clause.block, (node) => ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'next' && node.arguments.length === 0);
     if (callsNext) return clause;
   }

@@ -46,9 +46,12 @@ const AUTH_WRAPPER_HINT = /auth|session|protect|signedin|loggedin|guard/i;
 /** All provider patterns in one, to rule out the many calls that are none of them in a single test. */
 const ANY_IDENTITY_CALL = new RegExp(IDENTITY_CALL_PATHS.map(([pattern]) => `(?:${pattern.source})`).join('|'));
 
+/** Every pattern above ends in a name containing one of these: a cheap first test on the short name. */
+const IDENTITY_NAME_HINT = /auth|protect|user|session|token|claims|verif|validate|jwt|jwk/i;
+
 export function isAuthCallee(path: string, name: string, configured: readonly string[]): string | undefined {
-  if (configured.includes(path) || configured.includes(name)) return 'configured auth function';
-  if (!ANY_IDENTITY_CALL.test(path)) return undefined;
+  if (configured.length > 0 && (configured.includes(path) || configured.includes(name))) return 'configured auth function';
+  if (!IDENTITY_NAME_HINT.test(name) || !ANY_IDENTITY_CALL.test(path)) return undefined;
   for (const [pattern, provider] of IDENTITY_CALL_PATHS) if (pattern.test(path)) return provider;
   return undefined;
 }

@@ -71,6 +71,8 @@ export class SourceIndex {
   nodesOfKind<T extends ts.Node = ts.Node>(kind: ts.SyntaxKind, scopes?: readonly Scope[]): readonly T[] {
     const all = (this.byKind.get(kind) ?? []) as T[];
     if (scopes === undefined) return all;
+    // One range (a node's own extent) is cheap to answer and rarely asked twice: no caching.
+    if (scopes.length === 1) return this.collectInScopes(all, scopes);
     // Every check asks about the same endpoint's scopes: answer each (scopes, kind) once.
     let byKind = this.scopedCache.get(scopes);
     if (byKind === undefined) {
@@ -87,7 +89,7 @@ export class SourceIndex {
 
   private collectInScopes<T extends ts.Node>(all: readonly T[], scopes: readonly Scope[]): T[] {
     const result: T[] = [];
-    for (const scope of mergeScopes(scopes)) {
+    for (const scope of scopes.length === 1 ? scopes : mergeScopes(scopes)) {
       let index = lowerBound(all, scope.pos);
       while (index < all.length && all[index].pos < scope.end) {
         if (all[index].end <= scope.end) result.push(all[index]);
