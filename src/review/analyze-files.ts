@@ -56,7 +56,16 @@ export async function analyzeFiles(inputs: readonly SourceInput[], options: Anal
       result.skipped.push({ file: input.path, reason: 'not a TypeScript/JavaScript file' });
       continue;
     }
-    const { sourceFile, syntaxProblems } = parseTypeScript(input.path, input.text);
+    let parsedFile: ReturnType<typeof parseTypeScript>;
+    try {
+      parsedFile = parseTypeScript(input.path, input.text);
+    } catch (error) {
+      // The TypeScript parser recurses: thousands of nested brackets exhaust the stack.
+      if (!(error instanceof RangeError)) throw error;
+      result.skipped.push({ file: input.path, reason: 'nested too deeply to parse (the parser ran out of stack)' });
+      continue;
+    }
+    const { sourceFile, syntaxProblems } = parsedFile;
     if (syntaxProblems.length > 0) {
       const first = syntaxProblems[0];
       result.skipped.push({ file: input.path, reason: `syntax error at line ${first.line}: ${first.message}` });
