@@ -4,6 +4,7 @@ import { boundNames, calleePath, containsNode, identifiersIn, unwrapExpression, 
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { codeRegions, scopeOf } from '../frameworks/endpoint.js';
 import { identityCallsIn, isAuthControlName } from './identity-signals.js';
+import { nextMiddlewareOutcome } from './next-middleware-outcome.js';
 
 /** Identity calls that reject by themselves (throw, redirect or answer 401): their result needs no guard. */
 const SELF_ENFORCING = /(?:^|\.)(?:protect|requireAuth|requireUser|requireSession|ensureAuthenticated|authenticate|withApiAuthRequired)$/;
@@ -162,6 +163,11 @@ export default createCheck({
     if (reported) return;
     if (evidence !== undefined) {
       context.pass('authn.invalid-token', evidence);
+      return;
+    }
+    const middleware = nextMiddlewareOutcome(endpoint, context.project);
+    if (middleware.kind === 'pass') {
+      context.pass('authn.invalid-token', { file: middleware.file, line: middleware.line, note: `${middleware.note} turns unauthenticated requests away before the handler` });
       return;
     }
     const external = endpoint.controls.find((control) => control.definition === undefined && isAuthControlName(control.name, configured, control.kind));

@@ -3,8 +3,7 @@ import { createCheck } from '../create-check.js';
 import { calleePath, plainCalleePath } from '../lang/ts/queries.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
 import { isDataAccessCall, isInertCall, isRequestRead, isResponseCall } from '../frameworks/http-idioms.js';
-import { judgeNextMiddleware, nextMiddlewareCandidates } from '../frameworks/nextjs-middleware.js';
-import type { ProjectContext } from '../project-context.js';
+import { nextMiddlewareOutcome } from './next-middleware-outcome.js';
 import { definitionAuthenticates, delegatedCall, identityCallsIn, isAuthControlName } from './identity-signals.js';
 import { publicRouteReason } from './public-routes.js';
 
@@ -26,22 +25,6 @@ function doesWork(endpoint: Endpoint): boolean {
     const path = plainCalleePath(call);
     return !isResponseCall(path) && !isRequestRead(path) && !isInertCall(path);
   });
-}
-
-type MiddlewareOutcome = { kind: 'pass'; line: number; file: string; note: string } | { kind: 'unknown'; reason: string } | { kind: 'none'; note?: string };
-
-function judgeMiddlewareFile(endpoint: Endpoint, project: ProjectContext): MiddlewareOutcome {
-  if (endpoint.framework !== 'nextjs-app-router') return { kind: 'none' };
-  for (const path of nextMiddlewareCandidates(endpoint.file)) {
-    const file = project.get(path);
-    if (file === undefined || file.status === 'missing') continue;
-    if (file.status === 'unavailable') return { kind: 'unknown', reason: `${path} ${file.reason}; it may authenticate this route` };
-    const verdict = judgeNextMiddleware(file.index, endpoint.route);
-    if (verdict.protects === true) return { kind: 'pass', line: verdict.line, file: path, note: `${path}: ${verdict.note}` };
-    if (verdict.protects === 'unknown') return { kind: 'unknown', reason: `${path}:${verdict.line}: ${verdict.note}` };
-    return { kind: 'none', note: `${path}: ${verdict.note}` };
-  }
-  return { kind: 'none' };
 }
 
 /** `router.post('/users', authenticateToken, handler)`, in the file's own names. */
@@ -143,7 +126,7 @@ export default createCheck({
     }
 
     // 3. The project's middleware.ts (Next.js).
-    const middleware = judgeMiddlewareFile(endpoint, context.project);
+    const middleware = nextMiddlewareOutcome(endpoint, context.project);
     if (middleware.kind === 'pass') {
       context.pass('authn.identity', { file: middleware.file, line: middleware.line, note: middleware.note });
       return;

@@ -51,6 +51,21 @@ router.get('/me', auth, (req, res) => res.json(req.user));
     expect(item.status).toBe('pass');
   });
 
+  it('invalid: a second middleware decodes another token while the first one verifies its own', async () => {
+    const { findings } = await verdict(`function auth(req, res, next) {
+  req.user = jwt.verify(req.headers.authorization.slice(7), process.env.JWT_SECRET);
+  next();
+}
+function legacy(req, res, next) {
+  req.user = jwt.decode(String(req.headers['x-legacy-token']));
+  next();
+}
+router.get('/me', auth, legacy, (req, res) => res.json(req.user));
+`);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ line: 9, severity: 'critical' });
+  });
+
   it('invalid: ignoreExpiration: true', async () => {
     const { findings } = await verdict(`function auth(req, res, next) {
   req.user = jwt.verify(req.cookies.token, process.env.JWT_SECRET, { ignoreExpiration: true });

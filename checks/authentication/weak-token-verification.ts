@@ -1,8 +1,9 @@
 import { ts } from '../lang/ts/parse.js';
 import { createCheck } from '../create-check.js';
-import { calleePath, stringValue, unwrapExpression } from '../lang/ts/queries.js';
+import { calleePath, enclosingFunction, stringValue, unwrapExpression } from '../lang/ts/queries.js';
 import { identityCallsIn, isAuthControlName } from './identity-signals.js';
 import { codeRegions } from '../frameworks/endpoint.js';
+import { nextMiddlewareOutcome } from './next-middleware-outcome.js';
 
 /** `jwt.verify` / `jsonwebtoken.verify` / `verify` imported from jsonwebtoken. */
 const VERIFY = /^(?:jwt|jsonwebtoken|JWT)\.verify$/;
@@ -37,15 +38,19 @@ type Problem = { messageId: 'decode-only' | 'ignore-expiration' | 'alg-none' | '
 function problemsOf(calls: readonly ts.CallExpression[]): { problems: Problem[]; verified: ts.CallExpression[] } {
   const problems: Problem[] = [];
   const verified: ts.CallExpression[] = [];
-  const hasVerify = calls.some((call) => {
+  const verifiers = calls.filter((call) => {
     const path = calleePath(call);
     return VERIFY.test(path) || JOSE_VERIFY.test(path) || /\.jwtVerify$/.test(path);
   });
   for (const call of calls) {
     const path = calleePath(call);
     if (DECODE.test(path)) {
-      // Decoding next to a verification (e.g. to read the header's kid first) is fine.
-      if (!hasVerify) problems.push({ messageId: 'decode-only', node: call, data: { call: `${path}()` }, severity: 'critical' });
+      // Decoding next to a verification of the same token (e.g. to read the header's kid first) is
+      // fine; a verification in another middleware does not cover a second, decoded-only token.
+      const owner = enclosingFunction(call);
+      if (!verifiers.some((verifier) => enclosingFunction(verifier) === owner)) {
+        problems.push({ messageId: 'decode-only', node: call, data: { call: `${path}()` }, severity: 'critical' });
+      }
       continue;
     }
     if (!VERIFY.test(path) && !JOSE_VERIFY.test(path)) continue;
@@ -117,6 +122,11 @@ export default createCheck({
       .flatMap(({ index, scopes }) => identityCallsIn(index, scopes, context.config.auth.functions)).filter((signal) => !/JWT verification|authentication helper|configured/.test(signal.note));
     if (providers.length > 0) {
       context.pass('authn.token-expiry', { node: providers[0].node, note: `${providers[0].note} verifies the session and its expiry` });
+      return;
+    }
+    const middleware = nextMiddlewareOutcome(endpoint, context.project);
+    if (middleware.kind === 'pass') {
+      context.pass('authn.token-expiry', { file: middleware.file, line: middleware.line, note: `${middleware.note} verifies the session token and its expiry` });
       return;
     }
     const configured = context.config.auth.functions;

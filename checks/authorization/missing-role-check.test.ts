@@ -120,3 +120,34 @@ describe('missing-role-check', () => {
 
   it.todo('reads the role middleware defined in another module to see that it really compares roles');
 });
+
+describe('missing-role-check: where the route is served', () => {
+  const adminRouter = `import express from 'express';\nconst router = express.Router();\nrouter.get('/stats', async (req, res) => res.json(await stats()));\nexport default router;\n`;
+
+  it('invalid: a router mounted under /admin by the app is an admin route', async () => {
+    const result = await analyzeSource('src/routes/admin.ts', adminRouter, {
+      checks: [check],
+      context: { 'src/app.ts': `import express from 'express';\nimport admin from './routes/admin';\nconst app = express();\napp.use('/admin', requireAuth, admin);\n` },
+    });
+    expect(endpointOf(result, 'GET /stats').checklist['authz.roles'].status).toBe('fail');
+    expect(result.findings[0].message).toContain('under /admin');
+  });
+
+  it('n/a: the same router mounted under /reports', async () => {
+    const result = await analyzeSource('src/routes/admin.ts', adminRouter, {
+      checks: [check],
+      context: { 'src/app.ts': `import express from 'express';\nimport admin from './routes/admin';\nconst app = express();\napp.use('/reports', requireAuth, admin);\n` },
+    });
+    expect(endpointOf(result, 'GET /stats').checklist['authz.roles'].status).toBe('n/a');
+  });
+
+  it("invalid: deleting another user's account without a role check", async () => {
+    const { item } = await express(`router.delete('/users/:id', authenticate, async (req, res) => { await User.deleteOne({ _id: req.params.id }); res.sendStatus(204); });\n`, 'DELETE /users/:id');
+    expect(item.status).toBe('fail');
+  });
+
+  it('n/a: deleting one’s own account', async () => {
+    const { item } = await express(`router.delete('/users/me', authenticate, async (req, res) => { await User.deleteOne({ _id: req.user.id }); res.sendStatus(204); });\n`, 'DELETE /users/me');
+    expect(item.status).toBe('n/a');
+  });
+});

@@ -20,13 +20,24 @@ function isCallerExpression(text: string): boolean {
   return /(?:user|session|auth|claims|token|caller|actor|member|principal|identity|me)\b/i.test(text) && !/\b(?:body|params|query|input|data|payload|dto)\b/.test(text);
 }
 
+/** A collection of accounts: deleting one of its items is user management. */
+const ACCOUNT_SEGMENT = /^(?:users|accounts|members|customers|employees)$/i;
+
 function privilegeOf(endpoint: Endpoint): string | undefined {
-  const segments = endpoint.route.split(/[/.]/).filter((segment) => segment.length > 0);
+  // Served path: the mount prefix of an Express router (`/admin` + `/users/:id`) counts too.
+  const served = `${endpoint.mountedAt?.prefix ?? ''}${endpoint.route}`;
+  const segments = served.split(/[/.]/).filter((segment) => segment.length > 0);
   const privileged = segments.find((segment) => PRIVILEGED_SEGMENT.test(segment));
   if (privileged !== undefined) return `the route is under /${privileged}`;
   if (endpoint.method !== 'GET' && endpoint.method !== 'HEAD' && endpoint.method !== 'OPTIONS') {
     const permissions = segments.find((segment) => PERMISSION_SEGMENT.test(segment));
     if (permissions !== undefined) return `it changes ${permissions}`;
+  }
+  // DELETE /users/:id removes someone's account; DELETE /users/me (one's own) is not privileged.
+  if (endpoint.method === 'DELETE' || endpoint.method === 'ALL') {
+    const at = segments.findIndex((segment) => ACCOUNT_SEGMENT.test(segment));
+    const item = at >= 0 ? segments[at + 1] : undefined;
+    if (item !== undefined && /^(?::|\[|\{)/.test(item)) return `it deletes ${segments[at]}`;
   }
   return undefined;
 }

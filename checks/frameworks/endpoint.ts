@@ -75,9 +75,10 @@ export interface Endpoint {
   mountedElsewhere?: { router: string };
   /**
    * Where that mount was found, filled in by the engine; absent when it was not
-   * found. `complete` is false when the mounting router's own mount was not found.
+   * found. `complete` is false when the mounting router's own mount was not found;
+   * `prefix` is the path the route is served under (`/api/projects`), '' when unknown.
    */
-  mountedAt?: { file: string; line: number; complete: boolean };
+  mountedAt?: { file: string; line: number; complete: boolean; prefix: string };
 }
 
 /** Every region of code that runs for the endpoint: its own file's scopes first, then imported controls. */

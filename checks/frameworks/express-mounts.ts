@@ -42,6 +42,8 @@ export function bootstrapCandidates(routeFile: string): string[] {
 
 interface Mount {
   line: number;
+  /** The path the router is mounted at (`/projects`), when written as a string. */
+  path?: string;
   controls: Control[];
   /** Whether the object that mounts is the app itself; if it is a router, its own mount applies too. */
   byApp: boolean;
@@ -99,7 +101,7 @@ export function findMount(index: SourceIndex, routeFile: string): Mount | undefi
       for (const handler of handlers) controls.push(controlIn(index, handler, functions));
     }
     for (const handler of args.slice(mountPath !== undefined ? 1 : 0, at)) controls.push(controlIn(index, handler, functions));
-    return { line: index.lineOf(mount), controls, byApp: expressAppNames(index).has(target) };
+    return { line: index.lineOf(mount), path: mountPath, controls, byApp: expressAppNames(index).has(target) };
   }
   return undefined;
 }
@@ -117,6 +119,8 @@ interface MountChain {
   regions: { index: SourceIndex; definition: FunctionNode }[];
   /** True when the chain reached an `express()` app; false when a mounting router's own mount was not found. */
   complete: boolean;
+  /** The mount paths joined, outermost first: `/api` + `/projects`. */
+  prefix: string;
 }
 
 export async function attachExpressMounts(endpoints: readonly Endpoint[], project: ProjectContext): Promise<void> {
@@ -131,7 +135,7 @@ export async function attachExpressMounts(endpoints: readonly Endpoint[], projec
     const chain = await findMountChain(file, project, budget, new Set([file]), 0);
     if (chain === undefined) continue;
     for (const endpoint of routed) {
-      endpoint.mountedAt = { file: chain.file, line: chain.line, complete: chain.complete };
+      endpoint.mountedAt = { file: chain.file, line: chain.line, complete: chain.complete, prefix: chain.prefix };
       // The mounts' middleware runs before the router's own.
       endpoint.controls.unshift(...chain.controls.map((control) => ({ ...control })));
       for (const { index, definition } of chain.regions) {
@@ -154,7 +158,7 @@ async function findMountChain(file: string, project: ProjectContext, budget: { p
     if (mount === undefined) continue;
     const regions = mount.controls.filter((control) => control.definition !== undefined).map((control) => ({ index: loaded.index, definition: control.definition! }));
     if (mount.byApp || depth + 1 >= MAX_MOUNT_DEPTH) {
-      return { file: candidate, line: mount.line, controls: mount.controls, regions, complete: mount.byApp };
+      return { file: candidate, line: mount.line, controls: mount.controls, regions, complete: mount.byApp, prefix: joinPaths('', mount.path) };
     }
     // The mounting object is itself a router: its own mount (towards the app) applies as well.
     const outer = await findMountChain(candidate, project, budget, new Set([...visited, candidate]), depth + 1);
@@ -164,7 +168,13 @@ async function findMountChain(file: string, project: ProjectContext, budget: { p
       controls: [...(outer?.controls ?? []), ...mount.controls],
       regions: [...(outer?.regions ?? []), ...regions],
       complete: outer?.complete ?? false,
+      prefix: joinPaths(outer?.prefix ?? '', mount.path),
     };
   }
   return undefined;
+}
+
+function joinPaths(prefix: string, path: string | undefined): string {
+  if (path === undefined || path === '/' || path === '') return prefix;
+  return `${prefix}/${path.replace(/^\/+|\/+$/g, '')}`;
 }
