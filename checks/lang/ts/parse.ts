@@ -31,11 +31,13 @@ export interface SyntaxProblem {
 /**
  * Parses with the TypeScript compiler directly (ts-morph's bundled copy): the
  * bare parse is the floor the engine's speed is measured against, and the
- * analysis walks these raw nodes rather than ts-morph's wrappers.
+ * analysis walks these raw nodes rather than ts-morph's wrappers. The tree has
+ * no parent pointers until a SourceIndex is built over it.
  */
 export function parseTypeScript(path: string, text: string): { sourceFile: ts.SourceFile; syntaxProblems: SyntaxProblem[] } {
   const kind = scriptKindFor(path) ?? ts.ScriptKind.TS;
-  const sourceFile = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true, kind);
+  // Parent pointers are set by SourceIndex's walk, which visits every node anyway.
+  const sourceFile = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, false, kind);
   // parseDiagnostics is internal API but stable for a decade; it is the only
   // way to learn about syntax errors without creating a Program.
   const diagnostics = (sourceFile as unknown as { parseDiagnostics?: ts.Diagnostic[] }).parseDiagnostics ?? [];

@@ -33,26 +33,30 @@ export class SourceIndex {
 
   private walk(): void {
     const stack: ts.Node[] = [];
-    const pushChild = (child: ts.Node) => {
+    // The parser is asked not to set parent pointers (a second full pass inside
+    // TypeScript); this walk visits every node anyway and sets them on the way.
+    let current: ts.Node = this.sourceFile;
+    const push = (child: ts.Node) => {
+      (child as { parent: ts.Node }).parent = current;
       stack.push(child);
     };
-    ts.forEachChild(this.sourceFile, pushChild);
+    ts.forEachChild(this.sourceFile, push);
     stack.reverse();
-    const children: ts.Node[] = [];
-    const collect = (child: ts.Node) => {
-      children.push(child);
-    };
+    const byKind = this.byKind;
     while (stack.length > 0) {
       const node = stack.pop()!;
-      let list = this.byKind.get(node.kind);
-      if (list === undefined) {
-        list = [];
-        this.byKind.set(node.kind, list);
+      current = node;
+      const list = byKind.get(node.kind);
+      if (list === undefined) byKind.set(node.kind, [node]);
+      else list.push(node);
+      // Children go on the stack in reverse so that they come off in document order.
+      const start = stack.length;
+      ts.forEachChild(node, push);
+      for (let low = start, high = stack.length - 1; low < high; low++, high--) {
+        const swap = stack[low];
+        stack[low] = stack[high];
+        stack[high] = swap;
       }
-      list.push(node);
-      children.length = 0;
-      ts.forEachChild(node, collect);
-      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
     }
   }
 
