@@ -79,9 +79,16 @@ export function identityCallsIn(index: SourceIndex, scopes: readonly Scope[], co
   return signals;
 }
 
+/** Names worth a full look: the provider hint, plus the last names of the configured auth functions. */
+function candidateNames(configured: readonly string[]): RegExp {
+  if (configured.length === 0) return IDENTITY_NAME_HINT;
+  const names = configured.map((entry) => (entry.split('.').pop() ?? entry).replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`${IDENTITY_NAME_HINT.source}|^(?:${names.join('|')})$`, 'i');
+}
+
 function computeIdentityCalls(index: SourceIndex, scopes: readonly Scope[], configured: readonly string[]): IdentitySignal[] {
   const signals: IdentitySignal[] = [];
-  for (const call of index.calls(scopes)) {
+  for (const call of index.callsNamed(candidateNames(configured), scopes)) {
     const path = plainCalleePath(call);
     const provider = isAuthCallee(path, calleeName(call), configured);
     if (provider !== undefined) signals.push({ node: call, note: `${index.textOf(call.expression)}() (${provider})` });

@@ -9,6 +9,8 @@ import { nextMiddlewareOutcome } from './next-middleware-outcome.js';
 const VERIFY = /^(?:jwt|jsonwebtoken|JWT)\.verify$/;
 const DECODE = /^(?:jwt|jsonwebtoken|JWT)\.decode$|^(?:jose\.)?decodeJwt$|^jwtDecode$|^jwt_decode$/;
 const JOSE_VERIFY = /^(?:jose\.)?jwtVerify$/;
+/** The last names of every call above: only these calls are looked at. */
+const TOKEN_CALL_NAME = /^(?:verify|decode|decodeJwt|jwtDecode|jwt_decode|jwtVerify)$/;
 
 /** A property of an object literal argument, by name. */
 function property(node: ts.Expression | undefined, name: string): ts.Expression | undefined {
@@ -108,7 +110,7 @@ export default createCheck({
     const { endpoint } = context;
     // The endpoint's own code and the imported middleware it runs (one hop).
     const regions = codeRegions(endpoint);
-    const calls = regions.flatMap(({ index, scopes }) => index.calls(scopes));
+    const calls = regions.flatMap(({ index, scopes }) => index.callsNamed(TOKEN_CALL_NAME, scopes));
     const { problems, verified } = problemsOf(calls);
     for (const problem of problems) {
       context.report({ messageId: problem.messageId, node: problem.node, data: problem.data, severity: problem.severity });

@@ -12,6 +12,9 @@ const PERMISSION_SEGMENT = /^(?:roles?|permissions?|grants?|privileges?|membersh
 const ROLE_CHECK_NAME =
   /^(?:require(?:Role|Roles|Admin|Permission|Permissions|Scope|Scopes)|ensure(?:Admin|Role|Permission)|is(?:Admin|SuperAdmin|Staff)|has(?:Role|Roles|Permission|Permissions|Scope)|check(?:Role|Roles|Permission|Permissions|Scope|Admin)|authorize|authorized|restrictTo|permit|allow|can|cannot|throwUnlessCan|enforce|withRole|withAdmin|withPermission|adminOnly|onlyAdmin|requiredScopes|guard)$/i;
 
+/** Last names of calls that may check a role: the names above and Clerk's `protect`. */
+const ROLE_CALL_NAME = new RegExp(`${ROLE_CHECK_NAME.source}|^protect$`, 'i');
+
 /** Identifiers that, compared in an `if`, show a role check: `user.role !== 'admin'`, `isAdmin`. */
 const ROLE_PROPERTY = /^(?:role|roles|isAdmin|admin|permissions|scopes|scope|orgRole|isSuperuser|isStaff)$/;
 
@@ -51,7 +54,8 @@ function findRoleCheck(endpoint: Endpoint, configured: readonly string[]): { nod
     }
   }
   const index = endpoint.index;
-  for (const call of index.calls(endpoint.scopes)) {
+  const candidates = configured.length === 0 ? ROLE_CALL_NAME : new RegExp(`${ROLE_CALL_NAME.source}|^(?:${configured.map((name) => (name.split('.').pop() ?? name).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`, 'i');
+  for (const call of index.callsNamed(candidates, endpoint.scopes)) {
     const path = plainCalleePath(call);
     const last = path.split('.').pop() ?? path;
     if (ROLE_CHECK_NAME.test(last) || configured.includes(path) || configured.includes(last)) return { node: call, note: `${path}()` };

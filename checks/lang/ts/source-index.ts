@@ -107,6 +107,33 @@ export class SourceIndex {
     return this.nodesOfKind<ts.CallExpression>(ts.SyntaxKind.CallExpression, scopes);
   }
 
+  /**
+   * Calls whose callee's last name (`json` in `res.status(500).json(x)`)
+   * matches `pattern`, in document order, optionally inside `scopes`. The
+   * pattern runs once per distinct name of the file rather than once per
+   * call per endpoint per check: most rules care about a handful of names.
+   */
+  callsNamed(pattern: RegExp, scopes?: readonly Scope[]): readonly ts.CallExpression[] {
+    const byName = this.memo('callsByName', () => {
+      const map = new Map<string, ts.CallExpression[]>();
+      for (const call of this.calls()) {
+        const name = lastCalleeName(call);
+        const list = map.get(name);
+        if (list === undefined) map.set(name, [call]);
+        else list.push(call);
+      }
+      return map;
+    });
+    const names = this.memo(`callNames:${pattern.source}/${pattern.flags}`, () => [...byName.keys()].filter((name) => pattern.test(name)));
+    if (names.length === 0) return [];
+    const merged: ts.CallExpression[] = [];
+    for (const name of names) {
+      const list = byName.get(name)!;
+      merged.push(...(scopes === undefined ? list : this.collectInScopes(list, scopes)));
+    }
+    return names.length === 1 ? merged : merged.sort((a, b) => a.pos - b.pos || b.end - a.end);
+  }
+
   /** 1-based line of a node's first token (comments before it excluded). */
   lineOf(node: ts.Node): number {
     return this.sourceFile.getLineAndCharacterOfPosition(node.getStart(this.sourceFile)).line + 1;
@@ -158,4 +185,16 @@ function mergeScopes(scopes: readonly Scope[]): Scope[] {
     else merged.push({ pos: scope.pos, end: scope.end });
   }
   return merged;
+}
+
+/** The callee's last name without the query helpers (which import this module). */
+function lastCalleeName(call: ts.CallExpression): string {
+  let callee: ts.Expression = call.expression;
+  while (ts.isParenthesizedExpression(callee) || ts.isNonNullExpression(callee) || ts.isAsExpression(callee)) callee = callee.expression;
+  if (ts.isIdentifier(callee)) return callee.text;
+  if (ts.isPropertyAccessExpression(callee)) return callee.name.text;
+  if (ts.isElementAccessExpression(callee) && (ts.isStringLiteral(callee.argumentExpression) || ts.isNoSubstitutionTemplateLiteral(callee.argumentExpression))) {
+    return callee.argumentExpression.text;
+  }
+  return '';
 }
