@@ -72,7 +72,7 @@ export function findMount(index: SourceIndex, routeFile: string): Mount | undefi
     if (moduleCandidates(index.path, source.module).includes(routeFile)) locals.add(local);
   }
   if (locals.size === 0) return undefined;
-  const uses = index.calls().filter((call) => {
+  const uses = index.callsNamed(/^use$/).filter((call) => {
     const callee = unwrapExpression(call.expression);
     return ts.isPropertyAccessExpression(callee) && callee.name.text === 'use';
   });

@@ -13,6 +13,7 @@ import {
   isFunctionNode,
   stringValue,
   unwrapExpression,
+  namePattern,
   type FunctionNode,
 } from '../lang/ts/queries.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
@@ -20,6 +21,8 @@ import type { Control, Endpoint } from './endpoint.js';
 import { reachableScopes } from './reachable-code.js';
 
 const ROUTE_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'all', 'options', 'head']);
+const ROUTE_METHOD_CALL = namePattern(ROUTE_METHODS);
+const USE_CALL = /^use$/;
 /** Names that hold an app or router by convention when the file uses Express. */
 const CONVENTIONAL_ROUTER_NAME = /^(app|router|api|server|routes?|apiRouter)$|Router$/;
 
@@ -83,7 +86,7 @@ interface UseCall {
 
 function collectUseCalls(index: SourceIndex, routers: RouterNames): UseCall[] {
   const uses: UseCall[] = [];
-  for (const call of index.calls()) {
+  for (const call of index.callsNamed(USE_CALL)) {
     const callee = unwrapExpression(call.expression);
     if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== 'use') continue;
     const target = unwrapExpression(callee.expression);
@@ -150,7 +153,7 @@ export function discoverExpressRoutes(index: SourceIndex): Endpoint[] {
   const appNames = expressAppNames(index);
   const endpoints: Endpoint[] = [];
 
-  for (const call of index.calls()) {
+  for (const call of index.callsNamed(ROUTE_METHOD_CALL)) {
     const callee = unwrapExpression(call.expression);
     if (!ts.isPropertyAccessExpression(callee)) continue;
     const method = callee.name.text;

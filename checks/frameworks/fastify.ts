@@ -16,12 +16,14 @@ import {
   unwrapExpression,
   variablesByName,
   type FunctionNode,
+  namePattern,
 } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import type { Control, Endpoint } from './endpoint.js';
 import { reachableScopes } from './reachable-code.js';
 
 const SHORTHAND_METHODS = new Set(['get', 'head', 'post', 'put', 'delete', 'options', 'patch', 'all']);
+const ROUTE_CALL = namePattern([...SHORTHAND_METHODS, 'route']);
 /** Instance methods that return the instance, so that calls can be chained. */
 const CHAINABLE = new Set([...SHORTHAND_METHODS, 'route', 'addHook', 'register', 'decorate', 'decorateRequest', 'decorateReply']);
 /** The request lifecycle phases before the handler, in the order they run. */
@@ -77,7 +79,7 @@ function instanceNames(index: SourceIndex, usesFastify: boolean): Set<string> {
 
 /** `fastify.register(async (child) => { ... })`: the inline plugin's first parameter is a (child) instance, nested any depth. */
 function addChildPluginInstances(index: SourceIndex, names: Set<string>): void {
-  const registrations = index.calls().filter((call) => {
+  const registrations = index.callsNamed(/^register$/).filter((call) => {
     const callee = unwrapExpression(call.expression);
     return ts.isPropertyAccessExpression(callee) && callee.name.text === 'register';
   });
@@ -192,7 +194,7 @@ function functionValue(node: ts.Expression | undefined, functions: Map<string, F
 
 function collectDecorators(index: SourceIndex, instances: ReadonlySet<string>, functions: Map<string, FunctionNode>): Map<string, FunctionNode> {
   const decorators = new Map<string, FunctionNode>();
-  for (const call of index.calls()) {
+  for (const call of index.callsNamed(/^decorate$/)) {
     const callee = unwrapExpression(call.expression);
     if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== 'decorate' || chainRoot(callee.expression, instances) === undefined) continue;
     const name = stringValue(call.arguments[0]);
@@ -204,7 +206,7 @@ function collectDecorators(index: SourceIndex, instances: ReadonlySet<string>, f
 
 function collectHooks(resolver: Resolver, authPlugins: ReadonlySet<string>): Hook[] {
   const hooks: Hook[] = [];
-  for (const call of resolver.index.calls()) {
+  for (const call of resolver.index.callsNamed(/^(?:addHook|register)$/)) {
     const callee = unwrapExpression(call.expression);
     if (!ts.isPropertyAccessExpression(callee)) continue;
     const instance = chainRoot(callee.expression, resolver.instances);
@@ -287,7 +289,7 @@ export function discoverFastifyRoutes(index: SourceIndex): Endpoint[] {
   const hooks = collectHooks(resolver, authPlugins);
   const endpoints: Endpoint[] = [];
 
-  for (const call of index.calls()) {
+  for (const call of index.callsNamed(ROUTE_CALL)) {
     const callee = unwrapExpression(call.expression);
     if (!ts.isPropertyAccessExpression(callee)) continue;
     const name = callee.name.text;

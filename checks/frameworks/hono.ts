@@ -5,7 +5,7 @@
  * parent app before the `parent.route(prefix, subApp)` that mounts it.
  */
 import { ts } from '../lang/ts/parse.js';
-import { calleeName, expressionPath, functionsByName, isFunctionNode, stringValue, unwrapExpression, variablesByName, type FunctionNode } from '../lang/ts/queries.js';
+import { calleeName, expressionPath, functionsByName, isFunctionNode, namePattern, stringValue, unwrapExpression, variablesByName, type FunctionNode } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import type { Control, Endpoint } from './endpoint.js';
 import { reachableScopes } from './reachable-code.js';
@@ -13,6 +13,7 @@ import { reachableScopes } from './reachable-code.js';
 const ROUTE_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'options', 'all']);
 /** Methods that return the app, so that calls chain. */
 const CHAINABLE = new Set([...ROUTE_METHODS, 'on', 'use', 'route', 'basePath']);
+const CHAINABLE_CALL = namePattern(CHAINABLE);
 const APP_CLASSES = new Set(['Hono', 'OpenAPIHono']);
 
 /** An app: `root` identifies the router it writes to (a `basePath` clone shares it), `base` is its base path. */
@@ -180,7 +181,7 @@ export function discoverHonoRoutes(index: SourceIndex): Endpoint[] {
   const mounts: Mount[] = [];
   const routes: { call: ts.CallExpression; app: App; methods: string[]; paths: string[]; args: ts.Expression[]; line: number }[] = [];
 
-  for (const call of index.calls()) {
+  for (const call of index.callsNamed(CHAINABLE_CALL)) {
     const callee = unwrapExpression(call.expression);
     if (!ts.isPropertyAccessExpression(callee)) continue;
     const name = callee.name.text;

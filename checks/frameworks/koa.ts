@@ -5,7 +5,7 @@
  * middleware registered before `app.use(router.routes())` as controls.
  */
 import { ts } from '../lang/ts/parse.js';
-import { calleeName, expressionPath, functionsByName, importSources, isFunctionNode, stringValue, unwrapExpression, type FunctionNode } from '../lang/ts/queries.js';
+import { calleeName, expressionPath, functionsByName, importSources, isFunctionNode, namePattern, stringValue, unwrapExpression, type FunctionNode } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import type { Control, Endpoint } from './endpoint.js';
 import { reachableScopes } from './reachable-code.js';
@@ -24,6 +24,7 @@ const ROUTE_METHODS: ReadonlyMap<string, string> = new Map([
 ]);
 /** Router methods that return the router, so that calls chain. */
 const CHAINABLE = new Set([...ROUTE_METHODS.keys(), 'use', 'param', 'prefix']);
+const ROUTE_CALL = namePattern(ROUTE_METHODS.keys());
 
 function requiredModule(node: ts.Expression): string | undefined {
   const unwrapped = unwrapExpression(node);
@@ -192,7 +193,7 @@ interface UseCall {
 
 function collectUses(index: SourceIndex, routers: ReadonlyMap<string, unknown>): UseCall[] {
   const uses: UseCall[] = [];
-  for (const call of index.calls()) {
+  for (const call of index.callsNamed(/^use$/)) {
     const callee = unwrapExpression(call.expression);
     if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== 'use') continue;
     const base = unwrapExpression(callee.expression);
@@ -255,7 +256,7 @@ export function discoverKoaRoutes(index: SourceIndex): Endpoint[] {
     return controls;
   };
 
-  for (const call of index.calls()) {
+  for (const call of index.callsNamed(ROUTE_CALL)) {
     const callee = unwrapExpression(call.expression);
     if (!ts.isPropertyAccessExpression(callee)) continue;
     const method = ROUTE_METHODS.get(callee.name.text);

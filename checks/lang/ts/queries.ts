@@ -263,3 +263,8 @@ function computeImportSources(index: SourceIndex): Map<string, { module: string;
   }
   return sources;
 }
+
+/** A pattern for calls named one of `names` (for SourceIndex.callsNamed). */
+export function namePattern(names: Iterable<string>): RegExp {
+  return new RegExp(`^(?:${[...names].map((name) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`);
+}
