@@ -18,6 +18,7 @@ import { findSuppressions, suppressionFor } from '../../checks/suppressions.js';
 import { nextMiddlewareCandidates } from '../../checks/frameworks/nextjs-middleware.js';
 import { attachImportedControls } from '../../checks/frameworks/attach-imported-controls.js';
 import { attachExpressMounts } from '../../checks/frameworks/express-mounts.js';
+import { attachFastifyDecorators } from '../../checks/frameworks/fastify-decorators.js';
 import type { Config } from '../config/schema.js';
 
 export interface SourceInput {
@@ -82,6 +83,7 @@ export async function analyzeFiles(inputs: readonly SourceInput[], options: Anal
 
   const endpoints = parsed.flatMap((file) => file.endpoints);
   await attachExpressMounts(endpoints, project);
+  await attachFastifyDecorators(endpoints, project);
   await attachImportedControls(endpoints, project);
   await project.prepare();
   const checks = options.checks ?? CHECKS;
