@@ -7,7 +7,7 @@
 import { ts } from '../lang/ts/parse.js';
 import { calleeName, importSources, unwrapExpression, plainCalleePath } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
-import type { RequestOrigins } from './request-origins.js';
+import type { RequestOrigins } from '../frameworks/request-origins.js';
 
 export interface ImportedRecordHelper {
   call: ts.CallExpression;

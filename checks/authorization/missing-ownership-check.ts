@@ -8,7 +8,7 @@ import { scopedQueryExample } from './ownership-fix.js';
 import { adminOnlyControl, findAuthorizationCalls, findOwnerComparisons, ownershipControl, type AuthorizationCall, type OwnerComparison } from './ownership-guards.js';
 import { isKeyColumn, isMembershipRelation, isOwnerField } from './owner-fields.js';
 import { recordVariable } from './record-bindings.js';
-import { traceRequestOrigins, type RequestOrigins } from './request-origins.js';
+import { traceRequestOrigins, type RequestOrigins } from '../frameworks/request-origins.js';
 import type { Condition } from './where-conditions.js';
 
 /** A query that selects records by a key the caller chose. */

@@ -9,7 +9,7 @@ import { calleeName, identifiersIn, unwrapExpression, plainCalleePath } from '..
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf, type Control } from '../frameworks/endpoint.js';
 import { isOwnerField } from './owner-fields.js';
-import type { RequestOrigins } from './request-origins.js';
+import type { RequestOrigins } from '../frameworks/request-origins.js';
 
 /** `record.ownerId !== userId` (or `.equals(...)`) deciding an `if` that leaves, or an assertion. */
 export interface OwnerComparison {

@@ -5,8 +5,9 @@
  */
 
 /** `res.json(...)`, `res.status(500).send(...)`, `NextResponse.json(...)`, `reply.code(400).send(...)`, `c.json(...)`. */
-const RESPONSE_CALL = /^(?:res|response|reply|c|ctx)(?:\.status\(\)|\.code\(\)|\.set\(\)|\.header\(\)|\.type\(\))*\.(?:json|send|end|sendStatus|status|code|redirect|render|jsonp|text|html|body)$|^(?:NextResponse|Response)\.(?:json|redirect|error)$/;
+const RESPONSE_CALL = /^(?:res|response|reply|c|ctx)(?:\.(?:status|code|set|header|type)(?:\(\))?)*\.(?:json|send|end|sendStatus|status|code|redirect|render|jsonp|text|html|body)$|^(?:NextResponse|Response)\.(?:json|redirect|error)$/;
 
+/** Takes the callee path with or without call markers (`res.status().json` or `res.status.json`). */
 export function isResponseCall(path: string): boolean {
   return RESPONSE_CALL.test(path);
 }

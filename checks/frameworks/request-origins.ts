@@ -7,7 +7,7 @@
  */
 import { ts } from '../lang/ts/parse.js';
 import { calleeName, functionsByName, stringValue, unwrapExpression, type FunctionNode } from '../lang/ts/queries.js';
-import type { Endpoint } from '../frameworks/endpoint.js';
+import type { Endpoint } from './endpoint.js';
 
 /** `request`: an object whose `params`/`query`/`body` are caller data; `data`: caller data itself. */
 export interface RequestOrigin {
