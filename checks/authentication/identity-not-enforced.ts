@@ -3,7 +3,7 @@ import { createCheck } from '../create-check.js';
 import { boundNames, calleePath, containsNode, identifiersIn, unwrapExpression, plainCalleePath } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { codeRegions, scopeOf } from '../frameworks/endpoint.js';
-import { identityCallsIn, isAuthControlName } from './identity-signals.js';
+import { identityCallsIn, isAuthControlName, restoresSessionOnly } from './identity-signals.js';
 import { nextMiddlewareOutcome } from './next-middleware-outcome.js';
 
 /** Identity calls that reject by themselves (throw, redirect or answer 401): their result needs no guard. */
@@ -170,7 +170,7 @@ export default createCheck({
       context.pass('authn.invalid-token', { file: middleware.file, line: middleware.line, note: `${middleware.note} turns unauthenticated requests away before the handler` });
       return;
     }
-    const external = endpoint.controls.find((control) => control.definition === undefined && isAuthControlName(control.name, configured, control.kind));
+    const external = endpoint.controls.find((control) => control.definition === undefined && !restoresSessionOnly(control.node) && isAuthControlName(control.name, configured, control.kind));
     if (external !== undefined) {
       context.unknown('authn.invalid-token', `the failure path of ${external.name} is in another file that was not analysed`);
       return;

@@ -4,10 +4,11 @@
  * authentication checks (and, later, logging and authorization ones).
  */
 import { ts } from '../lang/ts/parse.js';
-import { calleeName, type FunctionNode, plainCalleePath } from '../lang/ts/queries.js';
+import { calleeName, plainCalleePath, stringValue, type FunctionNode } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf } from '../frameworks/endpoint.js';
 import { isInertCall, isRequestRead, isResponseCall } from '../frameworks/http-idioms.js';
+import { isAuthOptOutMarker } from '../frameworks/nestjs.js';
 
 export interface IdentitySignal {
   node: ts.Node;
@@ -31,6 +32,7 @@ const IDENTITY_CALL_PATHS: ReadonlyArray<[RegExp, string]> = [
   [/^(?:getAccessToken|getSession|withApiAuthRequired)$/, 'Auth0'],
   [/\.jwtVerify$/, '@fastify/jwt'],
   [/\.jwt\.verify$/, '@fastify/jwt'],
+  [/(?:^|\.)jwtService\.verify(?:Async)?$/, '@nestjs/jwt JwtService'],
   // Authentication middleware called by hand inside a middleware: `(c, next) => jwt({ secret: c.env.SECRET })(c, next)`.
   [/^(?:jwt|jwk|bearerAuth|basicAuth)$/, 'hono/jwt, hono/bearer-auth, hono/basic-auth or koa-jwt middleware'],
   [/^(?:requireAuth|requireUser|requireSession|getCurrentUser|getAuthenticatedUser|getUserFromRequest|getUserFromToken|verifyToken|verifyJwt|verifyJWT|verifyAuth|authenticate|authenticateRequest|ensureAuthenticated|checkAuth)$/, 'authentication helper'],
@@ -42,6 +44,22 @@ const AUTH_CONTROL_NAME =
 
 /** Wrapper names that mean "authenticated" even when not in the list above. */
 const AUTH_WRAPPER_HINT = /auth|session|protect|signedin|loggedin|guard/i;
+
+/**
+ * NestJS guards that authenticate: `@nestjs/passport`'s `AuthGuard('jwt')`
+ * (not with the `anonymous` strategy, which lets everyone through) and guard
+ * classes named for a credential: `JwtAuthGuard`, `ClerkAuthGuard`, `SessionGuard`.
+ * `RolesGuard`, `ThrottlerGuard` and CSRF token guards are not authentication.
+ */
+const NEST_AUTH_GUARD =
+  /^(?:(?!Csrf|Xsrf|CSRF|XSRF)\w*(?:Auth|Authentication|Authenticated|Jwt|JWT|Session|Token|Bearer|ApiKey|Clerk|Firebase|Supabase|Passport|Cognito|Keycloak|LoggedIn|SignedIn)\w*Guard|AuthGuard(?:\((?![^)]*anonymous)[^)]*\))?)$/;
+
+/**
+ * tRPC procedures and middlewares named for authentication, for when their
+ * definition cannot be read: `protectedProcedure`, `authedProcedure`,
+ * `privateProcedure`; `isAuthed`, `enforceUserIsAuthed`. `publicProcedure` is not.
+ */
+const TRPC_AUTH_NAME = /^(?:(?:protected|private|authed|authenticated|auth|loggedIn|signedIn|user(?:Is)?Authed)Procedure|isAuthed|enforce\w*Auth\w*)$/i;
 
 /** All provider patterns in one, to rule out the many calls that are none of them in a single test. */
 const ANY_IDENTITY_CALL = new RegExp(IDENTITY_CALL_PATHS.map(([pattern]) => `(?:${pattern.source})`).join('|'));
@@ -60,6 +78,9 @@ export function isAuthControlName(path: string, configured: readonly string[], k
   const last = path.split('.').pop() ?? path;
   if (configured.includes(path) || configured.includes(last)) return true;
   if (last === 'required' && !/auth|jwt/i.test(path)) return false;
+  // `@Public()` and the like switch authentication off; they never count as it.
+  if (isAuthOptOutMarker(path)) return false;
+  if (NEST_AUTH_GUARD.test(path) || NEST_AUTH_GUARD.test(last) || TRPC_AUTH_NAME.test(last)) return true;
   if (AUTH_CONTROL_NAME.test(last) || AUTH_CONTROL_NAME.test(path.replace(/\(\)/g, ''))) return true;
   return kind === 'wrapper' && AUTH_WRAPPER_HINT.test(last);
 }
@@ -107,7 +128,46 @@ export function definitionAuthenticates(index: SourceIndex, definition: Function
   const rejects = index
     .nodesOfKind<ts.NumericLiteral>(ts.SyntaxKind.NumericLiteral, [scopeOf(definition)])
     .find((literal) => literal.text === '401');
-  return rejects !== undefined ? { node: rejects, note: 'middleware answers 401 for unauthenticated callers' } : undefined;
+  if (rejects !== undefined) return { node: rejects, note: 'middleware answers 401 for unauthenticated callers' };
+  return frameworkRejection(index, definition) ?? passportGuardDelegation(index, definition);
+}
+
+/**
+ * The framework's own 401: NestJS `throw new UnauthorizedException()` or
+ * `HttpStatus.UNAUTHORIZED`, tRPC `throw new TRPCError({ code: 'UNAUTHORIZED' })`.
+ */
+function frameworkRejection(index: SourceIndex, definition: FunctionNode): IdentitySignal | undefined {
+  const scopes = [scopeOf(definition)];
+  for (const created of index.nodesOfKind<ts.NewExpression>(ts.SyntaxKind.NewExpression, scopes)) {
+    const name = ts.isIdentifier(created.expression) ? created.expression.text : '';
+    if (name === 'UnauthorizedException') return { node: created, note: 'guard throws UnauthorizedException (401)' };
+    if (name === 'TRPCError' && /\bcode\s*:\s*['"`]UNAUTHORIZED['"`]/.test(index.textOf(created))) {
+      return { node: created, note: "middleware throws TRPCError({ code: 'UNAUTHORIZED' })" };
+    }
+  }
+  const status = index
+    .nodesOfKind<ts.PropertyAccessExpression>(ts.SyntaxKind.PropertyAccessExpression, scopes)
+    .find((access) => access.name.text === 'UNAUTHORIZED' && ts.isIdentifier(access.expression) && access.expression.text === 'HttpStatus');
+  return status !== undefined ? { node: status, note: 'guard answers HttpStatus.UNAUTHORIZED (401)' } : undefined;
+}
+
+/**
+ * A NestJS guard method of a class that `extends AuthGuard('jwt')` and calls
+ * `super.canActivate(...)`: the `@nestjs/passport` strategy authenticates.
+ */
+function passportGuardDelegation(index: SourceIndex, definition: FunctionNode): IdentitySignal | undefined {
+  const owner = definition.parent;
+  if (!ts.isMethodDeclaration(definition) || owner === undefined || !ts.isClassLike(owner)) return undefined;
+  const base = owner.heritageClauses
+    ?.find((clause) => clause.token === ts.SyntaxKind.ExtendsKeyword)
+    ?.types.map((type) => type.expression)
+    .find((expression) => ts.isCallExpression(expression) && ts.isIdentifier(expression.expression) && expression.expression.text === 'AuthGuard');
+  if (base === undefined || !NEST_AUTH_GUARD.test(index.textOf(base))) return undefined;
+  const delegation = index.callsNamed(/^canActivate$/, [scopeOf(definition)]).find((call) => {
+    const callee = call.expression;
+    return ts.isPropertyAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.SuperKeyword;
+  });
+  return delegation !== undefined ? { node: delegation, note: `guard calls super.canActivate() of ${index.textOf(base)} (@nestjs/passport)` } : undefined;
 }
 
 /**
@@ -122,3 +182,16 @@ export function delegatedCall(index: SourceIndex, definition: FunctionNode): str
   }
   return undefined;
 }
+
+/**
+ * `passport.authenticate('session')` (Passport 0.6's `passport.session()`)
+ * restores a logged-in user when there is one and lets everyone else through:
+ * it authenticates nobody by itself.
+ */
+export function restoresSessionOnly(node: ts.Node): boolean {
+  const call = ts.isCallExpression(node) ? node : undefined;
+  if (call === undefined) return false;
+  const path = plainCalleePath(call);
+  return (path === 'passport.authenticate' && stringValue(call.arguments[0]) === 'session') || path === 'passport.session';
+}
+

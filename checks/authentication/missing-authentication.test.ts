@@ -264,6 +264,23 @@ router.get('/invoices/:id', authenticateToken, async (req, res) => {
     expect(item.status).toBe('pass');
   });
 
+  it("invalid: app.use(passport.authenticate('session')) only restores sessions; it rejects nobody", async () => {
+    const result = await analyzeSource('src/app.ts', `import express from 'express';
+const app = express();
+app.use(passport.authenticate('session'));
+app.post('/orders', async (req, res) => res.json(await Order.create({ user: req.user.id })));
+`, { checks: [check] });
+    expect(endpointOf(result, 'POST /orders').checklist['authn.identity'].status).toBe('fail');
+  });
+
+  it("valid: passport.authenticate('jwt') as route middleware rejects anonymous callers", async () => {
+    const result = await analyzeSource('src/app.ts', `import express from 'express';
+const app = express();
+app.post('/orders', passport.authenticate('jwt', { session: false }), async (req, res) => res.json(await Order.create({ user: req.user.id })));
+`, { checks: [check] });
+    expect(endpointOf(result, 'POST /orders').checklist['authn.identity'].status).toBe('pass');
+  });
+
   it('valid: router.use(auth) before the routes', async () => {
     const { item } = await verdict(EXPRESS, `${header}router.use(requireAuth());
 router.delete('/invoices/:id', async (req, res) => { await Invoice.deleteOne({ _id: req.params.id }); res.sendStatus(204); });
@@ -353,7 +370,7 @@ router.get('/invoices', controller.list);
 
   it('valid: app.use(auth) before the mount in the entry file', async () => {
     const { item } = await verdict(EXPRESS, `${header}router.get('/invoices', async (req, res) => res.json(await Invoice.find()));\nexport default router;\n`, 'GET /invoices', {
-      context: { 'src/app.ts': `import express from 'express';\nimport invoices from './routes/invoices';\nconst app = express();\napp.use(passport.authenticate('session'));\napp.use('/api', invoices);\n` },
+      context: { 'src/app.ts': `import express from 'express';\nimport invoices from './routes/invoices';\nconst app = express();\napp.use(passport.authenticate('jwt', { session: false }));\napp.use('/api', invoices);\n` },
     });
     expect(item.status).toBe('pass');
   });

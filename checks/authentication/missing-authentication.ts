@@ -4,7 +4,7 @@ import { calleePath, plainCalleePath } from '../lang/ts/queries.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
 import { isDataAccessCall, isInertCall, isRequestRead, isResponseCall } from '../frameworks/http-idioms.js';
 import { nextMiddlewareOutcome } from './next-middleware-outcome.js';
-import { definitionAuthenticates, delegatedCall, identityCallsIn, isAuthControlName } from './identity-signals.js';
+import { definitionAuthenticates, delegatedCall, identityCallsIn, isAuthControlName, restoresSessionOnly } from './identity-signals.js';
 import { publicRouteReason } from './public-routes.js';
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'ALL']);
@@ -80,6 +80,7 @@ export default createCheck({
 
     // 1. A control around the handler: middleware, router-level `use`, wrapper.
     for (const control of endpoint.controls) {
+      if (restoresSessionOnly(control.node)) continue;
       if (control.definition !== undefined) {
         const index = control.definitionIndex ?? endpoint.index;
         const where = index === endpoint.index ? 'line ' : `${index.path}:`;

@@ -1,7 +1,7 @@
 import { ts } from '../lang/ts/parse.js';
 import { createCheck } from '../create-check.js';
 import { calleePath, enclosingFunction, stringValue, unwrapExpression } from '../lang/ts/queries.js';
-import { identityCallsIn, isAuthControlName } from './identity-signals.js';
+import { identityCallsIn, isAuthControlName, restoresSessionOnly } from './identity-signals.js';
 import { codeRegions } from '../frameworks/endpoint.js';
 import { nextMiddlewareOutcome } from './next-middleware-outcome.js';
 
@@ -132,7 +132,7 @@ export default createCheck({
       return;
     }
     const configured = context.config.auth.functions;
-    const external = endpoint.controls.find((control) => control.definition === undefined && isAuthControlName(control.name, configured, control.kind));
+    const external = endpoint.controls.find((control) => control.definition === undefined && !restoresSessionOnly(control.node) && isAuthControlName(control.name, configured, control.kind));
     if (external !== undefined) {
       context.unknown('authn.token-expiry', `tokens are verified by ${external.name}, defined in another file that was not analysed`);
       return;
