@@ -362,7 +362,22 @@ function localObjectResolver(index: SourceIndex, scopes: readonly Scope[]): Obje
  * query whose filter the code does not show (built elsewhere) is still
  * returned, with no conditions.
  */
+const queriesByScopes = new WeakMap<readonly Scope[], RecordQuery[]>();
+
+/**
+ * Memoized per scopes array: the ownership, tenant and SQL checks all ask for
+ * the same endpoint's queries.
+ */
 export function findRecordQueries(index: SourceIndex, scopes: readonly Scope[]): RecordQuery[] {
+  let queries = queriesByScopes.get(scopes);
+  if (queries === undefined) {
+    queries = computeRecordQueries(index, scopes);
+    queriesByScopes.set(scopes, queries);
+  }
+  return queries;
+}
+
+function computeRecordQueries(index: SourceIndex, scopes: readonly Scope[]): RecordQuery[] {
   const resolve = localObjectResolver(index, scopes);
   const hints = ormHints(index);
   const queries: RecordQuery[] = [];
