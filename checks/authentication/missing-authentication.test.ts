@@ -103,7 +103,7 @@ export async function PATCH(req: Request, { params }) {
 export const GET = withAuth(async (req, { user }) => Response.json(await db.invoices.list(user.id)));
 `, 'GET /api/invoices/[id]');
     expect(item.status).toBe('pass');
-    expect(item.evidence[0].note).toBe('wrapper withAuth');
+    expect(item.evidence[0].note).toBe('wrapper withAuth (recognised by name; its definition was not read)');
   });
 
   it('invalid: a wrapper that is not about authentication does not count', async () => {
@@ -253,7 +253,7 @@ router.get('/invoices/:id', authenticateToken, async (req, res) => {
 });
 `, 'GET /invoices/:id');
     expect(item.status).toBe('pass');
-    expect(item.evidence[0]).toMatchObject({ line: 4, note: 'middleware authenticateToken' });
+    expect(item.evidence[0]).toMatchObject({ line: 4, note: 'middleware authenticateToken (recognised by name; its definition was not read)' });
   });
 
   it('valid: passport.authenticate as route middleware', async () => {
@@ -365,7 +365,7 @@ router.get('/invoices', controller.list);
       context: { 'src/app.ts': `import express from 'express';\nimport invoices from './routes/invoices';\nimport { requireAuth } from './middleware/auth';\nconst app = express();\napp.use('/api', requireAuth, invoices);\n` },
     });
     expect(item.status).toBe('pass');
-    expect(item.evidence[0]).toMatchObject({ file: 'src/app.ts', line: 5, note: 'middleware requireAuth' });
+    expect(item.evidence[0]).toMatchObject({ file: 'src/app.ts', line: 5, note: 'middleware requireAuth (recognised by name; its definition was not read)' });
   });
 
   it('valid: app.use(auth) before the mount in the entry file', async () => {

@@ -7,7 +7,7 @@ import { nextMiddlewareOutcome } from './next-middleware-outcome.js';
 import { definitionAuthenticates, delegatedCall, identityCallsIn, isAuthControlName, restoresSessionOnly } from './identity-signals.js';
 import { publicRouteReason } from './public-routes.js';
 
-const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'ALL']);
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'ALL', 'MUTATION']);
 
 /** The first call in the handler that reaches data or has an effect: what must come after authentication. */
 function firstDataAccess(endpoint: Endpoint): ts.CallExpression | undefined {
@@ -64,6 +64,10 @@ export default createCheck({
       "Register an authentication middleware before the route, e.g. `app.use('/api/*', jwt({ secret: env.JWT_SECRET }))` from `hono/jwt` (or `bearerAuth({ token })` from `hono/bearer-auth`), or pass it as the route's first middleware: `app.on('{{method}}', path, jwt({ secret }), handler)`. Both answer 401 without valid credentials. If the route is public by design, list it under `auth.public_routes` in `.github/api-security-review.yml`.",
     koa:
       "Put an authentication middleware in front of the route: `router.use(jwt({ secret: process.env.JWT_SECRET }))` from `koa-jwt` above the routes (it answers 401 without a valid token), or as the route's first middleware (`router.get(path, jwt({ secret }), handler)`); with koa-passport, `passport.authenticate('jwt', { session: false })`. If the route is public by design, list it under `auth.public_routes` in `.github/api-security-review.yml`.",
+    nestjs:
+      "Guard the route: `@UseGuards(AuthGuard('jwt'))` (from `@nestjs/passport`) or your `JwtAuthGuard` on the method or the controller class, or register the guard for the whole app with `{ provide: APP_GUARD, useClass: JwtAuthGuard }` in a module (`app.useGlobalGuards(...)` in `main.ts`). Both answer 401 without valid credentials. Only routes that must be anonymous get `@Public()`, and then also belong under `auth.public_routes` in `.github/api-security-review.yml`.",
+    trpc:
+      "Build the procedure on an authenticated one: `protectedProcedure.query(...)` / `protectedProcedure.mutation(...)`, where `export const protectedProcedure = t.procedure.use(({ ctx, next }) => { if (!ctx.session?.user) throw new TRPCError({ code: 'UNAUTHORIZED' }); return next({ ctx: { session: ctx.session } }); })`, instead of `publicProcedure`. If the procedure is public by design, list it under `auth.public_routes` in `.github/api-security-review.yml`.",
     default: 'Verify the caller before any work and answer 401 when the credentials are missing or invalid.',
   },
   run(context) {
@@ -100,7 +104,7 @@ export default createCheck({
         continue;
       }
       if (isAuthControlName(control.name, configured, control.kind)) {
-        context.pass('authn.identity', { node: control.node, note: `${control.kind === 'wrapper' ? 'wrapper' : 'middleware'} ${control.name}` });
+        context.pass('authn.identity', { node: control.node, note: `${control.kind === 'wrapper' ? 'wrapper' : 'middleware'} ${control.name} (recognised by name; its definition was not read)` });
         return;
       }
     }

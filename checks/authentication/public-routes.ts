@@ -17,7 +17,11 @@ export function publicRouteReason(method: string, route: string, configuredGlobs
   if (configuredGlobs.length > 0 && picomatch(configuredGlobs as string[], { dot: true })(route)) {
     return 'listed in auth.public_routes';
   }
-  const segments = route.split('/').filter((segment) => segment.length > 0);
+  // tRPC procedures are dotted paths (`auth.login`); URLs use slashes (and `[...slug]` keeps its dots).
+  const segments = route
+    .split('/')
+    .flatMap((segment) => (segment.startsWith('[') ? [segment] : segment.split('.')))
+    .filter((segment) => segment.length > 0);
   for (const segment of segments) {
     for (const [pattern, reason] of CONVENTIONAL_PUBLIC_SEGMENT) if (pattern.test(segment)) return reason;
   }

@@ -127,7 +127,7 @@ export async function attachExpressMounts(endpoints: readonly Endpoint[], projec
   if (!project.canCheckExistence) return;
   const byFile = new Map<string, Endpoint[]>();
   for (const endpoint of endpoints) {
-    if (endpoint.mountedElsewhere === undefined) continue;
+    if (endpoint.mountedElsewhere === undefined || endpoint.framework !== 'express') continue;
     byFile.set(endpoint.file, [...(byFile.get(endpoint.file) ?? []), endpoint]);
   }
   const budget = { parsed: 0 };

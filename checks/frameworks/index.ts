@@ -6,6 +6,8 @@ import { discoverHonoRoutes } from './hono.js';
 import { discoverKoaRoutes } from './koa.js';
 import { discoverNextAppRoutes } from './nextjs-app-router.js';
 import { discoverNextPagesRoutes } from './nextjs-pages.js';
+import { discoverNestRoutes } from './nestjs.js';
+import { discoverTrpcProcedures } from './trpc.js';
 
 export type EndpointDiscoverer = (index: SourceIndex) => Endpoint[];
 
@@ -17,6 +19,8 @@ export const DISCOVERERS: readonly EndpointDiscoverer[] = [
   discoverFastifyRoutes,
   discoverHonoRoutes,
   discoverKoaRoutes,
+  discoverNestRoutes,
+  discoverTrpcProcedures,
 ];
 
 export function discoverEndpoints(index: SourceIndex): Endpoint[] {

@@ -280,7 +280,7 @@ function controlsInOrder(index: SourceIndex, onClass: Enhancers, onMethod: Enhan
   let guards = [...onClass.guards, ...onMethod.guards];
   if (metadata.some((control) => isAuthOptOutMarker(control.name))) {
     guards = guards.filter((guard) => {
-      const className = enhancerClassName(guard.node as ts.Expression);
+      const className = ts.isDecorator(guard.node) ? undefined : enhancerClassName(guard.node as ts.Expression);
       const declaration = className === undefined ? undefined : classesByName(index).get(className);
       return guardIgnoresOptOut(guard, declaration, declaration === undefined ? undefined : index);
     });

@@ -19,6 +19,8 @@ import { nextMiddlewareCandidates } from '../../checks/frameworks/nextjs-middlew
 import { attachImportedControls } from '../../checks/frameworks/attach-imported-controls.js';
 import { attachExpressMounts } from '../../checks/frameworks/express-mounts.js';
 import { attachFastifyDecorators } from '../../checks/frameworks/fastify-decorators.js';
+import { attachNestGlobalGuards } from '../../checks/frameworks/nestjs-global-guards.js';
+import { attachTrpcProcedures } from '../../checks/frameworks/trpc-imported-procedures.js';
 import type { Config } from '../config/schema.js';
 
 export interface SourceInput {
@@ -82,8 +84,12 @@ export async function analyzeFiles(inputs: readonly SourceInput[], options: Anal
   }
 
   const endpoints = parsed.flatMap((file) => file.endpoints);
+  // Order matters: Nest may mark controllers as mounted elsewhere after the Express step,
+  // and tRPC procedures must be resolved before imported controls are.
   await attachExpressMounts(endpoints, project);
+  await attachNestGlobalGuards(endpoints, project);
   await attachFastifyDecorators(endpoints, project);
+  await attachTrpcProcedures(endpoints, project);
   await attachImportedControls(endpoints, project);
   await project.prepare();
   const checks = options.checks ?? CHECKS;

@@ -156,7 +156,7 @@ app.use('/api/*', jwt({ secret: 'it-is-very-secret' }));
 ${routes}`, 'GET /api/invoices/:id');
     expect(findings).toEqual([]);
     expect(item.status).toBe('pass');
-    expect(item.evidence[0]).toMatchObject({ line: 4, note: 'middleware jwt' });
+    expect(item.evidence[0]).toMatchObject({ line: 4, note: 'middleware jwt (recognised by name; its definition was not read)' });
   });
 
   it('invalid: the same route without any middleware', () => {
