@@ -136,7 +136,7 @@ export function definitionAuthenticates(index: SourceIndex, definition: Function
  * The framework's own 401: NestJS `throw new UnauthorizedException()` or
  * `HttpStatus.UNAUTHORIZED`, tRPC `throw new TRPCError({ code: 'UNAUTHORIZED' })`.
  */
-function frameworkRejection(index: SourceIndex, definition: FunctionNode): IdentitySignal | undefined {
+export function frameworkRejection(index: SourceIndex, definition: FunctionNode): IdentitySignal | undefined {
   const scopes = [scopeOf(definition)];
   for (const created of index.nodesOfKind<ts.NewExpression>(ts.SyntaxKind.NewExpression, scopes)) {
     const name = ts.isIdentifier(created.expression) ? created.expression.text : '';

@@ -4,7 +4,7 @@ import { calleePath, plainCalleePath } from '../lang/ts/queries.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
 import { isDataAccessCall, isInertCall, isRequestRead, isResponseCall } from '../frameworks/http-idioms.js';
 import { nextMiddlewareOutcome } from './next-middleware-outcome.js';
-import { definitionAuthenticates, delegatedCall, identityCallsIn, isAuthControlName, restoresSessionOnly } from './identity-signals.js';
+import { definitionAuthenticates, delegatedCall, frameworkRejection, identityCallsIn, isAuthControlName, restoresSessionOnly } from './identity-signals.js';
 import { publicRouteReason } from './public-routes.js';
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'ALL', 'MUTATION']);
@@ -128,6 +128,15 @@ export default createCheck({
       }
       context.pass('authn.identity', { node: first.node, note: first.note });
       return;
+    }
+
+    // 2b. A tRPC resolver or Nest handler that checks the context's session itself and throws the framework's 401.
+    if ((endpoint.framework === 'trpc' || endpoint.framework === 'nestjs') && endpoint.handler !== undefined) {
+      const rejection = frameworkRejection(endpoint.index, endpoint.handler);
+      if (rejection !== undefined) {
+        context.pass('authn.identity', { node: rejection.node, note: rejection.note.replace(/^(?:guard|middleware)/, 'the handler') });
+        return;
+      }
     }
 
     // 3. The project's middleware.ts (Next.js).

@@ -216,9 +216,37 @@ export const appRouter = t.router({ remove: authedProcedure.mutation(({ input })
     expect(item.status).toBe('n/a');
   });
 
-  it.todo('a resolver that checks ctx.session itself and throws TRPCError UNAUTHORIZED before the work passes');
-  it.todo('a MUTATION is state-changing: high severity, and never n/a for doing no visible work');
-  it.todo('conventional public procedures under a router (auth.login, webhooks.stripe) are public by design: split the dotted path into segments');
+  it('valid: a resolver that checks ctx.session itself and throws TRPCError UNAUTHORIZED before the work', async () => {
+    const code = `import { publicProcedure, createTRPCRouter } from '~/server/api/trpc';
+export const postRouter = createTRPCRouter({
+  create: publicProcedure.mutation(async ({ ctx, input }) => {
+    if (!ctx.session?.user) throw new TRPCError({ code: 'UNAUTHORIZED' });
+    return ctx.db.post.create({ data: { title: String(input), authorId: ctx.session.user.id } });
+  }),
+});
+`;
+    const { item } = await authentication(code, 'MUTATION create', { 'src/server/api/trpc.ts': T3_TRPC });
+    expect(item.status).toBe('pass');
+    expect(item.evidence[0].note).toContain("the handler throws TRPCError({ code: 'UNAUTHORIZED' })");
+  });
+
+  it('a MUTATION without authentication is high severity', async () => {
+    const { findings } = await authentication(POST_ROUTER('publicProcedure'), 'MUTATION create', { 'src/server/api/trpc.ts': T3_TRPC });
+    expect(findings[0].severity).toBe('high');
+  });
+
+  it('n/a: conventional public procedures under a router (auth.login) are public by design', async () => {
+    const code = `import { publicProcedure, createTRPCRouter } from '~/server/api/trpc';
+export const authRouter = createTRPCRouter({
+  login: publicProcedure.mutation(async ({ ctx, input }) => ctx.db.session.create({ data: { email: String(input) } })),
+});
+export const appRouter = createTRPCRouter({ auth: authRouter });
+`;
+    const endpoints = discover(code).map((e) => `${e.method} ${e.route}`);
+    const login = endpoints.find((name) => name.endsWith('login'))!;
+    const { item } = await authentication(code, login, { 'src/server/api/trpc.ts': T3_TRPC });
+    expect(item.status).toBe('n/a');
+  });
   it.todo('a procedure defined two imports away (trpc.ts re-exporting from procedures.ts) is read, not judged by name');
   it.todo('v9 routers: createRouter().query("byId", { resolve })');
 });
