@@ -4,6 +4,12 @@
  * (no type checker): it binds local names to where they came from, so that
  * `const { id } = await params` makes `id` read as `params.id`, while
  * `req.user.id` or `userId` from `auth()` stay the caller's own.
+ *
+ * Where the request comes in depends on the framework: the handler's first
+ * parameter (Express, Koa, Hono, Fastify, Next.js), the parameters a NestJS
+ * handler decorates (`@Param('id') id`, `@Body() dto`, `@Req() req`), or the
+ * `input` of a tRPC resolver's options (`{ ctx, input }`), whose `ctx` is the
+ * server's (`ctx.session.user.id` is the caller's own id).
  */
 import { ts } from '../lang/ts/parse.js';
 import { calleeName, functionsByName, stringValue, unwrapExpression, type FunctionNode } from '../lang/ts/queries.js';
@@ -11,9 +17,14 @@ import type { Endpoint } from './endpoint.js';
 
 /** `request`: an object whose `params`/`query`/`body` are caller data; `data`: caller data itself. */
 export interface RequestOrigin {
-  /** How the code names it, e.g. `params.id`, `req.body.invoiceId`, `searchParams.get('id')`. */
+  /** How the code names it, e.g. `params.id`, `req.body.invoiceId`, `searchParams.get('id')`, `input.id`. */
   label: string;
   kind: 'request' | 'data';
+  /**
+   * For a `request` whose caller data sits under other names than an HTTP
+   * request's: a tRPC resolver's options carry it in `input` only.
+   */
+  dataKeys?: ReadonlySet<string>;
 }
 
 /** Properties of a request object that hold what the caller sent. */
@@ -29,6 +40,27 @@ const PASS_THROUGH_METHODS = new Set(['parse', 'parseAsync', 'validate', 'valida
 const DATA_DERIVING_METHODS = new Set(['map', 'filter', 'slice', 'join', 'split', 'at', 'flat', 'concat']);
 /** Names that hold the request by convention in helpers the handler calls with it. */
 const CONVENTIONAL_REQUEST_NAMES = ['req', 'request'];
+/** NestJS parameter decorators that hand the handler what the caller sent, with the request part each reads. */
+const NEST_DATA_DECORATORS: ReadonlyMap<string, string> = new Map([
+  ['Param', 'params'],
+  ['Query', 'query'],
+  ['Body', 'body'],
+  ['Headers', 'headers'],
+]);
+/** NestJS parameter decorators that hand over the whole (Express or Fastify) request. */
+const NEST_REQUEST_DECORATORS = new Set(['Req', 'Request']);
+/** What a tRPC resolver's options carry from the caller: the parsed `input` (`rawInput` in tRPC 10). */
+const TRPC_INPUT_KEYS: ReadonlySet<string> = new Set(['input', 'rawInput']);
+
+/** Whether `key` of a request-like origin is caller data. */
+function isDataKey(origin: RequestOrigin, key: string): boolean {
+  return (origin.dataKeys ?? DATA_PROPERTIES).has(key);
+}
+
+/** Whether `key` of a request-like origin is the request again (`ctx.request`); a tRPC `ctx` never is. */
+function isNestedRequest(origin: RequestOrigin, key: string): boolean {
+  return origin.dataKeys === undefined && NESTED_REQUEST.has(key);
+}
 
 export class RequestOrigins {
   constructor(private readonly bindings: ReadonlyMap<string, RequestOrigin>) {}
@@ -56,8 +88,8 @@ function originOf(node: ts.Expression, bindings: ReadonlyMap<string, RequestOrig
     if (base === undefined) return undefined;
     const label = key === undefined ? `${base.label}[]` : join(base.label, key);
     if (base.kind === 'data') return { label, kind: 'data' };
-    if (key !== undefined && DATA_PROPERTIES.has(key)) return { label, kind: 'data' };
-    if (key !== undefined && NESTED_REQUEST.has(key)) return { label, kind: 'request' };
+    if (key !== undefined && isDataKey(base, key)) return { label, kind: 'data' };
+    if (key !== undefined && isNestedRequest(base, key)) return { label, kind: 'request' };
     // req.user, req.session, req.auth, req.headers: the caller's own identity, not data they chose.
     return undefined;
   }
@@ -97,7 +129,7 @@ function callOrigin(call: ts.CallExpression, next: (inner: ts.Expression) => Req
   const argumentText = stringValue(firstArgument);
   if (ts.isPropertyAccessExpression(callee)) {
     const base = next(callee.expression);
-    if (base?.kind === 'request' && DATA_METHODS.has(name)) {
+    if (base?.kind === 'request' && base.dataKeys === undefined && DATA_METHODS.has(name)) {
       if (name === 'json' || name === 'formData' || name === 'text') return { label: join(base.label, 'body'), kind: 'data' };
       return { label: join(base.label, argumentText === undefined ? `${name}()` : `${name}('${argumentText}')`), kind: 'data' };
     }
@@ -124,20 +156,66 @@ function bindPattern(name: ts.BindingName, origin: RequestOrigin, bindings: Map<
   if (ts.isArrayBindingPattern(name)) return;
   for (const element of name.elements) {
     if (element.dotDotDotToken !== undefined) {
-      bindPattern(element.name, { label: origin.label, kind: 'data' }, bindings);
+      // The rest of tRPC options still holds `ctx` beside `input`: it stays the options, not data.
+      const restLabel = origin.label === '' && ts.isIdentifier(element.name) ? element.name.text : origin.label;
+      bindPattern(element.name, origin.dataKeys !== undefined ? { ...origin, label: restLabel } : { label: origin.label, kind: 'data' }, bindings);
       continue;
     }
     const key = element.propertyName === undefined ? (ts.isIdentifier(element.name) ? element.name.text : undefined) : ts.isIdentifier(element.propertyName) || ts.isStringLiteral(element.propertyName) ? element.propertyName.text : undefined;
     if (key === undefined) continue;
     const label = join(origin.label, key);
     const part: RequestOrigin | undefined =
-      origin.kind === 'data' || DATA_PROPERTIES.has(key) ? { label, kind: 'data' } : NESTED_REQUEST.has(key) ? { label, kind: 'request' } : undefined;
+      origin.kind === 'data' || isDataKey(origin, key) ? { label, kind: 'data' } : isNestedRequest(origin, key) ? { label, kind: 'request' } : undefined;
     if (part !== undefined) bindPattern(element.name, part, bindings);
   }
 }
 
+/** Binds a handler parameter to `origin`: a plain name takes it whole, a pattern its parts. */
+function bindParameter(parameter: ts.ParameterDeclaration, origin: RequestOrigin, bindings: Map<string, RequestOrigin>): void {
+  // A handler's own parameter shadows the conventional `req` / `request`.
+  if (ts.isIdentifier(parameter.name)) bindings.set(parameter.name.text, { ...origin, label: origin.label === '' ? parameter.name.text : origin.label });
+  else bindPattern(parameter.name, origin, bindings);
+}
+
+/**
+ * A NestJS handler gets request data only through decorated parameters:
+ * `@Param('id') id` is `params.id`, `@Body() dto` is the body (named `dto`),
+ * `@Req() req` the request. Other parameters (`@CurrentUser() user`,
+ * `@Res() res`, `@Ip() ip`) are not what the caller chose.
+ */
+function bindNestParameters(handler: FunctionNode, bindings: Map<string, RequestOrigin>): void {
+  for (const parameter of handler.parameters) {
+    const decorators = ts.canHaveDecorators(parameter) ? (ts.getDecorators(parameter) ?? []) : [];
+    for (const decorator of decorators) {
+      const expression = unwrapExpression(decorator.expression);
+      const call = ts.isCallExpression(expression) ? expression : undefined;
+      const name = call === undefined ? (ts.isIdentifier(expression) ? expression.text : '') : calleeName(call);
+      const part = NEST_DATA_DECORATORS.get(name);
+      if (part !== undefined) {
+        const key = stringValue(call?.arguments[0]);
+        // Keyed: `params.id`. Whole: the parameter's own name (`dto.title`), or the part for a pattern (`body.title`).
+        const label = key !== undefined ? `${part}${/^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `['${key}']`}` : ts.isIdentifier(parameter.name) ? '' : part;
+        bindParameter(parameter, { label, kind: 'data' }, bindings);
+        break;
+      }
+      if (NEST_REQUEST_DECORATORS.has(name)) {
+        bindParameter(parameter, { label: '', kind: 'request' }, bindings);
+        break;
+      }
+    }
+  }
+}
+
+/** A tRPC resolver's options: `({ ctx, input })` makes `input` caller data; `opts` reads as `opts.input`. */
+function bindTrpcOptions(handler: FunctionNode, bindings: Map<string, RequestOrigin>): void {
+  const options = handler.parameters[0];
+  if (options !== undefined) bindParameter(options, { label: '', kind: 'request', dataKeys: TRPC_INPUT_KEYS }, bindings);
+}
+
 /** The handler's parameters: the request first; in the App Router the second holds `params`. */
 function bindHandlerParameters(endpoint: Endpoint, handler: FunctionNode, bindings: Map<string, RequestOrigin>): void {
+  if (endpoint.framework === 'nestjs') return bindNestParameters(handler, bindings);
+  if (endpoint.framework === 'trpc') return bindTrpcOptions(handler, bindings);
   const [first, second] = handler.parameters;
   if (first !== undefined) {
     if (ts.isIdentifier(first.name)) bindings.set(first.name.text, { label: first.name.text, kind: 'request' });

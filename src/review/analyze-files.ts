@@ -152,13 +152,18 @@ function analyzeParsedFile(
   }
 
   // Fingerprints: the same code reported twice by one rule gets occurrence 0, 1, ...
-  const occurrences = new Map<string, number>();
+  // Occurrences count distinct places: one line reported by several endpoints (a shared helper,
+  // the file's error handler) keeps one fingerprint and is reported once.
+  const occurrences = new Map<string, Map<string, number>>();
   const finalised = new Map<RawFinding, Finding>();
   for (const raw of [...fileFindings].sort((a, b) => a.line - b.line)) {
     const code = linesFor(raw.file).slice(raw.line - 1, raw.endLine).join('\n');
     const key = `${raw.ruleId}\0${raw.file}\0${code.replace(/\s+/g, ' ')}`;
-    const occurrence = occurrences.get(key) ?? 0;
-    occurrences.set(key, occurrence + 1);
+    let places = occurrences.get(key);
+    if (places === undefined) occurrences.set(key, (places = new Map()));
+    const place = `${raw.line}:${raw.endLine}:${raw.message}`;
+    let occurrence = places.get(place);
+    if (occurrence === undefined) places.set(place, (occurrence = places.size));
     finalised.set(raw, { ...raw, fingerprint: fingerprintOf(raw.ruleId, raw.file, code, occurrence) });
   }
 

@@ -42,6 +42,10 @@ describe('the check registry', () => {
   describe.each(CHECKS.map((check) => [check.id, check] as const))('%s', (id, check) => {
     const file = checkFiles().find((candidate) => path.basename(candidate, '.ts') === id);
 
+    it('has a kebab-case id', () => {
+      expect(id).toMatch(/^[a-z0-9]+(?:-[a-z0-9]+)*$/);
+    });
+
     it('lives in a file named after its id, in a checklist section folder', () => {
       expect(file).toBeDefined();
     });
@@ -51,6 +55,8 @@ describe('the check registry', () => {
     });
 
     it('decides only checklist items of the spec', () => {
+      expect(CHECKLIST_ITEM_IDS).toHaveLength(18);
+      expect(check.items.length).toBeGreaterThan(0);
       for (const item of check.items) expect(CHECKLIST_ITEM_IDS).toContain(item);
     });
 

@@ -1,0 +1,293 @@
+/**
+ * What in a response carries error details: `err.message`, `err.stack`,
+ * driver fields, the error as text (`String(err)`, `${err}`), the raw error
+ * object, a local copy of any of those, or the whole `process.env`. A value
+ * counts when it flows into what is sent: an argument of a response call, a
+ * property of the body, a template, a concatenation, a string method.
+ */
+import { ts } from '../lang/ts/parse.js';
+import { expressionPath, importSources, plainCalleePath, type FunctionNode } from '../lang/ts/queries.js';
+import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
+import { scopeOf, type Framework } from '../frameworks/endpoint.js';
+import { isResponseCall } from '../frameworks/http-idioms.js';
+import type { ErrorBinding } from './error-bindings.js';
+import { underClientSafeCondition } from './client-safe-conditions.js';
+
+/** Properties of an error that describe the system: message, stack, driver and ORM details. */
+const DETAIL_PROPERTY = /^(?:message|stack|sqlMessage|sql|detail|details|meta|cause|original|parent|errno|syscall|path|hostname|address|query|parameters)$/;
+/** Conversions that turn the whole error into text; `inspect` includes the stack. */
+const STRINGIFY_CALL = /^(?:String|JSON\.stringify|util\.inspect|inspect|util\.format|format)$/;
+const STACK_STRINGIFY = /^(?:util\.inspect|inspect|util\.format|format)$/;
+/** String methods keep the text they are called on: `err.message.slice(0, 200)`. */
+const STRING_METHOD = /^(?:slice|substring|substr|trim|trimStart|trimEnd|toUpperCase|toLowerCase|replace|replaceAll|split|concat|padStart|padEnd|toString|join)$/;
+/** `new Response(...)` and friends: a response built by hand. */
+const RESPONSE_CONSTRUCTOR = /^(?:Response|NextResponse|HttpResponse)$/;
+/** Last names of response calls (see isResponseCall), so that only those calls are looked at. */
+const RESPONSE_METHOD = /^(?:json|send|end|sendStatus|status|code|redirect|render|jsonp|text|html|body|error|write)$/;
+/** Raw writes to the Node response. */
+const RAW_WRITE = /^(?:res|response)\.(?:write|end)$/;
+/** Error classes whose message the framework sends to the client, by the module they come from. */
+const CLIENT_EXCEPTION_MODULE = /^(?:@nestjs\/common|@trpc\/server|hono\/http-exception|graphql|apollo-server(?:-\w+)?|@apollo\/server|http-errors)$/;
+/** Frameworks that send what the handler returns. */
+const RETURNS_RESPONSE: ReadonlySet<Framework> = new Set(['fastify', 'nestjs', 'trpc']);
+
+export interface Leak {
+  /** The leaking expression, e.g. `err.message`. */
+  node: ts.Node;
+  /** How the message names it, e.g. "`err.message`". */
+  what: string;
+  /** The stack (or the environment) goes out: high severity. */
+  stack: boolean;
+  /** Whether replacing `node` with a string literal keeps the line valid and removes the leak. */
+  replaceable: boolean;
+}
+
+/** What a local name holds: the error itself, or details copied from it. */
+interface Holder {
+  alias: boolean;
+  /** For copies: what was copied, e.g. "`err.message`". */
+  source?: string;
+  stack: boolean;
+}
+
+/** Values that reach the client from the code in `range`. */
+export function sentValues(index: SourceIndex, range: readonly Scope[], handler: FunctionNode | undefined, framework: Framework): ts.Expression[] {
+  const sent: ts.Expression[] = [];
+  for (const call of index.callsNamed(RESPONSE_METHOD, range)) {
+    const path = plainCalleePath(call);
+    if (isResponseCall(path) || RAW_WRITE.test(path)) sent.push(...call.arguments);
+  }
+  for (const created of index.nodesOfKind<ts.NewExpression>(ts.SyntaxKind.NewExpression, range)) {
+    const name = expressionPath(created.expression);
+    const clientException = ts.isThrowStatement(created.parent) && CLIENT_EXCEPTION_MODULE.test(importSources(index).get(name)?.module ?? '');
+    if (RESPONSE_CONSTRUCTOR.test(name) || clientException) sent.push(...(created.arguments ?? []));
+  }
+  for (const assignment of index.nodesOfKind<ts.BinaryExpression>(ts.SyntaxKind.BinaryExpression, range)) {
+    if (assignment.operatorToken.kind === ts.SyntaxKind.EqualsToken && /^(?:ctx|context)\.(?:body|response\.body)$/.test(expressionPath(assignment.left))) sent.push(assignment.right);
+  }
+  if (RETURNS_RESPONSE.has(framework) && handler !== undefined) {
+    for (const statement of index.nodesOfKind<ts.ReturnStatement>(ts.SyntaxKind.ReturnStatement, range)) {
+      if (statement.expression !== undefined && nearestFunction(statement) === handler) sent.push(statement.expression);
+    }
+  }
+  return sent;
+}
+
+function nearestFunction(node: ts.Node): ts.Node | undefined {
+  let current = node.parent;
+  while (current !== undefined && !ts.isFunctionLike(current)) current = current.parent;
+  return current;
+}
+
+/** Steps up through what does not change a value: `(x)`, `x as T`, `x!`. */
+function throughWrappers(node: ts.Expression): ts.Expression {
+  let current = node;
+  while (ts.isParenthesizedExpression(current.parent) || ts.isAsExpression(current.parent) || ts.isNonNullExpression(current.parent) || ts.isSatisfiesExpression(current.parent) || ts.isTypeAssertionExpression(current.parent)) {
+    current = current.parent;
+  }
+  return current;
+}
+
+/**
+ * Whether the value at `node` ends up in `root` (a sent value) unchanged
+ * enough to carry its text: through objects, arrays, spreads, templates,
+ * concatenations, `??` / `||`, conditional branches and string methods, but
+ * not through a comparison, a property read or a helper call.
+ */
+function flowsInto(node: ts.Expression, root: ts.Node): boolean {
+  let current: ts.Node = throughWrappers(node);
+  for (let guard = 0; guard < 64; guard++) {
+    if (current === root) return true;
+    const parent = current.parent;
+    if (parent === undefined) return false;
+    if (ts.isParenthesizedExpression(parent) || ts.isAsExpression(parent) || ts.isNonNullExpression(parent) || ts.isSatisfiesExpression(parent) || ts.isAwaitExpression(parent)) {
+      current = parent;
+    } else if (ts.isPropertyAssignment(parent) && parent.initializer === current) {
+      current = parent.parent;
+    } else if (ts.isShorthandPropertyAssignment(parent) || ts.isSpreadAssignment(parent) || ts.isTemplateSpan(parent)) {
+      current = parent.parent;
+    } else if (ts.isArrayLiteralExpression(parent) || ts.isSpreadElement(parent)) {
+      current = parent;
+    } else if (ts.isConditionalExpression(parent) && parent.condition !== current) {
+      current = parent;
+    } else if (ts.isBinaryExpression(parent) && isTextKeepingOperator(parent, current)) {
+      current = parent;
+    } else if (ts.isPropertyAccessExpression(parent) && parent.expression === current && STRING_METHOD.test(parent.name.text) && ts.isCallExpression(parent.parent) && parent.parent.expression === parent) {
+      current = parent.parent;
+    } else if (ts.isCallExpression(parent) && parent.arguments.includes(current as ts.Expression) && STRINGIFY_CALL.test(expressionPath(parent.expression))) {
+      current = parent;
+    } else {
+      return false;
+    }
+  }
+  return false;
+}
+
+function isTextKeepingOperator(binary: ts.BinaryExpression, operand: ts.Node): boolean {
+  switch (binary.operatorToken.kind) {
+    case ts.SyntaxKind.PlusToken:
+    case ts.SyntaxKind.QuestionQuestionToken:
+    case ts.SyntaxKind.BarBarToken:
+      return true;
+    case ts.SyntaxKind.AmpersandAmpersandToken:
+      return binary.right === operand;
+    default:
+      return false;
+  }
+}
+
+/** Whether the leak node can be swapped for a string literal: it is a whole argument, property value or array element. */
+function isWholeValue(node: ts.Expression, root: ts.Node): boolean {
+  const value = throughWrappers(node);
+  const parent = value.parent;
+  if (value === root) return true;
+  return (ts.isPropertyAssignment(parent) && parent.initializer === value) || ts.isArrayLiteralExpression(parent) || (ts.isCallExpression(parent) && parent.arguments.includes(value));
+}
+
+/** How an identifier naming the error is used, when that use carries details. */
+function errorUse(identifier: ts.Identifier, name: string): { node: ts.Expression; what: string; stack: boolean } | undefined {
+  const used = throughWrappers(identifier);
+  const parent = used.parent;
+  if (ts.isPropertyAccessExpression(parent) && parent.expression === used) {
+    const property = parent.name.text;
+    if (DETAIL_PROPERTY.test(property)) return { node: parent, what: `\`${name}.${property}\``, stack: property === 'stack' };
+    if (property === 'toString' && ts.isCallExpression(parent.parent) && parent.parent.expression === parent) return { node: parent.parent, what: `\`${name}.toString()\``, stack: false };
+    // err.status, err.code, err.issues: fields the code chose, not the error.
+    return undefined;
+  }
+  if (ts.isCallExpression(parent) && parent.arguments.includes(used)) {
+    const callee = expressionPath(parent.expression);
+    if (STRINGIFY_CALL.test(callee)) return { node: parent, what: `\`${callee}(${name})\``, stack: STACK_STRINGIFY.test(callee) };
+  }
+  if (ts.isTemplateSpan(parent) || (ts.isBinaryExpression(parent) && parent.operatorToken.kind === ts.SyntaxKind.PlusToken)) {
+    return { node: used, what: `\`${name}\` (the error as text)`, stack: false };
+  }
+  return { node: used, what: `\`${name}\` (the raw error object)`, stack: false };
+}
+
+/** Whether an identifier is a reference to a variable, not a property name or a declaration. */
+function isReference(identifier: ts.Identifier): boolean {
+  const parent = identifier.parent;
+  if (ts.isPropertyAccessExpression(parent) && parent.name === identifier) return false;
+  if ((ts.isPropertyAssignment(parent) || ts.isMethodDeclaration(parent) || ts.isPropertyDeclaration(parent)) && parent.name === identifier) return false;
+  if ((ts.isVariableDeclaration(parent) || ts.isParameter(parent) || ts.isBindingElement(parent)) && parent.name === identifier) return false;
+  if (ts.isBindingElement(parent) && parent.propertyName === identifier) return false;
+  return true;
+}
+
+/** Leaks of the names in `holders` inside one expression `root`. */
+function leaksIn(index: SourceIndex, root: ts.Expression, holders: ReadonlyMap<string, Holder>): Leak[] {
+  const leaks: Leak[] = [];
+  for (const identifier of index.nodesOfKind<ts.Identifier>(ts.SyntaxKind.Identifier, [scopeOf(root)])) {
+    const holder = holders.get(identifier.text);
+    if (holder === undefined || !isReference(identifier)) continue;
+    const use = holder.alias ? errorUse(identifier, identifier.text) : { node: throughWrappers(identifier), what: `\`${identifier.text}\` (which holds ${holder.source})`, stack: holder.stack };
+    if (use === undefined || !flowsInto(use.node, root)) continue;
+    leaks.push({ ...use, replaceable: isWholeValue(use.node, root) });
+  }
+  return leaks;
+}
+
+/** `process.env` read as a whole (not `process.env.X`) anywhere in the file: rare, so found once per file. */
+function wholeEnvironmentReads(index: SourceIndex): readonly ts.PropertyAccessExpression[] {
+  return index.memo('wholeEnvironmentReads', () =>
+    !index.text.includes('process.env')
+      ? []
+      : index.nodesOfKind<ts.PropertyAccessExpression>(ts.SyntaxKind.PropertyAccessExpression).filter((access) => {
+      if (access.name.text !== 'env' || expressionPath(access) !== 'process.env') return false;
+      const parent = throughWrappers(access).parent;
+      return !ts.isPropertyAccessExpression(parent) && !ts.isElementAccessExpression(parent);
+    }),
+  );
+}
+
+/** The whole environment in a value the endpoint sends, not one chosen variable: secrets go out with it. */
+export function environmentLeaks(index: SourceIndex, range: readonly Scope[], sentIn: (range: readonly Scope[]) => readonly ts.Expression[]): Leak[] {
+  const reads = wholeEnvironmentReads(index).filter((access) => range.some((scope) => access.pos >= scope.pos && access.end <= scope.end));
+  if (reads.length === 0) return [];
+  const leaks: Leak[] = [];
+  for (const root of sentIn(range)) {
+    for (const access of reads) {
+      if (access.pos >= root.pos && access.end <= root.end && flowsInto(access, root)) leaks.push({ node: access, what: 'the whole `process.env`', stack: true, replaceable: false });
+    }
+  }
+  return leaks;
+}
+
+/**
+ * The names that hold the error or its details in `binding.body`: the error,
+ * its aliases (`const e = err as Error`), and copies (`const msg = err.message`,
+ * `message = err instanceof Error ? err.message : '...'`), in document order.
+ */
+function holdersOf(index: SourceIndex, binding: ErrorBinding): Map<string, Holder> {
+  const holders = new Map<string, Holder>();
+  if (binding.name !== undefined) holders.set(binding.name, { alias: true, stack: false });
+  for (const [local, property] of binding.destructured ?? []) {
+    if (DETAIL_PROPERTY.test(property)) holders.set(local, { alias: false, source: `the error's \`${property}\``, stack: property === 'stack' });
+  }
+  if (holders.size === 0) return holders;
+  const range = [scopeOf(binding.body)];
+  const assignments: { target: ts.BindingName; value: ts.Expression; node: ts.Node }[] = [];
+  for (const declaration of index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration, range)) {
+    if (declaration.initializer !== undefined) assignments.push({ target: declaration.name, value: declaration.initializer, node: declaration });
+  }
+  for (const binary of index.nodesOfKind<ts.BinaryExpression>(ts.SyntaxKind.BinaryExpression, range)) {
+    if (binary.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(binary.left)) assignments.push({ target: binary.left, value: binary.right, node: binary });
+  }
+  assignments.sort((a, b) => a.node.pos - b.node.pos);
+  for (const { target, value } of assignments) {
+    if (ts.isObjectBindingPattern(target)) {
+      // const { message, stack } = err
+      const source = ts.isIdentifier(throughWrappersDown(value)) ? holders.get((throughWrappersDown(value) as ts.Identifier).text) : undefined;
+      if (source?.alias !== true) continue;
+      for (const element of target.elements) {
+        const property = element.propertyName === undefined ? (ts.isIdentifier(element.name) ? element.name.text : '') : ts.isIdentifier(element.propertyName) ? element.propertyName.text : '';
+        if (ts.isIdentifier(element.name) && DETAIL_PROPERTY.test(property)) {
+          holders.set(element.name.text, { alias: false, source: `\`${expressionPath(value)}.${property}\``, stack: property === 'stack' });
+        }
+      }
+      continue;
+    }
+    if (!ts.isIdentifier(target) || holders.has(target.text)) continue;
+    if (isAliasValue(value, holders)) {
+      holders.set(target.text, { alias: true, stack: false });
+      continue;
+    }
+    const copied = leaksIn(index, value, holders);
+    if (copied.length > 0) holders.set(target.text, { alias: false, source: copied[0].what.replace(/ \(.*\)$/, ''), stack: copied.some((leak) => leak.stack) });
+  }
+  return holders;
+}
+
+function throughWrappersDown(node: ts.Expression): ts.Expression {
+  let current = node;
+  while (ts.isParenthesizedExpression(current) || ts.isAsExpression(current) || ts.isNonNullExpression(current) || ts.isSatisfiesExpression(current) || ts.isTypeAssertionExpression(current)) current = current.expression;
+  return current;
+}
+
+/** `err as Error`, `err instanceof Error ? err : new Error(String(err))`: the error again. */
+function isAliasValue(value: ts.Expression, holders: ReadonlyMap<string, Holder>): boolean {
+  const expression = throughWrappersDown(value);
+  if (ts.isIdentifier(expression)) return holders.get(expression.text)?.alias === true;
+  if (ts.isConditionalExpression(expression)) return isAliasValue(expression.whenTrue, holders) || isAliasValue(expression.whenFalse, holders);
+  return false;
+}
+
+/**
+ * The leaks inside `binding`'s body: error details in a value sent to the
+ * client, except where the code sends them only for client errors or in
+ * development.
+ */
+export function findLeaks(index: SourceIndex, binding: ErrorBinding, sent: readonly ts.Expression[]): Leak[] {
+  const holders = holdersOf(index, binding);
+  if (holders.size === 0) return [];
+  const errorNames = new Set([...holders].filter(([, holder]) => holder.alias).map(([name]) => name));
+  const leaks: Leak[] = [];
+  for (const root of sent) {
+    for (const leak of leaksIn(index, root, holders)) {
+      if (underClientSafeCondition(leak.node, binding.body, errorNames)) continue;
+      if (!leaks.some((known) => known.node === leak.node)) leaks.push(leak);
+    }
+  }
+  return leaks;
+}
