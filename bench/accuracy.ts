@@ -26,7 +26,7 @@ for (const project of loadCorpus()) {
     endpoints++;
     const key = endpointKey(endpoint);
     for (const { id } of CHECKLIST) {
-      if (!items.has(id)) continue;
+      if (!items.has(id) || project.unreviewed.has(id)) continue;
       const expected = project.expected[key]?.[id];
       if (expected === undefined) continue;
       const actual = endpoint.checklist[id].status;

@@ -3,6 +3,12 @@
  * not run; the registry test fails for a check file that is missing here.
  */
 import type { Check } from './create-check.js';
+import authFailureNotLogged from './logging/auth-failure-not-logged.js';
+import denialNotLogged from './logging/denial-not-logged.js';
+import missingRateLimit from './rate-limiting/missing-rate-limit.js';
+import missingRequestId from './logging/missing-request-id.js';
+import missingTenantFilter from './authorization/missing-tenant-filter.js';
+import unboundedRequestCost from './rate-limiting/unbounded-request-cost.js';
 import errorDetailsInResponse from './output-safety/error-details-in-response.js';
 import identityNotEnforced from './authentication/identity-not-enforced.js';
 import missingAuthentication from './authentication/missing-authentication.js';
@@ -12,6 +18,12 @@ import sqlInjection from './input-validation/sql-injection.js';
 import weakTokenVerification from './authentication/weak-token-verification.js';
 
 export const CHECKS: readonly Check[] = [
+  authFailureNotLogged,
+  denialNotLogged,
+  missingRateLimit,
+  missingRequestId,
+  missingTenantFilter,
+  unboundedRequestCost,
   errorDetailsInResponse,
   identityNotEnforced,
   missingAuthentication,

@@ -21,6 +21,7 @@ import { attachExpressMounts } from '../../checks/frameworks/express-mounts.js';
 import { attachFastifyDecorators } from '../../checks/frameworks/fastify-decorators.js';
 import { attachNestGlobalGuards } from '../../checks/frameworks/nestjs-global-guards.js';
 import { attachTrpcProcedures } from '../../checks/frameworks/trpc-imported-procedures.js';
+import { loadFastifyEntryFiles } from '../../checks/rate-limiting/load-entry-files.js';
 import type { Config } from '../config/schema.js';
 
 export interface SourceInput {
@@ -90,6 +91,7 @@ export async function analyzeFiles(inputs: readonly SourceInput[], options: Anal
   await attachNestGlobalGuards(endpoints, project);
   await attachFastifyDecorators(endpoints, project);
   await attachTrpcProcedures(endpoints, project);
+  await loadFastifyEntryFiles(endpoints, project);
   await attachImportedControls(endpoints, project);
   await project.prepare();
   const checks = options.checks ?? CHECKS;

@@ -28,6 +28,8 @@ export interface CorpusProject {
    * make here), and `npm run accuracy` counts it against the true status.
    */
   knownGaps: Record<string, Partial<Record<ChecklistItemId, { today: ItemStatus; why: string }>>>;
+  /** Items whose true statuses nobody has written down for this project yet: not compared, not counted. */
+  unreviewed: ReadonlySet<ChecklistItemId>;
 }
 
 function listFiles(root: string, dir = ''): string[] {
@@ -48,7 +50,7 @@ export function loadCorpus(): CorpusProject[] {
       const files = new Map(listFiles(root).map((file) => [file, readFileSync(path.join(root, file), 'utf8')]));
       const written = JSON.parse(files.get('expected.json') ?? '{}');
       files.delete('expected.json');
-      return { name, files, expected: written.endpoints ?? {}, knownGaps: written.known_gaps ?? {} };
+      return { name, files, expected: written.endpoints ?? {}, knownGaps: written.known_gaps ?? {}, unreviewed: new Set(written.unreviewed?.items ?? []) };
     });
 }
 

@@ -1,0 +1,208 @@
+/**
+ * How large a request body an endpoint accepts, per framework: Express and
+ * Koa body parsers (`express.json({ limit })`, 100 kB / 1 MB by default),
+ * Fastify `bodyLimit` (1 MiB by default), the Next.js Pages
+ * `config.api.bodyParser.sizeLimit` (1 MB by default), Hono's `bodyLimit`
+ * middleware (no limit without it), and a `content-length` check in code.
+ */
+import { ts } from '../lang/ts/parse.js';
+import { calleeName, expressionPath, plainCalleePath, unwrapExpression, variablesByName } from '../lang/ts/queries.js';
+import type { SourceIndex } from '../lang/ts/source-index.js';
+import type { Control, Endpoint } from '../frameworks/endpoint.js';
+import { bootstrapCandidates } from '../frameworks/express-mounts.js';
+import type { ProjectContext } from '../project-context.js';
+import { propertyOf } from './limiter-signals.js';
+import { fileMentions } from './text-hints.js';
+
+/** Above this a JSON or form body is a memory and CPU lever, not a payload. */
+export const LARGE_BODY_BYTES = 10 * 1024 * 1024;
+
+export type BodyLimit =
+  | { kind: 'bounded'; node: ts.Node; note: string }
+  | { kind: 'large'; node: ts.Node; index: SourceIndex; size: string }
+  | { kind: 'unbounded'; node: ts.Node; note: string }
+  | { kind: 'unknown'; reason: string };
+
+const UNITS: Record<string, number> = { b: 1, kb: 1024, k: 1024, kib: 1024, mb: 1024 ** 2, m: 1024 ** 2, mib: 1024 ** 2, gb: 1024 ** 3, g: 1024 ** 3, gib: 1024 ** 3 };
+
+/** Bytes of a size as the body parsers take it: `1048576`, `'50mb'`, `1_048_576`, `10 * 1024 * 1024`, `Infinity`. */
+export function sizeInBytes(node: ts.Expression): number | undefined {
+  const value = unwrapExpression(node);
+  if (ts.isNumericLiteral(value)) return Number(value.text.replace(/_/g, ''));
+  if (ts.isStringLiteral(value) || ts.isNoSubstitutionTemplateLiteral(value)) {
+    const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value.text);
+    if (match === null) return undefined;
+    const unit = UNITS[match[2].toLowerCase() || 'b'];
+    return unit === undefined ? undefined : Number(match[1]) * unit;
+  }
+  if (ts.isIdentifier(value) && value.text === 'Infinity') return Number.POSITIVE_INFINITY;
+  if (ts.isPropertyAccessExpression(value) && /^Number\.(?:MAX_SAFE_INTEGER|MAX_VALUE|POSITIVE_INFINITY)$/.test(expressionPath(value))) return Number.POSITIVE_INFINITY;
+  if (ts.isBinaryExpression(value) && value.operatorToken.kind === ts.SyntaxKind.AsteriskToken) {
+    const left = sizeInBytes(value.left);
+    const right = sizeInBytes(value.right);
+    return left === undefined || right === undefined ? undefined : left * right;
+  }
+  return undefined;
+}
+
+/** The request body is read: `req.body`, `await request.json()`, `c.req.json()`, `ctx.request.body`, Nest `@Body()`. */
+export function bodyRead(endpoint: Endpoint): ts.Node | undefined {
+  const { index, scopes } = endpoint;
+  if (!fileMentions(index, 'bodyRead', /^(?:body|json|formData|text|arrayBuffer|blob|parseBody|valid|Body)$/)) return undefined;
+  for (const access of index.nodesOfKind<ts.PropertyAccessExpression>(ts.SyntaxKind.PropertyAccessExpression, scopes)) {
+    if (access.name.text === 'body' && /^(?:req|request|ctx\.request|context\.request|event)$/.test(expressionPath(access.expression))) return access;
+  }
+  for (const call of index.callsNamed(/^(?:json|formData|text|arrayBuffer|blob|parseBody|valid)$/, scopes)) {
+    const path = plainCalleePath(call);
+    if (/^(?:req|request|c\.req|ctx\.req)\.(?:json|formData|text|arrayBuffer|blob|parseBody)$/.test(path)) return call;
+    if (path === 'c.req.valid' && /^['"`](?:json|form)['"`]$/.test(call.arguments[0] === undefined ? '' : index.textOf(call.arguments[0]))) return call;
+  }
+  if (endpoint.framework === 'nestjs' && endpoint.handler !== undefined) {
+    for (const parameter of endpoint.handler.parameters) {
+      const decorator = (ts.getDecorators(parameter) ?? []).find((candidate) => ts.isCallExpression(candidate.expression) && calleeName(candidate.expression) === 'Body');
+      if (decorator !== undefined) return decorator;
+    }
+  }
+  return undefined;
+}
+
+/** Body parsers as middleware: `express.json(...)`, `bodyParser.urlencoded(...)`, `json()`, `koaBody(...)`, `bodyParser()`. */
+const BODY_PARSER = /^(?:express|bodyParser|bodyparser|BodyParser)\.(?:json|urlencoded|raw|text)$|^(?:json|urlencoded|koaBody|bodyParser|bodyparser)$/;
+/** The option that bounds each parser's body: body-parser `limit`, koa-body / koa-bodyparser `jsonLimit` and friends. */
+const LIMIT_OPTIONS = ['limit', 'jsonLimit', 'formLimit', 'textLimit'];
+const DEFAULT_PARSER_LIMIT: Record<string, string> = { express: '100 kB (body-parser)', koa: '1 MB (koa-bodyparser / koa-body JSON)' };
+
+function parserCall(control: Control, endpointIndex: SourceIndex): { call: ts.CallExpression; index: SourceIndex } | undefined {
+  const index = control.index ?? endpointIndex;
+  let node = unwrapExpression(control.node as ts.Expression);
+  if (ts.isIdentifier(node)) {
+    const initializer = variablesByName(index).get(node.text)?.initializer;
+    if (initializer === undefined) return undefined;
+    node = unwrapExpression(initializer);
+  }
+  if (!ts.isCallExpression(node) || !BODY_PARSER.test(plainCalleePath(node))) return undefined;
+  return { call: node, index };
+}
+
+/** Express and Koa: the body parsers among the controls, and the largest limit they set. */
+function parserLimit(endpoint: Endpoint): BodyLimit {
+  const parsers = endpoint.controls.map((control) => parserCall(control, endpoint.index)).filter((found) => found !== undefined);
+  if (parsers.length === 0) {
+    return { kind: 'unknown', reason: 'no body parser was found among the middleware that runs for it (the app entry file may register one), so its size limit could not be read' };
+  }
+  for (const { call, index } of parsers) {
+    const options = call.arguments[0] === undefined ? undefined : unwrapExpression(call.arguments[0]);
+    if (options === undefined || !ts.isObjectLiteralExpression(options)) continue;
+    for (const option of LIMIT_OPTIONS) {
+      const value = propertyOf(options, option);
+      if (value === undefined) continue;
+      const bytes = sizeInBytes(value);
+      if (bytes !== undefined && bytes > LARGE_BODY_BYTES) return { kind: 'large', node: value, index, size: index.textOf(value) };
+    }
+  }
+  const { call, index } = parsers[0];
+  const explicit = call.arguments[0] !== undefined && /\b(?:limit|jsonLimit|formLimit|textLimit)\s*:/.test(index.textOf(call.arguments[0]));
+  const where = index === endpoint.index ? '' : ` in ${index.path}`;
+  const note = explicit ? `${index.textOf(call).replace(/\s+/g, ' ')} bounds the body${where}` : `${expressionPath(call.expression)}() keeps its default limit of ${DEFAULT_PARSER_LIMIT[endpoint.framework] ?? 'its parser'}${where}`;
+  return { kind: 'bounded', node: call, note };
+}
+
+/** Fastify: the route's `bodyLimit`, else the server's (`Fastify({ bodyLimit })`, in this file or the entry file). */
+function fastifyLimit(endpoint: Endpoint, project: ProjectContext): BodyLimit {
+  const registration = endpoint.registration as ts.CallExpression;
+  for (const argument of registration.arguments) {
+    const options = unwrapExpression(argument);
+    if (!ts.isObjectLiteralExpression(options)) continue;
+    const value = propertyOf(options, 'bodyLimit');
+    if (value !== undefined) return judgeSize(value, endpoint.index, 'route option bodyLimit');
+  }
+  const files: SourceIndex[] = [endpoint.index];
+  for (const candidate of bootstrapCandidates(endpoint.file)) {
+    const file = project.get(candidate);
+    if (file?.status === 'found') files.push(file.index);
+  }
+  for (const index of files) {
+    const factory = fastifyFactoryOptions(index);
+    if (factory === undefined) continue;
+    const value = factory.options === undefined ? undefined : propertyOf(factory.options, 'bodyLimit');
+    if (value !== undefined) return judgeSize(value, index, `Fastify({ bodyLimit }) in ${index.path}`);
+    return { kind: 'bounded', node: factory.call, note: `Fastify's default bodyLimit of 1 MiB applies (the server in ${index.path} does not raise it)` };
+  }
+  return { kind: 'unknown', reason: `the Fastify server is created in a file that was not read (e.g. ${bootstrapCandidates(endpoint.file).slice(0, 2).join(' or ')}); its bodyLimit decides (1 MiB by default)` };
+}
+
+function fastifyFactoryOptions(index: SourceIndex): { call: ts.CallExpression; options?: ts.ObjectLiteralExpression } | undefined {
+  return index.memo('fastifyFactoryOptions', () => {
+    for (const variable of variablesByName(index).values()) {
+      const initializer = variable.initializer === undefined ? undefined : unwrapExpression(variable.initializer);
+      if (initializer === undefined || !ts.isCallExpression(initializer) || !/^(?:fastify|Fastify)$/.test(expressionPath(initializer.expression))) continue;
+      const options = initializer.arguments[0] === undefined ? undefined : unwrapExpression(initializer.arguments[0]);
+      return { call: initializer, options: options !== undefined && ts.isObjectLiteralExpression(options) ? options : undefined };
+    }
+    return undefined;
+  });
+}
+
+function judgeSize(value: ts.Expression, index: SourceIndex, what: string): BodyLimit {
+  const bytes = sizeInBytes(value);
+  if (bytes !== undefined && bytes > LARGE_BODY_BYTES) return { kind: 'large', node: value, index, size: index.textOf(value) };
+  return { kind: 'bounded', node: value, note: `${what}: ${index.textOf(value)}` };
+}
+
+/** Next.js Pages: `export const config = { api: { bodyParser: { sizeLimit } } }`, 1 MB when absent. */
+function pagesLimit(endpoint: Endpoint): BodyLimit {
+  const index = endpoint.index;
+  const config = variablesByName(index).get('config')?.initializer;
+  const object = config === undefined ? undefined : unwrapExpression(config);
+  const api = object !== undefined && ts.isObjectLiteralExpression(object) ? propertyOf(object, 'api') : undefined;
+  const parser = api !== undefined && ts.isObjectLiteralExpression(api) ? propertyOf(api, 'bodyParser') : undefined;
+  if (parser !== undefined && parser.kind === ts.SyntaxKind.FalseKeyword) {
+    return { kind: 'unknown', reason: `\`bodyParser: false\` (line ${index.lineOf(parser)}) turns Next.js body parsing off; how much the handler reads from the stream decides the limit` };
+  }
+  const size = parser !== undefined && ts.isObjectLiteralExpression(parser) ? propertyOf(parser, 'sizeLimit') : undefined;
+  if (size !== undefined) return judgeSize(size, index, 'config.api.bodyParser.sizeLimit');
+  return { kind: 'bounded', node: endpoint.registration, note: 'Next.js parses API route bodies up to its default sizeLimit of 1 MB' };
+}
+
+/** `if (Number(req.headers.get('content-length')) > MAX)`: a size check in code. */
+function contentLengthCheck(endpoint: Endpoint): ts.Node | undefined {
+  for (const literal of endpoint.index.nodesOfKind<ts.StringLiteral>(ts.SyntaxKind.StringLiteral, endpoint.scopes)) {
+    if (literal.text.toLowerCase() !== 'content-length') continue;
+    for (let node: ts.Node | undefined = literal.parent, depth = 0; node !== undefined && depth < 8; node = node.parent, depth++) {
+      if (ts.isBinaryExpression(node) && [ts.SyntaxKind.GreaterThanToken, ts.SyntaxKind.GreaterThanEqualsToken, ts.SyntaxKind.LessThanToken, ts.SyntaxKind.LessThanEqualsToken].includes(node.operatorToken.kind)) return node;
+      if (ts.isStatement(node)) break;
+    }
+  }
+  return undefined;
+}
+
+/** The body size limit that applies to an endpoint that reads a body. */
+export function bodyLimitFor(endpoint: Endpoint, project: ProjectContext): BodyLimit {
+  const checked = contentLengthCheck(endpoint);
+  if (checked !== undefined) return { kind: 'bounded', node: checked, note: `the handler checks content-length: ${endpoint.index.textOf(checked)}` };
+  switch (endpoint.framework) {
+    case 'express':
+    case 'koa':
+      return parserLimit(endpoint);
+    case 'fastify':
+      return fastifyLimit(endpoint, project);
+    case 'nextjs-pages':
+      return pagesLimit(endpoint);
+    case 'hono': {
+      const limiter = endpoint.controls.find((control) => /(?:^|\.)bodyLimit$/.test(control.name));
+      if (limiter !== undefined) {
+        const call = unwrapExpression(limiter.node as ts.Expression);
+        const size = ts.isCallExpression(call) && call.arguments[0] !== undefined && ts.isObjectLiteralExpression(unwrapExpression(call.arguments[0])) ? propertyOf(unwrapExpression(call.arguments[0]) as ts.ObjectLiteralExpression, 'maxSize') : undefined;
+        if (size !== undefined) return judgeSize(size, limiter.index ?? endpoint.index, 'bodyLimit({ maxSize })');
+        return { kind: 'bounded', node: limiter.node, note: `${limiter.name} middleware` };
+      }
+      return { kind: 'unbounded', node: endpoint.registration, note: 'Hono reads any body size unless the bodyLimit middleware (hono/body-limit) runs first' };
+    }
+    case 'nextjs-app-router':
+      return { kind: 'unknown', reason: 'Next.js route handlers do not limit request bodies themselves; the hosting platform decides (4.5 MB on Vercel, none when self-hosted) unless the handler checks content-length' };
+    case 'nestjs':
+      return { kind: 'unknown', reason: "Nest's body parser keeps body-parser's 100 kB default unless main.ts changes it (NestFactory.create options, app.useBodyParser), and main.ts was not read" };
+    default:
+      return { kind: 'unknown', reason: `the body size limit of a ${endpoint.framework} endpoint is set by its adapter, which was not read` };
+  }
+}

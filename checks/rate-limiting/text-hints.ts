@@ -1,0 +1,33 @@
+/**
+ * Cheap per-file tests that let a check skip a file before it asks the
+ * index for nodes: most files never name a limiter, a request id or a 401.
+ * The names of a file (identifiers, string and numeric literals) are
+ * collected once from the index's own lists; a hint then tests only the
+ * distinct names, never the whole text.
+ */
+import { ts } from '../lang/ts/parse.js';
+import type { SourceIndex } from '../lang/ts/source-index.js';
+
+/** Distinct identifier names, string literal values and numeric literals of the file. */
+function fileNames(index: SourceIndex): ReadonlySet<string> {
+  return index.memo('distinctNames', () => {
+    const names = new Set<string>();
+    for (const identifier of index.nodesOfKind<ts.Identifier>(ts.SyntaxKind.Identifier)) names.add(identifier.text);
+    for (const literal of index.nodesOfKind<ts.StringLiteral>(ts.SyntaxKind.StringLiteral)) names.add(literal.text);
+    for (const literal of index.nodesOfKind<ts.NumericLiteral>(ts.SyntaxKind.NumericLiteral)) names.add(literal.text);
+    return names;
+  });
+}
+
+/** Whether any identifier, string or number of the file matches `pattern` (memoized per file and key). */
+export function fileMentions(index: SourceIndex, key: string, pattern: RegExp): boolean {
+  return index.memo(`mentions:${key}`, () => {
+    for (const name of fileNames(index)) if (pattern.test(name)) return true;
+    return false;
+  });
+}
+
+/** Whether the file has any node of `kind` (a `for` loop, a regex literal). */
+export function fileHasKind(index: SourceIndex, kind: ts.SyntaxKind): boolean {
+  return index.nodesOfKind(kind).length > 0;
+}
