@@ -70,7 +70,8 @@ function samplePath(route: string): string {
   return route.replace(/\[\[?\.\.\.[^\]]+\]\]?/g, 'sample/path').replace(/\[[^\]]+\]/g, 'sample');
 }
 
-function matcherCovers(index: SourceIndex, route: string): { covers: boolean | 'unknown'; note: string } {
+/** Whether the middleware's `config.matcher` runs it for `route` (the note says which entry, or why it cannot tell). */
+export function matcherCovers(index: SourceIndex, route: string): { covers: boolean | 'unknown'; note: string } {
   for (const statement of index.sourceFile.statements) {
     if (!ts.isVariableStatement(statement)) continue;
     for (const declaration of statement.declarationList.declarations) {
