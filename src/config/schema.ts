@@ -21,6 +21,8 @@ export const configSchema = z.strictObject({
   ignore: globList.optional(),
   fail_on: severity.default('high'),
   max_comments: z.number().int().min(0).max(100).default(30),
+  /** Findings below this severity are listed in the check run, not commented inline. */
+  inline_min_severity: severity.default('medium'),
   skip_drafts: z.boolean().default(false),
   rules: z.record(z.string().regex(/^[a-z0-9-]+$/, 'a rule id in kebab-case'), ruleSetting).default({}),
   auth: z

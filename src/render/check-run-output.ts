@@ -121,6 +121,7 @@ function overviewLine(input: CheckRunOutputInput): string {
     plan.alreadyPosted.length > 0 ? `${plan.alreadyPosted.length} already commented in an earlier review` : '',
     offDiff > 0 ? `${plural(offDiff, 'finding')} on lines outside the diff (shown here and as annotations)` : '',
     plan.overBudget.length > 0 ? `${plural(plan.overBudget.length, 'finding')} over the limit of inline comments (shown here and as annotations)` : '',
+    plan.belowInlineSeverity.length > 0 ? `${plural(plan.belowInlineSeverity.length, 'finding')} below the inline severity (shown here and as annotations; config \`inline_min_severity\` changes it)` : '',
   ].filter((part) => part !== '');
   return `Reviewed ${plural(files, 'source file')} at ${sha}${parts.length > 0 ? `: ${parts.join(', ')}` : ''}.`;
 }

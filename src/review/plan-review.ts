@@ -7,7 +7,7 @@
  * comment sits on a line outside the diff, so every line is checked here
  * before a comment is planned.
  */
-import type { AnalysisResult, Finding, Severity } from '../../checks/model.js';
+import { severityAtLeast, type AnalysisResult, type Finding, type Severity } from '../../checks/model.js';
 import { sortFindings } from '../render/finding-order.js';
 import { renderReviewComment } from '../render/review-comment.js';
 import { conclusionFor } from './conclusion.js';
@@ -32,6 +32,8 @@ export interface ReviewPlan {
   alreadyPosted: Finding[];
   /** The part of `notInline` that was commentable but over `maxComments`. */
   overBudget: Finding[];
+  /** The part of `notInline` below `inlineMinSeverity`: informative, listed in the summary only. */
+  belowInlineSeverity: Finding[];
   conclusion: 'success' | 'failure';
 }
 
@@ -42,7 +44,17 @@ export interface PlanReviewInput {
   postedFingerprints: ReadonlySet<string>;
   maxComments: number;
   failOn: Severity;
+  /**
+   * Findings below this severity are listed in the check run only, never
+   * inlined (config `inline_min_severity`, default `medium`): low findings
+   * such as a missing rate limit on an ordinary endpoint inform, and a
+   * comment on every route would be the noise this product promises not to make.
+   */
+  inlineMinSeverity?: Severity;
 }
+
+/** The default of config `inline_min_severity`. */
+export const DEFAULT_INLINE_MIN_SEVERITY: Severity = 'medium';
 
 /** Where a finding can be commented, if anywhere. */
 interface Placement {
@@ -58,7 +70,8 @@ interface Placement {
  */
 export function planReview(input: PlanReviewInput): ReviewPlan {
   const budget = Number.isFinite(input.maxComments) ? Math.max(0, Math.floor(input.maxComments)) : 0;
-  const plan: ReviewPlan = { inline: [], notInline: [], alreadyPosted: [], overBudget: [], conclusion: conclusionFor(input.result.findings, input.failOn) };
+  const inlineMinSeverity = input.inlineMinSeverity ?? DEFAULT_INLINE_MIN_SEVERITY;
+  const plan: ReviewPlan = { inline: [], notInline: [], alreadyPosted: [], overBudget: [], belowInlineSeverity: [], conclusion: conclusionFor(input.result.findings, input.failOn) };
   const planned = new Set<string>();
 
   for (const finding of sortFindings(input.result.findings)) {
@@ -71,6 +84,11 @@ export function planReview(input: PlanReviewInput): ReviewPlan {
       continue;
     }
     const placement = placementOf(finding, input.commentable.get(finding.file));
+    if (placement !== undefined && !severityAtLeast(finding.severity, inlineMinSeverity)) {
+      plan.notInline.push(finding);
+      plan.belowInlineSeverity.push(finding);
+      continue;
+    }
     if (placement === undefined) {
       plan.notInline.push(finding);
       continue;
@@ -93,8 +111,9 @@ export function planReview(input: PlanReviewInput): ReviewPlan {
 }
 
 /** Why a finding of `plan.notInline` is not an inline comment, for the summary. */
-export function whyNotInline(plan: ReviewPlan, finding: Finding): 'over-budget' | 'off-diff' {
-  return plan.overBudget.includes(finding) ? 'over-budget' : 'off-diff';
+export function whyNotInline(plan: ReviewPlan, finding: Finding): 'over-budget' | 'below-inline-severity' | 'off-diff' {
+  if (plan.overBudget.includes(finding)) return 'over-budget';
+  return plan.belowInlineSeverity.includes(finding) ? 'below-inline-severity' : 'off-diff';
 }
 
 /**

@@ -201,7 +201,7 @@ async function reviewPullRequest(
     const lines = changes.get(input.path)?.commentable;
     if (lines !== undefined) commentable.set(input.path, lines);
   }
-  const planInput = { result, commentable, postedFingerprints: posted, maxComments: config.max_comments, failOn: config.fail_on };
+  const planInput = { result, commentable, postedFingerprints: posted, maxComments: config.max_comments, failOn: config.fail_on, inlineMinSeverity: config.inline_min_severity };
   let plan = planReview(planInput);
   const linkBase = pullRequest.headHtmlUrl === undefined ? undefined : `${pullRequest.headHtmlUrl}/blob/${job.headSha}/`;
 

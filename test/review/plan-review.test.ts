@@ -6,13 +6,15 @@ import { finding, result } from '../render/literal-results.js';
 
 const FILE = 'app/api/invoices/[id]/route.ts';
 
-function plan(findings: Finding[], commentable: Record<string, number[]>, options: { posted?: string[]; maxComments?: number; failOn?: Severity } = {}) {
+function plan(findings: Finding[], commentable: Record<string, number[]>, options: { posted?: string[]; maxComments?: number; failOn?: Severity; inlineMinSeverity?: Severity } = {}) {
   return planReview({
     result: result({ findings }),
     commentable: new Map(Object.entries(commentable).map(([path, lines]) => [path, new Set(lines)])),
     postedFingerprints: new Set(options.posted ?? []),
     maxComments: options.maxComments ?? 30,
     failOn: options.failOn ?? 'high',
+    // Most cases are about lines and budget, not severity: let every finding be inlined unless a case says otherwise.
+    inlineMinSeverity: options.inlineMinSeverity ?? 'info',
   });
 }
 
@@ -162,5 +164,49 @@ describe('conclusionFor', () => {
   it('is the conclusion of the plan, counting findings that were already commented', () => {
     const review = plan([finding({ severity: 'high', fingerprint: 'old' })], { [FILE]: [12] }, { posted: ['old'] });
     expect(review.conclusion).toBe('failure');
+  });
+});
+
+describe('planReview: low findings inform in the summary only', () => {
+  it('lists a low finding on a commentable line in the summary, not inline, by default', () => {
+    const review = planReview({
+      result: result({ findings: [finding({ severity: 'low', fingerprint: 'low' })] }),
+      commentable: new Map([[FILE, new Set([12])]]),
+      postedFingerprints: new Set(),
+      maxComments: 30,
+      failOn: 'high',
+    });
+    expect(review.inline).toEqual([]);
+    expect(review.belowInlineSeverity.map((f) => f.fingerprint)).toEqual(['low']);
+    expect(whyNotInline(review, review.notInline[0]!)).toBe('below-inline-severity');
+  });
+
+  it('inlines a medium finding next to it by default', () => {
+    const review = planReview({
+      result: result({ findings: [finding({ severity: 'medium', fingerprint: 'medium', line: 12 }), finding({ severity: 'low', fingerprint: 'low', line: 12 })] }),
+      commentable: new Map([[FILE, new Set([12])]]),
+      postedFingerprints: new Set(),
+      maxComments: 30,
+      failOn: 'high',
+    });
+    expect(review.inline.map((c) => c.finding.fingerprint)).toEqual(['medium']);
+    expect(review.notInline.map((f) => f.fingerprint)).toEqual(['low']);
+  });
+
+  it('inlines low findings when the config lowers inline_min_severity', () => {
+    const review = plan([finding({ severity: 'low', fingerprint: 'low', line: 12 })], { [FILE]: [12] }, { inlineMinSeverity: 'low' });
+    expect(review.inline.map((c) => c.finding.fingerprint)).toEqual(['low']);
+    expect(review.belowInlineSeverity).toEqual([]);
+  });
+
+  it('keeps a low finding off the diff as off-diff, not below-severity', () => {
+    const review = planReview({
+      result: result({ findings: [finding({ severity: 'low', fingerprint: 'low', line: 99 })] }),
+      commentable: new Map([[FILE, new Set([12])]]),
+      postedFingerprints: new Set(),
+      maxComments: 30,
+      failOn: 'high',
+    });
+    expect(whyNotInline(review, review.notInline[0]!)).toBe('off-diff');
   });
 });
