@@ -188,3 +188,62 @@ app.get('/orgs/:orgId/report', async (c) => {
 });
 
 it.todo('unknown: a NestJS ForbiddenException with an exception filter registered in main.ts');
+
+describe('denial-not-logged: thrown not-owner 404s (NestJS, tRPC)', () => {
+  const NEST = 'src/invoices/invoices.controller.ts';
+  const nest = (body: string) => `import { Controller, NotFoundException, Param, Patch, Req } from '@nestjs/common';
+@Controller('invoices')
+export class InvoicesController {
+  @Patch(':id')
+  async update(@Param('id') id: string, @Req() req) {
+    const invoice = await this.prisma.invoice.findUnique({ where: { id } });
+${body}
+    return this.prisma.invoice.update({ where: { id }, data: {} });
+  }
+}
+`;
+
+  it('unknown: a NotFoundException thrown in a not-owner branch goes to Nest\'s exception filter, not in view', async () => {
+    const { item, findings } = await verdict(NEST, nest('    if (!invoice || invoice.ownerId !== req.user.userId) throw new NotFoundException();'), 'PATCH /invoices/:id');
+    expect(findings).toEqual([]);
+    expect(item.status).toBe('unknown');
+    expect(item.reason).toContain('NotFoundException');
+  });
+
+  it('valid: the not-owner branch logs before it throws', async () => {
+    const { item } = await verdict(NEST, nest(`    if (!invoice || invoice.ownerId !== req.user.userId) {
+      this.logger.warn(\`access denied: \${req.user.userId} on invoice \${id}\`);
+      throw new NotFoundException();
+    }`), 'PATCH /invoices/:id');
+    expect(item.status).toBe('pass');
+  });
+
+  it('n/a: a NotFoundException for a missing record is not a denial', async () => {
+    const { item } = await verdict(NEST, nest('    if (!invoice) throw new NotFoundException();'), 'PATCH /invoices/:id');
+    expect(item.status).toBe('n/a');
+  });
+
+  const TRPC = 'src/server/api/routers/note.ts';
+  const trpc = (check: string) => `import { TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import { createTRPCRouter, protectedProcedure } from '~/server/api/trpc';
+export const noteRouter = createTRPCRouter({
+  update: protectedProcedure.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => {
+    const note = await ctx.db.note.findUnique({ where: { id: input.id } });
+${check}
+    return ctx.db.note.update({ where: { id: input.id }, data: {} });
+  }),
+});
+`;
+
+  it('unknown: a TRPCError NOT_FOUND thrown in a not-owner branch', async () => {
+    const { item } = await verdict(TRPC, trpc("    if (!note || note.createdById !== ctx.session.user.id) throw new TRPCError({ code: 'NOT_FOUND' });"), 'MUTATION update');
+    expect(item.status).toBe('unknown');
+    expect(item.reason).toContain('TRPCError NOT_FOUND');
+  });
+
+  it('n/a: a TRPCError NOT_FOUND for a missing record only', async () => {
+    const { item } = await verdict(TRPC, trpc("    if (!note) throw new TRPCError({ code: 'NOT_FOUND' });"), 'MUTATION update');
+    expect(item.status).toBe('n/a');
+  });
+});

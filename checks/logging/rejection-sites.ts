@@ -35,6 +35,8 @@ export interface RejectionSite {
 
 const AUTH_EXCEPTION = /^(?:UnauthorizedException|UnauthorizedError|AuthenticationError|UnauthenticatedError|NotAuthenticatedError)$/;
 const DENIAL_EXCEPTION = /^(?:ForbiddenException|ForbiddenError|PermissionDenied\w*|AccessDenied\w*|NotAuthorizedError|AuthorizationError)$/;
+/** A "not found" exception hides a record from a caller who does not own it: a denial only in a not-owner branch. */
+const NOT_FOUND_EXCEPTION = /^NotFound(?:Exception|Error)$/;
 const STATUS_NAME: Record<string, RejectionKind> = { UNAUTHORIZED: 'auth', FORBIDDEN: 'denial' };
 /** Calls that end a request as unauthenticated or forbidden: Next.js `unauthorized()` / `forbidden()`, Boom, http-errors. */
 const REJECTING_CALL = /^(?:unauthorized|forbidden|Unauthorized|Forbidden|notFound)$/;
@@ -101,7 +103,7 @@ function siteKind(index: SourceIndex, node: ts.Node, status: string): RejectionK
 }
 
 /** Every rejection below is written with one of these. */
-const REJECTION_HINT = /^40[134]$|nauthori[sz]ed|orbidden|^notFound$|^UNAUTHORIZED$|^FORBIDDEN$|Authenticat\w*Error|AccessDenied|PermissionDenied|NotAuthorized|AuthorizationError/;
+const REJECTION_HINT = /^40[134]$|nauthori[sz]ed|orbidden|^notFound$|^NotFound(?:Exception|Error)$|^NOT_FOUND$|^UNAUTHORIZED$|^FORBIDDEN$|Authenticat\w*Error|AccessDenied|PermissionDenied|NotAuthorized|AuthorizationError/;
 
 const sitesByScopes = new WeakMap<readonly Scope[], RejectionSite[]>();
 
@@ -139,9 +141,12 @@ export function rejectionSites(index: SourceIndex, scopes: readonly Scope[]): Re
     const name = ts.isIdentifier(created.expression) ? created.expression.text : ts.isPropertyAccessExpression(created.expression) ? created.expression.name.text : '';
     if (AUTH_EXCEPTION.test(name)) add('auth', name, created);
     else if (DENIAL_EXCEPTION.test(name)) add('denial', name, created);
+    else if (NOT_FOUND_EXCEPTION.test(name) && notOwnerBranch(index, created)) add('denial', name, created);
     else if (name === 'TRPCError') {
-      const code = /\bcode\s*:\s*['"`](UNAUTHORIZED|FORBIDDEN)['"`]/.exec(index.textOf(created))?.[1];
-      if (code !== undefined) add(STATUS_NAME[code], `TRPCError ${code}`, created);
+      const code = /\bcode\s*:\s*['"`](UNAUTHORIZED|FORBIDDEN|NOT_FOUND)['"`]/.exec(index.textOf(created))?.[1];
+      if (code === 'NOT_FOUND') {
+        if (notOwnerBranch(index, created)) add('denial', 'TRPCError NOT_FOUND', created);
+      } else if (code !== undefined) add(STATUS_NAME[code], `TRPCError ${code}`, created);
     }
   }
   for (const call of index.callsNamed(REJECTING_CALL, scopes)) {
