@@ -79,6 +79,20 @@ export interface Endpoint {
    * `prefix` is the path the route is served under (`/api/projects`), '' when unknown.
    */
   mountedAt?: { file: string; line: number; complete: boolean; prefix: string };
+  /** NestJS: the app's bootstrap file and modules, as read for the global guards (filled in by the engine). */
+  nestApp?: NestAppFiles;
+}
+
+/**
+ * The files of a NestJS app that configure every route: `main.ts` and the
+ * modules. `complete` says every project module the root module imports was
+ * read, so that "no global filter / interceptor / request id" is a finding
+ * rather than a guess.
+ */
+export interface NestAppFiles {
+  main?: SourceIndex;
+  modules: readonly SourceIndex[];
+  complete: boolean;
 }
 
 /** Every region of code that runs for the endpoint: its own file's scopes first, then imported controls. */

@@ -11,7 +11,7 @@ import { ts } from '../lang/ts/parse.js';
 import { calleeName, importSources, stringValue, unwrapExpression } from '../lang/ts/queries.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
 import type { ProjectContext } from '../project-context.js';
-import type { Control, Endpoint } from './endpoint.js';
+import type { Control, Endpoint, NestAppFiles } from './endpoint.js';
 import { classesByName, classMethod, controllerNameOf, enhancerControl, guardIgnoresOptOut, isAuthOptOutMarker, joinNestPath } from './nestjs.js';
 import { reachableScopes } from './reachable-code.js';
 import { moduleCandidates } from './resolve-imports.js';
@@ -36,6 +36,7 @@ interface NestApp {
   guards: GlobalGuard[];
   /** `app.setGlobalPrefix('api')` as a path, '' without one. */
   prefix: string;
+  files: NestAppFiles;
 }
 
 interface Budget {
@@ -71,6 +72,7 @@ export async function attachNestGlobalGuards(endpoints: readonly Endpoint[], pro
     const applying = found.guards.filter((guard) => !optedOut || guardIgnoresOptOut(guard.control, guard.declaration, guard.declarationIndex));
     endpoint.controls.unshift(...applying.map((guard) => ({ ...guard.control })));
     for (const guard of applying) addExternalCode(endpoint, guard.control);
+    endpoint.nestApp = found.files;
     if (found.registeredAt !== undefined) endpoint.mountedAt = { ...found.registeredAt, complete: true, prefix: found.prefix };
     else endpoint.mountedElsewhere ??= { router: controllerNameOf(endpoint) };
   }
@@ -139,8 +141,11 @@ async function findNestApp(file: string, controller: string, project: ProjectCon
   const ownModule = await loadFirstWithin(ownCandidates, project, budget);
   const modules: SourceIndex[] = [];
   for (const module of [ownModule, rootModule]) if (module !== undefined && !modules.includes(module)) modules.push(module);
+  let allModulesRead = rootModule !== undefined;
   if (rootModule !== undefined) {
-    for (const imported of await importedModules(rootModule, project, budget)) if (!modules.includes(imported)) modules.push(imported);
+    const imported = await importedModules(rootModule, project, budget);
+    allModulesRead = imported.complete;
+    for (const module of imported.loaded) if (!modules.includes(module)) modules.push(module);
   }
 
   const guards: GlobalGuard[] = [];
@@ -153,7 +158,7 @@ async function findNestApp(file: string, controller: string, project: ProjectCon
     const listing = modules.map((module) => ({ module, line: controllersListLine(module, controller) })).find((entry) => entry.line !== undefined);
     registeredAt = listing !== undefined ? { file: listing.module.path, line: listing.line! } : { file: rootModule.path, line: moduleDecoratorLine(rootModule) };
   }
-  return { registeredAt, guards, prefix: main === undefined ? '' : globalPrefixOf(main) };
+  return { registeredAt, guards, prefix: main === undefined ? '' : globalPrefixOf(main), files: { main, modules, complete: main !== undefined && allModulesRead } };
 }
 
 /** `NestFactory.create(AppModule)`: the root module, through main.ts's imports. */
@@ -167,7 +172,7 @@ async function rootModuleOf(main: SourceIndex, project: ProjectContext, budget: 
 }
 
 /** The `@Module({ imports: [...] })` entries of the project (not packages), likely guard holders first. */
-async function importedModules(module: SourceIndex, project: ProjectContext, budget: Budget): Promise<SourceIndex[]> {
+async function importedModules(module: SourceIndex, project: ProjectContext, budget: Budget): Promise<{ loaded: SourceIndex[]; complete: boolean }> {
   const imports = importSources(module);
   const names: string[] = [];
   for (const property of moduleProperties(module, 'imports')) {
@@ -182,12 +187,16 @@ async function importedModules(module: SourceIndex, project: ProjectContext, bud
   }
   names.sort((a, b) => Number(LIKELY_GUARD_MODULE.test(b)) - Number(LIKELY_GUARD_MODULE.test(a)));
   const loaded: SourceIndex[] = [];
+  let complete = true;
   for (const name of names) {
-    if (budget.parsed.size >= MAX_APP_FILES) break;
-    const index = await loadFirstWithin(moduleCandidates(module.path, imports.get(name)!.module), project, budget);
+    const source = imports.get(name)!.module;
+    // A package module (`ConfigModule` from '@nestjs/config') has no file here; only the project's own count.
+    if (!source.startsWith('.') && !source.startsWith('@/') && !source.startsWith('~/') && !source.startsWith('src/')) continue;
+    const index = budget.parsed.size >= MAX_APP_FILES ? undefined : await loadFirstWithin(moduleCandidates(module.path, source), project, budget);
     if (index !== undefined) loaded.push(index);
+    else complete = false;
   }
-  return loaded;
+  return { loaded, complete };
 }
 
 /** The `name: ...` properties of the file's `@Module({...})` metadata. */

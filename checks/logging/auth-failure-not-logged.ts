@@ -8,18 +8,22 @@ import { identityCallsIn, isAuthControlName, restoresSessionOnly } from '../auth
 import { nextMiddlewareOutcome } from '../authentication/next-middleware-outcome.js';
 import { codeRegions } from '../frameworks/endpoint.js';
 import { judgeRejections, siteLocation } from './judge-rejections.js';
+import { nestExceptionLogging } from './nest-app-logging.js';
 
 /** Identity calls that reject by themselves (throw, redirect or answer 401 in library code). */
 const SELF_REJECTING = /(?:^|\.)(?:protect|requireAuth|requireUser|requireSession|ensureAuthenticated|authenticate|withApiAuthRequired|verify|jwtVerify|verifyIdToken|verifySessionCookie)$|^(?:jwt|jwk|bearerAuth|basicAuth)$/;
 
-type IdentityOutOfView = { kind: 'library'; what: string } | { kind: 'no-failure-branch'; what: string };
+type IdentityOutOfView = { kind: 'library'; what: string; node?: ts.Node } | { kind: 'no-failure-branch'; what: string };
 
 /** Where the endpoint's identity is checked when no 401 of it is in view: a library middleware, a provider call, middleware.ts. */
 function identityCheckOutOfView(endpoint: Endpoint, config: Config, project: ProjectContext): IdentityOutOfView | undefined {
   const configured = config.auth.functions;
   for (const control of endpoint.controls) {
     if (restoresSessionOnly(control.node)) continue;
-    if (isAuthControlName(control.name, configured, control.kind)) return { kind: 'library', what: `${control.name} (line ${control.line})` };
+    if (isAuthControlName(control.name, configured, control.kind)) {
+      const where = control.index !== undefined && control.index !== endpoint.index ? `${control.index.path}:${control.line}` : `line ${control.line}`;
+      return { kind: 'library', what: `${control.name} (${where})`, node: control.node };
+    }
   }
   for (const { index, scopes } of codeRegions(endpoint)) {
     const signal = identityCallsIn(index, scopes, configured)[0];
@@ -43,6 +47,7 @@ export default createCheck({
   owasp: ['API8:2023'],
   messages: {
     'not-logged': 'This {{what}} turns an unauthenticated caller away without logging it: failed sign-ins and bad tokens leave no trace.',
+    'not-logged-nest': "The guard {{guard}} rejects with UnauthorizedException for a missing or bad token and nothing in this app logs it: Nest's built-in exception filter answers HttpExceptions without logging, and {{main}} and its modules register no exception filter, interceptor or request logger; failed sign-ins and bad tokens leave no trace.",
   },
   why: 'Credential stuffing, token replay and brute force show up first as bursts of failed authentication; when failures are not logged nobody can see or alert on them.',
   fix: {
@@ -69,6 +74,16 @@ export default createCheck({
     }
     const identity = identityCheckOutOfView(endpoint, config, project);
     if (identity?.kind === 'library') {
+      // A Nest guard rejects by throwing; the app's exception filter decides whether that is logged.
+      const nest = endpoint.framework === 'nestjs' && identity.node !== undefined ? nestExceptionLogging(endpoint) : undefined;
+      if (nest?.kind === 'not-logged') {
+        context.report({ messageId: 'not-logged-nest', node: identity.node!, data: { guard: identity.what, main: nest.main } });
+        return;
+      }
+      if (nest?.kind === 'logged') {
+        context.pass('logging.auth-failures', { node: nest.node, note: `the guard ${identity.what} throws to Nest: ${nest.note}` });
+        return;
+      }
       context.unknown('logging.auth-failures', `the identity check ${identity.what} rejects callers in code that is not in view (a library or an unread file); whether failures are logged could not be seen`);
       return;
     }

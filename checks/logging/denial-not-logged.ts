@@ -1,7 +1,9 @@
 import { createCheck } from '../create-check.js';
-import type { Endpoint } from '../frameworks/endpoint.js';
+import type { Control, Endpoint } from '../frameworks/endpoint.js';
+import { logCallIn } from './security-log-calls.js';
 import { adminOnlyControl, ownershipControl } from '../authorization/ownership-guards.js';
 import { judgeRejections, siteLocation } from './judge-rejections.js';
+import { nestExceptionLogging } from './nest-app-logging.js';
 
 /** Role and permission controls whose denial happens where this check cannot see it. */
 const PERMISSION_CONTROL = /^(?:requireRoles?|requirePermissions?|hasRoles?|hasPermissions?|checkRoles?|checkPermissions?|restrictTo|authorize|can|ensureAdmin|requireAdmin|isAdmin|adminOnly|RolesGuard|PermissionsGuard|PoliciesGuard|CaslGuard|AbilitiesGuard)$/;
@@ -15,6 +17,11 @@ function denialOutOfView(endpoint: Endpoint): string | undefined {
   return control === undefined ? undefined : `${control.name} (line ${control.line})`;
 }
 
+/** A guard whose own code logs before it denies. */
+function logsInDefinition(control: Control): boolean {
+  return control.definition !== undefined && control.definitionIndex !== undefined && logCallIn(control.definitionIndex, control.definition) !== undefined;
+}
+
 export default createCheck({
   id: 'denial-not-logged',
   items: ['logging.denials'],
@@ -25,6 +32,7 @@ export default createCheck({
   owasp: ['API8:2023'],
   messages: {
     'not-logged': 'This {{what}} denies access without logging it: attempts to reach other users\' records or privileged actions leave no trace.',
+    'not-logged-nest': "The guard {{guard}} rejects with ForbiddenException and nothing in this app logs it: Nest's built-in exception filter answers HttpExceptions without logging, and {{main}} and its modules register no exception filter, interceptor or request logger; attempts to reach other users\' records or privileged actions leave no trace.",
   },
   why: 'Enumeration of other users\' ids (BOLA probing) and privilege probing show up as streams of denials; unlogged, they go unnoticed until data leaks.',
   fix: {
@@ -46,6 +54,17 @@ export default createCheck({
     }
     if (verdict.logged.length > 0) {
       for (const { evidence, note } of verdict.logged) context.pass('logging.denials', { node: evidence, note });
+      return;
+    }
+    // A Nest permission guard denies by returning false (Nest throws ForbiddenException); the app's filter decides the logging.
+    const guard = endpoint.framework === 'nestjs' ? endpoint.controls.find((candidate) => PERMISSION_CONTROL.test(candidate.name.replace(/\(.*$/, '').split('.').pop() ?? '')) : undefined;
+    const nest = guard === undefined || logsInDefinition(guard) ? undefined : nestExceptionLogging(endpoint);
+    if (guard !== undefined && nest?.kind === 'not-logged') {
+      context.report({ messageId: 'not-logged-nest', node: guard.node, data: { guard: `${guard.name} (line ${guard.line})`, main: nest.main } });
+      return;
+    }
+    if (guard !== undefined && nest?.kind === 'logged') {
+      context.pass('logging.denials', { node: nest.node, note: `${guard.name} denies through Nest: ${nest.note}` });
       return;
     }
     const control = denialOutOfView(endpoint);

@@ -9,6 +9,7 @@ import { codeRegions, type CodeRegion, type Endpoint } from '../frameworks/endpo
 import type { ProjectContext } from '../project-context.js';
 import { nextMiddlewareFor, wholeFile } from '../rate-limiting/next-middleware-coverage.js';
 import { loggingErrorHandler, rejectionSites, type RejectionKind, type RejectionSite } from './rejection-sites.js';
+import { nestExceptionLogging } from './nest-app-logging.js';
 
 export interface RejectionVerdict {
   /** Rejections whose branch records an event (or whose error handler does). */
@@ -56,7 +57,13 @@ export function judgeRejections(endpoint: Endpoint, project: ProjectContext, kin
         .find((found) => found.call !== undefined);
       if (handler !== undefined) {
         verdict.logged.push({ site, evidence: handler.call!, note: `the ${site.what} is thrown to an error handler that logs (${handler.file.path}:${handler.file.lineOf(handler.call!)})` });
-      } else verdict.thrown.push(site);
+        continue;
+      }
+      // A Nest app read whole tells what its exception filter does with the throw.
+      const nest = nestExceptionLogging(endpoint);
+      if (nest?.kind === 'logged') verdict.logged.push({ site, evidence: nest.node, note: `the ${site.what} is thrown to Nest: ${nest.note}` });
+      else if (nest?.kind === 'not-logged') verdict.unlogged.push(site);
+      else verdict.thrown.push(site);
     }
   }
   return verdict;

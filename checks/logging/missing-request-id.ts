@@ -4,6 +4,7 @@ import { codeRegions, type Endpoint } from '../frameworks/endpoint.js';
 import { bootstrapCandidates } from '../frameworks/express-mounts.js';
 import type { ProjectContext } from '../project-context.js';
 import { nextMiddlewareFor, wholeFile } from '../rate-limiting/next-middleware-coverage.js';
+import { nestRequestId } from './nest-app-logging.js';
 import { controlRequestId, fastifyServerIds, requestIdIn, type RequestIdSignal } from './request-id-signals.js';
 
 type Outcome = { kind: 'pass'; signal: RequestIdSignal } | { kind: 'unknown'; reason: string } | { kind: 'none'; note?: string };
@@ -47,7 +48,10 @@ function requestIdOutcome(endpoint: Endpoint, project: ProjectContext): Outcome 
   }
   if (endpoint.framework === 'fastify') return fastifyOutcome(endpoint, project);
   if (endpoint.framework === 'nestjs') {
-    return { kind: 'unknown', reason: 'Nest apps assign request ids in global middleware or interceptors (main.ts, app.module: nestjs-cls, nestjs-pino), which were not read' };
+    const nest = nestRequestId(endpoint);
+    if (nest?.kind === 'found') return { kind: 'pass', signal: nest.signal };
+    if (nest?.kind === 'none') return { kind: 'none', note: `neither ${nest.main.path} nor the app's modules set one up` };
+    return { kind: 'unknown', reason: 'Nest apps assign request ids in global middleware or interceptors (main.ts, app.module: nestjs-cls, nestjs-pino), which were not all read' };
   }
   if (endpoint.framework === 'trpc') {
     return { kind: 'unknown', reason: "tRPC requests get their id in the HTTP adapter or createContext (the Next.js route, the standalone server), which were not read" };

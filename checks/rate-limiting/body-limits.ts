@@ -10,6 +10,7 @@ import { calleeName, expressionPath, plainCalleePath, unwrapExpression, variable
 import type { SourceIndex } from '../lang/ts/source-index.js';
 import type { Control, Endpoint } from '../frameworks/endpoint.js';
 import { bootstrapCandidates } from '../frameworks/express-mounts.js';
+import { nestFactoryCall } from '../logging/nest-app-logging.js';
 import type { ProjectContext } from '../project-context.js';
 import { propertyOf } from './limiter-signals.js';
 import { fileMentions } from './text-hints.js';
@@ -201,8 +202,32 @@ export function bodyLimitFor(endpoint: Endpoint, project: ProjectContext): BodyL
     case 'nextjs-app-router':
       return { kind: 'unknown', reason: 'Next.js route handlers do not limit request bodies themselves; the hosting platform decides (4.5 MB on Vercel, none when self-hosted) unless the handler checks content-length' };
     case 'nestjs':
-      return { kind: 'unknown', reason: "Nest's body parser keeps body-parser's 100 kB default unless main.ts changes it (NestFactory.create options, app.useBodyParser), and main.ts was not read" };
+      return nestLimit(endpoint);
     default:
       return { kind: 'unknown', reason: `the body size limit of a ${endpoint.framework} endpoint is set by its adapter, which was not read` };
   }
+}
+
+/**
+ * Nest parses bodies with body-parser's 100 kB default unless main.ts turns
+ * the parser off (`NestFactory.create(AppModule, { bodyParser: false })`, then
+ * whatever replaces it decides) or sets a limit (`app.useBodyParser('json', { limit })`).
+ */
+function nestLimit(endpoint: Endpoint): BodyLimit {
+  const main = endpoint.nestApp?.main;
+  if (main === undefined) {
+    return { kind: 'unknown', reason: "Nest's body parser keeps body-parser's 100 kB default unless main.ts changes it (NestFactory.create options, app.useBodyParser), and main.ts was not found" };
+  }
+  const create = nestFactoryCall(main);
+  const options = create?.arguments[1] === undefined ? undefined : unwrapExpression(create.arguments[1]);
+  const parser = options !== undefined && ts.isObjectLiteralExpression(options) ? propertyOf(options, 'bodyParser') : undefined;
+  for (const call of main.callsNamed(/^useBodyParser$/)) {
+    const settings = call.arguments[1] === undefined ? undefined : unwrapExpression(call.arguments[1]);
+    const limit = settings !== undefined && ts.isObjectLiteralExpression(settings) ? propertyOf(settings, 'limit') : undefined;
+    if (limit !== undefined) return judgeSize(limit, main, `app.useBodyParser(..., { limit }) in ${main.path}`);
+  }
+  if (parser !== undefined && parser.kind === ts.SyntaxKind.FalseKeyword) {
+    return { kind: 'unknown', reason: `${main.path} turns Nest's body parser off (bodyParser: false); the parser that replaces it was not judged` };
+  }
+  return { kind: 'bounded', node: create ?? main.sourceFile, note: `${main.path} keeps Nest's body parser with body-parser's 100 kB default limit` };
 }
