@@ -11,6 +11,7 @@ import type { SourceIndex } from '../lang/ts/source-index.js';
 import type { ProjectContext } from '../project-context.js';
 import type { Control, Endpoint } from './endpoint.js';
 import { expressAppNames } from './express.js';
+import { koaAppNames } from './koa.js';
 import { reachableScopes } from './reachable-code.js';
 import { moduleCandidates } from './resolve-imports.js';
 
@@ -79,7 +80,10 @@ export function findMount(index: SourceIndex, routeFile: string): Mount | undefi
   const functions = functionsByName(index);
   for (const mount of uses) {
     const args = [...mount.arguments];
-    const at = args.findIndex((argument) => ts.isIdentifier(unwrapExpression(argument)) && locals.has((unwrapExpression(argument) as ts.Identifier).text));
+    const at = args.findIndex((argument) => {
+      const mounted = routerOf(argument);
+      return mounted !== undefined && locals.has(mounted);
+    });
     if (at < 0) continue;
     const target = expressionPath((unwrapExpression(mount.expression) as ts.PropertyAccessExpression).expression);
     const mountPath = stringValue(args[0]);
@@ -95,14 +99,30 @@ export function findMount(index: SourceIndex, routeFile: string): Mount | undefi
       // A `use` that mounts another (imported) router is not middleware for this one.
       const mountsRouter = handlers.some((handler) => {
         const unwrapped = unwrapExpression(handler);
+        if (isKoaRouterMount(unwrapped)) return true;
         return ts.isIdentifier(unwrapped) && imports.has(unwrapped.text) && /router|routes/i.test(unwrapped.text);
       });
       if (mountsRouter) continue;
       for (const handler of handlers) controls.push(controlIn(index, handler, functions));
     }
     for (const handler of args.slice(mountPath !== undefined ? 1 : 0, at)) controls.push(controlIn(index, handler, functions));
-    return { line: index.lineOf(mount), path: mountPath, controls, byApp: expressAppNames(index).has(target) };
+    return { line: index.lineOf(mount), path: mountPath, controls, byApp: expressAppNames(index).has(target) || koaAppNames(index).has(target) };
   }
+  return undefined;
+}
+
+/** `router.routes()` / `router.middleware()` / `router.allowedMethods()`: how Koa mounts a @koa/router router. */
+function isKoaRouterMount(expression: ts.Expression): expression is ts.CallExpression {
+  if (!ts.isCallExpression(expression)) return false;
+  const callee = unwrapExpression(expression.expression);
+  return ts.isPropertyAccessExpression(callee) && /^(?:routes|middleware|allowedMethods)$/.test(callee.name.text) && ts.isIdentifier(unwrapExpression(callee.expression));
+}
+
+/** The router an argument of `use` mounts: `projectsRouter` (Express) or `router.routes()` (Koa). */
+function routerOf(argument: ts.Expression): string | undefined {
+  const unwrapped = unwrapExpression(argument);
+  if (ts.isIdentifier(unwrapped)) return unwrapped.text;
+  if (isKoaRouterMount(unwrapped)) return (unwrapExpression((unwrapExpression(unwrapped.expression) as ts.PropertyAccessExpression).expression) as ts.Identifier).text;
   return undefined;
 }
 
@@ -127,7 +147,7 @@ export async function attachExpressMounts(endpoints: readonly Endpoint[], projec
   if (!project.canCheckExistence) return;
   const byFile = new Map<string, Endpoint[]>();
   for (const endpoint of endpoints) {
-    if (endpoint.mountedElsewhere === undefined || endpoint.framework !== 'express') continue;
+    if (endpoint.mountedElsewhere === undefined || (endpoint.framework !== 'express' && endpoint.framework !== 'koa')) continue;
     byFile.set(endpoint.file, [...(byFile.get(endpoint.file) ?? []), endpoint]);
   }
   const budget = { parsed: 0 };

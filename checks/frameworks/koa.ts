@@ -45,6 +45,23 @@ function routerClasses(index: SourceIndex): Set<string> {
   return classes;
 }
 
+/** Variables holding a Koa app: `const app = new Koa()` with `Koa` from 'koa' (import or require). */
+export function koaAppNames(index: SourceIndex): Set<string> {
+  return index.memo('koaAppNames', () => {
+    const classes = new Set<string>();
+    for (const [local, source] of importSources(index)) if (source.module === 'koa') classes.add(local);
+    const names = new Set<string>();
+    for (const variable of index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration)) {
+      if (!ts.isIdentifier(variable.name) || variable.initializer === undefined) continue;
+      const initializer = unwrapExpression(variable.initializer);
+      if (!ts.isNewExpression(initializer)) continue;
+      const constructor = unwrapExpression(initializer.expression);
+      if ((ts.isIdentifier(constructor) && classes.has(constructor.text)) || requiredModule(constructor) === 'koa') names.add(variable.name.text);
+    }
+    return names;
+  });
+}
+
 /** `new Router({ prefix })`, `Router()`, `require('koa-router')()`: the router's prefix, or undefined when not a router. */
 function routerConstruction(node: ts.Expression, classes: ReadonlySet<string>): { prefix: string } | undefined {
   const unwrapped = unwrapExpression(node);
@@ -232,6 +249,11 @@ export function discoverKoaRoutes(index: SourceIndex): Endpoint[] {
   const functions = functionsByName(index);
   const uses = collectUses(index, routers);
   const endpoints: Endpoint[] = [];
+  const apps = koaAppNames(index);
+
+  /** Whether a Koa app of this file serves `router` (directly or through parent routers); else another file mounts it. */
+  const servedHere = (router: string, depth: number): boolean =>
+    depth <= 4 && uses.some((use) => use.mounts.includes(router) && use.target !== router && (apps.has(use.target) || servedHere(use.target, depth + 1)));
 
   /** Middleware of whatever mounts `router` (an app or a parent router), registered before the mount. */
   const mountControls = (router: string, route: string, depth: number): Control[] => {
@@ -310,6 +332,7 @@ export function discoverKoaRoutes(index: SourceIndex): Endpoint[] {
       controls,
       scopes: [registrationScope(call), ...reachableScopes(index, roots, functions)],
       index,
+      mountedElsewhere: servedHere(router, 0) ? undefined : { router },
     });
   }
   return endpoints;

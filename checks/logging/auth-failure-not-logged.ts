@@ -1,7 +1,8 @@
 import { ts } from '../lang/ts/parse.js';
-import { plainCalleePath } from '../lang/ts/queries.js';
+import { importSources, plainCalleePath } from '../lang/ts/queries.js';
+import { loggingErrorHandler } from './rejection-sites.js';
 import { createCheck } from '../create-check.js';
-import type { Endpoint } from '../frameworks/endpoint.js';
+import type { Control, Endpoint } from '../frameworks/endpoint.js';
 import type { ProjectContext } from '../project-context.js';
 import type { Config } from '../../src/config/schema.js';
 import { identityCallsIn, isAuthControlName, restoresSessionOnly } from '../authentication/identity-signals.js';
@@ -13,7 +14,7 @@ import { nestExceptionLogging } from './nest-app-logging.js';
 /** Identity calls that reject by themselves (throw, redirect or answer 401 in library code). */
 const SELF_REJECTING = /(?:^|\.)(?:protect|requireAuth|requireUser|requireSession|ensureAuthenticated|authenticate|withApiAuthRequired|verify|jwtVerify|verifyIdToken|verifySessionCookie)$|^(?:jwt|jwk|bearerAuth|basicAuth)$/;
 
-type IdentityOutOfView = { kind: 'library'; what: string; node?: ts.Node } | { kind: 'no-failure-branch'; what: string };
+type IdentityOutOfView = { kind: 'library'; what: string; node?: ts.Node; control?: Control } | { kind: 'no-failure-branch'; what: string };
 
 /** Where the endpoint's identity is checked when no 401 of it is in view: a library middleware, a provider call, middleware.ts. */
 function identityCheckOutOfView(endpoint: Endpoint, config: Config, project: ProjectContext): IdentityOutOfView | undefined {
@@ -22,7 +23,7 @@ function identityCheckOutOfView(endpoint: Endpoint, config: Config, project: Pro
     if (restoresSessionOnly(control.node)) continue;
     if (isAuthControlName(control.name, configured, control.kind)) {
       const where = control.index !== undefined && control.index !== endpoint.index ? `${control.index.path}:${control.line}` : `line ${control.line}`;
-      return { kind: 'library', what: `${control.name} (${where})`, node: control.node };
+      return { kind: 'library', what: `${control.name} (${where})`, node: control.node, control };
     }
   }
   for (const { index, scopes } of codeRegions(endpoint)) {
@@ -37,6 +38,30 @@ function identityCheckOutOfView(endpoint: Endpoint, config: Config, project: Pro
   return undefined;
 }
 
+/**
+ * koa-jwt rejects with `ctx.throw(401)`: Koa emits every thrown error to
+ * `app.on('error')`, whose default handler skips client errors. So the 401
+ * is logged exactly when the app (found through the router's mount) has a
+ * listener that logs. Undefined when the control is not koa-jwt or the app was not found.
+ */
+function koaJwtFailureLogging(endpoint: Endpoint, project: ProjectContext, control: Control): { kind: 'logged'; node: ts.Node; where: string } | { kind: 'not-logged'; where: string } | undefined {
+  if (endpoint.framework !== 'koa') return undefined;
+  const root = control.name.split(/[.(]/)[0];
+  const index = control.index ?? endpoint.index;
+  if (importSources(index).get(root)?.module !== 'koa-jwt') return undefined;
+  const files = [endpoint.index];
+  if (endpoint.mountedAt !== undefined) {
+    const mount = project.get(endpoint.mountedAt.file);
+    if (mount?.status === 'found') files.push(mount.index);
+  }
+  for (const file of files) {
+    const listener = loggingErrorHandler(file);
+    if (listener !== undefined) return { kind: 'logged', node: listener, where: `${file.path}:${file.lineOf(listener)}` };
+  }
+  if (endpoint.mountedElsewhere !== undefined && (endpoint.mountedAt === undefined || !endpoint.mountedAt.complete)) return undefined;
+  return { kind: 'not-logged', where: endpoint.mountedAt?.file ?? endpoint.file };
+}
+
 export default createCheck({
   id: 'auth-failure-not-logged',
   items: ['logging.auth-failures'],
@@ -48,6 +73,7 @@ export default createCheck({
   messages: {
     'not-logged': 'This {{what}} turns an unauthenticated caller away without logging it: failed sign-ins and bad tokens leave no trace.',
     'not-logged-nest': "The guard {{guard}} rejects with UnauthorizedException for a missing or bad token and nothing in this app logs it: Nest's built-in exception filter answers HttpExceptions without logging, and {{main}} and its modules register no exception filter, interceptor or request logger; failed sign-ins and bad tokens leave no trace.",
+    'not-logged-koa': "The koa-jwt middleware {{guard}} rejects a missing or bad token by throwing a 401, and nothing logs it: Koa's default error handler skips client errors and the app ({{app}}) has no `app.on('error')` listener that logs; failed sign-ins and bad tokens leave no trace.",
   },
   why: 'Credential stuffing, token replay and brute force show up first as bursts of failed authentication; when failures are not logged nobody can see or alert on them.',
   fix: {
@@ -82,6 +108,15 @@ export default createCheck({
       }
       if (nest?.kind === 'logged') {
         context.pass('logging.auth-failures', { node: nest.node, note: `the guard ${identity.what} throws to Nest: ${nest.note}` });
+        return;
+      }
+      const koa = identity.control !== undefined ? koaJwtFailureLogging(endpoint, project, identity.control) : undefined;
+      if (koa?.kind === 'logged') {
+        context.pass('logging.auth-failures', { node: koa.node, note: `koa-jwt throws its 401 to Koa, whose 'error' event reaches the listener that logs (${koa.where})` });
+        return;
+      }
+      if (koa?.kind === 'not-logged') {
+        context.report({ messageId: 'not-logged-koa', node: identity.node!, data: { guard: identity.what, app: koa.where } });
         return;
       }
       context.unknown('logging.auth-failures', `the identity check ${identity.what} rejects callers in code that is not in view (a library or an unread file); whether failures are logged could not be seen`);

@@ -6,7 +6,8 @@
  * checks.
  */
 import { ts } from '../lang/ts/parse.js';
-import { calleeName, expressionPath, plainCalleePath, unwrapExpression } from '../lang/ts/queries.js';
+import { calleeName, expressionPath, plainCalleePath, stringValue, unwrapExpression } from '../lang/ts/queries.js';
+import { koaAppNames } from '../frameworks/koa.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf } from '../frameworks/endpoint.js';
 import { isOwnerField } from '../authorization/owner-fields.js';
@@ -171,6 +172,15 @@ export function loggingErrorHandler(index: SourceIndex): ts.CallExpression | und
       if (handler === undefined) continue;
       if (calleeName(call) === 'use' && handler.parameters.length !== 4) continue;
       const logged = logCallIn(index, handler);
+      if (logged !== undefined) return logged;
+    }
+    // Koa: `app.on('error', (err, ctx) => ...)` receives every error thrown in a request, 4xx included (context.onerror emits them all).
+    for (const call of index.callsNamed(/^on$/)) {
+      const callee = unwrapExpression(call.expression);
+      if (stringValue(call.arguments[0]) !== 'error' || !ts.isPropertyAccessExpression(callee) || !koaAppNames(index).has(expressionPath(callee.expression))) continue;
+      const listener = call.arguments[1] === undefined ? undefined : unwrapExpression(call.arguments[1]);
+      if (listener === undefined || !(ts.isArrowFunction(listener) || ts.isFunctionExpression(listener))) continue;
+      const logged = logCallIn(index, listener);
       if (logged !== undefined) return logged;
     }
     for (const declaration of index.nodesOfKind<ts.ClassDeclaration>(ts.SyntaxKind.ClassDeclaration)) {

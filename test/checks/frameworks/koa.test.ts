@@ -6,6 +6,9 @@ import { SourceIndex } from '../../../checks/lang/ts/source-index.js';
 import { ProjectContext } from '../../../checks/project-context.js';
 import { runChecks } from '../../../checks/run-checks.js';
 import { DEFAULT_CONFIG } from '../../../src/config/schema.js';
+import authFailureNotLogged from '../../../checks/logging/auth-failure-not-logged.js';
+import unboundedRequestCost from '../../../checks/rate-limiting/unbounded-request-cost.js';
+import { analyzeSource, endpointOf } from '../../support/analyze-source.js';
 
 const FILE = 'src/routes/invoices.ts';
 const HEADER = `import Router from '@koa/router';\nconst router = new Router();\n`;
@@ -23,8 +26,12 @@ function endpointNamed(code: string, name: string) {
 const controlsOf = (code: string, name: string) => endpointNamed(code, name).controls.map((c) => `${c.kind} ${c.name}:${c.line}`);
 
 /** The missing-authentication verdict, through the real engine loop, for one endpoint of the file. */
+/** A router no app of the file serves is mounted by another file: the cases here serve it from a Koa app of their own file. */
+const SERVED = `\nimport Koa from 'koa';\nconst app = new Koa();\napp.use(router.routes());\n`;
+
 function authentication(code: string, name: string) {
-  const analysis = runChecks(endpointNamed(code, name), [missingAuthentication], DEFAULT_CONFIG, new ProjectContext(undefined));
+  const served = code.includes('.routes()') ? code : `${code}${SERVED}`;
+  const analysis = runChecks(endpointNamed(served, name), [missingAuthentication], DEFAULT_CONFIG, new ProjectContext(undefined));
   return { item: analysis.checklist['authn.identity'], findings: analysis.findings };
 }
 
@@ -191,4 +198,61 @@ router.get('/invoices', requireUser, async (ctx) => { ctx.body = await Invoice.f
 
   it.todo('applies the prefix of parent.use(\'/prefix\', child.routes()) and router.prefix(\'/x\')');
   it.todo('follows an imported auth middleware (../middleware/auth) one hop to check that it really authenticates');
+});
+
+describe('Koa routers served by the app in another file', () => {
+  const ROUTES = 'src/routes/api.ts';
+  const routes = `import Router from '@koa/router';
+import jwt from 'koa-jwt';
+export const router = new Router({ prefix: '/api' });
+router.use(jwt({ secret: process.env.JWT_SECRET!, algorithms: ['HS256'] }));
+router.post('/orders', async (ctx) => {
+  const { productId } = ctx.request.body as { productId: string };
+  ctx.body = await db.order.create({ data: { productId: String(productId), userId: ctx.state.user.sub } });
+});
+`;
+  const appFile = (listener: string, parser = "app.use(bodyParser({ jsonLimit: '100kb' }));") => `import Koa from 'koa';
+import bodyParser from 'koa-bodyparser';
+import { router } from './routes/api';
+const app = new Koa();
+${parser}
+app.use(router.routes());
+${listener}
+app.listen(3000);
+`;
+  const LOGGING_LISTENER = "app.on('error', (err) => { console.error('request failed', err); });";
+
+  async function items(context: Record<string, string>) {
+    const result = await analyzeSource(ROUTES, routes, { checks: [authFailureNotLogged, unboundedRequestCost, missingAuthentication], context });
+    return endpointOf(result, 'POST /api/orders');
+  }
+
+  it('finds the mount in src/app.ts and reads the body parser registered before it', async () => {
+    const endpoint = await items({ 'src/app.ts': appFile(LOGGING_LISTENER) });
+    expect(endpoint.checklist['ratelimit.ddos'].status).toBe('pass');
+    expect(endpoint.checklist['ratelimit.ddos'].evidence[0]).toMatchObject({ file: 'src/app.ts', line: 5 });
+  });
+
+  it('valid: koa-jwt throws its 401 to Koa, and the app listens on error and logs', async () => {
+    const endpoint = await items({ 'src/app.ts': appFile(LOGGING_LISTENER) });
+    expect(endpoint.checklist['logging.auth-failures'].status).toBe('pass');
+  });
+
+  it('invalid: the same app with no error listener: Koa skips client errors, nothing logs the 401', async () => {
+    const result = await analyzeSource(ROUTES, routes, { checks: [authFailureNotLogged], context: { 'src/app.ts': appFile('') } });
+    expect(endpointOf(result, 'POST /api/orders').checklist['logging.auth-failures'].status).toBe('fail');
+    expect(result.findings[0]).toMatchObject({ ruleId: 'auth-failure-not-logged', file: ROUTES, line: 4 });
+    expect(result.findings[0].message).toContain("no `app.on('error')` listener that logs");
+  });
+
+  it('invalid: a body parser registered after the mount does not bound the route', async () => {
+    const endpoint = await items({ 'src/app.ts': appFile(LOGGING_LISTENER, '').replace("app.use(router.routes());", "app.use(router.routes());\napp.use(bodyParser({ jsonLimit: '100kb' }));") });
+    expect(endpoint.checklist['ratelimit.ddos'].status).toBe('unknown');
+  });
+
+  it('unknown (fail closed): the app that serves the router is not found', async () => {
+    const endpoint = await items({});
+    expect(endpoint.checklist['logging.auth-failures'].status).toBe('unknown');
+    expect(endpoint.checklist['ratelimit.ddos'].status).toBe('unknown');
+  });
 });
