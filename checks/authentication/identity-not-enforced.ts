@@ -5,6 +5,7 @@ import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { codeRegions, scopeOf } from '../frameworks/endpoint.js';
 import { identityCallsIn, isAuthControlName, restoresSessionOnly } from './identity-signals.js';
 import { nextMiddlewareOutcome } from './next-middleware-outcome.js';
+import { jwtMiddlewareOf, jwtMiddlewareOption } from './jwt-middleware-packages.js';
 
 /** Identity calls that reject by themselves (throw, redirect or answer 401): their result needs no guard. */
 const SELF_ENFORCING = /(?:^|\.)(?:protect|requireAuth|requireUser|requireSession|ensureAuthenticated|authenticate|withApiAuthRequired)$/;
@@ -96,6 +97,7 @@ export default createCheck({
     'falls-through': 'When verification fails this middleware answers but does not return, so next() still runs the handler.',
     'catch-continues': 'The catch block calls next() when verification throws: an invalid token is let through.',
     'wrong-status': 'An unauthenticated caller gets {{status}} instead of 401.',
+    passthrough: '`passthrough: true` makes koa-jwt let requests with a missing or invalid token continue: every route behind it must check `ctx.state.user` itself.',
   },
   why: 'Checking identity only helps if a failed check ends the request; clients and monitoring rely on 401 to tell missing credentials from other errors.',
   fix: {
@@ -168,6 +170,17 @@ export default createCheck({
     const middleware = nextMiddlewareOutcome(endpoint, context.project);
     if (middleware.kind === 'pass') {
       context.pass('authn.invalid-token', { file: middleware.file, line: middleware.line, note: `${middleware.note} turns unauthenticated requests away before the handler` });
+      return;
+    }
+    const jwtMiddleware = jwtMiddlewareOf(endpoint);
+    if (jwtMiddleware !== undefined) {
+      const passthrough = jwtMiddlewareOption(jwtMiddleware, 'passthrough');
+      if (jwtMiddleware.package === 'koa-jwt' && passthrough?.kind === ts.SyntaxKind.TrueKeyword) {
+        context.report({ messageId: 'passthrough', node: passthrough });
+        return;
+      }
+      const how = jwtMiddleware.package === 'koa-jwt' ? 'ctx.throw(401)' : 'next(new UnauthorizedError(...)), a 401';
+      context.pass('authn.invalid-token', { node: jwtMiddleware.call, note: `${jwtMiddleware.package} rejects a missing or invalid token with ${how}` });
       return;
     }
     const external = endpoint.controls.find((control) => control.definition === undefined && !restoresSessionOnly(control.node) && isAuthControlName(control.name, configured, control.kind));

@@ -4,6 +4,7 @@ import { calleePath, enclosingFunction, stringValue, unwrapExpression } from '..
 import { identityCallsIn, isAuthControlName, restoresSessionOnly } from './identity-signals.js';
 import { codeRegions } from '../frameworks/endpoint.js';
 import { nextMiddlewareOutcome } from './next-middleware-outcome.js';
+import { jwtMiddlewareOf, jwtMiddlewareOption, type JwtMiddlewareUse } from './jwt-middleware-packages.js';
 
 /** `jwt.verify` / `jsonwebtoken.verify` / `verify` imported from jsonwebtoken. */
 const VERIFY = /^(?:jwt|jsonwebtoken|JWT)\.verify$/;
@@ -86,6 +87,21 @@ function problemsOf(calls: readonly ts.CallExpression[]): { problems: Problem[];
   return { problems, verified };
 }
 
+/** The options of koa-jwt / express-jwt that weaken jsonwebtoken.verify, which they pass through. */
+function middlewareProblemsOf(use: JwtMiddlewareUse): Problem[] {
+  const problems: Problem[] = [];
+  const secret = isLiteralSecret(jwtMiddlewareOption(use, 'secret'));
+  if (secret !== undefined) problems.push({ messageId: 'hardcoded-secret', node: jwtMiddlewareOption(use, 'secret')!, data: { masked: maskSecret(secret) }, severity: 'high' });
+  const ignoreExpiration = jwtMiddlewareOption(use, 'ignoreExpiration');
+  if (ignoreExpiration?.kind === ts.SyntaxKind.TrueKeyword) problems.push({ messageId: 'ignore-expiration', node: ignoreExpiration, data: {}, severity: 'high' });
+  const algorithms = jwtMiddlewareOption(use, 'algorithms');
+  if (algorithms !== undefined && ts.isArrayLiteralExpression(unwrapExpression(algorithms))) {
+    const none = (unwrapExpression(algorithms) as ts.ArrayLiteralExpression).elements.find((element) => stringValue(element)?.toLowerCase() === 'none');
+    if (none !== undefined) problems.push({ messageId: 'alg-none', node: none, data: {}, severity: 'critical' });
+  }
+  return problems;
+}
+
 export default createCheck({
   id: 'weak-token-verification',
   items: ['authn.token-expiry'],
@@ -118,6 +134,15 @@ export default createCheck({
     if (problems.length > 0) return;
     if (verified.length > 0) {
       context.pass('authn.token-expiry', { node: verified[0], note: `${calleePath(verified[0])}() checks signature and expiry` });
+      return;
+    }
+    const jwtMiddleware = jwtMiddlewareOf(endpoint);
+    if (jwtMiddleware !== undefined) {
+      const middlewareProblems = middlewareProblemsOf(jwtMiddleware);
+      for (const problem of middlewareProblems) context.report({ messageId: problem.messageId, node: problem.node, data: problem.data, severity: problem.severity });
+      if (middlewareProblems.length === 0) {
+        context.pass('authn.token-expiry', { node: jwtMiddleware.call, note: `${jwtMiddleware.package} verifies with jsonwebtoken.verify: signature and expiry checked, no option turns them off` });
+      }
       return;
     }
     const providers = regions
