@@ -203,3 +203,56 @@ router.get('/invoices', requireAuth, (req, res) => res.json([]));
     expect(item.reason).toContain('requireAuth');
   });
 });
+
+describe('identity-not-enforced: the framework\'s own 401 (tRPC, NestJS)', () => {
+  const trpc = (middleware: string) => `import { initTRPC, TRPCError } from '@trpc/server';
+const t = initTRPC.context<{ session: { user?: { id: string } } | null }>().create();
+const isAuthed = t.middleware(({ ctx, next }) => {
+${middleware}
+});
+const protectedProcedure = t.procedure.use(isAuthed);
+export const appRouter = t.router({
+  notes: protectedProcedure.query(({ ctx }) => db.note.findMany({ where: { authorId: ctx.session!.user!.id } })),
+});
+`;
+
+  it("valid: the middleware throws TRPCError({ code: 'UNAUTHORIZED' })", async () => {
+    const result = await analyzeSource('src/server/trpc.ts', trpc("  if (!ctx.session?.user) throw new TRPCError({ code: 'UNAUTHORIZED' });\n  return next({ ctx: { session: ctx.session } });"), { checks: [check] });
+    const item = endpointOf(result, 'QUERY notes').checklist['authn.invalid-token'];
+    expect(item.status).toBe('pass');
+    expect(item.evidence[0]).toMatchObject({ line: 4 });
+    expect(item.evidence[0].note).toContain("TRPCError({ code: 'UNAUTHORIZED' })");
+  });
+
+  it('n/a: a middleware that only logs and goes on has no rejection to judge (missing-authentication reports it)', async () => {
+    const result = await analyzeSource('src/server/trpc.ts', trpc("  if (!ctx.session?.user) console.warn('anonymous call');\n  return next();"), { checks: [check] });
+    expect(endpointOf(result, 'QUERY notes').checklist['authn.invalid-token'].status).toBe('n/a');
+  });
+
+  const nest = (guard: string) => `import { CanActivate, Controller, ExecutionContext, Get, Injectable, UnauthorizedException, UseGuards } from '@nestjs/common';
+@Injectable()
+class SessionGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+${guard}
+  }
+}
+@Controller('notes')
+@UseGuards(SessionGuard)
+export class NotesController {
+  @Get()
+  list() { return this.prisma.note.findMany(); }
+}
+`;
+
+  it('valid: a Nest guard that throws UnauthorizedException', async () => {
+    const result = await analyzeSource('src/notes/notes.controller.ts', nest('    if (!context.switchToHttp().getRequest().session?.userId) throw new UnauthorizedException();\n    return true;'), { checks: [check] });
+    const item = endpointOf(result, 'GET /notes').checklist['authn.invalid-token'];
+    expect(item.status).toBe('pass');
+    expect(item.evidence[0].note).toContain('UnauthorizedException');
+  });
+
+  it('not pass: a guard that returns true whatever the session says', async () => {
+    const result = await analyzeSource('src/notes/notes.controller.ts', nest('    return true;'), { checks: [check] });
+    expect(endpointOf(result, 'GET /notes').checklist['authn.invalid-token'].status).not.toBe('pass');
+  });
+});

@@ -2,8 +2,8 @@ import { ts } from '../lang/ts/parse.js';
 import { createCheck } from '../create-check.js';
 import { boundNames, calleePath, containsNode, identifiersIn, unwrapExpression, plainCalleePath } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
-import { codeRegions, scopeOf } from '../frameworks/endpoint.js';
-import { identityCallsIn, isAuthControlName, restoresSessionOnly } from './identity-signals.js';
+import { codeRegions, scopeOf, type Endpoint } from '../frameworks/endpoint.js';
+import { definitionAuthenticates, frameworkRejection, identityCallsIn, isAuthControlName, restoresSessionOnly } from './identity-signals.js';
 import { nextMiddlewareOutcome } from './next-middleware-outcome.js';
 import { jwtMiddlewareOf, jwtMiddlewareOption } from './jwt-middleware-packages.js';
 
@@ -80,6 +80,22 @@ function catchContinues(index: SourceIndex, scopes: readonly Scope[], configured
     if (!identityCallsIn(index, scopes, configured).some((signal) => signal.node.pos >= block.pos && signal.node.end <= block.end)) continue;
     const callsNext = containsNode(clause.block, (node) => ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'next' && node.arguments.length === 0);
     if (callsNext) return clause;
+  }
+  return undefined;
+}
+
+function frameworkRejectionEvidence(endpoint: Endpoint, configured: readonly string[]): { node: ts.Node; note: string } | undefined {
+  for (const control of endpoint.controls) {
+    if (control.definition === undefined) continue;
+    const index = control.definitionIndex ?? endpoint.index;
+    const signal = definitionAuthenticates(index, control.definition, configured);
+    if (signal !== undefined && (ts.isNewExpression(signal.node) || ts.isCallExpression(signal.node) || ts.isPropertyAccessExpression(signal.node))) {
+      return { node: signal.node, note: `${control.name}: ${signal.note}, which ends the request` };
+    }
+  }
+  if ((endpoint.framework === 'trpc' || endpoint.framework === 'nestjs') && endpoint.handler !== undefined) {
+    const signal = frameworkRejection(endpoint.index, endpoint.handler);
+    if (signal !== undefined) return { node: signal.node, note: `${signal.note.replace(/^(?:guard|middleware)/, 'the handler')}, which ends the request` };
   }
   return undefined;
 }
@@ -163,6 +179,9 @@ export default createCheck({
       }
     }
     if (reported) return;
+    // A control or handler that rejects with the framework's own 401 (tRPC `throw new TRPCError({ code: 'UNAUTHORIZED' })`,
+    // Nest `throw new UnauthorizedException()`, a guard delegating to @nestjs/passport): a throw always ends the request.
+    evidence ??= frameworkRejectionEvidence(endpoint, configured);
     if (evidence !== undefined) {
       context.pass('authn.invalid-token', evidence);
       return;

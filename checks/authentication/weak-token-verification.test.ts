@@ -166,3 +166,35 @@ router.get('/me', authenticateToken, (req, res) => res.json(req.user));
     expect(maskSecret('abc')).toBe('"***" (3 characters)');
   });
 });
+
+describe('weak-token-verification: the tRPC context session', () => {
+  const trpc = (context: string) => `import { initTRPC, TRPCError } from '@trpc/server';
+import { getServerSession } from 'next-auth';
+export const createTRPCContext = async (opts: { req: Request }) => {
+${context}
+};
+const t = initTRPC.context<typeof createTRPCContext>().create();
+const protectedProcedure = t.procedure.use(({ ctx, next }) => {
+  if (!ctx.session?.user) throw new TRPCError({ code: 'UNAUTHORIZED' });
+  return next({ ctx });
+});
+export const appRouter = t.router({
+  notes: protectedProcedure.query(({ ctx }) => db.note.findMany({ where: { authorId: ctx.session.user.id } })),
+});
+`;
+
+  it('valid: createTRPCContext gets the session from NextAuth, which verifies it and its expiry', async () => {
+    const result = await analyzeSource('src/server/trpc.ts', trpc('  const session = await getServerSession(authOptions);\n  return { session };'), { checks: [check] });
+    const item = endpointOf(result, 'QUERY notes').checklist['authn.token-expiry'];
+    expect(item.status).toBe('pass');
+    expect(item.evidence[0]).toMatchObject({ line: 4 });
+    expect(item.evidence[0].note).toContain('NextAuth');
+    expect(item.evidence[0].file).toBe('src/server/trpc.ts');
+  });
+
+  it('invalid: the context decodes a bearer token without verifying it', async () => {
+    const result = await analyzeSource('src/server/trpc.ts', `import jwt from 'jsonwebtoken';\n${trpc("  const session = { user: jwt.decode(opts.req.headers.get('authorization') ?? '') };\n  return { session };")}`, { checks: [check] });
+    expect(endpointOf(result, 'QUERY notes').checklist['authn.token-expiry'].status).toBe('fail');
+    expect(result.findings[0]).toMatchObject({ ruleId: 'weak-token-verification', line: 5, severity: 'critical' });
+  });
+});

@@ -1,8 +1,8 @@
 import { ts } from '../lang/ts/parse.js';
 import { createCheck } from '../create-check.js';
-import { calleePath, enclosingFunction, stringValue, unwrapExpression } from '../lang/ts/queries.js';
-import { identityCallsIn, isAuthControlName, restoresSessionOnly } from './identity-signals.js';
-import { codeRegions } from '../frameworks/endpoint.js';
+import { calleePath, enclosingFunction, functionsByName, stringValue, unwrapExpression, variablesByName } from '../lang/ts/queries.js';
+import { definitionAuthenticates, identityCallsIn, isAuthControlName, restoresSessionOnly } from './identity-signals.js';
+import { codeRegions, scopeOf, type CodeRegion, type Endpoint } from '../frameworks/endpoint.js';
 import { nextMiddlewareOutcome } from './next-middleware-outcome.js';
 import { jwtMiddlewareOf, jwtMiddlewareOption, type JwtMiddlewareUse } from './jwt-middleware-packages.js';
 
@@ -102,6 +102,27 @@ function middlewareProblemsOf(use: JwtMiddlewareUse): Problem[] {
   return problems;
 }
 
+const TRPC_CONTEXT = /^create(?:Inner)?(?:TRPC)?Context$/;
+
+/**
+ * A tRPC procedure that authenticates by checking `ctx.session` trusts the
+ * session built in its module's `createTRPCContext`: that code decides how
+ * the token is verified (a provider such as NextAuth `auth()`, or a
+ * `jwt.verify` / `jwt.decode` of a header), so it is read with the endpoint's own.
+ */
+function trpcContextRegions(endpoint: Endpoint, configured: readonly string[]): CodeRegion[] {
+  if (endpoint.framework !== 'trpc') return [];
+  for (const control of endpoint.controls) {
+    if (control.definition === undefined) continue;
+    const index = control.definitionIndex ?? endpoint.index;
+    if (definitionAuthenticates(index, control.definition, configured) === undefined) continue;
+    const creators: ts.Node[] = [...functionsByName(index)].filter(([name]) => TRPC_CONTEXT.test(name)).map(([, node]) => node);
+    for (const [name, declaration] of variablesByName(index)) if (TRPC_CONTEXT.test(name) && declaration.initializer !== undefined) creators.push(declaration.initializer);
+    if (creators.length > 0) return [{ index, scopes: creators.map((creator) => scopeOf(creator)) }];
+  }
+  return [];
+}
+
 export default createCheck({
   id: 'weak-token-verification',
   items: ['authn.token-expiry'],
@@ -125,7 +146,7 @@ export default createCheck({
   run(context) {
     const { endpoint } = context;
     // The endpoint's own code and the imported middleware it runs (one hop).
-    const regions = codeRegions(endpoint);
+    const regions = [...codeRegions(endpoint), ...trpcContextRegions(endpoint, context.config.auth.functions)];
     const calls = regions.flatMap(({ index, scopes }) => index.callsNamed(TOKEN_CALL_NAME, scopes));
     const { problems, verified } = problemsOf(calls);
     for (const problem of problems) {
