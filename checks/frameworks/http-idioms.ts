@@ -19,8 +19,13 @@ export function isRequestRead(path: string): boolean {
   return REQUEST_READ.test(path);
 }
 
-/** Calls that neither reach data nor change anything: logging, JSON, number and string helpers. */
-const INERT_CALL = /^(?:console|logger|log|JSON|Math|Number|String|Boolean|Object|Array|Date|parseInt|parseFloat|encodeURIComponent|decodeURIComponent|URL|URLSearchParams|Promise)(?:\.|$)|\.(?:toString|trim|toLowerCase|toUpperCase|map|filter|slice|split|join|includes|startsWith|endsWith|push|replace)$|(?:^|\.)(?:log|logger)\.(?:trace|debug|info|warn|error|fatal|child)$/;
+/**
+ * Calls that neither reach data nor change anything: logging, JSON, number and
+ * string helpers, schema builders (`z.object(...)`, `yup.string()`), and a tRPC
+ * procedure's `.input(schema)` / `.output(schema)` and its own registration
+ * (`publicProcedure.input(...).query(...)`).
+ */
+const INERT_CALL = /^(?:console|logger|log|JSON|Math|Number|String|Boolean|Object|Array|Date|parseInt|parseFloat|encodeURIComponent|decodeURIComponent|URL|URLSearchParams|Promise|z|zod|yup|Joi|joi|valibot|Type)(?:\.|$)|\.(?:input|output|meta)$|(?:^|\.)\w*[pP]rocedure(?:\.\w+)*\.(?:query|mutation|subscription)$|\.(?:toString|trim|toLowerCase|toUpperCase|map|filter|slice|split|join|includes|startsWith|endsWith|push|replace)$|(?:^|\.)(?:log|logger)\.(?:trace|debug|info|warn|error|fatal|child)$/;
 
 export function isInertCall(path: string): boolean {
   return INERT_CALL.test(path);

@@ -250,3 +250,22 @@ export const appRouter = createTRPCRouter({ auth: authRouter });
   it.todo('a procedure defined two imports away (trpc.ts re-exporting from procedures.ts) is read, not judged by name');
   it.todo('v9 routers: createRouter().query("byId", { resolve })');
 });
+
+describe('missing-authentication: what a public procedure does', () => {
+  const router = (procedure: string) => `import { z } from 'zod';
+import { createTRPCRouter, publicProcedure } from '~/server/api/trpc';
+export const greetRouter = createTRPCRouter({
+  hello: ${procedure},
+});
+`;
+
+  it('n/a: an input schema and a computed greeting touch no data', async () => {
+    const { item } = await authentication(router('publicProcedure.input(z.object({ text: z.string().max(100) })).query(({ input }) => ({ greeting: `Hello ${input.text}` }))'), 'QUERY hello');
+    expect(item.status).toBe('n/a');
+  });
+
+  it('invalid: the same public procedure reading the database', async () => {
+    const { item } = await authentication(router('publicProcedure.input(z.object({ id: z.string() })).query(({ ctx, input }) => ctx.db.post.findUnique({ where: { id: input.id } }))'), 'QUERY hello');
+    expect(item.status).toBe('fail');
+  });
+});
