@@ -151,3 +151,42 @@ describe('missing-role-check: where the route is served', () => {
     expect(item.status).toBe('n/a');
   });
 });
+
+describe('missing-role-check: NestJS role guards and their metadata', () => {
+  const controller = (decorators: string) => `import { Controller, Delete, Param, UseGuards } from '@nestjs/common';
+import { Roles, RolesGuard } from '../auth/roles.guard';
+import { AdminGuard } from '../auth/admin.guard';
+@Controller('admin/users')
+export class AdminUsersController {
+${decorators}
+  @Delete(':id')
+  remove(@Param('id') id: string) { return this.prisma.user.delete({ where: { id } }); }
+}
+`;
+  async function verdict(decorators: string) {
+    const result = await analyzeSource('src/admin/admin-users.controller.ts', controller(decorators), { checks: [check] });
+    return { item: endpointOf(result, 'DELETE /admin/users/:id').checklist['authz.roles'], findings: result.findings };
+  }
+
+  it("valid: @Roles('admin') with @UseGuards(RolesGuard)", async () => {
+    const { item } = await verdict("  @Roles('admin')\n  @UseGuards(RolesGuard)");
+    expect(item.status).toBe('pass');
+    expect(item.evidence[0].note).toContain("RolesGuard enforcing @Roles");
+  });
+
+  it('invalid: @UseGuards(RolesGuard) without @Roles: the guard lets a route without metadata through', async () => {
+    const { item, findings } = await verdict('  @UseGuards(RolesGuard)');
+    expect(item.status).toBe('fail');
+    expect(findings[0]).toMatchObject({ ruleId: 'missing-role-check', severity: 'high' });
+  });
+
+  it("invalid: @Roles('admin') without a guard that reads it", async () => {
+    const { item } = await verdict("  @Roles('admin')");
+    expect(item.status).toBe('fail');
+  });
+
+  it('valid: an AdminGuard is a role check by itself', async () => {
+    const { item } = await verdict('  @UseGuards(AdminGuard)');
+    expect(item.status).toBe('pass');
+  });
+});

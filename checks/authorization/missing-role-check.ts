@@ -46,7 +46,31 @@ function privilegeOf(endpoint: Endpoint): string | undefined {
 }
 
 /** The first role or permission check around or inside the endpoint, if any. */
+/** Nest guards that enforce role metadata set on the route (`@Roles('admin')`, `@CheckPolicies(...)`): they let a route without it through. */
+const NEST_METADATA_GUARD = /^(?:\w*(?:Roles?|Permissions?|Polic(?:y|ies)|Scopes?|Casl|Abilit(?:y|ies)|Access)Guard)$/;
+/** Nest guards that are a role check by themselves. */
+const NEST_ROLE_GUARD = /^(?:\w*(?:Admin|SuperUser|Superuser|Staff)Guard)$/;
+
+/**
+ * A NestJS role guard: `@UseGuards(RolesGuard)` (on the route, the class or
+ * app-wide) counts only together with the metadata it reads on this route
+ * (`@Roles('admin')`, `@SetMetadata('roles', ...)`, `@Permissions(...)`);
+ * `AdminGuard`-style guards count alone.
+ */
+function nestRoleGuard(endpoint: Endpoint): { node: ts.Node; note: string } | undefined {
+  if (endpoint.framework !== 'nestjs') return undefined;
+  const metadata = endpoint.controls.find((control) => control.kind === 'wrapper' && /^@(?:Roles?|HasRoles?|RequireRoles?|Permissions?|RequirePermissions?|CheckPolicies|Scopes?|RequireScopes|SetMetadata\(.*(?:role|permission|scope))/i.test(control.name));
+  for (const control of endpoint.controls) {
+    const name = control.name.split('.').pop() ?? control.name;
+    if (NEST_ROLE_GUARD.test(name)) return { node: control.node, note: `guard ${control.name}` };
+    if (NEST_METADATA_GUARD.test(name) && metadata !== undefined) return { node: metadata.node, note: `guard ${control.name} enforcing ${metadata.name}(...) (line ${metadata.line})` };
+  }
+  return undefined;
+}
+
 function findRoleCheck(endpoint: Endpoint, configured: readonly string[]): { node: ts.Node; note: string } | undefined {
+  const nest = nestRoleGuard(endpoint);
+  if (nest !== undefined) return nest;
   for (const control of endpoint.controls) {
     const last = control.name.split('.').pop() ?? control.name;
     if (ROLE_CHECK_NAME.test(last) || configured.includes(control.name) || configured.includes(last)) {
