@@ -4,6 +4,7 @@ import { calleePath, enclosingFunction, functionsByName, stringValue, unwrapExpr
 import { definitionAuthenticates, identityCallsIn, isAuthControlName, restoresSessionOnly } from './identity-signals.js';
 import { codeRegions, scopeOf, type CodeRegion, type Endpoint } from '../frameworks/endpoint.js';
 import { nextMiddlewareOutcome } from './next-middleware-outcome.js';
+import { passportJwtStrategyFor, strategyOption, type PassportJwtStrategy } from './passport-jwt-strategy.js';
 import { jwtMiddlewareOf, jwtMiddlewareOption, type JwtMiddlewareUse } from './jwt-middleware-packages.js';
 
 /** `jwt.verify` / `jsonwebtoken.verify` / `verify` imported from jsonwebtoken. */
@@ -102,6 +103,22 @@ function middlewareProblemsOf(use: JwtMiddlewareUse): Problem[] {
   return problems;
 }
 
+/** passport-jwt passes these options to jsonwebtoken.verify: the same weaknesses as a direct call. */
+function strategyProblemsOf(strategy: PassportJwtStrategy): Problem[] {
+  const problems: Problem[] = [];
+  const key = strategyOption(strategy, 'secretOrKey');
+  const secret = isLiteralSecret(key);
+  if (secret !== undefined) problems.push({ messageId: 'hardcoded-secret', node: key!, data: { masked: maskSecret(secret) }, severity: 'high' });
+  const ignoreExpiration = strategyOption(strategy, 'ignoreExpiration');
+  if (ignoreExpiration?.kind === ts.SyntaxKind.TrueKeyword) problems.push({ messageId: 'ignore-expiration', node: ignoreExpiration, data: {}, severity: 'high' });
+  const algorithms = strategyOption(strategy, 'algorithms');
+  if (algorithms !== undefined && ts.isArrayLiteralExpression(unwrapExpression(algorithms))) {
+    const none = (unwrapExpression(algorithms) as ts.ArrayLiteralExpression).elements.find((element) => stringValue(element)?.toLowerCase() === 'none');
+    if (none !== undefined) problems.push({ messageId: 'alg-none', node: none, data: {}, severity: 'critical' });
+  }
+  return problems;
+}
+
 const TRPC_CONTEXT = /^create(?:Inner)?(?:TRPC)?Context$/;
 
 /**
@@ -163,6 +180,15 @@ export default createCheck({
       for (const problem of middlewareProblems) context.report({ messageId: problem.messageId, node: problem.node, data: problem.data, severity: problem.severity });
       if (middlewareProblems.length === 0) {
         context.pass('authn.token-expiry', { node: jwtMiddleware.call, note: `${jwtMiddleware.package} verifies with jsonwebtoken.verify: signature and expiry checked, no option turns them off` });
+      }
+      return;
+    }
+    const strategy = passportJwtStrategyFor(endpoint);
+    if (strategy !== undefined) {
+      const strategyProblems = strategyProblemsOf(strategy);
+      for (const problem of strategyProblems) context.report({ messageId: problem.messageId, node: problem.node, data: problem.data, severity: problem.severity });
+      if (strategyProblems.length === 0) {
+        context.pass('authn.token-expiry', { node: strategy.superCall, note: `the passport-jwt strategy '${strategy.name}' (${strategy.index.path}) verifies signature and expiry; no option turns them off` });
       }
       return;
     }

@@ -93,6 +93,8 @@ export interface NestAppFiles {
   main?: SourceIndex;
   modules: readonly SourceIndex[];
   complete: boolean;
+  /** Files of the Passport strategies the modules provide (`providers: [JwtStrategy]`): how tokens are verified. */
+  strategies: readonly SourceIndex[];
 }
 
 /** Every region of code that runs for the endpoint: its own file's scopes first, then imported controls. */

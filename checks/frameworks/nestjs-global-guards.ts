@@ -158,7 +158,11 @@ async function findNestApp(file: string, controller: string, project: ProjectCon
     const listing = modules.map((module) => ({ module, line: controllersListLine(module, controller) })).find((entry) => entry.line !== undefined);
     registeredAt = listing !== undefined ? { file: listing.module.path, line: listing.line! } : { file: rootModule.path, line: moduleDecoratorLine(rootModule) };
   }
-  return { registeredAt, guards, prefix: main === undefined ? '' : globalPrefixOf(main), files: { main, modules, complete: main !== undefined && allModulesRead } };
+  const strategies: SourceIndex[] = [];
+  for (const module of modules) {
+    for (const strategy of await providedStrategies(module, project, budget)) if (!strategies.includes(strategy)) strategies.push(strategy);
+  }
+  return { registeredAt, guards, prefix: main === undefined ? '' : globalPrefixOf(main), files: { main, modules, complete: main !== undefined && allModulesRead, strategies } };
 }
 
 /** `NestFactory.create(AppModule)`: the root module, through main.ts's imports. */
@@ -197,6 +201,29 @@ async function importedModules(module: SourceIndex, project: ProjectContext, bud
     else complete = false;
   }
   return { loaded, complete };
+}
+
+/** The files of the Passport strategies a module provides: `providers: [JwtStrategy]` with `JwtStrategy` imported from the project. */
+async function providedStrategies(module: SourceIndex, project: ProjectContext, budget: Budget): Promise<SourceIndex[]> {
+  const imports = importSources(module);
+  const found: SourceIndex[] = [];
+  for (const property of moduleProperties(module, 'providers')) {
+    const value = unwrapExpression(property.initializer);
+    if (!ts.isArrayLiteralExpression(value)) continue;
+    for (const element of value.elements) {
+      const provider = unwrapExpression(element);
+      if (!ts.isIdentifier(provider) || !/Strategy$/.test(provider.text)) continue;
+      if (classesByName(module).has(provider.text)) {
+        found.push(module);
+        continue;
+      }
+      const source = imports.get(provider.text);
+      if (source === undefined || !source.module.startsWith('.')) continue;
+      const file = await loadFirstWithin(moduleCandidates(module.path, source.module), project, budget);
+      if (file !== undefined) found.push(file);
+    }
+  }
+  return found;
 }
 
 /** The `name: ...` properties of the file's `@Module({...})` metadata. */
