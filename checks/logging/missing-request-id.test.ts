@@ -177,4 +177,4 @@ export const config = { matcher: ['/api/:path*'] };
   });
 });
 
-it.todo('valid: nestjs-cls ClsModule with generateId in app.module.ts (global Nest middleware is not read yet)');
+// NestJS apps read whole (main.ts, modules): see nest-app-logging.test.ts.

@@ -231,3 +231,34 @@ function nestLimit(endpoint: Endpoint): BodyLimit {
   }
   return { kind: 'bounded', node: create ?? main.sourceFile, note: `${main.path} keeps Nest's body parser with body-parser's 100 kB default limit` };
 }
+
+export type RequestTimeout = { kind: 'set'; node: ts.Node; note: string } | { kind: 'unset'; node: ts.Node; file: string } | undefined;
+
+/**
+ * Fastify's `requestTimeout` (and `connectionTimeout`) default to 0, no limit:
+ * Fastify's docs ask for a non-zero value when no reverse proxy sits in front,
+ * or a client that sends its request slowly holds a connection and a parser
+ * forever. Node's own http server (Express, Koa, Nest) has had a 300 s
+ * requestTimeout since Node 18, so only Fastify is judged. Undefined when the
+ * endpoint is not Fastify or its server was not read.
+ */
+export function fastifyRequestTimeout(endpoint: Endpoint, project: ProjectContext): RequestTimeout {
+  if (endpoint.framework !== 'fastify') return undefined;
+  const files: SourceIndex[] = [endpoint.index];
+  for (const candidate of bootstrapCandidates(endpoint.file)) {
+    const file = project.get(candidate);
+    if (file?.status === 'found') files.push(file.index);
+  }
+  for (const index of files) {
+    const factory = fastifyFactoryOptions(index);
+    if (factory === undefined) continue;
+    for (const option of ['requestTimeout', 'connectionTimeout']) {
+      const value = factory.options === undefined ? undefined : propertyOf(factory.options, option);
+      if (value !== undefined && !(ts.isNumericLiteral(unwrapExpression(value)) && Number((unwrapExpression(value) as ts.NumericLiteral).text) === 0)) {
+        return { kind: 'set', node: value, note: `Fastify({ ${option}: ${index.textOf(value)} }) in ${index.path} bounds how long a request may take to arrive` };
+      }
+    }
+    return { kind: 'unset', node: factory.call, file: index.path };
+  }
+  return undefined;
+}

@@ -416,5 +416,28 @@ export class AuthController {
   it.todo('valid: ThrottlerModule with an APP_GUARD ThrottlerGuard in a feature module the root module imports');
 });
 
-it.todo('valid: a Koa router behind koa-ratelimit registered in the entry file');
+describe('missing-rate-limit: Koa limiters registered in the entry file', () => {
+  const routes = `import Router from '@koa/router';
+export const router = new Router();
+router.post('/login', async (ctx) => { ctx.body = await signIn(ctx.request.body); });
+`;
+  const entry = (limiter: string) => `import Koa from 'koa';
+import ratelimit from 'koa-ratelimit';
+import { router } from './routes/auth';
+const app = new Koa();
+${limiter}
+app.use(router.routes());
+`;
+
+  it('valid: app.use(ratelimit(...)) before app.use(router.routes())', async () => {
+    const { item } = await verdict('src/routes/auth.ts', routes, 'POST /login', { context: { 'src/app.ts': entry("app.use(ratelimit({ driver: 'memory', db: new Map(), duration: 60_000, max: 10 }));") } });
+    expect(item.status).toBe('pass');
+  });
+
+  it('invalid: the entry file registers no limiter, and the route is a login', async () => {
+    const { item, findings } = await verdict('src/routes/auth.ts', routes, 'POST /login', { context: { 'src/app.ts': entry('') } });
+    expect(item.status).toBe('fail');
+    expect(findings[0].severity).toBe('medium');
+  });
+});
 it.todo('valid: a tRPC procedure whose middleware calls ratelimit.limit()');

@@ -63,9 +63,9 @@ app.post('/notes', async (request) => db.note.create({ data: request.body }));
     expect(findings[0].message).toContain('100 * 1024 * 1024');
   });
 
-  it("valid: a Fastify server keeping the default 1 MiB bodyLimit", async () => {
+  it("valid: a Fastify server keeping the default 1 MiB bodyLimit, with a requestTimeout", async () => {
     const { item } = await verdict('src/server.ts', `import Fastify from 'fastify';
-const app = Fastify({ logger: true });
+const app = Fastify({ logger: true, requestTimeout: 30_000 });
 app.post('/notes', async (request) => db.note.create({ data: request.body }));
 `, 'POST /notes');
     expect(item.status).toBe('pass');
@@ -270,5 +270,62 @@ describe('hasNestedQuantifier', () => {
   });
 });
 
-it.todo('invalid: a Koa route behind koa-body with jsonLimit raised to 50mb');
-it.todo('unknown: request timeouts (server.requestTimeout, Fastify connectionTimeout) are not judged yet');
+describe('unbounded-request-cost: Koa body parsers registered in the entry file', () => {
+  const routes = `import Router from '@koa/router';
+export const router = new Router();
+router.post('/imports', async (ctx) => { ctx.body = await db.import.create({ data: { rows: ctx.request.body } }); });
+`;
+  const entry = (parser: string) => `import Koa from 'koa';
+import { koaBody } from 'koa-body';
+import { router } from './routes/imports';
+const app = new Koa();
+app.use(${parser});
+app.use(router.routes());
+`;
+
+  it('invalid: koa-body with jsonLimit raised to 50mb before the router', async () => {
+    const { item, findings } = await verdict('src/routes/imports.ts', routes, 'POST /imports', { context: { 'src/app.ts': entry("koaBody({ jsonLimit: '50mb' })") } });
+    expect(item.status).toBe('fail');
+    expect(findings[0]).toMatchObject({ file: 'src/app.ts', line: 5 });
+    expect(findings[0].message).toContain("'50mb'");
+  });
+
+  it('valid: koa-body keeping its 1mb JSON default', async () => {
+    const { item } = await verdict('src/routes/imports.ts', routes, 'POST /imports', { context: { 'src/app.ts': entry('koaBody()') } });
+    expect(item.status).toBe('pass');
+  });
+});
+describe('unbounded-request-cost: Fastify request timeouts', () => {
+  const server = (options: string) => `import Fastify from 'fastify';
+const app = Fastify(${options});
+app.post('/uploads/notes', async (request) => db.note.create({ data: { text: String((request.body as { text: string }).text) } }));
+`;
+
+  it("invalid: no requestTimeout: Fastify's default 0 waits forever for a slow body", async () => {
+    const { item, findings } = await verdict('src/server.ts', server('{ logger: true }'), 'POST /uploads/notes');
+    expect(item.status).toBe('fail');
+    expect(findings[0]).toMatchObject({ line: 2, severity: 'low' });
+    expect(findings[0].message).toContain('sets no `requestTimeout`');
+  });
+
+  it('valid: requestTimeout set', async () => {
+    const { item } = await verdict('src/server.ts', server('{ logger: true, requestTimeout: 30_000 }'), 'POST /uploads/notes');
+    expect(item.status).toBe('pass');
+    expect(item.evidence.map((evidence) => evidence.note).join(' ')).toContain('requestTimeout: 30_000');
+  });
+
+  it('valid: connectionTimeout set', async () => {
+    const { item } = await verdict('src/server.ts', server('{ connectionTimeout: 10_000 }'), 'POST /uploads/notes');
+    expect(item.status).toBe('pass');
+  });
+
+  it('invalid: requestTimeout: 0 is the default spelled out', async () => {
+    const { item } = await verdict('src/server.ts', server('{ requestTimeout: 0 }'), 'POST /uploads/notes');
+    expect(item.status).toBe('fail');
+  });
+
+  it('n/a: a route that reads no body is not judged on timeouts', async () => {
+    const { item } = await verdict('src/server.ts', `import Fastify from 'fastify';\nconst app = Fastify();\napp.get('/health', async () => ({ ok: true }));\n`, 'GET /health');
+    expect(item.status).toBe('n/a');
+  });
+});
