@@ -56,8 +56,10 @@ export interface Finding {
 export interface SuppressedFinding {
   finding: Finding;
   reason: string;
-  /** Line of the suppression comment. */
+  /** Line of the suppression comment (of the finding, for a waiver). */
   line: number;
+  /** Set when the risk was accepted by a `/security-review accept` waiver rather than an in-code comment. */
+  waiver?: { by: string; until?: string };
 }
 
 export interface ItemResult {

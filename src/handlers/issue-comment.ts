@@ -10,6 +10,14 @@ import { getRepositoryPermission } from '../github/collaborators.js';
 import { getPullRequest } from '../github/pull-requests.js';
 import { addEyesReaction } from '../github/reactions.js';
 import type { ReviewQueue } from '../queue/review-queue.js';
+import { CHECKS } from '../../checks/index.js';
+import { createIssueComment } from '../github/issue-comments.js';
+import { SUPPRESSION_RULE_ID } from '../review/analyze-files.js';
+import { recordWaiver, todayUtc } from '../review/waiver-store.js';
+import { ACCEPT_USAGE, isAcceptCommand, parseAcceptCommand } from '../review/waivers.js';
+
+/** Rule ids a waiver may name. */
+const WAIVABLE_RULES: ReadonlySet<string> = new Set([...CHECKS.map((check) => check.id), SUPPRESSION_RULE_ID]);
 
 /** **Contract**: the first line of the comment. */
 export const REVIEW_COMMAND = '/security-review';
@@ -50,8 +58,10 @@ export async function handleReviewCommand(context: Context<'issue_comment.create
   const repo: RepoRef = { owner: repository.owner.login, repo: repository.name };
   const octokit = context.octokit as GitHubClient;
   const isAuthor = issue.user !== null && issue.user.id === sender.id;
-  if (!isAuthor && !(await canWrite(octokit, { ...repo, username: sender.login }, log))) {
-    log.info(`${REVIEW_COMMAND} from a user without write access ignored`);
+  // Accepting a risk is a decision about the repository: write access, even for the PR's author.
+  const accept = isAcceptCommand(comment.body.split(/\r?\n/, 1)[0]);
+  if ((accept || !isAuthor) && !(await canWrite(octokit, { ...repo, username: sender.login }, log))) {
+    log.info(`${REVIEW_COMMAND}${accept ? ' accept' : ''} from a user without write access ignored`);
     return;
   }
 
@@ -61,6 +71,7 @@ export async function handleReviewCommand(context: Context<'issue_comment.create
     // The acknowledgement is a courtesy; the review still runs.
     log.warn({ err: error }, `could not react to the command: ${describeGitHubError(error)}`);
   }
+  if (accept && !(await recordAcceptedRisk(octokit, { ...repo, pullNumber: issue.number }, comment.body, sender.login, log))) return;
   let headSha: string;
   try {
     const pullRequest = await getPullRequest(octokit, { ...repo, pullNumber: issue.number });
@@ -92,6 +103,28 @@ async function canWrite(octokit: GitHubClient, ref: RepoRef & { username: string
     return (access.roleName !== undefined && WRITE_ROLES.has(access.roleName)) || WRITE_PERMISSIONS.has(access.permission);
   } catch (error) {
     log.warn({ err: error }, `permission lookup failed; ${REVIEW_COMMAND} denied: ${describeGitHubError(error)}`);
+    return false;
+  }
+}
+
+/**
+ * Records the waiver of an accept command, or answers why it was not
+ * recorded (to someone with write access only, so this cannot be used to
+ * make the app spam). True when the review should run again.
+ */
+async function recordAcceptedRisk(octokit: GitHubClient, ref: RepoRef & { pullNumber: number }, body: string, login: string, log: Context['log']): Promise<boolean> {
+  const today = todayUtc();
+  const command = parseAcceptCommand(body.split(/\r?\n/, 1)[0], WAIVABLE_RULES, today);
+  try {
+    if (command.kind === 'invalid') {
+      await createIssueComment(octokit, { ...ref, issueNumber: ref.pullNumber, body: `@${login} the waiver was not recorded: ${command.problem}.\n\nUsage: ${ACCEPT_USAGE}` });
+      return false;
+    }
+    await recordWaiver(octokit, ref, { ruleId: command.ruleId, reason: command.reason, by: login, at: new Date().toISOString(), ...(command.until === undefined ? {} : { until: command.until }) }, today);
+    log.info({ ruleId: command.ruleId, until: command.until }, 'waiver recorded');
+    return true;
+  } catch (error) {
+    log.error({ err: error }, `cannot record the waiver: ${describeGitHubError(error)}`);
     return false;
   }
 }

@@ -9,7 +9,8 @@
  * without failures, then endpoints themselves) and says what it left out.
  */
 import { CHECKLIST } from '../../checks/checklist.js';
-import { endpointName, type AnalysisResult, type EndpointReport, type Finding, type Severity, type SkippedFile } from '../../checks/model.js';
+import { endpointName, type AnalysisResult, type EndpointReport, type Finding, type Severity, type SkippedFile, type SuppressedFinding } from '../../checks/model.js';
+import { isActive, untilText, type Waiver } from '../review/waivers.js';
 import type { ConfigIssue } from '../config/validate-config.js';
 import { whyNotInline, type ReviewPlan } from '../review/plan-review.js';
 import { conclusionFor } from '../review/conclusion.js';
@@ -38,6 +39,16 @@ export interface CheckRunOutputInput {
   linkBase?: string;
   /** Source files analysed. */
   reviewedFiles: number;
+  /** Waivers of the PR and the in-code suppressions it adds: listed in a section of their own, for whoever approves the PR. */
+  accepted?: AcceptedRisks;
+}
+
+export interface AcceptedRisks {
+  waivers: readonly Waiver[];
+  /** YYYY-MM-DD, to tell active waivers from expired ones. */
+  today: string;
+  /** Suppressed findings whose suppression comment is on a line this PR adds. */
+  newSuppressions: readonly SuppressedFinding[];
 }
 
 const LIMIT_NOTE = 'the limit of the check run summary was reached';
@@ -56,7 +67,7 @@ export function renderCheckRunOutput(input: CheckRunOutputInput): CheckRunOutput
   const verdict = verdictOf(input.result, input.failOn);
   const endpoints = sortByConcern(input.result.endpoints ?? []);
   const head = [`### ${verdict.mark} ${verdict.markdown}`, overviewLine(input)].join('\n\n');
-  const tail = renderTailSections(input.result, input.linkBase);
+  const tail = [...renderAcceptedRisks(input.accepted, input.linkBase), ...renderTailSections(input.result, input.linkBase)];
   const fixedBytes = byteLength(head) + byteLength(SHORTENED_NOTE) + tail.reduce((sum, section) => sum + byteLength(section) + 2, 0) + 2;
   const body = renderEndpointsWithin(endpoints, CHECK_RUN_TEXT_LIMIT - fixedBytes - NOTE_RESERVE, input.linkBase);
   const whereComplete = body.shortened ? SHORTENED_NOTE : '';
@@ -205,6 +216,27 @@ function renderFullChecklists(endpoints: readonly EndpointReport[], linkBase?: s
   return enforceLimit(parts.join('\n\n'));
 }
 
+/**
+ * "Accepted risks in this PR": the waivers recorded on the PR (active and
+ * expired, with who, why and until when) and the in-code suppressions the
+ * PR adds, so that whoever approves the PR sees every risk it accepts.
+ */
+function renderAcceptedRisks(accepted: AcceptedRisks | undefined, linkBase?: string): string[] {
+  if (accepted === undefined || (accepted.waivers.length === 0 && accepted.newSuppressions.length === 0)) return [];
+  const more = (what: string) => (count: number) => `- … ${plural(count, what)} more: ${LIMIT_NOTE}.`;
+  const waivers = accepted.waivers.map(
+    (waiver) =>
+      `- ${codeSpan(waiver.ruleId)} accepted by @${escapeText(waiver.by)} on ${waiver.at.slice(0, 10)}${untilText(waiver)}${isActive(waiver, accepted.today) ? '' : ' (**expired**: no longer applies)'}: ${escapeText(clip(waiver.reason, 300))}`,
+  );
+  const suppressions = [...accepted.newSuppressions]
+    .sort((a, b) => compareText(a.finding.file, b.finding.file) || a.line - b.line)
+    .map((entry) => `- ${codeSpan(entry.finding.ruleId)} suppressed at ${locationLink(entry.finding.file, entry.line, linkBase)}: ${escapeText(clip(entry.reason, 300))}`);
+  return [
+    renderBoundedList(`**Waivers on this pull request** (\`/security-review accept\`):`, waivers, TAIL_SECTION_BUDGET, more('waiver')),
+    renderBoundedList(`**${plural(suppressions.length, 'in-code suppression')} added by this pull request:**`, suppressions, TAIL_SECTION_BUDGET, more('suppression')),
+  ].filter((section) => section !== '');
+}
+
 /** Suppressed findings, findings outside any checklist, skipped files, analysis errors: each a bounded list. */
 function renderTailSections(result: AnalysisResult, linkBase?: string): string[] {
   const more = (what: string) => (count: number) => `- … ${plural(count, what)} more: ${LIMIT_NOTE}.`;
@@ -212,7 +244,7 @@ function renderTailSections(result: AnalysisResult, linkBase?: string): string[]
     .sort((a, b) => compareText(a.finding.file, b.finding.file) || a.finding.line - b.finding.line)
     .map(
       (entry) =>
-        `- ${codeSpan(entry.finding.ruleId)} at ${locationLink(entry.finding.file, entry.finding.line, linkBase)}: ${escapeText(clip(entry.reason, 300))} (ignore comment on line ${entry.line})`,
+        `- ${codeSpan(entry.finding.ruleId)} at ${locationLink(entry.finding.file, entry.finding.line, linkBase)}: ${escapeText(clip(entry.reason, 300))} (${suppressionSource(entry)})`,
     );
   const inChecklists = new Set<string>();
   for (const endpoint of result.endpoints ?? []) {
@@ -336,4 +368,9 @@ export function renderReviewBody(plan: ReviewPlan, options: { linkBase?: string 
     );
   }
   return lines.join('\n');
+}
+
+function suppressionSource(entry: SuppressedFinding): string {
+  if (entry.waiver === undefined) return `ignore comment on line ${entry.line}`;
+  return `waived by @${escapeText(entry.waiver.by)}${entry.waiver.until === undefined ? '' : ` until ${entry.waiver.until}`}`;
 }

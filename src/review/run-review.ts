@@ -34,6 +34,8 @@ import { analyzeFiles, type AnalyzeOptions, type SourceInput } from './analyze-f
 import { decodeSource } from './decode-source.js';
 import { planReview, type ReviewPlan } from './plan-review.js';
 import { createPathFilter } from './select-files.js';
+import { loadWaivers, todayUtc } from './waiver-store.js';
+import { applyWaivers } from './waivers.js';
 
 /** A review that has not finished by then is stopped and reported `neutral`. */
 export const DEFAULT_REVIEW_TIMEOUT_MS = 5 * 60_000;
@@ -191,7 +193,10 @@ async function reviewPullRequest(
   const reader = createHeadReader(octokit, { ...source, sha: job.headSha });
   const analysis = await analyzeIsolated(inputs, { config, context: reader, checks: deps.checks }, log);
   signal.throwIfAborted();
-  const result: AnalysisResult = { ...analysis, skipped: [...skipped, ...analysis.skipped] };
+  // Risks accepted with `/security-review accept` (kept in the app's comment on the PR) turn their findings into accepted risks.
+  const today = todayUtc();
+  const { waivers } = await loadWaivers(octokit, { ...repo, pullNumber: job.pullNumber });
+  const result: AnalysisResult = applyWaivers({ ...analysis, skipped: [...skipped, ...analysis.skipped] }, waivers, today);
 
   const comments = await listReviewComments(octokit, { ...repo, pullNumber: job.pullNumber });
   // Only an app's comment counts: a human who pastes our marker must not silence a finding.
@@ -214,7 +219,8 @@ async function reviewPullRequest(
   if (result.endpoints.length === 0 && result.findings.length === 0) {
     return complete('success', renderNoApiChangesOutput({ reviewedFiles: inputs.length, skipped: result.skipped }), reviewed);
   }
-  const output = renderCheckRunOutput({ result, plan, failOn: config.fail_on, headSha: job.headSha, linkBase, reviewedFiles: inputs.length });
+  const accepted = { waivers, today, newSuppressions: result.suppressed.filter((entry) => entry.waiver === undefined && changes.get(entry.finding.file)?.added.has(entry.line) === true) };
+  const output = renderCheckRunOutput({ result, plan, failOn: config.fail_on, headSha: job.headSha, linkBase, reviewedFiles: inputs.length, accepted });
   return complete(plan.conclusion, output, reviewed);
 }
 

@@ -69,7 +69,7 @@ describe('an analyzer that throws', () => {
       .config()
       .files([{ filename: APP_PATH, patch: addedFilePatch(APP_FILE) }])
       .content(APP_PATH, APP_FILE)
-      .reviewComments([])
+      .issueComments().reviewComments([])
       .review()
       .updateCheckRun();
 

@@ -60,7 +60,7 @@ describe('check_run.rerequested', () => {
       .createCheckRun(RUN_SHA)
       .config()
       .files([])
-      .reviewComments([])
+      .issueComments().reviewComments([])
       .updateCheckRun();
 
     await app.receive('check_run', loadFixture('check_run', 'rerequested'));

@@ -63,6 +63,7 @@ export class GitHubMock {
   readonly replies: { commentId: number; body: Body }[] = [];
   readonly resolvedThreads: string[] = [];
   readonly reactions: { commentId: number; body: Body }[] = [];
+  readonly issueCommentWrites: { kind: 'create' | 'update'; body: Body }[] = [];
 
   constructor(
     readonly owner = OWNER,
@@ -141,6 +142,33 @@ export class GitHubMock {
           user: comment.userType === 'User' ? { login: 'Codertocat', id: 21031067, type: 'User' } : { login: 'api-security-review[bot]', id: 41898282, type: 'Bot' },
         })),
       );
+    return this;
+  }
+
+  /** The PR's conversation comments (where the app keeps its waiver comment); none by default. */
+  issueComments(comments: { id: number; body: string; userType?: 'Bot' | 'User'; appId?: number }[] = []): this {
+    this.scope
+      .get(`${this.base}/issues/${PR_NUMBER}/comments`)
+      .query({ per_page: '100' })
+      .reply(
+        200,
+        comments.map((comment) => ({
+          id: comment.id,
+          body: comment.body,
+          user: comment.userType === 'User' ? { login: 'Codertocat', id: 21031067, type: 'User' } : { login: 'api-security-review[bot]', id: 41898282, type: 'Bot' },
+          performed_via_github_app: comment.userType === 'User' ? null : { id: comment.appId ?? 123, slug: 'api-security-review' },
+        })),
+      );
+    return this;
+  }
+
+  /** Records the comments the app writes: `POST .../issues/{n}/comments` and `PATCH .../issues/comments/{id}`. */
+  writeIssueComment(kind: 'create' | 'update', commentId = 9001): this {
+    const interceptor = kind === 'create' ? this.scope.post(`${this.base}/issues/${PR_NUMBER}/comments`) : this.scope.patch(`${this.base}/issues/comments/${commentId}`);
+    interceptor.reply(kind === 'create' ? 201 : 200, (_uri, body) => {
+      this.issueCommentWrites.push({ kind, body: body as Body });
+      return { id: commentId, body: (body as { body: string }).body };
+    });
     return this;
   }
 

@@ -5,6 +5,7 @@
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fingerprintMarker } from '../../src/render/review-comment.js';
+import { renderWaiverComment } from '../../src/render/waiver-comment.js';
 import missingAuthentication from '../../checks/authentication/missing-authentication.js';
 import { analyzeSource } from '../support/analyze-source.js';
 import { createTestApp, loadFixture, trackUnmatchedRequests, type TestApp } from './harness.js';
@@ -65,7 +66,7 @@ describe('pull_request: review of a change', () => {
     reviewStarts()
       .files([{ filename: APP_PATH, patch: addedFilePatch(APP_FILE) }])
       .content(APP_PATH, APP_FILE)
-      .reviewComments([])
+      .issueComments().reviewComments([])
       .review()
       .updateCheckRun();
 
@@ -97,7 +98,7 @@ describe('pull_request: review of a change', () => {
   it('reopened, ready_for_review and synchronize review the head too; closed does nothing', async () => {
     for (const action of ['reopened', 'ready_for_review', 'synchronize']) {
       const mock = new GitHubMock();
-      mock.accessToken().pullRequest().createCheckRun().config().files([{ filename: 'README.md', patch: '@@ -0,0 +1 @@\n+# Hello' }]).reviewComments([]).updateCheckRun();
+      mock.accessToken().pullRequest().createCheckRun().config().files([{ filename: 'README.md', patch: '@@ -0,0 +1 @@\n+# Hello' }]).issueComments().reviewComments([]).updateCheckRun();
       const fresh = await createTestApp();
       await fresh.receive('pull_request', loadFixture('pull_request', action));
       expect(mock.completion, action).toMatchObject({ conclusion: 'success' });
@@ -112,7 +113,7 @@ describe('pull_request: review of a change', () => {
     reviewStarts()
       .files([{ filename: APP_PATH, status: 'modified', patch }])
       .content(APP_PATH, APP_FILE)
-      .reviewComments([])
+      .issueComments().reviewComments([])
       .updateCheckRun();
 
     await app.receive('pull_request', loadFixture('pull_request', 'synchronize'));
@@ -132,7 +133,7 @@ describe('pull_request: review of a change', () => {
     reviewStarts()
       .files([{ filename: APP_PATH, patch: addedFilePatch(APP_FILE) }])
       .content(APP_PATH, APP_FILE)
-      .reviewComments([])
+      .issueComments().reviewComments([])
       .review(422)
       .updateCheckRun();
 
@@ -149,7 +150,7 @@ describe('pull_request: review of a change', () => {
     reviewStarts({ config: 'max_comments: 1\n' })
       .files([{ filename: APP_PATH, patch: addedFilePatch(APP_FILE) }])
       .content(APP_PATH, APP_FILE)
-      .reviewComments([])
+      .issueComments().reviewComments([])
       .review()
       .updateCheckRun();
 
@@ -170,7 +171,7 @@ describe('pull_request: review of a change', () => {
     reviewStarts()
       .files([{ filename: APP_PATH, status: 'modified', patch: addedFilePatch(moved) }])
       .content(APP_PATH, moved)
-      .reviewComments([{ id: 501, body: `GET finding\n\n${fingerprintMarker(before.get(6)!)}` }])
+      .issueComments().reviewComments([{ id: 501, body: `GET finding\n\n${fingerprintMarker(before.get(6)!)}` }])
       .review()
       .updateCheckRun()
       .reviewThreads([{ id: 'THREAD_GET', path: APP_PATH, body: `GET finding\n\n${fingerprintMarker(before.get(6)!)}`, databaseId: 501 }]);
@@ -194,7 +195,7 @@ describe('pull_request: review of a change', () => {
     reviewStarts()
       .files([{ filename: APP_PATH, status: 'modified', patch: addedFilePatch(fixed) }])
       .content(APP_PATH, fixed)
-      .reviewComments([
+      .issueComments().reviewComments([
         { id: 501, body: `GET\n\n${getMarker}` },
         { id: 502, body: `POST\n\n${postMarker}` },
       ])
@@ -229,7 +230,7 @@ describe('pull_request: review of a change', () => {
         { filename: 'src/old.ts', status: 'removed', patch: '@@ -1 +0,0 @@\n-export {};' },
       ])
       .content('src/math.ts', util)
-      .reviewComments([])
+      .issueComments().reviewComments([])
       .updateCheckRun();
 
     await app.receive('pull_request', loadFixture('pull_request', 'opened'));
@@ -243,7 +244,7 @@ describe('pull_request: review of a change', () => {
     reviewStarts({ headRepo: { owner: 'contributor', repo: 'Hello-World' } })
       .files([{ filename: APP_PATH, patch: addedFilePatch(APP_FILE) }])
       .content(APP_PATH, APP_FILE, { owner: 'contributor' })
-      .reviewComments([])
+      .issueComments().reviewComments([])
       .review()
       .updateCheckRun();
 
@@ -260,7 +261,7 @@ describe('pull_request: review of a change', () => {
     reviewStarts({ config: 'max_comments: 0\n' })
       .files([{ filename: APP_PATH, patch: addedFilePatch(many) }])
       .content(APP_PATH, many)
-      .reviewComments([])
+      .issueComments().reviewComments([])
       .review()
       .updateCheckRun(1);
 
@@ -280,7 +281,7 @@ describe('pull_request: drafts', () => {
     reviewStarts({ draft: true })
       .files([{ filename: APP_PATH, patch: addedFilePatch(APP_FILE) }])
       .content(APP_PATH, APP_FILE)
-      .reviewComments([])
+      .issueComments().reviewComments([])
       .review()
       .updateCheckRun();
 
@@ -339,7 +340,7 @@ describe('pull_request: configuration', () => {
   it('applies the config: an ignored path is not reviewed', async () => {
     reviewStarts({ config: 'ignore: ["src/**"]\n' })
       .files([{ filename: APP_PATH, patch: addedFilePatch(APP_FILE) }])
-      .reviewComments([])
+      .issueComments().reviewComments([])
       .updateCheckRun();
 
     await app.receive('pull_request', loadFixture('pull_request', 'opened'));
@@ -372,7 +373,7 @@ describe('pull_request: failures never leave the run in progress', () => {
       ])
       .content(APP_PATH, APP_FILE)
       .content('src/broken.ts', '', { status: 500 })
-      .reviewComments([])
+      .issueComments().reviewComments([])
       .review()
       .updateCheckRun();
 
@@ -420,7 +421,7 @@ describe('logging', () => {
   it('binds repo, PR and delivery id to the job log and never writes the token', async () => {
     reviewStarts()
       .files([{ filename: 'README.md', patch: '@@ -0,0 +1 @@\n+# Hello' }])
-      .reviewComments([])
+      .issueComments().reviewComments([])
       .updateCheckRun();
 
     await app.receive('pull_request', loadFixture('pull_request', 'opened'), 'delivery-42');
@@ -428,6 +429,47 @@ describe('logging', () => {
     const finished = app.logs.find((line) => line.msg === 'review job finished');
     expect(finished).toMatchObject({ repo: 'Codertocat/Hello-World', pr: 2, deliveryId: 'delivery-42', headSha: HEAD_SHA, outcome: { kind: 'completed', conclusion: 'success' } });
     expect(JSON.stringify(app.logs)).not.toContain(TOKEN);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+});
+
+describe('pull_request: waivers recorded with /security-review accept', () => {
+  const waiverComment = (until: string) =>
+    renderWaiverComment([{ ruleId: 'missing-authentication', reason: 'internal admin API behind the VPN', by: 'octocat', at: '2026-11-20T09:00:00.000Z', until }], '2026-11-20');
+
+  it('an active waiver turns the findings into accepted risks: no comment, success, listed with who, why and until when', async () => {
+    reviewStarts()
+      .files([{ filename: APP_PATH, patch: addedFilePatch(APP_FILE) }])
+      .content(APP_PATH, APP_FILE)
+      .issueComments([{ id: 501, body: waiverComment('2099-12-31') }])
+      .reviewComments([])
+      .updateCheckRun();
+
+    await app.receive('pull_request', loadFixture('pull_request', 'opened'));
+
+    expect(github.reviews).toEqual([]);
+    const completion = github.completion;
+    expect(completion).toMatchObject({ conclusion: 'success' });
+    expect(completion.output.summary).toContain('**Waivers on this pull request**');
+    expect(completion.output.summary).toContain('`missing-authentication` accepted by @octocat on 2026-11-20 until 2099-12-31: internal admin API behind the VPN');
+    expect(completion.output.summary).toContain('waived by @octocat until 2099-12-31');
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('an expired waiver no longer applies, and says so', async () => {
+    reviewStarts()
+      .files([{ filename: APP_PATH, patch: addedFilePatch(APP_FILE) }])
+      .content(APP_PATH, APP_FILE)
+      .issueComments([{ id: 501, body: waiverComment('2026-01-31') }])
+      .reviewComments([])
+      .review()
+      .updateCheckRun();
+
+    await app.receive('pull_request', loadFixture('pull_request', 'opened'));
+
+    expect(github.reviews).toHaveLength(1);
+    expect(github.completion).toMatchObject({ conclusion: 'failure' });
+    expect(github.completion.output.summary).toContain('(**expired**: no longer applies)');
     expect(nock.pendingMocks()).toEqual([]);
   });
 });

@@ -7,6 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isReviewCommand } from '../../src/handlers/issue-comment.js';
 import { createRecordingApp, createTestApp, loadFixture, trackUnmatchedRequests, type RecordingApp } from './harness.js';
 import { GitHubMock, HEAD_SHA, PR_NUMBER } from './github-mock.js';
+import { decodeWaivers } from '../../src/review/waivers.js';
+import { renderWaiverComment } from '../../src/render/waiver-comment.js';
 
 let unmatched: ReturnType<typeof trackUnmatchedRequests>;
 
@@ -156,12 +158,72 @@ describe('/security-review end to end', () => {
       .createCheckRun()
       .config()
       .files([{ filename: 'docs/api.md', patch: '@@ -0,0 +1 @@\n+# API' }])
-      .reviewComments([])
+      .issueComments().reviewComments([])
       .updateCheckRun();
 
     await full.receive('issue_comment', command('/security-review'));
 
     expect(github.completion).toMatchObject({ conclusion: 'success', output: { title: 'No API changes' } });
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+});
+
+describe('/security-review accept: waivers', () => {
+  const ACCEPT = '/security-review accept missing-authentication signup is public by design until 2099-12-31';
+
+  it('from a user with write access: records the waiver in a new app comment, then re-runs the review', async () => {
+    github.accessToken().permission('writer', 'write', 'write').reaction(COMMENT_ID).issueComments([]).writeIssueComment('create').pullRequest();
+
+    await app.receive('issue_comment', command(ACCEPT, { login: 'writer', id: 5001 }));
+
+    expect(github.issueCommentWrites).toHaveLength(1);
+    const body = String(github.issueCommentWrites[0].body.body);
+    expect(body).toContain('<!-- api-security-review:waiver-comment -->');
+    expect(decodeWaivers(body)).toEqual([expect.objectContaining({ ruleId: 'missing-authentication', reason: 'signup is public by design', by: 'writer', until: '2099-12-31' })]);
+    expect(app.jobs).toEqual([JOB]);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('adds to the existing waiver comment of this app (PATCH), keeping the other rules', async () => {
+    const existing = renderWaiverComment([{ ruleId: 'missing-rate-limit', reason: 'gateway', by: 'owner', at: '2026-11-01T00:00:00.000Z' }], '2026-11-28');
+    github.accessToken().permission('writer', 'write', 'write').reaction(COMMENT_ID).issueComments([{ id: 777, body: existing }]).writeIssueComment('update', 777).pullRequest();
+
+    await app.receive('issue_comment', command(ACCEPT, { login: 'writer', id: 5001 }));
+
+    const waivers = decodeWaivers(String(github.issueCommentWrites[0].body.body));
+    expect(github.issueCommentWrites[0].kind).toBe('update');
+    expect(waivers?.map((waiver) => waiver.ruleId)).toEqual(['missing-rate-limit', 'missing-authentication']);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it("ignores a human's comment that carries the marker: a new app comment is written", async () => {
+    const forged = renderWaiverComment([{ ruleId: 'sql-injection', reason: 'trust me', by: 'mallory', at: '2026-11-01T00:00:00.000Z' }], '2026-11-28');
+    github.accessToken().permission('writer', 'write', 'write').reaction(COMMENT_ID).issueComments([{ id: 778, body: forged, userType: 'User' }]).writeIssueComment('create').pullRequest();
+
+    await app.receive('issue_comment', command(ACCEPT, { login: 'writer', id: 5001 }));
+
+    expect(decodeWaivers(String(github.issueCommentWrites[0].body.body))?.map((waiver) => waiver.ruleId)).toEqual(['missing-authentication']);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('the PR author without write access cannot accept a risk: nothing happens', async () => {
+    github.accessToken().permission('Codertocat', 'read', 'read');
+
+    await app.receive('issue_comment', command(ACCEPT));
+
+    expect(github.issueCommentWrites).toEqual([]);
+    expect(github.reactions).toEqual([]);
+    expect(app.jobs).toEqual([]);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('an invalid command gets a reply saying why, and no re-run', async () => {
+    github.accessToken().permission('writer', 'write', 'write').reaction(COMMENT_ID).writeIssueComment('create');
+
+    await app.receive('issue_comment', command('/security-review accept missing-authentication', { login: 'writer', id: 5001 }));
+
+    expect(String(github.issueCommentWrites[0].body.body)).toContain('@writer the waiver was not recorded: a waiver needs a reason');
+    expect(app.jobs).toEqual([]);
     expect(nock.pendingMocks()).toEqual([]);
   });
 });

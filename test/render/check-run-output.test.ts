@@ -286,3 +286,21 @@ describe('renderReviewBody', () => {
     expect(body).toContain('- 🟠 Medium `missing-authentication`: Second \\| finding (app/api/invoices/\\[id\\]/route.ts:2)');
   });
 });
+
+describe('renderCheckRunOutput: accepted risks of the pull request', () => {
+  const suppressed = { finding: finding({ ruleId: 'missing-rate-limit', file: 'src/app.ts', line: 12 }), reason: 'limits live in the API gateway', line: 11 };
+
+  it('lists the in-code suppressions the PR adds, with their reason and line', () => {
+    const analysis = result({ endpoints: [failingEndpoint], findings: [missingAuth], suppressed: [suppressed] });
+    const output = renderCheckRunOutput({ ...input(analysis), accepted: { waivers: [], today: '2026-11-28', newSuppressions: [suppressed] } });
+    expect(output.summary).toContain('**1 in-code suppression added by this pull request:**');
+    expect(output.summary).toContain('- `missing-rate-limit` suppressed at src/app.ts:11: limits live in the API gateway');
+  });
+
+  it('adds no section when the PR accepts nothing', () => {
+    const analysis = result({ endpoints: [failingEndpoint], findings: [missingAuth], suppressed: [suppressed] });
+    const output = renderCheckRunOutput({ ...input(analysis), accepted: { waivers: [], today: '2026-11-28', newSuppressions: [] } });
+    expect(output.summary).not.toContain('added by this pull request');
+    expect(output.summary).not.toContain('Waivers on this pull request');
+  });
+});

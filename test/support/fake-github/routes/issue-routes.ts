@@ -4,7 +4,7 @@
  */
 import type { ApiReply, ApiRequest, Route } from '../http-types.js';
 import { paginate } from '../pagination.js';
-import { created, notFound, ok, unprocessable, validationFailed } from '../responses.js';
+import { created, errorReply, notFound, ok, unprocessable, validationFailed } from '../responses.js';
 import { issueCommentJson, reactionJson, userJson } from '../representations.js';
 import { timestamp, type ReactionState, type RepositoryState, type RoleName } from '../store.js';
 import { callerLogin, stringField, withRepository } from './lookup.js';
@@ -12,6 +12,7 @@ import { callerLogin, stringField, withRepository } from './lookup.js';
 const ISSUE_COMMENT_DOCS = 'https://docs.github.com/rest/issues/comments#create-an-issue-comment';
 const GET_ISSUE_COMMENT_DOCS = 'https://docs.github.com/rest/issues/comments#get-an-issue-comment';
 const LIST_ISSUE_COMMENTS_DOCS = 'https://docs.github.com/rest/issues/comments#list-issue-comments';
+const UPDATE_ISSUE_COMMENT_DOCS = 'https://docs.github.com/rest/issues/comments#update-an-issue-comment';
 const REACTION_DOCS = 'https://docs.github.com/rest/reactions/reactions#create-reaction-for-an-issue-comment';
 const PERMISSION_DOCS = 'https://docs.github.com/rest/collaborators/collaborators#get-repository-permissions-for-a-user';
 
@@ -60,6 +61,24 @@ export const issueRoutes: Route[] = [
         return comment && comment.repository === repo.fullName
           ? ok(issueCommentJson(request.store, comment, request.apiBaseUrl))
           : notFound(GET_ISSUE_COMMENT_DOCS);
+      }),
+  },
+  {
+    method: 'PATCH',
+    pattern: '/repos/{owner}/{repo}/issues/comments/{comment_id}',
+    auth: 'installation',
+    handle: (request) =>
+      withRepository(request, UPDATE_ISSUE_COMMENT_DOCS, (repo) => {
+        const comment = request.store.issueComments.get(Number(request.params.comment_id));
+        if (!comment || comment.repository !== repo.fullName) return notFound(UPDATE_ISSUE_COMMENT_DOCS);
+        const body = stringField(request.body, 'body');
+        if (body === undefined || body.trim() === '') {
+          return validationFailed([{ resource: 'IssueComment', field: 'body', code: 'missing_field' }], UPDATE_ISSUE_COMMENT_DOCS);
+        }
+        // GitHub lets an integration edit only its own comments (403 otherwise).
+        if (comment.user !== callerLogin(request)) return errorReply(403, 'Resource not accessible by integration', UPDATE_ISSUE_COMMENT_DOCS);
+        comment.body = body;
+        return ok(issueCommentJson(request.store, comment, request.apiBaseUrl));
       }),
   },
   {
