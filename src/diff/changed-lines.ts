@@ -12,6 +12,8 @@ export interface FileChanges {
   commentable: Set<number>;
   /** Lines of the head version added by the change. */
   added: Set<number>;
+  /** Lines of the base version the change deletes: where a LEFT-side comment can say "this removed a control". */
+  deleted: Set<number>;
 }
 
 /**
@@ -22,7 +24,7 @@ export interface FileChanges {
  */
 export function parsePatch(patch: string | undefined | null): FileChanges | undefined {
   if (patch === undefined || patch === null) return undefined;
-  const changes: FileChanges = { changed: new Set(), commentable: new Set(), added: new Set() };
+  const changes: FileChanges = { changed: new Set(), commentable: new Set(), added: new Set(), deleted: new Set() };
   for (const file of parseDiff(patch)) {
     for (const chunk of file.chunks) {
       let nextNewLine = chunk.newStart;
@@ -42,6 +44,7 @@ export function parsePatch(patch: string | undefined | null): FileChanges | unde
         } else {
           // A deleted line has no head line: the change touched the code where it was.
           changes.changed.add(Math.max(1, nextNewLine - 1));
+          changes.deleted.add(change.ln);
           pendingDeletion = true;
         }
       }

@@ -6,6 +6,8 @@ export interface PullRequestFile {
   status: string;
   /** The unified diff hunks; GitHub leaves it out for binary and very large diffs. */
   patch: string | undefined;
+  /** The path before a rename. */
+  previousPath?: string;
 }
 
 /**
@@ -19,5 +21,5 @@ export async function listPullRequestFiles(octokit: GitHubClient, ref: RepoRef &
     pull_number: ref.pullNumber,
     per_page: 100,
   });
-  return files.map((file) => ({ path: file.filename, status: file.status, patch: file.patch ?? undefined }));
+  return files.map((file) => ({ path: file.filename, status: file.status, patch: file.patch ?? undefined, ...(file.previous_filename ? { previousPath: file.previous_filename } : {}) }));
 }

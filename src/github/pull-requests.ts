@@ -6,6 +6,8 @@ export interface PullRequestSnapshot {
   state: 'open' | 'closed';
   draft: boolean;
   headSha: string;
+  /** The base branch's commit the PR is compared with: where "before this PR" is read from. */
+  baseSha: string | undefined;
   /** Where the head commit's files live: the fork for fork PRs; undefined when the fork was deleted. */
   headRepo: RepoRef | undefined;
   /** The head repository's web address, for links into the reviewed code. */
@@ -22,6 +24,7 @@ export async function getPullRequest(octokit: GitHubClient, ref: RepoRef & { pul
     state: data.state === 'closed' ? 'closed' : 'open',
     draft: data.draft === true,
     headSha: data.head.sha,
+    baseSha: data.base?.sha,
     headRepo: head ? { owner: head.owner.login, repo: head.name } : undefined,
     headHtmlUrl: head?.html_url,
     authorId: data.user?.id,

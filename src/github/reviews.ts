@@ -1,10 +1,11 @@
 import type { GitHubClient, RepoRef } from './client.js';
 
-/** One inline comment, always on the RIGHT (head) side of the diff. */
+/** One inline comment: on the RIGHT (head) side, or on the LEFT (base) side for a line the PR deletes. */
 export interface ReviewCommentDraft {
   path: string;
-  /** The comment's (last) line in the head version. */
+  /** The comment's (last) line in the head version (in the base version for LEFT). */
   line: number;
+  side?: 'LEFT' | 'RIGHT';
   /** First line of a multi-line comment. */
   startLine?: number;
   body: string;
@@ -30,7 +31,7 @@ export async function createReview(
     comments: ref.comments.map((comment) => ({
       path: comment.path,
       line: comment.line,
-      side: 'RIGHT',
+      side: comment.side ?? 'RIGHT',
       body: comment.body,
       ...(comment.startLine !== undefined && comment.startLine < comment.line ? { start_line: comment.startLine, start_side: 'RIGHT' } : {}),
     })),

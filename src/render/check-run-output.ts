@@ -11,6 +11,8 @@
 import { CHECKLIST } from '../../checks/checklist.js';
 import { endpointName, type AnalysisResult, type EndpointReport, type Finding, type Severity, type SkippedFile, type SuppressedFinding } from '../../checks/model.js';
 import { isActive, untilText, type Waiver } from '../review/waivers.js';
+import type { PostureDiff } from '../review/posture.js';
+import { renderPostureSection } from './posture-section.js';
 import type { ConfigIssue } from '../config/validate-config.js';
 import { whyNotInline, type ReviewPlan } from '../review/plan-review.js';
 import { conclusionFor } from '../review/conclusion.js';
@@ -39,6 +41,8 @@ export interface CheckRunOutputInput {
   linkBase?: string;
   /** Source files analysed. */
   reviewedFiles: number;
+  /** Endpoints added and removed, items that got worse or better, against the base branch. */
+  posture?: PostureDiff;
   /** Waivers of the PR and the in-code suppressions it adds: listed in a section of their own, for whoever approves the PR. */
   accepted?: AcceptedRisks;
 }
@@ -67,11 +71,13 @@ export function renderCheckRunOutput(input: CheckRunOutputInput): CheckRunOutput
   const verdict = verdictOf(input.result, input.failOn);
   const endpoints = sortByConcern(input.result.endpoints ?? []);
   const head = [`### ${verdict.mark} ${verdict.markdown}`, overviewLine(input)].join('\n\n');
+  const posture = renderPostureSection(input.posture, input.linkBase);
+  // The posture goes right under the verdict: what the PR changes matters more than the full checklists.
   const tail = [...renderAcceptedRisks(input.accepted, input.linkBase), ...renderTailSections(input.result, input.linkBase)];
-  const fixedBytes = byteLength(head) + byteLength(SHORTENED_NOTE) + tail.reduce((sum, section) => sum + byteLength(section) + 2, 0) + 2;
+  const fixedBytes = byteLength(head) + byteLength(posture) + 2 + byteLength(SHORTENED_NOTE) + tail.reduce((sum, section) => sum + byteLength(section) + 2, 0) + 2;
   const body = renderEndpointsWithin(endpoints, CHECK_RUN_TEXT_LIMIT - fixedBytes - NOTE_RESERVE, input.linkBase);
   const whereComplete = body.shortened ? SHORTENED_NOTE : '';
-  const summary = enforceLimit([head, body.markdown, whereComplete, ...tail].filter((part) => part !== '').join('\n\n'));
+  const summary = enforceLimit([head, posture, body.markdown, whereComplete, ...tail].filter((part) => part !== '').join('\n\n'));
   const output: CheckRunOutput = { title: verdict.title, summary, annotations: toAnnotations(input.result.findings ?? []) };
   if (body.shortened) output.text = renderFullChecklists(endpoints, input.linkBase);
   return output;

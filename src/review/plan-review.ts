@@ -20,6 +20,8 @@ export interface InlineComment {
   line: number;
   /** First line, only for a multi-line suggestion (`start_line` in the API). */
   startLine?: number;
+  /** LEFT: a line of the base version this PR deletes (the control it removed). */
+  side?: 'LEFT';
   body: string;
 }
 
@@ -51,6 +53,12 @@ export interface PlanReviewInput {
    * comment on every route would be the noise this product promises not to make.
    */
   inlineMinSeverity?: Severity;
+  /**
+   * Controls this PR deletes: the finding the endpoint has now, and the
+   * deleted base line that provided the control. Commented on the LEFT side
+   * of that line (within the same budget), since the endpoint's own lines may not have changed.
+   */
+  removedControls?: readonly { finding: Finding; path: string; line: number; what: string }[];
 }
 
 /** The default of config `inline_min_severity`. */
@@ -106,6 +114,22 @@ export function planReview(input: PlanReviewInput): ReviewPlan {
     };
     if (placement.startLine !== undefined) comment.startLine = placement.startLine;
     plan.inline.push(comment);
+  }
+  for (const removed of input.removedControls ?? []) {
+    if (planned.has(`left:${removed.finding.fingerprint}`) || input.postedFingerprints.has(removed.finding.fingerprint)) continue;
+    if (plan.inline.some((comment) => comment.finding.fingerprint === removed.finding.fingerprint)) continue;
+    if (plan.inline.length >= budget) break;
+    planned.add(`left:${removed.finding.fingerprint}`);
+    plan.inline.push({
+      finding: removed.finding,
+      path: removed.path,
+      line: removed.line,
+      side: 'LEFT',
+      body: `**This PR removes a security control here:** ${removed.what}.\n\n${renderReviewComment(removed.finding, { applicableSuggestion: false })}`,
+    });
+    // Commented on the line that removed the control: not also listed as "outside the diff".
+    const at = plan.notInline.indexOf(removed.finding);
+    if (at >= 0) plan.notInline.splice(at, 1);
   }
   return plan;
 }

@@ -14,14 +14,12 @@
 import type { Logger } from 'pino';
 import type { Probot } from 'probot';
 import type { Check } from '../../checks/create-check.js';
-import type { AnalysisResult, SkippedFile } from '../../checks/model.js';
-import type { ContextFileReader } from '../../checks/project-context.js';
+import { endpointName, type AnalysisResult, type Finding, type SkippedFile } from '../../checks/model.js';
 import { loadRepoConfig } from '../config/load-config.js';
 import { parsePatch, type FileChanges } from '../diff/changed-lines.js';
 import { completeCheckRun, createCheckRun, type CheckRunConclusion, type CheckRunOutputFields } from '../github/check-runs.js';
 import { describeGitHubError, httpStatusOf, type GitHubClient, type RepoRef } from '../github/client.js';
-import { listFilePaths } from '../github/repository-tree.js';
-import { readFileAtRef, readFilesAtRef, type FileFetch } from '../github/file-contents.js';
+import { readFilesAtRef, type FileFetch } from '../github/file-contents.js';
 import { listPullRequestFiles } from '../github/pull-request-files.js';
 import { getPullRequest, type PullRequestSnapshot } from '../github/pull-requests.js';
 import { listReviewThreads, replyToReviewComment, resolveReviewThread, type ReviewThread } from '../github/review-threads.js';
@@ -35,6 +33,9 @@ import { decodeSource } from './decode-source.js';
 import { planReview, type ReviewPlan } from './plan-review.js';
 import { createPathFilter } from './select-files.js';
 import { loadWaivers, todayUtc } from './waiver-store.js';
+import { createRefReader } from './ref-reader.js';
+import { reviewPosture, type PostureInput, type PostureReview } from './review-posture.js';
+import { CHECKLIST } from '../../checks/checklist.js';
 import { applyWaivers } from './waivers.js';
 
 /** A review that has not finished by then is stopped and reported `neutral`. */
@@ -190,13 +191,24 @@ async function reviewPullRequest(
     throw new ReviewCannotRun(`none of the ${fetchErrors} changed source files could be fetched (${skipped[0]?.reason ?? 'unknown error'})`);
   }
 
-  const reader = createHeadReader(octokit, { ...source, sha: job.headSha });
+  const reader = createRefReader(octokit, { ...source, sha: job.headSha });
   const analysis = await analyzeIsolated(inputs, { config, context: reader, checks: deps.checks }, log);
   signal.throwIfAborted();
+  const reviewed0: AnalysisResult = { ...analysis, skipped: [...skipped, ...analysis.skipped] };
+
+  // The posture diff: the same files at the base commit, so that a control this PR removes is a finding
+  // even where the endpoint's own lines did not change.
+  const removedInScope = files.filter((file) => file.status === 'removed' && inScope(file.path));
+  const posture = await postureOf(
+    { octokit, repo, baseSha: pullRequest.baseSha, files: [...selected, ...removedInScope], changes, headInputs: inputs, headReader: reader, config, checks: deps.checks, log },
+    reviewed0,
+  );
+  signal.throwIfAborted();
+
   // Risks accepted with `/security-review accept` (kept in the app's comment on the PR) turn their findings into accepted risks.
   const today = todayUtc();
   const { waivers } = await loadWaivers(octokit, { ...repo, pullNumber: job.pullNumber });
-  const result: AnalysisResult = applyWaivers({ ...analysis, skipped: [...skipped, ...analysis.skipped] }, waivers, today);
+  const result: AnalysisResult = applyWaivers(reviewed0, waivers, today);
 
   const comments = await listReviewComments(octokit, { ...repo, pullNumber: job.pullNumber });
   // Only an app's comment counts: a human who pastes our marker must not silence a finding.
@@ -206,21 +218,22 @@ async function reviewPullRequest(
     const lines = changes.get(input.path)?.commentable;
     if (lines !== undefined) commentable.set(input.path, lines);
   }
-  const planInput = { result, commentable, postedFingerprints: posted, maxComments: config.max_comments, failOn: config.fail_on, inlineMinSeverity: config.inline_min_severity };
+  const removedControls = posture === undefined ? [] : removedControlComments(posture, result);
+  const planInput = { result, commentable, postedFingerprints: posted, maxComments: config.max_comments, failOn: config.fail_on, inlineMinSeverity: config.inline_min_severity, removedControls };
   let plan = planReview(planInput);
   const linkBase = pullRequest.headHtmlUrl === undefined ? undefined : `${pullRequest.headHtmlUrl}/blob/${job.headSha}/`;
 
   if (plan.inline.length > 0 || plan.overBudget.length > 0) {
     signal.throwIfAborted();
-    plan = await postReview(octokit, { ...repo, pullNumber: job.pullNumber, headSha: job.headSha, linkBase }, plan, () => planReview({ ...planInput, commentable: new Map() }), log);
+    plan = await postReview(octokit, { ...repo, pullNumber: job.pullNumber, headSha: job.headSha, linkBase }, plan, () => planReview({ ...planInput, commentable: new Map(), removedControls: [] }), log);
   }
 
   const reviewed: ReviewedChange = { result, analysedFiles: analysedFilesOf(inputs, result), postedFingerprints: posted };
-  if (result.endpoints.length === 0 && result.findings.length === 0) {
+  if (result.endpoints.length === 0 && result.findings.length === 0 && result.errors.length === 0) {
     return complete('success', renderNoApiChangesOutput({ reviewedFiles: inputs.length, skipped: result.skipped }), reviewed);
   }
   const accepted = { waivers, today, newSuppressions: result.suppressed.filter((entry) => entry.waiver === undefined && changes.get(entry.finding.file)?.added.has(entry.line) === true) };
-  const output = renderCheckRunOutput({ result, plan, failOn: config.fail_on, headSha: job.headSha, linkBase, reviewedFiles: inputs.length, accepted });
+  const output = renderCheckRunOutput({ result, plan, failOn: config.fail_on, headSha: job.headSha, linkBase, reviewedFiles: inputs.length, accepted, posture: posture?.diff });
   return complete(plan.conclusion, output, reviewed);
 }
 
@@ -244,7 +257,7 @@ async function postReview(
       pullNumber: ref.pullNumber,
       commitId: ref.headSha,
       body: renderReviewBody(plan, { linkBase: ref.linkBase }),
-      comments: plan.inline.map((comment) => ({ path: comment.path, line: comment.line, startLine: comment.startLine, body: comment.body })),
+      comments: plan.inline.map((comment) => ({ path: comment.path, line: comment.line, startLine: comment.startLine, body: comment.body, ...(comment.side === 'LEFT' ? { side: 'LEFT' as const } : {}) })),
     });
     log.info({ comments: plan.inline.length, overBudget: plan.overBudget.length }, 'review posted');
     return plan;
@@ -298,47 +311,54 @@ function parsePatchSafely(patch: string | undefined): FileChanges | undefined {
   }
 }
 
+
 /**
- * Other files of the project at the head commit (`middleware.ts`,
- * wrappers), read once per review however often the analysis asks.
+ * The posture diff, merged into the review: endpoints that got worse join
+ * the result (with their findings) even when their lines did not change.
+ * A failure costs the posture section only, reported as an analysis error.
  */
-function createHeadReader(octokit: GitHubClient, ref: RepoRef & { sha: string }): ContextFileReader {
-  const cache = new Map<string, Promise<string | undefined>>();
-  const read = async (path: string): Promise<string | undefined> => {
-    const file = await readFileAtRef(octokit, { ...ref, path });
-    if (file.status === 'missing') return undefined;
-    if (file.status === 'unreadable') throw new Error(file.reason);
-    const decoded = decodeSource(file.bytes);
-    if (!decoded.ok) throw new Error(decoded.reason);
-    return decoded.text;
-  };
-  const readCached = (path: string): Promise<string | undefined> => {
-    let pending = cache.get(path);
-    if (pending === undefined) {
-      pending = read(path);
-      cache.set(path, pending);
+async function postureOf(input: Omit<PostureInput, 'baseSha'> & { baseSha: string | undefined }, result: AnalysisResult): Promise<PostureReview | undefined> {
+  if (input.baseSha === undefined) return undefined;
+  let posture: PostureReview;
+  try {
+    posture = await reviewPosture({ ...input, baseSha: input.baseSha });
+  } catch (error) {
+    input.log.warn({ err: error }, 'posture diff failed');
+    result.errors.push({ file: '(base branch)', message: `the comparison with the base branch could not be made: ${describeGitHubError(error)}` });
+    return undefined;
+  }
+  for (const entry of posture.unavailable) result.errors.push({ file: entry.file, message: `not compared with the base branch: ${entry.reason}` });
+  const known = new Set(result.findings.map((finding) => finding.fingerprint));
+  for (const change of posture.diff.worse) {
+    for (const finding of change.findings) {
+      if (known.has(finding.fingerprint)) continue;
+      known.add(finding.fingerprint);
+      result.findings.push(finding);
     }
-    return pending;
-  };
-  // One tree listing answers "does this file exist" for every candidate path.
-  let tree: Promise<ReadonlySet<string> | undefined> | undefined;
-  let probes = 0;
-  return {
-    read: readCached,
-    async exists(path) {
-      tree ??= listFilePaths(octokit, ref).catch(() => undefined);
-      const paths = await tree;
-      if (paths !== undefined) return paths.has(path);
-      // A truncated listing (huge repository): probe a few candidates with reads, then give up.
-      if (probes >= MAX_EXISTENCE_PROBES) return false;
-      probes++;
-      return (await readCached(path).catch(() => undefined)) !== undefined;
-    },
-  };
+    const listed = result.endpoints.some((endpoint) => endpoint.file === change.report.file && endpoint.line === change.report.line && endpointName(endpoint) === change.endpoint.name);
+    if (!listed) result.endpoints.push(change.report);
+  }
+  return posture;
 }
 
-/** Content requests spent on existence checks when the tree listing is unavailable. */
-const MAX_EXISTENCE_PROBES = 8;
+/** LEFT-side comments on the deleted lines that provided a control, with the finding the endpoint has now. */
+function removedControlComments(posture: PostureReview, result: AnalysisResult): { finding: Finding; path: string; line: number; what: string }[] {
+  const comments: { finding: Finding; path: string; line: number; what: string }[] = [];
+  for (const change of posture.diff.worse) {
+    if (change.removedControl === undefined) continue;
+    // The finding as it stands in the result (gone if a waiver accepted it).
+    const finding = change.findings.map((candidate) => result.findings.find((kept) => kept.fingerprint === candidate.fingerprint)).find((kept) => kept !== undefined);
+    if (finding === undefined) continue;
+    const title = CHECKLIST.find((item) => item.id === change.item)?.title ?? change.item;
+    comments.push({
+      finding,
+      path: posture.headPathOf.get(change.removedControl.file) ?? change.removedControl.file,
+      line: change.removedControl.line,
+      what: `${change.endpoint.name} passed "${title}" because of this line${change.removedControl.note === '' ? '' : ` (${change.removedControl.note})`}, and fails it without it`,
+    });
+  }
+  return comments;
+}
 
 /**
  * The engine isolates a crashing check; this isolates anything else that

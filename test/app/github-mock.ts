@@ -55,6 +55,9 @@ export function pullRequestResponse(state: PullRequestState = {}): Body {
   return pull;
 }
 
+/** The base commit of the fixture pull request: where the posture diff reads "before". */
+export const BASE_SHA = (loadFixture('pull_request', 'opened').pull_request as Body).base.sha as string;
+
 export class GitHubMock {
   readonly scope = nock(API);
   readonly createdRuns: Body[] = [];
@@ -116,6 +119,11 @@ export class GitHubMock {
   }
 
   /** `GET /contents/{path}?ref=` in the JSON form, base64 content. */
+  /** A file's content at the PR's base commit. */
+  baseContent(path: string, text: string, status = 200): this {
+    return this.content(path, text, { sha: BASE_SHA, status });
+  }
+
   content(path: string, text: string, options: { sha?: string; owner?: string; repo?: string; status?: number } = {}): this {
     const owner = options.owner ?? this.owner;
     const repo = options.repo ?? this.repo;
@@ -176,7 +184,7 @@ export class GitHubMock {
     this.scope
       .post(`${this.base}/pulls/${PR_NUMBER}/reviews`, (body: Body) => {
         this.reviews.push(body);
-        return body.event === 'COMMENT' && body.commit_id === HEAD_SHA && body.comments.every((comment: Body) => comment.side === 'RIGHT');
+        return body.event === 'COMMENT' && body.commit_id === HEAD_SHA && body.comments.every((comment: Body) => comment.side === 'RIGHT' || comment.side === 'LEFT');
       })
       .reply(status, status === 200 ? { id: 80, state: 'COMMENTED', commit_id: HEAD_SHA } : { message: 'Unprocessable Entity', errors: ['Pull request review thread line must be part of the diff'] });
     return this;

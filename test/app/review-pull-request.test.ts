@@ -113,6 +113,7 @@ describe('pull_request: review of a change', () => {
     reviewStarts()
       .files([{ filename: APP_PATH, status: 'modified', patch }])
       .content(APP_PATH, APP_FILE)
+      .baseContent(APP_PATH, APP_FILE.replace('res.json(user);\n});\napp.post', 'res.send(user);\n});\napp.post'))
       .issueComments().reviewComments([])
       .updateCheckRun();
 
@@ -171,6 +172,7 @@ describe('pull_request: review of a change', () => {
     reviewStarts()
       .files([{ filename: APP_PATH, status: 'modified', patch: addedFilePatch(moved) }])
       .content(APP_PATH, moved)
+      .baseContent(APP_PATH, APP_FILE)
       .issueComments().reviewComments([{ id: 501, body: `GET finding\n\n${fingerprintMarker(before.get(6)!)}` }])
       .review()
       .updateCheckRun()
@@ -195,6 +197,7 @@ describe('pull_request: review of a change', () => {
     reviewStarts()
       .files([{ filename: APP_PATH, status: 'modified', patch: addedFilePatch(fixed) }])
       .content(APP_PATH, fixed)
+      .baseContent(APP_PATH, APP_FILE)
       .issueComments().reviewComments([
         { id: 501, body: `GET\n\n${getMarker}` },
         { id: 502, body: `POST\n\n${postMarker}` },
@@ -230,6 +233,7 @@ describe('pull_request: review of a change', () => {
         { filename: 'src/old.ts', status: 'removed', patch: '@@ -1 +0,0 @@\n-export {};' },
       ])
       .content('src/math.ts', util)
+      .baseContent('src/old.ts', 'export {};\n')
       .issueComments().reviewComments([])
       .updateCheckRun();
 
@@ -470,6 +474,88 @@ describe('pull_request: waivers recorded with /security-review accept', () => {
     expect(github.reviews).toHaveLength(1);
     expect(github.completion).toMatchObject({ conclusion: 'failure' });
     expect(github.completion.output.summary).toContain('(**expired**: no longer applies)');
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+});
+
+describe('pull_request: the posture diff against the base branch', () => {
+  const BASE = `import express from 'express';
+import jwt from 'jsonwebtoken';
+const app = express();
+app.use(requireAuth);
+function requireAuth(req, res, next) {
+  try {
+    req.user = jwt.verify(String(req.headers.authorization), process.env.JWT_SECRET!, { algorithms: ['HS256'] });
+    next();
+  } catch {
+    return res.status(401).end();
+  }
+}
+// Projects of the signed-in user.
+app.delete('/projects/:id', async (req, res) => {
+  await db.project.deleteMany({ where: { id: req.params.id, ownerId: req.user.sub } });
+  res.status(204).end();
+});
+`;
+  const HEAD = BASE.replace('app.use(requireAuth);\n', '');
+  const PATCH = ['@@ -2,3 +2,2 @@', " import jwt from 'jsonwebtoken';", ' const app = express();', '-app.use(requireAuth);', ' function requireAuth(req, res, next) {'].join('\n');
+
+  it('a deleted app.use(requireAuth) is a finding on the deleted line (LEFT), and the endpoint is listed as worse', async () => {
+    reviewStarts()
+      .files([{ filename: APP_PATH, status: 'modified', patch: PATCH }])
+      .content(APP_PATH, HEAD)
+      .baseContent(APP_PATH, BASE)
+      .issueComments()
+      .reviewComments([])
+      .review()
+      .updateCheckRun();
+
+    await app.receive('pull_request', loadFixture('pull_request', 'synchronize'));
+
+    expect(github.reviews).toHaveLength(1);
+    const comments = github.reviews[0].comments as Record<string, unknown>[];
+    expect(comments).toEqual([expect.objectContaining({ path: APP_PATH, line: 4, side: 'LEFT' })]);
+    expect(String(comments[0].body)).toContain('**This PR removes a security control here:** DELETE /projects/:id passed "User identity verified before processing" because of this line');
+    expect(String(comments[0].body)).toContain('missing-authentication');
+    const completion = github.completion;
+    expect(completion.conclusion).toBe('failure');
+    expect(completion.output.summary).toContain("### What this PR changes in your API's security posture");
+    expect(completion.output.summary).toContain('**User identity verified before processing** pass → fail: this PR deletes the line that provided it, `src/app.ts:4`');
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('an unchanged posture adds no section', async () => {
+    const patch = ['@@ -13,1 +13,1 @@', '-// Projects of the signed-in user.', '+// Projects of the caller.'].join('\n');
+    reviewStarts()
+      .files([{ filename: APP_PATH, status: 'modified', patch }])
+      .content(APP_PATH, BASE.replace('signed-in user', 'caller'))
+      .baseContent(APP_PATH, BASE)
+      .issueComments()
+      .reviewComments([])
+      .updateCheckRun();
+
+    await app.receive('pull_request', loadFixture('pull_request', 'synchronize'));
+
+    expect(github.completion.output.summary).not.toContain('security posture');
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('a base file GitHub cannot serve costs the posture only, said in the check run', async () => {
+    reviewStarts()
+      .files([{ filename: APP_PATH, status: 'modified', patch: PATCH }])
+      .content(APP_PATH, HEAD)
+      .baseContent(APP_PATH, BASE, 502)
+      .issueComments()
+      .reviewComments([])
+      .updateCheckRun();
+
+    await app.receive('pull_request', loadFixture('pull_request', 'synchronize'));
+
+    const completion = github.completion;
+    expect(completion.status).toBe('completed');
+    expect(completion.output.summary).toContain('not compared with the base branch: its base version could not be fetched');
+    expect(completion.output.summary).toContain('502');
+    expect(completion.output.summary).not.toContain('Endpoints added');
     expect(nock.pendingMocks()).toEqual([]);
   });
 });
