@@ -88,14 +88,19 @@ function problemsOf(calls: readonly ts.CallExpression[]): { problems: Problem[];
   return { problems, verified };
 }
 
-/** The options of koa-jwt / express-jwt that weaken jsonwebtoken.verify, which they pass through. */
-function middlewareProblemsOf(use: JwtMiddlewareUse): Problem[] {
+/**
+ * The options a JWT library passes on to jsonwebtoken.verify (koa-jwt and
+ * express-jwt's `secret`, passport-jwt's `secretOrKey`): the same weaknesses
+ * as in a direct call.
+ */
+function verifyOptionProblems(option: (name: string) => ts.Expression | undefined, secretName: string): Problem[] {
   const problems: Problem[] = [];
-  const secret = isLiteralSecret(jwtMiddlewareOption(use, 'secret'));
-  if (secret !== undefined) problems.push({ messageId: 'hardcoded-secret', node: jwtMiddlewareOption(use, 'secret')!, data: { masked: maskSecret(secret) }, severity: 'high' });
-  const ignoreExpiration = jwtMiddlewareOption(use, 'ignoreExpiration');
+  const key = option(secretName);
+  const secret = isLiteralSecret(key);
+  if (secret !== undefined) problems.push({ messageId: 'hardcoded-secret', node: key!, data: { masked: maskSecret(secret) }, severity: 'high' });
+  const ignoreExpiration = option('ignoreExpiration');
   if (ignoreExpiration?.kind === ts.SyntaxKind.TrueKeyword) problems.push({ messageId: 'ignore-expiration', node: ignoreExpiration, data: {}, severity: 'high' });
-  const algorithms = jwtMiddlewareOption(use, 'algorithms');
+  const algorithms = option('algorithms');
   if (algorithms !== undefined && ts.isArrayLiteralExpression(unwrapExpression(algorithms))) {
     const none = (unwrapExpression(algorithms) as ts.ArrayLiteralExpression).elements.find((element) => stringValue(element)?.toLowerCase() === 'none');
     if (none !== undefined) problems.push({ messageId: 'alg-none', node: none, data: {}, severity: 'critical' });
@@ -103,21 +108,8 @@ function middlewareProblemsOf(use: JwtMiddlewareUse): Problem[] {
   return problems;
 }
 
-/** passport-jwt passes these options to jsonwebtoken.verify: the same weaknesses as a direct call. */
-function strategyProblemsOf(strategy: PassportJwtStrategy): Problem[] {
-  const problems: Problem[] = [];
-  const key = strategyOption(strategy, 'secretOrKey');
-  const secret = isLiteralSecret(key);
-  if (secret !== undefined) problems.push({ messageId: 'hardcoded-secret', node: key!, data: { masked: maskSecret(secret) }, severity: 'high' });
-  const ignoreExpiration = strategyOption(strategy, 'ignoreExpiration');
-  if (ignoreExpiration?.kind === ts.SyntaxKind.TrueKeyword) problems.push({ messageId: 'ignore-expiration', node: ignoreExpiration, data: {}, severity: 'high' });
-  const algorithms = strategyOption(strategy, 'algorithms');
-  if (algorithms !== undefined && ts.isArrayLiteralExpression(unwrapExpression(algorithms))) {
-    const none = (unwrapExpression(algorithms) as ts.ArrayLiteralExpression).elements.find((element) => stringValue(element)?.toLowerCase() === 'none');
-    if (none !== undefined) problems.push({ messageId: 'alg-none', node: none, data: {}, severity: 'critical' });
-  }
-  return problems;
-}
+const middlewareProblemsOf = (use: JwtMiddlewareUse) => verifyOptionProblems((name) => jwtMiddlewareOption(use, name), 'secret');
+const strategyProblemsOf = (strategy: PassportJwtStrategy) => verifyOptionProblems((name) => strategyOption(strategy, name), 'secretOrKey');
 
 const TRPC_CONTEXT = /^create(?:Inner)?(?:TRPC)?Context$/;
 

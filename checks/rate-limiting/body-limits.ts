@@ -117,12 +117,7 @@ function fastifyLimit(endpoint: Endpoint, project: ProjectContext): BodyLimit {
     const value = propertyOf(options, 'bodyLimit');
     if (value !== undefined) return judgeSize(value, endpoint.index, 'route option bodyLimit');
   }
-  const files: SourceIndex[] = [endpoint.index];
-  for (const candidate of bootstrapCandidates(endpoint.file)) {
-    const file = project.get(candidate);
-    if (file?.status === 'found') files.push(file.index);
-  }
-  for (const index of files) {
+  for (const index of fastifyServerFiles(endpoint, project)) {
     const factory = fastifyFactoryOptions(index);
     if (factory === undefined) continue;
     const value = factory.options === undefined ? undefined : propertyOf(factory.options, 'bodyLimit');
@@ -130,6 +125,16 @@ function fastifyLimit(endpoint: Endpoint, project: ProjectContext): BodyLimit {
     return { kind: 'bounded', node: factory.call, note: `Fastify's default bodyLimit of 1 MiB applies (the server in ${index.path} does not raise it)` };
   }
   return { kind: 'unknown', reason: `the Fastify server is created in a file that was not read (e.g. ${bootstrapCandidates(endpoint.file).slice(0, 2).join(' or ')}); its bodyLimit decides (1 MiB by default)` };
+}
+
+/** Where a Fastify route's server may be created: its own file, then the entry files the engine loaded. */
+function fastifyServerFiles(endpoint: Endpoint, project: ProjectContext): SourceIndex[] {
+  const files: SourceIndex[] = [endpoint.index];
+  for (const candidate of bootstrapCandidates(endpoint.file)) {
+    const file = project.get(candidate);
+    if (file?.status === 'found') files.push(file.index);
+  }
+  return files;
 }
 
 function fastifyFactoryOptions(index: SourceIndex): { call: ts.CallExpression; options?: ts.ObjectLiteralExpression } | undefined {
@@ -244,12 +249,7 @@ export type RequestTimeout = { kind: 'set'; node: ts.Node; note: string } | { ki
  */
 export function fastifyRequestTimeout(endpoint: Endpoint, project: ProjectContext): RequestTimeout {
   if (endpoint.framework !== 'fastify') return undefined;
-  const files: SourceIndex[] = [endpoint.index];
-  for (const candidate of bootstrapCandidates(endpoint.file)) {
-    const file = project.get(candidate);
-    if (file?.status === 'found') files.push(file.index);
-  }
-  for (const index of files) {
+  for (const index of fastifyServerFiles(endpoint, project)) {
     const factory = fastifyFactoryOptions(index);
     if (factory === undefined) continue;
     for (const option of ['requestTimeout', 'connectionTimeout']) {
