@@ -15,6 +15,10 @@ import missingAuthentication from './authentication/missing-authentication.js';
 import missingOwnershipCheck from './authorization/missing-ownership-check.js';
 import missingRoleCheck from './authorization/missing-role-check.js';
 import sqlInjection from './input-validation/sql-injection.js';
+import unboundedFileUpload from './input-validation/unbounded-file-upload.js';
+import reflectedXss from './input-validation/reflected-xss.js';
+import sensitiveFieldsInResponse from './output-safety/sensitive-fields-in-response.js';
+import piiInLogs from './output-safety/pii-in-logs.js';
 import weakTokenVerification from './authentication/weak-token-verification.js';
 
 export const CHECKS: readonly Check[] = [
@@ -30,5 +34,9 @@ export const CHECKS: readonly Check[] = [
   missingOwnershipCheck,
   missingRoleCheck,
   sqlInjection,
+  unboundedFileUpload,
+  reflectedXss,
+  sensitiveFieldsInResponse,
+  piiInLogs,
   weakTokenVerification,
 ].sort((a, b) => a.id.localeCompare(b.id));

@@ -20,7 +20,7 @@ const app = express();
 
 app.post('/users', async (req, res) => {
   const user = await db.user.create({ data: req.body });
-  res.json(user);
+  res.json({ id: user.id });
 });
 `;
 

@@ -9,7 +9,7 @@ import { createGitProject, createProject, expressRoutes, runCli, writeFiles } fr
 
 // State-changing and unauthenticated: a high finding, so the default fail-on (high) fails the scan.
 const OPEN_ROUTE = expressRoutes(["router.post('/orders', async (req, res) => { res.json(await db.orders.create(req.body)); });"]);
-const SECURE_ROUTE = expressRoutes(["router.get('/me', authenticateToken, async (req, res) => { res.json(await db.users.findUnique(req.user.id)); });"]);
+const SECURE_ROUTE = expressRoutes(["router.get('/me', authenticateToken, async (req, res) => { res.json(await db.users.findUnique({ where: { id: req.user.id }, select: { id: true, email: true } })); });"]);
 
 let cleanups: (() => void)[] = [];
 afterEach(() => {

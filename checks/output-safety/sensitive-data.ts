@@ -1,0 +1,277 @@
+/**
+ * What a value carries, for the checks that look at what leaves the process
+ * (responses, logs): secret-named fields, whole records of sensitive models
+ * read through an ORM, and what narrows them (Prisma `select`/`omit`,
+ * Drizzle columns, Mongoose `.select('-password')`, Sequelize `attributes`,
+ * TypeORM `select`, DTO mappers, rest-destructuring that drops the secret).
+ */
+import { ts } from '../lang/ts/parse.js';
+import { calleeName, calleeObject, expressionPath, plainCalleePath, stringValue, unwrapExpression, variablesByName } from '../lang/ts/queries.js';
+import type { Endpoint } from '../frameworks/endpoint.js';
+
+/** Field names that are secrets whatever record they are on. */
+const SECRET_FIELD =
+  /^(?:password|passwd|pwd|passwordHash|password_hash|hashedPassword|hashed_password|encryptedPassword|hash|salt|passwordSalt|resetToken|reset_token|resetPasswordToken|passwordResetToken|verificationToken|apiKey|api_key|apiSecret|secret|clientSecret|client_secret|accessToken|access_token|refreshToken|refresh_token|idToken|sessionToken|ssn|socialSecurityNumber|mfaSecret|totpSecret|twoFactorSecret|otpSecret|privateKey|private_key|creditCard|cardNumber|cvv)$/i;
+/** Secret-looking suffixes (`stripeSecret`, `githubAccessToken`), minus tokens meant for the client. */
+const SECRET_SUFFIX = /(?:Password|Secret|AccessToken|RefreshToken|ApiKey|PrivateKey|PasswordHash)$/;
+const CLIENT_TOKEN = /^(?:csrfToken|xsrfToken|nextToken|pageToken|cursor\w*|continuationToken)$/i;
+
+export function isSecretField(name: string): boolean {
+  return !CLIENT_TOKEN.test(name) && (SECRET_FIELD.test(name) || SECRET_SUFFIX.test(name));
+}
+
+/** Models whose rows carry credentials or personal data. */
+const SENSITIVE_MODEL = /^(?:users?|accounts?|customers?|members?|memberships?|sessions?|tokens?|credentials?|admins?|profiles?|employees?|patients?|apiKeys?|identit(?:y|ies)|authUsers?|people|persons?|contacts?)$/i;
+
+export function isSensitiveModel(name: string): boolean {
+  return SENSITIVE_MODEL.test(name.replace(/(?:Repository|Repo|Model|Table|Schema|Entity)$/, ''));
+}
+
+export type Carried =
+  | { kind: 'field'; name: string; node: ts.Node; object?: ts.ObjectLiteralExpression }
+  | { kind: 'record'; model: string; node: ts.Node }
+  | { kind: 'narrowed'; model: string; node: ts.Node; note: string }
+  | { kind: 'opaque'; node: ts.Node; reason: string };
+
+const DTO_CALL = /^(?:to\w*(?:Dto|DTO|Response|Json|View|Public|Safe)\w*|toPublic\w*|toSafe\w*|serialize\w*|sanitize\w*|omit\w*|pick\w*|plainToInstance|plainToClass|instanceToPlain|classToPlain|strip\w*|without\w*|present\w*|redact\w*|exclude\w*|publicUser|safeUser)$/;
+const DTO_CLASS = /(?:Dto|DTO|Response|View|Resource|Presenter|Serializer)$/;
+const READ_METHOD = /^(?:findUnique|findUniqueOrThrow|findFirst|findFirstOrThrow|findMany|create|update|upsert|delete|findById|findOne|find|findByPk|findAll|findOneBy|findBy|findOneOrFail|findOneByOrFail|findByIdAndUpdate|findOneAndUpdate|findByIdAndDelete|findAndCountAll|save|getOne|getMany|getOneOrFail|returning|execute|first|firstOrFail)$/;
+/** Chained calls that narrow a query to chosen columns. */
+const NARROWING_CHAIN = /^(?:select|addSelect|projection|columns|pick|omit)$/;
+/** Option keys that narrow: Prisma select/omit, Drizzle columns, Sequelize attributes, Mongoose/TypeORM select/projection. */
+const NARROWING_OPTION = new Set(['select', 'omit', 'columns', 'attributes', 'projection', 'fields']);
+
+/** Local declarations per endpoint (keyed by its scopes array, which every check shares). */
+const localsByScopes = new WeakMap<readonly unknown[], Map<string, ts.VariableDeclaration | ts.BindingElement>>();
+
+/** Local declarations of the endpoint by name, falling back to the file's. */
+function declarationOf(endpoint: Endpoint, name: string): ts.VariableDeclaration | ts.BindingElement | undefined {
+  let local = localsByScopes.get(endpoint.scopes);
+  if (local === undefined) {
+    local = new Map();
+    for (const declaration of endpoint.index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration, endpoint.scopes)) {
+      if (ts.isIdentifier(declaration.name)) {
+        if (!local.has(declaration.name.text)) local.set(declaration.name.text, declaration);
+      } else {
+        for (const element of declaration.name.elements) if (ts.isBindingElement(element) && ts.isIdentifier(element.name) && !local.has(element.name.text)) local.set(element.name.text, element);
+      }
+    }
+    localsByScopes.set(endpoint.scopes, local);
+  }
+  return local.get(name) ?? variablesByName(endpoint.index).get(name);
+}
+
+/** The model a query reads: `db.user.findUnique` gives user, `User.findById` User, `db.select().from(users)` users. */
+function modelOf(chain: ts.CallExpression[], read: ts.CallExpression): string | undefined {
+  for (const call of chain) {
+    const name = calleeName(call);
+    if (name === 'from' || name === 'getRepository' || name === 'createQueryBuilder') {
+      const argument = call.arguments[0];
+      if (argument !== undefined) return ts.isIdentifier(argument) ? argument.text : stringValue(argument);
+    }
+  }
+  const path = plainCalleePath(read).split('.');
+  path.pop();
+  // `prisma.user`, `this.usersRepository`, `db.query.users`, `User`
+  return path.filter((segment) => !/^(?:this|prisma|db|tx|ctx|ctx\.db|client|query|database)$/.test(segment)).pop();
+}
+
+/** The calls of a chain from outermost to innermost: `User.findById(id).select('-password').lean()`. */
+function chainOf(call: ts.CallExpression): ts.CallExpression[] {
+  const chain = [call];
+  let current: ts.Expression | undefined = calleeObject(call);
+  while (current !== undefined) {
+    const inner = unwrapExpression(current);
+    if (!ts.isCallExpression(inner)) break;
+    chain.push(inner);
+    current = calleeObject(inner);
+  }
+  return chain;
+}
+
+function narrowingOption(call: ts.CallExpression): ts.Node | undefined {
+  for (const argument of call.arguments) {
+    const object = unwrapExpression(argument);
+    if (!ts.isObjectLiteralExpression(object)) continue;
+    for (const property of object.properties) {
+      const key = property.name !== undefined && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)) ? property.name.text : undefined;
+      if (key !== undefined && NARROWING_OPTION.has(key)) return property;
+    }
+  }
+  return undefined;
+}
+
+/** A database read (or write that returns the row) and what it returns. */
+function queryResult(call: ts.CallExpression): Carried | undefined {
+  const chain = chainOf(call);
+  // Drizzle's core API reads with select().from(table), without a read verb.
+  const read = chain.find((link) => READ_METHOD.test(calleeName(link))) ?? (chain.some((link) => calleeName(link) === 'select') ? chain.find((link) => calleeName(link) === 'from') : undefined);
+  if (read === undefined) return undefined;
+  const model = modelOf(chain, read);
+  if (model === undefined || !isSensitiveModel(model)) return undefined;
+  for (const link of chain) {
+    const name = calleeName(link);
+    if (NARROWING_CHAIN.test(name) && link.arguments.length > 0) return { kind: 'narrowed', model, node: link, note: `${plainCalleePath(link)}(${link.arguments.map((a) => a.getText()).join(', ')}) picks the fields of ${model} it returns` };
+    const option = narrowingOption(link);
+    if (option !== undefined) return { kind: 'narrowed', model, node: option, note: `\`${option.getText().split('\n')[0]}\` picks the fields of ${model} it returns` };
+    // Mongoose: find(filter, projection), findById(id, projection).
+    if (/^(?:find|findOne|findById)$/.test(name) && /^[A-Z]/.test(plainCalleePath(link)) && link.arguments.length >= 2 && stringValue(link.arguments[1]) !== undefined) {
+      return { kind: 'narrowed', model, node: link.arguments[1], note: `the projection ${link.arguments[1].getText()} picks the fields of ${model} it returns` };
+    }
+  }
+  return { kind: 'record', model, node: call };
+}
+
+/** What `expression` carries that matters for secrets, following locals of the endpoint. */
+export function carriedBy(endpoint: Endpoint, expression: ts.Expression, depth = 0, out: Carried[] = []): Carried[] {
+  if (depth > 6) return out;
+  const node = unwrapExpression(expression);
+  const next = (inner: ts.Expression) => carriedBy(endpoint, inner, depth + 1, out);
+  if (ts.isAwaitExpression(node)) return next(node.expression);
+  if (ts.isObjectLiteralExpression(node)) {
+    for (const property of node.properties) {
+      const key = property.name !== undefined && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)) ? property.name.text : undefined;
+      const value = ts.isPropertyAssignment(property) ? property.initializer : ts.isShorthandPropertyAssignment(property) ? property.name : undefined;
+      if (key !== undefined && isSecretField(key) && !(value !== undefined && (isEmptyValue(value) || isIssued(endpoint, key, value)))) {
+        out.push({ kind: 'field', name: key, node: property, object: node });
+        continue;
+      }
+      if (ts.isPropertyAssignment(property)) next(property.initializer);
+      else if (ts.isShorthandPropertyAssignment(property)) next(property.name);
+      else if (ts.isSpreadAssignment(property)) next(property.expression);
+    }
+    return out;
+  }
+  if (ts.isArrayLiteralExpression(node)) {
+    for (const element of node.elements) next(ts.isSpreadElement(element) ? element.expression : element);
+    return out;
+  }
+  if (ts.isConditionalExpression(node)) {
+    next(node.whenTrue);
+    return next(node.whenFalse);
+  }
+  if (ts.isIdentifier(node)) {
+    const declaration = declarationOf(endpoint, node.text);
+    if (declaration === undefined) return out;
+    if (ts.isBindingElement(declaration)) return restOf(endpoint, declaration, out, depth);
+    if (declaration.initializer !== undefined) next(declaration.initializer);
+    return out;
+  }
+  if (ts.isNewExpression(node)) {
+    const name = expressionPath(node.expression);
+    if (DTO_CLASS.test(name)) out.push({ kind: 'narrowed', model: name, node, note: `the response is mapped to ${name}` });
+    return out;
+  }
+  // `rows[0]`: an element of the result is a row of it.
+  if (ts.isElementAccessExpression(node)) return next(node.expression);
+  if (ts.isPropertyAccessExpression(node)) {
+    // `req.user`: whatever the auth layer stored, often the whole row.
+    if (/^(?:req|request|ctx\.state|ctx\.req)\.user$/.test(expressionPath(node))) out.push({ kind: 'opaque', node, reason: `${expressionPath(node)} is whatever the authentication layer stored (often the whole user row, password hash included); check what it holds` });
+    return out;
+  }
+  if (!ts.isCallExpression(node)) return out;
+  const name = calleeName(node);
+  if (DTO_CALL.test(name)) {
+    out.push({ kind: 'narrowed', model: name, node, note: `the response goes through ${plainCalleePath(node)}()` });
+    return out;
+  }
+  // users.map((u) => ({ id: u.id, email: u.email })): the callback's result is what is sent.
+  if (name === 'map' && node.arguments.length > 0) {
+    const callback = unwrapExpression(node.arguments[0]);
+    const receiver = calleeObject(node);
+    const source = receiver === undefined ? [] : carriedBy(endpoint, receiver, depth + 1, []);
+    const fromRecords = source.some((carried) => carried.kind === 'record');
+    if (ts.isArrowFunction(callback) && !ts.isBlock(callback.body)) {
+      const body = carriedBy(endpoint, callback.body, depth + 1, []);
+      if (body.length > 0) out.push(...body);
+      else if (fromRecords) out.push({ kind: 'narrowed', model: 'map', node: callback, note: `each row is mapped to ${endpoint.index.textOf(callback.body).replace(/\s+/g, ' ').slice(0, 60)}` });
+      return out;
+    }
+    if (ts.isIdentifier(callback) && DTO_CALL.test(callback.text)) {
+      out.push({ kind: 'narrowed', model: callback.text, node: callback, note: `each row goes through ${callback.text}()` });
+      return out;
+    }
+    out.push(...source);
+    return out;
+  }
+  const query = queryResult(node);
+  if (query !== undefined) {
+    out.push(query);
+    return out;
+  }
+  // A helper or service of another file that names a sensitive model: `this.usersService.findOne(id)`, `getUser(id)`.
+  const path = plainCalleePath(node);
+  const word = /(?:^|[.A-Z_])(user|account|customer|member|session|credential|profile)s?(?=[A-Z.]|Service|$)/i.exec(path.replace(/^this\./, ''));
+  // Auth libraries' session helpers return what they were built to expose to the client.
+  if (word !== null && !/(?:count|exists|delete|remove)/i.test(name) && !AUTH_SESSION_HELPER.test(path)) {
+    out.push({ kind: 'opaque', node, reason: `${path}() returns a ${word[1].toLowerCase()} from code this file does not show; check that it selects the fields or maps them to a DTO` });
+  }
+  return out;
+}
+
+/** next-auth, Clerk, Auth.js, Lucia: their session/user helpers hand out client-safe objects. */
+const AUTH_SESSION_HELPER = /^(?:getServerSession|getSession|auth|currentUser|getAuth|validateRequest|lucia\.validateSession)$/;
+
+/** Credentials a login or key-creation endpoint hands out on purpose: a token it just signed or generated. */
+const ISSUED_FIELD = /(?:token|secret|key)$/i;
+
+function isIssued(endpoint: Endpoint, key: string, value: ts.Expression, depth = 0): boolean {
+  if (!ISSUED_FIELD.test(key) || depth > 2) return false;
+  const node = unwrapExpression(value);
+  const inner = ts.isAwaitExpression(node) ? unwrapExpression(node.expression) : node;
+  // jwt.sign(...), crypto.randomBytes(32).toString('hex'), generateToken(), nanoid(): made here, for the caller.
+  if (ts.isCallExpression(inner)) return !READ_METHOD.test(calleeName(inner));
+  if (ts.isIdentifier(inner)) {
+    const declaration = declarationOf(endpoint, inner.text);
+    return declaration !== undefined && ts.isVariableDeclaration(declaration) && declaration.initializer !== undefined && isIssued(endpoint, key, declaration.initializer, depth + 1);
+  }
+  return false;
+}
+
+function isEmptyValue(node: ts.Expression): boolean {
+  const value = unwrapExpression(node);
+  return value.kind === ts.SyntaxKind.UndefinedKeyword || value.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(value) && value.text === 'undefined') || (ts.isStringLiteral(value) && /^\**$|^\[redacted\]$/i.test(value.text));
+}
+
+/** `const { passwordHash, ...safe } = user`: the rest drops what the pattern names. */
+function restOf(endpoint: Endpoint, element: ts.BindingElement, out: Carried[], depth: number): Carried[] {
+  const pattern = element.parent;
+  const declaration = pattern.parent;
+  if (!ts.isObjectBindingPattern(pattern) || !ts.isVariableDeclaration(declaration) || declaration.initializer === undefined) return out;
+  const source = carriedBy(endpoint, declaration.initializer, depth + 1, []);
+  if (element.dotDotDotToken === undefined) {
+    // `const { user } = await db.session.findUnique(...)`: a field of the result; a secret-named one is itself a secret.
+    const key = element.propertyName !== undefined && ts.isIdentifier(element.propertyName) ? element.propertyName.text : ts.isIdentifier(element.name) ? element.name.text : '';
+    if (isSecretField(key) && source.some((carried) => carried.kind === 'record')) out.push({ kind: 'field', name: key, node: element });
+    return out;
+  }
+  const dropped = pattern.elements.filter((other) => other !== element).map((other) => (other.propertyName ?? other.name).getText());
+  const records = source.filter((carried) => carried.kind === 'record');
+  if (records.length > 0 && dropped.some(isSecretField)) {
+    out.push({ kind: 'narrowed', model: records[0].kind === 'record' ? records[0].model : '', node: pattern, note: `the rest pattern drops ${dropped.filter(isSecretField).join(', ')} before it is sent` });
+    return out;
+  }
+  out.push(...source);
+  return out;
+}
+
+/** Serializers of the file that hide fields whatever is returned: class-transformer `@Exclude`, `ClassSerializerInterceptor`, `toJSON`, Mongoose `select: false`. */
+export function fileSerializer(endpoint: Endpoint): { node: ts.Node; note: string } | undefined {
+  const index = endpoint.index;
+  return index.memo('sensitive:serializer', () => {
+    for (const call of index.callsNamed(/^(?:Exclude|SerializeOptions|UseInterceptors|Transform)$/)) {
+      const name = calleeName(call);
+      if (name === 'Exclude') return { node: call, note: "class-transformer's @Exclude() hides the field from responses" };
+      if (name === 'UseInterceptors' && call.arguments.some((argument) => /ClassSerializerInterceptor/.test(argument.getText()))) return { node: call, note: 'ClassSerializerInterceptor applies the entity’s @Exclude() rules' };
+    }
+    for (const method of index.nodesOfKind<ts.MethodDeclaration>(ts.SyntaxKind.MethodDeclaration)) {
+      if (ts.isIdentifier(method.name) && method.name.text === 'toJSON') return { node: method, note: 'the model’s toJSON() decides what is serialised' };
+    }
+    for (const property of index.nodesOfKind<ts.PropertyAssignment>(ts.SyntaxKind.PropertyAssignment)) {
+      if (ts.isIdentifier(property.name) && property.name.text === 'select' && property.initializer.kind === ts.SyntaxKind.FalseKeyword && ts.isObjectLiteralExpression(property.parent) && ts.isPropertyAssignment(property.parent.parent) && isSecretField(property.parent.parent.name.getText())) {
+        return { node: property, note: `the schema's \`select: false\` keeps ${property.parent.parent.name.getText()} out of queries` };
+      }
+    }
+    return undefined;
+  });
+}
