@@ -1,32 +1,63 @@
 /**
- * The Probot app: wires the event handlers to the review queue and the
- * queue to the review job. Nothing else happens here.
+ * The Probot app: wires the event handlers to the review queue, the queue to
+ * the review job, and the sweep that completes check runs an interrupted
+ * review left in progress. Nothing else happens here.
  */
 import type { ApplicationFunction } from 'probot';
 import type { Check } from '../checks/create-check.js';
+import type { GitHubClient } from './github/client.js';
 import { registerCheckRerunHandlers } from './handlers/check-rerun.js';
 import { registerIssueCommentHandler } from './handlers/issue-comment.js';
 import { registerPullRequestHandler } from './handlers/pull-request.js';
 import { createReviewQueue } from './queue/create-review-queue.js';
 import type { ReviewQueue } from './queue/review-queue.js';
+import { defaultLedgerDirectory, FileOpenCheckRunLedger, type OpenCheckRunLedger } from './review/open-check-run-ledger.js';
+import { budgetFromEnv, staleCheckRunAfterMs } from './review/review-budget.js';
 import { createReviewWorker } from './review/run-review.js';
+import { sweepOpenCheckRuns } from './review/sweep-open-check-runs.js';
 
 export interface CreateAppOptions {
   /** The queue between handlers and reviews; the deployment's default (in-process) when absent. Tests pass theirs to await `onIdle()`. */
   queue?: ReviewQueue;
   /** The checks to run; the registry by default. */
   checks?: readonly Check[];
-  /** Deadline of one review in milliseconds. */
+  /** Time budget of one review in milliseconds; `REVIEW_BUDGET_MS` or 60 s when absent. */
   timeoutMs?: number;
+  /** Time budget of one file's analysis in milliseconds; `REVIEW_FILE_BUDGET_MS` or 2 s when absent. */
+  fileTimeoutMs?: number;
+  /** Where open check runs are recorded; a directory under `REVIEW_STATE_DIR` (or the temp dir) when absent. */
+  ledger?: OpenCheckRunLedger;
+  /** Base of the backoff of writes that create something (tests shorten it). */
+  retryBaseMs?: number;
+  /** Milliseconds between sweeps of left-behind check runs after the one at start-up; 0 turns the periodic sweep off. */
+  sweepIntervalMs?: number;
 }
 
 export function createApp(options: CreateAppOptions = {}): ApplicationFunction {
   return (app) => {
+    const { settings, problems } = budgetFromEnv();
+    for (const problem of problems) app.log.warn(problem);
+    const timeoutMs = options.timeoutMs ?? settings.totalMs;
+    const ledger = options.ledger ?? new FileOpenCheckRunLedger(defaultLedgerDirectory());
     const queue = options.queue ?? createReviewQueue(app.log);
-    queue.start(createReviewWorker(app, { checks: options.checks, timeoutMs: options.timeoutMs }));
+    queue.start(
+      createReviewWorker(app, { checks: options.checks, timeoutMs, fileTimeoutMs: options.fileTimeoutMs ?? settings.perFileMs, ledger, retryBaseMs: options.retryBaseMs }),
+    );
     registerPullRequestHandler(app, queue);
     registerIssueCommentHandler(app, queue);
     registerCheckRerunHandlers(app, queue);
+
+    const sweep = () =>
+      sweepOpenCheckRuns({
+        ledger,
+        auth: async (installationId) => (await app.auth(installationId)) as GitHubClient,
+        staleAfterMs: staleCheckRunAfterMs(timeoutMs),
+        log: app.log.child({ name: 'check-run-sweep' }),
+      }).catch((error: unknown) => app.log.warn({ err: error }, 'the sweep of left-behind check runs failed'));
+    void sweep();
+    const interval = options.sweepIntervalMs ?? staleCheckRunAfterMs(timeoutMs);
+    // unref: the sweep never keeps a stopping process alive.
+    if (interval > 0) setInterval(() => void sweep(), interval).unref();
   };
 }
 

@@ -6,6 +6,8 @@
  * flow) and writes the credentials to `.env`.
  */
 import { run } from 'probot';
+import { createAppOctokit } from './github/octokit-options.js';
 import app from './index.js';
 
-await run(app);
+// Retries and rate-limit waits chosen for a review's time budget: see octokit-options.ts.
+await run(app, { Octokit: createAppOctokit() });

@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { CheckAnnotation } from '../render/annotations.js';
 import type { GitHubClient, RepoRef } from './client.js';
+import { createExactlyOnce, NO_PLUGIN_RETRY } from './create-exactly-once.js';
 
 /** **Contract**: branch protection rules require the check by this name. */
 export const CHECK_RUN_NAME = 'API Security Review';
@@ -17,18 +19,47 @@ export interface CheckRunOutputFields {
   annotations: readonly CheckAnnotation[];
 }
 
-/** Opens the run on the head commit, in progress (`POST /repos/{owner}/{repo}/check-runs`); returns its id. */
-export async function createCheckRun(octokit: GitHubClient, ref: RepoRef & { headSha: string; summary: string }): Promise<number> {
-  const { data } = await octokit.rest.checks.create({
-    owner: ref.owner,
-    repo: ref.repo,
-    name: CHECK_RUN_NAME,
-    head_sha: ref.headSha,
-    status: 'in_progress',
-    started_at: new Date().toISOString(),
-    output: { title: 'Reviewing API changes', summary: ref.summary },
+/**
+ * Opens the run on the head commit, in progress (`POST /repos/{owner}/{repo}/check-runs`);
+ * returns its id. Exactly once: a fresh `external_id` tags the run, and after
+ * a server error the commit's runs are searched for it before trying again
+ * (a second run would leave the first "in progress" forever).
+ */
+export async function createCheckRun(octokit: GitHubClient, ref: RepoRef & { headSha: string; summary: string; retryBaseMs?: number }): Promise<number> {
+  const externalId = `api-security-review:${randomUUID()}`;
+  return createExactlyOnce({
+    baseDelayMs: ref.retryBaseMs,
+    create: async () => {
+      const { data } = await octokit.rest.checks.create({
+        owner: ref.owner,
+        repo: ref.repo,
+        name: CHECK_RUN_NAME,
+        head_sha: ref.headSha,
+        external_id: externalId,
+        status: 'in_progress',
+        started_at: new Date().toISOString(),
+        output: { title: 'Reviewing API changes', summary: ref.summary },
+        request: NO_PLUGIN_RETRY,
+      });
+      return data.id;
+    },
+    findCreated: async () => {
+      const runs = await octokit.paginate(octokit.rest.checks.listForRef, { owner: ref.owner, repo: ref.repo, ref: ref.headSha, check_name: CHECK_RUN_NAME, filter: 'all', per_page: 100 });
+      return runs.find((run) => run.external_id === externalId)?.id;
+    },
   });
-  return data.id;
+}
+
+export interface CheckRunState {
+  status: string;
+  conclusion: string | null;
+  headSha: string;
+}
+
+/** `GET /repos/{owner}/{repo}/check-runs/{check_run_id}`. Throws on any error. */
+export async function getCheckRun(octokit: GitHubClient, ref: RepoRef & { checkRunId: number }): Promise<CheckRunState> {
+  const { data } = await octokit.rest.checks.get({ owner: ref.owner, repo: ref.repo, check_run_id: ref.checkRunId });
+  return { status: data.status, conclusion: data.conclusion, headSha: data.head_sha };
 }
 
 /**

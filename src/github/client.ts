@@ -24,6 +24,31 @@ export function isNotFound(error: unknown): boolean {
   return httpStatusOf(error) === 404;
 }
 
+/**
+ * A server error or a dropped connection (Octokit reports network failures
+ * as status 500): worth retrying. Not an abort by the review's own deadline,
+ * which Octokit also gives status 500.
+ */
+export function isTransientFailure(error: unknown): boolean {
+  if (error instanceof Error && error.name === 'AbortError') return false;
+  const status = httpStatusOf(error);
+  return status === 500 || status === 502 || status === 503 || status === 504;
+}
+
+/**
+ * The installation can no longer act: its token is refused (401: revoked,
+ * or the app was uninstalled mid-review), or no token can be made for it
+ * (the token request answers 404 for a deleted installation, 403 for a
+ * suspended one). Nothing this job does can succeed after that.
+ */
+export function isInstallationGone(error: unknown): boolean {
+  const status = httpStatusOf(error);
+  if (status === 401) return true;
+  if (status !== 403 && status !== 404) return false;
+  const url = (error as { request?: { url?: unknown } }).request?.url;
+  return typeof url === 'string' && /\/app\/installations\/\d+\/access_tokens$/.test(url);
+}
+
 /** A short, token-free description of a failed request for logs and check-run text. */
 export function describeGitHubError(error: unknown): string {
   const status = httpStatusOf(error);

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { GitHubClient, RepoRef } from './client.js';
+import { createExactlyOnce, NO_PLUGIN_RETRY } from './create-exactly-once.js';
 
 /** One inline comment: on the RIGHT (head) side, or on the LEFT (base) side for a line the PR deletes. */
 export interface ReviewCommentDraft {
@@ -19,22 +21,36 @@ export interface ReviewCommentDraft {
  */
 export async function createReview(
   octokit: GitHubClient,
-  ref: RepoRef & { pullNumber: number; commitId: string; body: string; comments: readonly ReviewCommentDraft[] },
+  ref: RepoRef & { pullNumber: number; commitId: string; body: string; comments: readonly ReviewCommentDraft[]; retryBaseMs?: number },
 ): Promise<void> {
-  await octokit.rest.pulls.createReview({
-    owner: ref.owner,
-    repo: ref.repo,
-    pull_number: ref.pullNumber,
-    commit_id: ref.commitId,
-    event: 'COMMENT',
-    body: ref.body,
-    comments: ref.comments.map((comment) => ({
-      path: comment.path,
-      line: comment.line,
-      side: comment.side ?? 'RIGHT',
-      body: comment.body,
-      ...(comment.startLine !== undefined && comment.startLine < comment.line ? { start_line: comment.startLine, start_side: 'RIGHT' } : {}),
-    })),
+  // Exactly once: a hidden id in the body finds the review a failed attempt may have posted.
+  const marker = `<!-- api-security-review:review=${randomUUID()} -->`;
+  const body = `${ref.body}\n\n${marker}`;
+  await createExactlyOnce({
+    baseDelayMs: ref.retryBaseMs,
+    create: async () => {
+      await octokit.rest.pulls.createReview({
+        owner: ref.owner,
+        repo: ref.repo,
+        pull_number: ref.pullNumber,
+        commit_id: ref.commitId,
+        event: 'COMMENT',
+        body,
+        comments: ref.comments.map((comment) => ({
+          path: comment.path,
+          line: comment.line,
+          side: comment.side ?? 'RIGHT',
+          body: comment.body,
+          ...(comment.startLine !== undefined && comment.startLine < comment.line ? { start_line: comment.startLine, start_side: 'RIGHT' } : {}),
+        })),
+        request: NO_PLUGIN_RETRY,
+      });
+      return true;
+    },
+    findCreated: async () => {
+      const reviews = await octokit.paginate(octokit.rest.pulls.listReviews, { owner: ref.owner, repo: ref.repo, pull_number: ref.pullNumber, per_page: 100 });
+      return reviews.some((review) => review.body?.includes(marker) === true) ? true : undefined;
+    },
   });
 }
 

@@ -23,6 +23,7 @@ import { attachNestGlobalGuards } from '../../checks/frameworks/nestjs-global-gu
 import { attachTrpcProcedures } from '../../checks/frameworks/trpc-imported-procedures.js';
 import { loadFastifyEntryFiles } from '../../checks/rate-limiting/load-entry-files.js';
 import type { Config } from '../config/schema.js';
+import { formatDuration, type AnalysisBudget } from './review-budget.js';
 
 export interface SourceInput {
   path: string;
@@ -40,12 +41,16 @@ export interface AnalyzeOptions {
   context?: ContextFileReader;
   /** The checks to run; the registry by default. */
   checks?: readonly Check[];
+  /** Time limits (the app's review budget); files over them are reported skipped. None for the CLI. */
+  budget?: AnalysisBudget;
 }
 
 interface ParsedFile {
   input: SourceInput;
   index: SourceIndex;
   endpoints: Endpoint[];
+  /** Milliseconds spent parsing and discovering, counted against the per-file budget. */
+  spentMs: number;
 }
 
 export const SUPPRESSION_RULE_ID = 'suppression-without-reason';
@@ -54,8 +59,15 @@ export async function analyzeFiles(inputs: readonly SourceInput[], options: Anal
   const result: AnalysisResult = { endpoints: [], findings: [], suppressed: [], skipped: [], errors: [] };
   const project = new ProjectContext(options.context);
   const parsed: ParsedFile[] = [];
+  const clock = options.budget?.now ?? Date.now;
+  const budgetSpent = (): boolean => options.budget !== undefined && clock() > options.budget.deadline;
 
   for (const input of inputs) {
+    if (budgetSpent()) {
+      result.skipped.push({ file: input.path, reason: outOfTimeReason() });
+      continue;
+    }
+    const fileStarted = clock();
     if (scriptKindFor(input.path) === undefined) {
       result.skipped.push({ file: input.path, reason: 'not a TypeScript/JavaScript file' });
       continue;
@@ -77,8 +89,13 @@ export async function analyzeFiles(inputs: readonly SourceInput[], options: Anal
     }
     const index = new SourceIndex(input.path, sourceFile);
     const endpoints = discoverEndpoints(index).filter((endpoint) => isChanged(endpoint, input.changedLines));
+    const spentMs = clock() - fileStarted;
+    if (options.budget !== undefined && spentMs > options.budget.perFileMs) {
+      result.skipped.push({ file: input.path, reason: overFileBudgetReason(options.budget.perFileMs, 'parsing it') });
+      continue;
+    }
     if (endpoints.length === 0) continue;
-    parsed.push({ input, index, endpoints });
+    parsed.push({ input, index, endpoints, spentMs });
     if (endpoints.some((endpoint) => endpoint.framework === 'nextjs-app-router')) {
       for (const candidate of nextMiddlewareCandidates(input.path)) void project.load(candidate);
     }
@@ -107,7 +124,13 @@ export async function analyzeFiles(inputs: readonly SourceInput[], options: Anal
     }
     return lines;
   };
-  for (const file of parsed) analyzeParsedFile(file, checks, options.config, project, result, linesFor);
+  for (const file of parsed) {
+    if (budgetSpent()) {
+      result.skipped.push({ file: file.input.path, reason: outOfTimeReason() });
+      continue;
+    }
+    analyzeParsedFile(file, checks, options.config, project, result, linesFor, options.budget === undefined ? undefined : { perFileMs: options.budget.perFileMs, clock });
+  }
   // Two route files using one imported middleware report its finding once.
   const seen = new Set<string>();
   result.findings = result.findings.filter((finding) => !seen.has(finding.fingerprint) && seen.add(finding.fingerprint) !== undefined);
@@ -126,6 +149,7 @@ function analyzeParsedFile(
   project: ProjectContext,
   result: AnalysisResult,
   linesFor: (path: string) => string[],
+  budget?: { perFileMs: number; clock: () => number },
 ): void {
   const suppressionsByFile = new Map<string, ReturnType<typeof findSuppressions>>();
   const suppressionsFor = (path: string) => {
@@ -138,9 +162,16 @@ function analyzeParsedFile(
   };
   const fileFindings: RawFinding[] = [];
   const reports: EndpointReport[] = [];
+  const checksStarted = budget?.clock() ?? 0;
+  const fileErrors: AnalysisResult['errors'] = [];
   for (const endpoint of file.endpoints) {
+    // Checked between endpoints: a file that is over its budget is reported skipped, never half-checked.
+    if (budget !== undefined && file.spentMs + budget.clock() - checksStarted > budget.perFileMs) {
+      result.skipped.push({ file: file.input.path, reason: overFileBudgetReason(budget.perFileMs, 'checking its endpoints') });
+      return;
+    }
     const analysis = runChecks(endpoint, checks, config, project);
-    for (const message of analysis.errors) result.errors.push({ file: endpoint.file, message });
+    for (const message of analysis.errors) fileErrors.push({ file: endpoint.file, message });
     fileFindings.push(...analysis.findings);
     reports.push({
       file: endpoint.file,
@@ -201,9 +232,18 @@ function analyzeParsedFile(
       item.findings = open;
     }
   }
+  result.errors.push(...fileErrors);
   result.endpoints.push(...reports);
   result.findings.push(...unique.values());
   result.suppressed.push(...suppressed);
+}
+
+function outOfTimeReason(): string {
+  return "not analysed: the review's time budget was spent before this file's turn";
+}
+
+function overFileBudgetReason(perFileMs: number, step: string): string {
+  return `not analysed: ${step} took longer than the ${formatDuration(perFileMs)} a file may take`;
 }
 
 function reasonlessSuppression(finding: Finding, line: number, code: string): Finding {

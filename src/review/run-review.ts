@@ -18,7 +18,7 @@ import { endpointName, type AnalysisResult, type Finding, type SkippedFile } fro
 import { loadRepoConfig } from '../config/load-config.js';
 import { parsePatch, type FileChanges } from '../diff/changed-lines.js';
 import { completeCheckRun, createCheckRun, type CheckRunConclusion, type CheckRunOutputFields } from '../github/check-runs.js';
-import { describeGitHubError, httpStatusOf, type GitHubClient, type RepoRef } from '../github/client.js';
+import { describeGitHubError, httpStatusOf, isInstallationGone, isNotFound, type GitHubClient, type RepoRef } from '../github/client.js';
 import { readFilesAtRef, type FileFetch } from '../github/file-contents.js';
 import { listPullRequestFiles } from '../github/pull-request-files.js';
 import { getPullRequest, type PullRequestSnapshot } from '../github/pull-requests.js';
@@ -37,15 +37,28 @@ import { createRefReader } from './ref-reader.js';
 import { reviewPosture, type PostureInput, type PostureReview } from './review-posture.js';
 import { CHECKLIST } from '../../checks/checklist.js';
 import { applyWaivers } from './waivers.js';
+import type { OpenCheckRunLedger } from './open-check-run-ledger.js';
+import { DEFAULT_FILE_BUDGET_MS, DEFAULT_REVIEW_BUDGET_MS, formatDuration, hardDeadlineMs, type AnalysisBudget } from './review-budget.js';
+import { renderAbandonedOutput, renderRefusedComments } from '../render/reliability-output.js';
 
-/** A review that has not finished by then is stopped and reported `neutral`. */
-export const DEFAULT_REVIEW_TIMEOUT_MS = 5 * 60_000;
+/**
+ * Time to read and analyse a pull request (see review-budget.ts): files not
+ * analysed by then are reported skipped; at 1.5 times this every request is
+ * aborted and the run completed `neutral`.
+ */
+export const DEFAULT_REVIEW_TIMEOUT_MS = DEFAULT_REVIEW_BUDGET_MS;
 
 export interface ReviewOptions {
   /** The checks to run; the registry by default (tests inject a throwing one). */
   checks?: readonly Check[];
-  /** Deadline for the whole review, in milliseconds. */
+  /** Budget for reading and analysing the pull request, in milliseconds (default 60 s). */
   timeoutMs?: number;
+  /** Budget for analysing one file, in milliseconds (default 2 s). */
+  fileTimeoutMs?: number;
+  /** Where opened check runs are recorded until completed, so a restart can complete those a crash left behind. */
+  ledger?: OpenCheckRunLedger;
+  /** Base of the backoff between attempts of a write that creates something (tests shorten it). */
+  retryBaseMs?: number;
 }
 
 export interface ReviewDependencies extends ReviewOptions {
@@ -56,6 +69,8 @@ export interface ReviewDependencies extends ReviewOptions {
 /** How a job ended, for the log line that closes it (and for tests). */
 export type ReviewOutcome =
   | { kind: 'not-run'; reason: string }
+  /** The installation can no longer act (uninstalled, token revoked): nothing more was attempted. */
+  | { kind: 'dropped'; reason: string }
   | { kind: 'completed'; conclusion: CheckRunConclusion; title: string }
   | { kind: 'check-run-failed'; reason: string };
 
@@ -77,7 +92,7 @@ export function createReviewWorker(app: Probot, options: ReviewOptions = {}): Re
     try {
       octokit = (await app.auth(job.installationId)) as GitHubClient;
     } catch (error) {
-      log.error({ err: error }, `cannot authenticate as installation ${job.installationId}: ${describeGitHubError(error)}`);
+      log.error({ err: error }, `cannot authenticate as installation ${job.installationId}: ${describeGitHubError(error)}; job dropped`);
       return;
     }
     const outcome = await runReview(job, { ...options, octokit, log });
@@ -96,6 +111,9 @@ export async function runReview(job: ReviewJob, deps: ReviewDependencies): Promi
   try {
     pullRequest = await getPullRequest(octokit, { ...repo, pullNumber: job.pullNumber });
   } catch (error) {
+    if (isInstallationGone(error)) return dropped(log, job, error);
+    // Deleted with its repository, or the repository left the installation: there is nothing to review or report on.
+    if (isNotFound(error)) return notRun(log, 'the pull request no longer exists');
     pullRequestError = error;
   }
   if (pullRequest?.state === 'closed') return notRun(log, 'the pull request is closed');
@@ -106,32 +124,49 @@ export async function runReview(job: ReviewJob, deps: ReviewDependencies): Promi
 
   let checkRunId: number;
   try {
-    checkRunId = await createCheckRun(octokit, { ...repo, headSha: job.headSha, summary: 'The API security review of this commit is running.' });
+    checkRunId = await createCheckRun(octokit, { ...repo, headSha: job.headSha, summary: 'The API security review of this commit is running.', retryBaseMs: deps.retryBaseMs });
   } catch (error) {
+    if (isInstallationGone(error)) return dropped(log, job, error);
     const reason = describeGitHubError(error);
     log.error({ err: error }, `cannot create the check run: ${reason}`);
     return { kind: 'check-run-failed', reason };
   }
+  await deps.ledger?.opened({ installationId: job.installationId, owner: job.owner, repo: job.repo, pullNumber: job.pullNumber, headSha: job.headSha, checkRunId, openedAt: new Date().toISOString() });
 
   const deadline = startDeadline(octokit, deps.timeoutMs ?? DEFAULT_REVIEW_TIMEOUT_MS);
   let completed: { conclusion: CheckRunConclusion; output: CheckRunOutputFields; result?: ReviewedChange };
   try {
     if (pullRequest === undefined) throw pullRequestError;
-    completed = await reviewPullRequest(job, pullRequest, checkRunId, deps, deadline.signal);
+    completed = await reviewPullRequest(job, pullRequest, checkRunId, deps, deadline);
   } catch (error) {
     deadline.release();
-    const reason = deadline.signal.aborted ? `the review did not finish within ${formatDuration(deadline.timeoutMs)} and was stopped` : failureReason(error);
-    log.error({ err: error }, `review failed: ${reason}`);
-    const output = renderFailureOutput(reason);
+    if (isInstallationGone(error)) {
+      // The run cannot be completed with this installation's token, now or later.
+      await deps.ledger?.closed(checkRunId);
+      return dropped(log, job, error);
+    }
+    const abandoned = error instanceof ReviewAbandoned;
+    const stopped = deadline.hardSignal.aborted || (deadline.budgetSignal.aborted && isAbort(error));
+    const reason = abandoned ? error.message : stopped ? `the review did not finish within ${formatDuration(deadline.timeoutMs)} and was stopped` : failureReason(error);
+    if (abandoned) log.info(`review abandoned: ${reason}`);
+    else log.error({ err: error }, `review failed: ${reason}`);
+    const output = abandoned ? renderAbandonedOutput(reason) : renderFailureOutput(reason);
     try {
       await completeCheckRun(octokit, { ...repo, checkRunId, conclusion: 'neutral', output });
+      await deps.ledger?.closed(checkRunId);
       return { kind: 'completed', conclusion: 'neutral', title: output.title };
     } catch (completionError) {
+      if (isInstallationGone(completionError)) {
+        await deps.ledger?.closed(checkRunId);
+        return dropped(log, job, completionError);
+      }
+      // The ledger keeps the run: the next sweep completes it.
       log.error({ err: completionError }, `cannot complete the check run ${checkRunId}: ${describeGitHubError(completionError)}`);
       return { kind: 'check-run-failed', reason };
     }
   }
   deadline.release();
+  await deps.ledger?.closed(checkRunId);
 
   // Without an earlier comment of ours there is no thread of ours to resolve: skip the GraphQL call.
   if (completed.result !== undefined && completed.result.postedFingerprints.size > 0) {
@@ -159,10 +194,11 @@ async function reviewPullRequest(
   pullRequest: PullRequestSnapshot,
   checkRunId: number,
   deps: ReviewDependencies,
-  signal: AbortSignal,
+  deadline: ReviewDeadline,
 ): Promise<{ conclusion: CheckRunConclusion; output: CheckRunOutputFields; result?: ReviewedChange }> {
   const { octokit, log } = deps;
   const repo: RepoRef = { owner: job.owner, repo: job.repo };
+  const signal = deadline.hardSignal;
   const complete = async (conclusion: CheckRunConclusion, output: CheckRunOutputFields, result?: ReviewedChange) => {
     signal.throwIfAborted();
     await completeCheckRun(octokit, { ...repo, checkRunId, conclusion, output });
@@ -186,24 +222,33 @@ async function reviewPullRequest(
   const source: RepoRef = pullRequest.headRepo ?? repo;
   const fetched = await readFilesAtRef(octokit, { ...source, sha: job.headSha, paths: [...changes.keys()] });
   signal.throwIfAborted();
-  const { inputs, skipped, fetchErrors } = toSourceInputs(fetched, changes);
+  if (fetched.some((entry) => 'file' in entry && entry.file.status === 'missing')) {
+    // A file the PR changes is not at the head commit: most likely a force-push since the event.
+    await ensureHeadUnchanged(octokit, { ...repo, pullNumber: job.pullNumber, headSha: job.headSha });
+  }
+  const { inputs, skipped, fetchErrors } = toSourceInputs(fetched, changes, deadline.budgetSignal.aborted);
   if (inputs.length === 0 && fetchErrors > 0) {
     throw new ReviewCannotRun(`none of the ${fetchErrors} changed source files could be fetched (${skipped[0]?.reason ?? 'unknown error'})`);
   }
 
   const reader = createRefReader(octokit, { ...source, sha: job.headSha });
-  const analysis = await analyzeIsolated(inputs, { config, context: reader, checks: deps.checks }, log);
+  const budget: AnalysisBudget = { deadline: deadline.budgetEndsAt, perFileMs: deps.fileTimeoutMs ?? DEFAULT_FILE_BUDGET_MS };
+  const analysis = await analyzeIsolated(inputs, { config, context: reader, checks: deps.checks, budget }, log);
   signal.throwIfAborted();
   const reviewed0: AnalysisResult = { ...analysis, skipped: [...skipped, ...analysis.skipped] };
 
   // The posture diff: the same files at the base commit, so that a control this PR removes is a finding
-  // even where the endpoint's own lines did not change.
+  // even where the endpoint's own lines did not change. Skipped when the budget is spent: the head's review comes first.
   const removedInScope = files.filter((file) => file.status === 'removed' && inScope(file.path));
-  const posture = await postureOf(
-    { octokit, repo, baseSha: pullRequest.baseSha, files: [...selected, ...removedInScope], changes, headInputs: inputs, headReader: reader, config, checks: deps.checks, log },
-    reviewed0,
-  );
+  const posture = deadline.budgetSignal.aborted
+    ? skipPosture(reviewed0)
+    : await postureOf(
+        { octokit, repo, baseSha: pullRequest.baseSha, files: [...selected, ...removedInScope], changes, headInputs: inputs, headReader: reader, config, checks: deps.checks, log },
+        reviewed0,
+      );
   signal.throwIfAborted();
+  // From here on only the verdict is written, within the hard deadline rather than the reading budget.
+  deadline.finish();
 
   // Risks accepted with `/security-review accept` (kept in the app's comment on the PR) turn their findings into accepted risks.
   const today = todayUtc();
@@ -225,7 +270,19 @@ async function reviewPullRequest(
 
   if (plan.inline.length > 0 || plan.overBudget.length > 0) {
     signal.throwIfAborted();
-    plan = await postReview(octokit, { ...repo, pullNumber: job.pullNumber, headSha: job.headSha, linkBase }, plan, () => planReview({ ...planInput, commentable: new Map(), removedControls: [] }), log);
+    // Never a review on a commit that is no longer the PR's head: its lines would land on the wrong code.
+    await ensureHeadUnchanged(octokit, { ...repo, pullNumber: job.pullNumber, headSha: job.headSha });
+    plan = await postReview(
+      octokit,
+      { ...repo, pullNumber: job.pullNumber, headSha: job.headSha, linkBase, retryBaseMs: deps.retryBaseMs },
+      plan,
+      {
+        withCommentable: (fresh) => planReview({ ...planInput, commentable: fresh, removedControls: [] }),
+        withoutInline: () => planReview({ ...planInput, commentable: new Map(), removedControls: [] }),
+        freshCommentable: () => commentableLines(octokit, { ...repo, pullNumber: job.pullNumber }, inputs),
+      },
+      log,
+    );
   }
 
   const reviewed: ReviewedChange = { result, analysedFiles: analysedFilesOf(inputs, result), postedFingerprints: posted };
@@ -237,45 +294,117 @@ async function reviewPullRequest(
   return complete(plan.conclusion, output, reviewed);
 }
 
+interface Replanning {
+  /** The plan against the diff as GitHub has it now. */
+  withCommentable(commentable: ReadonlyMap<string, ReadonlySet<number>>): ReviewPlan;
+  withoutInline(): ReviewPlan;
+  /** The commentable lines from the PR's files fetched again. */
+  freshCommentable(): Promise<Map<string, ReadonlySet<number>>>;
+}
+
 /**
- * Posts the review. Should GitHub still refuse a line (422: the diff changed
- * under us, or a line we misjudged), the review is not worth failing the
- * check run for: the findings stay in the check run as "outside the diff",
- * which is what the returned plan says.
+ * Posts the review. GitHub refuses a whole review (422) for one comment off
+ * the diff and does not say which, despite the hunk check (the diff changed
+ * under us, or a line we misjudged). Then it is retried once, without the
+ * comments whose lines are not in the diff as GitHub lists it now (all
+ * inline comments when that tells nothing); those findings move to the
+ * review's body and stay in the check run. A second refusal leaves the
+ * review out: the check run still has every finding.
  */
 async function postReview(
   octokit: GitHubClient,
-  ref: RepoRef & { pullNumber: number; headSha: string; linkBase?: string },
+  ref: RepoRef & { pullNumber: number; headSha: string; linkBase?: string; retryBaseMs?: number },
   plan: ReviewPlan,
-  planWithoutInline: () => ReviewPlan,
+  replan: Replanning,
   log: Logger,
 ): Promise<ReviewPlan> {
-  try {
-    await createReview(octokit, {
+  const post = (posted: ReviewPlan, refused: readonly Finding[]) =>
+    createReview(octokit, {
       owner: ref.owner,
       repo: ref.repo,
       pullNumber: ref.pullNumber,
       commitId: ref.headSha,
-      body: renderReviewBody(plan, { linkBase: ref.linkBase }),
-      comments: plan.inline.map((comment) => ({ path: comment.path, line: comment.line, startLine: comment.startLine, body: comment.body, ...(comment.side === 'LEFT' ? { side: 'LEFT' as const } : {}) })),
+      body: renderReviewBody(posted, { linkBase: ref.linkBase }) + renderRefusedComments(refused, ref.linkBase),
+      comments: posted.inline.map((comment) => ({ path: comment.path, line: comment.line, startLine: comment.startLine, body: comment.body, ...(comment.side === 'LEFT' ? { side: 'LEFT' as const } : {}) })),
+      retryBaseMs: ref.retryBaseMs,
     });
+  try {
+    await post(plan, []);
     log.info({ comments: plan.inline.length, overBudget: plan.overBudget.length }, 'review posted');
     return plan;
   } catch (error) {
     if (httpStatusOf(error) !== 422) throw error;
-    log.warn({ err: error }, `GitHub refused the review's inline comments; findings stay in the check run: ${describeGitHubError(error)}`);
-    return planWithoutInline();
+    log.warn({ err: error }, `GitHub refused the review's inline comments; retrying once without the refused ones: ${describeGitHubError(error)}`);
+  }
+  let retry: ReviewPlan;
+  try {
+    retry = replan.withCommentable(await replan.freshCommentable());
+  } catch (error) {
+    log.warn({ err: error }, `could not list the pull request's files again: ${describeGitHubError(error)}`);
+    retry = replan.withoutInline();
+  }
+  const kept = new Set(retry.inline.map((comment) => comment.finding.fingerprint));
+  let refused = plan.inline.filter((comment) => !kept.has(comment.finding.fingerprint)).map((comment) => comment.finding);
+  if (refused.length === 0) {
+    // Every line is still in the diff, so the diff cannot tell which one GitHub refused: none goes inline.
+    retry = replan.withoutInline();
+    refused = plan.inline.map((comment) => comment.finding);
+  }
+  try {
+    await post(retry, refused);
+    log.info({ comments: retry.inline.length, refused: refused.length }, 'review posted without the refused comments');
+    return retry;
+  } catch (error) {
+    if (httpStatusOf(error) !== 422) throw error;
+    log.warn({ err: error }, `GitHub refused the review again; findings stay in the check run: ${describeGitHubError(error)}`);
+    return replan.withoutInline();
+  }
+}
+
+/** Path -> RIGHT-side commentable lines of the PR's diff as GitHub lists it now, for the reviewed files. */
+async function commentableLines(octokit: GitHubClient, ref: RepoRef & { pullNumber: number }, inputs: readonly SourceInput[]): Promise<Map<string, ReadonlySet<number>>> {
+  const reviewed = new Set(inputs.map((input) => input.path));
+  const commentable = new Map<string, ReadonlySet<number>>();
+  for (const file of await listPullRequestFiles(octokit, ref)) {
+    if (!reviewed.has(file.path) || file.status === 'removed') continue;
+    const lines = parsePatchSafely(file.patch)?.commentable;
+    if (lines !== undefined) commentable.set(file.path, lines);
+  }
+  return commentable;
+}
+
+/**
+ * Stops the review (`ReviewAbandoned`) when the PR is gone, closed, or its
+ * head is no longer the reviewed commit. A newer head gets its own review
+ * from its own `synchronize` event.
+ */
+async function ensureHeadUnchanged(octokit: GitHubClient, ref: RepoRef & { pullNumber: number; headSha: string }): Promise<void> {
+  let current: PullRequestSnapshot;
+  try {
+    current = await getPullRequest(octokit, ref);
+  } catch (error) {
+    if (isNotFound(error)) throw new ReviewAbandoned('the pull request no longer exists (deleted, or the repository is no longer reachable)');
+    throw error;
+  }
+  if (current.state === 'closed') throw new ReviewAbandoned('the pull request was closed during the review');
+  if (current.headSha !== ref.headSha) {
+    throw new ReviewAbandoned(`the pull request's head moved to ${current.headSha.slice(0, 7)} during the review (a push or force-push); that commit gets its own review`);
   }
 }
 
 function toSourceInputs(
   fetched: readonly FileFetch[],
   changes: ReadonlyMap<string, FileChanges | undefined>,
+  budgetSpent: boolean,
 ): { inputs: SourceInput[]; skipped: SkippedFile[]; fetchErrors: number } {
   const inputs: SourceInput[] = [];
   const skipped: SkippedFile[] = [];
   let fetchErrors = 0;
   for (const entry of fetched) {
+    if ('error' in entry && budgetSpent && isAbort(entry.error)) {
+      skipped.push({ file: entry.path, reason: "not fetched: the review's time budget was spent" });
+      continue;
+    }
     if ('error' in entry) {
       fetchErrors++;
       skipped.push({ file: entry.path, reason: `could not be fetched: ${describeGitHubError(entry.error)}` });
@@ -461,30 +590,78 @@ function skippedDraftOutput(): CheckRunOutputFields {
   };
 }
 
+interface ReviewDeadline {
+  /** Aborted when the reading budget is spent: reads in flight stop, files not yet analysed are skipped. */
+  budgetSignal: AbortSignal;
+  /** Epoch milliseconds when the reading budget ends. */
+  budgetEndsAt: number;
+  /** Aborted at 1.5 times the budget: every request stops and the run is completed `neutral`. */
+  hardSignal: AbortSignal;
+  timeoutMs: number;
+  /** Reading is over: from now on requests are bound by the hard deadline only. */
+  finish(): void;
+  /** Lets the final check-run update through after the deadline. */
+  release(): void;
+}
+
 /**
- * The deadline of one review: when it passes, the job's in-flight and later
- * requests are aborted, so a hung call cannot hold a queue slot. `release`
- * lets the final check-run update through after the deadline.
+ * The deadlines of one review, applied to each of its requests, so that a
+ * hung call cannot hold a queue slot: while reading, the budget; while
+ * writing the verdict, the hard deadline.
  */
-function startDeadline(octokit: GitHubClient, timeoutMs: number): { signal: AbortSignal; timeoutMs: number; release(): void } {
-  const controller = new AbortController();
-  let active = true;
-  const timer = setTimeout(() => controller.abort(new Error(`review timed out after ${formatDuration(timeoutMs)}`)), timeoutMs);
+function startDeadline(octokit: GitHubClient, timeoutMs: number): ReviewDeadline {
+  const budget = new AbortController();
+  const hard = new AbortController();
+  let phase: 'reading' | 'writing' | 'released' = 'reading';
+  const budgetTimer = setTimeout(() => budget.abort(abortError(`the review's time budget of ${formatDuration(timeoutMs)} was spent`)), timeoutMs);
+  const hardTimer = setTimeout(() => hard.abort(abortError(`review stopped after ${formatDuration(hardDeadlineMs(timeoutMs))}`)), hardDeadlineMs(timeoutMs));
   octokit.hook.before('request', (options) => {
-    if (active) options.request = { ...options.request, signal: controller.signal };
+    if (phase === 'released') return;
+    // The budget always fires first, so while reading it is the only signal needed.
+    options.request = { ...options.request, signal: phase === 'reading' ? budget.signal : hard.signal };
   });
   return {
-    signal: controller.signal,
+    budgetSignal: budget.signal,
+    budgetEndsAt: Date.now() + timeoutMs,
+    hardSignal: hard.signal,
     timeoutMs,
+    finish() {
+      if (phase === 'reading') phase = 'writing';
+    },
     release() {
-      active = false;
-      clearTimeout(timer);
+      phase = 'released';
+      clearTimeout(budgetTimer);
+      clearTimeout(hardTimer);
     },
   };
 }
 
+function abortError(message: string): Error {
+  return Object.assign(new Error(message), { name: 'AbortError' });
+}
+
+/** A request or step stopped by one of the review's deadlines. */
+function isAbort(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
+}
+
+function skipPosture(result: AnalysisResult): undefined {
+  result.errors.push({ file: '(base branch)', message: "not compared with the base branch: the review's time budget was spent" });
+  return undefined;
+}
+
 /** A reason the review cannot go on, written for the check run as it is. */
 class ReviewCannotRun extends Error {}
+
+/** The review was overtaken (head moved, PR closed or gone): its run is completed `neutral`, nothing is posted. */
+class ReviewAbandoned extends Error {}
+
+function dropped(log: Logger, job: ReviewJob, error: unknown): ReviewOutcome {
+  const reason = `installation ${job.installationId} can no longer act (${describeGitHubError(error)}): the app was uninstalled or its token revoked`;
+  // Once, as a warning: nothing is broken on our side and nothing will retry.
+  log.warn(`review job dropped: ${reason}`);
+  return { kind: 'dropped', reason };
+}
 
 function failureReason(error: unknown): string {
   if (error instanceof ReviewCannotRun) return error.message;
@@ -496,9 +673,6 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function formatDuration(ms: number): string {
-  return ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`;
-}
 
 function notRun(log: Logger, reason: string): ReviewOutcome {
   log.info(`review not run: ${reason}`);

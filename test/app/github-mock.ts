@@ -180,7 +180,16 @@ export class GitHubMock {
     return this;
   }
 
-  review(status = 200): this {
+  /**
+   * The review post, after the app's check that the PR's head is still the
+   * reviewed commit (a GET of the PR just before posting).
+   */
+  review(status = 200, pullRequest: PullRequestState = {}): this {
+    return this.pullRequest(pullRequest).reviewPost(status);
+  }
+
+  /** The review post alone: the app's second attempt after a 422 does not check the head again. */
+  reviewPost(status = 200): this {
     this.scope
       .post(`${this.base}/pulls/${PR_NUMBER}/reviews`, (body: Body) => {
         this.reviews.push(body);

@@ -4,7 +4,9 @@
  * app loaded with a queue the test can await.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import nock from 'nock';
 import pino from 'pino';
@@ -12,6 +14,7 @@ import { Probot, ProbotOctokit } from 'probot';
 import type { Check } from '../../checks/create-check.js';
 import { createApp } from '../../src/index.js';
 import { InProcessReviewQueue } from '../../src/queue/in-process-review-queue.js';
+import { FileOpenCheckRunLedger } from '../../src/review/open-check-run-ledger.js';
 import type { ReviewJob, ReviewQueue } from '../../src/queue/review-queue.js';
 
 export const APP_ID = 123;
@@ -96,7 +99,9 @@ async function loadApp(queue: ReviewQueue, options: { checks?: readonly Check[];
       throttle: { ...options.throttle, enabled: false },
     })),
   });
-  await probot.load(createApp({ queue, ...options }));
+  // A ledger of its own, so no test's sweep finds another test's check runs.
+  const ledger = new FileOpenCheckRunLedger(join(mkdtempSync(join(tmpdir(), 'asr-ledger-')), 'open-check-runs'));
+  await probot.load(createApp({ queue, ledger, sweepIntervalMs: 0, ...options }));
   return { probot, logs };
 }
 

@@ -136,14 +136,41 @@ describe('pull_request: review of a change', () => {
       .content(APP_PATH, APP_FILE)
       .issueComments().reviewComments([])
       .review(422)
+      // The retry lists the PR's files again to find the comments GitHub refused, then posts once more.
+      .files([{ filename: APP_PATH, patch: addedFilePatch(APP_FILE) }])
+      .reviewPost(422)
       .updateCheckRun();
 
     await app.receive('pull_request', loadFixture('pull_request', 'opened'));
 
-    expect(github.reviews).toHaveLength(1);
+    expect(github.reviews).toHaveLength(2);
+    // Every line is still in the diff, so the diff cannot say which comment was refused: the retry has none inline.
+    expect(github.reviews[1].comments).toEqual([]);
+    expect(github.reviews[1].body).toContain('could not be commented inline');
     expect(github.completion.conclusion).toBe('failure');
     expect(github.completion.output.summary).toContain('outside the diff');
     expect(github.completion.output.summary).not.toContain('new inline comment');
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('a 422 once: the review is posted again without the inline comments, which move to its body', async () => {
+    reviewStarts()
+      .files([{ filename: APP_PATH, patch: addedFilePatch(APP_FILE) }])
+      .content(APP_PATH, APP_FILE)
+      .issueComments().reviewComments([])
+      .review(422)
+      .files([{ filename: APP_PATH, patch: addedFilePatch(APP_FILE) }])
+      .reviewPost(200)
+      .updateCheckRun();
+
+    await app.receive('pull_request', loadFixture('pull_request', 'opened'));
+
+    expect(github.reviews).toHaveLength(2);
+    const refused = github.reviews[0].comments.length;
+    expect(refused).toBeGreaterThan(0);
+    expect(github.reviews[1].comments).toEqual([]);
+    expect(github.reviews[1].body).toContain(`${refused === 1 ? '1 finding' : `${refused} findings`} could not be commented inline`);
+    expect(github.completion.conclusion).toBe('failure');
     expect(nock.pendingMocks()).toEqual([]);
   });
 
@@ -391,7 +418,8 @@ describe('pull_request: failures never leave the run in progress', () => {
   });
 
   it('when the check run cannot even be created, it says so in the log and stops', async () => {
-    github.accessToken().pullRequest().createCheckRun(HEAD_SHA, 500);
+    // 403 "Resource not accessible by integration": the installation lacks checks:write. Not retried (5xx are: see test/app/github-faults.test.ts).
+    github.accessToken().pullRequest().createCheckRun(HEAD_SHA, 403);
 
     await app.receive('pull_request', loadFixture('pull_request', 'opened'));
 

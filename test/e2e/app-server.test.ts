@@ -4,6 +4,9 @@
  * HMAC-signed webhooks over HTTP. Nothing is mocked inside the app.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import {
@@ -147,6 +150,8 @@ beforeAll(async () => {
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
       NODE_ENV: 'test',
+      // Its own record of open check runs: the sweep at start-up must not see another run's.
+      REVIEW_STATE_DIR: mkdtempSync(join(tmpdir(), 'asr-e2e-state-')),
     },
     port,
   );

@@ -174,6 +174,11 @@ export class FakeGitHub {
 
     const reply = await this.answer({ method, apiPath, isGraphql, target, req, caller, record, parsedBody: parsed });
     record.status = reply.status;
+    if (reply.reset === true) {
+      // A connection reset: the client sees ECONNRESET / "other side closed", no HTTP answer.
+      res.socket?.destroy();
+      return;
+    }
     this.send(res, reply, caller, isGraphql);
   }
 
@@ -196,8 +201,26 @@ export class FakeGitHub {
     if (fault) {
       record.fault = true;
       if (fault.delayMs) await delay(fault.delayMs);
+      if (fault.afterEffect === true) await this.route({ ...input, record: { ...record } });
+      if (fault.reset === true) return { status: 0, reset: true };
       return { status: fault.status, headers: fault.headers, body: fault.body ?? defaultFaultBody(fault.status) };
     }
+    return this.route(input);
+  }
+
+  /** What GitHub would answer: GraphQL or the first matching route, after auth. */
+  private async route(input: {
+    method: string;
+    apiPath: string | undefined;
+    isGraphql: boolean;
+    target: URL;
+    req: IncomingMessage;
+    caller: Caller;
+    record: RecordedRequest;
+    parsedBody: { ok: true; value: unknown } | { ok: false };
+  }): Promise<ApiReply> {
+    const { method, apiPath, isGraphql, target, req, caller, record, parsedBody } = input;
+    if (apiPath === undefined) return notFound();
     if (!parsedBody.ok) return errorReply(400, 'Problems parsing JSON');
 
     const request: ApiRequest = {

@@ -32,6 +32,13 @@ export interface FaultResponse {
   times?: number;
   /** Wait this long before answering (for timeout tests). */
   delayMs?: number;
+  /** Drop the connection without an answer (a connection reset) instead of answering `status`. */
+  reset?: boolean;
+  /**
+   * Let the request take effect first, then answer with the fault: GitHub's
+   * 502 after the write was done, which a blind retry would duplicate.
+   */
+  afterEffect?: boolean;
 }
 
 export interface FaultHandle {
@@ -129,4 +136,14 @@ export function secondaryRateLimit(retryAfterSeconds = 1): FaultResponse {
 
 export function serverError(status: 500 | 502 | 503 | 504 = 500, times = 1): FaultResponse {
   return { status, times };
+}
+
+/** The connection is dropped mid-request (ECONNRESET on the client). */
+export function connectionReset(times = 1): FaultResponse {
+  return { status: 0, reset: true, times };
+}
+
+/** A 429 secondary rate limit with `retry-after`, as GitHub documents it. */
+export function tooManyRequests(retryAfterSeconds = 1): FaultResponse {
+  return { ...secondaryRateLimit(retryAfterSeconds), status: 429 };
 }

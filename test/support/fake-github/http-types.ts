@@ -37,6 +37,8 @@ export interface ApiReply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Fault injection: drop the connection instead of answering. */
+  reset?: boolean;
 }
 
 /** Which credential a route wants, as on GitHub: app JWT, installation token, or none. */

@@ -15,7 +15,7 @@ export {
   type SeedPullRequestFile,
   type SeedRepository,
 } from './store.js';
-export { rateLimitExceeded, secondaryRateLimit, serverError, type FaultHandle, type FaultMatcher, type FaultResponse } from './faults.js';
+export { connectionReset, rateLimitExceeded, secondaryRateLimit, serverError, tooManyRequests, type FaultHandle, type FaultMatcher, type FaultResponse } from './faults.js';
 export { patchForAddedFile } from './patch-lines.js';
 export { verifyAppJwt } from './app-jwt.js';
 export { waitFor, type WaitForOptions } from './wait-for.js';
