@@ -75,6 +75,10 @@ export interface AppOctokitTuning {
   retryAfterBaseValue?: number;
   /** Longest rate-limit wait in seconds. */
   maxRateLimitWaitSeconds?: number;
+  /** Milliseconds waited per second GitHub asks to wait (1000; tests shorten it). */
+  rateLimitWaitUnitMs?: number;
+  /** Replaces the throttling plugin's limiter groups (tests pass a write group with shorter spacing). */
+  limiterGroups?: Record<string, unknown>;
 }
 
 /**
@@ -89,6 +93,8 @@ export function createAppOctokit(tuning: AppOctokitTuning = {}): typeof ProbotOc
     retry: { ...RETRY_OPTIONS, doNotRetry: [...RETRY_OPTIONS.doNotRetry], ...(tuning.retryAfterBaseValue === undefined ? {} : { retryAfterBaseValue: tuning.retryAfterBaseValue }), ...options.retry },
     throttle: {
       ...options.throttle,
+      ...tuning.limiterGroups,
+      ...(tuning.rateLimitWaitUnitMs === undefined ? {} : { retryAfterBaseValue: tuning.rateLimitWaitUnitMs }),
       onRateLimit: (retryAfter: number, request: ThrottledRequest, octokit: OctokitWithLog, retryCount: number) =>
         shouldWaitOutRateLimit('primary', retryAfter, request, octokit, retryCount, maxWait),
       onSecondaryRateLimit: (retryAfter: number, request: ThrottledRequest, octokit: OctokitWithLog, retryCount: number) =>
