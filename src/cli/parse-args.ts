@@ -6,8 +6,7 @@
 import { parseArgs } from 'node:util';
 import { SEVERITIES, type Severity } from '../../checks/model.js';
 
-/** SARIF is part of the contract but not implemented yet, so it is not accepted. */
-export const OUTPUT_FORMATS = ['text', 'json', 'markdown'] as const;
+export const OUTPUT_FORMATS = ['text', 'json', 'markdown', 'sarif'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 export interface ScanOptions {
@@ -34,7 +33,8 @@ Reviews the API endpoints in the given files and directories (default: .)
 and fills in the API security checklist for each of them.
 
 Options:
-  --format <format>    text (default), json or markdown
+  --format <format>    text (default), json, markdown, or sarif (SARIF 2.1.0
+                       for GitHub code scanning; paths relative to the repository root)
   --base <git-ref>     review only what changed since <git-ref>, like a pull request
   --config <file>      config file (default: .github/api-security-review.yml if present)
   --fail-on <severity> exit 1 on findings at or above this severity:

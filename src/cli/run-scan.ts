@@ -14,6 +14,7 @@ import { createDiskContextReader } from './disk-context-reader.js';
 import { formatConfigError } from './format-config-issues.js';
 import { formatJson } from './format-json.js';
 import { formatMarkdown } from './format-markdown.js';
+import { formatSarif } from './format-sarif.js';
 import { formatText } from './format-text.js';
 import { findWorkTree } from './git.js';
 import { EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, type CliIo } from './io.js';
@@ -65,7 +66,12 @@ export async function runScan(options: ScanOptions, io: CliIo): Promise<number> 
 
   for (const error of output.errors) if (options.format !== 'text') io.stderr.write(`warning: analysis error in ${error.file}: ${error.message}\n`);
   if (options.format === 'json') io.stdout.write(formatJson(output));
-  else if (options.format === 'markdown') io.stdout.write(await formatMarkdown({ result: output, failOn, maxComments: config.max_comments, reviewedFiles: inputsCount, root, inGit: workTree.kind === 'repository', env: io.env }));
+  else if (options.format === 'sarif') {
+    // Code scanning resolves paths against the checkout's root, so SARIF keeps the engine's repository paths.
+    const sarif = await formatSarif(result, config);
+    if (sarif.notice !== undefined) io.stderr.write(`warning: ${sarif.notice}\n`);
+    io.stdout.write(sarif.text);
+  } else if (options.format === 'markdown') io.stdout.write(await formatMarkdown({ result: output, failOn, maxComments: config.max_comments, reviewedFiles: inputsCount, root, inGit: workTree.kind === 'repository', env: io.env }));
   else io.stdout.write(formatText({ result: output, failOn, filesScanned: inputsCount, color: useColor(io) }));
 
   return output.findings.some((finding) => severityAtLeast(finding.severity, failOn)) ? EXIT_FINDINGS : EXIT_CLEAN;

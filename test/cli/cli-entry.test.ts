@@ -32,8 +32,8 @@ describe('node --import tsx src/cli.ts', () => {
   });
 
   it('exits 2 on a usage error', async () => {
-    const result = await cli('scan', '--format', 'sarif');
+    const result = await cli('scan', '--format', 'xml');
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('unknown --format "sarif"');
+    expect(result.stderr).toContain('unknown --format "xml"');
   });
 });

@@ -14,9 +14,9 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine(['scan', '--format=markdown'])).toMatchObject({ kind: 'scan', options: { format: 'markdown' } });
   });
 
-  it('accepts only the implemented formats (sarif is pending)', () => {
-    expect(parseCommandLine(['scan', '--format', 'sarif'])).toEqual({ kind: 'usage-error', message: 'unknown --format "sarif": expected one of text, json, markdown' });
-    expect(parseCommandLine(['scan', '--format', 'xml'])).toMatchObject({ kind: 'usage-error' });
+  it('accepts only the implemented formats', () => {
+    expect(parseCommandLine(['scan', '--format', 'sarif'])).toMatchObject({ kind: 'scan', options: { format: 'sarif' } });
+    expect(parseCommandLine(['scan', '--format', 'xml'])).toEqual({ kind: 'usage-error', message: 'unknown --format "xml": expected one of text, json, markdown, sarif' });
   });
 
   it('rejects an unknown severity for --fail-on', () => {
