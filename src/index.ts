@@ -9,6 +9,8 @@ import type { GitHubClient } from './github/client.js';
 import { registerCheckRerunHandlers } from './handlers/check-rerun.js';
 import { registerIssueCommentHandler } from './handlers/issue-comment.js';
 import { registerPullRequestHandler } from './handlers/pull-request.js';
+import type { AppLifecycle } from './lifecycle/app-lifecycle.js';
+import { createHealthzHandler } from './lifecycle/healthz.js';
 import { createReviewQueue } from './queue/create-review-queue.js';
 import type { ReviewQueue } from './queue/review-queue.js';
 import { defaultLedgerDirectory, FileOpenCheckRunLedger, type OpenCheckRunLedger } from './review/open-check-run-ledger.js';
@@ -31,10 +33,12 @@ export interface CreateAppOptions {
   retryBaseMs?: number;
   /** Milliseconds between sweeps of left-behind check runs after the one at start-up; 0 turns the periodic sweep off. */
   sweepIntervalMs?: number;
+  /** The server process's lifecycle (server.ts): serves `/healthz` and drains the queue on shutdown. Absent in tests without an HTTP server. */
+  lifecycle?: AppLifecycle;
 }
 
 export function createApp(options: CreateAppOptions = {}): ApplicationFunction {
-  return (app) => {
+  return (app, { addHandler }) => {
     const { settings, problems } = budgetFromEnv();
     for (const problem of problems) app.log.warn(problem);
     const timeoutMs = options.timeoutMs ?? settings.totalMs;
@@ -46,6 +50,10 @@ export function createApp(options: CreateAppOptions = {}): ApplicationFunction {
     registerPullRequestHandler(app, queue);
     registerIssueCommentHandler(app, queue);
     registerCheckRerunHandlers(app, queue);
+    if (options.lifecycle !== undefined) {
+      options.lifecycle.attach(() => queue.close(), app.log.child({ name: 'lifecycle' }));
+      addHandler(createHealthzHandler(options.lifecycle));
+    }
 
     const sweep = () =>
       sweepOpenCheckRuns({
