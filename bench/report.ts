@@ -26,10 +26,11 @@ export interface BenchReport {
   machine: { node: string; platform: string; cpus: number; cpuModel: string };
   corpus: CorpusFacts;
   warmupRounds: number;
-  analysis: AnalysisBenchResult;
-  checkCosts: CheckCost[];
+  /** Sections left out by `--only` are undefined. */
+  analysis: AnalysisBenchResult | undefined;
+  checkCosts: CheckCost[] | undefined;
   checkCostRounds: { warmup: number; measured: number };
-  ack: AckSection;
+  ack: AckSection | undefined;
   peakRssMb: number;
   durationS: number;
 }
@@ -79,6 +80,15 @@ export function formatTable(report: BenchReport): string {
     `corpus: ${corpus.files} files (${frameworks}; ${corpus.javascriptFiles} JavaScript), ${corpus.lines} lines, ` +
       `${(corpus.bytes / 1024).toFixed(0)} KiB, lines/file p50 ${corpus.linesP50} max ${corpus.linesMax}, seed ${corpus.seed}`,
   );
+  if (analysis !== undefined) out.push(...formatAnalysis(report, analysis));
+  if (analysis !== undefined && report.checkCosts !== undefined) out.push(...formatCheckCosts(report, analysis, report.checkCosts));
+  if (ack !== undefined) out.push(...formatAck(ack));
+  out.push(`peak RSS ${report.peakRssMb.toFixed(0)} MB, bench ran ${report.durationS.toFixed(1)} s`);
+  return out.join('\n');
+}
+
+function formatAnalysis(report: BenchReport, analysis: AnalysisBenchResult): string[] {
+  const out: string[] = [];
   const endpoints = Object.entries(analysis.endpoints).map(([name, count]) => `${count} ${name}`).join(', ');
   out.push(`engine output on the corpus: ${endpoints} endpoints, ${analysis.findings} findings`);
   out.push(`timing: ${report.warmupRounds} warm-up + ${analysis.rounds} measured rounds per phase, phases alternating; the median round is shown`);
@@ -99,17 +109,26 @@ export function formatTable(report: BenchReport): string {
   const verdict = ratios.analysis.total <= ANALYSIS_RATIO_TARGET ? 'within' : 'OVER';
   out.push(`analysis/parse ratio ${ratio(ratios.analysis.total)} (target <= ${ANALYSIS_RATIO_TARGET}x: ${verdict}; timing never fails the bench)`);
   out.push('');
+  return out;
+}
+
+function formatCheckCosts(report: BenchReport, analysis: AnalysisBenchResult, checkCosts: readonly CheckCost[]): string[] {
+  const out: string[] = [];
   out.push(
     `each check alone, added to the corpus total over "engine, no checks" ` +
       `(${report.checkCostRounds.warmup} warm-up + ${report.checkCostRounds.measured} paired rounds, median):`,
   );
   const checkWidths = [44, 11, 12];
   out.push(row(['check', 'total', 'total/parse'], checkWidths));
-  for (const cost of report.checkCosts) {
+  for (const cost of checkCosts) {
     out.push(row([`  ${cost.id}`, ms(cost.addedTotalMs, 1), ratio(cost.addedTotalMs / analysis.parse.totalMs)], checkWidths));
   }
   out.push('');
+  return out;
+}
 
+function formatAck(ack: AckSection): string[] {
+  const out: string[] = [];
   const ackWidths = [44, 11, 11, 11, 8];
   out.push(`webhook acknowledgement: ${ack.floor.requests} signed pull_request.opened deliveries over HTTP, one at a time, request start to response end`);
   out.push(row(['app', 'p50', 'p99', 'max', 'jobs'], ackWidths));
@@ -119,8 +138,7 @@ export function formatTable(report: BenchReport): string {
   if (ack.status === 'measured') out.push(ackRow('api-security-review createApp', ack.app));
   else out.push(row(['api-security-review createApp', `skipped: ${ack.reason}`], [44, 0]));
   out.push('');
-  out.push(`peak RSS ${report.peakRssMb.toFixed(0)} MB, bench ran ${report.durationS.toFixed(1)} s`);
-  return out.join('\n');
+  return out;
 }
 
 const round3 = (value: number) => Math.round(value * 1000) / 1000;
@@ -136,40 +154,49 @@ function ackJson(result: AckBenchResult) {
 /** One line, prefixed `BENCH_JSON `, with every figure of the table. */
 export function formatJsonLine(report: BenchReport): string {
   const { analysis, ack } = report;
-  const ratios = analysisRatios(analysis);
   const json = {
     version: 1,
     machine: report.machine,
     corpus: report.corpus,
-    rounds: { warmup: report.warmupRounds, measured: analysis.rounds },
-    analysis: {
-      parse: timing(analysis.parse),
-      indexWalk: timing(analysis.indexWalk),
-      discovery: timing(analysis.discovery),
-      engineWithoutChecks: timing(analysis.engineWithoutChecks),
-      analysis: timing(analysis.analysis),
-      ratios: {
-        analysisToParseTotal: round3(ratios.analysis.total),
-        analysisToParseP50: round3(ratios.analysis.p50),
-        indexWalkToParseTotal: round3(ratios.indexWalk.total),
-        discoveryToParseTotal: round3(ratios.discovery.total),
-        engineWithoutChecksToParseTotal: round3(ratios.engineWithoutChecks.total),
-      },
-      checks: {
-        rounds: report.checkCostRounds,
-        addedTotalMs: Object.fromEntries(report.checkCosts.map((cost) => [cost.id, round3(cost.addedTotalMs)])),
-      },
-      target: ANALYSIS_RATIO_TARGET,
-      withinTarget: ratios.analysis.total <= ANALYSIS_RATIO_TARGET,
-      endpoints: analysis.endpoints,
-      findings: analysis.findings,
-    },
+    rounds: analysis === undefined ? undefined : { warmup: report.warmupRounds, measured: analysis.rounds },
+    analysis: analysis === undefined ? undefined : analysisJson(analysis, report),
     webhookAck:
-      ack.status === 'measured'
-        ? { status: 'measured', floor: ackJson(ack.floor), app: ackJson(ack.app) }
-        : { status: 'skipped', reason: ack.reason, floor: ackJson(ack.floor) },
+      ack === undefined
+        ? undefined
+        : ack.status === 'measured'
+          ? { status: 'measured', floor: ackJson(ack.floor), app: ackJson(ack.app) }
+          : { status: 'skipped', reason: ack.reason, floor: ackJson(ack.floor) },
     peakRssMb: Math.round(report.peakRssMb),
     durationS: round3(report.durationS),
   };
   return `BENCH_JSON ${JSON.stringify(json)}`;
+}
+
+function analysisJson(analysis: AnalysisBenchResult, report: BenchReport) {
+  const ratios = analysisRatios(analysis);
+  return {
+    parse: timing(analysis.parse),
+    indexWalk: timing(analysis.indexWalk),
+    discovery: timing(analysis.discovery),
+    engineWithoutChecks: timing(analysis.engineWithoutChecks),
+    analysis: timing(analysis.analysis),
+    ratios: {
+      analysisToParseTotal: round3(ratios.analysis.total),
+      analysisToParseP50: round3(ratios.analysis.p50),
+      indexWalkToParseTotal: round3(ratios.indexWalk.total),
+      discoveryToParseTotal: round3(ratios.discovery.total),
+      engineWithoutChecksToParseTotal: round3(ratios.engineWithoutChecks.total),
+    },
+    checks:
+      report.checkCosts === undefined
+        ? undefined
+        : {
+            rounds: report.checkCostRounds,
+            addedTotalMs: Object.fromEntries(report.checkCosts.map((cost) => [cost.id, round3(cost.addedTotalMs)])),
+          },
+    target: ANALYSIS_RATIO_TARGET,
+    withinTarget: ratios.analysis.total <= ANALYSIS_RATIO_TARGET,
+    endpoints: analysis.endpoints,
+    findings: analysis.findings,
+  };
 }

@@ -4,13 +4,17 @@
  * in one run on one machine so that the ratios mean something. Exits
  * non-zero only on errors (a broken corpus, an engine error, a rejected
  * webhook), never because of a timing.
+ *
+ * `npm run bench -- --only analysis` (or `--only analysis,checks`, `--only ack`)
+ * runs only the named sections: the analysis section alone takes well under a
+ * minute, the per-check breakdown and the ack section several more.
  */
 import { cpus } from 'node:os';
 import type { ApplicationFunction } from 'probot';
 import { measureAnalysis, measureCheckCosts } from './analysis-bench.js';
 import { DEFAULT_CORPUS_SEED, generateCorpus } from './corpus/generate.js';
 import { loadCreateApp } from './load-app.js';
-import { describeCorpus, formatJsonLine, formatTable, type AckSection } from './report.js';
+import { describeCorpus, formatJsonLine, formatTable, type AckSection, type BenchReport } from './report.js';
 import { measureWebhookAck, RecordingQueue } from './webhook-ack-bench.js';
 
 const WARMUP_ROUNDS = 5;
@@ -51,13 +55,30 @@ async function measureAck(): Promise<AckSection> {
   return { status: 'measured', floor, app };
 }
 
+const SECTIONS = ['analysis', 'checks', 'ack'] as const;
+type Section = (typeof SECTIONS)[number];
+
+/** `--only a,b` (or `--only=a,b`): the sections to run; every section without it. */
+function parseSections(argv: readonly string[]): ReadonlySet<Section> {
+  const index = argv.findIndex((arg) => arg === '--only' || arg.startsWith('--only='));
+  if (index < 0) return new Set(SECTIONS);
+  const value = argv[index].startsWith('--only=') ? argv[index].slice('--only='.length) : argv[index + 1];
+  if (value === undefined || value === '') throw new Error(`--only needs a comma-separated list of: ${SECTIONS.join(', ')}`);
+  const names = value.split(',').map((name) => name.trim());
+  const unknown = names.filter((name) => !(SECTIONS as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new Error(`unknown bench section ${unknown.join(', ')}; known: ${SECTIONS.join(', ')}`);
+  return new Set(names as Section[]);
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
+  const sections = parseSections(process.argv.slice(2));
   const files = generateCorpus({ seed: DEFAULT_CORPUS_SEED });
-  const analysis = await measureAnalysis(files, { warmupRounds: WARMUP_ROUNDS, rounds: MEASURED_ROUNDS });
-  const checkCosts = await measureCheckCosts(files, { warmupRounds: CHECK_COST_WARMUP_ROUNDS, rounds: CHECK_COST_ROUNDS });
-  const ack = await measureAck();
-  const report = {
+  // The per-check costs are read against the parse measured by the analysis section.
+  const analysis = sections.has('analysis') || sections.has('checks') ? await measureAnalysis(files, { warmupRounds: WARMUP_ROUNDS, rounds: MEASURED_ROUNDS }) : undefined;
+  const checkCosts = sections.has('checks') ? await measureCheckCosts(files, { warmupRounds: CHECK_COST_WARMUP_ROUNDS, rounds: CHECK_COST_ROUNDS }) : undefined;
+  const ack = sections.has('ack') ? await measureAck() : undefined;
+  const report: BenchReport = {
     machine: { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? 'unknown' },
     corpus: describeCorpus(files, DEFAULT_CORPUS_SEED),
     warmupRounds: WARMUP_ROUNDS,
