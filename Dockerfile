@@ -36,11 +36,16 @@ COPY bin ./bin
 # Files stay root-owned: the app reads them but the node user cannot change them.
 USER node
 EXPOSE 3000
-# Probot's server answers GET /ping with PONG; slim images have no curl, node has fetch.
+# GET /healthz (src/lifecycle/healthz.ts): 200 while the app takes webhooks, 503 once it
+# is shutting down. Slim images have no curl; node has fetch.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/ping').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# SIGTERM (docker stop's signal) makes the app stop taking webhooks and finish the reviews
+# it accepted, for at most SHUTDOWN_TIMEOUT_MS (25 s): give it that long, `docker stop -t 30`.
+STOPSIGNAL SIGTERM
 # Not `npm start`: package.json's "prestart" runs `npm run build`, which needs
 # the dev dependencies this stage does not install, and npm would also sit
 # between the container's signals and node. Run the compiled server directly
-# (use `docker run --init`, or an orchestrator that reaps, for SIGTERM/PID 1).
+# (node as PID 1 gets SIGTERM because the app handles it; `docker run --init` also reaps
+# child processes, which the app does not start).
 CMD ["node", "dist/src/server.js"]
