@@ -143,7 +143,7 @@ beforeAll(async () => {
 
   port = await findFreePort();
   const keys = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
-  const command = execForm(stage.findLast((entry) => entry.keyword === 'CMD')!.args);
+  const command = execForm([...stage].reverse().find((entry) => entry.keyword === 'CMD')!.args);
   expect(command[0]).toBe('node');
   child = spawn(process.execPath, command.slice(1), {
     cwd: appDir,
