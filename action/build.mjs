@@ -1,0 +1,27 @@
+// Bundles the GitHub Action (src/action/main.ts) with every dependency into
+// action/dist/index.mjs, so that `uses: <owner>/api-security-review@v1` runs
+// without an install step. `npm run build:action`; commit the result.
+import { build } from 'esbuild';
+
+// The bundle is an ES module; some bundled CommonJS code needs these CommonJS globals.
+const banner = [
+  "import { createRequire as __asrCreateRequire } from 'node:module';",
+  "import { fileURLToPath as __asrFileURLToPath } from 'node:url';",
+  "import { dirname as __asrDirname } from 'node:path';",
+  'const require = __asrCreateRequire(import.meta.url);',
+  'const __filename = __asrFileURLToPath(import.meta.url);',
+  'const __dirname = __asrDirname(__filename);',
+].join('\n');
+
+await build({
+  entryPoints: ['src/action/main.ts'],
+  outfile: 'action/dist/index.mjs',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  minify: true,
+  legalComments: 'external',
+  banner: { js: banner },
+  logLevel: 'warning',
+});
