@@ -6,24 +6,28 @@
  * writing token the App's own job (`runReview`) posts the review.
  *
  * Nothing is commented inline here, so the plan has no commentable lines:
- * every finding is listed in the summary and becomes an annotation.
+ * every finding is listed in the summary and becomes an annotation. The
+ * posture diff is merged as the App's job merges it (`postureOf` in
+ * run-review.ts): an endpoint that got worse joins the result with its
+ * findings, even where its own lines did not change.
  */
 import type { Logger } from 'pino';
 import type { Check } from '../../checks/create-check.js';
-import type { AnalysisResult, SkippedFile } from '../../checks/model.js';
+import { endpointName, type AnalysisResult, type SkippedFile } from '../../checks/model.js';
 import { loadRepoConfig } from '../config/load-config.js';
 import type { Config } from '../config/schema.js';
 import { parsePatch, type FileChanges } from '../diff/changed-lines.js';
 import type { GitHubClient, RepoRef } from '../github/client.js';
 import { describeGitHubError } from '../github/client.js';
 import { readFilesAtRef } from '../github/file-contents.js';
-import { listPullRequestFiles } from '../github/pull-request-files.js';
+import { listPullRequestFiles, type PullRequestFile } from '../github/pull-request-files.js';
 import { getPullRequest } from '../github/pull-requests.js';
 import { renderCheckRunOutput, renderConfigErrorOutput, renderNoApiChangesOutput, type CheckRunOutput } from '../render/check-run-output.js';
 import type { SourceInput } from '../review/analyze-files.js';
 import { decodeSource } from '../review/decode-source.js';
 import { planReview, type ReviewPlan } from '../review/plan-review.js';
 import { createRefReader } from '../review/ref-reader.js';
+import { reviewPosture, type PostureInput, type PostureReview } from '../review/review-posture.js';
 import { analyzeIsolated } from '../review/run-review.js';
 import { createPathFilter } from '../review/select-files.js';
 import { loadWaivers, todayUtc } from '../review/waiver-store.js';
@@ -76,10 +80,17 @@ export async function analyzePullRequest(
     }
   }
 
-  const analysis = await analyzeIsolated(inputs, { config, context: createRefReader(octokit, { ...source, sha: ref.headSha }), checks: options.checks }, options.log);
+  const headReader = createRefReader(octokit, { ...source, sha: ref.headSha });
+  const analysis = await analyzeIsolated(inputs, { config, context: headReader, checks: options.checks }, options.log);
+  const head: AnalysisResult = { ...analysis, skipped: [...skipped, ...analysis.skipped] };
+  const inScopeFiles = files.filter((file) => inScope(file.path));
+  const posture =
+    pullRequest.baseSha === undefined
+      ? undefined
+      : await mergePosture({ octokit, repo, baseSha: pullRequest.baseSha, files: inScopeFiles, changes, headInputs: inputs, headReader, config, checks: options.checks, log: options.log }, head);
   const today = todayUtc();
   const { waivers } = await loadWaivers(octokit, { ...repo, pullNumber: ref.pullNumber });
-  const result = applyWaivers({ ...analysis, skipped: [...skipped, ...analysis.skipped] }, waivers, today);
+  const result = applyWaivers(head, waivers, today);
   const plan = planReview({
     result,
     commentable: new Map(),
@@ -100,8 +111,37 @@ export async function analyzePullRequest(
           linkBase,
           reviewedFiles: inputs.length,
           accepted: { waivers, today, newSuppressions: result.suppressed.filter((entry) => entry.waiver === undefined && changes.get(entry.finding.file)?.added.has(entry.line) === true) },
+          posture: posture?.diff,
         });
   return { kind: 'reviewed', config, result, plan, output };
+}
+
+/**
+ * The posture diff against the base commit, merged into `result`: findings
+ * of endpoints that got worse, and those endpoints. A failure costs the
+ * comparison only, reported as an analysis error.
+ */
+async function mergePosture(input: PostureInput & { files: readonly PullRequestFile[] }, result: AnalysisResult): Promise<PostureReview | undefined> {
+  let posture: PostureReview;
+  try {
+    posture = await reviewPosture(input);
+  } catch (error) {
+    input.log.warn({ err: error }, 'posture diff failed');
+    result.errors.push({ file: '(base branch)', message: `the comparison with the base branch could not be made: ${describeGitHubError(error)}` });
+    return undefined;
+  }
+  for (const entry of posture.unavailable) result.errors.push({ file: entry.file, message: `not compared with the base branch: ${entry.reason}` });
+  const known = new Set(result.findings.map((finding) => finding.fingerprint));
+  for (const change of posture.diff.worse) {
+    for (const finding of change.findings) {
+      if (known.has(finding.fingerprint)) continue;
+      known.add(finding.fingerprint);
+      result.findings.push(finding);
+    }
+    const listed = result.endpoints.some((endpoint) => endpoint.file === change.report.file && endpoint.line === change.report.line && endpointName(endpoint) === change.endpoint.name);
+    if (!listed) result.endpoints.push(change.report);
+  }
+  return posture;
 }
 
 /** A patch GitHub sent but the parser cannot read counts as absent: the whole file is reviewed. */

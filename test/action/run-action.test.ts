@@ -246,6 +246,41 @@ describe('on a pull request from a fork (read-only token)', () => {
     expect(run.summary).toMatch(/User identity verified before processing/);
   });
 
+  it('a control the PR deletes (the posture diff) is annotated and explained as in the check run', async () => {
+    const base = [
+      "import express from 'express';",
+      "import jwt from 'jsonwebtoken';",
+      'const app = express();',
+      'app.use(requireAuth);',
+      'function requireAuth(req, res, next) {',
+      '  try {',
+      "    req.user = jwt.verify(String(req.headers.authorization), process.env.JWT_SECRET!, { algorithms: ['HS256'] });",
+      '    next();',
+      '  } catch {',
+      '    return res.status(401).end();',
+      '  }',
+      '}',
+      "app.delete('/projects/:id', async (req, res) => {",
+      '  await db.project.deleteMany({ where: { id: req.params.id, ownerId: req.user.sub } });',
+      '  res.status(204).end();',
+      '});',
+      '',
+    ].join('\n');
+    const head = base.replace('app.use(requireAuth);\n', '');
+    const patch = ['@@ -2,3 +2,2 @@', " import jwt from 'jsonwebtoken';", ' const app = express();', '-app.use(requireAuth);', ' function requireAuth(req, res, next) {'].join('\n');
+    const target = seedPullRequest(head);
+    const pull = fake.store.requireRepository(`${OWNER}/${REPO}`).pulls.get(target.number)!;
+    pull.files[0]!.status = 'modified';
+    pull.files[0]!.patch = patch;
+    fake.store.setFile(`${OWNER}/${REPO}`, target.baseSha, 'src/app.ts', base);
+
+    const run = await runActionFor(target, {}, { payloadEdit: fromFork });
+    expect(run.code).toBe(1);
+    expect(run.summary).toContain("### What this PR changes in your API's security posture");
+    expect(run.summary).toContain('**User identity verified before processing** pass → fail: this PR deletes the line that provided it');
+    expect(run.stdout).toMatch(/::error file=src\/app.ts,line=\d+,title=high%3A missing-authentication \(DELETE \/projects\/%3Aid\)::/);
+  });
+
   it('a secure fork pull request exits 0 with no error annotation', async () => {
     const target = seedPullRequest(AUTHENTICATED, { 'src/auth.ts': AUTH_MODULE });
     const run = await runActionFor(target, {}, { payloadEdit: fromFork });
