@@ -63,11 +63,18 @@ function isNestedRequest(origin: RequestOrigin, key: string): boolean {
 }
 
 export class RequestOrigins {
+  /** Answers by node: the bindings are final, and several checks ask about the same expressions. */
+  private readonly answers = new Map<ts.Expression, RequestOrigin | null>();
+
   constructor(private readonly bindings: ReadonlyMap<string, RequestOrigin>) {}
 
   /** Where an expression comes from, when it comes from the request. */
   of(expression: ts.Expression): RequestOrigin | undefined {
-    return originOf(expression, this.bindings, 0);
+    const known = this.answers.get(expression);
+    if (known !== undefined) return known ?? undefined;
+    const origin = originOf(expression, this.bindings, 0);
+    this.answers.set(expression, origin ?? null);
+    return origin;
   }
 
   /** The label of request data in `expression` (`params.id`), or undefined for anything else, including the request object itself. */
@@ -228,12 +235,24 @@ function bindHandlerParameters(endpoint: Endpoint, handler: FunctionNode, bindin
   }
 }
 
+const tracedByEndpoint = new WeakMap<Endpoint, RequestOrigins>();
+
 /**
  * Traces request data through the endpoint's code: handler parameters,
  * `const` / `let` declarations (with destructuring), and the parameters of
- * same-file helpers the handler calls with request data.
+ * same-file helpers the handler calls with request data. Traced once per
+ * endpoint: the ownership, tenant, injection and cost checks all ask.
  */
 export function traceRequestOrigins(endpoint: Endpoint): RequestOrigins {
+  let origins = tracedByEndpoint.get(endpoint);
+  if (origins === undefined) {
+    origins = computeRequestOrigins(endpoint);
+    tracedByEndpoint.set(endpoint, origins);
+  }
+  return origins;
+}
+
+function computeRequestOrigins(endpoint: Endpoint): RequestOrigins {
   const bindings = new Map<string, RequestOrigin>();
   for (const name of CONVENTIONAL_REQUEST_NAMES) bindings.set(name, { label: name, kind: 'request' });
   if (endpoint.handler !== undefined) bindHandlerParameters(endpoint, endpoint.handler, bindings);

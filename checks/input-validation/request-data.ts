@@ -109,7 +109,14 @@ class TracedRequestData implements RequestData {
   }
 }
 
-/** The caller's data in the endpoint's code: request origins plus headers and cookies. */
+const tracedByEndpoint = new WeakMap<Endpoint, RequestData>();
+
+/** The caller's data in the endpoint's code: request origins plus headers and cookies. Traced once per endpoint. */
 export function traceRequestData(endpoint: Endpoint): RequestData {
-  return new TracedRequestData(endpoint, traceRequestOrigins(endpoint));
+  let data = tracedByEndpoint.get(endpoint);
+  if (data === undefined) {
+    data = new TracedRequestData(endpoint, traceRequestOrigins(endpoint));
+    tracedByEndpoint.set(endpoint, data);
+  }
+  return data;
 }

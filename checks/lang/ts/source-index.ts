@@ -22,6 +22,9 @@ export class SourceIndex {
   private readonly byKind = new Map<ts.SyntaxKind, ts.Node[]>();
   private readonly memos = new Map<string, unknown>();
   private readonly scopedCache = new WeakMap<readonly Scope[], Map<ts.SyntaxKind, readonly ts.Node[]>>();
+  private readonly mergedCache = new WeakMap<readonly Scope[], readonly Scope[]>();
+  private readonly callNamesByPattern = new Map<string, readonly string[]>();
+  private callsByName: Map<string, ts.CallExpression[]> | undefined;
   private lines: string[] | undefined;
 
   constructor(path: string, sourceFile: ts.SourceFile) {
@@ -65,7 +68,8 @@ export class SourceIndex {
    * and every check ask for the same ones, and the file does not change.
    */
   memo<T>(key: string, compute: () => T): T {
-    if (this.memos.has(key)) return this.memos.get(key) as T;
+    const cached = this.memos.get(key);
+    if (cached !== undefined || this.memos.has(key)) return cached as T;
     const value = compute();
     this.memos.set(key, value);
     return value;
@@ -73,8 +77,8 @@ export class SourceIndex {
 
   /** Every node of `kind` in document order, optionally only those inside `scopes`. */
   nodesOfKind<T extends ts.Node = ts.Node>(kind: ts.SyntaxKind, scopes?: readonly Scope[]): readonly T[] {
-    const all = (this.byKind.get(kind) ?? []) as T[];
-    if (scopes === undefined) return all;
+    const all = (this.byKind.get(kind) ?? NO_NODES) as readonly T[];
+    if (scopes === undefined || all.length === 0) return all;
     // One range (a node's own extent) is cheap to answer and rarely asked twice: no caching.
     if (scopes.length === 1) return this.collectInScopes(all, scopes);
     // Every check asks about the same endpoint's scopes: answer each (scopes, kind) once.
@@ -93,7 +97,7 @@ export class SourceIndex {
 
   private collectInScopes<T extends ts.Node>(all: readonly T[], scopes: readonly Scope[]): T[] {
     const result: T[] = [];
-    for (const scope of scopes.length === 1 ? scopes : mergeScopes(scopes)) {
+    for (const scope of scopes.length === 1 ? scopes : this.mergedScopes(scopes)) {
       let index = lowerBound(all, scope.pos);
       while (index < all.length && all[index].pos < scope.end) {
         if (all[index].end <= scope.end) result.push(all[index]);
@@ -101,6 +105,16 @@ export class SourceIndex {
       }
     }
     return result;
+  }
+
+  /** `scopes` sorted and without overlaps, computed once per scopes array (an endpoint's scopes are asked about by every check). */
+  private mergedScopes(scopes: readonly Scope[]): readonly Scope[] {
+    let merged = this.mergedCache.get(scopes);
+    if (merged === undefined) {
+      merged = isSortedAndDisjoint(scopes) ? scopes : mergeScopes(scopes);
+      this.mergedCache.set(scopes, merged);
+    }
+    return merged;
   }
 
   calls(scopes?: readonly Scope[]): readonly ts.CallExpression[] {
@@ -114,24 +128,44 @@ export class SourceIndex {
    * call per endpoint per check: most rules care about a handful of names.
    */
   callsNamed(pattern: RegExp, scopes?: readonly Scope[]): readonly ts.CallExpression[] {
-    const byName = this.memo('callsByName', () => {
-      const map = new Map<string, ts.CallExpression[]>();
-      for (const call of this.calls()) {
-        const name = lastCalleeName(call);
-        const list = map.get(name);
-        if (list === undefined) map.set(name, [call]);
-        else list.push(call);
-      }
-      return map;
-    });
-    const names = this.memo(`callNames:${pattern.source}/${pattern.flags}`, () => [...byName.keys()].filter((name) => pattern.test(name)));
-    if (names.length === 0) return [];
-    const merged: ts.CallExpression[] = [];
+    const byName = (this.callsByName ??= this.groupCallsByName());
+    // Keyed by the pattern's source: a regex literal inside a function is a new object on every call, but its source string is shared.
+    const key = pattern.flags === '' ? pattern.source : `${pattern.source}/${pattern.flags}`;
+    let names = this.callNamesByPattern.get(key);
+    if (names === undefined) {
+      names = [...byName.keys()].filter((name) => pattern.test(name));
+      this.callNamesByPattern.set(key, names);
+    }
+    if (names.length === 0) return NO_NODES as readonly ts.CallExpression[];
+    if (names.length === 1) {
+      const list = byName.get(names[0])!;
+      return scopes === undefined ? list : this.collectInScopes(list, scopes);
+    }
+    // Most names of a pattern have no call in the scopes: merge (and sort) only when two lists have calls.
+    let merged: ts.CallExpression[] | undefined;
+    let single: readonly ts.CallExpression[] = NO_NODES as readonly ts.CallExpression[];
     for (const name of names) {
       const list = byName.get(name)!;
-      merged.push(...(scopes === undefined ? list : this.collectInScopes(list, scopes)));
+      const found = scopes === undefined ? list : this.collectInScopes(list, scopes);
+      if (found.length === 0) continue;
+      if (single.length === 0) single = found;
+      else {
+        merged ??= [...single];
+        for (const call of found) merged.push(call);
+      }
     }
-    return names.length === 1 ? merged : merged.sort((a, b) => a.pos - b.pos || b.end - a.end);
+    return merged === undefined ? single : merged.sort((a, b) => a.pos - b.pos || b.end - a.end);
+  }
+
+  private groupCallsByName(): Map<string, ts.CallExpression[]> {
+    const map = new Map<string, ts.CallExpression[]>();
+    for (const call of this.calls()) {
+      const name = lastCalleeName(call);
+      const list = map.get(name);
+      if (list === undefined) map.set(name, [call]);
+      else list.push(call);
+    }
+    return map;
   }
 
   /** 1-based line of a node's first token (comments before it excluded). */
@@ -162,6 +196,13 @@ export class SourceIndex {
     this.lines ??= this.text.split(/\r?\n/);
     return this.lines.length;
   }
+}
+
+const NO_NODES: readonly ts.Node[] = Object.freeze([]);
+
+function isSortedAndDisjoint(scopes: readonly Scope[]): boolean {
+  for (let i = 1; i < scopes.length; i++) if (scopes[i].pos <= scopes[i - 1].end) return false;
+  return true;
 }
 
 function lowerBound(nodes: readonly ts.Node[], pos: number): number {
