@@ -59,42 +59,51 @@ export function runChecks(endpoint: Endpoint, checks: readonly Check[], config: 
   const claimed = new Set<ChecklistItemId>();
   const name = endpointName(endpoint);
 
-  for (const check of checks) {
+  // One context for the endpoint, pointed at the running check: a context (and its closures)
+  // per check per endpoint was a large share of the engine's allocations.
+  let check: Check = checks[0];
+  let severityOverride: Severity | undefined;
+  const decisions = new Map<ChecklistItemId, Decision>();
+  let reported: RawFinding[] = [];
+  const decide = (item: ChecklistItemId, decision: Decision) => {
+    if (!check.items.includes(item)) throw new Error(`check ${check.id} decided ${item}, which it does not declare`);
+    const previous = decisions.get(item);
+    if (previous === undefined || STATUS_RANK[decision.status] > STATUS_RANK[previous.status]) decisions.set(item, decision);
+    else if (previous.status === decision.status) previous.evidence.push(...decision.evidence);
+  };
+  const context: CheckContext = {
+    endpoint,
+    config,
+    project,
+    report(report: Report<string>) {
+      reported.push(toFinding(check, endpoint, name, report, severityOverride));
+    },
+    pass(item, evidence) {
+      const source = evidence.node !== undefined && evidence.line === undefined ? sourceFileOf(evidence.node) : undefined;
+      const line = evidence.line ?? (evidence.node ? lineIn(source ?? endpoint.index.sourceFile, evidence.node.getStart(source ?? endpoint.index.sourceFile)) : endpoint.line);
+      decide(item, { status: 'pass', evidence: [{ file: evidence.file ?? source?.fileName ?? endpoint.file, line, note: evidence.note }] });
+    },
+    unknown(item, reason) {
+      decide(item, { status: 'unknown', evidence: [], reason });
+    },
+    notApplicable(item, reason) {
+      decide(item, { status: 'n/a', evidence: [], reason });
+    },
+    markPublic(reason) {
+      publicReason ??= reason;
+    },
+  };
+
+  for (check of checks) {
     const setting = ruleSetting(config, check.id);
     if (setting.off) {
       for (const item of check.items) merge(item, { status: 'unknown', evidence: [], reason: `rule ${check.id} is turned off in the configuration` });
       continue;
     }
-    const decisions = new Map<ChecklistItemId, Decision>();
-    const reported: RawFinding[] = [];
-    const decide = (item: ChecklistItemId, decision: Decision) => {
-      if (!check.items.includes(item)) throw new Error(`check ${check.id} decided ${item}, which it does not declare`);
-      const previous = decisions.get(item);
-      if (previous === undefined || STATUS_RANK[decision.status] > STATUS_RANK[previous.status]) decisions.set(item, decision);
-      else if (previous.status === decision.status) previous.evidence.push(...decision.evidence);
-    };
-    const context: CheckContext = {
-      endpoint,
-      config,
-      project,
-      report(report: Report<string>) {
-        reported.push(toFinding(check, endpoint, name, report, setting.severity));
-      },
-      pass(item, evidence) {
-        const source = evidence.node !== undefined && evidence.line === undefined ? sourceFileOf(evidence.node) : undefined;
-        const line = evidence.line ?? (evidence.node ? lineIn(source ?? endpoint.index.sourceFile, evidence.node.getStart(source ?? endpoint.index.sourceFile)) : endpoint.line);
-        decide(item, { status: 'pass', evidence: [{ file: evidence.file ?? source?.fileName ?? endpoint.file, line, note: evidence.note }] });
-      },
-      unknown(item, reason) {
-        decide(item, { status: 'unknown', evidence: [], reason });
-      },
-      notApplicable(item, reason) {
-        decide(item, { status: 'n/a', evidence: [], reason });
-      },
-      markPublic(reason) {
-        publicReason ??= reason;
-      },
-    };
+    severityOverride = setting.severity;
+    decisions.clear();
+    // Findings reported before a crash are dropped with the crashed check.
+    if (reported.length > 0) reported = [];
     try {
       check.run(context);
     } catch (error) {
@@ -102,13 +111,16 @@ export function runChecks(endpoint: Endpoint, checks: readonly Check[], config: 
       const message = `check ${check.id} failed on ${endpoint.file}:${endpoint.line}: ${(error as Error).message}`;
       errors.push(message);
       for (const item of check.items) merge(item, { status: 'unknown', evidence: [], reason: message });
+      reported = [];
       continue;
     }
-    findings.push(...reported);
     for (const item of check.items) {
-      const itemFindings = reported.filter((finding) => finding.checklistItem === item);
-      if (itemFindings.length > 0) merge(item, { status: 'fail', evidence: [] });
+      if (reported.some((finding) => finding.checklistItem === item)) merge(item, { status: 'fail', evidence: [] });
       else merge(item, decisions.get(item) ?? { status: 'unknown', evidence: [], reason: `check ${check.id} could not decide this item` });
+    }
+    if (reported.length > 0) {
+      for (const finding of reported) findings.push(finding);
+      reported = [];
     }
   }
 
