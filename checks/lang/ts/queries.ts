@@ -16,14 +16,25 @@ export function isFunctionNode(node: ts.Node): node is FunctionNode {
 /** Strips the wrappers that do not change what an expression is: (x), x as T, x!, await x, x satisfies T. */
 export function unwrapExpression(node: ts.Expression): ts.Expression {
   let current = node;
+  // A switch on the kind: this runs for nearly every expression any check looks at.
   for (;;) {
-    if (ts.isParenthesizedExpression(current) || ts.isAsExpression(current) || ts.isNonNullExpression(current) || ts.isAwaitExpression(current) || ts.isSatisfiesExpression(current) || ts.isTypeAssertionExpression(current)) {
-      current = current.expression;
-    } else {
-      return current;
+    switch (current.kind) {
+      case ts.SyntaxKind.ParenthesizedExpression:
+      case ts.SyntaxKind.AsExpression:
+      case ts.SyntaxKind.NonNullExpression:
+      case ts.SyntaxKind.AwaitExpression:
+      case ts.SyntaxKind.SatisfiesExpression:
+      case ts.SyntaxKind.TypeAssertionExpression:
+        current = (current as ts.ParenthesizedExpression | ts.AsExpression | ts.NonNullExpression | ts.AwaitExpression | ts.SatisfiesExpression | ts.TypeAssertion).expression;
+        break;
+      default:
+        return current;
     }
   }
 }
+
+/** Stands for `()` in a path while it is built. */
+const CALL_MARKER = '()';
 
 /**
  * The callee of a call as a dotted path: `res.status(500).json(x)` gives
@@ -32,7 +43,15 @@ export function unwrapExpression(node: ts.Expression): ts.Expression {
  * Iterative: member chains can be long in minified code.
  */
 export function expressionPath(expression: ts.Expression): string {
+  return buildPath(expression, true);
+}
+
+/** The path with or without call markers, built right to left from the chain's parts. */
+function buildPath(expression: ts.Expression, withCalls: boolean): string {
   const parts: string[] = [];
+  // A string key with dots or parentheses (`x['a.()']`) would be read as path syntax: such paths take the
+  // textual route (join, then rewrite the markers), which gives exactly what the path always was.
+  let textual = false;
   let current: ts.Expression = expression;
   for (let guard = 0; guard < 64; guard++) {
     current = unwrapExpression(current);
@@ -51,19 +70,31 @@ export function expressionPath(expression: ts.Expression): string {
     }
     if (ts.isElementAccessExpression(current)) {
       const key = stringValue(current.argumentExpression);
+      if (key !== undefined && /[.()]/.test(key)) textual = true;
       parts.push(key ?? '[]');
       current = current.expression;
       continue;
     }
     if (ts.isCallExpression(current)) {
-      parts.push('()');
+      parts.push(CALL_MARKER);
       current = current.expression;
       continue;
     }
     parts.push('?');
     break;
   }
-  return parts.reverse().join('.').replace(/\.\(\)/g, '()');
+  if (textual) {
+    const path = parts.reverse().join('.').replace(/\.\(\)/g, '()');
+    return withCalls ? path : path.replace(/\(\)/g, '');
+  }
+  let last = parts.length - 1;
+  let path = parts[last] === CALL_MARKER && !withCalls ? '' : parts[last];
+  while (--last >= 0) {
+    const part = parts[last];
+    if (part !== CALL_MARKER) path += `.${part}`;
+    else if (withCalls) path += CALL_MARKER;
+  }
+  return path;
 }
 
 const calleePaths = new WeakMap<ts.Node, string>();
@@ -87,7 +118,7 @@ const plainCalleePaths = new WeakMap<ts.Node, string>();
 export function plainCalleePath(call: ts.CallExpression | ts.NewExpression): string {
   let path = plainCalleePaths.get(call);
   if (path === undefined) {
-    path = calleePath(call).replace(/\(\)/g, '');
+    path = buildPath(call.expression, false);
     plainCalleePaths.set(call, path);
   }
   return path;
