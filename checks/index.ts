@@ -20,6 +20,9 @@ import reflectedXss from './input-validation/reflected-xss.js';
 import sensitiveFieldsInResponse from './output-safety/sensitive-fields-in-response.js';
 import piiInLogs from './output-safety/pii-in-logs.js';
 import weakTokenVerification from './authentication/weak-token-verification.js';
+import unvalidatedInput from './input-validation/unvalidated-input.js';
+import massAssignment from './input-validation/mass-assignment.js';
+import nosqlInjection from './input-validation/nosql-injection.js';
 
 export const CHECKS: readonly Check[] = [
   authFailureNotLogged,
@@ -39,4 +42,7 @@ export const CHECKS: readonly Check[] = [
   sensitiveFieldsInResponse,
   piiInLogs,
   weakTokenVerification,
+  unvalidatedInput,
+  massAssignment,
+  nosqlInjection,
 ].sort((a, b) => a.id.localeCompare(b.id));

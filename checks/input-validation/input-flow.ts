@@ -1,0 +1,545 @@
+/**
+ * Where the caller's input goes and whether a schema stood in the way: one
+ * tracer shared by unvalidated-input, mass-assignment and nosql-injection.
+ *
+ * request-data.ts says what the caller controls, but it reads
+ * `schema.parse(req.body)` as the body again (for ownership that is right).
+ * Here a schema's output is clean, a value a checked validator saw is
+ * "gated" (validated, yet the raw object may still carry fields the schema
+ * does not list), and everything else from the body, query, headers or
+ * cookies is raw. Path parameters are single strings the router cut out of
+ * the URL; they are traced (nosql-injection and others want them) but
+ * unvalidated-input does not ask a schema of them.
+ *
+ * The walk is over raw compiler nodes of the endpoint's scopes, from the
+ * per-file SourceIndex; nothing here visits the tree again per use.
+ */
+import { ts } from '../lang/ts/parse.js';
+import { calleeName, calleeObject, functionsByName, identifiersIn, importSources, isFunctionNode, plainCalleePath, stringValue, unwrapExpression, type FunctionNode } from '../lang/ts/queries.js';
+import { isRequestRead } from '../frameworks/http-idioms.js';
+import type { Endpoint } from '../frameworks/endpoint.js';
+import type { Config } from '../../src/config/schema.js';
+import { traceRequestData, type RequestData } from './request-data.js';
+import { validatorCall, type ValidatorCall } from './schema-validators.js';
+import { frameworkValidation, type FrameworkValidation, type Gate, type InputPart } from './framework-validation.js';
+
+export type { Gate, InputPart } from './framework-validation.js';
+
+/** A value of the caller's, as it reaches some expression. */
+export interface RawValue {
+  /** How the code names it: `req.body.email`, `dto`, `searchParams.get('q')`. */
+  label: string;
+  part: InputPart;
+  /** The whole body / query object (or its rest), not one field of it. */
+  whole: boolean;
+  /** Converted on the way (`String(x)`, `Number(x)`, a template): it can no longer be an object. */
+  stringCast: boolean;
+  /** A checked validator saw this value before `at`. */
+  gate?: Gate;
+  /** Why a value that looks validated is not (a DTO without a ValidationPipe). */
+  note?: string;
+}
+
+/** A validator whose verdict nobody reads: `schema.safeParse(req.body);` and then the body used as is. */
+export interface IgnoredResult {
+  validator: ValidatorCall;
+  labels: string[];
+}
+
+interface LabelGate extends Gate {
+  pos: number;
+  /** The label the validator saw, e.g. `req.body`; undefined for a gate on whole parts. */
+  prefix?: string;
+  parts?: readonly InputPart[];
+}
+
+/**
+ * Conversions: the value is no longer an object (no operator injection) but
+ * is still whatever the caller chose (a negative quantity, any text), so a
+ * schema is still owed.
+ */
+const NUMERIC_CONVERSION = /^(?:Number|parseInt|parseFloat|BigInt|Math\.\w+)$/;
+const STRING_CONVERSION = /^(?:String|encodeURIComponent|escape|escapeHtml|sanitizeHtml|xss|DOMPurify\.sanitize|he\.(?:encode|escape)|validator\.escape)$/;
+/** Escapers and sanitisers imported under another name: `import esc from 'escape-html'`. */
+const ESCAPER_MODULE = /^(?:escape-html|sanitize-html|xss|dompurify|isomorphic-dompurify|he|html-escaper|lodash\.escape)$/;
+/** Methods that hand back (part of) the same caller data. */
+const DERIVING_METHODS = new Set(['trim', 'trimStart', 'trimEnd', 'toLowerCase', 'toUpperCase', 'slice', 'substring', 'split', 'map', 'filter', 'flat', 'concat', 'at', 'replace', 'normalize', 'padStart', 'padEnd']);
+const STRING_METHODS = new Set(['toString', 'join', 'trim', 'toLowerCase', 'toUpperCase', 'slice', 'substring', 'replace', 'normalize', 'padStart', 'padEnd', 'trimStart', 'trimEnd']);
+/** Casts of ids: `new ObjectId(id)`, `new Types.ObjectId(id)`, `new Date(x)`. */
+const CASTING_CONSTRUCTOR = /^(?:ObjectId|ObjectID|Date|Types\.ObjectId|mongoose\.Types\.ObjectId|Decimal|BigNumber)$/;
+/** Drizzle's condition builders (`eq(users.email, email)`, `like(posts.title, q)`): the value goes into the query. */
+const CONDITION_BUILDER = /^(?:eq|ne|gt|gte|lt|lte|like|ilike|notLike|notIlike|inArray|notInArray|between|notBetween|and|or|not|isNull|isNotNull|arrayContains|arrayContained|arrayOverlaps)$/;
+/** Copies of an object that keep every field: `Object.assign({}, body)`, `structuredClone(body)`, `{ ...body }`. */
+const WHOLE_COPY = /^(?:Object\.assign|structuredClone|_\.clone|_\.cloneDeep|cloneDeep|clone|Object\.fromEntries)$/;
+
+const PART_SEGMENTS: Record<string, InputPart> = {
+  body: 'body',
+  rawBody: 'body',
+  json: 'body',
+  formData: 'body',
+  text: 'body',
+  query: 'query',
+  searchParams: 'query',
+  nextUrl: 'query',
+  url: 'query',
+  params: 'params',
+  param: 'params',
+  headers: 'headers',
+  header: 'headers',
+  cookies: 'cookies',
+  signedCookies: 'cookies',
+  input: 'input',
+  rawInput: 'input',
+};
+/** Which parts matter most when an expression mixes several. */
+const PART_RANK: Partial<Record<InputPart, number>> = { body: 0, query: 0, headers: 1, cookies: 1, other: 2, input: 3, params: 3 };
+const WHOLE_SEGMENTS = new Set(['body', 'rawBody', 'query', 'input', 'rawInput']);
+
+/** The request part a label reads, and whether it is the whole part: `req.body` -> body (whole), `req.query.sort` -> query. */
+export function partOfLabel(label: string): { part: InputPart; whole: boolean; validated: boolean } {
+  const segments = label.split(/\.(?![^(]*\))/);
+  for (let position = 0; position < segments.length; position++) {
+    const segment = segments[position];
+    const name = segment.replace(/[([].*$/, '');
+    if (name === 'valid') return { part: 'body', whole: false, validated: true };
+    const part = PART_SEGMENTS[name];
+    if (part !== undefined) return { part, whole: position === segments.length - 1 && WHOLE_SEGMENTS.has(name), validated: false };
+    if (name === 'get' && segment.includes('(')) return { part: 'headers', whole: false, validated: false };
+  }
+  return { part: 'other', whole: false, validated: false };
+}
+
+export class InputFlow {
+  readonly framework: FrameworkValidation;
+  /** Every schema validator in the endpoint's code, in order. */
+  readonly validators: ValidatorCall[] = [];
+  readonly ignored: IgnoredResult[] = [];
+  private readonly requestData: RequestData;
+  private readonly raw = new Map<string, RawValue>();
+  /** Names holding a schema's output, with the validator. */
+  private readonly validated = new Map<string, string>();
+  private readonly gates: LabelGate[] = [];
+  /**
+   * Names bound to what a call or constructor returned (`const user = new
+   * User(req.body)`, `const row = await db.insert(...)`): a record, not the
+   * input. request-origins reads some of those as the input passed through.
+   */
+  private readonly results = new Set<string>();
+  /** Parameters of helpers and callbacks: only what this tracer bound them to counts. */
+  private readonly foreignParameters = new Set<string>();
+  private readonly handlerParameters = new Set<string>();
+  /** Reasons a NestJS parameter could not be judged. */
+  readonly untraced: string[] = [];
+
+  constructor(
+    private readonly endpoint: Endpoint,
+    config: Config,
+  ) {
+    const index = endpoint.index;
+    this.requestData = traceRequestData(endpoint);
+    this.framework = frameworkValidation(endpoint, config.validation.functions);
+    for (const [part, gate] of this.framework.parts) this.gates.push({ ...gate, pos: 0, parts: [part] });
+    this.collectParameters();
+    for (const parameter of this.framework.nestParameters.values()) {
+      if (parameter.untraced !== undefined) {
+        this.untraced.push(parameter.untraced);
+        this.validated.set(parameter.name, 'an unseen pipe');
+        continue;
+      }
+      this.raw.set(parameter.name, { label: parameter.label, part: parameter.part, whole: parameter.whole, stringCast: false, gate: parameter.gate, note: parameter.note });
+    }
+    const configured = config.validation.functions;
+    for (const call of index.calls(endpoint.scopes)) {
+      const validator = validatorCall(index, call, configured);
+      if (validator !== undefined) this.validators.push(validator);
+    }
+    const conditionNames = this.conditionNames();
+    const validatorByCall = new Map(this.validators.map((validator) => [validator.call, validator]));
+    // Declarations in document order: a name is bound before it is used.
+    const declarations = index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration, endpoint.scopes);
+    for (const declaration of declarations) {
+      if (declaration.initializer === undefined) continue;
+      this.bindDeclaration(declaration.name, declaration.initializer, validatorByCall);
+    }
+    this.bindHelperParameters();
+    for (const validator of this.validators) this.gateOrIgnore(validator, conditionNames);
+    this.typeofGates();
+  }
+
+  /**
+   * The caller's value `expression` carries at `at` (default: where it is), or
+   * undefined when it carries none or only a schema's output.
+   */
+  rawIn(expression: ts.Expression, at: number = expression.pos): RawValue | undefined {
+    const value = this.trace(expression, 0);
+    if (value === undefined) return undefined;
+    if (value.gate !== undefined) return value;
+    const gate = this.gateFor(value, at);
+    return gate === undefined ? value : { ...value, gate };
+  }
+
+  /** Whether `expression` reads a schema's output (`parsed.data.name`, `dto.title` behind a pipe, tRPC `input`). */
+  carriesValidated(expression: ts.Expression): boolean {
+    if (identifiersIn(expression).some((identifier) => this.validated.has(identifier.text))) return true;
+    const value = this.rawIn(expression);
+    return value !== undefined && value.gate !== undefined;
+  }
+
+  /** The validator whose ignored verdict covers `value`, if any. */
+  ignoredFor(value: RawValue): ValidatorCall | undefined {
+    return this.ignored.find((entry) => entry.labels.some((label) => covers(label, value.label)))?.validator;
+  }
+
+  private collectParameters(): void {
+    const index = this.endpoint.index;
+    const handler = this.endpoint.handler;
+    if (handler !== undefined) for (const parameter of handler.parameters) for (const name of namesOf(parameter.name)) this.handlerParameters.add(name);
+    for (const kind of [ts.SyntaxKind.ArrowFunction, ts.SyntaxKind.FunctionExpression, ts.SyntaxKind.FunctionDeclaration, ts.SyntaxKind.MethodDeclaration]) {
+      for (const fn of index.nodesOfKind<FunctionNode>(kind, this.endpoint.scopes)) {
+        if (fn === handler) continue;
+        for (const parameter of fn.parameters) for (const name of namesOf(parameter.name)) if (!this.handlerParameters.has(name)) this.foreignParameters.add(name);
+      }
+    }
+  }
+
+  /** Identifiers read in conditions: `if (!result.success)`, `errors.isEmpty() ? ... : ...`, `ok || fail()`. */
+  private conditionNames(): Set<string> {
+    const names = new Set<string>();
+    const index = this.endpoint.index;
+    const add = (node: ts.Node) => {
+      for (const identifier of identifiersIn(node)) names.add(identifier.text);
+    };
+    for (const statement of index.nodesOfKind<ts.IfStatement>(ts.SyntaxKind.IfStatement, this.endpoint.scopes)) add(statement.expression);
+    for (const conditional of index.nodesOfKind<ts.ConditionalExpression>(ts.SyntaxKind.ConditionalExpression, this.endpoint.scopes)) add(conditional.condition);
+    for (const binary of index.nodesOfKind<ts.BinaryExpression>(ts.SyntaxKind.BinaryExpression, this.endpoint.scopes)) {
+      const operator = binary.operatorToken.kind;
+      if (operator === ts.SyntaxKind.BarBarToken || operator === ts.SyntaxKind.AmpersandAmpersandToken) add(binary.left);
+    }
+    // `validationResult(req).throw()`, `result.throw()`: a verdict turned into an exception.
+    for (const call of index.callsNamed(/^(?:throw|orThrow|unwrap)$/, this.endpoint.scopes)) {
+      const receiver = calleeObject(call);
+      if (receiver !== undefined) add(receiver);
+    }
+    return names;
+  }
+
+  private bindDeclaration(name: ts.BindingName, initializer: ts.Expression, validatorByCall: Map<ts.CallExpression, ValidatorCall>): void {
+    const source = validatorSource(initializer, validatorByCall);
+    if (source !== undefined) {
+      for (const bound of namesOf(name)) this.validated.set(bound, source.library);
+      return;
+    }
+    const unwrapped = unwrapExpression(initializer);
+    // `const { data } = parsed`, `const input = result.data`: a schema's output passed on.
+    const root = rootIdentifier(unwrapped);
+    if (root !== undefined && this.validated.has(root) && !this.raw.has(root)) {
+      for (const bound of namesOf(name)) this.validated.set(bound, this.validated.get(root)!);
+      return;
+    }
+    const value = this.trace(unwrapped, 0);
+    if (value !== undefined) {
+      this.bindRaw(name, value);
+      return;
+    }
+    if ((ts.isCallExpression(unwrapped) && !isRequestRead(plainCalleePath(unwrapped))) || ts.isNewExpression(unwrapped)) {
+      for (const bound of namesOf(name)) this.results.add(bound);
+    }
+  }
+
+  private bindRaw(name: ts.BindingName, value: RawValue): void {
+    if (ts.isIdentifier(name)) {
+      if (!this.raw.has(name.text)) this.raw.set(name.text, value);
+      return;
+    }
+    if (ts.isArrayBindingPattern(name)) {
+      for (const element of name.elements) if (!ts.isOmittedExpression(element)) this.bindRaw(element.name, { ...value, label: `${value.label}[]`, whole: false });
+      return;
+    }
+    for (const element of name.elements) {
+      if (element.dotDotDotToken !== undefined) {
+        // `const { id, ...rest } = req.body`: the rest is the body minus a few fields.
+        this.bindRaw(element.name, { ...value, whole: value.whole });
+        continue;
+      }
+      const key = element.propertyName === undefined ? (ts.isIdentifier(element.name) ? element.name.text : undefined) : ts.isIdentifier(element.propertyName) || ts.isStringLiteral(element.propertyName) ? element.propertyName.text : undefined;
+      if (key === undefined) continue;
+      const field = extend(value, key);
+      if (field !== undefined) this.bindRaw(element.name, field);
+    }
+  }
+
+  /** Parameters of the file's helpers take what the handler passes them. */
+  private bindHelperParameters(): void {
+    const functions = functionsByName(this.endpoint.index);
+    for (const call of this.endpoint.index.calls(this.endpoint.scopes)) {
+      if (!ts.isIdentifier(call.expression)) continue;
+      const target = functions.get(call.expression.text);
+      if (target === undefined || target === this.endpoint.handler) continue;
+      call.arguments.forEach((argument, position) => {
+        const parameter = target.parameters[position];
+        if (parameter === undefined) return;
+        const value = this.trace(argument, 0);
+        if (value !== undefined) {
+          const gate = value.gate ?? this.gateFor(value, call.pos);
+          this.bindRaw(parameter.name, gate === undefined ? value : { ...value, gate });
+        } else if (identifiersIn(argument).some((identifier) => this.validated.has(identifier.text))) {
+          for (const name of namesOf(parameter.name)) this.validated.set(name, 'the caller’s schema');
+        }
+      });
+    }
+  }
+
+  /** A checked (or throwing) validator gates what it saw; an unchecked one is an ignored verdict. */
+  private gateOrIgnore(validator: ValidatorCall, conditionNames: Set<string>): void {
+    const labels: string[] = [];
+    const parts: InputPart[] = [];
+    if (validator.wholeRequest) parts.push('body', 'query', 'params', 'headers', 'cookies');
+    for (const input of validator.inputs) {
+      const value = this.trace(input, 0);
+      if (value !== undefined) labels.push(value.label);
+    }
+    if (labels.length === 0 && parts.length === 0) return;
+    const strict = /^joi\b/.test(validator.library);
+    if (validator.outcome === 'throws' || isChecked(validator.call, conditionNames)) {
+      for (const prefix of labels) this.gates.push({ by: validator.library, strict, node: validator.call, pos: validator.call.pos, prefix });
+      if (parts.length > 0) this.gates.push({ by: validator.library, strict, node: validator.call, pos: validator.call.pos, parts });
+      return;
+    }
+    if (resultIsRead(validator.call)) return;
+    this.ignored.push({ validator, labels: parts.length > 0 ? [''] : labels });
+  }
+
+  /** `if (typeof email !== 'string') return ...`: the value is known to be text afterwards. */
+  private typeofGates(): void {
+    for (const expression of this.endpoint.index.nodesOfKind<ts.TypeOfExpression>(ts.SyntaxKind.TypeOfExpression, this.endpoint.scopes)) {
+      const value = this.trace(expression.expression, 0);
+      if (value === undefined) continue;
+      let statement: ts.Node | undefined = expression.parent;
+      while (statement !== undefined && !ts.isStatement(statement)) statement = statement.parent;
+      if (statement === undefined || !ts.isIfStatement(statement)) continue;
+      this.gates.push({ by: 'a typeof check', strict: false, node: statement, pos: statement.pos, prefix: value.label });
+    }
+  }
+
+  /**
+   * Of the values an expression combines, the one that matters most: the
+   * caller's data no schema saw, before validated data and path parameters.
+   */
+  private pick(values: (RawValue | undefined)[], at: number): RawValue | undefined {
+    let chosen: RawValue | undefined;
+    let chosenRank = Infinity;
+    for (const value of values) {
+      if (value === undefined) continue;
+      const gated = value.gate !== undefined || this.gateFor(value, at) !== undefined;
+      const rank = (PART_RANK[value.part] ?? 2) * 2 + (gated ? 1 : 0) - (value.whole ? 0.5 : 0);
+      if (rank < chosenRank) {
+        chosen = value;
+        chosenRank = rank;
+      }
+    }
+    return chosen;
+  }
+
+  private gateFor(value: RawValue, at: number): Gate | undefined {
+    for (const gate of this.gates) {
+      if (gate.pos > at) continue;
+      if (gate.parts !== undefined && gate.parts.includes(value.part)) return gate;
+      if (gate.prefix !== undefined && covers(gate.prefix, value.label)) return gate;
+    }
+    return undefined;
+  }
+
+  private isEscaper(path: string): boolean {
+    const module = importSources(this.endpoint.index).get(path.split('.')[0])?.module;
+    return module !== undefined && ESCAPER_MODULE.test(module);
+  }
+
+  private fallback(expression: ts.Expression): RawValue | undefined {
+    const label = this.requestData.label(expression);
+    if (label === undefined) return undefined;
+    // Hono's c.get('jwtPayload') reads what middleware stored, not a header.
+    if (this.endpoint.framework === 'hono' && /^\w+\.(?:get|var)\b/.test(label)) return undefined;
+    const located = partOfLabel(label);
+    if (located.validated) return undefined;
+    // Pages Router: the dynamic segments of the file name arrive in req.query.
+    if (this.endpoint.framework === 'nextjs-pages' && located.part === 'query') {
+      const key = /\.query\.(\w+)/.exec(label)?.[1];
+      if (key !== undefined && this.endpoint.route.includes(`[${key}]`)) return { label, part: 'params', whole: false, stringCast: false };
+    }
+    return { label, part: located.part, whole: located.whole, stringCast: false };
+  }
+
+  private trace(node: ts.Expression, depth: number, at: number = node.pos): RawValue | undefined {
+    if (depth > 24) return undefined;
+    const expression = unwrapExpression(node);
+    const next = (inner: ts.Expression) => this.trace(inner, depth + 1, at);
+    const best = (values: (RawValue | undefined)[]) => this.pick(values, at);
+    if (ts.isIdentifier(expression)) {
+      const name = expression.text;
+      if (this.validated.has(name) || this.results.has(name)) return undefined;
+      const bound = this.raw.get(name);
+      if (bound !== undefined) return bound;
+      if (this.foreignParameters.has(name) && !this.handlerParameters.has(name)) return undefined;
+      return this.fallback(expression);
+    }
+    if (ts.isPropertyAccessExpression(expression) || ts.isElementAccessExpression(expression)) {
+      const root = rootIdentifier(expression);
+      if (root !== undefined && (this.validated.has(root) || (this.results.has(root) && !this.raw.has(root)))) return undefined;
+      if (root !== undefined && this.foreignParameters.has(root) && !this.handlerParameters.has(root) && !this.raw.has(root)) return undefined;
+      const key = ts.isPropertyAccessExpression(expression) ? expression.name.text : stringValue(expression.argumentExpression);
+      if (key === 'length') return undefined;
+      const base = root !== undefined && this.raw.has(root) ? next(expression.expression) : undefined;
+      if (base !== undefined) return extend(base, key ?? '[]');
+      return this.fallback(expression);
+    }
+    if (ts.isCallExpression(expression)) return this.traceCall(expression, next, best);
+    if (ts.isObjectLiteralExpression(expression)) {
+      // A spread keeps the whole body (`{ ...req.body, ownerId }`); a named property is one field.
+      return best(
+        expression.properties.map((property) => {
+          if (ts.isSpreadAssignment(property)) return next(property.expression);
+          const value = ts.isPropertyAssignment(property) ? next(property.initializer) : ts.isShorthandPropertyAssignment(property) ? next(property.name) : undefined;
+          return value === undefined ? undefined : { ...value, whole: false };
+        }),
+      );
+    }
+    if (ts.isArrayLiteralExpression(expression)) {
+      const value = best(expression.elements.map((element) => next(ts.isSpreadElement(element) ? element.expression : element)));
+      return value === undefined ? undefined : { ...value, whole: false };
+    }
+    if (ts.isTemplateExpression(expression)) {
+      const value = best(expression.templateSpans.map((span) => next(span.expression)));
+      return value === undefined ? undefined : { ...value, whole: false, stringCast: true };
+    }
+    if (ts.isBinaryExpression(expression)) {
+      const operator = expression.operatorToken.kind;
+      if (operator === ts.SyntaxKind.QuestionQuestionToken || operator === ts.SyntaxKind.BarBarToken) return best([next(expression.left), next(expression.right)]);
+      if (operator === ts.SyntaxKind.AmpersandAmpersandToken) return next(expression.right);
+      if (operator === ts.SyntaxKind.PlusToken || operator === ts.SyntaxKind.MinusToken || operator === ts.SyntaxKind.AsteriskToken || operator === ts.SyntaxKind.SlashToken || operator === ts.SyntaxKind.PercentToken) {
+        const value = best([next(expression.left), next(expression.right)]);
+        return value === undefined ? undefined : { ...value, whole: false, stringCast: true };
+      }
+      return undefined;
+    }
+    if (ts.isConditionalExpression(expression)) return best([next(expression.whenTrue), next(expression.whenFalse)]);
+    if (ts.isPrefixUnaryExpression(expression) && (expression.operator === ts.SyntaxKind.PlusToken || expression.operator === ts.SyntaxKind.MinusToken)) {
+      const value = next(expression.operand);
+      return value === undefined ? undefined : { ...value, whole: false, stringCast: true };
+    }
+    if (ts.isNewExpression(expression)) {
+      const callee = unwrapExpression(expression.expression);
+      const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? `${rootIdentifier(callee) ?? ''}.${callee.name.text}`.replace(/^\./, '') : '';
+      if (CASTING_CONSTRUCTOR.test(name)) return undefined;
+      // `new URL(request.url).searchParams`: the URL is the request's.
+      if (name === 'URL') return this.fallback(expression);
+      return undefined;
+    }
+    return undefined;
+  }
+
+  private traceCall(call: ts.CallExpression, next: (inner: ts.Expression) => RawValue | undefined, best: (values: (RawValue | undefined)[]) => RawValue | undefined): RawValue | undefined {
+    const name = calleeName(call);
+    const callee = unwrapExpression(call.expression);
+    if (this.validators.some((validator) => validator.call === call)) return undefined;
+    if (ts.isIdentifier(callee) || ts.isPropertyAccessExpression(callee)) {
+      const path = ts.isIdentifier(callee) ? callee.text : `${ts.isIdentifier(callee.expression) ? `${callee.expression.text}.` : ''}${callee.name.text}`;
+      if (STRING_CONVERSION.test(path) || NUMERIC_CONVERSION.test(path) || this.isEscaper(path)) {
+        const value = call.arguments[0] === undefined ? undefined : next(call.arguments[0]);
+        return value === undefined ? undefined : { ...value, whole: false, stringCast: true };
+      }
+      if (CONDITION_BUILDER.test(path)) {
+        const value = best(call.arguments.map(next));
+        return value === undefined ? undefined : { ...value, whole: false };
+      }
+      if (WHOLE_COPY.test(path)) return best(call.arguments.map(next));
+    }
+    const receiver = calleeObject(call);
+    if (receiver !== undefined) {
+      const root = rootIdentifier(receiver);
+      if (root !== undefined && (this.validated.has(root) || (this.results.has(root) && !this.raw.has(root)))) return undefined;
+      const base = root !== undefined && this.raw.has(root) ? next(receiver) : undefined;
+      if (base !== undefined) {
+        if (STRING_METHODS.has(name)) return { ...base, whole: false, stringCast: true };
+        if (DERIVING_METHODS.has(name)) return { ...base, whole: false };
+        if (name === 'get' || name === 'getAll') return extend(base, `${name}('${stringValue(call.arguments[0]) ?? '...'}')`);
+        return undefined;
+      }
+    }
+    const value = this.fallback(call);
+    if (value === undefined) return undefined;
+    return STRING_METHODS.has(name) ? { ...value, whole: false, stringCast: true } : value;
+  }
+}
+
+/**
+ * A field of a traced value: `req.body` + `email`. A value of no known part
+ * yet (`new URL(req.url)`) finds its part from the new label (`searchParams`).
+ */
+function extend(value: RawValue, key: string): RawValue | undefined {
+  const label = value.label === '' ? key : key.startsWith('[') ? `${value.label}${key}` : `${value.label}.${key}`;
+  if (value.part !== 'other') return { ...value, label, whole: false };
+  const located = partOfLabel(label);
+  if (located.validated) return undefined;
+  return { ...value, label, part: located.part, whole: located.whole };
+}
+
+/** Whether a gate or verdict on `prefix` covers `label`: itself or a field of it. */
+function covers(prefix: string, label: string): boolean {
+  return prefix === '' || label === prefix || label.startsWith(`${prefix}.`) || label.startsWith(`${prefix}[`);
+}
+
+function namesOf(name: ts.BindingName): string[] {
+  if (ts.isIdentifier(name)) return [name.text];
+  const names: string[] = [];
+  for (const element of name.elements) if (!ts.isOmittedExpression(element)) names.push(...namesOf(element.name));
+  return names;
+}
+
+function rootIdentifier(node: ts.Expression): string | undefined {
+  let current = unwrapExpression(node);
+  for (let guard = 0; guard < 32; guard++) {
+    if (ts.isIdentifier(current)) return current.text;
+    if (ts.isPropertyAccessExpression(current) || ts.isElementAccessExpression(current)) current = unwrapExpression(current.expression);
+    else if (ts.isCallExpression(current)) current = unwrapExpression(current.expression);
+    else return undefined;
+  }
+  return undefined;
+}
+
+/** A schema's output: `schema.parse(x)`, `(await schema.safeParseAsync(x)).data`, `schema.validate(x).value`. */
+function validatorSource(initializer: ts.Expression, validatorByCall: Map<ts.CallExpression, ValidatorCall>): ValidatorCall | undefined {
+  let current = unwrapExpression(initializer);
+  for (let guard = 0; guard < 4; guard++) {
+    if (ts.isCallExpression(current)) return validatorByCall.get(current);
+    if (ts.isPropertyAccessExpression(current) && /^(?:data|value|output)$/.test(current.name.text)) current = unwrapExpression(current.expression);
+    else return undefined;
+  }
+  return undefined;
+}
+
+/** Whether a result-returning validator's verdict is read: in a condition itself, or bound to a name a condition reads. */
+function isChecked(call: ts.CallExpression, conditionNames: Set<string>): boolean {
+  let current: ts.Node = call;
+  while (current.parent !== undefined && !ts.isStatement(current.parent) && !isFunctionNode(current.parent)) {
+    const parent: ts.Node = current.parent;
+    if (ts.isConditionalExpression(parent) && parent.condition === current) return true;
+    if (ts.isPrefixUnaryExpression(parent) && parent.operator === ts.SyntaxKind.ExclamationToken) return true;
+    if (ts.isBinaryExpression(parent) && (parent.operatorToken.kind === ts.SyntaxKind.BarBarToken || parent.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken)) return true;
+    if (ts.isVariableDeclaration(parent)) return namesOf(parent.name).some((name) => conditionNames.has(name));
+    current = parent;
+  }
+  const statement = current.parent;
+  if (statement !== undefined && (ts.isIfStatement(statement) || ts.isWhileStatement(statement)) && statement.expression === current) return true;
+  if (statement !== undefined && ts.isReturnStatement(statement)) return true;
+  return false;
+}
+
+/** `schema.safeParse(x).data` read straight away: the output is used, even if unchecked. */
+function resultIsRead(call: ts.CallExpression): boolean {
+  let current: ts.Node = call;
+  while (current.parent !== undefined && (ts.isAwaitExpression(current.parent) || ts.isParenthesizedExpression(current.parent))) current = current.parent;
+  const parent = current.parent;
+  if (parent !== undefined && ts.isPropertyAccessExpression(parent) && /^(?:data|value|output)$/.test(parent.name.text)) return true;
+  if (parent !== undefined && ts.isVariableDeclaration(parent)) return false;
+  return false;
+}

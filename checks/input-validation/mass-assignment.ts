@@ -1,0 +1,95 @@
+/**
+ * mass-assignment (input.schema): the request body, whole or spread, written
+ * into a record: Prisma `data: req.body`, Drizzle `.set(body)`, Mongoose
+ * `new Model(req.body)`, TypeORM `save({ ...req.body })`, `Object.assign(user,
+ * body)`. The caller then sets fields the endpoint never meant to expose
+ * (`role`, `isAdmin`, `ownerId`, `balance`). A schema that keeps unknown
+ * fields (a checked `safeParse` but then the raw body written; a Nest
+ * ValidationPipe without `whitelist`) does not prevent it; one whose output
+ * is written, or that rejects unknown fields (joi), does.
+ */
+import { ts } from '../lang/ts/parse.js';
+import { createCheck } from '../create-check.js';
+import type { SourceIndex } from '../lang/ts/source-index.js';
+import { InputFlow } from './input-flow.js';
+import { ormWrites, type OrmWrite } from './orm-writes.js';
+
+/** Fields that grant rights or money when the caller can set them. */
+const PRIVILEGED_FIELD = /^(?:role|roles|isAdmin|is_admin|admin|isSuperuser|superuser|isStaff|verified|isVerified|emailVerified|email_verified|ownerId|owner_id|owner|userId|user_id|balance|credits|permissions|scopes|plan|tier|tenantId|tenant_id|orgId|organizationId|approved|status)$/;
+/** Models that carry such fields as a rule: accounts, users, members, wallets. */
+const PRIVILEGED_MODEL = /user|account|member|admin|customer|profile|employee|wallet|subscription|staff|tenant|organi[sz]ation|org\b/i;
+
+/** Property names written in the file (model definitions, DTOs, queries): where a privileged field shows. */
+function privilegedFieldsOf(index: SourceIndex): string[] {
+  return index.memo('massAssignment:privilegedFields', () => {
+    const found = new Set<string>();
+    for (const kind of [ts.SyntaxKind.PropertyAssignment, ts.SyntaxKind.PropertyDeclaration, ts.SyntaxKind.PropertySignature, ts.SyntaxKind.ShorthandPropertyAssignment]) {
+      for (const node of index.nodesOfKind<ts.PropertyAssignment | ts.PropertyDeclaration | ts.PropertySignature | ts.ShorthandPropertyAssignment>(kind)) {
+        const name = node.name;
+        if ((ts.isIdentifier(name) || ts.isStringLiteral(name)) && PRIVILEGED_FIELD.test(name.text) && name.text !== 'status') found.add(name.text);
+      }
+    }
+    return [...found];
+  });
+}
+
+function severityOf(index: SourceIndex, write: OrmWrite): { severity: 'high' | 'medium'; fields: string } {
+  const fields = privilegedFieldsOf(index);
+  if (fields.length > 0) return { severity: 'high', fields: ` (this file names ${fields.slice(0, 3).map((field) => `\`${field}\``).join(', ')})` };
+  if (PRIVILEGED_MODEL.test(write.model)) return { severity: 'high', fields: ' (such as a role or verified flag)' };
+  return { severity: 'medium', fields: '' };
+}
+
+export default createCheck({
+  id: 'mass-assignment',
+  items: ['input.schema'],
+  description: 'The request body, whole or spread, is written into a database record.',
+  severity: 'high',
+  confidence: 'high',
+  cwe: ['CWE-915'],
+  owasp: ['API3:2023'],
+  messages: {
+    raw: '{{call}} writes {{data}} as sent: the caller can set any field of {{model}}{{fields}}.',
+    loose: '{{call}} writes {{data}}, which {{by}} checked without dropping unknown fields: the caller can still set any field of {{model}}{{fields}}.',
+  },
+  why: 'Written whole, the body lets the caller set fields the endpoint never meant to expose, such as a role, a verified flag, an owner or a balance (Broken Object Property Level Authorization, OWASP API3:2023; CWE-915).',
+  fix: {
+    nestjs: 'Enable `new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true })` so that only DTO properties reach the handler, and keep privileged fields out of the DTO; or name the fields: `data: { title: dto.title }`.',
+    'nextjs-app-router': 'Write only the fields of a parsed schema: `const { name, bio } = Schema.parse(await request.json()); await db.update(users).set({ name, bio })`.',
+    default: 'Name the fields that may be written (`data: { name: parsed.data.name }`), or write the output of a schema that lists only those fields (zod strips unknown keys from `parsed.data`); never the raw body or a spread of it.',
+  },
+  run(context) {
+    const { endpoint, config } = context;
+    const writes = ormWrites(endpoint);
+    if (writes.length === 0) {
+      context.notApplicable('input.schema', 'no create or update in the endpoint’s code');
+      return;
+    }
+    const flow = new InputFlow(endpoint, config);
+    const index = endpoint.index;
+    const reported = new Set<ts.Node>();
+    for (const write of writes) {
+      if (reported.has(write.node)) continue;
+      const value = flow.rawIn(write.payload, write.node.pos);
+      if (value === undefined || !value.whole || value.part === 'params' || value.part === 'headers' || value.part === 'cookies') continue;
+      if (value.gate !== undefined && value.gate.strict) continue;
+      const { severity, fields } = severityOf(index, write);
+      const data = { call: `\`${write.callee}()\``, data: `\`${value.label}\``, model: `\`${write.model}\``, fields };
+      if (value.gate !== undefined) context.report({ messageId: 'loose', node: write.payload, severity, data: { ...data, by: value.gate.by } });
+      else context.report({ messageId: 'raw', node: write.payload, severity, data });
+      reported.add(write.node);
+    }
+    if (reported.size > 0) return;
+    const validated = writes.find((write) => flow.carriesValidated(write.payload));
+    if (validated !== undefined) {
+      context.pass('input.schema', { node: validated.node, note: `${validated.callee}() writes the schema's output, not the raw body` });
+      return;
+    }
+    const named = writes.find((write) => flow.rawIn(write.payload, write.node.pos) !== undefined);
+    if (named !== undefined) {
+      context.pass('input.schema', { node: named.node, note: `${named.callee}() writes named fields, not the raw body` });
+      return;
+    }
+    context.notApplicable('input.schema', 'no record write takes request data');
+  },
+});

@@ -1,0 +1,145 @@
+/**
+ * Calls that create or update records, with the object they write: Prisma
+ * `data`, Drizzle `.set()` / `.values()`, Mongoose `new Model(x)` and
+ * `findByIdAndUpdate(id, x)`, Sequelize `Model.update(x, { where })`,
+ * TypeORM `save` / `merge` / `update(criteria, x)`, knex `.insert(x)`, and
+ * `Object.assign(entity, x)` before a save.
+ */
+import { ts } from '../lang/ts/parse.js';
+import { calleeName, calleeObject, expressionPath, importSources, importedModules, plainCalleePath, unwrapExpression } from '../lang/ts/queries.js';
+import type { Endpoint } from '../frameworks/endpoint.js';
+import type { SourceIndex } from '../lang/ts/source-index.js';
+
+export interface OrmWrite {
+  node: ts.CallExpression | ts.NewExpression;
+  /** The object written. */
+  payload: ts.Expression;
+  /** The model or table, as the code names it: `user`, `User`, `users`, `userRepository`. */
+  model: string;
+  /** The call as written, for messages: `prisma.user.update`. */
+  callee: string;
+}
+
+const WRITE_NAME = /^(?:create|createMany|update|updateMany|upsert|set|values|insert|insertMany|insertOne|save|bulkCreate|build|findByIdAndUpdate|findOneAndUpdate|updateOne|replaceOne|findOneAndReplace|merge|assign)$/;
+/** Update calls whose second argument is the update: `findByIdAndUpdate(id, update)`. */
+const SECOND_ARGUMENT_UPDATE = new Set(['findByIdAndUpdate', 'findOneAndUpdate', 'updateOne', 'replaceOne', 'findOneAndReplace']);
+/** Receivers whose methods of these names are not record writes. */
+const NOT_A_STORE = /^(?:res|response|reply|c|ctx|context|req|request|headers|cache|redis|map|Map|Set|Object|Reflect|Promise|crypto|axios|http|url|URL|searchParams|params|cookies|session|formData|form|app|router|fastify|server|jwt|bcrypt|stripe|logger|console|document|window|localStorage|sessionStorage|Date|Array|JSON|z|yup|Joi|schema)$/;
+const BUILTIN_CLASS = /^(?:Error|\w+Error|Response|NextResponse|Request|Headers|URL|URLSearchParams|Date|Map|Set|WeakMap|RegExp|Promise|Buffer|FormData|Blob|File|ObjectId|Decimal|Intl\.\w+|AbortController|TextEncoder|TextDecoder)$/;
+const MODEL_MODULE = /(?:^|\/)(?:models?|schemas?|entities|entity|db|database)(?:\/|$|\.)|\.(?:model|entity|schema)$/i;
+const ORM_MODULE = /^(?:mongoose|sequelize|typeorm|@mikro-orm\/.*|objection)$/;
+
+function propertyValue(object: ts.ObjectLiteralExpression, name: string): ts.Expression | undefined {
+  for (const property of object.properties) {
+    if (property.name === undefined || !(ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)) || property.name.text !== name) continue;
+    if (ts.isPropertyAssignment(property)) return property.initializer;
+    if (ts.isShorthandPropertyAssignment(property)) return property.name;
+  }
+  return undefined;
+}
+
+function objectArgument(call: ts.CallExpression, position: number): ts.ObjectLiteralExpression | undefined {
+  const argument = call.arguments[position];
+  const unwrapped = argument === undefined ? undefined : unwrapExpression(argument);
+  return unwrapped !== undefined && ts.isObjectLiteralExpression(unwrapped) ? unwrapped : undefined;
+}
+
+/** `{ $set: body }` writes `body`. */
+function updateDocument(expression: ts.Expression): ts.Expression {
+  const unwrapped = unwrapExpression(expression);
+  if (ts.isObjectLiteralExpression(unwrapped)) return propertyValue(unwrapped, '$set') ?? expression;
+  return expression;
+}
+
+/** The model a method is called on: `prisma.user.update` -> user, `this.userRepository.save` -> userRepository. */
+function modelOf(call: ts.CallExpression): string {
+  const receiver = calleeObject(call);
+  if (receiver === undefined) return '';
+  const unwrapped = unwrapExpression(receiver);
+  // db.collection('users').insertOne(x), knex('users').insert(x)
+  if (ts.isCallExpression(unwrapped)) {
+    const first = unwrapped.arguments[0];
+    if (first !== undefined && (ts.isStringLiteral(first) || ts.isIdentifier(first))) return first.text;
+  }
+  const path = expressionPath(receiver).replace(/\(\)/g, '');
+  return path.split('.').pop() ?? path;
+}
+
+/** The table of a Drizzle chain: `db.update(users).set(x)` -> users. */
+function drizzleTable(call: ts.CallExpression, method: 'update' | 'insert'): string | undefined {
+  let current = calleeObject(call);
+  for (let guard = 0; current !== undefined && guard < 8; guard++) {
+    const unwrapped = unwrapExpression(current);
+    if (!ts.isCallExpression(unwrapped)) return undefined;
+    if (calleeName(unwrapped) === method) return unwrapped.arguments[0] === undefined ? undefined : expressionPath(unwrapped.arguments[0]);
+    current = calleeObject(unwrapped);
+  }
+  return undefined;
+}
+
+function writesOfCall(call: ts.CallExpression): OrmWrite[] {
+  const name = calleeName(call);
+  const callee = plainCalleePath(call);
+  const receiver = calleeObject(call);
+  const receiverRoot = receiver === undefined ? '' : expressionPath(receiver).replace(/\(\)/g, '').split('.')[0];
+  const write = (payload: ts.Expression | undefined, model = modelOf(call)): OrmWrite[] => (payload === undefined ? [] : [{ node: call, payload, model, callee }]);
+  if (name === 'assign') {
+    // Object.assign(entity, body): the entity is saved with whatever the body holds.
+    if (callee !== 'Object.assign' || call.arguments.length < 2) return [];
+    const target = unwrapExpression(call.arguments[0]);
+    if (ts.isObjectLiteralExpression(target)) return [];
+    return call.arguments.slice(1).flatMap((source) => write(source, expressionPath(target)));
+  }
+  if (receiver === undefined || NOT_A_STORE.test(receiverRoot)) return [];
+  // Prisma: prisma.user.update({ where, data }), upsert({ create, update }).
+  const options = objectArgument(call, 0);
+  if (options !== undefined && /^(?:create|createMany|update|updateMany|upsert)$/.test(name)) {
+    const payloads = name === 'upsert' ? [propertyValue(options, 'create'), propertyValue(options, 'update')] : [propertyValue(options, 'data')];
+    const found = payloads.filter((payload): payload is ts.Expression => payload !== undefined);
+    if (found.length > 0) return found.flatMap((payload) => write(payload));
+  }
+  switch (name) {
+    case 'set': {
+      const table = drizzleTable(call, 'update');
+      if (table !== undefined) return write(call.arguments[0], table);
+      // Mongoose / Sequelize documents: doc.set(body).
+      return call.arguments.length === 1 && receiver !== undefined && ts.isIdentifier(unwrapExpression(receiver)) ? write(call.arguments[0]) : [];
+    }
+    case 'values': {
+      const table = drizzleTable(call, 'insert');
+      return table === undefined ? [] : write(call.arguments[0], table);
+    }
+    case 'update':
+    case 'updateMany':
+      // Sequelize: Model.update(values, { where }); TypeORM: repo.update(criteria, values); knex / instances: x.update(values).
+      if (objectArgument(call, 1) !== undefined && propertyValue(objectArgument(call, 1)!, 'where') !== undefined) return write(call.arguments[0]);
+      if (call.arguments.length >= 2) return write(updateDocument(call.arguments[1]));
+      return write(call.arguments[0]);
+    case 'merge':
+      return call.arguments.length >= 2 ? call.arguments.slice(1).flatMap((source) => write(source)) : [];
+    default:
+      if (SECOND_ARGUMENT_UPDATE.has(name)) return write(call.arguments[1] === undefined ? undefined : updateDocument(call.arguments[1]));
+      return write(call.arguments[0]);
+  }
+}
+
+/** `new User(req.body)` for a model class of an ORM or of the project's models. */
+function isModelClass(index: SourceIndex, expression: ts.NewExpression): boolean {
+  const callee = unwrapExpression(expression.expression);
+  if (!ts.isIdentifier(callee) || !/^[A-Z]/.test(callee.text) || BUILTIN_CLASS.test(callee.text)) return false;
+  const source = importSources(index).get(callee.text)?.module;
+  if (source !== undefined && (MODEL_MODULE.test(source) || ORM_MODULE.test(source))) return true;
+  return [...importedModules(index)].some((module) => ORM_MODULE.test(module));
+}
+
+/** The record writes in the endpoint's code, in document order. */
+export function ormWrites(endpoint: Endpoint): OrmWrite[] {
+  const index = endpoint.index;
+  const writes: OrmWrite[] = [];
+  for (const call of index.callsNamed(WRITE_NAME, endpoint.scopes)) writes.push(...writesOfCall(call));
+  for (const expression of index.nodesOfKind<ts.NewExpression>(ts.SyntaxKind.NewExpression, endpoint.scopes)) {
+    const first = expression.arguments?.[0];
+    if (first !== undefined && isModelClass(index, expression)) writes.push({ node: expression, payload: first, model: (expression.expression as ts.Identifier).text, callee: `new ${(expression.expression as ts.Identifier).text}` });
+  }
+  return writes.sort((a, b) => a.node.pos - b.node.pos);
+}

@@ -1,0 +1,165 @@
+/**
+ * Calls that validate request input against a schema, by library: what they
+ * validate, and whether they reject bad input by themselves (`parse` throws)
+ * or hand back a result the code must check (`safeParse`'s `success`, joi's
+ * `error`, ajv's boolean, express-validator's `validationResult`).
+ */
+import { ts } from '../lang/ts/parse.js';
+import { calleeName, calleeObject, expressionPath, importSources, plainCalleePath, unwrapExpression, variablesByName } from '../lang/ts/queries.js';
+import type { SourceIndex } from '../lang/ts/source-index.js';
+
+export interface ValidatorCall {
+  call: ts.CallExpression;
+  /** e.g. `zod parse`, `joi validate`, `ajv`: for messages and evidence. */
+  library: string;
+  /** `throws`: bad input never gets past the call; `result`: only when the code checks what it returns. */
+  outcome: 'throws' | 'result';
+  /** The expressions validated; `request` for express-validator's `validationResult(req)` (the whole request). */
+  inputs: ts.Expression[];
+  /** express-validator's `validationResult(req)`: every part of the request the chains looked at. */
+  wholeRequest?: boolean;
+}
+
+/** Receivers whose `parse` is not a schema: JSON, dates, URLs, query strings, cookies, data formats. */
+const NOT_A_SCHEMA = /^(?:JSON|Date|Number|BigInt|url|URL|path|qs|querystring|cookie|cookies|csv|yaml|YAML|toml|TOML|Papa|marked|dayjs|moment|chrono|luxon|DateTime|parser|bodyParser|mime|semver|ini|JSON5|xml2js|cheerio|htmlparser2|contentType|bytes|ms)$/;
+/** Modules whose exported functions validate: valibot's `parse(schema, x)`, superstruct's `assert(x, S)`. */
+const VALIBOT = /^(?:valibot|@valibot\/.*)$/;
+const SUPERSTRUCT = 'superstruct';
+const CLASS_VALIDATOR = 'class-validator';
+
+function moduleOf(index: SourceIndex, name: string): string | undefined {
+  return importSources(index).get(name)?.module;
+}
+
+/** The library a schema comes from: its root's import, or one hop through `const userSchema = yup.object(...)`. */
+function schemaModule(index: SourceIndex, root: string | undefined): string | undefined {
+  if (root === undefined) return undefined;
+  const imported = moduleOf(index, root);
+  if (imported !== undefined) return imported;
+  const initializer = variablesByName(index).get(root)?.initializer;
+  const definitionRoot = initializer === undefined ? undefined : rootName(initializer);
+  return definitionRoot === undefined || definitionRoot === root ? undefined : moduleOf(index, definitionRoot);
+}
+
+/** The root identifier of `a.b.c` / `a().b`: `a`. */
+function rootName(expression: ts.Expression): string | undefined {
+  let current = unwrapExpression(expression);
+  for (let guard = 0; guard < 32; guard++) {
+    if (ts.isIdentifier(current)) return current.text;
+    if (ts.isPropertyAccessExpression(current) || ts.isElementAccessExpression(current)) current = unwrapExpression(current.expression);
+    else if (ts.isCallExpression(current)) current = unwrapExpression(current.expression);
+    else return undefined;
+  }
+  return undefined;
+}
+
+/** `plainToInstance(Dto, body)` / `plainToClass(Dto, body)`: class-validator validates what was converted. */
+function convertedInput(expression: ts.Expression): ts.Expression {
+  const unwrapped = unwrapExpression(expression);
+  if (ts.isCallExpression(unwrapped) && /^(?:plainToInstance|plainToClass)$/.test(calleeName(unwrapped)) && unwrapped.arguments[1] !== undefined) return unwrapped.arguments[1];
+  return expression;
+}
+
+/** Whether `name` holds an ajv-compiled validator (`const validate = ajv.compile(schema)`) or a typebox compiled check. */
+function isCompiledValidator(index: SourceIndex, name: string): boolean {
+  const declaration = variablesByName(index).get(name);
+  const initializer = declaration?.initializer === undefined ? undefined : unwrapExpression(declaration.initializer);
+  if (initializer === undefined || !ts.isCallExpression(initializer)) return false;
+  return /^(?:compile|getSchema|Compile)$/.test(calleeName(initializer));
+}
+
+/** Whether `name` is listed under `validation.functions` in the configuration (by its last name or its full path). */
+function isConfiguredValidator(path: string, configured: readonly string[]): boolean {
+  if (configured.length === 0) return false;
+  const last = path.split('.').pop() ?? path;
+  return configured.includes(path) || configured.includes(last);
+}
+
+/**
+ * What a call validates, or undefined when it is not a schema validator.
+ * `configured` are the extra names from `validation.functions`.
+ */
+export function validatorCall(index: SourceIndex, call: ts.CallExpression, configured: readonly string[]): ValidatorCall | undefined {
+  const name = calleeName(call);
+  const path = plainCalleePath(call);
+  const receiver = calleeObject(call);
+  const receiverPath = receiver === undefined ? undefined : expressionPath(receiver).replace(/\(\)/g, '');
+  const args = call.arguments;
+  const first = args[0];
+  const make = (library: string, outcome: ValidatorCall['outcome'], inputs: (ts.Expression | undefined)[]): ValidatorCall => ({
+    call,
+    library,
+    outcome,
+    inputs: inputs.filter((input): input is ts.Expression => input !== undefined),
+  });
+  if (isConfiguredValidator(path, configured)) return make(`${path} (validation.functions)`, 'throws', [...args]);
+  if (first === undefined) return undefined;
+  const root = receiver === undefined ? undefined : rootName(receiver);
+  const rootModule = schemaModule(index, root);
+  switch (name) {
+    case 'parse':
+    case 'parseAsync':
+    case 'safeParse':
+    case 'safeParseAsync':
+    case 'spa': {
+      const outcome = name.startsWith('safe') || name === 'spa' ? 'result' : 'throws';
+      // valibot: v.parse(Schema, input) or a named import parse(Schema, input).
+      const valibot = receiver === undefined ? moduleOf(index, name) : rootModule;
+      if (valibot !== undefined && VALIBOT.test(valibot)) return make('valibot', outcome, [args[1]]);
+      if (receiver === undefined || receiverPath === undefined || NOT_A_SCHEMA.test(receiverPath) || NOT_A_SCHEMA.test(root ?? '')) return undefined;
+      return make(`${rootModule === 'zod' || /^z\b/.test(receiverPath) ? 'zod' : 'schema'} ${name}`, outcome, [first]);
+    }
+    case 'Parse':
+    case 'Decode':
+      // typebox: Value.Parse(Type, input) throws on bad input.
+      if (receiverPath === 'Value' && args[1] !== undefined) return make(`typebox Value.${name}`, 'throws', [args[1]]);
+      return undefined;
+    case 'Check':
+      if (receiverPath === 'Value' && args[1] !== undefined) return make('typebox Value.Check', 'result', [args[1]]);
+      if (root !== undefined && isCompiledValidator(index, root)) return make('typebox compiled Check', 'result', [first]);
+      return undefined;
+    case 'validate':
+      if (receiver === undefined) {
+        if (moduleOf(index, name) === CLASS_VALIDATOR) return make('class-validator validate', 'result', [convertedInput(first)]);
+        if (moduleOf(index, name) === SUPERSTRUCT) return make('superstruct validate', 'result', [first]);
+        if (isCompiledValidator(index, name)) return make('ajv', 'result', [first]);
+        return undefined;
+      }
+      if (receiverPath !== undefined && /(?:^|\.)ajv$/i.test(receiverPath) && args[1] !== undefined) return make('ajv', 'result', [args[1]]);
+      if (receiverPath === undefined || NOT_A_SCHEMA.test(receiverPath)) return undefined;
+      // yup's validate rejects (a throw once awaited); joi's returns { error, value }. Awaited and
+      // discarded reads as yup; kept and checked reads as joi; both count once checked.
+      return make(rootModule === 'yup' ? 'yup validate' : rootModule === 'joi' || rootModule === '@hapi/joi' ? 'joi validate' : 'schema validate', rootModule === 'yup' || isAwaitedStatement(call) ? 'throws' : 'result', [first]);
+    case 'validateAsync':
+      return receiver === undefined ? undefined : make('joi validateAsync', 'throws', [first]);
+    case 'validateSync':
+      if (receiver === undefined) return moduleOf(index, name) === CLASS_VALIDATOR ? make('class-validator validateSync', 'result', [convertedInput(first)]) : undefined;
+      return make('yup validateSync', 'throws', [first]);
+    case 'validateOrReject':
+      return make('class-validator validateOrReject', 'throws', [convertedInput(first)]);
+    case 'assert':
+    case 'create':
+    case 'mask':
+      if (receiver === undefined && moduleOf(index, name) === SUPERSTRUCT) return make(`superstruct ${name}`, 'throws', [first]);
+      if (name === 'assert' && receiverPath !== undefined && /^(?:Joi|joi)$/.test(receiverPath)) return make('joi assert', 'throws', [first]);
+      return undefined;
+    case 'is':
+      return receiver === undefined && moduleOf(index, name) === SUPERSTRUCT ? make('superstruct is', 'result', [first]) : undefined;
+    case 'attempt':
+      return receiverPath !== undefined && /^(?:Joi|joi)$/.test(receiverPath) ? make('joi attempt', 'throws', [first]) : undefined;
+    case 'validationResult':
+      return { ...make('express-validator validationResult', 'result', [first]), wholeRequest: true };
+    case 'matchedData':
+      return { ...make('express-validator matchedData', 'throws', [first]), wholeRequest: true };
+    default:
+      // ajv: const validate = ajv.compile(schema); validate(req.body)
+      if (receiver === undefined && ts.isIdentifier(call.expression) && isCompiledValidator(index, name)) return make('ajv', 'result', [first]);
+      return undefined;
+  }
+}
+
+/** `await schema.validate(body);` as a statement of its own: a result nobody reads, so only a throw can stop bad input. */
+function isAwaitedStatement(call: ts.CallExpression): boolean {
+  const parent = call.parent;
+  return parent !== undefined && ts.isAwaitExpression(parent) && parent.parent !== undefined && ts.isExpressionStatement(parent.parent);
+}
