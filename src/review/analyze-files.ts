@@ -220,6 +220,8 @@ function analyzeParsedFile(
 
   for (const report of reports) {
     for (const item of Object.values(report.checklist)) {
+      // Nothing to finalise or suppress on an item without findings (a failed item always has some).
+      if (item.findings.length === 0 && item.status !== 'fail') continue;
       item.findings = item.findings.map((raw) => finalised.get(raw as RawFinding) ?? raw);
       const open = item.findings.filter((finding) => !suppressed.some((s) => s.finding.fingerprint === finding.fingerprint));
       if (item.status === 'fail' && open.length === 0) {

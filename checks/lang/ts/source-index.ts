@@ -19,7 +19,8 @@ export class SourceIndex {
   readonly sourceFile: ts.SourceFile;
   readonly path: string;
   readonly text: string;
-  private readonly byKind = new Map<ts.SyntaxKind, ts.Node[]>();
+  /** Nodes by kind (the index is the SyntaxKind), each list in document order. */
+  private readonly byKind: (ts.Node[] | undefined)[] = [];
   private readonly memos = new Map<string, unknown>();
   private readonly scopedCache = new WeakMap<readonly Scope[], Map<ts.SyntaxKind, readonly ts.Node[]>>();
   private readonly mergedCache = new WeakMap<readonly Scope[], readonly Scope[]>();
@@ -49,8 +50,8 @@ export class SourceIndex {
     while (stack.length > 0) {
       const node = stack.pop()!;
       current = node;
-      const list = byKind.get(node.kind);
-      if (list === undefined) byKind.set(node.kind, [node]);
+      const list = byKind[node.kind];
+      if (list === undefined) byKind[node.kind] = [node];
       else list.push(node);
       // Children go on the stack in reverse so that they come off in document order.
       const start = stack.length;
@@ -77,7 +78,7 @@ export class SourceIndex {
 
   /** Every node of `kind` in document order, optionally only those inside `scopes`. */
   nodesOfKind<T extends ts.Node = ts.Node>(kind: ts.SyntaxKind, scopes?: readonly Scope[]): readonly T[] {
-    const all = (this.byKind.get(kind) ?? NO_NODES) as readonly T[];
+    const all = (this.byKind[kind] ?? NO_NODES) as readonly T[];
     if (scopes === undefined || all.length === 0) return all;
     // One range (a node's own extent) is cheap to answer and rarely asked twice: no caching.
     if (scopes.length === 1) return this.collectInScopes(all, scopes);
@@ -95,16 +96,17 @@ export class SourceIndex {
     return cached as T[];
   }
 
-  private collectInScopes<T extends ts.Node>(all: readonly T[], scopes: readonly Scope[]): T[] {
-    const result: T[] = [];
+  private collectInScopes<T extends ts.Node>(all: readonly T[], scopes: readonly Scope[]): readonly T[] {
+    // Most questions find nothing in an endpoint's code: the shared empty list then, no allocation.
+    let result: T[] | undefined;
     for (const scope of scopes.length === 1 ? scopes : this.mergedScopes(scopes)) {
       let index = lowerBound(all, scope.pos);
       while (index < all.length && all[index].pos < scope.end) {
-        if (all[index].end <= scope.end) result.push(all[index]);
+        if (all[index].end <= scope.end) (result ??= []).push(all[index]);
         index++;
       }
     }
-    return result;
+    return result ?? (NO_NODES as readonly T[]);
   }
 
   /** `scopes` sorted and without overlaps, computed once per scopes array (an endpoint's scopes are asked about by every check). */
