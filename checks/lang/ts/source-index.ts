@@ -14,6 +14,44 @@ export interface Scope {
  * parser's own speed.
  *
  * The walk is iterative so that deeply nested input cannot overflow the stack.
+ *
+ * ## How a check reads code (and stays cheap)
+ *
+ * Every check runs on every endpoint, so a check's cost is paid once per
+ * endpoint per review; `npm run bench -- --only analysis,checks` shows each
+ * check's share. The rules that keep it small:
+ *
+ * - Never walk the tree yourself (`ts.forEachChild` over a handler,
+ *   ts-morph's `getDescendants`): ask the index. `nodesOfKind(kind, scopes)`
+ *   and `calls(scopes)` answer by binary search over the one walk;
+ *   `callsNamed(/^(?:json|send)$/, scopes)` tests the pattern once per
+ *   distinct callee name of the file, not once per call, and is the cheapest
+ *   way to find the few calls a rule cares about.
+ * - Pass the endpoint's own `endpoint.scopes` array (not a copy): answers
+ *   for several scopes are cached per array identity, so every check asking
+ *   about the same endpoint shares them. A one-element `[scopeOf(node)]`
+ *   is answered without caching.
+ * - Answers are shared and read-only (often the index's own lists, or one
+ *   frozen empty list): copy before sorting or pushing.
+ * - Per-file facts go through `memo(key, compute)` with a constant key
+ *   (`functionsByName`, `variablesByName`, `importSources`,
+ *   `importedModules` in queries.ts are built this way). Per-endpoint facts
+ *   go in a module-level `WeakMap` keyed by the endpoint or its scopes array.
+ * - Before writing a tracer, use the shared ones, each computed once per
+ *   endpoint or scopes array for all checks: `traceRequestOrigins(endpoint)`
+ *   (frameworks/request-origins.ts: which expressions carry request params,
+ *   query, body; `dataLabel` is answered once per node) and
+ *   `traceRequestData(endpoint)` (input-validation/request-data.ts: the same
+ *   plus headers and cookies); `findRecordQueries(index, scopes)`
+ *   (authorization/orm-queries.ts: ORM and SQL reads/writes with their
+ *   filters); `rejectionSites(index, scopes)` (logging/rejection-sites.ts:
+ *   401/403/404 answers); `fileMentions(index, key, pattern)`
+ *   (rate-limiting/text-hints.ts: skip a whole file that never names what a
+ *   rule looks for).
+ * - Name helpers are memoized per node: `calleePath`, `plainCalleePath`
+ *   (queries.ts). Prefer them to `textOf(node)` + a regex in a loop: the
+ *   text of a node costs a scan of its leading trivia and a new string.
+ * - Lines: `lineOf(node)` and `lineText(n)` for reports only, not in loops.
  */
 export class SourceIndex {
   readonly sourceFile: ts.SourceFile;
