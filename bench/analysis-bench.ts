@@ -13,7 +13,7 @@ import { SourceIndex } from '../checks/lang/ts/source-index.js';
 import { DEFAULT_CONFIG } from '../src/config/schema.js';
 import { analyzeFiles } from '../src/review/analyze-files.js';
 import type { CorpusFile } from './corpus/generate.js';
-import { median, medianRound, sum, summarize, type TimingSummary } from './stats.js';
+import { fastestRoundsTotal, median, medianRound, sum, summarize, type TimingSummary } from './stats.js';
 
 export interface AnalysisBenchOptions {
   warmupRounds: number;
@@ -32,6 +32,8 @@ export interface AnalysisBenchResult {
   engineWithoutChecks: TimingSummary;
   /** `analyzeFiles` per file: parse, index, discovery, every check, fingerprints. */
   analysis: TimingSummary;
+  /** Sums over files of each file's fastest round (see fastestRoundsTotal): the noise-resistant floor. */
+  fastest: { parseMs: number; engineWithoutChecksMs: number; analysisMs: number };
   endpoints: Record<string, number>;
   findings: number;
 }
@@ -43,6 +45,8 @@ export interface CheckCost {
   id: string;
   /** What the check adds to the corpus total over `analyzeFiles` with no checks (median of paired rounds). */
   addedTotalMs: number;
+  /** The same difference between sums of each file's fastest round: steadier on a busy machine. */
+  addedFastestMs: number;
 }
 
 type Phase = 'parse' | 'index' | 'analysis' | 'engine';
@@ -144,6 +148,7 @@ export async function measureAnalysis(files: readonly CorpusFile[], options: Ana
     discovery: summarize(medianRound(discoveryRounds)),
     engineWithoutChecks: summarize(medianRound(rounds.engine)),
     analysis: summarize(medianRound(rounds.analysis)),
+    fastest: { parseMs: fastestRoundsTotal(rounds.parse), engineWithoutChecksMs: fastestRoundsTotal(rounds.engine), analysisMs: fastestRoundsTotal(rounds.analysis) },
     endpoints,
     findings,
   };
@@ -157,12 +162,22 @@ export async function measureAnalysis(files: readonly CorpusFile[], options: Ana
  */
 export async function measureCheckCosts(files: readonly CorpusFile[], options: AnalysisBenchOptions): Promise<CheckCost[]> {
   const added = new Map<string, number[]>(CHECKS.map((check) => [check.id, []]));
+  const withoutRounds: number[][] = [];
+  const withRounds = new Map<string, number[][]>(CHECKS.map((check) => [check.id, []]));
   for (let round = 0; round < options.warmupRounds + options.rounds; round++) {
-    const withoutChecks = sum(await timeAnalysis(files, []));
+    const without = await timeAnalysis(files, []);
+    if (round >= options.warmupRounds) withoutRounds.push(without);
     for (const check of CHECKS) {
-      const withCheck = sum(await timeAnalysis(files, [check]));
-      if (round >= options.warmupRounds) added.get(check.id)!.push(withCheck - withoutChecks);
+      const withCheck = await timeAnalysis(files, [check]);
+      if (round < options.warmupRounds) continue;
+      added.get(check.id)!.push(sum(withCheck) - sum(without));
+      withRounds.get(check.id)!.push(withCheck);
     }
   }
-  return CHECKS.map((check) => ({ id: check.id, addedTotalMs: median(added.get(check.id)!) }));
+  const fastestWithout = fastestRoundsTotal(withoutRounds);
+  return CHECKS.map((check) => ({
+    id: check.id,
+    addedTotalMs: median(added.get(check.id)!),
+    addedFastestMs: fastestRoundsTotal(withRounds.get(check.id)!) - fastestWithout,
+  }));
 }
