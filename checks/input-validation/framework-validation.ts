@@ -47,8 +47,8 @@ export interface FrameworkValidation {
   collectingChains: Control[];
 }
 
-/** Middleware that validates by name: `validate(schema)`, `validateBody(...)`, `celebrate({...})`, `zValidator('json', s)`. */
-const VALIDATING_MIDDLEWARE = /(?:^|\.)(?:validate\w*|\w*Validat(?:e|or|ion)\w*|celebrate|zValidator|vValidator|tbValidator|typiaValidator|arktypeValidator|validator)$/;
+/** Middleware that validates by name: `validate(schema)`, `validateBody(...)`, `celebrate({...})`, `zValidator('json', s)`, express-openapi-validator. */
+const VALIDATING_MIDDLEWARE = /(?:^|\.)(?:validate\w*|\w*Validat(?:e|or|ion)\w*|celebrate|zValidator|vValidator|tbValidator|typiaValidator|arktypeValidator|validator)$|^OpenApiValidator\.middleware$/;
 /** express-validator chain roots: `body('email')`, `query('page')`, `checkSchema({...})`. */
 const EXPRESS_VALIDATOR_CHAIN = /^(?:body|query|param|params|header|cookie|check|checkSchema|checkExact|oneOf)(?:\(\))?(?:\.|$)/;
 /** Hono validator targets and celebrate segments, by the part they read. */

@@ -20,7 +20,7 @@ import { isRequestRead } from '../frameworks/http-idioms.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
 import type { Config } from '../../src/config/schema.js';
 import { traceRequestData, type RequestData } from './request-data.js';
-import { validatorCall, type ValidatorCall } from './schema-validators.js';
+import { validatorCall, validatorNamePattern, type ValidatorCall } from './schema-validators.js';
 import { frameworkValidation, type FrameworkValidation, type Gate, type InputPart } from './framework-validation.js';
 
 export type { Gate, InputPart } from './framework-validation.js';
@@ -115,9 +115,12 @@ export class InputFlow {
   readonly validators: ValidatorCall[] = [];
   readonly ignored: IgnoredResult[] = [];
   private readonly requestData: RequestData;
+  private readonly validatorCalls = new Set<ts.CallExpression>();
   private readonly raw = new Map<string, RawValue>();
   /** Names holding a schema's output, with the validator. */
   private readonly validated = new Map<string, string>();
+  /** Names holding a schema call's output, with the call (for what the schema keeps). */
+  private readonly outputs = new Map<string, ValidatorCall>();
   private readonly gates: LabelGate[] = [];
   /**
    * Names bound to what a call or constructor returned (`const user = new
@@ -149,9 +152,12 @@ export class InputFlow {
       this.raw.set(parameter.name, { label: parameter.label, part: parameter.part, whole: parameter.whole, stringCast: false, gate: parameter.gate, note: parameter.note });
     }
     const configured = config.validation.functions;
-    for (const call of index.calls(endpoint.scopes)) {
+    for (const call of index.callsNamed(validatorNamePattern(index, configured), endpoint.scopes)) {
       const validator = validatorCall(index, call, configured);
-      if (validator !== undefined) this.validators.push(validator);
+      if (validator !== undefined) {
+        this.validators.push(validator);
+        this.validatorCalls.add(call);
+      }
     }
     const conditionNames = this.conditionNames();
     const validatorByCall = new Map(this.validators.map((validator) => [validator.call, validator]));
@@ -183,6 +189,19 @@ export class InputFlow {
     if (identifiersIn(expression).some((identifier) => this.validated.has(identifier.text))) return true;
     const value = this.rawIn(expression);
     return value !== undefined && value.gate !== undefined;
+  }
+
+  /**
+   * The schema call whose whole output `expression` is: `data` from `const
+   * data = Schema.parse(body)`, `parsed.data`, the call itself. Undefined for
+   * one field of it or anything else.
+   */
+  schemaOutputOf(expression: ts.Expression): ValidatorCall | undefined {
+    const unwrapped = unwrapExpression(expression);
+    if (ts.isCallExpression(unwrapped) && this.validatorCalls.has(unwrapped)) return this.validators.find((validator) => validator.call === unwrapped);
+    if (!isWholeOutput(unwrapped)) return undefined;
+    const root = rootIdentifier(unwrapped);
+    return root === undefined ? undefined : this.outputs.get(root);
   }
 
   /** The validator whose ignored verdict covers `value`, if any. */
@@ -227,6 +246,15 @@ export class InputFlow {
     const source = validatorSource(initializer, validatorByCall);
     if (source !== undefined) {
       for (const bound of namesOf(name)) this.validated.set(bound, source.library);
+      // `const data = Schema.parse(body)` holds the whole output; `const { name } = ...` one field of it.
+      if (ts.isIdentifier(name)) this.outputs.set(name.text, source);
+      // `const { error, value } = schema.validate(body)`: `value` is the whole output.
+      if (ts.isObjectBindingPattern(name)) {
+        for (const element of name.elements) {
+          const key = element.propertyName === undefined ? element.name : element.propertyName;
+          if (ts.isIdentifier(key) && /^(?:data|value|output)$/.test(key.text) && ts.isIdentifier(element.name)) this.outputs.set(element.name.text, source);
+        }
+      }
       return;
     }
     const unwrapped = unwrapExpression(initializer);
@@ -234,6 +262,8 @@ export class InputFlow {
     const root = rootIdentifier(unwrapped);
     if (root !== undefined && this.validated.has(root) && !this.raw.has(root)) {
       for (const bound of namesOf(name)) this.validated.set(bound, this.validated.get(root)!);
+      const output = this.outputs.get(root);
+      if (output !== undefined && ts.isIdentifier(name) && isWholeOutput(unwrapped)) this.outputs.set(name.text, output);
       return;
     }
     const value = this.trace(unwrapped, 0);
@@ -364,7 +394,7 @@ export class InputFlow {
     // Pages Router: the dynamic segments of the file name arrive in req.query.
     if (this.endpoint.framework === 'nextjs-pages' && located.part === 'query') {
       const key = /\.query\.(\w+)/.exec(label)?.[1];
-      if (key !== undefined && this.endpoint.route.includes(`[${key}]`)) return { label, part: 'params', whole: false, stringCast: false };
+      if (key !== undefined && new RegExp(`\\[(?:\\[)?(?:\\.\\.\\.)?${key}\\]`).test(this.endpoint.route)) return { label, part: 'params', whole: false, stringCast: false };
     }
     return { label, part: located.part, whole: located.whole, stringCast: false };
   }
@@ -372,8 +402,6 @@ export class InputFlow {
   private trace(node: ts.Expression, depth: number, at: number = node.pos): RawValue | undefined {
     if (depth > 24) return undefined;
     const expression = unwrapExpression(node);
-    const next = (inner: ts.Expression) => this.trace(inner, depth + 1, at);
-    const best = (values: (RawValue | undefined)[]) => this.pick(values, at);
     if (ts.isIdentifier(expression)) {
       const name = expression.text;
       if (this.validated.has(name) || this.results.has(name)) return undefined;
@@ -388,42 +416,43 @@ export class InputFlow {
       if (root !== undefined && this.foreignParameters.has(root) && !this.handlerParameters.has(root) && !this.raw.has(root)) return undefined;
       const key = ts.isPropertyAccessExpression(expression) ? expression.name.text : stringValue(expression.argumentExpression);
       if (key === 'length') return undefined;
-      const base = root !== undefined && this.raw.has(root) ? next(expression.expression) : undefined;
+      const base = root !== undefined && this.raw.has(root) ? this.trace(expression.expression, depth + 1, at) : undefined;
       if (base !== undefined) return extend(base, key ?? '[]');
       return this.fallback(expression);
     }
-    if (ts.isCallExpression(expression)) return this.traceCall(expression, next, best);
+    if (ts.isCallExpression(expression)) return this.traceCall(expression, depth, at);
     if (ts.isObjectLiteralExpression(expression)) {
       // A spread keeps the whole body (`{ ...req.body, ownerId }`); a named property is one field.
-      return best(
+      return this.pick(
         expression.properties.map((property) => {
-          if (ts.isSpreadAssignment(property)) return next(property.expression);
-          const value = ts.isPropertyAssignment(property) ? next(property.initializer) : ts.isShorthandPropertyAssignment(property) ? next(property.name) : undefined;
+          if (ts.isSpreadAssignment(property)) return this.trace(property.expression, depth + 1, at);
+          const value = ts.isPropertyAssignment(property) ? this.trace(property.initializer, depth + 1, at) : ts.isShorthandPropertyAssignment(property) ? this.trace(property.name, depth + 1, at) : undefined;
           return value === undefined ? undefined : { ...value, whole: false };
         }),
+        at,
       );
     }
     if (ts.isArrayLiteralExpression(expression)) {
-      const value = best(expression.elements.map((element) => next(ts.isSpreadElement(element) ? element.expression : element)));
+      const value = this.pick(expression.elements.map((element) => this.trace(ts.isSpreadElement(element) ? element.expression : element, depth + 1, at)), at);
       return value === undefined ? undefined : { ...value, whole: false };
     }
     if (ts.isTemplateExpression(expression)) {
-      const value = best(expression.templateSpans.map((span) => next(span.expression)));
+      const value = this.pick(expression.templateSpans.map((span) => this.trace(span.expression, depth + 1, at)), at);
       return value === undefined ? undefined : { ...value, whole: false, stringCast: true };
     }
     if (ts.isBinaryExpression(expression)) {
       const operator = expression.operatorToken.kind;
-      if (operator === ts.SyntaxKind.QuestionQuestionToken || operator === ts.SyntaxKind.BarBarToken) return best([next(expression.left), next(expression.right)]);
-      if (operator === ts.SyntaxKind.AmpersandAmpersandToken) return next(expression.right);
+      if (operator === ts.SyntaxKind.QuestionQuestionToken || operator === ts.SyntaxKind.BarBarToken) return this.pick([this.trace(expression.left, depth + 1, at), this.trace(expression.right, depth + 1, at)], at);
+      if (operator === ts.SyntaxKind.AmpersandAmpersandToken) return this.trace(expression.right, depth + 1, at);
       if (operator === ts.SyntaxKind.PlusToken || operator === ts.SyntaxKind.MinusToken || operator === ts.SyntaxKind.AsteriskToken || operator === ts.SyntaxKind.SlashToken || operator === ts.SyntaxKind.PercentToken) {
-        const value = best([next(expression.left), next(expression.right)]);
+        const value = this.pick([this.trace(expression.left, depth + 1, at), this.trace(expression.right, depth + 1, at)], at);
         return value === undefined ? undefined : { ...value, whole: false, stringCast: true };
       }
       return undefined;
     }
-    if (ts.isConditionalExpression(expression)) return best([next(expression.whenTrue), next(expression.whenFalse)]);
+    if (ts.isConditionalExpression(expression)) return this.pick([this.trace(expression.whenTrue, depth + 1, at), this.trace(expression.whenFalse, depth + 1, at)], at);
     if (ts.isPrefixUnaryExpression(expression) && (expression.operator === ts.SyntaxKind.PlusToken || expression.operator === ts.SyntaxKind.MinusToken)) {
-      const value = next(expression.operand);
+      const value = this.trace(expression.operand, depth + 1, at);
       return value === undefined ? undefined : { ...value, whole: false, stringCast: true };
     }
     if (ts.isNewExpression(expression)) {
@@ -437,27 +466,27 @@ export class InputFlow {
     return undefined;
   }
 
-  private traceCall(call: ts.CallExpression, next: (inner: ts.Expression) => RawValue | undefined, best: (values: (RawValue | undefined)[]) => RawValue | undefined): RawValue | undefined {
+  private traceCall(call: ts.CallExpression, depth: number, at: number): RawValue | undefined {
     const name = calleeName(call);
     const callee = unwrapExpression(call.expression);
-    if (this.validators.some((validator) => validator.call === call)) return undefined;
+    if (this.validatorCalls.has(call)) return undefined;
     if (ts.isIdentifier(callee) || ts.isPropertyAccessExpression(callee)) {
       const path = ts.isIdentifier(callee) ? callee.text : `${ts.isIdentifier(callee.expression) ? `${callee.expression.text}.` : ''}${callee.name.text}`;
       if (STRING_CONVERSION.test(path) || NUMERIC_CONVERSION.test(path) || this.isEscaper(path)) {
-        const value = call.arguments[0] === undefined ? undefined : next(call.arguments[0]);
+        const value = call.arguments[0] === undefined ? undefined : this.trace(call.arguments[0], depth + 1, at);
         return value === undefined ? undefined : { ...value, whole: false, stringCast: true };
       }
       if (CONDITION_BUILDER.test(path)) {
-        const value = best(call.arguments.map(next));
+        const value = this.pick(call.arguments.map((argument) => this.trace(argument, depth + 1, at)), at);
         return value === undefined ? undefined : { ...value, whole: false };
       }
-      if (WHOLE_COPY.test(path)) return best(call.arguments.map(next));
+      if (WHOLE_COPY.test(path)) return this.pick(call.arguments.map((argument) => this.trace(argument, depth + 1, at)), at);
     }
     const receiver = calleeObject(call);
     if (receiver !== undefined) {
       const root = rootIdentifier(receiver);
       if (root !== undefined && (this.validated.has(root) || (this.results.has(root) && !this.raw.has(root)))) return undefined;
-      const base = root !== undefined && this.raw.has(root) ? next(receiver) : undefined;
+      const base = root !== undefined && this.raw.has(root) ? this.trace(receiver, depth + 1, at) : undefined;
       if (base !== undefined) {
         if (STRING_METHODS.has(name)) return { ...base, whole: false, stringCast: true };
         if (DERIVING_METHODS.has(name)) return { ...base, whole: false };
@@ -517,6 +546,12 @@ function validatorSource(initializer: ts.Expression, validatorByCall: Map<ts.Cal
   return undefined;
 }
 
+/** `data`, `parsed.data`, `result.value`: a name or the output property of a result, not one field. */
+function isWholeOutput(expression: ts.Expression): boolean {
+  if (ts.isIdentifier(expression)) return true;
+  return ts.isPropertyAccessExpression(expression) && /^(?:data|value|output)$/.test(expression.name.text) && ts.isIdentifier(unwrapExpression(expression.expression));
+}
+
 /** Whether a result-returning validator's verdict is read: in a condition itself, or bound to a name a condition reads. */
 function isChecked(call: ts.CallExpression, conditionNames: Set<string>): boolean {
   let current: ts.Node = call;
@@ -542,4 +577,27 @@ function resultIsRead(call: ts.CallExpression): boolean {
   if (parent !== undefined && ts.isPropertyAccessExpression(parent) && /^(?:data|value|output)$/.test(parent.name.text)) return true;
   if (parent !== undefined && ts.isVariableDeclaration(parent)) return false;
   return false;
+}
+
+const flows = new WeakMap<Endpoint, { config: Config; flow: InputFlow }>();
+
+/** The endpoint's input flow, traced once and shared by the checks that ask (unvalidated-input, mass-assignment, nosql-injection). */
+export function inputFlowOf(endpoint: Endpoint, config: Config): InputFlow {
+  const cached = flows.get(endpoint);
+  if (cached !== undefined && cached.config === config) return cached.flow;
+  const flow = new InputFlow(endpoint, config);
+  flows.set(endpoint, { config, flow });
+  return flow;
+}
+
+/** Words every way of reading body, query, form, header, cookie or procedure input goes through. */
+const INPUT_WORD = /\b(?:body|Body|rawBody|query|Query|searchParams|json|formData|headers|Headers|header|cookies|signedCookies|input|rawInput|valid)\b/;
+
+/**
+ * Whether the endpoint's code mentions request input at all: a text test that
+ * spares tracing the many handlers that read only path parameters or nothing.
+ */
+export function mentionsRequestInput(endpoint: Endpoint): boolean {
+  const text = endpoint.index.text;
+  return endpoint.scopes.some((scope) => INPUT_WORD.test(text.slice(scope.pos, scope.end)));
 }

@@ -61,6 +61,28 @@ describe('mass-assignment: Prisma', () => {
     expect(item).toMatchObject({ status: 'pass', evidence: [{ note: "prisma.user.update() writes the schema's output, not the raw body" }] });
   });
 
+  it('invalid: the output of a zod schema with .passthrough() keeps unlisted fields', async () => {
+    const { findings } = await express("import { z } from 'zod';\nconst Patch = z.object({ name: z.string() }).passthrough();", '  const data = Patch.parse(req.body);', '  await prisma.user.update({ where: { id: req.params.id }, data });', '  res.sendStatus(204);');
+    expect(findings).toHaveLength(1);
+    expect(findings[0].message).toBe('`prisma.user.update()` writes the output of `Patch`, which keeps fields it does not list (`.passthrough()`): the caller can still set any field of `user` (such as a role or verified flag).');
+  });
+
+  it('valid: named fields of a .passthrough() schema', async () => {
+    const { findings } = await express("import { z } from 'zod';\nconst Patch = z.object({ name: z.string() }).passthrough();", '  const data = Patch.parse(req.body);', '  await prisma.user.update({ where: { id: req.params.id }, data: { name: data.name } });', '  res.sendStatus(204);');
+    expect(findings).toEqual([]);
+  });
+
+  it('invalid: the value of a joi schema with .unknown(true)', async () => {
+    const { findings } = await express(
+      "import Joi from 'joi';\nconst schema = Joi.object({ name: Joi.string() }).unknown(true);",
+      '  const { error, value } = schema.validate(req.body);',
+      '  if (error) return res.sendStatus(400);',
+      '  await prisma.user.update({ where: { id: req.params.id }, data: value });',
+      '  res.sendStatus(204);',
+    );
+    expect(findings[0].message).toContain('keeps fields it does not list (`.unknown(true)`)');
+  });
+
   it('invalid: a checked safeParse, but the raw body written', async () => {
     const { findings } = await express(
       "import { z } from 'zod';",
@@ -96,7 +118,7 @@ describe('mass-assignment: Prisma', () => {
 
   it('n/a: no create or update', async () => {
     const { item } = await express('', '  res.json(await prisma.item.findUnique({ where: { id: req.params.id } }));');
-    expect(item).toMatchObject({ status: 'n/a', reason: 'no create or update in the endpoint’s code' });
+    expect(item).toMatchObject({ status: 'n/a', reason: 'no record is created or updated in the endpoint’s code' });
   });
 
   it('n/a: a write of server data only', async () => {
@@ -232,4 +254,9 @@ bootstrap();
     const { findings } = await nest('new ValidationPipe()');
     expect(findings[0].message).toBe('`this.prisma.user.update()` writes `dto`, which the global ValidationPipe (UpdateUserDto) checked without dropping unknown fields: the caller can still set any field of `user` (such as a role or verified flag).');
   });
+});
+
+describe('mass-assignment: known gaps', () => {
+  it.todo('privileged fields are looked for in the endpoint file only: the model module or prisma/schema.prisma is not read, so a model with an unremarkable name stays medium');
+  it.todo('a body copied field by field in a loop (`for (const k in body) user[k] = body[k]`) is not recognised');
 });

@@ -11,7 +11,9 @@
 import { ts } from '../lang/ts/parse.js';
 import { createCheck } from '../create-check.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
-import { InputFlow } from './input-flow.js';
+import { calleeObject, unwrapExpression, variablesByName } from '../lang/ts/queries.js';
+import type { ValidatorCall } from './schema-validators.js';
+import { inputFlowOf } from './input-flow.js';
 import { ormWrites, type OrmWrite } from './orm-writes.js';
 
 /** Fields that grant rights or money when the caller can set them. */
@@ -40,6 +42,22 @@ function severityOf(index: SourceIndex, write: OrmWrite): { severity: 'high' | '
   return { severity: 'medium', fields: '' };
 }
 
+/** Schemas that keep keys they do not list: zod `.passthrough()` / `looseObject` / `.catchall()`, joi `.unknown()` / `allowUnknown`, a record. */
+const KEEPS_UNKNOWN = /\.passthrough\(\s*\)|\blooseObject\(|\.catchall\(|\.unknown\(\s*(?:true)?\s*\)|allowUnknown\s*:\s*true|\bz\.record\(/;
+
+/** The schema behind a validator call, when its definition (inline or a const of the file) keeps unknown keys. */
+function looseSchemaOf(index: SourceIndex, validator: ValidatorCall | undefined): { schema: string; how: string } | undefined {
+  if (validator === undefined) return undefined;
+  const receiver = calleeObject(validator.call);
+  const schema = receiver ?? validator.call.arguments[0];
+  if (schema === undefined) return undefined;
+  const unwrapped = unwrapExpression(schema);
+  const definition = ts.isIdentifier(unwrapped) ? variablesByName(index).get(unwrapped.text)?.initializer : undefined;
+  const text = `${index.textOf(unwrapped)} ${definition === undefined ? '' : index.textOf(definition)} ${index.textOf(validator.call)}`;
+  const match = KEEPS_UNKNOWN.exec(text);
+  return match === null ? undefined : { schema: ts.isIdentifier(unwrapped) ? unwrapped.text : 'the schema', how: match[0].replace(/\s+/g, '') };
+}
+
 export default createCheck({
   id: 'mass-assignment',
   items: ['input.schema'],
@@ -51,6 +69,7 @@ export default createCheck({
   messages: {
     raw: '{{call}} writes {{data}} as sent: the caller can set any field of {{model}}{{fields}}.',
     loose: '{{call}} writes {{data}}, which {{by}} checked without dropping unknown fields: the caller can still set any field of {{model}}{{fields}}.',
+    passthrough: '{{call}} writes the output of {{schema}}, which keeps fields it does not list ({{how}}): the caller can still set any field of {{model}}{{fields}}.',
   },
   why: 'Written whole, the body lets the caller set fields the endpoint never meant to expose, such as a role, a verified flag, an owner or a balance (Broken Object Property Level Authorization, OWASP API3:2023; CWE-915).',
   fix: {
@@ -62,10 +81,10 @@ export default createCheck({
     const { endpoint, config } = context;
     const writes = ormWrites(endpoint);
     if (writes.length === 0) {
-      context.notApplicable('input.schema', 'no create or update in the endpoint’s code');
+      context.notApplicable('input.schema', 'no record is created or updated in the endpoint’s code');
       return;
     }
-    const flow = new InputFlow(endpoint, config);
+    const flow = inputFlowOf(endpoint, config);
     const index = endpoint.index;
     const reported = new Set<ts.Node>();
     for (const write of writes) {
@@ -77,6 +96,14 @@ export default createCheck({
       const data = { call: `\`${write.callee}()\``, data: `\`${value.label}\``, model: `\`${write.model}\``, fields };
       if (value.gate !== undefined) context.report({ messageId: 'loose', node: write.payload, severity, data: { ...data, by: value.gate.by } });
       else context.report({ messageId: 'raw', node: write.payload, severity, data });
+      reported.add(write.node);
+    }
+    for (const write of writes) {
+      if (reported.has(write.node)) continue;
+      const loose = looseSchemaOf(index, flow.schemaOutputOf(write.payload));
+      if (loose === undefined) continue;
+      const { severity, fields } = severityOf(index, write);
+      context.report({ messageId: 'passthrough', node: write.payload, severity, data: { call: `\`${write.callee}()\``, schema: `\`${loose.schema}\``, how: `\`${loose.how}\``, model: `\`${write.model}\``, fields } });
       reported.add(write.node);
     }
     if (reported.size > 0) return;

@@ -13,7 +13,7 @@ import { ts } from '../lang/ts/parse.js';
 import { createCheck } from '../create-check.js';
 import { calleeName, calleeObject, expressionPath, importedModules, plainCalleePath, unwrapExpression } from '../lang/ts/queries.js';
 import { codeRegions, type Endpoint } from '../frameworks/endpoint.js';
-import { InputFlow, type RawValue } from './input-flow.js';
+import { inputFlowOf, type InputFlow, type RawValue } from './input-flow.js';
 
 /** Mongo and Mongoose query methods, with the position of their filter. */
 const QUERY_METHOD = /^(?:find|findOne|findOneAndUpdate|findOneAndDelete|findOneAndRemove|findOneAndReplace|updateOne|updateMany|deleteOne|deleteMany|replaceOne|countDocuments|count|exists|distinct|aggregate|remove)$/;
@@ -168,7 +168,7 @@ export default createCheck({
       context.notApplicable('input.sql', 'no MongoDB query in the endpoint’s code');
       return;
     }
-    const flow = new InputFlow(endpoint, config);
+    const flow = inputFlowOf(endpoint, config);
     const sanitizer = sanitizerOf(endpoint);
     let reported = false;
     for (const { call, filter } of queries) {

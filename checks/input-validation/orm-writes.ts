@@ -132,8 +132,19 @@ function isModelClass(index: SourceIndex, expression: ts.NewExpression): boolean
   return [...importedModules(index)].some((module) => ORM_MODULE.test(module));
 }
 
-/** The record writes in the endpoint's code, in document order. */
+const writesByEndpoint = new WeakMap<Endpoint, OrmWrite[]>();
+
+/** The record writes in the endpoint's code, in document order (found once per endpoint). */
 export function ormWrites(endpoint: Endpoint): OrmWrite[] {
+  let writes = writesByEndpoint.get(endpoint);
+  if (writes === undefined) {
+    writes = findOrmWrites(endpoint);
+    writesByEndpoint.set(endpoint, writes);
+  }
+  return writes;
+}
+
+function findOrmWrites(endpoint: Endpoint): OrmWrite[] {
   const index = endpoint.index;
   const writes: OrmWrite[] = [];
   for (const call of index.callsNamed(WRITE_NAME, endpoint.scopes)) writes.push(...writesOfCall(call));

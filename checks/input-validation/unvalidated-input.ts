@@ -12,7 +12,7 @@ import { enclosingFunction, functionsByName, plainCalleePath } from '../lang/ts/
 import { isDataAccessCall, isInertCall, isRequestRead, isResponseCall } from '../frameworks/http-idioms.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
 import { ruleSetting } from '../run-checks.js';
-import { InputFlow, type Gate, type RawValue } from './input-flow.js';
+import { inputFlowOf, mentionsRequestInput, type Gate, type RawValue } from './input-flow.js';
 import { ormWrites } from './orm-writes.js';
 
 /** File-system and file-sending calls: `fs.writeFile(path)`, `res.sendFile(name)`, `res.download(file)`. */
@@ -20,12 +20,28 @@ const FILE_CALL = /^(?:fs|fsp|fsPromises|promises)\.\w+$|(?:^|\.)(?:writeFile|wr
 /** Parts that carry data the caller wrote; path parameters and a tRPC procedure's input are judged elsewhere. */
 const DATA_PARTS = new Set(['body', 'query', 'headers', 'cookies']);
 
+const NO_INPUT = 'the endpoint passes no body, query, form, header or cookie input to a database, outside call, file or response';
+
 type SinkKind = 'database' | 'outside' | 'file' | 'response';
 
 /** Drizzle and knex chains: `db.insert(posts).values(x)`, `db.update(users).set(x)`, `knex('t').where(x)`. */
 const QUERY_CHAIN = /(?:^|\.)(?:insert|update|delete|select|from)\.(?:\w+\.)*(?:values|set|where|onConflictDoUpdate)$/;
 
+/** Callee paths repeat across a review (`res.json`, `prisma.user.findMany`): each is classified once. */
+const sinkKinds = new Map<string, SinkKind | null>();
+
 function sinkKind(path: string, framework: Endpoint['framework']): SinkKind | undefined {
+  const key = framework === 'nestjs' ? `nest:${path}` : path;
+  let kind = sinkKinds.get(key);
+  if (kind === undefined) {
+    kind = classifySink(path, framework) ?? null;
+    if (sinkKinds.size > 50_000) sinkKinds.clear();
+    sinkKinds.set(key, kind);
+  }
+  return kind ?? undefined;
+}
+
+function classifySink(path: string, framework: Endpoint['framework']): SinkKind | undefined {
   if (isResponseCall(path)) return 'response';
   if (QUERY_CHAIN.test(path)) return 'database';
   // A Nest controller hands data to its injected services, which reach the database.
@@ -50,6 +66,8 @@ function sinksOf(endpoint: Endpoint): { sinks: Sink[]; opaque: { call: ts.CallEx
   const opaque: { call: ts.CallExpression; name: string }[] = [];
   const helpers = functionsByName(index);
   for (const call of index.calls(endpoint.scopes)) {
+    // A call without arguments takes no data anywhere.
+    if (call.arguments.length === 0) continue;
     const path = plainCalleePath(call);
     const kind = sinkKind(path, endpoint.framework);
     if (kind !== undefined) sinks.push({ node: call, kind, name: `${path}()`, values: [...call.arguments] });
@@ -109,7 +127,11 @@ export default createCheck({
   },
   run(context) {
     const { endpoint, config } = context;
-    const flow = new InputFlow(endpoint, config);
+    if (!mentionsRequestInput(endpoint)) {
+      context.notApplicable('input.schema', NO_INPUT);
+      return;
+    }
+    const flow = inputFlowOf(endpoint, config);
     // The raw body written whole into a record is mass-assignment's finding: one comment per line.
     const massAssigned = new Set<ts.Node>();
     if (!ruleSetting(config, 'mass-assignment').off) {
@@ -167,6 +189,6 @@ export default createCheck({
       context.pass('input.schema', evidenceOf(gate));
       return;
     }
-    context.notApplicable('input.schema', 'the endpoint passes no body, query, form, header or cookie input to a database, outside call, file or response');
+    context.notApplicable('input.schema', NO_INPUT);
   },
 });
