@@ -34,6 +34,8 @@ export interface RawValue {
   whole: boolean;
   /** Converted on the way (`String(x)`, `Number(x)`, a template): it can no longer be an object. */
   stringCast: boolean;
+  /** Passed through an escaping helper of the file (`escapeRegExp(q)`): safe as a pattern. */
+  escaped?: boolean;
   /** A checked validator saw this value before `at`. */
   gate?: Gate;
   /** Why a value that looks validated is not (a DTO without a ValidationPipe). */
@@ -481,6 +483,16 @@ export class InputFlow {
         return value === undefined ? undefined : { ...value, whole: false };
       }
       if (WHOLE_COPY.test(path)) return this.pick(call.arguments.map((argument) => this.trace(argument, depth + 1, at)), at);
+    }
+    // A helper of the file (`escapeRegExp(q)`): what it returns is made from what it is given, unless it validates.
+    if (ts.isIdentifier(callee)) {
+      const helper = functionsByName(this.endpoint.index).get(callee.text);
+      if (helper !== undefined && helper !== this.endpoint.handler) {
+        if (this.validators.some((validator) => validator.call.pos >= helper.pos && validator.call.end <= helper.end)) return undefined;
+        const value = this.pick(call.arguments.map((argument) => this.trace(argument, depth + 1, at)), at);
+        if (value === undefined) return undefined;
+        return /escape|sanitize|quote/i.test(callee.text) ? { ...value, whole: false, stringCast: true, escaped: true } : { ...value, whole: false };
+      }
     }
     const receiver = calleeObject(call);
     if (receiver !== undefined) {

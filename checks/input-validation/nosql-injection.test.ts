@@ -128,6 +128,32 @@ describe('nosql-injection: whole objects, $where, keys and regexes', () => {
     expect(findings).toEqual([]);
   });
 
+  const withHelper = (helper: string, call: string) =>
+    run(
+      {
+        'src/routes/users.ts': `import express from 'express';
+import { User } from '../models/user';
+const router = express.Router();
+${helper}
+router.get('/users', async (req, res) => {
+  res.json(await User.find({ name: { $regex: ${call}(String(req.query.q)) } }));
+});
+export default router;
+`,
+      },
+      'GET /users',
+    );
+
+  it('valid: $regex through an escaping helper of the file', async () => {
+    const { findings } = await withHelper("function escapeRegExp(text: string) {\n  return text.replace(/[.*+?^${'$'}{}()|[\\]\\\\]/g, '\\\\$&');\n}", 'escapeRegExp');
+    expect(findings).toEqual([]);
+  });
+
+  it('invalid: $regex through a helper that does not escape', async () => {
+    const { findings } = await withHelper("function prefix(text: string) {\n  return '^' + text;\n}", 'prefix');
+    expect(findings[0]).toMatchObject({ line: 8, severity: 'medium', message: expect.stringContaining('as a `$regex` without escaping it') });
+  });
+
   it('invalid: an aggregate $match on the body', async () => {
     const { findings } = await express('', '  res.json(await User.aggregate([{ $match: req.body }, { $limit: 10 }]));');
     expect(findings).toHaveLength(1);

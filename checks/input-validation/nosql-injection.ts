@@ -109,7 +109,7 @@ function filterProblems(endpoint: Endpoint, flow: InputFlow, filter: ts.Expressi
     }
     if (key === '$regex') {
       const value = flow.rawIn(initializer, at);
-      if (value !== undefined && value.gate === undefined && value.part !== 'params') problems.push({ messageId: 'regex', node: property, value, key });
+      if (value !== undefined && value.gate === undefined && value.escaped !== true && value.part !== 'params') problems.push({ messageId: 'regex', node: property, value, key });
       continue;
     }
     if (key === '$and' || key === '$or' || key === '$nor' || key === '$match' || key === '$elemMatch' || key === '$not') {

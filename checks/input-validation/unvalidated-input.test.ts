@@ -193,6 +193,23 @@ describe('unvalidated-input: other schema libraries', () => {
     expect(item).toMatchObject({ status: 'unknown', reason: 'checkPayload() at line 5 receives req.body unvalidated; whether it validates (or where it sends it) is not visible in this file' });
   });
 
+  it('invalid: a helper of the file that only reshapes its argument', async () => {
+    const traced = await run(
+      { 'src/routes/users.ts': "import express from 'express';\nconst router = express.Router();\nfunction normalise(name) {\n  return name.trim().toLowerCase();\n}\nrouter.post('/users', async (req, res) => {\n  res.json(await User.create({ name: normalise(req.body.name) }));\n});\nexport default router;\n" },
+      'POST /users',
+    );
+    expect(traced.findings[0].message).toBe('`User.create()` receives `req.body.name` from the request, which no schema has validated.');
+  });
+
+  it('valid: a helper of the file that parses with a schema', async () => {
+    const { findings, item } = await run(
+      { 'src/routes/users.ts': "import express from 'express';\nimport { z } from 'zod';\nconst router = express.Router();\nfunction readUser(body) {\n  return z.object({ name: z.string() }).parse(body);\n}\nrouter.post('/users', async (req, res) => {\n  res.json(await User.create({ name: readUser(req.body).name }));\n});\nexport default router;\n" },
+      'POST /users',
+    );
+    expect(findings).toEqual([]);
+    expect(item.status).toBe('pass');
+  });
+
   it('invalid: JSON.parse is not a schema', async () => {
     const { findings } = await express('', ['  const prefs = JSON.parse(req.body.prefs);', '  res.json(await User.create({ prefs: req.body.prefs }));']);
     expect(findings).toHaveLength(1);
