@@ -61,6 +61,8 @@ interface LabelGate extends Gate {
  * schema is still owed.
  */
 const NUMERIC_CONVERSION = /^(?:Number|parseInt|parseFloat|BigInt|Math\.\w+)$/;
+/** Bounds written by hand around a number. */
+const BOUND = /^(?:Math\.min|Math\.max|clamp|_\.clamp)$/;
 const STRING_CONVERSION = /^(?:String|encodeURIComponent|escape|escapeHtml|sanitizeHtml|xss|DOMPurify\.sanitize|he\.(?:encode|escape)|validator\.escape)$/;
 /** Escapers and sanitisers imported under another name: `import esc from 'escape-html'`. */
 const ESCAPER_MODULE = /^(?:escape-html|sanitize-html|xss|dompurify|isomorphic-dompurify|he|html-escaper|lodash\.escape)$/;
@@ -116,6 +118,8 @@ export class InputFlow {
   /** Every schema validator in the endpoint's code, in order. */
   readonly validators: ValidatorCall[] = [];
   readonly ignored: IgnoredResult[] = [];
+  /** `Math.min(...)` / `Math.max(...)` calls that bound a number from the request: evidence of validation by hand. */
+  readonly bounds: ts.CallExpression[] = [];
   private readonly requestData: RequestData;
   private readonly validatorCalls = new Set<ts.CallExpression>();
   private readonly raw = new Map<string, RawValue>();
@@ -474,6 +478,12 @@ export class InputFlow {
     if (this.validatorCalls.has(call)) return undefined;
     if (ts.isIdentifier(callee) || ts.isPropertyAccessExpression(callee)) {
       const path = ts.isIdentifier(callee) ? callee.text : `${ts.isIdentifier(callee.expression) ? `${callee.expression.text}.` : ''}${callee.name.text}`;
+      // `Math.min(Number(req.query.limit) || 20, 100)`: a number bounded by hand is what a schema would check.
+      if (BOUND.test(path)) {
+        const value = this.pick(call.arguments.map((argument) => this.trace(argument, depth + 1, at)), at);
+        if (value !== undefined && !this.bounds.includes(call)) this.bounds.push(call);
+        return undefined;
+      }
       if (STRING_CONVERSION.test(path) || NUMERIC_CONVERSION.test(path) || this.isEscaper(path)) {
         const value = call.arguments[0] === undefined ? undefined : this.trace(call.arguments[0], depth + 1, at);
         return value === undefined ? undefined : { ...value, whole: false, stringCast: true };

@@ -100,6 +100,12 @@ describe('unvalidated-input: Express with zod', () => {
     expect(findings[0]).toMatchObject({ line: 6, message: '`prisma.user.findMany()` receives `req.query.page` from the request, which no schema has validated.' });
   });
 
+  it('valid: a number bounded by hand with Math.min', async () => {
+    const { item, findings } = await express('', ['  const take = Math.min(Number(req.query.limit) || 20, 100);', '  res.json(await prisma.user.findMany({ take }));']);
+    expect(findings).toEqual([]);
+    expect(item).toMatchObject({ status: 'pass', evidence: [{ line: 5, note: 'the number from the request is bounded by Math.min()' }] });
+  });
+
   it('valid: a coercing zod schema with bounds', async () => {
     const { item, findings } = await express("import { z } from 'zod';", ['  const page = z.coerce.number().int().min(1).parse(req.query.page ?? 1);', '  res.json(await prisma.user.findMany({ skip: page * 20, take: 20 }));']);
     expect(findings).toEqual([]);

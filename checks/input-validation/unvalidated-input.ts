@@ -189,6 +189,11 @@ export default createCheck({
       context.pass('input.schema', evidenceOf(gate));
       return;
     }
+    const bound = flow.bounds[0];
+    if (bound !== undefined) {
+      context.pass('input.schema', { node: bound, note: `the number from the request is bounded by ${plainCalleePath(bound)}()` });
+      return;
+    }
     context.notApplicable('input.schema', NO_INPUT);
   },
 });
