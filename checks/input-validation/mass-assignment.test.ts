@@ -42,11 +42,17 @@ describe('mass-assignment: Prisma', () => {
     expect(item).toMatchObject({ status: 'pass', evidence: [{ line: 5, note: 'prisma.user.update() writes named fields, not the raw body' }] });
   });
 
-  it('invalid: a spread of the body with an owner added is still the whole body', async () => {
+  it('invalid: a spread of the body with the owner set after it is still the whole body', async () => {
     const { findings } = await express('', '  await prisma.note.create({ data: { ...req.body, ownerId: req.user.id } });', '  res.sendStatus(201);');
     expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ severity: 'medium' });
+    expect(findings[0].message).toBe('`prisma.note.create()` writes `req.body` as sent: the caller can set any field of `note`.');
+  });
+
+  it('invalid: a privileged field named elsewhere in the file makes it high', async () => {
+    const { findings } = await express('type Note = { id: string; ownerId: string; pinned: boolean; approved: boolean };', '  await prisma.note.create({ data: { ...req.body, ownerId: req.user.id } });', '  res.sendStatus(201);');
     expect(findings[0]).toMatchObject({ severity: 'high' });
-    expect(findings[0].message).toContain('(this file names `ownerId`)');
+    expect(findings[0].message).toContain('(this file names `approved`)');
   });
 
   it('invalid: a model without privileged fields in sight is medium', async () => {

@@ -35,8 +35,22 @@ function privilegedFieldsOf(index: SourceIndex): string[] {
   });
 }
 
+/** Fields the payload sets itself after its spread (`{ ...body, ownerId: user.id }`): the caller cannot choose those. */
+function overriddenFields(payload: ts.Expression): Set<string> {
+  const names = new Set<string>();
+  const object = unwrapExpression(payload);
+  if (!ts.isObjectLiteralExpression(object)) return names;
+  let afterSpread = false;
+  for (const property of object.properties) {
+    if (ts.isSpreadAssignment(property)) afterSpread = true;
+    else if (afterSpread && property.name !== undefined && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name))) names.add(property.name.text);
+  }
+  return names;
+}
+
 function severityOf(index: SourceIndex, write: OrmWrite): { severity: 'high' | 'medium'; fields: string } {
-  const fields = privilegedFieldsOf(index);
+  const overridden = overriddenFields(write.payload);
+  const fields = privilegedFieldsOf(index).filter((field) => !overridden.has(field));
   if (fields.length > 0) return { severity: 'high', fields: ` (this file names ${fields.slice(0, 3).map((field) => `\`${field}\``).join(', ')})` };
   if (PRIVILEGED_MODEL.test(write.model)) return { severity: 'high', fields: ' (such as a role or verified flag)' };
   return { severity: 'medium', fields: '' };
