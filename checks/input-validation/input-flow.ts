@@ -583,6 +583,8 @@ function isChecked(call: ts.CallExpression, conditionNames: Set<string>): boolea
     if (ts.isPrefixUnaryExpression(parent) && parent.operator === ts.SyntaxKind.ExclamationToken) return true;
     if (ts.isBinaryExpression(parent) && (parent.operatorToken.kind === ts.SyntaxKind.BarBarToken || parent.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken)) return true;
     if (ts.isVariableDeclaration(parent)) return namesOf(parent.name).some((name) => conditionNames.has(name));
+    // `validationResult(req).throw()`: the verdict becomes an exception.
+    if (ts.isPropertyAccessExpression(parent) && /^(?:throw|orThrow|unwrap|assert)$/.test(parent.name.text) && parent.parent !== undefined && ts.isCallExpression(parent.parent)) return true;
     current = parent;
   }
   const statement = current.parent;

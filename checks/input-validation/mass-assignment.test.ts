@@ -226,6 +226,60 @@ describe('mass-assignment: Mongoose, Sequelize, TypeORM', () => {
   });
 });
 
+describe('mass-assignment: more ORM calls', () => {
+  it('invalid: Sequelize Model.build(req.body)', async () => {
+    const { findings } = await express("import { Item } from '../models';", '  const item = Item.build(req.body);', '  await item.save();', '  res.sendStatus(201);');
+    expect(findings[0].message).toContain('`Item.build()` writes `req.body` as sent');
+  });
+
+  it('invalid: a Sequelize instance set(req.body)', async () => {
+    const { findings } = await express("import { Item } from '../models';", '  const item = await Item.findByPk(req.params.id);', '  item.set(req.body);', '  await item.save();', '  res.sendStatus(204);');
+    expect(findings[0].message).toContain('`item.set()` writes `req.body` as sent');
+  });
+
+  it('valid: a Sequelize instance set() of one field', async () => {
+    const { findings } = await express("import { Item } from '../models';", '  const item = await Item.findByPk(req.params.id);', "  item.set('title', String(req.body.title));", '  await item.save();', '  res.sendStatus(204);');
+    expect(findings).toEqual([]);
+  });
+
+  it('invalid: knex insert of the body', async () => {
+    const { findings } = await express('', "  await knex('items').insert(req.body);", '  res.sendStatus(201);');
+    expect(findings[0].message).toBe("`knex.insert()` writes `req.body` as sent: the caller can set any field of `items`.");
+  });
+
+  it('invalid: the native driver insertOne', async () => {
+    const { findings } = await express('', "  await db.collection('accounts').insertOne(req.body);", '  res.sendStatus(201);');
+    expect(findings[0]).toMatchObject({ severity: 'high', message: '`db.collection.insertOne()` writes `req.body` as sent: the caller can set any field of `accounts` (such as a role or verified flag).' });
+  });
+
+  it('invalid: TypeORM repository.create(body) then save', async () => {
+    const { findings } = await express('', '  const item = this.itemRepository.create(req.body);', '  await this.itemRepository.save(item);', '  res.sendStatus(201);');
+    expect(findings).toHaveLength(1);
+    expect(findings[0].message).toContain('`this.itemRepository.create()` writes `req.body` as sent');
+  });
+
+  it('valid: TypeORM repository.create of a validated DTO output', async () => {
+    const { findings } = await express("import { z } from 'zod';\nconst CreateItem = z.object({ title: z.string() });", '  const item = this.itemRepository.create(CreateItem.parse(req.body));', '  await this.itemRepository.save(item);', '  res.sendStatus(201);');
+    expect(findings).toEqual([]);
+  });
+
+  it('invalid: Mongoose insertMany of the body', async () => {
+    const { findings } = await express("import { Item } from '../models/item';", '  await Item.insertMany(req.body);', '  res.sendStatus(201);');
+    expect(findings).toHaveLength(1);
+  });
+
+  it('invalid: lodash merge into a loaded record', async () => {
+    const { findings } = await express("import _ from 'lodash';", '  const user = await repo.findOneBy({ id: req.params.id });', '  _.merge(user, req.body);', '  await repo.save(user);', '  res.sendStatus(204);');
+    expect(findings[0].message).toContain('`_.merge()` writes `req.body` as sent');
+  });
+
+  it('valid: a response built from the body is no write', async () => {
+    const { item, findings } = await express('', '  res.json({ ...req.body, received: true });');
+    expect(findings).toEqual([]);
+    expect(item.status).toBe('n/a');
+  });
+});
+
 describe('mass-assignment: NestJS DTOs', () => {
   const controller = `import { Body, Controller, Param, Patch } from '@nestjs/common';
 import { UpdateUserDto } from './update-user.dto';

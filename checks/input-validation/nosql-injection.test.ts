@@ -225,6 +225,58 @@ export async function POST(request: Request) {
   });
 });
 
+describe('nosql-injection: NestJS and other filters', () => {
+  const nest = (parameter: string, call: string) =>
+    run(
+      {
+        'src/auth.controller.ts': `import { Body, Controller, Post, Query, Get } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { Model } from 'mongoose';
+@Controller('auth')
+export class AuthController {
+  constructor(@InjectModel('User') private readonly userModel: Model<unknown>) {}
+  @Post('login')
+  login(${parameter}) {
+    return ${call};
+  }
+}
+`,
+      },
+      'POST /auth/login',
+    );
+
+  it('invalid: an untyped Nest body field in a model filter', async () => {
+    const { findings } = await nest('@Body() body: any', 'this.userModel.findOne({ email: body.email })');
+    expect(findings[0].message).toBe('`this.userModel.findOne()` matches `email` against `body.email`, which can be an object such as `{ "$ne": null }`: the caller can turn the match into any condition.');
+  });
+
+  it('invalid: a Nest query object as the filter', async () => {
+    const { findings } = await nest('@Query() query: any', 'this.userModel.find(query)');
+    expect(findings[0].message).toContain('uses `query` from the request as its filter');
+  });
+
+  it('invalid: deleteMany with the body as the filter', async () => {
+    const { findings } = await express('', '  res.json(await User.deleteMany(req.body));');
+    expect(findings).toHaveLength(1);
+  });
+
+  it('valid: a filter of server values only', async () => {
+    const { item, findings } = await express('', "  res.json(await User.find({ role: 'admin', deleted: false }));");
+    expect(findings).toEqual([]);
+    expect(item.status).toBe('pass');
+  });
+
+  it('valid: new ObjectId(...) of a body id', async () => {
+    const { findings } = await express("import { ObjectId } from 'mongodb';", '  res.json(await User.findOne({ _id: new ObjectId(req.body.id) }));');
+    expect(findings).toEqual([]);
+  });
+
+  it('invalid: a raw body id (operator injection on _id)', async () => {
+    const { findings } = await express('', '  res.json(await User.findOne({ _id: req.body.id }));');
+    expect(findings).toHaveLength(1);
+  });
+});
+
 describe('nosql-injection: known gaps', () => {
   it.todo('query strings parsed with qs outside Express (koa-qs, Fastify with a qs querystringParser) can carry objects too; only Express and NestJS query values are treated so');
   it.todo('Mongoose query helpers (`User.where("email").equals(req.body.email)`) are not read');

@@ -549,3 +549,102 @@ describe('unvalidated-input: known gaps', () => {
   it.todo('a validating middleware imported under a name that does not say so (`app.use(checkInput)`) is not read: name it under validation.functions');
   it.todo('input handed to a helper imported from another module is unknown, even when that helper validates it');
 });
+
+describe('unvalidated-input: more framework idioms', () => {
+  it('valid: Fastify route({ schema }) with a TypeBox body', async () => {
+    const { item, findings } = await run(
+      {
+        'src/routes/items.ts': `import Fastify from 'fastify';
+import { Type } from '@sinclair/typebox';
+const app = Fastify();
+const CreateItem = Type.Object({ name: Type.String({ maxLength: 100 }) }, { additionalProperties: false });
+app.route({
+  method: 'POST',
+  url: '/items',
+  schema: { body: CreateItem },
+  handler: async (request) => db.item.create({ data: { name: request.body.name } }),
+});
+`,
+      },
+      'POST /items',
+    );
+    expect(findings).toEqual([]);
+    expect(item).toMatchObject({ status: 'pass', evidence: [{ line: 8, note: "request input is validated by the route schema's `body`" }] });
+  });
+
+  it('invalid: a Fastify schema that describes only the response', async () => {
+    const { findings } = await run(
+      {
+        'src/routes/items.ts': `import Fastify from 'fastify';
+const app = Fastify();
+app.post('/items', { schema: { response: { 201: { type: 'object' } } } }, async (request) => db.item.create({ data: { name: request.body.name } }));
+`,
+      },
+      'POST /items',
+    );
+    expect(findings[0].message).toBe('`db.item.create()` receives `request.body.name` from the request, which no schema has validated.');
+  });
+
+  const nest = (decorators: string, parameter: string, moduleExtra = '') =>
+    run(
+      {
+        'src/notes.controller.ts': `import { Body, Controller, Post, UsePipes } from '@nestjs/common';
+import { ZodValidationPipe } from 'nestjs-zod';
+@Controller('notes')
+export class NotesController {
+  @Post()
+  ${decorators}
+  create(${parameter}) {
+    return this.notes.create({ text: body.text });
+  }
+}
+`,
+      },
+      'POST /notes',
+      {
+        context: {
+          'src/main.ts': "import { NestFactory } from '@nestjs/core';\nimport { AppModule } from './app.module';\nasync function bootstrap() {\n  const app = await NestFactory.create(AppModule);\n  await app.listen(3000);\n}\nbootstrap();\n",
+          'src/app.module.ts': `import { Module } from '@nestjs/common';\nimport { APP_PIPE } from '@nestjs/core';\nimport { NotesController } from './notes.controller';\n@Module({ controllers: [NotesController], providers: [${moduleExtra}] })\nexport class AppModule {}\n`,
+        },
+      },
+    );
+
+  it('valid: @UsePipes(new ZodValidationPipe(schema)) on the method', async () => {
+    const { findings, item } = await nest('@UsePipes(new ZodValidationPipe(CreateNoteSchema))', '@Body() body: CreateNoteDto');
+    expect(findings).toEqual([]);
+    expect(item.evidence[0].note).toBe('request input is validated by ZodValidationPipe');
+  });
+
+  it('valid: a ValidationPipe provided as APP_PIPE in the module', async () => {
+    const { findings, item } = await nest('', '@Body() body: CreateNoteDto', '{ provide: APP_PIPE, useClass: ValidationPipe }');
+    expect(findings).toEqual([]);
+    expect(item.evidence[0]).toMatchObject({ file: 'src/app.module.ts', note: 'request input is validated by the global ValidationPipe (CreateNoteDto)' });
+  });
+
+  it('invalid: neither a pipe nor APP_PIPE', async () => {
+    const { findings } = await nest('', '@Body() body: CreateNoteDto');
+    expect(findings[0].message).toContain('no ValidationPipe is enabled, so the decorators of CreateNoteDto never run');
+  });
+});
+
+describe('unvalidated-input: verdicts nobody reads', () => {
+  it('invalid: a joi result kept in a variable and never read', async () => {
+    const { findings } = await express("import Joi from 'joi';\nconst schema = Joi.object({ name: Joi.string() });", ['  const result = schema.validate(req.body);', '  res.json(await User.create({ name: req.body.name }));']);
+    expect(findings[0].message).toContain('the result of `schema.validate()` at line 6 is never checked');
+  });
+
+  it('invalid: validationResult(req) called but not checked', async () => {
+    const { findings } = await express("import { body, validationResult } from 'express-validator';", ['  validationResult(req);', '  res.json(await User.create({ email: req.body.email }));'], { middleware: "body('email').isEmail(), " });
+    expect(findings[0].message).toContain('the result of `validationResult()` at line 5 is never checked');
+  });
+
+  it('valid: validationResult(req).throw() turns the verdict into an exception', async () => {
+    const { findings } = await express("import { body, validationResult } from 'express-validator';", ['  validationResult(req).throw();', '  res.json(await User.create({ email: req.body.email }));'], { middleware: "body('email').isEmail(), " });
+    expect(findings).toEqual([]);
+  });
+
+  it('valid: safeParse checked through a ternary', async () => {
+    const { findings } = await express("import { z } from 'zod';", ['  const r = z.object({ name: z.string() }).safeParse(req.body);', '  return r.success ? res.json(await User.create({ name: r.data.name })) : res.sendStatus(400);']);
+    expect(findings).toEqual([]);
+  });
+});
