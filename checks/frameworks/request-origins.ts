@@ -62,18 +62,26 @@ function isNestedRequest(origin: RequestOrigin, key: string): boolean {
   return origin.dataKeys === undefined && NESTED_REQUEST.has(key);
 }
 
-export class RequestOrigins {
-  /** Answers by node: the bindings are final, and several checks ask about the same expressions. */
-  private readonly answers = new Map<ts.Expression, RequestOrigin | null>();
+/**
+ * The last answer about a node, on the node itself with the tracer that gave
+ * it (a node of a shared helper belongs to several endpoints): several checks
+ * ask one endpoint's tracer about the same expressions, and a symbol property
+ * is far cheaper to set than a Map entry keyed by a fresh node.
+ */
+const ANSWERED_BY = Symbol('originAnsweredBy');
+const ANSWER = Symbol('origin');
+type OriginSlot = { [ANSWERED_BY]?: RequestOrigins; [ANSWER]?: RequestOrigin };
 
+export class RequestOrigins {
   constructor(private readonly bindings: ReadonlyMap<string, RequestOrigin>) {}
 
   /** Where an expression comes from, when it comes from the request. */
   of(expression: ts.Expression): RequestOrigin | undefined {
-    const known = this.answers.get(expression);
-    if (known !== undefined) return known ?? undefined;
+    const slot = expression as OriginSlot;
+    if (slot[ANSWERED_BY] === this) return slot[ANSWER];
     const origin = originOf(expression, this.bindings, 0);
-    this.answers.set(expression, origin ?? null);
+    slot[ANSWERED_BY] = this;
+    slot[ANSWER] = origin;
     return origin;
   }
 
