@@ -73,6 +73,8 @@ const STRING_METHODS = new Set(['toString', 'join', 'trim', 'toLowerCase', 'toUp
 const CASTING_CONSTRUCTOR = /^(?:ObjectId|ObjectID|Date|Types\.ObjectId|mongoose\.Types\.ObjectId|Decimal|BigNumber)$/;
 /** Drizzle's condition builders (`eq(users.email, email)`, `like(posts.title, q)`): the value goes into the query. */
 const CONDITION_BUILDER = /^(?:eq|ne|gt|gte|lt|lte|like|ilike|notLike|notIlike|inArray|notInArray|between|notBetween|and|or|not|isNull|isNotNull|arrayContains|arrayContained|arrayOverlaps)$/;
+/** Field pickers: lodash / ramda / es-toolkit `pick`. */
+const PICK = /^(?:pick|_\.pick|lodash\.pick|R\.pick)$/;
 /** Copies of an object that keep every field: `Object.assign({}, body)`, `structuredClone(body)`, `{ ...body }`. */
 const WHOLE_COPY = /^(?:Object\.assign|structuredClone|_\.clone|_\.cloneDeep|cloneDeep|clone|Object\.fromEntries)$/;
 
@@ -493,6 +495,11 @@ export class InputFlow {
         return value === undefined ? undefined : { ...value, whole: false };
       }
       if (WHOLE_COPY.test(path)) return this.pick(call.arguments.map((argument) => this.trace(argument, depth + 1, at)), at);
+      // `_.pick(req.body, ['name', 'bio'])`: named fields of the input, no longer the whole of it.
+      if (PICK.test(path)) {
+        const value = call.arguments[0] === undefined ? undefined : this.trace(call.arguments[0], depth + 1, at);
+        return value === undefined ? undefined : { ...value, whole: false };
+      }
     }
     // A helper of the file (`escapeRegExp(q)`): what it returns is made from what it is given, unless it validates.
     if (ts.isIdentifier(callee)) {

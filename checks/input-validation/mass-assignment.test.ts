@@ -280,6 +280,60 @@ describe('mass-assignment: more ORM calls', () => {
   });
 });
 
+describe('mass-assignment: secure writes that must stay silent', () => {
+  it('valid: lodash pick of named fields', async () => {
+    const { findings, item } = await express("import _ from 'lodash';", "  await prisma.user.update({ where: { id: req.params.id }, data: _.pick(req.body, ['name', 'bio']) });", '  res.sendStatus(204);');
+    expect(findings).toEqual([]);
+    expect(item).toMatchObject({ status: 'pass', evidence: [{ note: 'prisma.user.update() writes named fields, not the raw body' }] });
+  });
+
+  it('valid: Object.assign of a validated patch', async () => {
+    const { findings } = await express("import { z } from 'zod';\nconst Patch = z.object({ name: z.string() });", '  const user = await repo.findOneBy({ id: req.params.id });', '  Object.assign(user, Patch.parse(req.body));', '  await repo.save(user);', '  res.sendStatus(204);');
+    expect(findings).toEqual([]);
+  });
+
+  it('valid: TypeORM merge of a validated patch', async () => {
+    const { findings } = await express("import { z } from 'zod';\nconst Patch = z.object({ name: z.string() });", '  const item = await repo.findOneBy({ id: req.params.id });', '  repo.merge(item, Patch.parse(req.body));', '  await repo.save(item);', '  res.sendStatus(204);');
+    expect(findings).toEqual([]);
+  });
+
+  it('valid: Sequelize update of a schema output', async () => {
+    const { findings } = await express("import { Item } from '../models';\nimport { z } from 'zod';\nconst Patch = z.object({ title: z.string() });", '  await Item.update(Patch.parse(req.body), { where: { id: req.params.id } });', '  res.sendStatus(204);');
+    expect(findings).toEqual([]);
+  });
+
+  it('valid: findByIdAndUpdate with $set of a joi value', async () => {
+    const { findings } = await express(
+      "import { User } from '../models/user';\nimport Joi from 'joi';\nconst Patch = Joi.object({ name: Joi.string() });",
+      '  const { error, value } = Patch.validate(req.body);',
+      '  if (error) return res.sendStatus(400);',
+      '  await User.findByIdAndUpdate(req.params.id, { $set: value });',
+      '  res.sendStatus(204);',
+    );
+    expect(findings).toEqual([]);
+  });
+
+  it('valid: knex insert of named, converted fields', async () => {
+    const { findings } = await express('', "  await knex('items').insert({ title: String(req.body.title), qty: Number(req.body.qty) });", '  res.sendStatus(201);');
+    expect(findings).toEqual([]);
+  });
+
+  it('valid: Drizzle insert of named fields', async () => {
+    const { findings } = await express('', '  await db.insert(items).values({ title: req.body.title, ownerId: req.user.id });', '  res.sendStatus(201);');
+    expect(findings).toEqual([]);
+  });
+
+  it('valid: upsert with named fields in create and update', async () => {
+    const { findings } = await express('', '  await prisma.profile.upsert({ where: { id: req.params.id }, create: { bio: req.body.bio, userId: req.user.id }, update: { bio: req.body.bio } });', '  res.sendStatus(204);');
+    expect(findings).toEqual([]);
+  });
+
+  it('valid: the native driver insertOne of a schema output', async () => {
+    const { findings } = await express("import { z } from 'zod';\nconst Account = z.object({ name: z.string() });", "  await db.collection('accounts').insertOne(Account.parse(req.body));", '  res.sendStatus(201);');
+    expect(findings).toEqual([]);
+  });
+});
+
 describe('mass-assignment: NestJS DTOs', () => {
   const controller = `import { Body, Controller, Param, Patch } from '@nestjs/common';
 import { UpdateUserDto } from './update-user.dto';
