@@ -36,6 +36,8 @@ describe('nosql-injection: operator injection through values', () => {
     expect(findings).toHaveLength(2);
     expect(findings[0]).toMatchObject({ ruleId: 'nosql-injection', line: 6, severity: 'high', cwe: ['CWE-943'], owasp: ['API8:2023'] });
     expect(findings[0].message).toBe('`User.findOne()` matches `email` against `req.body.email`, which can be an object such as `{ "$ne": null }`: the caller can turn the match into any condition.');
+    expect(findings[0].suggestion).toEqual({ line: 6, endLine: 6, replacement: '  const user = await User.findOne({ email: String(req.body.email), password: String(req.body.password) });' });
+    expect(findings[1].suggestion).toBeUndefined();
   });
 
   it('valid: the value cast with String()', async () => {
@@ -47,6 +49,7 @@ describe('nosql-injection: operator injection through values', () => {
   it('invalid: a destructured body field', async () => {
     const { findings } = await express('', '  const { email } = req.body;', '  const user = await User.findOne({ email });', '  res.json({ ok: Boolean(user) });');
     expect(findings[0]).toMatchObject({ line: 7, message: expect.stringContaining('`req.body.email`') });
+    expect(findings[0].suggestion?.replacement).toBe('  const user = await User.findOne({ email: String(email) });');
   });
 
   it('valid: a zod schema output', async () => {
@@ -164,6 +167,8 @@ describe('nosql-injection: drivers, sanitisers and other ORMs', () => {
   it('invalid: the native driver collection', async () => {
     const { findings } = await express('', "  res.json(await db.collection('users').findOne({ token: req.body.token }));");
     expect(findings[0].message).toContain("`db.collection.findOne()` matches `token`");
+    // The native driver does not cast a string back to a number or an ObjectId: no one-line fix is offered.
+    expect(findings[0].suggestion).toBeUndefined();
   });
 
   it('invalid: an injected Nest model', async () => {

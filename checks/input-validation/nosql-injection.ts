@@ -129,6 +129,33 @@ function filterProblems(endpoint: Endpoint, flow: InputFlow, filter: ts.Expressi
   return problems;
 }
 
+/**
+ * One suggestion for a Mongoose filter whose only problems are values that
+ * can be objects, all on one line: each wrapped in `String(...)`. Mongoose
+ * casts the string back to the path's type (ObjectId, Number, Boolean), so
+ * a legitimate value still matches; the native driver does not, so no
+ * suggestion there.
+ */
+function castSuggestion(endpoint: Endpoint, call: ts.CallExpression, problems: Problem[]): { line: number; endLine: number; replacement: string } | undefined {
+  if (problems.length === 0 || problems.some((problem) => problem.messageId !== 'operatorValue')) return undefined;
+  if (/(?:^|\.)collection\(\)/.test(expressionPath(call.expression))) return undefined;
+  const index = endpoint.index;
+  const line = index.lineOf(problems[0].node);
+  if (problems.some((problem) => index.lineOf(problem.node) !== line || index.endLineOf(problem.node) !== line)) return undefined;
+  const lineStart = index.sourceFile.getPositionOfLineAndCharacter(line - 1, 0);
+  let text = index.lineText(line);
+  // Right to left, so that earlier offsets stay valid.
+  for (const problem of [...problems].sort((a, b) => b.node.pos - a.node.pos)) {
+    const node = problem.node;
+    const start = node.getStart(index.sourceFile) - lineStart;
+    const end = node.end - lineStart;
+    const original = index.textOf(node);
+    const shorthand = node.parent !== undefined && ts.isShorthandPropertyAssignment(node.parent);
+    text = `${text.slice(0, start)}${shorthand ? `${original}: String(${original})` : `String(${original})`}${text.slice(end)}`;
+  }
+  return { line, endLine: line, replacement: text };
+}
+
 /** A sanitiser seen in the endpoint's code, its controls or the file: express-mongo-sanitize, Mongoose `sanitizeFilter`. */
 function sanitizerOf(endpoint: Endpoint): { node?: ts.Node; line?: number; file?: string; note: string } | undefined {
   for (const control of endpoint.controls) {
@@ -172,13 +199,20 @@ export default createCheck({
     const sanitizer = sanitizerOf(endpoint);
     let reported = false;
     for (const { call, filter } of queries) {
-      for (const problem of filterProblems(endpoint, flow, filter, call.pos)) {
-        // A sanitiser strips `$` keys from input; `$where` text and regexes are still the caller's.
-        if (sanitizer !== undefined && (problem.messageId === 'wholeFilter' || problem.messageId === 'operatorValue')) continue;
+      // A sanitiser strips `$` keys from input; `$where` text and regexes are still the caller's.
+      const problems = filterProblems(endpoint, flow, filter, call.pos).filter((problem) => sanitizer === undefined || (problem.messageId !== 'wholeFilter' && problem.messageId !== 'operatorValue'));
+      const suggestion = castSuggestion(endpoint, call, problems);
+      problems.forEach((problem, position) => {
         const severity = problem.messageId === 'regex' ? 'medium' : problem.messageId === 'where' ? 'critical' : 'high';
-        context.report({ messageId: problem.messageId, node: problem.node, severity, data: { call: `\`${plainCalleePath(call)}()\``, data: `\`${problem.value.label}\``, key: problem.key ?? '' } });
+        context.report({
+          messageId: problem.messageId,
+          node: problem.node,
+          severity,
+          data: { call: `\`${plainCalleePath(call)}()\``, data: `\`${problem.value.label}\``, key: problem.key ?? '' },
+          suggestion: position === 0 ? suggestion : undefined,
+        });
         reported = true;
-      }
+      });
     }
     if (reported) return;
     if (sanitizer !== undefined) {
