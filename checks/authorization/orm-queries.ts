@@ -343,6 +343,32 @@ const QUERY_METHODS: ReadonlySet<string> = new Set([
   'update',
 ]);
 
+/** Whether a call of the chain ending at `top` has a query method's name (the links chainCalls would list). */
+function chainNamesQueryMethod(top: ts.CallExpression): boolean {
+  let current: ts.Expression = top;
+  for (let depth = 0; depth < 32; depth++) {
+    current = unwrapExpression(current);
+    if (ts.isCallExpression(current)) {
+      if (QUERY_METHODS.has(calleeName(current))) return true;
+      current = current.expression;
+    } else if (ts.isPropertyAccessExpression(current) || ts.isElementAccessExpression(current)) {
+      current = current.expression;
+    } else {
+      return false;
+    }
+  }
+  return false;
+}
+
+/** The first link, in chain order, that is a Prisma or Drizzle relational query by itself. */
+function firstLinkQuery(calls: readonly ts.CallExpression[], resolve: ObjectResolver): RecordQuery | undefined {
+  for (const link of calls) {
+    const query = prismaQuery(link, resolve) ?? drizzleRelationalQuery(link, resolve);
+    if (query !== undefined) return query;
+  }
+  return undefined;
+}
+
 /** `where: filter` with `const filter = { ... }` in the same code: follow the name one hop. */
 function localObjectResolver(index: SourceIndex, scopes: readonly Scope[]): ObjectResolver {
   const initializers = new Map<string, ts.Expression>();
@@ -387,14 +413,10 @@ function computeRecordQueries(index: SourceIndex, scopes: readonly Scope[]): Rec
       queries.push(sql);
       continue;
     }
-    if (!isChainTop(call)) continue;
+    // Most chains name no query method: decide that before building the chain's list of calls.
+    if (!isChainTop(call) || !chainNamesQueryMethod(call)) continue;
     const calls = chainCalls(call);
-    if (!calls.some((link) => QUERY_METHODS.has(calleeName(link)))) continue;
-    const query =
-      calls.map((link) => prismaQuery(link, resolve) ?? drizzleRelationalQuery(link, resolve)).find((found) => found !== undefined) ??
-      drizzleBuilderQuery(calls, resolve) ??
-      knexQuery(calls, resolve) ??
-      modelQuery(calls, hints, resolve);
+    const query = firstLinkQuery(calls, resolve) ?? drizzleBuilderQuery(calls, resolve) ?? knexQuery(calls, resolve) ?? modelQuery(calls, hints, resolve);
     if (query !== undefined) queries.push(query);
   }
   for (const tagged of index.nodesOfKind<ts.TaggedTemplateExpression>(ts.SyntaxKind.TaggedTemplateExpression, scopes)) {
