@@ -95,11 +95,12 @@ export class RequestOrigins {
 function originOf(node: ts.Expression, bindings: ReadonlyMap<string, RequestOrigin>, depth: number): RequestOrigin | undefined {
   if (depth > 32) return undefined;
   const expression = unwrapExpression(node);
-  const next = (inner: ts.Expression): RequestOrigin | undefined => originOf(inner, bindings, depth + 1);
+  // Recursion by a direct call, not through a closure made on every step: this runs for every expression checks ask about.
+  const inner = depth + 1;
   if (ts.isIdentifier(expression)) return bindings.get(expression.text);
   if (ts.isPropertyAccessExpression(expression) || ts.isElementAccessExpression(expression)) {
     const key = ts.isPropertyAccessExpression(expression) ? expression.name.text : stringValue(expression.argumentExpression);
-    const base = next(expression.expression);
+    const base = originOf(expression.expression, bindings, inner);
     if (base === undefined) return undefined;
     const label = key === undefined ? `${base.label}[]` : join(base.label, key);
     if (base.kind === 'data') return { label, kind: 'data' };
@@ -108,24 +109,24 @@ function originOf(node: ts.Expression, bindings: ReadonlyMap<string, RequestOrig
     // req.user, req.session, req.auth, req.headers: the caller's own identity, not data they chose.
     return undefined;
   }
-  if (ts.isCallExpression(expression)) return callOrigin(expression, next);
+  if (ts.isCallExpression(expression)) return callOrigin(expression, bindings, inner);
   if (ts.isNewExpression(expression)) {
     // new URL(req.url), new ObjectId(params.id), new mongoose.Types.ObjectId(id)
     const first = expression.arguments?.[0];
-    const origin = first === undefined ? undefined : next(first);
+    const origin = first === undefined ? undefined : originOf(first, bindings, inner);
     // `new URL(req.url).searchParams` reads best as `searchParams`.
     if (origin !== undefined && ts.isIdentifier(expression.expression) && expression.expression.text === 'URL') return { label: '', kind: 'data' };
     return origin;
   }
-  if (ts.isConditionalExpression(expression)) return next(expression.whenTrue) ?? next(expression.whenFalse);
+  if (ts.isConditionalExpression(expression)) return originOf(expression.whenTrue, bindings, inner) ?? originOf(expression.whenFalse, bindings, inner);
   if (ts.isBinaryExpression(expression)) {
     const operator = expression.operatorToken.kind;
-    if (operator === ts.SyntaxKind.QuestionQuestionToken || operator === ts.SyntaxKind.BarBarToken) return next(expression.left) ?? next(expression.right);
+    if (operator === ts.SyntaxKind.QuestionQuestionToken || operator === ts.SyntaxKind.BarBarToken) return originOf(expression.left, bindings, inner) ?? originOf(expression.right, bindings, inner);
     return undefined;
   }
   if (ts.isTemplateExpression(expression)) {
     for (const span of expression.templateSpans) {
-      const origin = next(span.expression);
+      const origin = originOf(span.expression, bindings, inner);
       if (origin?.kind === 'data') return origin;
     }
   }
@@ -137,13 +138,13 @@ function join(base: string, key: string): string {
   return base === '' ? key : `${base}.${key}`;
 }
 
-function callOrigin(call: ts.CallExpression, next: (inner: ts.Expression) => RequestOrigin | undefined): RequestOrigin | undefined {
+function callOrigin(call: ts.CallExpression, bindings: ReadonlyMap<string, RequestOrigin>, inner: number): RequestOrigin | undefined {
   const callee = unwrapExpression(call.expression);
   const name = calleeName(call);
   const firstArgument = call.arguments[0];
   const argumentText = stringValue(firstArgument);
   if (ts.isPropertyAccessExpression(callee)) {
-    const base = next(callee.expression);
+    const base = originOf(callee.expression, bindings, inner);
     if (base?.kind === 'request' && base.dataKeys === undefined && DATA_METHODS.has(name)) {
       if (name === 'json' || name === 'formData' || name === 'text') return { label: join(base.label, 'body'), kind: 'data' };
       return { label: join(base.label, argumentText === undefined ? `${name}()` : `${name}('${argumentText}')`), kind: 'data' };
@@ -155,7 +156,7 @@ function callOrigin(call: ts.CallExpression, next: (inner: ts.Expression) => Req
   }
   if (PASS_THROUGH_FUNCTIONS.has(name) || PASS_THROUGH_METHODS.has(name)) {
     for (const argument of call.arguments) {
-      const origin = next(argument);
+      const origin = originOf(argument, bindings, inner);
       if (origin?.kind === 'data') return origin;
     }
   }

@@ -126,8 +126,9 @@ function queryResult(call: ts.CallExpression): Carried | undefined {
 export function carriedBy(endpoint: Endpoint, expression: ts.Expression, depth = 0, out: Carried[] = []): Carried[] {
   if (depth > 6) return out;
   const node = unwrapExpression(expression);
-  const next = (inner: ts.Expression) => carriedBy(endpoint, inner, depth + 1, out);
-  if (ts.isAwaitExpression(node)) return next(node.expression);
+  // Recursion by direct calls, not through a closure made on every step.
+  const inner = depth + 1;
+  if (ts.isAwaitExpression(node)) return carriedBy(endpoint, node.expression, inner, out);
   if (ts.isObjectLiteralExpression(node)) {
     for (const property of node.properties) {
       const key = property.name !== undefined && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)) ? property.name.text : undefined;
@@ -136,25 +137,25 @@ export function carriedBy(endpoint: Endpoint, expression: ts.Expression, depth =
         out.push({ kind: 'field', name: key, node: property, object: node });
         continue;
       }
-      if (ts.isPropertyAssignment(property)) next(property.initializer);
-      else if (ts.isShorthandPropertyAssignment(property)) next(property.name);
-      else if (ts.isSpreadAssignment(property)) next(property.expression);
+      if (ts.isPropertyAssignment(property)) carriedBy(endpoint, property.initializer, inner, out);
+      else if (ts.isShorthandPropertyAssignment(property)) carriedBy(endpoint, property.name, inner, out);
+      else if (ts.isSpreadAssignment(property)) carriedBy(endpoint, property.expression, inner, out);
     }
     return out;
   }
   if (ts.isArrayLiteralExpression(node)) {
-    for (const element of node.elements) next(ts.isSpreadElement(element) ? element.expression : element);
+    for (const element of node.elements) carriedBy(endpoint, ts.isSpreadElement(element) ? element.expression : element, inner, out);
     return out;
   }
   if (ts.isConditionalExpression(node)) {
-    next(node.whenTrue);
-    return next(node.whenFalse);
+    carriedBy(endpoint, node.whenTrue, inner, out);
+    return carriedBy(endpoint, node.whenFalse, inner, out);
   }
   if (ts.isIdentifier(node)) {
     const declaration = declarationOf(endpoint, node.text);
     if (declaration === undefined) return out;
     if (ts.isBindingElement(declaration)) return restOf(endpoint, declaration, out, depth);
-    if (declaration.initializer !== undefined) next(declaration.initializer);
+    if (declaration.initializer !== undefined) carriedBy(endpoint, declaration.initializer, inner, out);
     return out;
   }
   if (ts.isNewExpression(node)) {
@@ -163,7 +164,7 @@ export function carriedBy(endpoint: Endpoint, expression: ts.Expression, depth =
     return out;
   }
   // `rows[0]`: an element of the result is a row of it.
-  if (ts.isElementAccessExpression(node)) return next(node.expression);
+  if (ts.isElementAccessExpression(node)) return carriedBy(endpoint, node.expression, inner, out);
   if (ts.isPropertyAccessExpression(node)) {
     // `req.user`: whatever the auth layer stored, often the whole row.
     if (/^(?:req|request|ctx\.state|ctx\.req)\.user$/.test(expressionPath(node))) out.push({ kind: 'opaque', node, reason: `${expressionPath(node)} is whatever the authentication layer stored (often the whole user row, password hash included); check what it holds` });
