@@ -19,7 +19,7 @@ import { db } from './db';
 const app = express();
 
 app.post('/users', async (req, res) => {
-  const user = await db.user.create({ data: req.body });
+  const user = await db.user.create({ data: { createdAt: new Date() } });
   res.json({ id: user.id });
 });
 `;
