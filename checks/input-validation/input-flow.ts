@@ -175,8 +175,10 @@ export class InputFlow {
       if (declaration.initializer === undefined) continue;
       this.bindDeclaration(declaration.name, declaration.initializer, validatorByCall);
     }
+    // Validators of the handler gate what helpers are then given; those inside helpers see their parameters once bound.
+    const pending = this.validators.filter((validator) => !this.gateOrIgnore(validator, conditionNames));
     this.bindHelperParameters();
-    for (const validator of this.validators) this.gateOrIgnore(validator, conditionNames);
+    for (const validator of pending) this.gateOrIgnore(validator, conditionNames);
     this.typeofGates();
   }
 
@@ -327,8 +329,11 @@ export class InputFlow {
     }
   }
 
-  /** A checked (or throwing) validator gates what it saw; an unchecked one is an ignored verdict. */
-  private gateOrIgnore(validator: ValidatorCall, conditionNames: Set<string>): void {
+  /**
+   * A checked (or throwing) validator gates what it saw; an unchecked one is
+   * an ignored verdict. False when none of its inputs could be traced yet.
+   */
+  private gateOrIgnore(validator: ValidatorCall, conditionNames: Set<string>): boolean {
     const labels: string[] = [];
     const parts: InputPart[] = [];
     if (validator.wholeRequest) parts.push('body', 'query', 'params', 'headers', 'cookies');
@@ -336,15 +341,15 @@ export class InputFlow {
       const value = this.trace(input, 0);
       if (value !== undefined) labels.push(value.label);
     }
-    if (labels.length === 0 && parts.length === 0) return;
+    if (labels.length === 0 && parts.length === 0) return false;
     const strict = /^joi\b/.test(validator.library);
     if (validator.outcome === 'throws' || isChecked(validator.call, conditionNames)) {
       for (const prefix of labels) this.gates.push({ by: validator.library, strict, node: validator.call, pos: validator.call.pos, prefix });
       if (parts.length > 0) this.gates.push({ by: validator.library, strict, node: validator.call, pos: validator.call.pos, parts });
-      return;
+      return true;
     }
-    if (resultIsRead(validator.call)) return;
-    this.ignored.push({ validator, labels: parts.length > 0 ? [''] : labels });
+    if (!resultIsRead(validator.call)) this.ignored.push({ validator, labels: parts.length > 0 ? [''] : labels });
+    return true;
   }
 
   /** `if (typeof email !== 'string') return ...`: the value is known to be text afterwards. */

@@ -207,6 +207,35 @@ describe('unvalidated-input: other schema libraries', () => {
     expect(traced.findings[0].message).toBe('`User.create()` receives `req.body.name` from the request, which no schema has validated.');
   });
 
+  const withSaveHelper = (lines: string[]) =>
+    run(
+      {
+        'src/routes/users.ts': `import express from 'express';
+import { z } from 'zod';
+const router = express.Router();
+async function saveUser(body) {
+  return prisma.user.create({ data: { name: body.name } });
+}
+router.post('/users', async (req, res) => {
+${lines.join('\n')}
+});
+export default router;
+`,
+      },
+      'POST /users',
+    );
+
+  it('valid: a helper above the handler given the body after a checked safeParse', async () => {
+    const { findings, item } = await withSaveHelper(['  const r = z.object({ name: z.string() }).safeParse(req.body);', '  if (!r.success) return res.sendStatus(400);', '  res.json(await saveUser(req.body));']);
+    expect(findings).toEqual([]);
+    expect(item.status).toBe('pass');
+  });
+
+  it('invalid: the same helper given the body with no schema (reported in the helper)', async () => {
+    const { findings } = await withSaveHelper(['  res.json(await saveUser(req.body));']);
+    expect(findings[0]).toMatchObject({ line: 5, message: '`prisma.user.create()` receives `req.body.name` from the request, which no schema has validated.' });
+  });
+
   it('valid: a helper of the file that parses with a schema', async () => {
     const { findings, item } = await run(
       { 'src/routes/users.ts': "import express from 'express';\nimport { z } from 'zod';\nconst router = express.Router();\nfunction readUser(body) {\n  return z.object({ name: z.string() }).parse(body);\n}\nrouter.post('/users', async (req, res) => {\n  res.json(await User.create({ name: readUser(req.body).name }));\n});\nexport default router;\n" },
