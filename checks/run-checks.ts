@@ -52,11 +52,11 @@ interface Decision {
 }
 
 export function runChecks(endpoint: Endpoint, checks: readonly Check[], config: Config, project: ProjectContext): EndpointAnalysis {
-  const checklist = emptyChecklist();
+  // Items some check decided; the rest are filled in at the end (most items are decided, so no placeholder is built for them).
+  const decided: Partial<Checklist> = {};
   const findings: RawFinding[] = [];
   const errors: string[] = [];
   let publicReason: string | undefined;
-  const claimed = new Set<ChecklistItemId>();
   const name = endpointName(endpoint);
 
   // One context for the endpoint, pointed at the running check: a context (and its closures)
@@ -124,18 +124,20 @@ export function runChecks(endpoint: Endpoint, checks: readonly Check[], config: 
     }
   }
 
+  // In the checklist's own order, as emptyChecklist() lays it out.
+  const checklist = {} as Checklist;
+  for (const { id } of CHECKLIST) checklist[id] = decided[id] ?? { status: 'unknown', evidence: [], reason: 'not yet analysed', findings: [] };
   for (const finding of findings) checklist[finding.checklistItem].findings.push(finding as Finding);
   return { checklist, findings, publicReason, errors };
 
   function merge(item: ChecklistItemId, decision: Decision) {
-    const current: ItemResult = checklist[item];
-    if (!claimed.has(item)) {
-      claimed.add(item);
-      checklist[item] = { status: decision.status, evidence: [...decision.evidence], reason: decision.reason, findings: [] };
+    const current: ItemResult | undefined = decided[item];
+    if (current === undefined) {
+      decided[item] = { status: decision.status, evidence: [...decision.evidence], reason: decision.reason, findings: [] };
       return;
     }
     if (STATUS_RANK[decision.status] > STATUS_RANK[current.status]) {
-      checklist[item] = { status: decision.status, evidence: [...decision.evidence], reason: decision.reason, findings: current.findings };
+      decided[item] = { status: decision.status, evidence: [...decision.evidence], reason: decision.reason, findings: current.findings };
     } else if (decision.status === current.status) {
       current.evidence.push(...decision.evidence);
       current.reason ??= decision.reason;
