@@ -130,6 +130,9 @@ export class InputFlow {
   /** Names holding a schema call's output, with the call (for what the schema keeps). */
   private readonly outputs = new Map<string, ValidatorCall>();
   private readonly gates: LabelGate[] = [];
+  private readonly validatorByCall: Map<ts.CallExpression, ValidatorCall>;
+  /** Local names not traced yet, with their (first) declaration. */
+  private readonly pending = new Map<string, ts.VariableDeclaration>();
   /**
    * Names bound to what a call or constructor returned (`const user = new
    * User(req.body)`, `const row = await db.insert(...)`): a record, not the
@@ -168,12 +171,11 @@ export class InputFlow {
       }
     }
     const conditionNames = this.conditionNames();
-    const validatorByCall = new Map(this.validators.map((validator) => [validator.call, validator]));
-    // Declarations in document order: a name is bound before it is used.
-    const declarations = index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration, endpoint.scopes);
-    for (const declaration of declarations) {
+    this.validatorByCall = new Map(this.validators.map((validator) => [validator.call, validator]));
+    // Declarations are traced when a name is first asked about: most locals of a handler never reach a sink.
+    for (const declaration of index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration, endpoint.scopes)) {
       if (declaration.initializer === undefined) continue;
-      this.bindDeclaration(declaration.name, declaration.initializer, validatorByCall);
+      for (const name of namesOf(declaration.name)) if (!this.pending.has(name)) this.pending.set(name, declaration);
     }
     // Validators of the handler gate what helpers are then given; those inside helpers see their parameters once bound.
     const pending = this.validators.filter((validator) => !this.gateOrIgnore(validator, conditionNames));
@@ -196,7 +198,7 @@ export class InputFlow {
 
   /** Whether `expression` reads a schema's output (`parsed.data.name`, `dto.title` behind a pipe, tRPC `input`). */
   carriesValidated(expression: ts.Expression): boolean {
-    if (identifiersIn(expression).some((identifier) => this.validated.has(identifier.text))) return true;
+    if (identifiersIn(expression).some((identifier) => this.isValidated(identifier.text))) return true;
     const value = this.rawIn(expression);
     return value !== undefined && value.gate !== undefined;
   }
@@ -211,12 +213,36 @@ export class InputFlow {
     if (ts.isCallExpression(unwrapped) && this.validatorCalls.has(unwrapped)) return this.validators.find((validator) => validator.call === unwrapped);
     if (!isWholeOutput(unwrapped)) return undefined;
     const root = rootIdentifier(unwrapped);
+    if (root !== undefined) this.resolve(root);
     return root === undefined ? undefined : this.outputs.get(root);
   }
 
   /** The validator whose ignored verdict covers `value`, if any. */
   ignoredFor(value: RawValue): ValidatorCall | undefined {
     return this.ignored.find((entry) => entry.labels.some((label) => covers(label, value.label)))?.validator;
+  }
+
+  /** Traces the declaration of `name` if that has not happened yet; every check of a name goes through here. */
+  private resolve(name: string): void {
+    const declaration = this.pending.get(name);
+    if (declaration === undefined || declaration.initializer === undefined) return;
+    for (const bound of namesOf(declaration.name)) if (this.pending.get(bound) === declaration) this.pending.delete(bound);
+    this.bindDeclaration(declaration.name, declaration.initializer);
+  }
+
+  private isValidated(name: string): boolean {
+    this.resolve(name);
+    return this.validated.has(name);
+  }
+
+  private isRaw(name: string): boolean {
+    this.resolve(name);
+    return this.raw.has(name);
+  }
+
+  private isResult(name: string): boolean {
+    this.resolve(name);
+    return this.results.has(name) && !this.raw.has(name);
   }
 
   private collectParameters(): void {
@@ -252,8 +278,8 @@ export class InputFlow {
     return names;
   }
 
-  private bindDeclaration(name: ts.BindingName, initializer: ts.Expression, validatorByCall: Map<ts.CallExpression, ValidatorCall>): void {
-    const source = validatorSource(initializer, validatorByCall);
+  private bindDeclaration(name: ts.BindingName, initializer: ts.Expression): void {
+    const source = validatorSource(initializer, this.validatorByCall);
     if (source !== undefined) {
       for (const bound of namesOf(name)) this.validated.set(bound, source.library);
       // `const data = Schema.parse(body)` holds the whole output; `const { name } = ...` one field of it.
@@ -270,7 +296,7 @@ export class InputFlow {
     const unwrapped = unwrapExpression(initializer);
     // `const { data } = parsed`, `const input = result.data`: a schema's output passed on.
     const root = rootIdentifier(unwrapped);
-    if (root !== undefined && this.validated.has(root) && !this.raw.has(root)) {
+    if (root !== undefined && this.isValidated(root) && !this.raw.has(root)) {
       for (const bound of namesOf(name)) this.validated.set(bound, this.validated.get(root)!);
       const output = this.outputs.get(root);
       if (output !== undefined && ts.isIdentifier(name) && isWholeOutput(unwrapped)) this.outputs.set(name.text, output);
@@ -322,7 +348,7 @@ export class InputFlow {
         if (value !== undefined) {
           const gate = value.gate ?? this.gateFor(value, call.pos);
           this.bindRaw(parameter.name, gate === undefined ? value : { ...value, gate });
-        } else if (identifiersIn(argument).some((identifier) => this.validated.has(identifier.text))) {
+        } else if (identifiersIn(argument).some((identifier) => this.isValidated(identifier.text))) {
           for (const name of namesOf(parameter.name)) this.validated.set(name, 'the caller’s schema');
         }
       });
@@ -417,7 +443,7 @@ export class InputFlow {
     const expression = unwrapExpression(node);
     if (ts.isIdentifier(expression)) {
       const name = expression.text;
-      if (this.validated.has(name) || this.results.has(name)) return undefined;
+      if (this.isValidated(name) || this.results.has(name)) return undefined;
       const bound = this.raw.get(name);
       if (bound !== undefined) return bound;
       if (this.foreignParameters.has(name) && !this.handlerParameters.has(name)) return undefined;
@@ -425,7 +451,7 @@ export class InputFlow {
     }
     if (ts.isPropertyAccessExpression(expression) || ts.isElementAccessExpression(expression)) {
       const root = rootIdentifier(expression);
-      if (root !== undefined && (this.validated.has(root) || (this.results.has(root) && !this.raw.has(root)))) return undefined;
+      if (root !== undefined && (this.isValidated(root) || this.isResult(root))) return undefined;
       if (root !== undefined && this.foreignParameters.has(root) && !this.handlerParameters.has(root) && !this.raw.has(root)) return undefined;
       const key = ts.isPropertyAccessExpression(expression) ? expression.name.text : stringValue(expression.argumentExpression);
       if (key === 'length') return undefined;
@@ -519,8 +545,8 @@ export class InputFlow {
     const receiver = calleeObject(call);
     if (receiver !== undefined) {
       const root = rootIdentifier(receiver);
-      if (root !== undefined && (this.validated.has(root) || (this.results.has(root) && !this.raw.has(root)))) return undefined;
-      const base = root !== undefined && this.raw.has(root) ? this.trace(receiver, depth + 1, at) : undefined;
+      if (root !== undefined && (this.isValidated(root) || this.isResult(root))) return undefined;
+      const base = root !== undefined && this.isRaw(root) ? this.trace(receiver, depth + 1, at) : undefined;
       if (base !== undefined) {
         if (STRING_METHODS.has(name)) return { ...base, whole: false, stringCast: true };
         if (DERIVING_METHODS.has(name)) return { ...base, whole: false };
