@@ -97,6 +97,23 @@ const PART_SEGMENTS: Record<string, InputPart> = {
   input: 'input',
   rawInput: 'input',
 };
+/** Expressions that cannot carry the caller's data: literals, functions, `this`, type-only wrappers' leaves. */
+const CARRIES_NOTHING: ReadonlySet<ts.SyntaxKind> = new Set([
+  ts.SyntaxKind.StringLiteral,
+  ts.SyntaxKind.NumericLiteral,
+  ts.SyntaxKind.BigIntLiteral,
+  ts.SyntaxKind.NoSubstitutionTemplateLiteral,
+  ts.SyntaxKind.RegularExpressionLiteral,
+  ts.SyntaxKind.TrueKeyword,
+  ts.SyntaxKind.FalseKeyword,
+  ts.SyntaxKind.NullKeyword,
+  ts.SyntaxKind.ThisKeyword,
+  ts.SyntaxKind.ArrowFunction,
+  ts.SyntaxKind.FunctionExpression,
+  ts.SyntaxKind.TypeOfExpression,
+  ts.SyntaxKind.VoidExpression,
+]);
+
 /** Which parts matter most when an expression mixes several. */
 const PART_RANK: Partial<Record<InputPart, number>> = { body: 0, query: 0, headers: 1, cookies: 1, other: 2, input: 3, params: 3 };
 const WHOLE_SEGMENTS = new Set(['body', 'rawBody', 'query', 'input', 'rawInput']);
@@ -441,6 +458,7 @@ export class InputFlow {
   private trace(node: ts.Expression, depth: number, at: number = node.pos): RawValue | undefined {
     if (depth > 24) return undefined;
     const expression = unwrapExpression(node);
+    if (CARRIES_NOTHING.has(expression.kind)) return undefined;
     if (ts.isIdentifier(expression)) {
       const name = expression.text;
       if (this.isValidated(name) || this.results.has(name)) return undefined;
@@ -462,14 +480,17 @@ export class InputFlow {
     if (ts.isCallExpression(expression)) return this.traceCall(expression, depth, at);
     if (ts.isObjectLiteralExpression(expression)) {
       // A spread keeps the whole body (`{ ...req.body, ownerId }`); a named property is one field.
-      return this.pick(
-        expression.properties.map((property) => {
-          if (ts.isSpreadAssignment(property)) return this.trace(property.expression, depth + 1, at);
-          const value = ts.isPropertyAssignment(property) ? this.trace(property.initializer, depth + 1, at) : ts.isShorthandPropertyAssignment(property) ? this.trace(property.name, depth + 1, at) : undefined;
-          return value === undefined ? undefined : { ...value, whole: false };
-        }),
-        at,
-      );
+      const values: RawValue[] = [];
+      for (const property of expression.properties) {
+        if (ts.isSpreadAssignment(property)) {
+          const value = this.trace(property.expression, depth + 1, at);
+          if (value !== undefined) values.push(value);
+          continue;
+        }
+        const value = ts.isPropertyAssignment(property) ? this.trace(property.initializer, depth + 1, at) : ts.isShorthandPropertyAssignment(property) ? this.trace(property.name, depth + 1, at) : undefined;
+        if (value !== undefined) values.push(value.whole ? { ...value, whole: false } : value);
+      }
+      return values.length === 0 ? undefined : values.length === 1 ? values[0] : this.pick(values, at);
     }
     if (ts.isArrayLiteralExpression(expression)) {
       const value = this.pick(expression.elements.map((element) => this.trace(ts.isSpreadElement(element) ? element.expression : element, depth + 1, at)), at);

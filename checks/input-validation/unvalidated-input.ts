@@ -66,8 +66,8 @@ function sinksOf(endpoint: Endpoint): { sinks: Sink[]; opaque: { call: ts.CallEx
   const opaque: { call: ts.CallExpression; name: string }[] = [];
   const helpers = functionsByName(index);
   for (const call of index.calls(endpoint.scopes)) {
-    // A call without arguments takes no data anywhere.
-    if (call.arguments.length === 0) continue;
+    // A call without arguments, or with literals only (`res.status(500)`), takes no data anywhere.
+    if (call.arguments.every((argument) => isLiteral(argument))) continue;
     const path = plainCalleePath(call);
     const kind = sinkKind(path, endpoint.framework);
     if (kind !== undefined) sinks.push({ node: call, kind, name: `${path}()`, values: [...call.arguments] });
@@ -87,6 +87,10 @@ function sinksOf(endpoint: Endpoint): { sinks: Sink[]; opaque: { call: ts.CallEx
     }
   }
   return { sinks: sinks.sort((a, b) => a.node.pos - b.node.pos), opaque };
+}
+
+function isLiteral(node: ts.Expression): boolean {
+  return ts.isStringLiteral(node) || ts.isNumericLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || node.kind === ts.SyntaxKind.TrueKeyword || node.kind === ts.SyntaxKind.FalseKeyword || node.kind === ts.SyntaxKind.NullKeyword;
 }
 
 /** Whether `value` is the caller's data this check asks a schema of, for a sink of `kind`. */
