@@ -84,6 +84,11 @@ describe('unvalidated-input: Express with zod', () => {
     expect(item.status).toBe('pass');
   });
 
+  it('invalid: one finding per value, at its first sink', async () => {
+    const { findings } = await express('', ['  await audit.insert({ name: req.body.name });', '  res.json(await prisma.user.create({ data: { name: req.body.name } }));']);
+    expect(findings.map((finding) => [finding.line, finding.message])).toEqual([[5, '`audit.insert()` receives `req.body.name` from the request, which no schema has validated.']]);
+  });
+
   it('invalid: a query value echoed in the response', async () => {
     const { findings } = await express('', ['  res.json({ search: req.query.q });']);
     expect(findings[0].message).toBe('`res.json()` receives `req.query.q` from the request, which no schema has validated.');

@@ -155,8 +155,9 @@ export default createCheck({
           continue;
         }
         if (massAssigned.has(sink.node)) continue;
-        if (reportedLabels.has(`${value.label}@${sink.node.pos}`)) continue;
-        reportedLabels.add(`${value.label}@${sink.node.pos}`);
+        // One comment per value: the same field reaching a second sink adds nothing to fix.
+        if (reportedLabels.has(value.label)) continue;
+        reportedLabels.add(value.label);
         const data = { sink: sink.kind === 'response' && sink.name.startsWith('the') ? sink.name : `\`${sink.name}\``, data: `\`${value.label}\`` };
         const ignored = flow.ignoredFor(value);
         if (value.note !== undefined) context.report({ messageId: 'unpiped', node: argument, data: { ...data, note: value.note } });
