@@ -15,7 +15,7 @@
  * per-file SourceIndex; nothing here visits the tree again per use.
  */
 import { ts } from '../lang/ts/parse.js';
-import { calleeName, calleeObject, functionsByName, identifiersIn, importSources, isFunctionNode, plainCalleePath, stringValue, unwrapExpression, type FunctionNode } from '../lang/ts/queries.js';
+import { calleeName, calleeObject, functionsByName, identifiersIn, importSources, isFunctionNode, namePattern, plainCalleePath, stringValue, unwrapExpression, type FunctionNode } from '../lang/ts/queries.js';
 import { isRequestRead } from '../frameworks/http-idioms.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
 import type { Config } from '../../src/config/schema.js';
@@ -187,7 +187,8 @@ export class InputFlow {
         this.validatorCalls.add(call);
       }
     }
-    const conditionNames = this.conditionNames();
+    // Only verdicts that come back as a result need to be seen checked in a condition.
+    const conditionNames = this.validators.some((validator) => validator.outcome === 'result') ? this.conditionNames() : new Set<string>();
     this.validatorByCall = new Map(this.validators.map((validator) => [validator.call, validator]));
     // Declarations are traced when a name is first asked about: most locals of a handler never reach a sink.
     for (const declaration of index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration, endpoint.scopes)) {
@@ -353,8 +354,11 @@ export class InputFlow {
 
   /** Parameters of the file's helpers take what the handler passes them. */
   private bindHelperParameters(): void {
-    const functions = functionsByName(this.endpoint.index);
-    for (const call of this.endpoint.index.calls(this.endpoint.scopes)) {
+    const index = this.endpoint.index;
+    const functions = functionsByName(index);
+    if (functions.size === 0) return;
+    const helperNames = index.memo('inputFlow:helperNames', () => namePattern(functions.keys()));
+    for (const call of index.callsNamed(helperNames, this.endpoint.scopes)) {
       if (!ts.isIdentifier(call.expression)) continue;
       const target = functions.get(call.expression.text);
       if (target === undefined || target === this.endpoint.handler) continue;
