@@ -152,6 +152,7 @@ export function validatorCall(index: SourceIndex, call: ts.CallExpression, confi
     case 'matchedData':
       return { ...make('express-validator matchedData', 'throws', [first]), wholeRequest: true };
     default:
+      if (receiver === undefined && safeActionNames(index).has(name)) return make('next-safe-action', 'throws', [first]);
       // ajv: const validate = ajv.compile(schema); validate(req.body)
       if (receiver === undefined && ts.isIdentifier(call.expression) && isCompiledValidator(index, name)) return make('ajv', 'result', [first]);
       return undefined;
@@ -168,12 +169,30 @@ const VALIDATOR_NAMES = ['parse', 'parseAsync', 'safeParse', 'safeParseAsync', '
  */
 export function validatorNamePattern(index: SourceIndex, configured: readonly string[]): RegExp {
   return index.memo(`validatorNames:${configured.join(',')}`, () => {
-    const names = new Set([...VALIDATOR_NAMES, ...configured.map((name) => name.split('.').pop() ?? name)]);
+    const names = new Set([...VALIDATOR_NAMES, ...configured.map((name) => name.split('.').pop() ?? name), ...safeActionNames(index)]);
     for (const call of index.callsNamed(/^(?:compile|getSchema|Compile)$/)) {
       const parent = call.parent;
       if (parent !== undefined && ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name)) names.add(parent.name.text);
     }
     return namePattern(names);
+  });
+}
+
+/**
+ * next-safe-action actions of the file: `const createUser =
+ * actionClient.schema(UserSchema).action(async ({ parsedInput }) => ...)`
+ * (`inputSchema` in v8). Calling one validates its argument before the
+ * action's body runs.
+ */
+function safeActionNames(index: SourceIndex): Set<string> {
+  return index.memo('safeActionNames', () => {
+    const names = new Set<string>();
+    for (const call of index.callsNamed(/^(?:action|stateAction)$/)) {
+      const parent = call.parent;
+      if (parent === undefined || !ts.isVariableDeclaration(parent) || !ts.isIdentifier(parent.name)) continue;
+      if (/(?:^|\.)(?:schema|inputSchema)\(\)/.test(expressionPath(call.expression))) names.add(parent.name.text);
+    }
+    return names;
   });
 }
 
