@@ -7,6 +7,8 @@ import type { Logger } from 'pino';
 import { reviewJobKey, type ReviewJob, type ReviewQueue, type ReviewWorker } from './review-queue.js';
 
 export const DEFAULT_REVIEW_CONCURRENCY = 4;
+/** Delivery ids remembered to drop redeliveries; GitHub redelivers within hours, and 10,000 ids cost under 1 MB. */
+const REMEMBERED_DELIVERIES = 10_000;
 const MAX_REVIEW_CONCURRENCY = 64;
 
 type QueueLog = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
@@ -37,6 +39,7 @@ export function concurrencyFromEnv(value: string | undefined): { concurrency: nu
  * Bounded concurrency, one job per PR key at a time, newest head wins:
  * - a job whose PR already has a queued job replaces it in place (the older
  *   head is superseded: reviewing it would only be overwritten);
+ * - a redelivered webhook (a delivery id already taken) is dropped;
  * - a job equal to a queued or running one (same PR and head sha) is dropped,
  *   which absorbs webhook redeliveries and double clicks;
  * - a PR whose review is running gets its next job queued, started when the
@@ -50,6 +53,8 @@ export class InProcessReviewQueue implements ReviewQueue {
   private readonly idleWaiters: (() => void)[] = [];
   private worker: ReviewWorker | undefined;
   private closed = false;
+  /** Delivery id + job key of accepted jobs, oldest first (a Set keeps insertion order). */
+  private readonly deliveries = new Set<string>();
 
   constructor(options: InProcessReviewQueueOptions = {}) {
     const requested = options.concurrency ?? DEFAULT_REVIEW_CONCURRENCY;
@@ -69,6 +74,15 @@ export class InProcessReviewQueue implements ReviewQueue {
       this.log?.warn(fields, 'review queue is closed; job not accepted');
       return;
     }
+    // Per PR: one delivery (a check suite re-requested) may ask for the reviews of several PRs.
+    const delivery = job.deliveryId === undefined ? undefined : `${job.deliveryId} ${key}`;
+    if (delivery !== undefined && this.deliveries.has(delivery)) {
+      // A redelivery (GitHub's automatic one, or "Redeliver" in the app settings) of an event already taken:
+      // its review ran or is running. A re-run on purpose comes as a new delivery (`/security-review`, Re-run).
+      this.log?.info(fields, 'webhook delivery already taken; job dropped');
+      return;
+    }
+    if (delivery !== undefined) this.remember(delivery);
     if (this.running.get(key)?.headSha === job.headSha) {
       this.log?.debug(fields, 'the same review is already running; job dropped');
       return;
@@ -106,6 +120,11 @@ export class InProcessReviewQueue implements ReviewQueue {
   /** Jobs running now. */
   get pending(): number {
     return this.running.size;
+  }
+
+  private remember(deliveryId: string): void {
+    this.deliveries.add(deliveryId);
+    if (this.deliveries.size > REMEMBERED_DELIVERIES) this.deliveries.delete(this.deliveries.values().next().value as string);
   }
 
   private isIdle(): boolean {

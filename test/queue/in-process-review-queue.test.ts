@@ -80,6 +80,39 @@ describe('InProcessReviewQueue', () => {
     expect(control.started.map((started) => `${started.pullNumber}@${started.headSha}`)).toEqual(['1@a1', '2@b1']);
   });
 
+  it('drops a redelivered webhook even after its review finished; a new delivery for the same head runs', async () => {
+    const queue = new InProcessReviewQueue({ concurrency: 2 });
+    const control = controlledWorker();
+    queue.start(control.worker);
+    const first = { ...job(1, 'a1'), deliveryId: 'd-1' };
+    queue.enqueue(first);
+    await tick();
+    control.finish(first);
+    await queue.onIdle();
+
+    queue.enqueue({ ...job(1, 'a1'), deliveryId: 'd-1' }); // GitHub's redelivery: dropped
+    expect(queue.size + queue.pending).toBe(0);
+    const rerun = { ...job(1, 'a1'), deliveryId: 'd-2', trigger: 'issue_comment.created' };
+    queue.enqueue(rerun); // `/security-review`: a new delivery, reviewed again
+    await tick();
+    control.finish(rerun);
+    await queue.onIdle();
+    expect(control.started.map((started) => started.deliveryId)).toEqual(['d-1', 'd-2']);
+  });
+
+  it('one delivery may ask for the reviews of several PRs (a re-requested check suite): each runs', async () => {
+    const queue = new InProcessReviewQueue({ concurrency: 2 });
+    const control = controlledWorker();
+    queue.start(control.worker);
+    queue.enqueue({ ...job(1, 'a1'), deliveryId: 'suite' });
+    queue.enqueue({ ...job(2, 'a1'), deliveryId: 'suite' });
+    await tick();
+    expect(queue.pending).toBe(2);
+    control.finish(job(1, 'a1'));
+    control.finish(job(2, 'a1'));
+    await queue.onIdle();
+  });
+
   it('runs a newer head of a PR after the running review of that PR, never beside it', async () => {
     const queue = new InProcessReviewQueue({ concurrency: 4 });
     const control = controlledWorker();

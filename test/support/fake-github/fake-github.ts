@@ -58,6 +58,9 @@ export interface RecordedRequest {
   /** Nothing in the fake handles this request (or the fake itself failed): tests should assert there are none. */
   unexpected: boolean;
   error?: string;
+  /** `performance.now()` when the request arrived and when it was answered: tests of serialised writes compare them. */
+  receivedAt: number;
+  answeredAt?: number;
 }
 
 const API_PREFIX = '/api/v3';
@@ -161,6 +164,7 @@ export class FakeGitHub {
       route: undefined,
       fault: false,
       unexpected: false,
+      receivedAt: performance.now(),
     };
     this.requests.push(record);
 
@@ -174,6 +178,7 @@ export class FakeGitHub {
 
     const reply = await this.answer({ method, apiPath, isGraphql, target, req, caller, record, parsedBody: parsed });
     record.status = reply.status;
+    record.answeredAt = performance.now();
     if (reply.reset === true) {
       // A connection reset: the client sees ECONNRESET / "other side closed", no HTTP answer.
       res.socket?.destroy();
@@ -396,6 +401,7 @@ function crashRecord(req: IncomingMessage, error: unknown): RecordedRequest {
     url: req.url ?? '',
     query: {},
     headers: recordableHeaders(req),
+    receivedAt: performance.now(),
     auth: 'none',
     body: undefined,
     status: 500,
