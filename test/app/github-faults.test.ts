@@ -516,3 +516,28 @@ describe('duplicate events', () => {
     expect(reviewsOf(pr)).toHaveLength(1);
   });
 });
+
+describe('secrets never reach the log', () => {
+  it('a full review and a failing one, logged at debug level: no installation token, no private key, no app JWT', async () => {
+    const app = await createHarness();
+    const ok = addPullRequest();
+    const failing = addPullRequest();
+    // A 401 and a 503 make Octokit errors (with their request objects) reach the log.
+    fake.fail({ method: 'GET', path: PR_FILES(failing) }, serverError(503, Number.POSITIVE_INFINITY));
+
+    await app.deliver(ok);
+    await app.deliver(failing);
+
+    const output = app.logs.map((line) => JSON.stringify(line)).join('\n');
+    expect(app.logs.some((line) => line.level === 50 || line.level === 40)).toBe(true);
+    const tokens = [...fake.store.tokens.keys()];
+    expect(tokens.length).toBeGreaterThan(0);
+    for (const token of tokens) expect(output).not.toContain(token);
+    expect(output).not.toContain('PRIVATE KEY');
+    expect(output).not.toContain(keys.privateKey.split('\n')[1]!);
+    // App JWTs (the three base64url parts of a signed RS256 token).
+    expect(output).not.toMatch(/eyJ[\w-]+\.eyJ[\w-]+\.[\w-]{20,}/);
+    // Octokit's errors carry the request headers with the credential replaced by `[REDACTED]`; nothing else may appear.
+    expect(output).not.toMatch(/"authorization":"(token|bearer) (?!\[REDACTED\])/i);
+  });
+});
