@@ -13,7 +13,7 @@
  */
 import type { Logger } from 'pino';
 import type { Check } from '../../checks/create-check.js';
-import { endpointName, type AnalysisResult, type SkippedFile } from '../../checks/model.js';
+import { type AnalysisResult, type SkippedFile } from '../../checks/model.js';
 import { loadRepoConfig } from '../config/load-config.js';
 import type { Config } from '../config/schema.js';
 import { parsePatch, type FileChanges } from '../diff/changed-lines.js';
@@ -27,7 +27,7 @@ import type { SourceInput } from '../review/analyze-files.js';
 import { decodeSource } from '../review/decode-source.js';
 import { planReview, type ReviewPlan } from '../review/plan-review.js';
 import { createRefReader } from '../review/ref-reader.js';
-import { reviewPosture, type PostureInput, type PostureReview } from '../review/review-posture.js';
+import { mergePostureInto } from '../review/review-posture.js';
 import { analyzeIsolated } from '../review/run-review.js';
 import { createPathFilter } from '../review/select-files.js';
 import { loadWaivers, todayUtc } from '../review/waiver-store.js';
@@ -87,7 +87,7 @@ export async function analyzePullRequest(
   const posture =
     pullRequest.baseSha === undefined
       ? undefined
-      : await mergePosture({ octokit, repo, baseSha: pullRequest.baseSha, files: inScopeFiles, changes, headInputs: inputs, headReader, config, checks: options.checks, log: options.log }, head);
+      : await mergePostureInto({ octokit, repo, baseSha: pullRequest.baseSha, files: inScopeFiles, changes, headInputs: inputs, headReader, config, checks: options.checks, log: options.log }, head);
   const today = todayUtc();
   const { waivers } = await loadWaivers(octokit, { ...repo, pullNumber: ref.pullNumber });
   const result = applyWaivers(head, waivers, today);
@@ -114,34 +114,6 @@ export async function analyzePullRequest(
           posture: posture?.diff,
         });
   return { kind: 'reviewed', config, result, plan, output };
-}
-
-/**
- * The posture diff against the base commit, merged into `result`: findings
- * of endpoints that got worse, and those endpoints. A failure costs the
- * comparison only, reported as an analysis error.
- */
-async function mergePosture(input: PostureInput & { files: readonly PullRequestFile[] }, result: AnalysisResult): Promise<PostureReview | undefined> {
-  let posture: PostureReview;
-  try {
-    posture = await reviewPosture(input);
-  } catch (error) {
-    input.log.warn({ err: error }, 'posture diff failed');
-    result.errors.push({ file: '(base branch)', message: `the comparison with the base branch could not be made: ${describeGitHubError(error)}` });
-    return undefined;
-  }
-  for (const entry of posture.unavailable) result.errors.push({ file: entry.file, message: `not compared with the base branch: ${entry.reason}` });
-  const known = new Set(result.findings.map((finding) => finding.fingerprint));
-  for (const change of posture.diff.worse) {
-    for (const finding of change.findings) {
-      if (known.has(finding.fingerprint)) continue;
-      known.add(finding.fingerprint);
-      result.findings.push(finding);
-    }
-    const listed = result.endpoints.some((endpoint) => endpoint.file === change.report.file && endpoint.line === change.report.line && endpointName(endpoint) === change.endpoint.name);
-    if (!listed) result.endpoints.push(change.report);
-  }
-  return posture;
 }
 
 /** A patch GitHub sent but the parser cannot read counts as absent: the whole file is reviewed. */

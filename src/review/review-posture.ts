@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { Check } from '../../checks/create-check.js';
-import type { AnalysisResult } from '../../checks/model.js';
+import { endpointName, type AnalysisResult } from '../../checks/model.js';
 import type { ContextFileReader } from '../../checks/project-context.js';
 import type { Config } from '../config/schema.js';
 import type { FileChanges } from '../diff/changed-lines.js';
@@ -91,4 +91,33 @@ export async function reviewPosture(input: PostureInput): Promise<PostureReview>
   const skippedHead = new Set(unavailable.map((entry) => headPathOf.get(entry.file) ?? entry.file));
   const comparable = { ...headFull, endpoints: headFull.endpoints.filter((endpoint) => !skippedHead.has(endpoint.file)) };
   return { diff: comparePosture(base, comparable, renames, deletedLines), headFull, headPathOf, unavailable };
+}
+
+/**
+ * The posture diff, merged into a review's result: endpoints that got worse
+ * join it (with their findings) even when their lines did not change. A
+ * failure costs the comparison only, reported as an analysis error. The App
+ * and the Action both review this way.
+ */
+export async function mergePostureInto(input: PostureInput, result: AnalysisResult): Promise<PostureReview | undefined> {
+  let posture: PostureReview;
+  try {
+    posture = await reviewPosture(input);
+  } catch (error) {
+    input.log.warn({ err: error }, 'posture diff failed');
+    result.errors.push({ file: '(base branch)', message: `the comparison with the base branch could not be made: ${describeGitHubError(error)}` });
+    return undefined;
+  }
+  for (const entry of posture.unavailable) result.errors.push({ file: entry.file, message: `not compared with the base branch: ${entry.reason}` });
+  const known = new Set(result.findings.map((finding) => finding.fingerprint));
+  for (const change of posture.diff.worse) {
+    for (const finding of change.findings) {
+      if (known.has(finding.fingerprint)) continue;
+      known.add(finding.fingerprint);
+      result.findings.push(finding);
+    }
+    const listed = result.endpoints.some((endpoint) => endpoint.file === change.report.file && endpoint.line === change.report.line && endpointName(endpoint) === change.endpoint.name);
+    if (!listed) result.endpoints.push(change.report);
+  }
+  return posture;
 }

@@ -14,7 +14,7 @@
 import type { Logger } from 'pino';
 import type { Probot } from 'probot';
 import type { Check } from '../../checks/create-check.js';
-import { endpointName, type AnalysisResult, type Finding, type SkippedFile } from '../../checks/model.js';
+import { type AnalysisResult, type Finding, type SkippedFile } from '../../checks/model.js';
 import { loadRepoConfig } from '../config/load-config.js';
 import { parsePatch, type FileChanges } from '../diff/changed-lines.js';
 import { completeCheckRun, createCheckRun, type CheckRunConclusion, type CheckRunOutputFields } from '../github/check-runs.js';
@@ -34,7 +34,7 @@ import { planReview, type ReviewPlan } from './plan-review.js';
 import { createPathFilter } from './select-files.js';
 import { loadWaivers, todayUtc } from './waiver-store.js';
 import { createRefReader } from './ref-reader.js';
-import { reviewPosture, type PostureInput, type PostureReview } from './review-posture.js';
+import { mergePostureInto, type PostureInput, type PostureReview } from './review-posture.js';
 import { CHECKLIST } from '../../checks/checklist.js';
 import { applyWaivers } from './waivers.js';
 import type { OpenCheckRunLedger } from './open-check-run-ledger.js';
@@ -242,7 +242,7 @@ async function reviewPullRequest(
   const removedInScope = files.filter((file) => file.status === 'removed' && inScope(file.path));
   const posture = deadline.budgetSignal.aborted
     ? skipPosture(reviewed0)
-    : await postureOf(
+    : await postureOfPullRequest(
         { octokit, repo, baseSha: pullRequest.baseSha, files: [...selected, ...removedInScope], changes, headInputs: inputs, headReader: reader, config, checks: deps.checks, log },
         reviewed0,
       );
@@ -440,35 +440,6 @@ function parsePatchSafely(patch: string | undefined): FileChanges | undefined {
   }
 }
 
-
-/**
- * The posture diff, merged into the review: endpoints that got worse join
- * the result (with their findings) even when their lines did not change.
- * A failure costs the posture section only, reported as an analysis error.
- */
-async function postureOf(input: Omit<PostureInput, 'baseSha'> & { baseSha: string | undefined }, result: AnalysisResult): Promise<PostureReview | undefined> {
-  if (input.baseSha === undefined) return undefined;
-  let posture: PostureReview;
-  try {
-    posture = await reviewPosture({ ...input, baseSha: input.baseSha });
-  } catch (error) {
-    input.log.warn({ err: error }, 'posture diff failed');
-    result.errors.push({ file: '(base branch)', message: `the comparison with the base branch could not be made: ${describeGitHubError(error)}` });
-    return undefined;
-  }
-  for (const entry of posture.unavailable) result.errors.push({ file: entry.file, message: `not compared with the base branch: ${entry.reason}` });
-  const known = new Set(result.findings.map((finding) => finding.fingerprint));
-  for (const change of posture.diff.worse) {
-    for (const finding of change.findings) {
-      if (known.has(finding.fingerprint)) continue;
-      known.add(finding.fingerprint);
-      result.findings.push(finding);
-    }
-    const listed = result.endpoints.some((endpoint) => endpoint.file === change.report.file && endpoint.line === change.report.line && endpointName(endpoint) === change.endpoint.name);
-    if (!listed) result.endpoints.push(change.report);
-  }
-  return posture;
-}
 
 /** LEFT-side comments on the deleted lines that provided a control, with the finding the endpoint has now. */
 function removedControlComments(posture: PostureReview, result: AnalysisResult): { finding: Finding; path: string; line: number; what: string }[] {
@@ -681,4 +652,10 @@ function notRun(log: Logger, reason: string): ReviewOutcome {
 
 function isString(value: string | undefined): value is string {
   return value !== undefined;
+}
+
+/** The posture diff of a PR whose base commit is known; none otherwise. */
+async function postureOfPullRequest(input: Omit<PostureInput, 'baseSha'> & { baseSha: string | undefined }, result: AnalysisResult): Promise<PostureReview | undefined> {
+  if (input.baseSha === undefined) return undefined;
+  return mergePostureInto({ ...input, baseSha: input.baseSha }, result);
 }
