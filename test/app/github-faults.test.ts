@@ -14,9 +14,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import Bottleneck from 'bottleneck';
-import pino from 'pino';
 import { Probot } from 'probot';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { createApp } from '../../src/index.js';
@@ -38,6 +36,7 @@ import {
   type RecordedRequest,
 } from '../support/fake-github/index.js';
 import { adaptPullRequestPayload, loadPullRequestExample } from '../e2e/pull-request-payload.js';
+import { captureLogs } from './harness.js';
 
 const APP_ID = 5150;
 const INSTALLATION_ID = 777;
@@ -94,18 +93,12 @@ interface Pr {
 }
 
 async function createHarness(options: { timeoutMs?: number; ledgerDirectory?: string; concurrency?: number } = {}): Promise<Harness> {
-  const logs: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n')) if (line.trim() !== '') logs.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
+  const { logs, log } = captureLogs();
   const probot = new Probot({
     appId: APP_ID,
     privateKey: keys.privateKey,
     baseUrl: fake.apiUrl,
-    log: pino({ level: 'debug' }, sink),
+    log,
     Octokit: createAppOctokit({
       retryAfterBaseValue: 5,
       rateLimitWaitUnitMs: 20,
@@ -481,8 +474,14 @@ describe('a process killed mid-review', () => {
     expect(run.conclusion).toBe('neutral');
     expect(run.output.summary).toContain('interrupted');
     expect(run.output.summary).toContain('/security-review');
-    await waitFor(async () => (await new FileOpenCheckRunLedger(ledgerDirectory).list(10)).length === 0 || undefined, { description: 'the record removed' }).catch(() => undefined);
-    expect(await new FileOpenCheckRunLedger(ledgerDirectory).list(10)).toEqual([]);
+    // The record is removed just after the run is completed: poll for it (waitFor's probe is synchronous).
+    const ledger = new FileOpenCheckRunLedger(ledgerDirectory);
+    let records = await ledger.list(10);
+    for (let attempt = 0; attempt < 100 && records.length > 0; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      records = await ledger.list(10);
+    }
+    expect(records).toEqual([]);
   });
 
   it('a run opened a moment ago is left alone: it may belong to a live review of another replica', async () => {

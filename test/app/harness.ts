@@ -79,17 +79,11 @@ export async function createRecordingApp(): Promise<RecordingApp> {
 }
 
 async function loadApp(queue: ReviewQueue, options: { checks?: readonly Check[]; timeoutMs?: number }): Promise<{ probot: Probot; logs: Record<string, unknown>[] }> {
-  const logs: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n')) if (line.trim() !== '') logs.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
+  const { logs, log } = captureLogs();
   const probot = new Probot({
     appId: APP_ID,
     privateKey,
-    log: pino({ level: 'debug' }, sink),
+    log,
     // The function form on purpose: Probot 14 passes its own `throttle` options to every Octokit it
     // builds, which replace an object default's `throttle: { enabled: false }` (writes would then
     // wait a second each). A function sees the final options and switches both plugins off.
@@ -103,6 +97,18 @@ async function loadApp(queue: ReviewQueue, options: { checks?: readonly Check[];
   const ledger = new FileOpenCheckRunLedger(join(mkdtempSync(join(tmpdir(), 'asr-ledger-')), 'open-check-runs'));
   await probot.load(createApp({ queue, ledger, sweepIntervalMs: 0, ...options }));
   return { probot, logs };
+}
+
+/** A debug-level pino logger whose lines are kept, parsed, in `logs`: tests read what the app logged. */
+export function captureLogs(): { logs: Record<string, unknown>[]; log: pino.Logger } {
+  const logs: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n')) if (line.trim() !== '') logs.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { logs, log: pino({ level: 'debug' }, sink) };
 }
 
 /** A payload from test/fixtures/<event>/<action>.json, copied so that a test may change it. */
