@@ -1,6 +1,6 @@
 import { ts } from '../lang/ts/parse.js';
 import { createCheck } from '../create-check.js';
-import { boundNames, unwrapExpression } from '../lang/ts/queries.js';
+import { accessRoot, boundNames, unwrapExpression } from '../lang/ts/queries.js';
 import { scopeOf, type Endpoint } from '../frameworks/endpoint.js';
 import { traceRequestOrigins, type RequestOrigins } from '../frameworks/request-origins.js';
 import { findImportedListHelpers } from './imported-list-helpers.js';
@@ -60,17 +60,6 @@ function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
-/** The variable an access chain starts from: `project` for `project.id`. */
-function rootName(expression: ts.Expression): string | undefined {
-  let current = unwrapExpression(expression);
-  for (let depth = 0; depth < 16; depth++) {
-    if (ts.isIdentifier(current)) return current.text;
-    if (ts.isPropertyAccessExpression(current) || ts.isElementAccessExpression(current) || ts.isCallExpression(current)) current = unwrapExpression(current.expression);
-    else return undefined;
-  }
-  return undefined;
-}
-
 /** `orgId: undefined` (or `null`) in a where filters nothing in Prisma, or the opposite of the caller's tenant elsewhere. */
 function isEmptyValue(value: ts.Expression | undefined): boolean {
   if (value === undefined) return false;
@@ -110,7 +99,7 @@ function tenantComparisonFor(query: RecordQuery, view: TenantView): OwnerCompari
 function scopedThrough(query: RecordQuery, scoped: readonly ScopedRecord[], index: Endpoint['index']): { condition: Condition; through: ScopedRecord } | undefined {
   for (const condition of active(query)) {
     if (condition.value === undefined) continue;
-    const root = rootName(condition.value);
+    const root = accessRoot(condition.value);
     const text = oneLine(index.textOf(condition.value));
     const through = scoped.find((earlier) => earlier.query.node.end <= query.node.pos && ((root !== undefined && earlier.record === root) || (earlier.decides && earlier.keys.has(text))));
     if (through !== undefined) return { condition, through };

@@ -5,7 +5,7 @@
  * (CASL `ability.can`, `authorize()`, a policy object).
  */
 import { ts } from '../lang/ts/parse.js';
-import { calleeName, identifiersIn, unwrapExpression, plainCalleePath } from '../lang/ts/queries.js';
+import { accessRoot, calleeName, identifiersIn, unwrapExpression, plainCalleePath } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf, type Control } from '../frameworks/endpoint.js';
 import { isOwnerField } from './owner-fields.js';
@@ -39,25 +39,13 @@ const AUTHORIZATION_CALL =
 /** Middleware names that load and authorize the resource: `checkOwnership(Invoice)`, `canAccessInvoice`, `requireProjectMember`. */
 const OWNERSHIP_CONTROL = /owner|ownership|canAccess|checkAccess|belongsTo|requireMember|isMember|authorizeResource|loadAndAuthorize/i;
 
-/** The variable an access chain starts from: `invoice` for `invoice.project.ownerId`, `String(invoice.owner)`. */
-function rootName(expression: ts.Expression): string | undefined {
-  let current = unwrapExpression(expression);
-  for (let depth = 0; depth < 16; depth++) {
-    if (ts.isIdentifier(current)) return current.text;
-    if (ts.isPropertyAccessExpression(current) || ts.isElementAccessExpression(current)) current = unwrapExpression(current.expression);
-    else if (ts.isCallExpression(current)) current = unwrapExpression(current.expression);
-    else return undefined;
-  }
-  return undefined;
-}
-
 /**
  * The record an owner access reads: `invoice.ownerId` gives `invoice`;
  * `invoice.members.some((m) => m.userId === userId)` gives `invoice` too,
  * by stepping out of the callback to the collection it walks.
  */
 function recordOf(access: ts.PropertyAccessExpression): string | undefined {
-  const root = rootName(access);
+  const root = accessRoot(access);
   if (root === undefined) return undefined;
   let node: ts.Node | undefined = access.parent;
   for (let depth = 0; node !== undefined && depth < 32; depth++, node = node.parent) {
@@ -65,7 +53,7 @@ function recordOf(access: ts.PropertyAccessExpression): string | undefined {
     const isParameter = node.parameters.some((parameter) => ts.isIdentifier(parameter.name) && parameter.name.text === root);
     if (!isParameter) return root;
     const call = node.parent;
-    if (ts.isCallExpression(call) && ts.isPropertyAccessExpression(call.expression)) return rootName(call.expression.expression);
+    if (ts.isCallExpression(call) && ts.isPropertyAccessExpression(call.expression)) return accessRoot(call.expression.expression);
     return undefined;
   }
   return root;

@@ -15,7 +15,7 @@
  * per-file SourceIndex; nothing here visits the tree again per use.
  */
 import { ts } from '../lang/ts/parse.js';
-import { calleeName, calleeObject, functionsByName, identifiersIn, importSources, isFunctionNode, namePattern, plainCalleePath, stringValue, unwrapExpression, type FunctionNode } from '../lang/ts/queries.js';
+import { accessRoot, boundNames, calleeName, calleeObject, functionsByName, identifiersIn, importSources, isFunctionNode, namePattern, plainCalleePath, stringValue, unwrapExpression, type FunctionNode } from '../lang/ts/queries.js';
 import { isRequestRead } from '../frameworks/http-idioms.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
 import type { Config } from '../../src/config/schema.js';
@@ -193,7 +193,7 @@ export class InputFlow {
     // Declarations are traced when a name is first asked about: most locals of a handler never reach a sink.
     for (const declaration of index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration, endpoint.scopes)) {
       if (declaration.initializer === undefined) continue;
-      for (const name of namesOf(declaration.name)) if (!this.pending.has(name)) this.pending.set(name, declaration);
+      for (const name of boundNames(declaration.name)) if (!this.pending.has(name)) this.pending.set(name, declaration);
     }
     // Validators of the handler gate what helpers are then given; those inside helpers see their parameters once bound.
     const pending = this.validators.filter((validator) => !this.gateOrIgnore(validator, conditionNames));
@@ -230,7 +230,7 @@ export class InputFlow {
     const unwrapped = unwrapExpression(expression);
     if (ts.isCallExpression(unwrapped) && this.validatorCalls.has(unwrapped)) return this.validators.find((validator) => validator.call === unwrapped);
     if (!isWholeOutput(unwrapped)) return undefined;
-    const root = rootIdentifier(unwrapped);
+    const root = accessRoot(unwrapped, 32);
     if (root !== undefined) this.resolve(root);
     return root === undefined ? undefined : this.outputs.get(root);
   }
@@ -244,7 +244,7 @@ export class InputFlow {
   private resolve(name: string): void {
     const declaration = this.pending.get(name);
     if (declaration === undefined || declaration.initializer === undefined) return;
-    for (const bound of namesOf(declaration.name)) if (this.pending.get(bound) === declaration) this.pending.delete(bound);
+    for (const bound of boundNames(declaration.name)) if (this.pending.get(bound) === declaration) this.pending.delete(bound);
     this.bindDeclaration(declaration.name, declaration.initializer);
   }
 
@@ -266,11 +266,11 @@ export class InputFlow {
   private collectParameters(): void {
     const index = this.endpoint.index;
     const handler = this.endpoint.handler;
-    if (handler !== undefined) for (const parameter of handler.parameters) for (const name of namesOf(parameter.name)) this.handlerParameters.add(name);
+    if (handler !== undefined) for (const parameter of handler.parameters) for (const name of boundNames(parameter.name)) this.handlerParameters.add(name);
     for (const kind of [ts.SyntaxKind.ArrowFunction, ts.SyntaxKind.FunctionExpression, ts.SyntaxKind.FunctionDeclaration, ts.SyntaxKind.MethodDeclaration]) {
       for (const fn of index.nodesOfKind<FunctionNode>(kind, this.endpoint.scopes)) {
         if (fn === handler) continue;
-        for (const parameter of fn.parameters) for (const name of namesOf(parameter.name)) if (!this.handlerParameters.has(name)) this.foreignParameters.add(name);
+        for (const parameter of fn.parameters) for (const name of boundNames(parameter.name)) if (!this.handlerParameters.has(name)) this.foreignParameters.add(name);
       }
     }
   }
@@ -299,7 +299,7 @@ export class InputFlow {
   private bindDeclaration(name: ts.BindingName, initializer: ts.Expression): void {
     const source = validatorSource(initializer, this.validatorByCall);
     if (source !== undefined) {
-      for (const bound of namesOf(name)) this.validated.set(bound, source.library);
+      for (const bound of boundNames(name)) this.validated.set(bound, source.library);
       // `const data = Schema.parse(body)` holds the whole output; `const { name } = ...` one field of it.
       if (ts.isIdentifier(name)) this.outputs.set(name.text, source);
       // `const { error, value } = schema.validate(body)`: `value` is the whole output.
@@ -313,9 +313,9 @@ export class InputFlow {
     }
     const unwrapped = unwrapExpression(initializer);
     // `const { data } = parsed`, `const input = result.data`: a schema's output passed on.
-    const root = rootIdentifier(unwrapped);
+    const root = accessRoot(unwrapped, 32);
     if (root !== undefined && this.isValidated(root) && !this.raw.has(root)) {
-      for (const bound of namesOf(name)) this.validated.set(bound, this.validated.get(root)!);
+      for (const bound of boundNames(name)) this.validated.set(bound, this.validated.get(root)!);
       const output = this.outputs.get(root);
       if (output !== undefined && ts.isIdentifier(name) && isWholeOutput(unwrapped)) this.outputs.set(name.text, output);
       return;
@@ -326,7 +326,7 @@ export class InputFlow {
       return;
     }
     if ((ts.isCallExpression(unwrapped) && !isRequestRead(plainCalleePath(unwrapped))) || ts.isNewExpression(unwrapped)) {
-      for (const bound of namesOf(name)) this.results.add(bound);
+      for (const bound of boundNames(name)) this.results.add(bound);
     }
   }
 
@@ -370,7 +370,7 @@ export class InputFlow {
           const gate = value.gate ?? this.gateFor(value, call.pos);
           this.bindRaw(parameter.name, gate === undefined ? value : { ...value, gate });
         } else if (identifiersIn(argument).some((identifier) => this.isValidated(identifier.text))) {
-          for (const name of namesOf(parameter.name)) this.validated.set(name, 'the caller’s schema');
+          for (const name of boundNames(parameter.name)) this.validated.set(name, 'the caller’s schema');
         }
       });
     }
@@ -472,7 +472,7 @@ export class InputFlow {
       return this.fallback(expression);
     }
     if (ts.isPropertyAccessExpression(expression) || ts.isElementAccessExpression(expression)) {
-      const root = rootIdentifier(expression);
+      const root = accessRoot(expression, 32);
       if (root !== undefined && (this.isValidated(root) || this.isResult(root))) return undefined;
       if (root !== undefined && this.foreignParameters.has(root) && !this.handlerParameters.has(root) && !this.raw.has(root)) return undefined;
       const key = ts.isPropertyAccessExpression(expression) ? expression.name.text : stringValue(expression.argumentExpression);
@@ -521,7 +521,7 @@ export class InputFlow {
     }
     if (ts.isNewExpression(expression)) {
       const callee = unwrapExpression(expression.expression);
-      const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? `${rootIdentifier(callee) ?? ''}.${callee.name.text}`.replace(/^\./, '') : '';
+      const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? `${accessRoot(callee, 32) ?? ''}.${callee.name.text}`.replace(/^\./, '') : '';
       if (CASTING_CONSTRUCTOR.test(name)) return undefined;
       // `new URL(request.url).searchParams`: the URL is the request's.
       if (name === 'URL') return this.fallback(expression);
@@ -569,7 +569,7 @@ export class InputFlow {
     }
     const receiver = calleeObject(call);
     if (receiver !== undefined) {
-      const root = rootIdentifier(receiver);
+      const root = accessRoot(receiver, 32);
       if (root !== undefined && (this.isValidated(root) || this.isResult(root))) return undefined;
       const base = root !== undefined && this.isRaw(root) ? this.trace(receiver, depth + 1, at) : undefined;
       if (base !== undefined) {
@@ -602,24 +602,6 @@ function covers(prefix: string, label: string): boolean {
   return prefix === '' || label === prefix || label.startsWith(`${prefix}.`) || label.startsWith(`${prefix}[`);
 }
 
-function namesOf(name: ts.BindingName): string[] {
-  if (ts.isIdentifier(name)) return [name.text];
-  const names: string[] = [];
-  for (const element of name.elements) if (!ts.isOmittedExpression(element)) names.push(...namesOf(element.name));
-  return names;
-}
-
-function rootIdentifier(node: ts.Expression): string | undefined {
-  let current = unwrapExpression(node);
-  for (let guard = 0; guard < 32; guard++) {
-    if (ts.isIdentifier(current)) return current.text;
-    if (ts.isPropertyAccessExpression(current) || ts.isElementAccessExpression(current)) current = unwrapExpression(current.expression);
-    else if (ts.isCallExpression(current)) current = unwrapExpression(current.expression);
-    else return undefined;
-  }
-  return undefined;
-}
-
 /** A schema's output: `schema.parse(x)`, `(await schema.safeParseAsync(x)).data`, `schema.validate(x).value`. */
 function validatorSource(initializer: ts.Expression, validatorByCall: Map<ts.CallExpression, ValidatorCall>): ValidatorCall | undefined {
   let current = unwrapExpression(initializer);
@@ -645,7 +627,7 @@ function isChecked(call: ts.CallExpression, conditionNames: Set<string>): boolea
     if (ts.isConditionalExpression(parent) && parent.condition === current) return true;
     if (ts.isPrefixUnaryExpression(parent) && parent.operator === ts.SyntaxKind.ExclamationToken) return true;
     if (ts.isBinaryExpression(parent) && (parent.operatorToken.kind === ts.SyntaxKind.BarBarToken || parent.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken)) return true;
-    if (ts.isVariableDeclaration(parent)) return namesOf(parent.name).some((name) => conditionNames.has(name));
+    if (ts.isVariableDeclaration(parent)) return boundNames(parent.name).some((name) => conditionNames.has(name));
     // `validationResult(req).throw()`: the verdict becomes an exception.
     if (ts.isPropertyAccessExpression(parent) && /^(?:throw|orThrow|unwrap|assert)$/.test(parent.name.text) && parent.parent !== undefined && ts.isCallExpression(parent.parent)) return true;
     current = parent;

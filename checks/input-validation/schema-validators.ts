@@ -5,7 +5,7 @@
  * `error`, ajv's boolean, express-validator's `validationResult`).
  */
 import { ts } from '../lang/ts/parse.js';
-import { calleeName, calleeObject, expressionPath, importSources, namePattern, plainCalleePath, unwrapExpression, variablesByName } from '../lang/ts/queries.js';
+import { accessRoot, calleeName, calleeObject, expressionPath, importSources, namePattern, plainCalleePath, unwrapExpression, variablesByName } from '../lang/ts/queries.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
 
 export interface ValidatorCall {
@@ -37,20 +37,8 @@ function schemaModule(index: SourceIndex, root: string | undefined): string | un
   const imported = moduleOf(index, root);
   if (imported !== undefined) return imported;
   const initializer = variablesByName(index).get(root)?.initializer;
-  const definitionRoot = initializer === undefined ? undefined : rootName(initializer);
+  const definitionRoot = initializer === undefined ? undefined : accessRoot(initializer, 32);
   return definitionRoot === undefined || definitionRoot === root ? undefined : moduleOf(index, definitionRoot);
-}
-
-/** The root identifier of `a.b.c` / `a().b`: `a`. */
-function rootName(expression: ts.Expression): string | undefined {
-  let current = unwrapExpression(expression);
-  for (let guard = 0; guard < 32; guard++) {
-    if (ts.isIdentifier(current)) return current.text;
-    if (ts.isPropertyAccessExpression(current) || ts.isElementAccessExpression(current)) current = unwrapExpression(current.expression);
-    else if (ts.isCallExpression(current)) current = unwrapExpression(current.expression);
-    else return undefined;
-  }
-  return undefined;
 }
 
 /** `plainToInstance(Dto, body)` / `plainToClass(Dto, body)`: class-validator validates what was converted. */
@@ -94,7 +82,7 @@ export function validatorCall(index: SourceIndex, call: ts.CallExpression, confi
   });
   if (isConfiguredValidator(path, configured)) return make(`${path} (validation.functions)`, 'throws', [...args]);
   if (first === undefined) return undefined;
-  const root = receiver === undefined ? undefined : rootName(receiver);
+  const root = receiver === undefined ? undefined : accessRoot(receiver, 32);
   const rootModule = schemaModule(index, root);
   switch (name) {
     case 'parse':

@@ -6,7 +6,7 @@
  * `aj.protect()`), a 429 answer, and the project's own `rate_limit.functions`.
  */
 import { ts } from '../lang/ts/parse.js';
-import { calleeName, calleeObject, expressionPath, importSources, plainCalleePath, stringValue, unwrapExpression, variablesByName } from '../lang/ts/queries.js';
+import { accessRoot, calleeName, calleeObject, expressionPath, importSources, plainCalleePath, stringValue, unwrapExpression, variablesByName } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf, type Control } from '../frameworks/endpoint.js';
 import { fileMentions } from './text-hints.js';
@@ -58,21 +58,10 @@ export function limiterConstruction(index: SourceIndex, expression: ts.Expressio
     return undefined;
   }
   if (!ts.isCallExpression(value)) return undefined;
-  const root = rootIdentifier(value.expression);
+  const root = accessRoot(value.expression);
   const source = root === undefined ? undefined : importSources(index).get(root);
   if (source !== undefined && LIMITER_MODULE.test(source.module)) return `${expressionPath(value.expression)}(...) from ${source.module}`;
   if (LIMITER_FACTORY.test(calleeName(value))) return `${expressionPath(value.expression)}(...)`;
-  return undefined;
-}
-
-function rootIdentifier(expression: ts.Expression): string | undefined {
-  let current = unwrapExpression(expression);
-  for (let depth = 0; depth < 16; depth++) {
-    if (ts.isIdentifier(current)) return current.text;
-    if (ts.isPropertyAccessExpression(current) || ts.isElementAccessExpression(current)) current = unwrapExpression(current.expression);
-    else if (ts.isCallExpression(current)) current = unwrapExpression(current.expression);
-    else return undefined;
-  }
   return undefined;
 }
 
@@ -155,7 +144,7 @@ export function limiterCallsIn(index: SourceIndex, scopes: readonly Scope[], con
     }
     if (CONSUME_METHOD.test(name)) {
       const receiver = calleeObject(call);
-      const root = receiver === undefined ? undefined : rootIdentifier(receiver);
+      const root = receiver === undefined ? undefined : accessRoot(receiver);
       const bound = root === undefined ? undefined : limiterBinding(index, root);
       if (bound !== undefined) {
         signals.push({ node: call, index, note: `${path}() on ${bound}` });

@@ -16,7 +16,7 @@ import type { Check } from '../../checks/create-check.js';
 import { type AnalysisResult, type SkippedFile } from '../../checks/model.js';
 import { loadRepoConfig } from '../config/load-config.js';
 import type { Config } from '../config/schema.js';
-import { parsePatch, type FileChanges } from '../diff/changed-lines.js';
+import { parsePatchSafely, type FileChanges } from '../diff/changed-lines.js';
 import type { GitHubClient, RepoRef } from '../github/client.js';
 import { describeGitHubError } from '../github/client.js';
 import { readFilesAtRef } from '../github/file-contents.js';
@@ -116,11 +116,3 @@ export async function analyzePullRequest(
   return { kind: 'reviewed', config, result, plan, output };
 }
 
-/** A patch GitHub sent but the parser cannot read counts as absent: the whole file is reviewed. */
-function parsePatchSafely(patch: string | undefined): FileChanges | undefined {
-  try {
-    return parsePatch(patch);
-  } catch {
-    return undefined;
-  }
-}

@@ -53,3 +53,16 @@ export function parsePatch(patch: string | undefined | null): FileChanges | unde
   }
   return changes;
 }
+
+/**
+ * `parsePatch` for a patch from GitHub: one the parser cannot read counts as
+ * absent (the whole file is reviewed, no line is commented) rather than
+ * failing the review.
+ */
+export function parsePatchSafely(patch: string | undefined | null): FileChanges | undefined {
+  try {
+    return parsePatch(patch);
+  } catch {
+    return undefined;
+  }
+}

@@ -16,7 +16,7 @@ import type { Probot } from 'probot';
 import type { Check } from '../../checks/create-check.js';
 import { type AnalysisResult, type Finding, type SkippedFile } from '../../checks/model.js';
 import { loadRepoConfig } from '../config/load-config.js';
-import { parsePatch, type FileChanges } from '../diff/changed-lines.js';
+import { parsePatchSafely, type FileChanges } from '../diff/changed-lines.js';
 import { completeCheckRun, createCheckRun, type CheckRunConclusion, type CheckRunOutputFields } from '../github/check-runs.js';
 import { describeGitHubError, httpStatusOf, isInstallationGone, isNotFound, type GitHubClient, type RepoRef } from '../github/client.js';
 import { readFilesAtRef, type FileFetch } from '../github/file-contents.js';
@@ -430,16 +430,6 @@ function toSourceInputs(
   }
   return { inputs, skipped, fetchErrors };
 }
-
-/** A patch GitHub sent but the parser cannot read counts as absent: whole file changed, no inline comments. */
-function parsePatchSafely(patch: string | undefined): FileChanges | undefined {
-  try {
-    return parsePatch(patch);
-  } catch {
-    return undefined;
-  }
-}
-
 
 /** LEFT-side comments on the deleted lines that provided a control, with the finding the endpoint has now. */
 function removedControlComments(posture: PostureReview, result: AnalysisResult): { finding: Finding; path: string; line: number; what: string }[] {

@@ -33,6 +33,22 @@ export function unwrapExpression(node: ts.Expression): ts.Expression {
   }
 }
 
+/**
+ * The identifier an access chain starts from: `invoice` for
+ * `invoice.project.ownerId`, `items[0].id`, `String(invoice.owner)` is not
+ * one (a call's callee is followed: `db().users` gives `db`). Undefined for
+ * chains rooted elsewhere (`this`, a literal) or longer than `maxLinks`.
+ */
+export function accessRoot(expression: ts.Expression, maxLinks = 16): string | undefined {
+  let current = unwrapExpression(expression);
+  for (let depth = 0; depth < maxLinks; depth++) {
+    if (ts.isIdentifier(current)) return current.text;
+    if (ts.isPropertyAccessExpression(current) || ts.isElementAccessExpression(current) || ts.isCallExpression(current)) current = unwrapExpression(current.expression);
+    else return undefined;
+  }
+  return undefined;
+}
+
 /** Stands for `()` in a path while it is built. */
 const CALL_MARKER = '()';
 
