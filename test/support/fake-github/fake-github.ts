@@ -36,6 +36,19 @@ export interface FakeGitHubOptions {
   requireAuth?: boolean;
 }
 
+/** A request as `handle` read it, handed to fault injection and then to the routes. */
+interface IncomingApiRequest {
+  method: string;
+  /** Undefined for a path outside the API prefix. */
+  apiPath: string | undefined;
+  isGraphql: boolean;
+  target: URL;
+  req: IncomingMessage;
+  caller: Caller;
+  record: RecordedRequest;
+  parsedBody: { ok: true; value: unknown } | { ok: false };
+}
+
 /** One request as the fake saw it. */
 export interface RecordedRequest {
   method: string;
@@ -187,17 +200,8 @@ export class FakeGitHub {
     this.send(res, reply, caller, isGraphql);
   }
 
-  private async answer(input: {
-    method: string;
-    apiPath: string | undefined;
-    isGraphql: boolean;
-    target: URL;
-    req: IncomingMessage;
-    caller: Caller;
-    record: RecordedRequest;
-    parsedBody: { ok: true; value: unknown } | { ok: false };
-  }): Promise<ApiReply> {
-    const { method, apiPath, isGraphql, target, req, caller, record, parsedBody } = input;
+  private async answer(input: IncomingApiRequest): Promise<ApiReply> {
+    const { method, apiPath, record } = input;
     if (apiPath === undefined) {
       record.unexpected = true;
       return notFound();
@@ -206,26 +210,16 @@ export class FakeGitHub {
     if (fault) {
       record.fault = true;
       if (fault.delayMs) await delay(fault.delayMs);
-      if (fault.afterEffect === true) await this.route({ ...input, record: { ...record } });
+      if (fault.afterEffect === true) await this.route({ ...input, apiPath, record: { ...record } });
       if (fault.reset === true) return { status: 0, reset: true };
       return { status: fault.status, headers: fault.headers, body: fault.body ?? defaultFaultBody(fault.status) };
     }
-    return this.route(input);
+    return this.route({ ...input, apiPath });
   }
 
   /** What GitHub would answer: GraphQL or the first matching route, after auth. */
-  private async route(input: {
-    method: string;
-    apiPath: string | undefined;
-    isGraphql: boolean;
-    target: URL;
-    req: IncomingMessage;
-    caller: Caller;
-    record: RecordedRequest;
-    parsedBody: { ok: true; value: unknown } | { ok: false };
-  }): Promise<ApiReply> {
+  private async route(input: IncomingApiRequest & { apiPath: string }): Promise<ApiReply> {
     const { method, apiPath, isGraphql, target, req, caller, record, parsedBody } = input;
-    if (apiPath === undefined) return notFound();
     if (!parsedBody.ok) return errorReply(400, 'Problems parsing JSON');
 
     const request: ApiRequest = {
