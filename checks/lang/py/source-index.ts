@@ -1,0 +1,319 @@
+import type { Tree } from 'web-tree-sitter';
+import type { Scope } from '../ts/source-index.js';
+
+export type { Scope };
+
+/**
+ * A node of the Python syntax tree, copied out of tree-sitter in the index's
+ * one walk. Plain data: it outlives the tree (which is deleted right after
+ * indexing) and costs no wasm call to read. `type` is tree-sitter-python's
+ * node type (`call`, `function_definition`, `attribute`, ...); anonymous
+ * tokens (`==`, `not`, `async`, punctuation) are kept as children with
+ * `named: false` so that operators can be read, but only named nodes are
+ * indexed by type.
+ */
+export interface PyNode {
+  readonly type: string;
+  readonly named: boolean;
+  /** Start and end offsets in the text (UTF-16 units, like JavaScript strings): a half-open range like a Scope. */
+  readonly pos: number;
+  readonly end: number;
+  /** 1-based lines of the first and last character. */
+  readonly line: number;
+  readonly endLine: number;
+  /** The grammar's field name of this node in its parent (`function`, `arguments`, `name`, `left`...). */
+  readonly field: string | undefined;
+  readonly parent: PyNode | undefined;
+  readonly children: PyNode[];
+  /** The text of an `identifier` (read on the walk, so name lookups never slice the file). */
+  readonly name?: string;
+}
+
+/** A place tree-sitter could not parse (an ERROR node or a token it had to invent). */
+export interface PySyntaxError {
+  line: number;
+  pos: number;
+  end: number;
+  /** `unexpected "..."` or `missing ")"`. */
+  message: string;
+}
+
+/**
+ * One iterative walk over a Python file, indexing every named node by its type
+ * in document order: the Python twin of `lang/ts/source-index.ts`, with the
+ * same rules for checks (ask the index, never walk the tree yourself; pass the
+ * endpoint's own `scopes` array so answers are cached per endpoint).
+ *
+ * ## The query vocabulary (this file and `queries.ts`)
+ *
+ * | question                                   | Python                                   | TypeScript twin               |
+ * |--------------------------------------------|------------------------------------------|-------------------------------|
+ * | every node of a type, optionally in scopes | `index.nodesOfType('assignment', scopes)`| `nodesOfKind(kind, scopes)`   |
+ * | calls in the endpoint's code               | `index.calls(scopes)`                    | `calls(scopes)`               |
+ * | calls by the callee's last name            | `index.callsNamed(/^(?:get|filter)$/, s)`| `callsNamed(pattern, scopes)` |
+ * | callee as a dotted path                    | `calleePath(call)` `User.objects.filter().first`, `plainCalleePath(call)` without `()` | same names |
+ * | last name of the callee                    | `calleeName(call)`                       | `calleeName`                  |
+ * | the object a method is called on           | `calleeObject(call)`                     | `calleeObject`                |
+ * | arguments                                  | `positionalArguments(call)`, `keywordArgument(call, 'prefix')`, `keywordArguments(call)` | - |
+ * | string literal value                       | `stringValue(node)` (no f-strings)       | `stringValue`                 |
+ * | elements of a list/tuple/set literal       | `sequenceElements(node)`                 | -                             |
+ * | dict literal entries                       | `dictEntries(node)`                      | -                             |
+ * | decorators of a function/class             | `decoratorsOf(definition)` (expressions) | -                             |
+ * | functions / classes by name (file)         | `functionsByName(index)`, `classesByName(index)` | `functionsByName`     |
+ * | module-level assignments by name           | `moduleAssignments(index)`               | `variablesByName`             |
+ * | assignments to `name` in scopes            | `assignmentsTo(index, name, scopes)`     | -                             |
+ * | parameters of a function                   | `parametersOf(fn)` name, type, default   | -                             |
+ * | class attributes (`permission_classes = `) | `classAttribute(cls, name)`              | -                             |
+ * | methods of a class                         | `methodsOf(cls)`                         | -                             |
+ * | base classes                               | `baseClassNames(cls)`                    | -                             |
+ * | imports (local name to module)             | `importSources(index)`                   | `importSources`               |
+ * | enclosing function / class                 | `enclosingFunction(node)`, `enclosingClass(node)` | `enclosingFunction` |
+ * | a field child                              | `childByField(node, 'function')`         | property access on ts nodes   |
+ * | text and lines                             | `index.textOf(node)`, `node.line`, `node.endLine`, `index.lineText(n)`, `index.lineAt(pos)` | same |
+ * | per-file memo                              | `index.memo(key, compute)`               | `memo`                        |
+ * | syntax errors                              | `index.syntaxErrors`, `index.errorIn(scopes)` | -                        |
+ *
+ * The walk is iterative (a cursor, an explicit child counter), so 10,000-deep
+ * nesting cannot overflow the stack.
+ */
+export class PySourceIndex {
+  readonly path: string;
+  readonly text: string;
+  readonly root: PyNode;
+  readonly syntaxErrors: readonly PySyntaxError[];
+  private readonly byType = new Map<string, PyNode[]>();
+  private readonly memos = new Map<string, unknown>();
+  private readonly scopedCache = new WeakMap<readonly Scope[], Map<string, readonly PyNode[]>>();
+  private readonly mergedCache = new WeakMap<readonly Scope[], readonly Scope[]>();
+  private readonly callNamesByPattern = new Map<string, readonly string[]>();
+  private callsByName: Map<string, PyNode[]> | undefined;
+  private lines: string[] | undefined;
+  private lineStarts: number[] | undefined;
+
+  constructor(path: string, text: string, tree: Tree) {
+    this.path = path;
+    this.text = text;
+    const errors: PySyntaxError[] = [];
+    this.root = this.walk(tree, errors);
+    this.syntaxErrors = errors;
+  }
+
+  private walk(tree: Tree, errors: PySyntaxError[]): PyNode {
+    const cursor = tree.walk();
+    try {
+      const make = (parent: PyNode | undefined): PyNode => {
+        const start = cursor.startPosition;
+        const endPosition = cursor.endPosition;
+        const node: PyNode = {
+          type: cursor.nodeType,
+          named: cursor.nodeIsNamed,
+          pos: cursor.startIndex,
+          end: cursor.endIndex,
+          line: start.row + 1,
+          // A node ending at column 0 ends with the line break of the line before.
+          endLine: endPosition.column === 0 && endPosition.row > start.row ? endPosition.row : endPosition.row + 1,
+          field: cursor.currentFieldName ?? undefined,
+          parent,
+          children: [],
+        };
+        if (node.type === 'identifier') (node as { name?: string }).name = this.text.slice(node.pos, node.end);
+        if (node.named) {
+          const list = this.byType.get(node.type);
+          if (list === undefined) this.byType.set(node.type, [node]);
+          else list.push(node);
+        }
+        if (node.type === 'ERROR') {
+          errors.push({ line: node.line, pos: node.pos, end: node.end, message: `unexpected ${JSON.stringify(clip(this.text.slice(node.pos, node.end)))}` });
+        } else if (cursor.nodeIsMissing) {
+          errors.push({ line: node.line, pos: node.pos, end: node.end, message: `missing ${JSON.stringify(node.type)}` });
+        }
+        return node;
+      };
+      const root = make(undefined);
+      // Depth-first in document order: every node is pushed to its type's list when first reached.
+      let current = root;
+      while (true) {
+        if (cursor.gotoFirstChild()) {
+          const child = make(current);
+          current.children.push(child);
+          current = child;
+          continue;
+        }
+        while (!cursor.gotoNextSibling()) {
+          if (!cursor.gotoParent()) return root;
+          current = current.parent!;
+        }
+        const sibling = make(current.parent);
+        current.parent!.children.push(sibling);
+        current = sibling;
+      }
+    } finally {
+      cursor.delete();
+    }
+  }
+
+  /** Computes a per-file fact once (functions by name, imports...). */
+  memo<T>(key: string, compute: () => T): T {
+    const cached = this.memos.get(key);
+    if (cached !== undefined || this.memos.has(key)) return cached as T;
+    const value = compute();
+    this.memos.set(key, value);
+    return value;
+  }
+
+  /** Every named node of `type` in document order, optionally only those inside `scopes`. */
+  nodesOfType(type: string, scopes?: readonly Scope[]): readonly PyNode[] {
+    const all = this.byType.get(type) ?? NO_NODES;
+    if (scopes === undefined || all.length === 0) return all;
+    if (scopes.length === 1) return this.collectInScopes(all, scopes);
+    let byType = this.scopedCache.get(scopes);
+    if (byType === undefined) {
+      byType = new Map();
+      this.scopedCache.set(scopes, byType);
+    }
+    let cached = byType.get(type);
+    if (cached === undefined) {
+      cached = this.collectInScopes(all, scopes);
+      byType.set(type, cached);
+    }
+    return cached;
+  }
+
+  calls(scopes?: readonly Scope[]): readonly PyNode[] {
+    return this.nodesOfType('call', scopes);
+  }
+
+  /**
+   * Calls whose callee's last name (`filter` in `User.objects.filter(...)`)
+   * matches `pattern`; the pattern runs once per distinct name of the file.
+   */
+  callsNamed(pattern: RegExp, scopes?: readonly Scope[]): readonly PyNode[] {
+    const byName = (this.callsByName ??= this.groupCallsByName());
+    const key = pattern.flags === '' ? pattern.source : `${pattern.source}/${pattern.flags}`;
+    let names = this.callNamesByPattern.get(key);
+    if (names === undefined) {
+      names = [...byName.keys()].filter((name) => pattern.test(name));
+      this.callNamesByPattern.set(key, names);
+    }
+    if (names.length === 0) return NO_NODES;
+    const found: PyNode[] = [];
+    for (const name of names) {
+      const list = byName.get(name)!;
+      for (const call of scopes === undefined ? list : this.collectInScopes(list, scopes)) found.push(call);
+    }
+    return names.length === 1 ? found : found.sort((a, b) => a.pos - b.pos || b.end - a.end);
+  }
+
+  private groupCallsByName(): Map<string, PyNode[]> {
+    const map = new Map<string, PyNode[]>();
+    for (const call of this.calls()) {
+      const name = lastCalleeName(call);
+      const list = map.get(name);
+      if (list === undefined) map.set(name, [call]);
+      else list.push(call);
+    }
+    return map;
+  }
+
+  private collectInScopes(all: readonly PyNode[], scopes: readonly Scope[]): readonly PyNode[] {
+    let result: PyNode[] | undefined;
+    for (const scope of scopes.length === 1 ? scopes : this.mergedScopes(scopes)) {
+      let index = lowerBound(all, scope.pos);
+      while (index < all.length && all[index].pos < scope.end) {
+        if (all[index].end <= scope.end) (result ??= []).push(all[index]);
+        index++;
+      }
+    }
+    return result ?? NO_NODES;
+  }
+
+  private mergedScopes(scopes: readonly Scope[]): readonly Scope[] {
+    let merged = this.mergedCache.get(scopes);
+    if (merged === undefined) {
+      merged = mergeScopes(scopes);
+      this.mergedCache.set(scopes, merged);
+    }
+    return merged;
+  }
+
+  /** The first syntax error inside (or overlapping) `scopes`, if any. */
+  errorIn(scopes: readonly Scope[]): PySyntaxError | undefined {
+    return this.syntaxErrors.find((error) => scopes.some((scope) => error.pos < scope.end && error.end >= scope.pos));
+  }
+
+  textOf(node: PyNode): string {
+    return this.text.slice(node.pos, node.end);
+  }
+
+  /** 1-based line of a text offset. */
+  lineAt(pos: number): number {
+    const starts = (this.lineStarts ??= computeLineStarts(this.text));
+    let low = 0;
+    let high = starts.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (starts[mid] <= pos) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  }
+
+  /** The text of 1-based line `line`, without its line break. */
+  lineText(line: number): string {
+    this.lines ??= this.text.split(/\r?\n/);
+    return this.lines[line - 1] ?? '';
+  }
+
+  get lineCount(): number {
+    this.lines ??= this.text.split(/\r?\n/);
+    return this.lines.length;
+  }
+}
+
+const NO_NODES: readonly PyNode[] = Object.freeze([]);
+
+function clip(text: string): string {
+  const line = text.split('\n')[0];
+  return line.length > 40 ? `${line.slice(0, 40)}...` : line;
+}
+
+function computeLineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  return starts;
+}
+
+function lowerBound(nodes: readonly PyNode[], pos: number): number {
+  let low = 0;
+  let high = nodes.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (nodes[mid].pos < pos) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+function mergeScopes(scopes: readonly Scope[]): Scope[] {
+  const sorted = [...scopes].sort((a, b) => a.pos - b.pos);
+  const merged: Scope[] = [];
+  for (const scope of sorted) {
+    const last = merged[merged.length - 1];
+    if (last !== undefined && scope.pos <= last.end) last.end = Math.max(last.end, scope.end);
+    else merged.push({ pos: scope.pos, end: scope.end });
+  }
+  return merged;
+}
+
+/** `filter` for `User.objects.filter(...)`, `Depends` for `Depends(x)`; '' for other callees. */
+function lastCalleeName(call: PyNode): string {
+  const callee = call.children.find((child) => child.field === 'function');
+  if (callee === undefined) return '';
+  if (callee.type === 'identifier') return callee.children.length === 0 ? callee.name ?? '' : '';
+  if (callee.type === 'attribute') {
+    const name = callee.children.find((child) => child.field === 'attribute');
+    return name === undefined ? '' : name.name ?? '';
+  }
+  return '';
+}
+
