@@ -1,22 +1,23 @@
 /**
  * The Probot app: wires the event handlers to the review queue, the queue to
  * the review job, and the sweep that completes check runs an interrupted
- * review left in progress. Nothing else happens here.
+ * review left in progress. Nothing else happens here. With `REDIS_URL` set
+ * the queue is BullMQ's and the reviews run in `npm run worker` processes
+ * (src/worker.ts): this process then only takes webhooks and enqueues.
  */
 import type { ApplicationFunction } from 'probot';
 import type { Check } from '../checks/create-check.js';
-import type { GitHubClient } from './github/client.js';
 import { registerCheckRerunHandlers } from './handlers/check-rerun.js';
 import { registerIssueCommentHandler } from './handlers/issue-comment.js';
 import { registerPullRequestHandler } from './handlers/pull-request.js';
 import type { AppLifecycle } from './lifecycle/app-lifecycle.js';
 import { createHealthzHandler } from './lifecycle/healthz.js';
+import { startOpenCheckRunSweeps } from './lifecycle/open-check-run-sweeps.js';
 import { createReviewQueue } from './queue/create-review-queue.js';
 import type { ReviewQueue } from './queue/review-queue.js';
 import { defaultLedgerDirectory, FileOpenCheckRunLedger, type OpenCheckRunLedger } from './review/open-check-run-ledger.js';
-import { budgetFromEnv, staleCheckRunAfterMs } from './review/review-budget.js';
+import { budgetFromEnv } from './review/review-budget.js';
 import { createReviewWorker } from './review/run-review.js';
-import { sweepOpenCheckRuns } from './review/sweep-open-check-runs.js';
 
 export interface CreateAppOptions {
   /** The queue between handlers and reviews; the deployment's default (in-process) when absent. Tests pass theirs to await `onIdle()`. */
@@ -55,17 +56,7 @@ export function createApp(options: CreateAppOptions = {}): ApplicationFunction {
       addHandler(createHealthzHandler(options.lifecycle));
     }
 
-    const sweep = () =>
-      sweepOpenCheckRuns({
-        ledger,
-        auth: async (installationId) => (await app.auth(installationId)) as GitHubClient,
-        staleAfterMs: staleCheckRunAfterMs(timeoutMs),
-        log: app.log.child({ name: 'check-run-sweep' }),
-      }).catch((error: unknown) => app.log.warn({ err: error }, 'the sweep of left-behind check runs failed'));
-    void sweep();
-    const interval = options.sweepIntervalMs ?? staleCheckRunAfterMs(timeoutMs);
-    // unref: the sweep never keeps a stopping process alive.
-    if (interval > 0) setInterval(() => void sweep(), interval).unref();
+    startOpenCheckRunSweeps({ app, ledger, timeoutMs, intervalMs: options.sweepIntervalMs });
   };
 }
 

@@ -11,6 +11,10 @@
  *    and Kubernetes' usual 30 s grace period when started with `-t 30`)
  *    the process exits anyway. A check run a cut-off review left in
  *    progress is completed by the next start's sweep of the open-run record.
+ *
+ * A queue worker process (`npm run worker`) has no HTTP server: its drain is
+ * the BullMQ worker's close, and at the bound it hands the jobs still
+ * running back to the queue (its `cutOff`) for another worker.
  */
 import type { Logger } from 'pino';
 
@@ -21,8 +25,11 @@ type LifecycleLog = Pick<Logger, 'info' | 'warn' | 'error'>;
 export interface AppLifecycle {
   /** True from the moment a shutdown starts. */
   readonly stopping: boolean;
-  /** The app hands over what must finish before the process exits (the queue's `close`) and its logger. */
-  attach(drain: () => Promise<void>, log: LifecycleLog): void;
+  /**
+   * The app hands over what must finish before the process exits (the queue's `close`) and its logger;
+   * `cutOff` runs when the bound is reached with work still running (a queue worker re-queues it).
+   */
+  attach(drain: () => Promise<void>, log: LifecycleLog, cutOff?: () => Promise<unknown>): void;
 }
 
 export type ShutdownOutcome = { kind: 'drained'; ms: number } | { kind: 'timed-out'; ms: number } | { kind: 'failed'; ms: number; error: unknown };
@@ -34,6 +41,7 @@ export interface StoppableServer {
 
 export class ProcessLifecycle implements AppLifecycle {
   private drains: (() => Promise<void>)[] = [];
+  private cutOffs: (() => Promise<unknown>)[] = [];
   private log: LifecycleLog | undefined;
   private shutdown: Promise<ShutdownOutcome> | undefined;
 
@@ -41,8 +49,9 @@ export class ProcessLifecycle implements AppLifecycle {
     return this.shutdown !== undefined;
   }
 
-  attach(drain: () => Promise<void>, log: LifecycleLog): void {
+  attach(drain: () => Promise<void>, log: LifecycleLog, cutOff?: () => Promise<unknown>): void {
     this.drains.push(drain);
+    if (cutOff !== undefined) this.cutOffs.push(cutOff);
     this.log = log;
   }
 
@@ -76,8 +85,10 @@ export class ProcessLifecycle implements AppLifecycle {
       })();
       const result = await Promise.race([finished, deadline]);
       const ms = Date.now() - started;
-      if (result === 'timed-out') this.log?.warn({ ms }, `reviews still running after ${timeoutMs} ms; exiting anyway (the next start completes their check runs)`);
-      else this.log?.info({ ms }, 'shut down cleanly: every accepted review finished');
+      if (result === 'timed-out') {
+        this.log?.warn({ ms }, `reviews still running after ${timeoutMs} ms; exiting anyway (the next start completes their check runs)`);
+        await Promise.allSettled(this.cutOffs.map((cutOff) => cutOff()));
+      } else this.log?.info({ ms }, 'shut down cleanly: every accepted review finished');
       return { kind: result, ms };
     } catch (error) {
       const ms = Date.now() - started;
@@ -103,7 +114,7 @@ export function shutdownTimeoutFromEnv(value: string | undefined): { timeoutMs: 
  * Installs the SIGTERM handler of the server process: shut down, then exit
  * (0 when every review finished, 1 when the bound cut some off).
  */
-export function exitOnSigterm(lifecycle: ProcessLifecycle, server: StoppableServer, env: NodeJS.ProcessEnv = process.env, exit: (code: number) => void = (code) => process.exit(code)): void {
+export function exitOnSigterm(lifecycle: ProcessLifecycle, server: StoppableServer | undefined, env: NodeJS.ProcessEnv = process.env, exit: (code: number) => void = (code) => process.exit(code)): void {
   const { timeoutMs, problem } = shutdownTimeoutFromEnv(env.SHUTDOWN_TIMEOUT_MS);
   if (problem !== undefined) lifecycle.warn(problem);
   process.once('SIGTERM', () => {

@@ -21,9 +21,10 @@ export type ReviewWorker = (job: ReviewJob) => Promise<void>;
 
 /**
  * The seam between the webhook handlers (producers) and the review job
- * (consumer). The in-process implementation is the default; another one
- * (BullMQ when REDIS_URL is set) only has to keep these semantics:
- * per-PR supersede of queued jobs, drop of duplicates, bounded concurrency.
+ * (consumer). The in-process implementation is the default; the BullMQ one
+ * (REDIS_URL set) keeps the same semantics across processes: per-PR
+ * supersede of queued jobs, drop of duplicates and redeliveries, bounded
+ * concurrency per worker.
  */
 export interface ReviewQueue {
   /** Registers the function that runs jobs. Jobs enqueued before this wait for it. */
@@ -40,4 +41,12 @@ export interface ReviewQueue {
 export function reviewJobKey(job: Pick<ReviewJob, 'owner' | 'repo' | 'pullNumber'>): string {
   // GitHub owner and repository names are case-insensitive.
   return `${job.owner.toLowerCase()}/${job.repo.toLowerCase()}#${job.pullNumber}`;
+}
+
+/**
+ * One review is one id: (repo, PR, head sha). The Redis queue uses it as the
+ * BullMQ job id, so a duplicate of a queued or running review collapses into it.
+ */
+export function reviewJobId(job: Pick<ReviewJob, 'owner' | 'repo' | 'pullNumber' | 'headSha'>): string {
+  return `${reviewJobKey(job)}@${job.headSha.toLowerCase()}`;
 }

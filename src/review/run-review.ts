@@ -81,13 +81,7 @@ export type ReviewOutcome =
  */
 export function createReviewWorker(app: Probot, options: ReviewOptions = {}): ReviewWorker {
   return async (job) => {
-    const log = app.log.child({
-      repo: `${job.owner}/${job.repo}`,
-      pr: job.pullNumber,
-      headSha: job.headSha,
-      trigger: job.trigger,
-      deliveryId: job.deliveryId,
-    });
+    const log = reviewJobLog(app.log, job);
     let octokit: GitHubClient;
     try {
       octokit = (await app.auth(job.installationId)) as GitHubClient;
@@ -98,6 +92,11 @@ export function createReviewWorker(app: Probot, options: ReviewOptions = {}): Re
     const outcome = await runReview(job, { ...options, octokit, log });
     log.info({ outcome }, 'review job finished');
   };
+}
+
+/** The job's logger: every line of a review carries the repo, the PR, the head and the webhook delivery. */
+export function reviewJobLog(log: Logger, job: ReviewJob): Logger {
+  return log.child({ repo: `${job.owner}/${job.repo}`, pr: job.pullNumber, headSha: job.headSha, trigger: job.trigger, deliveryId: job.deliveryId });
 }
 
 /** Runs one review. Never throws: every failure ends in the check run or, failing that, in the log. */

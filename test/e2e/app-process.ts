@@ -1,7 +1,7 @@
 /**
- * Runs the app's real production entry (`src/server.ts`, what `npm start`
- * runs compiled) as a child process, captures its output for failure
- * reports, and makes sure it is stopped.
+ * Runs the app's real production entries (`src/server.ts`, what `npm start`
+ * runs compiled; `src/worker.ts`, `npm run worker`) as child processes,
+ * captures their output for failure reports, and makes sure they are stopped.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -10,15 +10,23 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-export interface AppProcess {
-  readonly port: number;
-  readonly baseUrl: string;
+export interface ChildNodeProcess {
+  readonly pid: number | undefined;
   /** Everything the child wrote to stdout and stderr so far. */
   output(): string;
   /** Set once the child has exited. */
   exitCode(): number | null | undefined;
+  /** Resolves when the child has exited. */
+  exited(): Promise<void>;
+  /** Sends a signal (SIGKILL: a crash the process cannot react to). */
+  kill(signal: NodeJS.Signals): void;
   /** SIGTERM, then SIGKILL if it has not exited within 5 s. Safe to call twice. */
   stop(): Promise<void>;
+}
+
+export interface AppProcess extends ChildNodeProcess {
+  readonly port: number;
+  readonly baseUrl: string;
 }
 
 /** A port that was free a moment ago (the child binds it itself). */
@@ -46,9 +54,15 @@ process.once('exit', () => {
  * leaks in.
  */
 export function startAppProcess(env: Record<string, string>, port: number): AppProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = startNodeProcess('src/server.ts', { ...env, PORT: String(port) });
+  return Object.assign(child, { port, baseUrl: `http://127.0.0.1:${port}` });
+}
+
+/** Spawns `node --import tsx <entry>` (a path from the repository root) with exactly `env` plus PATH and HOME. */
+export function startNodeProcess(entry: string, env: Record<string, string>): ChildNodeProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, PORT: String(port) },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
@@ -69,10 +83,13 @@ export function startAppProcess(env: Record<string, string>, port: number): AppP
   });
 
   return {
-    port,
-    baseUrl: `http://127.0.0.1:${port}`,
+    pid: child.pid,
     output: () => output,
     exitCode: () => exitCode,
+    exited: () => exited,
+    kill: (signal) => {
+      child.kill(signal);
+    },
     async stop() {
       if (exitCode !== undefined) return;
       child.kill('SIGTERM');

@@ -1,0 +1,62 @@
+/**
+ * `npm run worker`: a review worker for the Redis-backed queue. With
+ * `REDIS_URL` set, `npm start` only takes webhooks and puts review jobs into
+ * Redis (BullMQ); any number of these processes, on any machine, run them.
+ *
+ * It needs what the server needs to act as the app: APP_ID and PRIVATE_KEY
+ * (or PRIVATE_KEY_PATH), GHE_HOST for GitHub Enterprise, and REDIS_URL, which
+ * also gives Probot's request throttling a shared state, so that all
+ * replicas and workers together keep to GitHub's limits per installation.
+ * Not needed: WEBHOOK_SECRET, PORT.
+ *
+ * On SIGTERM it takes no new job, lets the running reviews finish for at
+ * most SHUTDOWN_TIMEOUT_MS, hands those still running back to the queue and
+ * exits. A worker killed outright loses nothing either: its jobs' locks
+ * expire and another worker runs them again.
+ */
+import { createProbot } from 'probot';
+import { createAppOctokit } from './github/octokit-options.js';
+import { exitOnSigterm, ProcessLifecycle } from './lifecycle/app-lifecycle.js';
+import { startOpenCheckRunSweeps } from './lifecycle/open-check-run-sweeps.js';
+import { BullmqReviewWorker } from './queue/bullmq-review-worker.js';
+import { concurrencyFromEnv } from './queue/in-process-review-queue.js';
+import { redisQueueSettingsFromEnv } from './queue/redis-queue-settings.js';
+import { createReviewJobHandler } from './queue/review-job-handler.js';
+import { defaultLedgerDirectory, FileOpenCheckRunLedger } from './review/open-check-run-ledger.js';
+import { budgetFromEnv } from './review/review-budget.js';
+
+const settings = redisQueueSettingsFromEnv();
+if (settings === undefined) {
+  process.stderr.write('REDIS_URL is not set: the worker takes its jobs from Redis. Without Redis, `npm start` runs the reviews itself.\n');
+  process.exit(2);
+}
+
+// Probot's `run` defaults, for logs that look like the server's: info level, JSON in production.
+const app = createProbot({
+  env: { LOG_LEVEL: 'info', ...(process.env.NODE_ENV === 'production' ? { LOG_FORMAT: 'json' } : {}), ...process.env },
+  overrides: { Octokit: createAppOctokit() },
+});
+const log = app.log.child({ name: 'review-worker' });
+
+const { settings: budget, problems } = budgetFromEnv();
+const { concurrency, problem } = concurrencyFromEnv(process.env.REVIEW_CONCURRENCY);
+for (const warning of [...problems, ...(problem === undefined ? [] : [problem])]) log.warn(warning);
+
+const ledger = new FileOpenCheckRunLedger(defaultLedgerDirectory());
+const worker = new BullmqReviewWorker({
+  ...settings,
+  concurrency,
+  log,
+  handler: createReviewJobHandler(app, { timeoutMs: budget.totalMs, fileTimeoutMs: budget.perFileMs, ledger }),
+});
+await worker.start();
+startOpenCheckRunSweeps({ app, ledger, timeoutMs: budget.totalMs });
+log.info({ concurrency, prefix: settings.prefix }, 'review worker taking jobs');
+
+const lifecycle = new ProcessLifecycle();
+lifecycle.attach(
+  () => worker.close(),
+  log,
+  () => worker.requeueInFlight(),
+);
+exitOnSigterm(lifecycle, undefined);
