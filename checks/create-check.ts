@@ -10,7 +10,13 @@ import type { ts } from './lang/ts/parse.js';
 import type { Confidence, Severity } from './model.js';
 import type { ProjectContext } from './project-context.js';
 
-export interface CheckMeta<MessageId extends string = string> {
+/**
+ * Checks are generic over the language: `E` is the endpoint they read, `N`
+ * the syntax node a report or evidence points at, `F` the framework names
+ * their fixes are keyed by. The defaults are TypeScript's; Python checks use
+ * `PyEndpoint` / `PyNode` (checks/python/create-py-check.ts).
+ */
+export interface CheckMeta<MessageId extends string = string, F extends string = Framework> {
   /** Kebab-case, equal to the file name. */
   id: string;
   /** The checklist items this check decides, the first being where its findings go by default. */
@@ -28,13 +34,13 @@ export interface CheckMeta<MessageId extends string = string> {
   /** Why it matters, one or two sentences. */
   why: string;
   /** How to fix it, per framework where the idiom differs; `default` otherwise. */
-  fix: Partial<Record<Framework, string>> & { default: string };
+  fix: Partial<Record<F, string>> & { default: string };
 }
 
-export interface Report<MessageId extends string> {
+export interface Report<MessageId extends string, N = ts.Node> {
   messageId: MessageId;
   /** The node the finding is about; or give `line`. */
-  node?: ts.Node;
+  node?: N;
   line?: number;
   endLine?: number;
   data?: Record<string, string>;
@@ -46,13 +52,13 @@ export interface Report<MessageId extends string> {
   suggestion?: { line: number; endLine: number; replacement: string };
 }
 
-export interface CheckContext<MessageId extends string = string> {
-  endpoint: Endpoint;
+export interface CheckContext<MessageId extends string = string, E = Endpoint, N = ts.Node> {
+  endpoint: E;
   config: Config;
   project: ProjectContext;
-  report(report: Report<MessageId>): void;
+  report(report: Report<MessageId, N>): void;
   /** The item passes; `note` says what the code at `node`/`line` shows. */
-  pass(item: ChecklistItemId, evidence: { node?: ts.Node; line?: number; file?: string; note: string }): void;
+  pass(item: ChecklistItemId, evidence: { node?: N; line?: number; file?: string; note: string }): void;
   /** The app cannot decide statically; `reason` tells the human what to look at. */
   unknown(item: ChecklistItemId, reason: string): void;
   notApplicable(item: ChecklistItemId, reason: string): void;
@@ -60,14 +66,14 @@ export interface CheckContext<MessageId extends string = string> {
   markPublic(reason: string): void;
 }
 
-export interface Check<MessageId extends string = string> extends CheckMeta<MessageId> {
-  run(context: CheckContext<MessageId>): void;
+export interface Check<MessageId extends string = string, E = Endpoint, N = ts.Node, F extends string = Framework> extends CheckMeta<MessageId, F> {
+  run(context: CheckContext<MessageId, E, N>): void;
 }
 
 const RULE_ID = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 /** Builds a check, validating its metadata up front so a bad check fails at load, not mid-review. */
-export function createCheck<MessageId extends string>(check: Check<MessageId>): Check<MessageId> {
+export function createCheck<MessageId extends string, E = Endpoint, N = ts.Node, F extends string = Framework>(check: Check<MessageId, E, N, F>): Check<MessageId, E, N, F> {
   if (!RULE_ID.test(check.id)) throw new Error(`check id "${check.id}" is not kebab-case`);
   if (check.items.length === 0) throw new Error(`check ${check.id} decides no checklist item`);
   if (check.cwe.length === 0 || !check.cwe.every((id) => /^CWE-\d+$/.test(id))) throw new Error(`check ${check.id} needs CWE ids like CWE-306`);

@@ -51,7 +51,37 @@ interface Decision {
   reason?: string;
 }
 
+/** What run-checks needs of an endpoint in any language. */
+export interface EndpointBase {
+  file: string;
+  line: number;
+  method: string;
+  route: string;
+  framework: string;
+}
+
+/** Where a node a check points at sits: file (a node may live in an imported module) and lines. */
+export type NodeLocator<E, N> = (endpoint: E, node: N) => { file: string; line: number; endLine: number };
+
+/** TypeScript: lines from the node's own source file (an imported middleware's, or the endpoint's). */
+export function locateTsNode(endpoint: Endpoint, node: ts.Node): { file: string; line: number; endLine: number } {
+  const source = sourceFileOf(node);
+  const sourceFile = source ?? endpoint.index.sourceFile;
+  return { file: source?.fileName ?? endpoint.file, line: lineIn(sourceFile, node.getStart(sourceFile)), endLine: lineIn(sourceFile, node.end) };
+}
+
 export function runChecks(endpoint: Endpoint, checks: readonly Check[], config: Config, project: ProjectContext): EndpointAnalysis {
+  return runChecksWith(endpoint, checks, config, project, locateTsNode);
+}
+
+/** runChecks for any language: `locate` turns the language's nodes into file and lines. */
+export function runChecksWith<E extends EndpointBase, N>(
+  endpoint: E,
+  checks: readonly Check<string, E, N, string>[],
+  config: Config,
+  project: ProjectContext,
+  locate: NodeLocator<E, N>,
+): EndpointAnalysis {
   // Items some check decided; the rest are filled in at the end (most items are decided, so no placeholder is built for them).
   const decided: Partial<Checklist> = {};
   const findings: RawFinding[] = [];
@@ -61,7 +91,7 @@ export function runChecks(endpoint: Endpoint, checks: readonly Check[], config: 
 
   // One context for the endpoint, pointed at the running check: a context (and its closures)
   // per check per endpoint was a large share of the engine's allocations.
-  let check: Check = checks[0];
+  let check: Check<string, E, N, string> = checks[0];
   let severityOverride: Severity | undefined;
   const decisions = new Map<ChecklistItemId, Decision>();
   let reported: RawFinding[] = [];
@@ -71,17 +101,17 @@ export function runChecks(endpoint: Endpoint, checks: readonly Check[], config: 
     if (previous === undefined || STATUS_RANK[decision.status] > STATUS_RANK[previous.status]) decisions.set(item, decision);
     else if (previous.status === decision.status) previous.evidence.push(...decision.evidence);
   };
-  const context: CheckContext = {
+  const context: CheckContext<string, E, N> = {
     endpoint,
     config,
     project,
-    report(report: Report<string>) {
-      reported.push(toFinding(check, endpoint, name, report, severityOverride));
+    report(report: Report<string, N>) {
+      reported.push(toFinding(check, endpoint, name, report, severityOverride, locate));
     },
     pass(item, evidence) {
-      const source = evidence.node !== undefined && evidence.line === undefined ? sourceFileOf(evidence.node) : undefined;
-      const line = evidence.line ?? (evidence.node ? lineIn(source ?? endpoint.index.sourceFile, evidence.node.getStart(source ?? endpoint.index.sourceFile)) : endpoint.line);
-      decide(item, { status: 'pass', evidence: [{ file: evidence.file ?? source?.fileName ?? endpoint.file, line, note: evidence.note }] });
+      const located = evidence.node !== undefined && evidence.line === undefined ? locate(endpoint, evidence.node) : undefined;
+      const line = evidence.line ?? located?.line ?? endpoint.line;
+      decide(item, { status: 'pass', evidence: [{ file: evidence.file ?? located?.file ?? endpoint.file, line, note: evidence.note }] });
     },
     unknown(item, reason) {
       decide(item, { status: 'unknown', evidence: [], reason });
@@ -145,17 +175,25 @@ export function runChecks(endpoint: Endpoint, checks: readonly Check[], config: 
   }
 }
 
-function toFinding(check: Check, endpoint: Endpoint, name: string, report: Report<string>, severityOverride: Severity | undefined): RawFinding {
+function toFinding<E extends EndpointBase, N>(
+  check: Check<string, E, N, string>,
+  endpoint: E,
+  name: string,
+  report: Report<string, N>,
+  severityOverride: Severity | undefined,
+  locate: NodeLocator<E, N>,
+): RawFinding {
   const template = (check.messages as Record<string, string>)[report.messageId];
   if (template === undefined) throw new Error(`check ${check.id} reported unknown message id "${report.messageId}"`);
   const item = report.item ?? check.items[0];
   if (!check.items.includes(item)) throw new Error(`check ${check.id} reported on ${item}, which it does not declare`);
   // A node may sit in an imported module (a middleware's file): the finding belongs to that file.
-  const source = report.node !== undefined && report.line === undefined ? sourceFileOf(report.node) : undefined;
-  const file = source?.fileName ?? endpoint.file;
-  const line = report.line ?? (report.node ? lineIn(source ?? endpoint.index.sourceFile, report.node.getStart(source ?? endpoint.index.sourceFile)) : endpoint.line);
-  const endLine = report.endLine ?? (report.node ? lineIn(source ?? endpoint.index.sourceFile, report.node.end) : line);
-  const fixTemplate = check.fix[endpoint.framework] ?? check.fix.default;
+  const located = report.node !== undefined ? locate(endpoint, report.node) : undefined;
+  // With an explicit line the finding stays in the endpoint's file.
+  const file = (report.line === undefined ? located?.file : undefined) ?? endpoint.file;
+  const line = report.line ?? located?.line ?? endpoint.line;
+  const endLine = report.endLine ?? located?.endLine ?? line;
+  const fixTemplate = (check.fix as Partial<Record<string, string>>)[endpoint.framework] ?? check.fix.default;
   return {
     ruleId: check.id,
     checklistItem: item,
