@@ -5,6 +5,7 @@
  * parent app before the `parent.route(prefix, subApp)` that mounts it.
  */
 import { ts } from '../lang/ts/parse.js';
+import { compileUntrustedPattern } from '../lang/untrusted-pattern.js';
 import { calleeName, expressionPath, functionsByName, isFunctionNode, namePattern, stringValue, unwrapExpression, variablesByName, type FunctionNode } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import type { Control, Endpoint } from './endpoint.js';
@@ -107,8 +108,9 @@ function patternMatcher(pattern: string): (route: string) => boolean {
     } else if (pattern[i] === '*') source += '.*';
     else source += pattern[i].replace(/[.+?^${}()|[\]\\]/g, '\\$&');
   }
-  const regExp = new RegExp(`^${source}/?$`);
-  return (route) => regExp.test(route);
+  // A PR-written pattern (a dozen `*` make a dozen `.*`): one that could backtrack for long covers nothing (fail closed).
+  const matcher = compileUntrustedPattern(`^${source}/?$`);
+  return (route) => matcher?.(route) === true;
 }
 
 /** Handler arguments, with `...factory.createHandlers(a, b)` opened up. */

@@ -3,6 +3,7 @@
  * App Router handlers: where it is, and whether it authenticates a route.
  */
 import { ts } from '../lang/ts/parse.js';
+import { compileUntrustedPattern, type UntrustedMatcher } from '../lang/untrusted-pattern.js';
 import { calleePath, expressionPath, importSources, stringValue, unwrapExpression, plainCalleePath } from '../lang/ts/queries.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
 
@@ -24,7 +25,7 @@ export type MiddlewareVerdict =
  * Next.js `config.matcher` entries to a test. Matchers use path-to-regexp:
  * `/api/:path*`, `/dashboard/:id`, and raw groups like `/((?!_next).*)`.
  */
-function matcherToRegExp(matcher: string): RegExp | undefined {
+function matcherToRegExp(matcher: string): UntrustedMatcher | undefined {
   let source = '';
   for (let i = 0; i < matcher.length; i++) {
     const char = matcher[i];
@@ -58,11 +59,8 @@ function matcherToRegExp(matcher: string): RegExp | undefined {
       source += `\\${char}`;
     } else source += char;
   }
-  try {
-    return new RegExp(`^${source}$`);
-  } catch {
-    return undefined;
-  }
+  // Raw groups are the PR's own regular expression: compiled only when it cannot backtrack for long.
+  return compileUntrustedPattern(`^${source}$`);
 }
 
 /** Route `/api/invoices/[id]` as a concrete path a matcher can be tested on. */
@@ -86,9 +84,9 @@ export function matcherCovers(index: SourceIndex, route: string): { covers: bool
       for (const entry of entries) {
         const text = stringValue(entry);
         if (text === undefined) return { covers: 'unknown', note: 'matcher entries are not plain strings' };
-        const pattern = matcherToRegExp(text);
-        if (pattern === undefined) return { covers: 'unknown', note: `matcher "${text}" could not be read` };
-        if (pattern.test(path)) return { covers: true, note: `matcher "${text}"` };
+        const matches = matcherToRegExp(text)?.(path);
+        if (matches === undefined) return { covers: 'unknown', note: `matcher "${text}" could not be read` };
+        if (matches) return { covers: true, note: `matcher "${text}"` };
       }
       return { covers: false, note: 'the matcher does not include this route' };
     }
