@@ -16,8 +16,8 @@
  */
 import { createProbot } from 'probot';
 import { createAppOctokit } from './github/octokit-options.js';
-import { exitOnSigterm, ProcessLifecycle } from './lifecycle/app-lifecycle.js';
 import { startOpenCheckRunSweeps } from './lifecycle/open-check-run-sweeps.js';
+import { exitWorkerOnSigterm } from './lifecycle/worker-shutdown.js';
 import { BullmqReviewWorker } from './queue/bullmq-review-worker.js';
 import { concurrencyFromEnv } from './queue/in-process-review-queue.js';
 import { redisQueueSettingsFromEnv } from './queue/redis-queue-settings.js';
@@ -36,6 +36,8 @@ const app = createProbot({
   env: { LOG_LEVEL: 'info', ...(process.env.NODE_ENV === 'production' ? { LOG_FORMAT: 'json' } : {}), ...process.env },
   overrides: { Octokit: createAppOctokit() },
 });
+// Probot 14 sets itself up asynchronously (logger, Octokit with the Redis throttling connection).
+await app.ready();
 const log = app.log.child({ name: 'review-worker' });
 
 const { settings: budget, problems } = budgetFromEnv();
@@ -52,11 +54,4 @@ const worker = new BullmqReviewWorker({
 await worker.start();
 startOpenCheckRunSweeps({ app, ledger, timeoutMs: budget.totalMs });
 log.info({ concurrency, prefix: settings.prefix }, 'review worker taking jobs');
-
-const lifecycle = new ProcessLifecycle();
-lifecycle.attach(
-  () => worker.close(),
-  log,
-  () => worker.requeueInFlight(),
-);
-exitOnSigterm(lifecycle, undefined);
+exitWorkerOnSigterm(worker, log);

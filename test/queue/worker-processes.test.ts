@@ -71,6 +71,18 @@ async function records(kind: 'started' | 'completed' | 'given-up'): Promise<{ wo
   });
 }
 
+/** Jobs `worker` has started and not completed, once it has at least one. */
+async function waitForJobInFlight(worker: string): Promise<string[]> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const done = new Set((await records('completed')).filter((record) => record.worker === worker).map((record) => record.jobId));
+    const inFlight = (await records('started')).filter((record) => record.worker === worker && !done.has(record.jobId)).map((record) => record.jobId);
+    if (inFlight.length > 0) return inFlight;
+    if (Date.now() > deadline) throw new Error(`${worker} never started a job`);
+    await delay(10);
+  }
+}
+
 async function waitForCompletions(count: number, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while ((await redis.llen(recordKey(prefix, 'completed'))) < count) {
@@ -107,20 +119,11 @@ describe('two worker processes on one Redis queue', () => {
     await Promise.all(jobs.map((job) => queue.submit(job)));
 
     // Kill the victim while it holds a job it has started and not completed.
-    let interrupted: string[] = [];
-    const deadline = Date.now() + 30_000;
-    while (interrupted.length === 0) {
-      if (Date.now() > deadline) throw new Error('the victim never started a job');
-      const done = new Set((await records('completed')).filter((record) => record.worker === 'victim').map((record) => record.jobId));
-      interrupted = (await records('started')).filter((record) => record.worker === 'victim' && !done.has(record.jobId)).map((record) => record.jobId);
-      if (interrupted.length === 0) await delay(10);
-    }
+    await waitForJobInFlight('victim');
     victim.kill('SIGKILL');
     await victim.exited();
     // What the victim had started and not completed when it died (it may have started one more since the look).
-    const done = new Set((await records('completed')).filter((record) => record.worker === 'victim').map((record) => record.jobId));
-    interrupted = (await records('started')).filter((record) => record.worker === 'victim' && !done.has(record.jobId)).map((record) => record.jobId);
-    expect(interrupted.length).toBeGreaterThan(0);
+    const interrupted = await waitForJobInFlight('victim');
 
     await waitForCompletions(BURST);
     await queue.onIdle();
@@ -132,4 +135,41 @@ describe('two worker processes on one Redis queue', () => {
     }
     expect(await records('given-up')).toEqual([]);
   }, 120_000);
+
+  it('SIGTERM lets the running jobs finish in the stopping worker; the rest of the burst goes to the other', async () => {
+    const stopping = await startWorker('stopping', { JOB_MS: '1000', SHUTDOWN_TIMEOUT_MS: '20000' });
+    const jobs = burst();
+    await Promise.all(jobs.map((job) => queue.submit(job)));
+    const inFlight = await waitForJobInFlight('stopping');
+    stopping.kill('SIGTERM');
+    await startWorker('other', { JOB_MS: '10' });
+    await stopping.exited();
+    expect(stopping.exitCode()).toBe(0);
+
+    await waitForCompletions(BURST);
+    await queue.onIdle();
+    const completed = await records('completed');
+    expect(completed.map((record) => record.jobId).sort()).toEqual(jobs.map(reviewJobId).sort());
+    for (const jobId of inFlight) expect(completed.filter((record) => record.jobId === jobId)).toEqual([{ worker: 'stopping', jobId }]);
+  }, 90_000);
+
+  it('SIGTERM with jobs longer than the shutdown bound hands them back: the other worker completes them, each once', async () => {
+    const stopping = await startWorker('stopping', { JOB_MS: '60000', SHUTDOWN_TIMEOUT_MS: '300' });
+    const jobs = burst().slice(0, 4);
+    await Promise.all(jobs.map((job) => queue.submit(job)));
+    const inFlight = await waitForJobInFlight('stopping');
+    stopping.kill('SIGTERM');
+    await stopping.exited();
+    // 1: the bound cut reviews off (they were handed back, not lost).
+    expect(stopping.exitCode()).toBe(1);
+    // Long locks: only the hand-back, not the stalled-job check, can bring the jobs back within the test.
+    await startWorker('other', { JOB_MS: '10', LOCK_MS: '600000', STALLED_MS: '600000' });
+
+    await waitForCompletions(jobs.length);
+    await queue.onIdle();
+    const completed = await records('completed');
+    expect(completed.map((record) => record.jobId).sort()).toEqual(jobs.map(reviewJobId).sort());
+    expect(completed.every((record) => record.worker === 'other')).toBe(true);
+    for (const jobId of inFlight) expect((await records('started')).filter((record) => record.jobId === jobId).map((record) => record.worker)).toEqual(['stopping', 'other']);
+  }, 90_000);
 });
