@@ -16,6 +16,7 @@ import { startOpenCheckRunSweeps } from './lifecycle/open-check-run-sweeps.js';
 import { createReviewQueue } from './queue/create-review-queue.js';
 import type { ReviewQueue } from './queue/review-queue.js';
 import { defaultLedgerDirectory, FileOpenCheckRunLedger, type OpenCheckRunLedger } from './review/open-check-run-ledger.js';
+import { analysisServicesFromEnv, type AnalysisServices } from './review/analysis-services.js';
 import { budgetFromEnv } from './review/review-budget.js';
 import { createReviewWorker } from './review/run-review.js';
 
@@ -34,6 +35,8 @@ export interface CreateAppOptions {
   retryBaseMs?: number;
   /** Milliseconds between sweeps of left-behind check runs after the one at start-up; 0 turns the periodic sweep off. */
   sweepIntervalMs?: number;
+  /** Worker threads and result cache for the analysis; from `ANALYSIS_THREADS` / `ANALYSIS_CACHE_ENTRIES` when absent. */
+  analysis?: AnalysisServices;
   /** The server process's lifecycle (server.ts): serves `/healthz` and drains the queue on shutdown. Absent in tests without an HTTP server. */
   lifecycle?: AppLifecycle;
 }
@@ -45,14 +48,18 @@ export function createApp(options: CreateAppOptions = {}): ApplicationFunction {
     const timeoutMs = options.timeoutMs ?? settings.totalMs;
     const ledger = options.ledger ?? new FileOpenCheckRunLedger(defaultLedgerDirectory());
     const queue = options.queue ?? createReviewQueue(app.log);
+    const analysis = options.analysis ?? analysisServicesFromEnv(app.log);
     queue.start(
-      createReviewWorker(app, { checks: options.checks, timeoutMs, fileTimeoutMs: options.fileTimeoutMs ?? settings.perFileMs, ledger, retryBaseMs: options.retryBaseMs }),
+      createReviewWorker(app, { checks: options.checks, timeoutMs, fileTimeoutMs: options.fileTimeoutMs ?? settings.perFileMs, ledger, retryBaseMs: options.retryBaseMs, analysis }),
     );
     registerPullRequestHandler(app, queue);
     registerIssueCommentHandler(app, queue);
     registerCheckRerunHandlers(app, queue);
     if (options.lifecycle !== undefined) {
-      options.lifecycle.attach(() => queue.close(), app.log.child({ name: 'lifecycle' }));
+      options.lifecycle.attach(async () => {
+        await queue.close();
+        await analysis.close();
+      }, app.log.child({ name: 'lifecycle' }));
       addHandler(createHealthzHandler(options.lifecycle));
     }
 

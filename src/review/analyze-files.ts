@@ -24,6 +24,9 @@ import { attachTrpcProcedures } from '../../checks/frameworks/trpc-imported-proc
 import { loadFastifyEntryFiles } from '../../checks/rate-limiting/load-entry-files.js';
 import type { Config } from '../config/schema.js';
 import { formatDuration, type AnalysisBudget } from './review-budget.js';
+import type { AnalysisPool } from './analysis-pool.js';
+import { analysisCacheKey, observingReader, type AnalysisCache } from './analysis-cache.js';
+import { MAX_CONTEXT_FILES } from '../../checks/project-context.js';
 
 export interface SourceInput {
   path: string;
@@ -43,6 +46,10 @@ export interface AnalyzeOptions {
   checks?: readonly Check[];
   /** Time limits (the app's review budget); files over them are reported skipped. None for the CLI. */
   budget?: AnalysisBudget;
+  /** Worker threads to analyse in (the app); the calling thread when absent (the CLI, the Action). */
+  pool?: AnalysisPool;
+  /** Results of earlier analyses by blob sha (the app); nothing is reused when absent. */
+  cache?: AnalysisCache;
 }
 
 interface ParsedFile {
@@ -56,6 +63,76 @@ interface ParsedFile {
 export const SUPPRESSION_RULE_ID = 'suppression-without-reason';
 
 export async function analyzeFiles(inputs: readonly SourceInput[], options: AnalyzeOptions): Promise<AnalysisResult> {
+  // Custom checks and clocks are functions (tests): they cannot cross to a worker, nor be part of a cache key.
+  const custom = options.checks !== undefined || options.budget?.now !== undefined;
+  if ((options.pool === undefined && options.cache === undefined) || custom) return analyzeTogether(inputs, options);
+  return analyzeEachFile(inputs, options);
+}
+
+/**
+ * The app's path: each file analysed on its own (in a worker when there is
+ * a pool, from the cache when it has the file), so that one file's result
+ * depends on nothing but its own inputs and can be reused. The files share
+ * the review's context limit through one reader; findings that two files
+ * report (an imported middleware's) are kept once, as `analyzeTogether` does.
+ */
+async function analyzeEachFile(inputs: readonly SourceInput[], options: AnalyzeOptions): Promise<AnalysisResult> {
+  const context = options.context === undefined ? undefined : limitContextFiles(options.context, MAX_CONTEXT_FILES);
+  const budget = options.budget === undefined ? undefined : { deadline: options.budget.deadline, perFileMs: options.budget.perFileMs };
+  const perFile = await Promise.all(
+    inputs.map(async (input): Promise<AnalysisResult> => {
+      if (budget !== undefined && Date.now() > budget.deadline) return skippedFile(input.path, outOfTimeReason());
+      const key = options.cache === undefined ? undefined : analysisCacheKey({ ...input, config: options.config, context });
+      const cached = key === undefined ? undefined : await options.cache!.lookup(key, context);
+      if (cached !== undefined) return cached;
+      const observing = context === undefined ? undefined : observingReader(context);
+      const settings = { config: options.config, budget };
+      const result =
+        options.pool === undefined
+          ? await analyzeTogether([input], { ...settings, context: observing?.reader })
+          : await options.pool.analyze(input, settings, observing?.reader);
+      const observations = observing === undefined ? [] : observing.observations();
+      // Skipped files and check errors may be the budget's or a moment's doing: never reused.
+      if (key !== undefined && observations !== undefined && result.skipped.length === 0 && result.errors.length === 0) {
+        options.cache!.store(key, result, observations);
+      }
+      return result;
+    }),
+  );
+  const result: AnalysisResult = { endpoints: [], findings: [], suppressed: [], skipped: [], errors: [] };
+  const seen = new Set<string>();
+  for (const file of perFile) {
+    result.endpoints.push(...file.endpoints);
+    result.findings.push(...file.findings.filter((finding) => !seen.has(finding.fingerprint) && seen.add(finding.fingerprint) !== undefined));
+    result.suppressed.push(...file.suppressed);
+    result.skipped.push(...file.skipped);
+    result.errors.push(...file.errors);
+  }
+  return result;
+}
+
+/** At most `limit` distinct context files read for all the files of one review, as one `ProjectContext` allows. */
+function limitContextFiles(reader: ContextFileReader, limit: number): ContextFileReader {
+  const paths = new Set<string>();
+  const limited: ContextFileReader = {
+    read(path) {
+      if (!paths.has(path) && paths.size >= limit) {
+        return Promise.reject(new Error(`more than ${limit} context files needed; not fetched`));
+      }
+      paths.add(path);
+      return reader.read(path);
+    },
+  };
+  if (reader.exists !== undefined) limited.exists = reader.exists.bind(reader);
+  return limited;
+}
+
+function skippedFile(path: string, reason: string): AnalysisResult {
+  return { endpoints: [], findings: [], suppressed: [], skipped: [{ file: path, reason }], errors: [] };
+}
+
+/** Every file in one pass sharing one project context: the CLI's and the Action's path, and each worker job's. */
+async function analyzeTogether(inputs: readonly SourceInput[], options: AnalyzeOptions): Promise<AnalysisResult> {
   const result: AnalysisResult = { endpoints: [], findings: [], suppressed: [], skipped: [], errors: [] };
   const project = new ProjectContext(options.context);
   const parsed: ParsedFile[] = [];

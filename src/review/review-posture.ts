@@ -13,7 +13,7 @@ import type { FileChanges } from '../diff/changed-lines.js';
 import { describeGitHubError, type GitHubClient, type RepoRef } from '../github/client.js';
 import { readFilesAtRef } from '../github/file-contents.js';
 import type { PullRequestFile } from '../github/pull-request-files.js';
-import { analyzeFiles, type SourceInput } from './analyze-files.js';
+import { analyzeFiles, type AnalyzeOptions, type SourceInput } from './analyze-files.js';
 import { decodeSource } from './decode-source.js';
 import { comparePosture, type PostureDiff } from './posture.js';
 import { createRefReader } from './ref-reader.js';
@@ -36,6 +36,8 @@ export interface PostureInput {
   headReader: ContextFileReader;
   config: Config;
   checks?: readonly Check[];
+  /** Worker threads and the result cache (the app). */
+  analysis?: Pick<AnalyzeOptions, 'pool' | 'cache'>;
   log: Pick<Logger, 'warn'>;
 }
 
@@ -81,10 +83,10 @@ export async function reviewPosture(input: PostureInput): Promise<PostureReview>
   }
   const baseReader = createRefReader(input.octokit, { ...input.repo, sha: input.baseSha });
   const [base, headFull] = await Promise.all([
-    analyzeFiles(baseInputs, { config: input.config, context: baseReader, checks: input.checks }),
+    analyzeFiles(baseInputs, { config: input.config, context: baseReader, checks: input.checks, ...input.analysis }),
     analyzeFiles(
       input.headInputs.map(({ path, text }) => ({ path, text })),
-      { config: input.config, context: input.headReader, checks: input.checks },
+      { config: input.config, context: input.headReader, checks: input.checks, ...input.analysis },
     ),
   ]);
   // A file whose base version could not be read is left out of the comparison (its endpoints are not "added").

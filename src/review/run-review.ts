@@ -59,6 +59,8 @@ export interface ReviewOptions {
   ledger?: OpenCheckRunLedger;
   /** Base of the backoff between attempts of a write that creates something (tests shorten it). */
   retryBaseMs?: number;
+  /** Worker threads and the result cache for the analysis; the calling thread and no reuse when absent. */
+  analysis?: Pick<AnalyzeOptions, 'pool' | 'cache'>;
 }
 
 export interface ReviewDependencies extends ReviewOptions {
@@ -232,7 +234,7 @@ async function reviewPullRequest(
 
   const reader = createRefReader(octokit, { ...source, sha: job.headSha });
   const budget: AnalysisBudget = { deadline: deadline.budgetEndsAt, perFileMs: deps.fileTimeoutMs ?? DEFAULT_FILE_BUDGET_MS };
-  const analysis = await analyzeIsolated(inputs, { config, context: reader, checks: deps.checks, budget }, log);
+  const analysis = await analyzeIsolated(inputs, { config, context: reader, checks: deps.checks, budget, ...deps.analysis }, log);
   signal.throwIfAborted();
   const reviewed0: AnalysisResult = { ...analysis, skipped: [...skipped, ...analysis.skipped] };
 
@@ -242,7 +244,7 @@ async function reviewPullRequest(
   const posture = deadline.budgetSignal.aborted
     ? skipPosture(reviewed0)
     : await postureOfPullRequest(
-        { octokit, repo, baseSha: pullRequest.baseSha, files: [...selected, ...removedInScope], changes, headInputs: inputs, headReader: reader, config, checks: deps.checks, log },
+        { octokit, repo, baseSha: pullRequest.baseSha, files: [...selected, ...removedInScope], changes, headInputs: inputs, headReader: reader, config, checks: deps.checks, analysis: deps.analysis, log },
         reviewed0,
       );
   signal.throwIfAborted();
