@@ -9,6 +9,9 @@
  * replicas and workers together keep to GitHub's limits per installation.
  * Not needed: WEBHOOK_SECRET, PORT.
  *
+ * The record of the check runs it opens is kept in Redis, so that any worker's
+ * sweep completes a run that a dead worker left in progress.
+ *
  * On SIGTERM it takes no new job, lets the running reviews finish for at
  * most SHUTDOWN_TIMEOUT_MS, hands those still running back to the queue and
  * exits. A worker killed outright loses nothing either: its jobs' locks
@@ -20,9 +23,9 @@ import { startOpenCheckRunSweeps } from './lifecycle/open-check-run-sweeps.js';
 import { exitWorkerOnSigterm } from './lifecycle/worker-shutdown.js';
 import { BullmqReviewWorker } from './queue/bullmq-review-worker.js';
 import { concurrencyFromEnv } from './queue/in-process-review-queue.js';
-import { redisQueueSettingsFromEnv } from './queue/redis-queue-settings.js';
+import { RedisOpenCheckRunLedger } from './queue/redis-open-check-run-ledger.js';
+import { connectRedis, redisQueueSettingsFromEnv } from './queue/redis-queue-settings.js';
 import { createReviewJobHandler } from './queue/review-job-handler.js';
-import { defaultLedgerDirectory, FileOpenCheckRunLedger } from './review/open-check-run-ledger.js';
 import { budgetFromEnv } from './review/review-budget.js';
 
 const settings = redisQueueSettingsFromEnv();
@@ -44,7 +47,9 @@ const { settings: budget, problems } = budgetFromEnv();
 const { concurrency, problem } = concurrencyFromEnv(process.env.REVIEW_CONCURRENCY);
 for (const warning of [...problems, ...(problem === undefined ? [] : [problem])]) log.warn(warning);
 
-const ledger = new FileOpenCheckRunLedger(defaultLedgerDirectory());
+// In Redis, not on this machine's disk: a run this worker leaves behind (crash, lost machine) is swept by any worker.
+const ledgerRedis = connectRedis(settings.url);
+const ledger = new RedisOpenCheckRunLedger(ledgerRedis, settings.prefix);
 const worker = new BullmqReviewWorker({
   ...settings,
   concurrency,
@@ -54,4 +59,13 @@ const worker = new BullmqReviewWorker({
 await worker.start();
 startOpenCheckRunSweeps({ app, ledger, timeoutMs: budget.totalMs });
 log.info({ concurrency, prefix: settings.prefix }, 'review worker taking jobs');
-exitWorkerOnSigterm(worker, log);
+exitWorkerOnSigterm(
+  {
+    close: async () => {
+      await worker.close();
+      await ledgerRedis.quit();
+    },
+    requeueInFlight: () => worker.requeueInFlight(),
+  },
+  log,
+);

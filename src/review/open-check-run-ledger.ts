@@ -100,7 +100,8 @@ export class FileOpenCheckRunLedger implements OpenCheckRunLedger {
   }
 }
 
-function parseRecord(text: string): OpenCheckRun | undefined {
+/** A stored record read back: the run, or undefined when it is not one (truncated, edited, another version's). */
+export function parseRecord(text: string): OpenCheckRun | undefined {
   let value: unknown;
   try {
     value = JSON.parse(text);
