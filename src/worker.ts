@@ -26,6 +26,7 @@ import { concurrencyFromEnv } from './queue/in-process-review-queue.js';
 import { RedisOpenCheckRunLedger } from './queue/redis-open-check-run-ledger.js';
 import { connectRedis, redisQueueSettingsFromEnv } from './queue/redis-queue-settings.js';
 import { createReviewJobHandler } from './queue/review-job-handler.js';
+import { analysisServicesFromEnv } from './review/analysis-services.js';
 import { budgetFromEnv } from './review/review-budget.js';
 
 const settings = redisQueueSettingsFromEnv();
@@ -50,11 +51,13 @@ for (const warning of [...problems, ...(problem === undefined ? [] : [problem])]
 // In Redis, not on this machine's disk: a run this worker leaves behind (crash, lost machine) is swept by any worker.
 const ledgerRedis = connectRedis(settings.url);
 const ledger = new RedisOpenCheckRunLedger(ledgerRedis, settings.prefix);
+// Worker threads and the result cache, as in the server (ANALYSIS_THREADS, ANALYSIS_CACHE_ENTRIES).
+const analysis = analysisServicesFromEnv(log);
 const worker = new BullmqReviewWorker({
   ...settings,
   concurrency,
   log,
-  handler: createReviewJobHandler(app, { timeoutMs: budget.totalMs, fileTimeoutMs: budget.perFileMs, ledger }),
+  handler: createReviewJobHandler(app, { timeoutMs: budget.totalMs, fileTimeoutMs: budget.perFileMs, ledger, analysis }),
 });
 await worker.start();
 startOpenCheckRunSweeps({ app, ledger, timeoutMs: budget.totalMs });
@@ -63,6 +66,7 @@ exitWorkerOnSigterm(
   {
     close: async () => {
       await worker.close();
+      await analysis.close();
       await ledgerRedis.quit();
     },
     requeueInFlight: () => worker.requeueInFlight(),
