@@ -7,6 +7,7 @@ import type { Finding, Severity } from '../../checks/model.js';
 import { sortFindings } from './finding-order.js';
 import { clip, singleLine } from './markdown.js';
 import { owaspLabel } from './security-references.js';
+import { maskSecrets } from './mask-secrets.js';
 
 /** One annotation, in the shape the Checks API takes. */
 export interface CheckAnnotation {
@@ -39,7 +40,7 @@ function validLine(line: number): number {
 function toAnnotation(finding: Finding): CheckAnnotation {
   const start = validLine(finding.line);
   const end = Math.max(start, validLine(finding.endLine));
-  const message = [singleLine(finding.message), `Why it matters: ${singleLine(finding.why)}`, `How to fix: ${singleLine(finding.fix)}`].join('\n\n');
+  const message = [singleLine(maskSecrets(finding.message)), `Why it matters: ${singleLine(finding.why)}`, `How to fix: ${singleLine(finding.fix)}`].join('\n\n');
   const details = [
     ...(finding.cwe ?? []),
     ...(finding.owasp ?? []).map(owaspLabel),

@@ -10,6 +10,7 @@ import { sortFindings } from './finding-order.js';
 import { clip, codeSpan, escapeHtml, escapeText, tableCodeSpan } from './markdown.js';
 import { locationLink } from './location.js';
 import { severityBadge } from './severity-badge.js';
+import { maskSecrets } from './mask-secrets.js';
 
 /** Longest code-derived text shown per note, reason or message: one runaway string must not eat the summary. */
 const NOTE_LIMIT = 300;
@@ -84,13 +85,13 @@ function defaultReason(item: ItemResult): string {
 /** `[line 14](…) auth() from @clerk/nextjs/server`; the file is named only when it is not the endpoint's. */
 function renderEvidence(evidence: Evidence, endpointFile: string, linkBase?: string): string {
   const label = evidence.file === endpointFile ? `line ${evidence.line}` : `${evidence.file}:${evidence.line}`;
-  return `${locationLink(evidence.file, evidence.line, linkBase, label)} ${escapeText(clip(evidence.note, NOTE_LIMIT))}`;
+  return `${locationLink(evidence.file, evidence.line, linkBase, label)} ${escapeText(clip(maskSecrets(evidence.note), NOTE_LIMIT))}`;
 }
 
 /** `🔴 High \`rule-id\`: message ([line 20](…))` */
 export function renderFindingLine(finding: Finding, linkBase?: string, contextFile?: string): string {
   const label = finding.file === contextFile ? `line ${finding.line}` : `${finding.file}:${finding.line}`;
   const location = locationLink(finding.file, finding.line, linkBase, label, finding.endLine);
-  return `${severityBadge(finding.severity)} ${codeSpan(finding.ruleId)}: ${escapeText(clip(finding.message, MESSAGE_LIMIT))} (${location})`;
+  return `${severityBadge(finding.severity)} ${codeSpan(finding.ruleId)}: ${escapeText(clip(maskSecrets(finding.message), MESSAGE_LIMIT))} (${location})`;
 }
 

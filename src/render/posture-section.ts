@@ -8,6 +8,7 @@ import type { PostureChange, PostureDiff, PostureEndpoint } from '../review/post
 import { renderBoundedList } from './fit-to-limit.js';
 import { locationLink } from './location.js';
 import { codeSpan, escapeText, plural } from './markdown.js';
+import { maskSecrets } from './mask-secrets.js';
 
 const TITLE = new Map<string, string>(CHECKLIST.map((item) => [item.id, item.title]));
 const SECTION_BUDGET = 6_000;
@@ -18,7 +19,7 @@ function endpointText(endpoint: PostureEndpoint, linkBase?: string): string {
 
 function changeText(change: PostureChange, linkBase?: string): string {
   const title = escapeText(TITLE.get(change.item) ?? change.item);
-  const removed = change.removedControl === undefined ? '' : `: this PR deletes the line that provided it, ${codeSpan(`${change.removedControl.file}:${change.removedControl.line}`)}${change.removedControl.note === '' ? '' : ` (${escapeText(change.removedControl.note)})`}`;
+  const removed = change.removedControl === undefined ? '' : `: this PR deletes the line that provided it, ${codeSpan(`${change.removedControl.file}:${change.removedControl.line}`)}${change.removedControl.note === '' ? '' : ` (${escapeText(maskSecrets(change.removedControl.note))})`}`;
   return `- ${endpointText(change.endpoint, linkBase)}: **${title}** ${change.before} → ${change.after}${removed}`;
 }
 

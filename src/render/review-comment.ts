@@ -5,6 +5,7 @@
  */
 import type { Finding } from '../../checks/model.js';
 import { codeSpan, escapeText, fencedBlock, sanitiseAuthoredMarkdown } from './markdown.js';
+import { maskSecrets } from './mask-secrets.js';
 import { cweLink, owaspLink } from './security-references.js';
 import { severityBadge } from './severity-badge.js';
 
@@ -47,10 +48,11 @@ export interface ReviewCommentOptions {
 export function renderReviewComment(finding: Finding, options: ReviewCommentOptions = {}): string {
   const blocks: string[] = [];
   blocks.push(`**${severityBadge(finding.severity)}** · ${codeSpan(finding.ruleId)}`);
-  blocks.push(escapeText(finding.message));
+  blocks.push(escapeText(maskSecrets(finding.message)));
   blocks.push(`**Why it matters:** ${sanitiseAuthoredMarkdown(finding.why)}${referencesOf(finding)}`);
   blocks.push(`**How to fix:** ${sanitiseAuthoredMarkdown(finding.fix)}`);
-  const suggestion = finding.suggestion;
+  // A replacement that would repeat a secret of the code is not offered (the fix above says what to do).
+  const suggestion = finding.suggestion !== undefined && maskSecrets(finding.suggestion.replacement) === finding.suggestion.replacement ? finding.suggestion : undefined;
   if (suggestion !== undefined) {
     if (options.applicableSuggestion ?? true) {
       blocks.push(fencedBlock('suggestion', suggestion.replacement));

@@ -22,6 +22,7 @@ import type { AnalysisResult, Finding, Severity, SuppressedFinding } from '../..
 import type { Config } from '../config/schema.js';
 import { compareFindings } from './finding-order.js';
 import { cweLink, owaspLabel, owaspLink } from './security-references.js';
+import { maskSecrets } from './mask-secrets.js';
 
 export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
 
@@ -186,7 +187,7 @@ function sarifResult(finding: Finding, ruleIndex: ReadonlyMap<string, number>): 
     ruleId: finding.ruleId,
     ...(index === undefined ? {} : { ruleIndex: index }),
     level: LEVEL[finding.severity] ?? 'error',
-    message: { text: `${finding.message} ${finding.why} How to fix: ${finding.fix}` },
+    message: { text: `${maskSecrets(finding.message)} ${finding.why} How to fix: ${finding.fix}` },
     locations: [
       {
         physicalLocation: {
