@@ -113,7 +113,9 @@ describe('two worker processes on one Redis queue', () => {
   it('a worker killed in the middle of a job loses nothing: the other worker completes its jobs, each exactly once', async () => {
     // Short locks so that the dead worker's jobs are found orphaned within seconds (BullMQ's stalled-job check).
     const env = { JOB_MS: '300', LOCK_MS: '3000', STALLED_MS: '1000' };
-    const victim = await startWorker('victim', env);
+    // One job at a time in the victim, so that it dies in the middle of that job: a second job could be
+    // in the instant between its handler's end and BullMQ's "done", and would rightly run again (at least once).
+    const victim = await startWorker('victim', { ...env, CONCURRENCY: '1', JOB_MS: '1000' });
     await startWorker('survivor', env);
     const jobs = burst();
     await Promise.all(jobs.map((job) => queue.submit(job)));
