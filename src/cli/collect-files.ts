@@ -67,7 +67,7 @@ export async function collectFiles(targets: readonly ScanTarget[], options: Coll
   for (const target of targets) {
     if (target.kind === 'file') {
       // A file named explicitly is reported when it is not analysed, so the user learns why.
-      if (!isSupportedSource(target.projectPath)) skipped.push({ file: target.projectPath, reason: 'not a TypeScript/JavaScript file' });
+      if (!isSupportedSource(target.projectPath)) skipped.push({ file: target.projectPath, reason: 'not a supported source file (TypeScript/JavaScript or Python)' });
       else if (!options.filter(target.projectPath)) skipped.push({ file: target.projectPath, reason: EXCLUDED_REASON });
       else files.add(target.projectPath);
       continue;

@@ -6,15 +6,13 @@
  */
 import { CHECKS } from '../../checks/index.js';
 import type { Check } from '../../checks/create-check.js';
-import { fingerprintOf } from '../../checks/fingerprint.js';
 import { discoverEndpoints } from '../../checks/frameworks/index.js';
 import type { Endpoint } from '../../checks/frameworks/endpoint.js';
 import { parseTypeScript, scriptKindFor } from '../../checks/lang/ts/parse.js';
 import { SourceIndex } from '../../checks/lang/ts/source-index.js';
-import type { AnalysisResult, EndpointReport, Finding, SuppressedFinding } from '../../checks/model.js';
+import type { AnalysisResult, EndpointReport } from '../../checks/model.js';
 import { ProjectContext, type ContextFileReader } from '../../checks/project-context.js';
 import { runChecks, type RawFinding } from '../../checks/run-checks.js';
-import { findSuppressions, suppressionFor } from '../../checks/suppressions.js';
 import { nextMiddlewareCandidates } from '../../checks/frameworks/nextjs-middleware.js';
 import { attachImportedControls } from '../../checks/frameworks/attach-imported-controls.js';
 import { attachExpressMounts } from '../../checks/frameworks/express-mounts.js';
@@ -24,6 +22,11 @@ import { attachTrpcProcedures } from '../../checks/frameworks/trpc-imported-proc
 import { loadFastifyEntryFiles } from '../../checks/rate-limiting/load-entry-files.js';
 import type { Config } from '../config/schema.js';
 import { formatDuration, type AnalysisBudget } from './review-budget.js';
+import { finaliseFileFindings, SUPPRESSION_RULE_ID } from './finalise-findings.js';
+import { isPythonPath } from '../../checks/lang/py/parse.js';
+import { PY_CHECKS } from '../../checks/python/index.js';
+import type { PyCheck } from '../../checks/python/create-py-check.js';
+import { analyzePythonFiles } from './analyze-python-files.js';
 import type { AnalysisPool } from './analysis-pool.js';
 import { analysisCacheKey, observingReader, type AnalysisCache } from './analysis-cache.js';
 import { MAX_CONTEXT_FILES } from '../../checks/project-context.js';
@@ -50,6 +53,8 @@ export interface AnalyzeOptions {
   pool?: AnalysisPool;
   /** Results of earlier analyses by blob sha (the app); nothing is reused when absent. */
   cache?: AnalysisCache;
+  /** The Python checks to run; the Python registry by default. */
+  pythonChecks?: readonly PyCheck[];
 }
 
 interface ParsedFile {
@@ -60,11 +65,11 @@ interface ParsedFile {
   spentMs: number;
 }
 
-export const SUPPRESSION_RULE_ID = 'suppression-without-reason';
+export { SUPPRESSION_RULE_ID };
 
 export async function analyzeFiles(inputs: readonly SourceInput[], options: AnalyzeOptions): Promise<AnalysisResult> {
   // Custom checks and clocks are functions (tests): they cannot cross to a worker, nor be part of a cache key.
-  const custom = options.checks !== undefined || options.budget?.now !== undefined;
+  const custom = options.checks !== undefined || options.pythonChecks !== undefined || options.budget?.now !== undefined;
   if ((options.pool === undefined && options.cache === undefined) || custom) return analyzeTogether(inputs, options);
   return analyzeEachFile(inputs, options);
 }
@@ -136,6 +141,7 @@ async function analyzeTogether(inputs: readonly SourceInput[], options: AnalyzeO
   const result: AnalysisResult = { endpoints: [], findings: [], suppressed: [], skipped: [], errors: [] };
   const project = new ProjectContext(options.context);
   const parsed: ParsedFile[] = [];
+  const pythonInputs: SourceInput[] = [];
   const clock = options.budget?.now ?? Date.now;
   const budgetSpent = (): boolean => options.budget !== undefined && clock() > options.budget.deadline;
 
@@ -145,8 +151,13 @@ async function analyzeTogether(inputs: readonly SourceInput[], options: AnalyzeO
       continue;
     }
     const fileStarted = clock();
+    // Python has its own parser and discovery, then joins the same check loop and finalisation.
+    if (isPythonPath(input.path)) {
+      pythonInputs.push(input);
+      continue;
+    }
     if (scriptKindFor(input.path) === undefined) {
-      result.skipped.push({ file: input.path, reason: 'not a TypeScript/JavaScript file' });
+      result.skipped.push({ file: input.path, reason: 'not a supported source file (TypeScript/JavaScript or Python)' });
       continue;
     }
     let parsedFile: ReturnType<typeof parseTypeScript>;
@@ -208,6 +219,9 @@ async function analyzeTogether(inputs: readonly SourceInput[], options: AnalyzeO
     }
     analyzeParsedFile(file, checks, options.config, project, result, linesFor, options.budget === undefined ? undefined : { perFileMs: options.budget.perFileMs, clock });
   }
+  if (pythonInputs.length > 0) {
+    await analyzePythonFiles(pythonInputs, { config: options.config, context: options.context, checks: options.pythonChecks ?? PY_CHECKS, budgetSpent }, project, result);
+  }
   // Two route files using one imported middleware report its finding once.
   const seen = new Set<string>();
   result.findings = result.findings.filter((finding) => !seen.has(finding.fingerprint) && seen.add(finding.fingerprint) !== undefined);
@@ -228,15 +242,6 @@ function analyzeParsedFile(
   linesFor: (path: string) => string[],
   budget?: { perFileMs: number; clock: () => number },
 ): void {
-  const suppressionsByFile = new Map<string, ReturnType<typeof findSuppressions>>();
-  const suppressionsFor = (path: string) => {
-    let suppressions = suppressionsByFile.get(path);
-    if (suppressions === undefined) {
-      suppressions = findSuppressions(linesFor(path));
-      suppressionsByFile.set(path, suppressions);
-    }
-    return suppressions;
-  };
   const fileFindings: RawFinding[] = [];
   const reports: EndpointReport[] = [];
   const checksStarted = budget?.clock() ?? 0;
@@ -261,60 +266,8 @@ function analyzeParsedFile(
     });
   }
 
-  // Fingerprints: the same code reported twice by one rule gets occurrence 0, 1, ...
-  // Occurrences count distinct places: one line reported by several endpoints (a shared helper,
-  // the file's error handler) keeps one fingerprint and is reported once.
-  const occurrences = new Map<string, Map<string, number>>();
-  const finalised = new Map<RawFinding, Finding>();
-  for (const raw of [...fileFindings].sort((a, b) => a.line - b.line)) {
-    const code = linesFor(raw.file).slice(raw.line - 1, raw.endLine).join('\n');
-    const key = `${raw.ruleId}\0${raw.file}\0${code.replace(/\s+/g, ' ')}`;
-    let places = occurrences.get(key);
-    if (places === undefined) occurrences.set(key, (places = new Map()));
-    const place = `${raw.line}:${raw.endLine}:${raw.message}`;
-    let occurrence = places.get(place);
-    if (occurrence === undefined) places.set(place, (occurrence = places.size));
-    finalised.set(raw, { ...raw, fingerprint: fingerprintOf(raw.ruleId, raw.file, code, occurrence) });
-  }
-
-  const suppressed: SuppressedFinding[] = [];
-  const kept: Finding[] = [];
-  for (const raw of fileFindings) {
-    const finding = finalised.get(raw)!;
-    const suppression = suppressionFor(suppressionsFor(finding.file), finding.ruleId, finding.line);
-    if (suppression !== undefined && suppression.reason !== '') {
-      suppressed.push({ finding, reason: suppression.reason, line: suppression.line });
-      continue;
-    }
-    kept.push(finding);
-    if (suppression !== undefined) {
-      kept.push(reasonlessSuppression(finding, suppression.line, linesFor(finding.file)[suppression.line - 1] ?? ''));
-    }
-  }
-  // A finding may sit in several endpoints' code (a shared helper); report it once.
-  const unique = new Map<string, Finding>();
-  for (const finding of kept) if (!unique.has(finding.fingerprint)) unique.set(finding.fingerprint, finding);
-
-  for (const report of reports) {
-    for (const item of Object.values(report.checklist)) {
-      // Nothing to finalise or suppress on an item without findings (a failed item always has some).
-      if (item.findings.length === 0 && item.status !== 'fail') continue;
-      item.findings = item.findings.map((raw) => finalised.get(raw as RawFinding) ?? raw);
-      const open = item.findings.filter((finding) => !suppressed.some((s) => s.finding.fingerprint === finding.fingerprint));
-      if (item.status === 'fail' && open.length === 0) {
-        item.status = 'pass';
-        item.evidence = item.findings.map((finding) => {
-          const suppression = suppressed.find((s) => s.finding.fingerprint === finding.fingerprint)!;
-          return { file: finding.file, line: suppression.line, note: `accepted risk (${finding.ruleId} suppressed): ${suppression.reason}` };
-        });
-      }
-      item.findings = open;
-    }
-  }
   result.errors.push(...fileErrors);
-  result.endpoints.push(...reports);
-  result.findings.push(...unique.values());
-  result.suppressed.push(...suppressed);
+  finaliseFileFindings(fileFindings, reports, linesFor, result);
 }
 
 function outOfTimeReason(): string {
@@ -325,24 +278,6 @@ function overFileBudgetReason(perFileMs: number, step: string): string {
   return `not analysed: ${step} took longer than the ${formatDuration(perFileMs)} a file may take`;
 }
 
-function reasonlessSuppression(finding: Finding, line: number, code: string): Finding {
-  return {
-    ruleId: SUPPRESSION_RULE_ID,
-    checklistItem: finding.checklistItem,
-    severity: 'low',
-    confidence: 'high',
-    file: finding.file,
-    line,
-    endLine: line,
-    message: `This api-security-review-ignore comment for ${finding.ruleId} gives no reason, so it does not apply.`,
-    why: 'A suppression is an accepted risk; reviewers need the reason to judge it later.',
-    fix: `Write the reason after a colon: \`api-security-review-ignore ${finding.ruleId}: <why this is safe>\`.`,
-    cwe: [],
-    owasp: [],
-    endpoint: finding.endpoint,
-    fingerprint: fingerprintOf(SUPPRESSION_RULE_ID, finding.file, code, 0),
-  };
-}
 
 /** An endpoint is changed when the change touches its registration, handler, middleware or same-file helpers. */
 function isChanged(endpoint: Endpoint, changedLines: ReadonlySet<number> | undefined): boolean {

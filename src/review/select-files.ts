@@ -1,11 +1,12 @@
 /**
  * Which files of a change are reviewed: source files of a supported
- * language that pass the configured `paths` / `ignore` globs and are not
+ * language (TypeScript/JavaScript, Python) that pass the configured `paths` / `ignore` globs and are not
  * tests, build output or vendored code.
  */
 import picomatch from 'picomatch';
 import type { Config } from '../config/schema.js';
 import { scriptKindFor } from '../../checks/lang/ts/parse.js';
+import { isPythonPath } from '../../checks/lang/py/parse.js';
 
 /** Never API code: dependencies, build output, generated and test files. */
 export const DEFAULT_IGNORE = [
@@ -26,10 +27,18 @@ export const DEFAULT_IGNORE = [
   '**/test/**',
   '**/tests/**',
   '**/fixtures/**',
+  '**/test_*.py',
+  '**/*_test.py',
+  '**/conftest.py',
+  '**/migrations/**',
+  '**/.venv/**',
+  '**/venv/**',
+  '**/site-packages/**',
+  '**/__pycache__/**',
 ];
 
 export function isSupportedSource(path: string): boolean {
-  return scriptKindFor(path) !== undefined;
+  return scriptKindFor(path) !== undefined || isPythonPath(path);
 }
 
 export type PathFilter = (path: string) => boolean;

@@ -74,7 +74,7 @@ describe('file selection', () => {
     const dir = project({ 'README.md': '# api\n', 'dist/routes.js': OPEN_ROUTE, 'src/routes.ts': OPEN_ROUTE });
     const { report } = await scanJson(dir, 'README.md', 'dist/routes.js', 'src/routes.ts');
     expect(report.skipped).toEqual([
-      { file: 'README.md', reason: 'not a TypeScript/JavaScript file' },
+      { file: 'README.md', reason: 'not a supported source file (TypeScript/JavaScript or Python)' },
       { file: 'dist/routes.js', reason: 'excluded by the path filters (default ignores or the config paths/ignore)' },
     ]);
     expect(filesOf(report)).toEqual(['src/routes.ts']);

@@ -173,9 +173,14 @@ describe('analyzeFiles: what cannot be analysed', () => {
     expect(result.endpoints).toHaveLength(2);
   });
 
-  it('a file of another language is skipped, not parsed as TypeScript', async () => {
+  it('a file of an unsupported language is skipped, not parsed as TypeScript', async () => {
+    const result = await analyzeFiles([{ path: 'api/views.rb', text: 'def f\nend\n' }], { config: DEFAULT_CONFIG });
+    expect(result.skipped).toEqual([{ file: 'api/views.rb', reason: 'not a supported source file (TypeScript/JavaScript or Python)' }]);
+  });
+
+  it('a Python file goes through the Python parser: a file without endpoints is neither skipped nor reported', async () => {
     const result = await analyzeFiles([{ path: 'api/views.py', text: 'def f():\n  pass\n' }], { config: DEFAULT_CONFIG });
-    expect(result.skipped).toEqual([{ file: 'api/views.py', reason: 'not a TypeScript/JavaScript file' }]);
+    expect(result).toMatchObject({ endpoints: [], skipped: [], errors: [] });
   });
 
   const nested = (depth: number) => `import express from 'express';\nconst app = express();\napp.get('/deep', (req, res) => res.json(${'['.repeat(depth)}${']'.repeat(depth)}));\n`;

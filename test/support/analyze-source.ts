@@ -3,12 +3,15 @@
  * with only some checks and with context files served from memory.
  */
 import type { Check } from '../../checks/create-check.js';
+import type { PyCheck } from '../../checks/python/create-py-check.js';
 import type { AnalysisResult, EndpointReport } from '../../checks/model.js';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import { analyzeFiles } from '../../src/review/analyze-files.js';
 
 export interface AnalyzeSourceOptions {
   checks?: readonly Check[];
+  /** The Python checks to run (the Python registry by default). */
+  pythonChecks?: readonly PyCheck[];
   config?: Record<string, unknown>;
   /** Other files of the project (middleware.ts...), by path. */
   context?: Record<string, string>;
@@ -19,7 +22,7 @@ export async function analyzeSources(files: Record<string, string>, options: Ana
   const context = options.context ?? {};
   return analyzeFiles(
     Object.entries(files).map(([path, text]) => ({ path, text })),
-    { config, checks: options.checks, context: { read: async (path) => context[path], exists: async (path) => path in context } },
+    { config, checks: options.checks, pythonChecks: options.pythonChecks, context: { read: async (path) => context[path], exists: async (path) => path in context } },
   );
 }
 

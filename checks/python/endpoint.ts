@@ -1,0 +1,87 @@
+/**
+ * An API endpoint found in a Python file, with the controls around it as
+ * each framework declares them. The checks read these fields; the engine
+ * reports the endpoint in the same language-neutral shape as TypeScript's
+ * (`EndpointReport`: file, line, method, route, framework).
+ */
+import type { PyNode, PySourceIndex, PySyntaxError, Scope } from '../lang/py/source-index.js';
+
+export type PyFramework = 'fastapi' | 'django-rest-framework' | 'flask';
+
+/** A FastAPI dependency: `Depends(get_current_user)` or `Security(get_user, scopes=["admin"])`. */
+export interface PyDependency {
+  /** The dependency as written (`get_current_user`, `auth.verify`); '' for `Depends()` on a class annotation. */
+  callable: string;
+  kind: 'Depends' | 'Security';
+  /** `Security(..., scopes=[...])`. */
+  scopes: string[];
+  /** Where it is declared: a handler parameter, the route decorator, the router, `include_router`, the app. */
+  level: 'parameter' | 'route' | 'router' | 'include' | 'app';
+  file: string;
+  line: number;
+  node: PyNode;
+  /** The dependency function when it is defined in the endpoint's file. */
+  definition?: PyNode;
+}
+
+/** A decorator on a Flask view or a DRF function view other than the route itself: `login_required`, `jwt_required`. */
+export interface PyDecorator {
+  /** The decorator's callee path: `login_required`, `jwt_required`, `limiter.limit`. */
+  name: string;
+  node: PyNode;
+  line: number;
+}
+
+/** A DRF policy (permission, authentication or throttle classes) and where it was set. */
+export interface DrfPolicy {
+  names: string[];
+  source: 'decorator' | 'class' | 'settings';
+  file: string;
+  line: number;
+  node?: PyNode;
+  /** From settings that leave the key out: DRF's own default (AllowAny for permissions). */
+  builtIn?: boolean;
+}
+
+export interface PyEndpoint {
+  file: string;
+  framework: PyFramework;
+  /** Upper case HTTP method. */
+  method: string;
+  /** As decorated (`/items/{item_id}`), with router and blueprint prefixes; for DRF from urls.py, else the view's name. */
+  route: string;
+  line: number;
+  /** The route decorator, the `@api_view` function or the view class. */
+  registration: PyNode;
+  /** The function that handles the request, when it is written in this file (a ViewSet's inherited `list` is not). */
+  handler?: PyNode;
+  /** DRF: the view class. */
+  viewClass?: PyNode;
+  /** DRF: the action (`list`, `retrieve`, `get`...). */
+  action?: string;
+  /** FastAPI dependencies, outermost first (app, include, router, route, parameters). */
+  dependencies: PyDependency[];
+  /** Flask / DRF function-view decorators other than the route. */
+  decorators: PyDecorator[];
+  /** Flask `before_request` functions of the app or blueprint, defined in this file. */
+  beforeRequest: PyNode[];
+  /** DRF policies; undefined when set nowhere the analysis could read. */
+  permissionClasses?: DrfPolicy;
+  authenticationClasses?: DrfPolicy;
+  throttleClasses?: DrfPolicy;
+  /** DRF: why the project defaults (`REST_FRAMEWORK` in settings) are not known, when they are not. */
+  drfDefaultsUnknown?: string;
+  /** FastAPI: the router is included by another file, which was not found (its dependencies may apply). */
+  mountUnknown?: string;
+  /** FastAPI: the name of the router whose `include_router` is in another file. */
+  mountRouter?: string;
+  /** The code of this file that runs for the endpoint: handler, same-file dependencies and helpers it calls, class hooks. */
+  scopes: Scope[];
+  index: PySourceIndex;
+  /** A syntax error inside the endpoint's code: its items are unknown, with this as the reason. */
+  syntaxError?: PySyntaxError;
+}
+
+export function scopeOfNode(node: PyNode): Scope {
+  return { pos: node.pos, end: node.end };
+}

@@ -1,0 +1,192 @@
+/**
+ * Engine steps after discovery that read other files, bounded: DRF routes
+ * from urls.py (router.register / path), DRF project defaults from
+ * `REST_FRAMEWORK` in the Django settings, and the `include_router` of a
+ * FastAPI router in the app's entry file.
+ */
+import {
+  calleeName,
+  childByField,
+  dictEntries,
+  expressionPath,
+  importSources,
+  keywordArgument,
+  lastSegment,
+  moduleAssignments,
+  positionalArguments,
+  sequenceElements,
+  stringValue,
+} from '../../lang/py/queries.js';
+import type { PySourceIndex } from '../../lang/py/source-index.js';
+import type { DrfPolicy, PyEndpoint } from '../endpoint.js';
+import { dependencyList, joinRoute } from './fastapi.js';
+import { ancestorDirectories, joinPath, type PyContextFiles } from './python-context.js';
+
+/** How many directory levels up the settings, urls and entry files are looked for. */
+const MAX_LEVELS = 4;
+
+function baseName(path: string): string {
+  return (path.split('/').pop() ?? path).replace(/\.py$/, '');
+}
+
+/** View name to the route urls.py gives it: `router.register(r'items', ItemViewSet)` and `path('items/<int:pk>/', ItemDetail.as_view())`. */
+export function routesFromUrls(index: PySourceIndex): Map<string, { route: string; viewSet: boolean }> {
+  const routes = new Map<string, { route: string; viewSet: boolean }>();
+  for (const call of index.callsNamed(/^(?:register|path|re_path|url)$/)) {
+    const [routeNode, viewNode] = positionalArguments(call);
+    const route = stringValue(routeNode ?? keywordArgument(call, 'prefix'), index);
+    const view = viewNode ?? keywordArgument(call, 'viewset') ?? keywordArgument(call, 'view');
+    if (route === undefined || view === undefined) continue;
+    const name = lastSegment(expressionPath(view, false).replace(/\.as_view$/, ''));
+    if (name === '' || routes.has(name)) continue;
+    const clean = route.replace(/^\^/, '').replace(/\$$/, '');
+    routes.set(name, { route: `/${clean}`, viewSet: calleeName(call) === 'register' });
+  }
+  return routes;
+}
+
+export async function attachDrfRoutes(endpoints: PyEndpoint[], files: PyContextFiles, reviewed: Iterable<PySourceIndex>): Promise<void> {
+  const drf = endpoints.filter((endpoint) => endpoint.framework === 'django-rest-framework');
+  if (drf.length === 0) return;
+  const urlFiles: PySourceIndex[] = [...reviewed].filter((index) => baseName(index.path) === 'urls');
+  for (const directory of new Set(drf.map((endpoint) => ancestorDirectories(endpoint.file)[0]))) {
+    const found = await files.loadFirst([joinPath(directory, 'urls.py')]);
+    if (found?.file.status === 'found' && !urlFiles.includes(found.file.index)) urlFiles.push(found.file.index);
+  }
+  const routes = new Map<string, { route: string; viewSet: boolean }>();
+  for (const index of urlFiles) for (const [name, route] of routesFromUrls(index)) if (!routes.has(name)) routes.set(name, route);
+  for (const endpoint of drf) {
+    const [view, ...rest] = endpoint.route.split('/');
+    const found = routes.get(view);
+    if (found === undefined) continue;
+    const tail = rest.length === 0 ? '' : `${rest.join('/')}/`;
+    const base = found.route.endsWith('/') || found.route === '/' ? found.route : `${found.route}/`;
+    endpoint.route = found.viewSet ? `${base}${tail}` : rest.length === 0 ? found.route : `${base}${tail}`;
+  }
+}
+
+interface DrfDefaults {
+  file: string;
+  line: number;
+  permissionClasses: string[];
+  authenticationClasses: string[];
+  throttleClasses: string[];
+  /** Keys the settings do not set (DRF's own defaults then apply). */
+  unset: string[];
+}
+
+/** DRF's own defaults, used when `REST_FRAMEWORK` leaves a key out. */
+const DRF_BUILT_IN = {
+  DEFAULT_PERMISSION_CLASSES: ['AllowAny'],
+  DEFAULT_AUTHENTICATION_CLASSES: ['SessionAuthentication', 'BasicAuthentication'],
+  DEFAULT_THROTTLE_CLASSES: [] as string[],
+};
+
+export function readDrfDefaults(index: PySourceIndex): DrfDefaults | undefined {
+  const setting = moduleAssignments(index).get('REST_FRAMEWORK');
+  if (setting === undefined) return undefined;
+  const entries = dictEntries(setting.value, index) ?? [];
+  const read = (key: keyof typeof DRF_BUILT_IN): string[] | undefined => {
+    const entry = entries.find((candidate) => candidate.key === key);
+    if (entry === undefined) return undefined;
+    return (sequenceElements(entry.value) ?? []).map((element) => stringValue(element, index) ?? expressionPath(element, false)).map(lastSegment);
+  };
+  const unset: string[] = [];
+  const value = (key: keyof typeof DRF_BUILT_IN) => {
+    const found = read(key);
+    if (found === undefined) unset.push(key);
+    return found ?? DRF_BUILT_IN[key];
+  };
+  return {
+    file: index.path,
+    line: setting.node.line,
+    permissionClasses: value('DEFAULT_PERMISSION_CLASSES'),
+    authenticationClasses: value('DEFAULT_AUTHENTICATION_CLASSES'),
+    throttleClasses: value('DEFAULT_THROTTLE_CLASSES'),
+    unset,
+  };
+}
+
+/** The settings module manage.py names (`os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")`), as a path. */
+function settingsModuleOf(manage: PySourceIndex, directory: string): string | undefined {
+  for (const call of manage.callsNamed(/^setdefault$/)) {
+    const [key, value] = positionalArguments(call);
+    if (stringValue(key, manage) !== 'DJANGO_SETTINGS_MODULE') continue;
+    const module = stringValue(value, manage);
+    if (module !== undefined) return joinPath(directory, `${module.replace(/\./g, '/')}.py`);
+  }
+  return undefined;
+}
+
+async function findDrfSettings(file: string, files: PyContextFiles): Promise<{ defaults?: DrfDefaults; reason?: string }> {
+  const directories = ancestorDirectories(file).slice(0, MAX_LEVELS + 1);
+  const manage = await files.loadFirst(directories.map((directory) => joinPath(directory, 'manage.py')));
+  const candidates: string[] = [];
+  if (manage?.file.status === 'found') {
+    const module = settingsModuleOf(manage.file.index, ancestorDirectories(manage.path)[0]);
+    if (module !== undefined) candidates.push(module, module.replace(/\.py$/, '/__init__.py'), module.replace(/\.py$/, '/base.py'));
+  }
+  for (const directory of directories) candidates.push(joinPath(directory, 'settings.py'), joinPath(directory, 'settings/base.py'), joinPath(directory, 'config/settings.py'));
+  const found = await files.loadFirst(candidates);
+  if (found === undefined) return { reason: 'the Django settings (REST_FRAMEWORK) were not found, so the project-wide DRF defaults are unknown' };
+  if (found.file.status !== 'found') return { reason: `the Django settings could not be read (${found.file.status === 'unavailable' ? found.file.reason : 'missing'})` };
+  const defaults = readDrfDefaults(found.file.index);
+  // No REST_FRAMEWORK at all: DRF's own defaults apply (AllowAny).
+  return { defaults: defaults ?? { file: found.path, line: 1, permissionClasses: ['AllowAny'], authenticationClasses: ['SessionAuthentication', 'BasicAuthentication'], throttleClasses: [], unset: Object.keys(DRF_BUILT_IN) } };
+}
+
+export async function attachDrfSettings(endpoints: PyEndpoint[], files: PyContextFiles): Promise<void> {
+  const drf = endpoints.filter((endpoint) => endpoint.framework === 'django-rest-framework');
+  const byFile = new Map<string, Promise<{ defaults?: DrfDefaults; reason?: string }>>();
+  for (const endpoint of drf) {
+    if (endpoint.permissionClasses !== undefined && endpoint.authenticationClasses !== undefined && endpoint.throttleClasses !== undefined) continue;
+    let pending = byFile.get(endpoint.file);
+    if (pending === undefined) byFile.set(endpoint.file, (pending = findDrfSettings(endpoint.file, files)));
+    const { defaults, reason } = await pending;
+    if (defaults === undefined) {
+      endpoint.drfDefaultsUnknown = reason;
+      continue;
+    }
+    const policy = (names: string[], key: string): DrfPolicy => ({ names, source: 'settings', file: defaults.file, line: defaults.line, ...(defaults.unset.includes(key) ? { builtIn: true } : {}) });
+    endpoint.permissionClasses ??= policy(defaults.permissionClasses, 'DEFAULT_PERMISSION_CLASSES');
+    endpoint.authenticationClasses ??= policy(defaults.authenticationClasses, 'DEFAULT_AUTHENTICATION_CLASSES');
+    endpoint.throttleClasses ??= policy(defaults.throttleClasses, 'DEFAULT_THROTTLE_CLASSES');
+  }
+}
+
+/** Whether `include_router`'s argument in an entry file names the router of `file`. */
+function namesRouterOf(entry: PySourceIndex, argument: string, file: string, router: string): boolean {
+  const module = baseName(file);
+  const [root, ...rest] = argument.split('.');
+  const source = importSources(entry).get(root);
+  if (source === undefined) return false;
+  const path = [...source.module.split('.'), ...(source.imported === '*' ? [] : source.imported.split('.')), ...rest].filter((part) => part !== '');
+  // `items.router` (from .routers import items), `items_router` (from .routers.items import router as items_router).
+  return path[path.length - 1] === router && path[path.length - 2] === module;
+}
+
+export async function attachFastApiMounts(endpoints: PyEndpoint[], files: PyContextFiles): Promise<void> {
+  for (const endpoint of endpoints) {
+    if (endpoint.framework !== 'fastapi' || endpoint.mountRouter === undefined) continue;
+    const directories = ancestorDirectories(endpoint.file).slice(0, MAX_LEVELS + 1);
+    const candidates = directories.flatMap((directory) => ['main.py', 'app.py', 'api.py', 'server.py', 'app/main.py', 'src/main.py'].map((name) => joinPath(directory, name)));
+    for (const candidate of candidates) {
+      if (candidate === endpoint.file) continue;
+      const found = await files.loadFirst([candidate]);
+      if (found?.file.status !== 'found') continue;
+      const entry = found.file.index;
+      const include = entry.callsNamed(/^include_router$/).find((call) => {
+        const argument = positionalArguments(call)[0] ?? keywordArgument(call, 'router');
+        return argument !== undefined && namesRouterOf(entry, expressionPath(argument, false), endpoint.file, endpoint.mountRouter!);
+      });
+      if (include === undefined) continue;
+      const appName = expressionPath(childByField(childByField(include, 'function')!, 'object') ?? include, false);
+      const app = moduleAssignments(entry).get(appName)?.value;
+      const appDependencies = app?.type === 'call' && calleeName(app) === 'FastAPI' ? dependencyList(keywordArgument(app, 'dependencies'), 'app', entry) : [];
+      endpoint.route = joinRoute(stringValue(keywordArgument(include, 'prefix'), entry) ?? '', endpoint.route);
+      endpoint.dependencies = [...appDependencies, ...dependencyList(keywordArgument(include, 'dependencies'), 'include', entry), ...endpoint.dependencies];
+      endpoint.mountUnknown = undefined;
+      break;
+    }
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * The last step of a file's analysis, in any language: fingerprint the
+ * findings, apply in-code suppressions (a reason is required), report each
+ * finding once, and put the file's endpoints and findings into the result.
+ */
+import { fingerprintOf } from '../../checks/fingerprint.js';
+import type { AnalysisResult, EndpointReport, Finding, SuppressedFinding } from '../../checks/model.js';
+import type { RawFinding } from '../../checks/run-checks.js';
+import { findSuppressions, suppressionFor } from '../../checks/suppressions.js';
+
+export const SUPPRESSION_RULE_ID = 'suppression-without-reason';
+
+export function finaliseFileFindings(fileFindings: readonly RawFinding[], reports: readonly EndpointReport[], linesFor: (path: string) => string[], result: AnalysisResult): void {
+  const suppressionsByFile = new Map<string, ReturnType<typeof findSuppressions>>();
+  const suppressionsFor = (path: string) => {
+    let suppressions = suppressionsByFile.get(path);
+    if (suppressions === undefined) {
+      suppressions = findSuppressions(linesFor(path));
+      suppressionsByFile.set(path, suppressions);
+    }
+    return suppressions;
+  };
+  // Fingerprints: the same code reported twice by one rule gets occurrence 0, 1, ...
+  // Occurrences count distinct places: one line reported by several endpoints (a shared helper,
+  // the file's error handler) keeps one fingerprint and is reported once.
+  const occurrences = new Map<string, Map<string, number>>();
+  const finalised = new Map<RawFinding, Finding>();
+  for (const raw of [...fileFindings].sort((a, b) => a.line - b.line)) {
+    const code = linesFor(raw.file).slice(raw.line - 1, raw.endLine).join('\n');
+    const key = `${raw.ruleId}\0${raw.file}\0${code.replace(/\s+/g, ' ')}`;
+    let places = occurrences.get(key);
+    if (places === undefined) occurrences.set(key, (places = new Map()));
+    const place = `${raw.line}:${raw.endLine}:${raw.message}`;
+    let occurrence = places.get(place);
+    if (occurrence === undefined) places.set(place, (occurrence = places.size));
+    finalised.set(raw, { ...raw, fingerprint: fingerprintOf(raw.ruleId, raw.file, code, occurrence) });
+  }
+
+  const suppressed: SuppressedFinding[] = [];
+  const kept: Finding[] = [];
+  for (const raw of fileFindings) {
+    const finding = finalised.get(raw)!;
+    const suppression = suppressionFor(suppressionsFor(finding.file), finding.ruleId, finding.line);
+    if (suppression !== undefined && suppression.reason !== '') {
+      suppressed.push({ finding, reason: suppression.reason, line: suppression.line });
+      continue;
+    }
+    kept.push(finding);
+    if (suppression !== undefined) {
+      kept.push(reasonlessSuppression(finding, suppression.line, linesFor(finding.file)[suppression.line - 1] ?? ''));
+    }
+  }
+  // A finding may sit in several endpoints' code (a shared helper); report it once.
+  const unique = new Map<string, Finding>();
+  for (const finding of kept) if (!unique.has(finding.fingerprint)) unique.set(finding.fingerprint, finding);
+
+  for (const report of reports) {
+    for (const item of Object.values(report.checklist)) {
+      // Nothing to finalise or suppress on an item without findings (a failed item always has some).
+      if (item.findings.length === 0 && item.status !== 'fail') continue;
+      item.findings = item.findings.map((raw) => finalised.get(raw as RawFinding) ?? raw);
+      const open = item.findings.filter((finding) => !suppressed.some((s) => s.finding.fingerprint === finding.fingerprint));
+      if (item.status === 'fail' && open.length === 0) {
+        item.status = 'pass';
+        item.evidence = item.findings.map((finding) => {
+          const suppression = suppressed.find((s) => s.finding.fingerprint === finding.fingerprint)!;
+          return { file: finding.file, line: suppression.line, note: `accepted risk (${finding.ruleId} suppressed): ${suppression.reason}` };
+        });
+      }
+      item.findings = open;
+    }
+  }
+  result.endpoints.push(...reports);
+  result.findings.push(...unique.values());
+  result.suppressed.push(...suppressed);
+}
+
+function reasonlessSuppression(finding: Finding, line: number, code: string): Finding {
+  return {
+    ruleId: SUPPRESSION_RULE_ID,
+    checklistItem: finding.checklistItem,
+    severity: 'low',
+    confidence: 'high',
+    file: finding.file,
+    line,
+    endLine: line,
+    message: `This api-security-review-ignore comment for ${finding.ruleId} gives no reason, so it does not apply.`,
+    why: 'A suppression is an accepted risk; reviewers need the reason to judge it later.',
+    fix: `Write the reason after a colon: \`api-security-review-ignore ${finding.ruleId}: <why this is safe>\`.`,
+    cwe: [],
+    owasp: [],
+    endpoint: finding.endpoint,
+    fingerprint: fingerprintOf(SUPPRESSION_RULE_ID, finding.file, code, 0),
+  };
+}
