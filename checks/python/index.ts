@@ -1,8 +1,10 @@
 /**
  * The registry of Python checks, sorted by id. Items no check here decides
  * are reported unknown, "not yet analysed for Python" (run-py-checks.ts).
+ * A Python check keeps the id of its TypeScript sibling.
  */
 import type { PyCheck } from './create-py-check.js';
 import missingAuthentication from './authentication/missing-authentication.js';
+import weakTokenVerification from './authentication/weak-token-verification.js';
 
-export const PY_CHECKS: readonly PyCheck[] = [missingAuthentication].sort((a, b) => a.id.localeCompare(b.id));
+export const PY_CHECKS: readonly PyCheck[] = [missingAuthentication, weakTokenVerification].sort((a, b) => a.id.localeCompare(b.id));
