@@ -81,6 +81,41 @@ describe('loadRepoConfig', () => {
     expect(nock.pendingMocks()).toEqual([]);
   });
 
+  it('a custom tag is never resolved: its text is data, validated like any value (no file is read)', async () => {
+    serve('fail_on: !include /etc/passwd\nmax_comments: !!binary aGVsbG8=\n');
+    const loaded = await loadRepoConfig(octokit, ref);
+    expect(loaded).toMatchObject({ ok: false, issues: [{ key: 'fail_on', found: '"/etc/passwd"' }, { key: 'max_comments' }] });
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('wrong types: each key named with what was found and what was expected', async () => {
+    serve('max_comments: ten\nskip_drafts: "yes"\nauth: [requireUser]\nrules:\n  missing-authentication: loud\npaths: src/**\n');
+    const loaded = await loadRepoConfig(octokit, ref);
+    expect(loaded.ok).toBe(false);
+    if (!loaded.ok) {
+      expect(loaded.issues.map((issue) => issue.key).sort()).toEqual(['auth', 'max_comments', 'paths', 'rules.missing-authentication', 'skip_drafts']);
+      expect(loaded.issues.find((issue) => issue.key === 'max_comments')).toMatchObject({ found: '"ten"' });
+    }
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('unknown keys are named, nested ones with their section', async () => {
+    serve('fail_onn: high\nauth:\n  function: [requireUser]\n');
+    const loaded = await loadRepoConfig(octokit, ref);
+    expect(loaded.ok).toBe(false);
+    if (!loaded.ok) expect(loaded.issues.map((issue) => issue.key).sort()).toEqual(['auth.function', 'fail_onn']);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('a 1 MB config: a valid one (mostly comments) loads, a 1 MB list is refused at its limit', async () => {
+    serve(`${'# padding padding padding padding padding padding padding padding padding\n'.repeat(14_000)}fail_on: critical\n`);
+    serve(`ignore:\n${Array.from({ length: 40_000 }, (_, i) => `  - "generated/${i}/**"`).join('\n')}\n`);
+    expect(await loadRepoConfig(octokit, ref)).toMatchObject({ ok: true, config: { fail_on: 'critical' } });
+    const huge = await loadRepoConfig(octokit, ref);
+    expect(huge).toMatchObject({ ok: false, issues: [{ key: 'ignore' }] });
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
   it('a GitHub error is thrown (the review cannot run), not reported as a bad file', async () => {
     nock(API).get(`/repos/${OWNER}/${REPO}/contents/${CONFIG_PATH}`).reply(502, { message: 'Bad Gateway' });
     await expect(loadRepoConfig(octokit, ref)).rejects.toMatchObject({ status: 502 });

@@ -121,6 +121,27 @@ describe('/security-review: what counts as asking', () => {
     expect(nock.pendingMocks()).toEqual([]);
   });
 
+  it('runs with trailing text after the command, on the first line or below it', async () => {
+    github.accessToken().reaction(COMMENT_ID).pullRequest().reaction(COMMENT_ID).pullRequest();
+
+    await app.receive('issue_comment', command('/security-review please, after the fix'));
+    await app.receive('issue_comment', command('/security-review\r\n\nThe last push moved the auth middleware.'));
+
+    expect(app.jobs).toEqual([JOB, JOB]);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('ignores the command inside a code fence or an indented code block, and a lookalike command', async () => {
+    await app.receive('issue_comment', command('```\n/security-review\n```'));
+    await app.receive('issue_comment', command('~~~text\n/security-review\n~~~'));
+    await app.receive('issue_comment', command('    /security-review'));
+    await app.receive('issue_comment', command('/security-reviewer'));
+    await app.receive('issue_comment', command('`/security-review`'));
+
+    expect(app.jobs).toEqual([]);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
   it('does not review a closed pull request', async () => {
     github.accessToken().reaction(COMMENT_ID).pullRequest({ state: 'closed' });
 
