@@ -12,7 +12,7 @@
  * them, through the fake's fault injection.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Bottleneck from 'bottleneck';
@@ -280,4 +280,51 @@ describe('odd diffs', () => {
     const contents = fake.requests.slice(since).filter((request) => request.method === 'GET' && /\/contents\/docs/.test(request.url));
     expect(contents).toEqual([]);
   }, 120_000);
+});
+
+/** Files under `directory` (a few levels deep) changed since `since` and small enough to read, with their path. */
+function recentFiles(directory: string, since: number, depth = 4): string[] {
+  const found: string[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync(directory);
+  } catch {
+    return found;
+  }
+  for (const entry of entries) {
+    const path = join(directory, entry);
+    let stat;
+    try {
+      stat = statSync(path);
+    } catch {
+      continue;
+    }
+    if (stat.isDirectory() && depth > 0) found.push(...recentFiles(path, since, depth - 1));
+    else if (stat.isFile() && stat.mtimeMs >= since && stat.size < 2 * MB) found.push(path);
+  }
+  return found;
+}
+
+describe('the code of the pull request', () => {
+  it('is never run or required, and never written to disk', async () => {
+    const started = Date.now() - 1_000;
+    const marker = `pr-marker-${randomBytes(8).toString('hex')}`;
+    const sentinel = join(tmpdir(), `asr-executed-${marker}`);
+    const hostile = [
+      `// ${marker}`,
+      "import express from 'express';",
+      `require('fs').writeFileSync(${JSON.stringify(sentinel)}, 'ran at require');`,
+      `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(sentinel)}, 'ran at exit'));`,
+      'const app = express();',
+      `app.get('/run', (req, res) => { require('child_process').execSync('touch ${sentinel}'); res.json({}); });`,
+      '',
+    ].join('\n');
+    const { run, number } = await review([{ filename: 'src/hostile.ts', status: 'added', patch: patchForAddedFile(hostile), content: hostile }]);
+    expectRouteReviewed(run, number);
+    expect(run.output.summary).toContain('GET /run');
+    expect(existsSync(sentinel)).toBe(false);
+    // No file written during the review (temp directory, working directory) holds the PR's code.
+    const written = [...recentFiles(tmpdir(), started), ...recentFiles(process.cwd(), started, 2)];
+    expect(written.filter((path) => readFileSync(path, 'utf8').includes(marker))).toEqual([]);
+  });
 });
