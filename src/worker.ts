@@ -19,6 +19,7 @@
  */
 import { createProbot } from 'probot';
 import { createAppOctokit } from './github/octokit-options.js';
+import { createAppLogger, environmentWithDotEnv, loggerSettingsFromEnv } from './lifecycle/app-logger.js';
 import { startOpenCheckRunSweeps } from './lifecycle/open-check-run-sweeps.js';
 import { exitWorkerOnSigterm } from './lifecycle/worker-shutdown.js';
 import { BullmqReviewWorker } from './queue/bullmq-review-worker.js';
@@ -29,16 +30,18 @@ import { createReviewJobHandler } from './queue/review-job-handler.js';
 import { analysisServicesFromEnv } from './review/analysis-services.js';
 import { budgetFromEnv } from './review/review-budget.js';
 
+// `.env` over the environment, as for the server.
+Object.assign(process.env, environmentWithDotEnv());
 const settings = redisQueueSettingsFromEnv();
 if (settings === undefined) {
   process.stderr.write('REDIS_URL is not set: the worker takes its jobs from Redis. Without Redis, `npm start` runs the reviews itself.\n');
   process.exit(2);
 }
 
-// Probot's `run` defaults, for logs that look like the server's: info level, JSON in production.
+// The server's logger (app-logger.ts): Probot's settings from the environment, credentials redacted.
 const app = createProbot({
-  env: { LOG_LEVEL: 'info', ...(process.env.NODE_ENV === 'production' ? { LOG_FORMAT: 'json' } : {}), ...process.env },
-  overrides: { Octokit: createAppOctokit() },
+  env: process.env,
+  overrides: { Octokit: createAppOctokit(), log: await createAppLogger(loggerSettingsFromEnv(process.env)) },
 });
 // Probot 14 sets itself up asynchronously (logger, Octokit with the Redis throttling connection).
 await app.ready();
