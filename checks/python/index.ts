@@ -6,5 +6,7 @@
 import type { PyCheck } from './create-py-check.js';
 import missingAuthentication from './authentication/missing-authentication.js';
 import weakTokenVerification from './authentication/weak-token-verification.js';
+import missingOwnershipCheck from './authorization/missing-ownership-check.js';
+import missingRoleCheck from './authorization/missing-role-check.js';
 
-export const PY_CHECKS: readonly PyCheck[] = [missingAuthentication, weakTokenVerification].sort((a, b) => a.id.localeCompare(b.id));
+export const PY_CHECKS: readonly PyCheck[] = [missingAuthentication, missingOwnershipCheck, missingRoleCheck, weakTokenVerification].sort((a, b) => a.id.localeCompare(b.id));
