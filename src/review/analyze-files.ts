@@ -85,8 +85,9 @@ async function analyzeEachFile(inputs: readonly SourceInput[], options: AnalyzeO
   const context = options.context === undefined ? undefined : limitContextFiles(options.context, MAX_CONTEXT_FILES);
   const budget = options.budget === undefined ? undefined : { deadline: options.budget.deadline, perFileMs: options.budget.perFileMs };
   const perFile = await Promise.all(
-    inputs.map(async (input): Promise<AnalysisResult> => {
-      if (budget !== undefined && Date.now() > budget.deadline) return skippedFile(input.path, outOfTimeReason());
+    inputs.map(async (given): Promise<AnalysisResult> => {
+      if (budget !== undefined && Date.now() > budget.deadline) return skippedFile(given.path, outOfTimeReason());
+      const input = withoutWholeFileChange(given);
       const key = options.cache === undefined ? undefined : analysisCacheKey({ ...input, config: options.config, context });
       const cached = key === undefined ? undefined : await options.cache!.lookup(key, context);
       if (cached !== undefined) return cached;
@@ -114,6 +115,23 @@ async function analyzeEachFile(inputs: readonly SourceInput[], options: AnalyzeO
     result.errors.push(...file.errors);
   }
   return result;
+}
+
+/**
+ * An added file has every line changed, which selects the same endpoints as
+ * no changed lines at all: said the second way, its review and the posture
+ * diff's whole-file analysis share one cache entry, and it is analysed once.
+ */
+function withoutWholeFileChange(input: SourceInput): SourceInput {
+  const changed = input.changedLines;
+  if (changed === undefined) return input;
+  let lines = 1;
+  for (let at = input.text.indexOf('\n'); at >= 0; at = input.text.indexOf('\n', at + 1)) lines++;
+  // A trailing newline ends the last line rather than starting one.
+  if (input.text.endsWith('\n')) lines--;
+  if (changed.size < lines) return input;
+  for (let line = 1; line <= lines; line++) if (!changed.has(line)) return input;
+  return { path: input.path, text: input.text };
 }
 
 /** At most `limit` distinct context files read for all the files of one review, as one `ProjectContext` allows. */

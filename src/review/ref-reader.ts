@@ -23,6 +23,9 @@ export function createRefReader(octokit: GitHubClient, ref: RepoRef & { sha: str
     if (!decoded.ok) throw new Error(decoded.reason);
     return decoded.text;
   };
+  // One tree listing answers "does this file exist" for every candidate path.
+  let tree: Promise<ReadonlySet<string> | undefined> | undefined;
+  const listing = () => (tree ??= listFilePaths(octokit, ref).catch(() => undefined));
   const readCached = (path: string): Promise<string | undefined> => {
     let pending = cache.get(path);
     if (pending === undefined) {
@@ -31,14 +34,16 @@ export function createRefReader(octokit: GitHubClient, ref: RepoRef & { sha: str
     }
     return pending;
   };
-  // One tree listing answers "does this file exist" for every candidate path.
-  let tree: Promise<ReadonlySet<string> | undefined> | undefined;
   let probes = 0;
   return {
-    read: readCached,
+    // A path the listing does not have costs no request: Next.js alone tries six middleware names.
+    async read(path) {
+      const paths = await listing();
+      if (paths !== undefined && !paths.has(path)) return undefined;
+      return readCached(path);
+    },
     async exists(path) {
-      tree ??= listFilePaths(octokit, ref).catch(() => undefined);
-      const paths = await tree;
+      const paths = await listing();
       if (paths !== undefined) return paths.has(path);
       // A truncated listing (huge repository): probe a few candidates with reads, then give up.
       if (probes >= MAX_EXISTENCE_PROBES) return false;

@@ -129,6 +129,21 @@ describe('analysis cache', () => {
     expect(cache.stats.hits).toBe(2);
   });
 
+  it('a file with every line changed (an added file) shares the entry of the whole file, with the same result', async () => {
+    const cache = new AnalysisCache();
+    const text = expressApp();
+    const every = new Set(Array.from({ length: text.split('\n').length - 1 }, (_, i) => i + 1));
+    const changed = await analyzeFiles([{ path: EXPRESS, text, changedLines: every }], { config: DEFAULT_CONFIG, cache });
+    const whole = await analyzeFiles([{ path: EXPRESS, text }], { config: DEFAULT_CONFIG, cache });
+    expect(cache.stats).toMatchObject({ hits: 1, misses: 1 });
+    expect(whole).toEqual(changed);
+    expect(whole).toEqual(await analyzeFiles([{ path: EXPRESS, text, changedLines: every }], { config: DEFAULT_CONFIG }));
+    // One line short of every line is another key.
+    every.delete(1);
+    await analyzeFiles([{ path: EXPRESS, text, changedLines: every }], { config: DEFAULT_CONFIG, cache });
+    expect(cache.stats.misses).toBe(2);
+  });
+
   it('custom checks are never cached (they are not in the key)', async () => {
     const cache = new AnalysisCache();
     await analyzeFiles([{ path: EXPRESS, text: expressApp() }], { config: DEFAULT_CONFIG, cache, checks: [] });
