@@ -8,5 +8,20 @@ import missingAuthentication from './authentication/missing-authentication.js';
 import weakTokenVerification from './authentication/weak-token-verification.js';
 import missingOwnershipCheck from './authorization/missing-ownership-check.js';
 import missingRoleCheck from './authorization/missing-role-check.js';
+import massAssignment from './input-validation/mass-assignment.js';
+import reflectedXss from './input-validation/reflected-xss.js';
+import sqlInjection from './input-validation/sql-injection.js';
+import unboundedFileUpload from './input-validation/unbounded-file-upload.js';
+import unvalidatedInput from './input-validation/unvalidated-input.js';
 
-export const PY_CHECKS: readonly PyCheck[] = [missingAuthentication, missingOwnershipCheck, missingRoleCheck, weakTokenVerification].sort((a, b) => a.id.localeCompare(b.id));
+export const PY_CHECKS: readonly PyCheck[] = [
+  missingAuthentication,
+  missingOwnershipCheck,
+  missingRoleCheck,
+  weakTokenVerification,
+  massAssignment,
+  reflectedXss,
+  sqlInjection,
+  unboundedFileUpload,
+  unvalidatedInput,
+].sort((a, b) => a.id.localeCompare(b.id));

@@ -94,4 +94,21 @@ describe('weak-token-verification: where no token is decoded', () => {
     const result = await analyzeSources({ 'shop/views.py': code }, { pythonChecks: [check] });
     expect(endpointOf(result, 'GET Orders').checklist['authn.token-expiry']).toMatchObject({ status: 'pass', evidence: [{ line: 6 }] });
   });
+
+  it('n/a: an endpoint with no authentication handles no token', async () => {
+    const { item } = await verdict(`${HEAD}\n@app.get("/items")\nasync def items():\n    return await db.all(Item)\n`);
+    expect(item).toMatchObject({ status: 'n/a', reason: 'the endpoint handles no token itself' });
+  });
+
+  it('valid: @jwt_required() of flask-jwt-extended verifies signature and expiry', async () => {
+    const code = 'from flask import Flask, jsonify\nfrom flask_jwt_extended import jwt_required\napp = Flask(__name__)\n\n@app.get("/items")\n@jwt_required()\ndef items():\n    return jsonify(Item.query.all())\n';
+    const result = await analyzeSources({ 'web/app.py': code }, { pythonChecks: [check] });
+    expect(endpointOf(result, 'GET /items').checklist['authn.token-expiry']).toMatchObject({ status: 'pass', evidence: [{ line: 6 }] });
+  });
+
+  it('unknown: a same-named jwt_required of another module is not trusted', async () => {
+    const code = 'from flask import Flask, jsonify\nfrom .auth import jwt_required\napp = Flask(__name__)\n\n@app.get("/items")\n@jwt_required()\ndef items():\n    return jsonify(Item.query.all())\n';
+    const result = await analyzeSources({ 'web/app.py': code }, { pythonChecks: [check] });
+    expect(endpointOf(result, 'GET /items').checklist['authn.token-expiry'].status).toBe('unknown');
+  });
 });

@@ -18,6 +18,7 @@ import {
 } from '../../lang/py/queries.js';
 import type { PyNode, PySourceIndex } from '../../lang/py/source-index.js';
 import { createPyCheck } from '../create-py-check.js';
+import { isAuthDecorator, isAuthDependency } from '../identity-signals.js';
 
 /** `jwt.decode`, `jose.jwt.decode`, a `decode` imported from jwt / jose. */
 function jwtModuleOf(call: PyNode, index: PySourceIndex): 'pyjwt' | 'jose' | undefined {
@@ -98,6 +99,22 @@ export default createPyCheck({
       context.pass('authn.token-expiry', { node: policy.node, file: policy.file, line: policy.line, note: `${jwtAuth} (djangorestframework-simplejwt) checks signature and expiry` });
       return;
     }
-    if (calls.length === 0) context.unknown('authn.token-expiry', "no token is decoded in this endpoint's code; expiry is checked wherever its authentication verifies the token");
+    if (calls.length > 0) return;
+    // No token decoded in view: who verifies it decides.
+    const configured = context.config.auth.functions;
+    const jwtExtended = endpoint.decorators.find((decorator) => /^(?:jwt_required|fresh_jwt_required)$/.test(decorator.name) && importSources(index).get(decorator.name)?.module === 'flask_jwt_extended');
+    if (jwtExtended !== undefined) {
+      context.pass('authn.token-expiry', { node: jwtExtended.node, note: `@${jwtExtended.name} (flask-jwt-extended) verifies signature and expiry` });
+      return;
+    }
+    const dependency = endpoint.dependencies.find((candidate) => isAuthDependency(candidate, configured));
+    const decorator = endpoint.decorators.find((candidate) => isAuthDecorator(candidate.name, configured));
+    const authentication = endpoint.authenticationClasses?.names.join(', ');
+    const verifier = dependency !== undefined ? `${dependency.kind}(${dependency.callable})` : decorator !== undefined ? `@${decorator.name}` : authentication !== undefined && authentication !== '' ? `the authentication classes ${authentication}` : undefined;
+    if (verifier !== undefined) {
+      context.unknown('authn.token-expiry', `tokens are verified by ${verifier}, defined in another file that was not analysed`);
+      return;
+    }
+    context.notApplicable('authn.token-expiry', 'the endpoint handles no token itself');
   },
 });

@@ -67,6 +67,21 @@ describe('missing-ownership-check: SQLAlchemy / SQLModel (FastAPI)', () => {
   });
 });
 
+describe('missing-ownership-check: admin-only routes', () => {
+  it('valid: a route only admins reach (Security scopes=["admin"]) may act on any record', async () => {
+    const code = `${FASTAPI}from fastapi import Security\n\n@app.post("/admin/users/{user_id}/roles")\nasync def grant(user_id: int, admin = Security(get_current_user, scopes=["admin"]), session = Depends(get_session)):\n    (await session.get(User, user_id)).roles.append("editor")\n`;
+    const { item, findings } = await verdict('app/main.py', code, 'POST /admin/users/{user_id}/roles');
+    expect(findings).toEqual([]);
+    expect(item.evidence[0].note).toContain('only administrators reach this route');
+  });
+
+  it('invalid: the same route with a non-admin scope', async () => {
+    const code = `${FASTAPI}from fastapi import Security\n\n@app.post("/users/{user_id}/roles")\nasync def grant(user_id: int, caller = Security(get_current_user, scopes=["profile"]), session = Depends(get_session)):\n    (await session.get(User, user_id)).roles.append("editor")\n`;
+    const { item } = await verdict('app/main.py', code, 'POST /users/{user_id}/roles');
+    expect(item.status).toBe('fail');
+  });
+});
+
 describe('missing-ownership-check: Tortoise ORM', () => {
   it('invalid: await Invoice.get(id=invoice_id)', async () => {
     const { findings } = await verdict('app/main.py', fastapi('    return await Invoice.get(id=invoice_id)\n'), 'GET /invoices/{invoice_id}');

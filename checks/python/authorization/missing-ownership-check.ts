@@ -10,6 +10,7 @@ import { classesByName, definitionName, methodsOf, namedChildren, plainCalleePat
 import type { PyNode } from '../../lang/py/source-index.js';
 import { createPyCheck } from '../create-py-check.js';
 import type { PyEndpoint } from '../endpoint.js';
+import { roleCheckOf } from './missing-role-check.js';
 import { OWNER_FIELD, TENANT_FIELD, filteredFields, recordLookups } from './record-lookups.js';
 
 const CALLER = /\b(?:current_user|request\.user|self\.request\.user|user|caller|principal|identity|get_jwt_identity\(\)|g\.user|auth\.user)\b/;
@@ -107,9 +108,13 @@ export default createPyCheck({
       (comparison !== undefined && { node: comparison, note: `owner compared with the caller: ${clip(endpoint.index.textOf(comparison))}` }) ||
       undefined;
 
+    const role = roleCheckOf(endpoint);
+    const adminOnly = role !== undefined && /admin|staff|superuser/i.test(role.note) ? role : undefined;
+    const guardOrAdmin = guard ?? (adminOnly === undefined ? undefined : { ...adminOnly, note: `only administrators reach this route (${adminOnly.note}): they may act on any record` });
+
     const lookups = recordLookups(endpoint);
     const unscoped = lookups.filter((lookup) => !lookup.scoped);
-    if (unscoped.length > 0 && guard === undefined) {
+    if (unscoped.length > 0 && guardOrAdmin === undefined) {
       for (const lookup of unscoped) {
         const idText = clip(endpoint.index.textOf(lookup.id));
         const model = lookup.model;
@@ -129,19 +134,15 @@ export default createPyCheck({
     }
     if (lookups.length > 0) {
       const scopedLookup = lookups.find((lookup) => lookup.scoped);
-      if (guard !== undefined) context.pass('authz.ownership', guard);
+      if (guardOrAdmin !== undefined) context.pass('authz.ownership', guardOrAdmin);
       else context.pass('authz.ownership', { node: scopedLookup!.call, note: `the query filters on the owner: ${clip(endpoint.index.textOf(scopedLookup!.chain))}` });
       return;
     }
 
     // A DRF detail action served by get_object() over the view's queryset.
     if (endpoint.viewClass !== undefined && endpoint.action !== undefined && (DETAIL_ACTIONS.has(endpoint.action) || endpoint.route.includes('{pk}')) && endpoint.handler === undefined) {
-      if (guard !== undefined) {
-        context.pass('authz.ownership', guard);
-        return;
-      }
-      if (endpoint.permissionClasses?.names.includes('IsAdminUser') === true) {
-        context.pass('authz.ownership', { line: endpoint.permissionClasses.line, note: 'admin-only view (IsAdminUser): staff may reach every record' });
+      if (guardOrAdmin !== undefined) {
+        context.pass('authz.ownership', guardOrAdmin);
         return;
       }
       const attribute = classAttribute(endpoint.viewClass, 'queryset');

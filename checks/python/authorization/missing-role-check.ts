@@ -42,7 +42,7 @@ function privilegeOf(endpoint: PyEndpoint): string | undefined {
 }
 
 /** The first role or permission check around or inside the endpoint. */
-function roleCheckOf(endpoint: PyEndpoint): { node?: PyNode; line?: number; file?: string; note: string } | undefined {
+export function roleCheckOf(endpoint: PyEndpoint): { node?: PyNode; line?: number; file?: string; note: string } | undefined {
   const permission = endpoint.permissionClasses?.names.find((name) => ROLE_PERMISSION.test(name));
   if (permission !== undefined) return { node: endpoint.permissionClasses!.node, line: endpoint.permissionClasses!.line, file: endpoint.permissionClasses!.file, note: `permission class ${permission}` };
   const scoped = endpoint.dependencies.find((dependency) => dependency.scopes.length > 0);

@@ -200,15 +200,32 @@ export function rawValueIn(endpoint: PyEndpoint, data: RequestData, node: PyNode
 }
 
 function valueIn(endpoint: PyEndpoint, data: RequestData, node: PyNode, names: Map<string, RequestValue>, anyPart: boolean): RequestValue | undefined {
+  return valuesIn(endpoint, data, node, names, anyPart, true)[0];
+}
+
+/** Every read of caller data inside `node`, in document order (each request part or name use once). */
+export function callerValuesIn(endpoint: PyEndpoint, data: RequestData, node: PyNode): RequestValue[] {
+  return valuesIn(endpoint, data, node, data.caller, true, false);
+}
+
+function valuesIn(endpoint: PyEndpoint, data: RequestData, node: PyNode, names: Map<string, RequestValue>, anyPart: boolean, firstOnly: boolean): RequestValue[] {
   const { index } = endpoint;
   const scope = [{ pos: node.pos, end: node.end }];
-  for (const read of data.bodyReads) if (read.node.pos >= node.pos && read.node.end <= node.end) return read;
+  const found: RequestValue[] = [];
+  for (const read of data.bodyReads) {
+    if (read.node.pos >= node.pos && read.node.end <= node.end) {
+      found.push(read);
+      if (firstOnly) return found;
+    }
+  }
   if (anyPart) {
     for (const attribute of index.nodesOfType('attribute', scope)) {
       const object = childByField(attribute, 'object');
       const name = childByField(attribute, 'attribute')?.name ?? '';
-      if (object?.type === 'identifier' && data.requestNames.has(object.name ?? '') && OTHER_ATTRIBUTE.test(name)) return { node: attribute, label: `\`${index.textOf(attribute)}\`` };
-      if (object !== undefined && expressionPath(object, false) === 'self' && name === 'kwargs') return { node: attribute, label: '`self.kwargs`' };
+      if (object?.type === 'identifier' && data.requestNames.has(object.name ?? '') && OTHER_ATTRIBUTE.test(name)) found.push({ node: attribute, label: `\`${index.textOf(attribute)}\`` });
+      else if (object !== undefined && expressionPath(object, false) === 'self' && name === 'kwargs') found.push({ node: attribute, label: '`self.kwargs`' });
+      else continue;
+      if (firstOnly) return found;
     }
   }
   const identifiers = node.type === 'identifier' ? [node] : index.nodesOfType('identifier', scope);
@@ -216,9 +233,11 @@ function valueIn(endpoint: PyEndpoint, data: RequestData, node: PyNode, names: M
     // `x.attr` names an attribute, not the variable `attr`; keyword names are not reads either.
     if (identifier.field === 'attribute' || identifier.field === 'name') continue;
     const value = names.get(identifier.name ?? '');
-    if (value !== undefined) return { node: identifier, label: value.node === identifier ? value.label : `\`${identifier.name}\` (${value.label.replace(/^the /, '')})` };
+    if (value === undefined) continue;
+    found.push({ node: identifier, label: value.node === identifier ? value.label : `\`${identifier.name}\` (${value.label.replace(/^the /, '')})` });
+    if (firstOnly) return found;
   }
-  return undefined;
+  return found.sort((a, b) => a.node.pos - b.node.pos);
 }
 
 /** Decorators of the handler by callee path (`limiter.limit`, `validate`), for checks that read them on FastAPI routes too. */
