@@ -5,17 +5,18 @@
  * non-zero only on errors (a broken corpus, an engine error, a rejected
  * webhook), never because of a timing.
  *
- * `npm run bench -- --only analysis` (or `--only analysis,checks`, `--only ack`)
+ * `npm run bench -- --only analysis` (or `--only analysis,checks`, `--only ack`, `--only pipeline`)
  * runs only the named sections: the analysis section alone takes well under a
  * minute, the per-check breakdown and the ack section several more.
  */
-import { cpus } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import type { ApplicationFunction } from 'probot';
 import { measureAnalysis, measureCheckCosts } from './analysis-bench.js';
 import { DEFAULT_CORPUS_SEED, generateCorpus } from './corpus/generate.js';
 import { loadCreateApp } from './load-app.js';
 import { describeCorpus, formatJsonLine, formatTable, type AckSection, type BenchReport } from './report.js';
 import { measureWebhookAck, RecordingQueue } from './webhook-ack-bench.js';
+import { formatPipeline, measurePipeline } from './pipeline-bench.js';
 
 const WARMUP_ROUNDS = 5;
 const MEASURED_ROUNDS = 21;
@@ -24,6 +25,8 @@ const CHECK_COST_WARMUP_ROUNDS = 1;
 const CHECK_COST_ROUNDS = 5;
 const ACK_REQUESTS = 200;
 const ACK_WARMUP_REQUESTS = 30;
+/** The pipeline section: a 20-file PR, 50 timed reviews, 20 in flight while acknowledgements are timed. */
+const PIPELINE = { prFiles: 20, runs: 50, cachedRuns: 10, inFlight: 20, ackSamples: 200 };
 
 /** The least an app can do on a delivery: hand a job to the queue. The app's figure is read against it. */
 function enqueueOnlyApp(queue: RecordingQueue): ApplicationFunction {
@@ -55,7 +58,7 @@ async function measureAck(): Promise<AckSection> {
   return { status: 'measured', floor, app };
 }
 
-const SECTIONS = ['analysis', 'checks', 'ack'] as const;
+const SECTIONS = ['analysis', 'checks', 'ack', 'pipeline'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** `--only a,b` (or `--only=a,b`): the sections to run; every section without it. */
@@ -78,6 +81,7 @@ async function main(): Promise<void> {
   const analysis = sections.has('analysis') || sections.has('checks') ? await measureAnalysis(files, { warmupRounds: WARMUP_ROUNDS, rounds: MEASURED_ROUNDS }) : undefined;
   const checkCosts = sections.has('checks') ? await measureCheckCosts(files, { warmupRounds: CHECK_COST_WARMUP_ROUNDS, rounds: CHECK_COST_ROUNDS }) : undefined;
   const ack = sections.has('ack') ? await measureAck() : undefined;
+  const pipeline = sections.has('pipeline') ? await measurePipeline(PIPELINE, availableParallelism()) : undefined;
   const report: BenchReport = {
     machine: { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? 'unknown' },
     corpus: describeCorpus(files, DEFAULT_CORPUS_SEED),
@@ -91,6 +95,7 @@ async function main(): Promise<void> {
     durationS: (performance.now() - started) / 1000,
   };
   process.stdout.write(`${formatTable(report)}\n${formatJsonLine(report)}\n`);
+  if (pipeline !== undefined) process.stdout.write(`\n${formatPipeline(pipeline)}\n${JSON.stringify({ pipeline })}\n`);
 }
 
 try {

@@ -1,0 +1,365 @@
+/**
+ * The review pipeline end to end, on loopback: the real app (Probot behind
+ * its Node middleware on a local HTTP server, the in-process queue, the
+ * analysis pool and cache) against the fake GitHub API of
+ * test/support/fake-github. Measures:
+ *
+ * - GitHub requests per review, counted at the fake GitHub, against the
+ *   target of (API files fetched) + 6 for a PR whose files fit one page;
+ * - the latency of a 20-file PR from the webhook delivery to the completed
+ *   check run (p50/p99 over the runs), each run a new PR with new contents,
+ *   so nothing comes from the cache; and the same head reviewed again;
+ * - the webhook acknowledgement time while 20 such reviews are in flight,
+ *   against the same deliveries with nothing in flight.
+ *
+ * Each figure with analysis in worker threads and in the event loop's own
+ * thread, measured in the same run. Probot's spacing of writes (one a
+ * second per installation, GitHub's advice against secondary limits) is
+ * turned off: it would add a second per write and measure nothing of ours.
+ */
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import Bottleneck from 'bottleneck';
+import { pino } from 'pino';
+import { Probot, createNodeMiddleware } from 'probot';
+import { createApp } from '../src/index.js';
+import { createAppOctokit } from '../src/github/octokit-options.js';
+import { InProcessReviewQueue } from '../src/queue/in-process-review-queue.js';
+import { AnalysisCache } from '../src/review/analysis-cache.js';
+import { AnalysisPool } from '../src/review/analysis-pool.js';
+import { FileOpenCheckRunLedger } from '../src/review/open-check-run-ledger.js';
+import { adaptPullRequestPayload, loadPullRequestExample } from '../test/e2e/pull-request-payload.js';
+import { deliverWebhook, patchForAddedFile, signWebhookBody, startFakeGitHub, type FakeGitHub, type RecordedRequest } from '../test/support/fake-github/index.js';
+import { generateCorpus, type CorpusFile } from './corpus/generate.js';
+import { summarize, type TimingSummary } from './stats.js';
+
+const APP_ID = 4321;
+const INSTALLATION_ID = 99;
+const OWNER = 'bench-org';
+const REPO = 'bench-api';
+const FULL_NAME = `${OWNER}/${REPO}`;
+const SECRET = 'pipeline-bench';
+/** Files of the PR that are not API code: listed by GitHub, never fetched. */
+const NON_SOURCE_FILES: Record<string, string> = {
+  'README.md': '# bench-api\n\nThe API.\n',
+  'docs/endpoints.md': '## Endpoints\n\n- GET /api/orders\n',
+  'package.json': '{ "name": "bench-api", "private": true }\n',
+  'src/styles/app.css': 'body { margin: 0; }\n',
+};
+/** Overhead allowed per review over the files fetched (the issue's target). */
+export const REQUEST_OVERHEAD_TARGET = 6;
+
+export interface PipelineOptions {
+  /** Files per PR (API source files plus the non-source files above). */
+  prFiles: number;
+  /** Reviews timed end to end, one after another. */
+  runs: number;
+  /** Reviews of the same head again (every file from the cache). */
+  cachedRuns: number;
+  /** Reviews in flight while acknowledgements are timed. */
+  inFlight: number;
+  /** Acknowledgements timed with nothing in flight, and at most while the reviews run. */
+  ackSamples: number;
+}
+
+export interface RequestCount {
+  total: number;
+  /** Contents requests for the PR's own files (head and base versions). */
+  filesFetched: number;
+  /** Everything else: the PR, its files, the configuration, check run, comments, review, context files. */
+  overhead: number;
+  /** Requests by `METHOD route`, for the review of the last timed run. */
+  byRoute: Record<string, number>;
+}
+
+export interface PipelineVariant {
+  label: string;
+  threads: number;
+  requests: RequestCount;
+  e2e: TimingSummary & { runs: number };
+  cachedE2e: TimingSummary & { runs: number };
+  ackIdle: TimingSummary & { samples: number; maxMs: number };
+  ackInFlight: TimingSummary & { samples: number; maxMs: number; reviews: number };
+  /** How late the event loop ran timers while the reviews were in flight: what any delivery would wait at worst. */
+  loopDelayInFlight: { p99Ms: number; maxMs: number };
+}
+
+export interface PipelineSection {
+  prFiles: number;
+  apiFiles: number;
+  variants: PipelineVariant[];
+}
+
+interface Rig {
+  fake: FakeGitHub;
+  webhookUrl: string;
+  pool: AnalysisPool | undefined;
+  /** Resolves when no review is queued or running (a review goes on after its check run completes: thread housekeeping). */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+let keys: { publicKey: string; privateKey: string } | undefined;
+
+async function startRig(threads: number): Promise<Rig> {
+  keys ??= generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+  const fake = await startFakeGitHub({ appId: APP_ID, appPublicKey: keys.publicKey });
+  fake.store.addInstallation(INSTALLATION_ID, OWNER);
+  fake.store.addRepository({ owner: OWNER, name: REPO, defaultBranch: 'main', files: { 'README.md': NON_SOURCE_FILES['README.md'] } });
+  const probot = new Probot({
+    appId: APP_ID,
+    privateKey: keys.privateKey,
+    secret: SECRET,
+    baseUrl: fake.apiUrl,
+    // Production logging (JSON at info) is part of the cost; the lines go nowhere.
+    log: process.env.BENCH_LOG ? pino({ level: 'debug' }) : pino({ level: 'info' }, new Writable({ write: (_chunk, _encoding, done) => done() })),
+    Octokit: createAppOctokit({
+      limiterGroups: { write: new Bottleneck.Group({ maxConcurrent: 1, minTime: 0 }), notifications: new Bottleneck.Group({ maxConcurrent: 1, minTime: 0 }) },
+    }),
+  });
+  const pool = threads === 0 ? undefined : new AnalysisPool({ size: threads });
+  const analysis = { pool, cache: new AnalysisCache(), close: async () => pool?.close() };
+  const ledger = new FileOpenCheckRunLedger(join(mkdtempSync(join(tmpdir(), 'asr-pipeline-')), 'open-check-runs'));
+  const queue = new InProcessReviewQueue();
+  const middleware = await createNodeMiddleware(createApp({ queue, ledger, sweepIntervalMs: 0, analysis }), { probot });
+  const server = createServer((req, res) => {
+    void middleware(req, res, () => {
+      res.writeHead(404).end();
+    });
+  });
+  const port = await listen(server);
+  return {
+    fake,
+    webhookUrl: `http://127.0.0.1:${port}/api/github/webhooks`,
+    pool,
+    idle: () => queue.onIdle(),
+    async close() {
+      await queue.close();
+      await analysis.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await fake.close();
+    },
+  };
+}
+
+function listen(server: Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+interface BenchPr {
+  number: number;
+  headSha: string;
+  baseSha: string;
+}
+
+let nextPullNumber = 1;
+
+/** A new PR adding `sources` (each with `salt` in a comment, so its blobs are new) and the non-source files. */
+function addPullRequest(rig: Rig, sources: readonly CorpusFile[], salt: string): BenchPr {
+  const pr = { number: nextPullNumber++, headSha: randomBytes(20).toString('hex'), baseSha: randomBytes(20).toString('hex') };
+  const files = [
+    ...sources.map((file) => ({ path: file.path, text: `// ${salt}\n${file.text}` })),
+    ...Object.entries(NON_SOURCE_FILES).map(([path, text]) => ({ path, text })),
+  ];
+  rig.fake.store.addPullRequest(FULL_NAME, {
+    number: pr.number,
+    head: { ref: `feature-${pr.number}`, sha: pr.headSha },
+    base: { ref: 'main', sha: pr.baseSha },
+    files: files.map((file) => ({ filename: file.path, status: 'added', patch: patchForAddedFile(file.text), content: file.text })),
+  });
+  return pr;
+}
+
+function pullRequestDelivery(rig: Rig, pr: BenchPr, action: string) {
+  const payload = adaptPullRequestPayload(loadPullRequestExample(action), {
+    owner: OWNER,
+    repo: REPO,
+    number: pr.number,
+    headRef: `feature-${pr.number}`,
+    headSha: pr.headSha,
+    baseRef: 'main',
+    baseSha: pr.baseSha,
+    installationId: INSTALLATION_ID,
+  });
+  const body = JSON.stringify(payload);
+  return { url: rig.webhookUrl, event: 'pull_request', body, signature: signWebhookBody(body, SECRET) };
+}
+
+async function deliver(rig: Rig, delivery: ReturnType<typeof pullRequestDelivery>): Promise<number> {
+  const started = performance.now();
+  const answer = await deliverWebhook(delivery);
+  if (answer.status < 200 || answer.status >= 300) throw new Error(`webhook answered HTTP ${answer.status}: ${answer.text.slice(0, 200)}`);
+  return performance.now() - started;
+}
+
+function completedRuns(rig: Rig, headSha: string): number {
+  let completed = 0;
+  for (const run of rig.fake.store.checkRuns.values()) if (run.headSha === headSha && run.status === 'completed') completed++;
+  return completed;
+}
+
+/** Resolves when `headSha` has `count` completed check runs; throws after `timeoutMs`. */
+async function untilCompleted(rig: Rig, headSha: string, count: number, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (completedRuns(rig, headSha) < count) {
+    if (Date.now() > deadline) throw new Error(`the review of ${headSha.slice(0, 7)} did not complete within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+/** The route of a recorded request, with the PR number, shas and file paths folded. */
+function routeOf(request: RecordedRequest): string {
+  const path = request.path
+    .replace(/\?.*$/, '')
+    .replace(/\/contents\/.*$/, '/contents/{path}')
+    .replace(/\/pulls\/\d+/, '/pulls/{n}')
+    .replace(/\/issues\/\d+/, '/issues/{n}')
+    .replace(/\/check-runs\/\d+/, '/check-runs/{id}')
+    .replace(/\/git\/trees\/[^/]+$/, '/git/trees/{sha}')
+    .replace(/\/installations\/\d+/, '/installations/{id}');
+  return `${request.method} ${path}`;
+}
+
+function countRequests(requests: readonly RecordedRequest[], prPaths: ReadonlySet<string>): RequestCount {
+  const byRoute: Record<string, number> = {};
+  let filesFetched = 0;
+  for (const request of requests) {
+    const route = routeOf(request);
+    byRoute[route] = (byRoute[route] ?? 0) + 1;
+    const contents = /\/contents\/([^?]+)/.exec(request.path);
+    if (contents !== null && prPaths.has(decodeURIComponent(contents[1]))) filesFetched++;
+  }
+  return { total: requests.length, filesFetched, overhead: requests.length - filesFetched, byRoute };
+}
+
+async function measureVariant(label: string, threads: number, sources: readonly CorpusFile[], options: PipelineOptions): Promise<PipelineVariant> {
+  const rig = await startRig(threads);
+  try {
+    const prPaths = new Set(sources.map((file) => file.path));
+    // Warm-up: the installation token, the workers' first parse (cold JIT), Probot's first dispatch.
+    for (let i = 0; i < 3; i++) {
+      const pr = addPullRequest(rig, sources, `${label} warm-up ${i}`);
+      await deliver(rig, pullRequestDelivery(rig, pr, 'opened'));
+      await untilCompleted(rig, pr.headSha, 1);
+      await rig.idle();
+    }
+
+    const e2e: number[] = [];
+    const requestCounts: RequestCount[] = [];
+    let last: BenchPr | undefined;
+    for (let i = 0; i < options.runs; i++) {
+      const pr = addPullRequest(rig, sources, `${label} run ${i}`);
+      const since = rig.fake.requests.length;
+      const started = performance.now();
+      await deliver(rig, pullRequestDelivery(rig, pr, 'opened'));
+      await untilCompleted(rig, pr.headSha, 1);
+      e2e.push(performance.now() - started);
+      await rig.idle();
+      requestCounts.push(countRequests(rig.fake.requests.slice(since), prPaths));
+      last = pr;
+    }
+
+    const cached: number[] = [];
+    for (let i = 0; i < options.cachedRuns; i++) {
+      const started = performance.now();
+      await deliver(rig, pullRequestDelivery(rig, last!, 'reopened'));
+      await untilCompleted(rig, last!.headSha, i + 2);
+      cached.push(performance.now() - started);
+      await rig.idle();
+    }
+
+    // Acknowledgements of deliveries the app takes but does not review (a label added), so the in-flight count stays put.
+    const ignored = () => pullRequestDelivery(rig, last!, 'labeled');
+    const idle: number[] = [];
+    for (let i = 0; i < options.ackSamples; i++) idle.push(await deliver(rig, ignored()));
+
+    const reviews = Array.from({ length: options.inFlight }, (_, i) => addPullRequest(rig, sources, `${label} in flight ${i}`));
+    const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+    loopDelay.enable();
+    await Promise.all(reviews.map((pr) => deliver(rig, pullRequestDelivery(rig, pr, 'opened'))));
+    const loaded: number[] = [];
+    const allDone = () => reviews.every((pr) => completedRuns(rig, pr.headSha) >= 1);
+    while (!allDone() && loaded.length < options.ackSamples) loaded.push(await deliver(rig, ignored()));
+    await Promise.all(reviews.map((pr) => untilCompleted(rig, pr.headSha, 1, 120_000)));
+    loopDelay.disable();
+    await rig.idle();
+    if (loaded.length === 0) throw new Error('the reviews finished before any acknowledgement was timed');
+
+    const unexpected = rig.fake.unexpected;
+    if (unexpected.length > 0) throw new Error(`the app made requests the fake GitHub does not know: ${unexpected.slice(0, 3).map(routeOf).join(', ')}`);
+    const median = [...requestCounts].sort((a, b) => a.total - b.total)[Math.floor((requestCounts.length - 1) / 2)];
+    return {
+      label,
+      threads: rig.pool?.size ?? 0,
+      requests: median,
+      e2e: { ...summarize(e2e), runs: e2e.length },
+      cachedE2e: { ...summarize(cached), runs: cached.length },
+      ackIdle: { ...summarize(idle), samples: idle.length, maxMs: Math.max(...idle) },
+      ackInFlight: { ...summarize(loaded), samples: loaded.length, maxMs: Math.max(...loaded), reviews: options.inFlight },
+      loopDelayInFlight: { p99Ms: loopDelay.percentile(99) / 1e6, maxMs: loopDelay.max / 1e6 },
+    };
+  } finally {
+    await rig.close();
+  }
+}
+
+/** The PR's API files: a deterministic slice of the bench corpus, both frameworks. */
+function prSources(count: number): CorpusFile[] {
+  // Files of typical size: the corpus's middle by line count (its long tail would make every PR a worst case).
+  const all = generateCorpus({ count: 200 });
+  const byLines = [...all].sort((a, b) => a.lines - b.lines || a.path.localeCompare(b.path));
+  const corpus = byLines.slice(Math.floor(byLines.length * 0.25), Math.ceil(byLines.length * 0.75));
+  const express = corpus.filter((file) => file.framework === 'express');
+  const next = corpus.filter((file) => file.framework === 'nextjs-app-router');
+  const picked: CorpusFile[] = [];
+  for (let i = 0; picked.length < count; i++) {
+    const from = i % 2 === 0 ? express : next;
+    const file = from[Math.floor(i / 2)];
+    if (file === undefined) throw new Error('the corpus has too few files for the PR');
+    picked.push(file);
+  }
+  return picked;
+}
+
+export async function measurePipeline(options: PipelineOptions, threads: number): Promise<PipelineSection> {
+  const apiFiles = options.prFiles - Object.keys(NON_SOURCE_FILES).length;
+  const sources = prSources(apiFiles);
+  const variants = [await measureVariant('worker threads', threads, sources, options), await measureVariant('event-loop thread', 0, sources, options)];
+  return { prFiles: options.prFiles, apiFiles, variants };
+}
+
+export function formatPipeline(section: PipelineSection): string {
+  const ms = (value: number) => `${value.toFixed(1)} ms`;
+  const lines = [`Pipeline: a ${section.prFiles}-file PR (${section.apiFiles} API source files) on loopback against the fake GitHub`];
+  for (const variant of section.variants) {
+    const { requests } = variant;
+    const within = requests.overhead <= REQUEST_OVERHEAD_TARGET ? 'within' : 'OVER';
+    lines.push(
+      `  ${variant.label}${variant.threads > 0 ? ` (${variant.threads})` : ''}:`,
+      `    GitHub requests per review: ${requests.total} = ${requests.filesFetched} files fetched + ${requests.overhead} (${within} the target of files + ${REQUEST_OVERHEAD_TARGET})`,
+      `    webhook -> completed check run: p50 ${ms(variant.e2e.p50Ms)}, p99 ${ms(variant.e2e.p99Ms)} over ${variant.e2e.runs} runs; same head again (cache): p50 ${ms(variant.cachedE2e.p50Ms)}, p99 ${ms(variant.cachedE2e.p99Ms)} over ${variant.cachedE2e.runs}`,
+      `    webhook ack: idle p50 ${ms(variant.ackIdle.p50Ms)}, p99 ${ms(variant.ackIdle.p99Ms)}; with ${variant.ackInFlight.reviews} reviews in flight p50 ${ms(variant.ackInFlight.p50Ms)}, p99 ${ms(variant.ackInFlight.p99Ms)}, max ${ms(variant.ackInFlight.maxMs)} (${variant.ackInFlight.samples} deliveries; p99 ${(variant.ackInFlight.p99Ms / variant.ackIdle.p99Ms).toFixed(1)}x idle)`,
+      `    event-loop delay while the ${variant.ackInFlight.reviews} reviews ran: p99 ${ms(variant.loopDelayInFlight.p99Ms)}, max ${ms(variant.loopDelayInFlight.maxMs)}`,
+    );
+  }
+  const [workers, inThread] = section.variants;
+  if (workers !== undefined && inThread !== undefined) {
+    lines.push(
+      `  worker threads vs event-loop thread: ack p99 under load ${(workers.ackInFlight.p99Ms / inThread.ackInFlight.p99Ms).toFixed(2)}x, event-loop delay max ${(workers.loopDelayInFlight.maxMs / inThread.loopDelayInFlight.maxMs).toFixed(2)}x, e2e p50 ${(workers.e2e.p50Ms / inThread.e2e.p50Ms).toFixed(2)}x`,
+      `  requests of one review by route: ${Object.entries(workers.requests.byRoute)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([route, count]) => `${route} x${count}`)
+        .join(', ')}`,
+    );
+  }
+  return lines.join('\n');
+}
