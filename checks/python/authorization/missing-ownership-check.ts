@@ -17,6 +17,7 @@ const CALLER = /\b(?:current_user|request\.user|self\.request\.user|user|caller|
 const OWNER_TEXT = /\b(?:owner|user|author|created_by|creator|account|tenant|organization|organisation|org|team|workspace)(?:_id|_pk)?\b/;
 /** Permission classes known to check the object. */
 const OBJECT_PERMISSION = /^(?:DjangoObjectPermissions|Is\w*(?:Owner|Author|Creator|Member)\w*|\w*Object\w*Permission\w*)$/;
+const PUBLIC_READ = /^(?:AllowAny|IsAuthenticatedOrReadOnly|DjangoModelPermissionsOrAnonReadOnly)$/;
 const DETAIL_ACTIONS = new Set(['retrieve', 'update', 'partial_update', 'destroy']);
 
 function verbOf(method: string): { verb: string; action: string } {
@@ -140,7 +141,12 @@ export default createPyCheck({
     }
 
     // A DRF detail action served by get_object() over the view's queryset.
-    if (endpoint.viewClass !== undefined && endpoint.action !== undefined && (DETAIL_ACTIONS.has(endpoint.action) || endpoint.route.includes('{pk}')) && endpoint.handler === undefined) {
+    if (endpoint.viewClass !== undefined && endpoint.action !== undefined && DETAIL_ACTIONS.has(endpoint.action) && endpoint.handler === undefined) {
+      const publicRead = endpoint.permissionClasses?.names.find((name) => PUBLIC_READ.test(name));
+      if (publicRead !== undefined && (endpoint.method === 'GET' || endpoint.method === 'HEAD')) {
+        context.notApplicable('authz.ownership', `reads are public by design (${publicRead}): the records are not the caller's own`);
+        return;
+      }
       if (guardOrAdmin !== undefined) {
         context.pass('authz.ownership', guardOrAdmin);
         return;

@@ -145,6 +145,15 @@ function drfBases(cls: PyNode, classes: Map<string, PyNode>): { bases: string[];
   return { bases, lineage };
 }
 
+/** The mixin action a generic view runs for a method: `retrieve` for GET on a RetrieveAPIView, `list` on a ListAPIView. */
+function genericAction(method: string, detail: boolean): string {
+  if (method === 'GET') return detail ? 'retrieve' : 'list';
+  if (method === 'POST') return 'create';
+  if (method === 'PUT') return 'update';
+  if (method === 'PATCH') return 'partial_update';
+  return 'destroy';
+}
+
 function isDrfView(bases: string[]): boolean {
   return bases.some((base) => base === 'APIView' || base === 'GenericAPIView' || base.endsWith('ViewSet') || base in GENERIC_VIEWS || base in VIEWSET_ACTIONS);
 }
@@ -182,7 +191,13 @@ function classViews(index: PySourceIndex): PyEndpoint[] {
       const generic = bases.flatMap((base) => GENERIC_VIEWS[base] ?? []);
       const served = new Set(generic);
       for (const verb of HTTP_METHODS) if (own(verb) !== undefined) served.add(verb.toUpperCase());
-      for (const method of served) routes.push({ method, route: name, action: method.toLowerCase(), handler: own(method.toLowerCase()), detail: false });
+      // Generic views name their actions like ViewSets: a Retrieve/Update/Destroy view serves one object (get_object()).
+      const detail = bases.some((base) => base in GENERIC_VIEWS && /Retrieve|Update|Destroy/.test(base) && !base.startsWith('List'));
+      for (const method of served) {
+        const handler = own(method.toLowerCase());
+        const action = handler === undefined && generic.includes(method) ? genericAction(method, detail) : method.toLowerCase();
+        routes.push({ method, route: name, action, handler, detail });
+      }
     }
     // Hooks every action runs: queryset, object lookup, perform_*, permission methods, helpers.
     const actionNames = new Set([...Object.keys(ACTIONS), ...HTTP_METHODS]);
