@@ -1,6 +1,8 @@
 // Bundles the GitHub Action (src/action/main.ts) with every dependency into
 // action/dist/index.mjs, so that `uses: <owner>/api-security-review@v1` runs
 // without an install step. `npm run build:action`; commit the result.
+import { copyFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 
 // The bundle is an ES module; some bundled CommonJS code needs these CommonJS globals.
@@ -25,3 +27,12 @@ await build({
   banner: { js: banner },
   logLevel: 'warning',
 });
+
+// The Python parser loads two .wasm files at run time; the bundle finds them next to index.mjs.
+const require = createRequire(import.meta.url);
+for (const [resolved, name] of [
+  ['web-tree-sitter/web-tree-sitter.wasm', 'web-tree-sitter.wasm'],
+  ['tree-sitter-python/tree-sitter-python.wasm', 'tree-sitter-python.wasm'],
+]) {
+  copyFileSync(require.resolve(resolved), `action/dist/${name}`);
+}
