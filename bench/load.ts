@@ -1,0 +1,250 @@
+/**
+ * `npm run load`: N pull requests at once through the real server
+ * (`src/server.ts` in a child process, as `npm start` runs it) and the local
+ * fake GitHub API, for N = 1, 10, 50 (or `--n 5,20`). Not a unit test: it
+ * prints what it measured.
+ *
+ * Per N, a fresh server process:
+ * - the N `pull_request.opened` deliveries are sent at once, signed;
+ * - while their reviews are in flight, a probe delivery (`pull_request.labeled`,
+ *   acknowledged and ignored by the app) every 25 ms: the acknowledgement time
+ *   a webhook sees while the server is busy reviewing, which GitHub caps at 10 s
+ *   (target here: p99 under 50 ms with 50 reviews in flight);
+ * - review latency: from the delivery to the completed check run;
+ * - peak RSS of the server process (VmHWM from /proc, Linux);
+ * - errors: non-2xx acknowledgements, reviews not completed or completed
+ *   `neutral`, requests the fake refused or did not know.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { deliverWebhook, patchForAddedFile, signWebhookBody, startFakeGitHub, type FakeGitHub } from '../test/support/fake-github/index.js';
+import { findFreePort } from '../test/e2e/app-process.js';
+import { adaptPullRequestPayload, loadPullRequestExample, type PullRequestTarget } from '../test/e2e/pull-request-payload.js';
+import { percentile } from './stats.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
+const APP_ID = 9001;
+const INSTALLATION_ID = 900;
+const OWNER = 'load-org';
+const REPO = 'load-api';
+const WEBHOOK_SECRET = 'load-secret';
+const PROBE_INTERVAL_MS = 25;
+const REVIEW_TIMEOUT_MS = 600_000;
+
+/** Three route files per PR, about 60 lines each, with findings in every one. */
+function routeFile(pr: number, file: number): string {
+  const lines = ["import express from 'express';", 'const router = express.Router();'];
+  for (let route = 0; route < 8; route++) {
+    const path = `/pr${pr}/file${file}/items${route}/:id`;
+    lines.push(
+      `router.delete('${path}', async (req, res) => {`,
+      '  const item = await db.item.findUnique({ where: { id: req.params.id } });',
+      '  if (!item) return res.status(404).json({ error: "not found" });',
+      '  await db.item.delete({ where: { id: req.params.id } });',
+      '  res.json({ ok: true, item });',
+      '});',
+    );
+  }
+  lines.push('export default router;', '');
+  return lines.join('\n');
+}
+
+interface RunResult {
+  n: number;
+  ackMs: number[];
+  probeAckMs: number[];
+  reviewMs: number[];
+  peakRssMb: number;
+  errors: string[];
+  wallMs: number;
+}
+
+interface ServerProcess {
+  pid: number;
+  baseUrl: string;
+  output(): string;
+  exitCode(): number | null | undefined;
+  stop(): Promise<void>;
+}
+
+function startServer(env: Record<string, string>, port: number): ServerProcess {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output = (output + chunk.toString('utf8')).slice(-200_000);
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output = (output + chunk.toString('utf8')).slice(-200_000);
+  });
+  let exitCode: number | null | undefined;
+  const exited = new Promise<void>((resolve) => child.once('exit', (code) => ((exitCode = code), resolve())));
+  return {
+    pid: child.pid ?? 0,
+    baseUrl: `http://127.0.0.1:${port}`,
+    output: () => output,
+    exitCode: () => exitCode,
+    async stop() {
+      if (exitCode !== undefined) return;
+      child.kill('SIGTERM');
+      if (!(await Promise.race([exited.then(() => true), delay(30_000).then(() => false)]))) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** Polls Probot's `GET /ping` until the server answers. */
+async function waitUntilListening(server: ServerProcess): Promise<void> {
+  const deadline = performance.now() + 60_000;
+  while (performance.now() < deadline) {
+    if (server.exitCode() !== undefined) throw new Error(`the server exited with ${String(server.exitCode())}`);
+    try {
+      if ((await fetch(`${server.baseUrl}/ping`)).ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await delay(100);
+  }
+  throw new Error('the server did not listen within 60 s');
+}
+
+/** Peak resident set size of a process so far, in MB (Linux `VmHWM`); NaN elsewhere. */
+function peakRssMb(pid: number): number {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match === null ? Number.NaN : Number(match[1]) / 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+async function runLoad(n: number, keys: { privateKey: string; publicKey: string }): Promise<RunResult> {
+  const fake: FakeGitHub = await startFakeGitHub({ appId: APP_ID, appPublicKey: keys.publicKey });
+  fake.store.addInstallation(INSTALLATION_ID, OWNER);
+  fake.store.addRepository({ owner: OWNER, name: REPO, defaultBranch: 'main', files: { 'README.md': '# load\n' } });
+  const targets: PullRequestTarget[] = [];
+  for (let pr = 1; pr <= n; pr++) {
+    const target: PullRequestTarget = { owner: OWNER, repo: REPO, number: pr, headRef: `load-${pr}`, headSha: randomBytes(20).toString('hex'), baseRef: 'main', baseSha: randomBytes(20).toString('hex'), installationId: INSTALLATION_ID };
+    const files = [0, 1, 2].map((file) => {
+      const content = routeFile(pr, file);
+      return { filename: `src/routes/pr${pr}-${file}.ts`, status: 'added' as const, patch: patchForAddedFile(content), content };
+    });
+    fake.store.addPullRequest(`${OWNER}/${REPO}`, { number: pr, head: { ref: target.headRef, sha: target.headSha }, base: { ref: 'main', sha: target.baseSha }, files });
+    targets.push(target);
+  }
+
+  const server = startServer(
+    {
+      APP_ID: String(APP_ID),
+      PRIVATE_KEY: keys.privateKey,
+      WEBHOOK_SECRET,
+      GHE_HOST: fake.host,
+      GHE_PROTOCOL: 'http',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'production',
+      REVIEW_STATE_DIR: mkdtempSync(join(tmpdir(), 'asr-load-state-')),
+      // The budgets are about GitHub's patience, not this machine's: a queue of 50 on 2 shared cores must not time out here.
+      REVIEW_BUDGET_MS: String(REVIEW_TIMEOUT_MS),
+      REVIEW_FILE_BUDGET_MS: '60000',
+    },
+    await findFreePort(),
+  );
+  const webhookUrl = `${server.baseUrl}/api/github/webhooks`;
+  const errors: string[] = [];
+  try {
+    await waitUntilListening(server);
+    const sentAt = new Map<number, number>();
+    const completedAt = new Map<number, number>();
+    const started = performance.now();
+    const ackMs: number[] = [];
+    const probeAckMs: number[] = [];
+
+    const deliveries = targets.map(async (target) => {
+      const body = JSON.stringify(adaptPullRequestPayload(loadPullRequestExample('opened'), target));
+      const signature = signWebhookBody(body, WEBHOOK_SECRET);
+      const sent = performance.now();
+      sentAt.set(target.number, sent);
+      const answer = await deliverWebhook({ url: webhookUrl, event: 'pull_request', body, signature });
+      ackMs.push(performance.now() - sent);
+      if (answer.status < 200 || answer.status >= 300) errors.push(`PR #${target.number}: webhook answered ${answer.status}`);
+    });
+
+    // Probes and completion polling while the reviews run.
+    const probeBody = JSON.stringify(adaptPullRequestPayload(loadPullRequestExample('labeled'), targets[0]!));
+    const probeSignature = signWebhookBody(probeBody, WEBHOOK_SECRET);
+    const deadline = performance.now() + REVIEW_TIMEOUT_MS;
+    await Promise.all(deliveries);
+    while (completedAt.size < n && performance.now() < deadline) {
+      const probeStart = performance.now();
+      const probe = await deliverWebhook({ url: webhookUrl, event: 'pull_request', body: probeBody, signature: probeSignature });
+      if (completedAt.size < n) probeAckMs.push(performance.now() - probeStart);
+      if (probe.status < 200 || probe.status >= 300) errors.push(`probe: webhook answered ${probe.status}`);
+      for (const run of fake.store.checkRuns.values()) {
+        const target = targets.find((candidate) => candidate.headSha === run.headSha);
+        if (target !== undefined && run.status === 'completed' && !completedAt.has(target.number)) {
+          completedAt.set(target.number, performance.now());
+          if (run.conclusion !== 'failure') errors.push(`PR #${target.number}: check run ${run.conclusion}: ${run.output.title ?? ''}`);
+        }
+      }
+      await delay(PROBE_INTERVAL_MS);
+    }
+    const wallMs = performance.now() - started;
+    for (const target of targets) if (!completedAt.has(target.number)) errors.push(`PR #${target.number}: no completed check run`);
+    const refused = fake.requests.filter((request) => request.unexpected || request.status >= 500 || (request.status >= 400 && request.status !== 404));
+    for (const request of refused.slice(0, 5)) errors.push(`fake GitHub: ${request.method} ${request.path} -> ${request.status}`);
+    if (refused.length > 5) errors.push(`fake GitHub: ${refused.length - 5} more refused requests`);
+    const reviewMs = targets.filter((target) => completedAt.has(target.number)).map((target) => completedAt.get(target.number)! - sentAt.get(target.number)!);
+    return { n, ackMs, probeAckMs, reviewMs, peakRssMb: peakRssMb(server.pid), errors, wallMs };
+  } catch (error) {
+    errors.push(`${error instanceof Error ? error.message : String(error)}\n${server.output().slice(-3000)}`);
+    return { n, ackMs: [], probeAckMs: [], reviewMs: [], peakRssMb: peakRssMb(server.pid), errors, wallMs: Number.NaN };
+  } finally {
+    await server.stop();
+    await fake.close();
+  }
+}
+
+function format(ms: number): string {
+  return Number.isNaN(ms) ? '-' : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`;
+}
+
+function parseCounts(argv: readonly string[]): number[] {
+  const index = argv.indexOf('--n');
+  if (index === -1) return [1, 10, 50];
+  return (argv[index + 1] ?? '').split(',').map(Number).filter((count) => Number.isInteger(count) && count > 0);
+}
+
+const keys = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+});
+const results: RunResult[] = [];
+for (const n of parseCounts(process.argv)) {
+  process.stderr.write(`load: ${n} concurrent pull requests...\n`);
+  results.push(await runLoad(n, keys));
+}
+
+console.log('| N | webhook ack p50 / p99 (the N deliveries) | ack p50 / p99 while reviews run (probes) | review p50 / p99 | all done | peak RSS | errors |');
+console.log('|---|---|---|---|---|---|---|');
+for (const result of results) {
+  console.log(
+    `| ${result.n} | ${format(percentile(result.ackMs, 50))} / ${format(percentile(result.ackMs, 99))} | ${format(percentile(result.probeAckMs, 50))} / ${format(percentile(result.probeAckMs, 99))} (${result.probeAckMs.length}) | ${format(percentile(result.reviewMs, 50))} / ${format(percentile(result.reviewMs, 99))} | ${format(result.wallMs)} | ${result.peakRssMb.toFixed(0)} MB | ${result.errors.length} |`,
+  );
+}
+for (const result of results) for (const error of result.errors) console.log(`N=${result.n}: ${error}`);
+const fifty = results.find((result) => result.n === 50);
+if (fifty !== undefined) {
+  const p99 = Math.max(percentile(fifty.probeAckMs, 99), percentile(fifty.ackMs, 99));
+  console.log(`\nTarget: ack p99 under 50 ms with 50 reviews in flight: ${p99 < 50 ? 'met' : 'NOT met'} (${format(p99)}).`);
+}
+process.exitCode = results.some((result) => result.errors.length > 0) ? 1 : 0;
