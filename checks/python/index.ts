@@ -13,6 +13,9 @@ import reflectedXss from './input-validation/reflected-xss.js';
 import sqlInjection from './input-validation/sql-injection.js';
 import unboundedFileUpload from './input-validation/unbounded-file-upload.js';
 import unvalidatedInput from './input-validation/unvalidated-input.js';
+import errorDetailsInResponse from './output-safety/error-details-in-response.js';
+import piiInLogs from './output-safety/pii-in-logs.js';
+import sensitiveFieldsInResponse from './output-safety/sensitive-fields-in-response.js';
 
 export const PY_CHECKS: readonly PyCheck[] = [
   missingAuthentication,
@@ -24,4 +27,7 @@ export const PY_CHECKS: readonly PyCheck[] = [
   sqlInjection,
   unboundedFileUpload,
   unvalidatedInput,
+  errorDetailsInResponse,
+  piiInLogs,
+  sensitiveFieldsInResponse,
 ].sort((a, b) => a.id.localeCompare(b.id));
