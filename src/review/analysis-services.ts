@@ -17,9 +17,29 @@ export interface AnalysisServices {
 export function analysisServicesFromEnv(log: Pick<Logger, 'warn'>, env: NodeJS.ProcessEnv = process.env): AnalysisServices {
   const threads = count(env.ANALYSIS_THREADS, 'ANALYSIS_THREADS', log);
   const entries = count(env.ANALYSIS_CACHE_ENTRIES, 'ANALYSIS_CACHE_ENTRIES', log) ?? DEFAULT_ANALYSIS_CACHE_ENTRIES;
-  const pool = threads === 0 ? undefined : new AnalysisPool({ size: threads, onUnavailable: (reason) => log.warn(reason) });
+  const pool = threads === 0 ? undefined : sharedPool(threads, log);
   const cache = entries === 0 ? undefined : new AnalysisCache(entries);
-  return { pool, cache, close: async () => pool?.close() };
+  return {
+    pool,
+    cache,
+    async close() {
+      if (pool === undefined || pool !== shared) return;
+      shared = undefined;
+      await pool.close();
+    },
+  };
+}
+
+let shared: AnalysisPool | undefined;
+
+/**
+ * One pool per process: the cores are the limit, however many apps the
+ * process loads (tests load one per case); the first caller's size holds.
+ * Closing it lets the next caller start a new one.
+ */
+function sharedPool(threads: number | undefined, log: Pick<Logger, 'warn'>): AnalysisPool {
+  shared ??= new AnalysisPool({ size: threads, onUnavailable: (reason) => log.warn(reason) });
+  return shared;
 }
 
 function count(value: string | undefined, name: string, log: Pick<Logger, 'warn'>): number | undefined {
