@@ -89,10 +89,12 @@ export default createPyCheck({
 function caught(endpoint: PyEndpoint, clause: PyNode): { errorName?: string; types: string[] } {
   const { index } = endpoint;
   const text = index.textOf(clause).split(':')[0];
-  const match = /^except\s*\(?([\w.,\s]*?)\)?\s*(?:as\s+(\w+))?\s*$/.exec(text.trim());
+  // No two parts of the pattern can take the same whitespace: the former `[\w.,\s]*?\)?\s*...\s*$` backtracked
+  // cubically (600 spaces in an except clause took 45 s; test/security/regex-backtracking.test.ts found it).
+  const match = /^except(?:\s*\(([^)]*)\)|\s+([\w.]+(?:\s*,\s*[\w.]+)*))?\s*(?:as\s+(\w+))?$/.exec(text.trim());
   if (match === null) return { types: [] };
-  const types = match[1].split(',').map((type) => lastSegment(type.trim())).filter((type) => type !== '' && type !== 'Exception' && type !== 'BaseException');
-  return { errorName: match[2], types };
+  const types = (match[1] ?? match[2] ?? '').split(',').map((type) => lastSegment(type.trim())).filter((type) => type !== '' && type !== 'Exception' && type !== 'BaseException');
+  return { errorName: match[3], types };
 }
 
 function ownException(endpoint: PyEndpoint, type: string): boolean {
