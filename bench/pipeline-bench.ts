@@ -13,7 +13,7 @@
  *   against the same deliveries with nothing in flight.
  *
  * Each figure with analysis in worker threads and in the event loop's own
- * thread, measured in the same run. Probot's spacing of writes (one a
+ * thread, measured in the same run, the two taking turns. Probot's spacing of writes (one a
  * second per installation, GitHub's advice against secondary limits) is
  * turned off: it would add a second per write and measure nothing of ours.
  */
@@ -241,74 +241,113 @@ function countRequests(requests: readonly RecordedRequest[], prPaths: ReadonlySe
   return { total: requests.length, filesFetched, overhead: requests.length - filesFetched, byRoute };
 }
 
-async function measureVariant(label: string, threads: number, sources: readonly CorpusFile[], options: PipelineOptions): Promise<PipelineVariant> {
-  const rig = await startRig(threads);
+/** One variant's rig and what was measured on it so far. */
+interface Variant {
+  label: string;
+  rig: Rig;
+  e2e: number[];
+  requestCounts: RequestCount[];
+  cached: number[];
+  idle: number[];
+  loaded: number[];
+  loopDelayP99Ms: number[];
+  loopDelayMaxMs: number[];
+  last?: BenchPr;
+}
+
+/** A new PR reviewed from delivery to completed check run; returns the milliseconds and its requests. */
+async function reviewNewPr(variant: Variant, sources: readonly CorpusFile[], salt: string, prPaths: ReadonlySet<string>): Promise<{ ms: number; requests: RequestCount }> {
+  const { rig } = variant;
+  const pr = addPullRequest(rig, sources, `${variant.label} ${salt}`);
+  const since = rig.fake.requests.length;
+  const started = performance.now();
+  await deliver(rig, pullRequestDelivery(rig, pr, 'opened'));
+  await untilCompleted(rig, pr.headSha, 1);
+  const ms = performance.now() - started;
+  await rig.idle();
+  variant.last = pr;
+  return { ms, requests: countRequests(rig.fake.requests.slice(since), prPaths) };
+}
+
+/** Acknowledgements of deliveries the app takes but does not review (a label added), so the in-flight count stays put. */
+function ignoredDelivery(variant: Variant) {
+  return pullRequestDelivery(variant.rig, variant.last!, 'labeled');
+}
+
+async function ackWhileReviewing(variant: Variant, sources: readonly CorpusFile[], options: PipelineOptions, round: number): Promise<void> {
+  const { rig } = variant;
+  const reviews = Array.from({ length: options.inFlight }, (_, i) => addPullRequest(rig, sources, `${variant.label} in flight ${round}.${i}`));
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  loopDelay.enable();
+  await Promise.all(reviews.map((pr) => deliver(rig, pullRequestDelivery(rig, pr, 'opened'))));
+  const allDone = () => reviews.every((pr) => completedRuns(rig, pr.headSha) >= 1);
+  let timed = 0;
+  while (!allDone() && timed < options.ackSamples) {
+    variant.loaded.push(await deliver(rig, ignoredDelivery(variant)));
+    timed++;
+  }
+  await Promise.all(reviews.map((pr) => untilCompleted(rig, pr.headSha, 1, 120_000)));
+  loopDelay.disable();
+  await rig.idle();
+  if (timed === 0) throw new Error('the reviews finished before any acknowledgement was timed');
+  variant.loopDelayP99Ms.push(loopDelay.percentile(99) / 1e6);
+  variant.loopDelayMaxMs.push(loopDelay.max / 1e6);
+}
+
+function resultOf(variant: Variant, options: PipelineOptions): PipelineVariant {
+  const unexpected = variant.rig.fake.unexpected;
+  if (unexpected.length > 0) throw new Error(`the app made requests the fake GitHub does not know: ${unexpected.slice(0, 3).map(routeOf).join(', ')}`);
+  const median = [...variant.requestCounts].sort((a, b) => a.total - b.total)[Math.floor((variant.requestCounts.length - 1) / 2)];
+  return {
+    label: variant.label,
+    threads: variant.rig.pool?.size ?? 0,
+    requests: median,
+    e2e: { ...summarize(variant.e2e), runs: variant.e2e.length },
+    cachedE2e: { ...summarize(variant.cached), runs: variant.cached.length },
+    ackIdle: { ...summarize(variant.idle), samples: variant.idle.length, maxMs: Math.max(...variant.idle) },
+    ackInFlight: { ...summarize(variant.loaded), samples: variant.loaded.length, maxMs: Math.max(...variant.loaded), reviews: options.inFlight },
+    loopDelayInFlight: { p99Ms: Math.max(...variant.loopDelayP99Ms), maxMs: Math.max(...variant.loopDelayMaxMs) },
+  };
+}
+
+/**
+ * Both variants' rigs stay up and take turns, run by run: other tenants of a
+ * shared machine then slow both alike instead of whichever ran second.
+ */
+async function measureVariants(variants: readonly { label: string; threads: number }[], sources: readonly CorpusFile[], options: PipelineOptions): Promise<PipelineVariant[]> {
+  const prPaths = new Set(sources.map((file) => file.path));
+  const states: Variant[] = [];
   try {
-    const prPaths = new Set(sources.map((file) => file.path));
+    for (const { label, threads } of variants) {
+      states.push({ label, rig: await startRig(threads), e2e: [], requestCounts: [], cached: [], idle: [], loaded: [], loopDelayP99Ms: [], loopDelayMaxMs: [] });
+    }
     // Warm-up: the installation token, the workers' first parse (cold JIT), Probot's first dispatch.
-    for (let i = 0; i < 3; i++) {
-      const pr = addPullRequest(rig, sources, `${label} warm-up ${i}`);
-      await deliver(rig, pullRequestDelivery(rig, pr, 'opened'));
-      await untilCompleted(rig, pr.headSha, 1);
-      await rig.idle();
-    }
-
-    const e2e: number[] = [];
-    const requestCounts: RequestCount[] = [];
-    let last: BenchPr | undefined;
+    for (let i = 0; i < 3; i++) for (const state of states) await reviewNewPr(state, sources, `warm-up ${i}`, prPaths);
     for (let i = 0; i < options.runs; i++) {
-      const pr = addPullRequest(rig, sources, `${label} run ${i}`);
-      const since = rig.fake.requests.length;
-      const started = performance.now();
-      await deliver(rig, pullRequestDelivery(rig, pr, 'opened'));
-      await untilCompleted(rig, pr.headSha, 1);
-      e2e.push(performance.now() - started);
-      await rig.idle();
-      requestCounts.push(countRequests(rig.fake.requests.slice(since), prPaths));
-      last = pr;
+      for (const state of states) {
+        const { ms, requests } = await reviewNewPr(state, sources, `run ${i}`, prPaths);
+        state.e2e.push(ms);
+        state.requestCounts.push(requests);
+      }
     }
-
-    const cached: number[] = [];
     for (let i = 0; i < options.cachedRuns; i++) {
-      const started = performance.now();
-      await deliver(rig, pullRequestDelivery(rig, last!, 'reopened'));
-      await untilCompleted(rig, last!.headSha, i + 2);
-      cached.push(performance.now() - started);
-      await rig.idle();
+      for (const state of states) {
+        const started = performance.now();
+        await deliver(state.rig, pullRequestDelivery(state.rig, state.last!, 'reopened'));
+        await untilCompleted(state.rig, state.last!.headSha, i + 2);
+        state.cached.push(performance.now() - started);
+        await state.rig.idle();
+      }
     }
-
-    // Acknowledgements of deliveries the app takes but does not review (a label added), so the in-flight count stays put.
-    const ignored = () => pullRequestDelivery(rig, last!, 'labeled');
-    const idle: number[] = [];
-    for (let i = 0; i < options.ackSamples; i++) idle.push(await deliver(rig, ignored()));
-
-    const reviews = Array.from({ length: options.inFlight }, (_, i) => addPullRequest(rig, sources, `${label} in flight ${i}`));
-    const loopDelay = monitorEventLoopDelay({ resolution: 5 });
-    loopDelay.enable();
-    await Promise.all(reviews.map((pr) => deliver(rig, pullRequestDelivery(rig, pr, 'opened'))));
-    const loaded: number[] = [];
-    const allDone = () => reviews.every((pr) => completedRuns(rig, pr.headSha) >= 1);
-    while (!allDone() && loaded.length < options.ackSamples) loaded.push(await deliver(rig, ignored()));
-    await Promise.all(reviews.map((pr) => untilCompleted(rig, pr.headSha, 1, 120_000)));
-    loopDelay.disable();
-    await rig.idle();
-    if (loaded.length === 0) throw new Error('the reviews finished before any acknowledgement was timed');
-
-    const unexpected = rig.fake.unexpected;
-    if (unexpected.length > 0) throw new Error(`the app made requests the fake GitHub does not know: ${unexpected.slice(0, 3).map(routeOf).join(', ')}`);
-    const median = [...requestCounts].sort((a, b) => a.total - b.total)[Math.floor((requestCounts.length - 1) / 2)];
-    return {
-      label,
-      threads: rig.pool?.size ?? 0,
-      requests: median,
-      e2e: { ...summarize(e2e), runs: e2e.length },
-      cachedE2e: { ...summarize(cached), runs: cached.length },
-      ackIdle: { ...summarize(idle), samples: idle.length, maxMs: Math.max(...idle) },
-      ackInFlight: { ...summarize(loaded), samples: loaded.length, maxMs: Math.max(...loaded), reviews: options.inFlight },
-      loopDelayInFlight: { p99Ms: loopDelay.percentile(99) / 1e6, maxMs: loopDelay.max / 1e6 },
-    };
+    const chunk = 20;
+    for (let done = 0; done < options.ackSamples; done += chunk) {
+      for (const state of states) for (let i = 0; i < chunk; i++) state.idle.push(await deliver(state.rig, ignoredDelivery(state)));
+    }
+    // Two rounds each, alternating, of 20 reviews in flight.
+    for (let round = 0; round < 2; round++) for (const state of states) await ackWhileReviewing(state, sources, options, round);
+    return states.map((state) => resultOf(state, options));
   } finally {
-    await rig.close();
+    for (const state of states) await state.rig.close();
   }
 }
 
@@ -333,7 +372,14 @@ function prSources(count: number): CorpusFile[] {
 export async function measurePipeline(options: PipelineOptions, threads: number): Promise<PipelineSection> {
   const apiFiles = options.prFiles - Object.keys(NON_SOURCE_FILES).length;
   const sources = prSources(apiFiles);
-  const variants = [await measureVariant('worker threads', threads, sources, options), await measureVariant('event-loop thread', 0, sources, options)];
+  const variants = await measureVariants(
+    [
+      { label: 'worker threads', threads },
+      { label: 'event-loop thread', threads: 0 },
+    ],
+    sources,
+    options,
+  );
   return { prFiles: options.prFiles, apiFiles, variants };
 }
 
