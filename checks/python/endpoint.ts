@@ -20,8 +20,10 @@ export interface PyDependency {
   file: string;
   line: number;
   node: PyNode;
-  /** The dependency function when it is defined in the endpoint's file. */
+  /** The dependency function: in the endpoint's file, or in the module it is imported from (one hop, read on purpose). */
   definition?: PyNode;
+  /** The file of `definition` when it was imported. */
+  definitionIndex?: PySourceIndex;
 }
 
 /** A decorator on a Flask view or a DRF function view other than the route itself: `login_required`, `jwt_required`. */
@@ -78,6 +80,8 @@ export interface PyEndpoint {
   /** The code of this file that runs for the endpoint: handler, same-file dependencies and helpers it calls, class hooks. */
   scopes: Scope[];
   index: PySourceIndex;
+  /** Code in other files that runs for the endpoint: imported dependency functions (one import hop). */
+  externalCode?: { index: PySourceIndex; scopes: Scope[] }[];
   /** A syntax error inside the endpoint's code: its items are unknown, with this as the reason. */
   syntaxError?: PySyntaxError;
 }

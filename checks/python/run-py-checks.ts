@@ -6,7 +6,7 @@
  */
 import { CHECKLIST, type ChecklistItemId } from '../checklist.js';
 import type { Config } from '../../src/config/schema.js';
-import type { PyNode } from '../lang/py/source-index.js';
+import { fileOfNode, type PyNode } from '../lang/py/source-index.js';
 import type { ProjectContext } from '../project-context.js';
 import { emptyChecklist, runChecksWith, type EndpointAnalysis } from '../run-checks.js';
 import type { PyCheck } from './create-py-check.js';
@@ -15,7 +15,7 @@ import type { PyEndpoint } from './endpoint.js';
 export const NOT_YET_FOR_PYTHON = 'not yet analysed for Python';
 
 function locatePyNode(endpoint: PyEndpoint, node: PyNode): { file: string; line: number; endLine: number } {
-  return { file: endpoint.file, line: node.line, endLine: node.endLine };
+  return { file: fileOfNode(node) ?? endpoint.file, line: node.line, endLine: node.endLine };
 }
 
 export function runPyChecks(endpoint: PyEndpoint, checks: readonly PyCheck[], config: Config, project: ProjectContext): EndpointAnalysis {

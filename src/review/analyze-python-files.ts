@@ -13,7 +13,7 @@ import type { RawFinding } from '../../checks/run-checks.js';
 import { parsePython } from '../../checks/lang/py/parse.js';
 import type { PySourceIndex } from '../../checks/lang/py/source-index.js';
 import { discoverPythonEndpoints } from '../../checks/python/frameworks/index.js';
-import { attachDrfRoutes, attachDrfSettings, attachFastApiMounts } from '../../checks/python/frameworks/attach-context.js';
+import { attachDrfRoutes, attachDrfSettings, attachFastApiMounts, attachImportedDependencies } from '../../checks/python/frameworks/attach-context.js';
 import { PyContextFiles } from '../../checks/python/frameworks/python-context.js';
 import type { PyEndpoint } from '../../checks/python/endpoint.js';
 import type { PyCheck } from '../../checks/python/create-py-check.js';
@@ -58,11 +58,15 @@ export async function analyzePythonFiles(inputs: readonly SourceInput[], options
   const files = new PyContextFiles(options.context, reviewed);
   const endpoints = parsed.flatMap((file) => file.endpoints);
   await attachFastApiMounts(endpoints, files);
+  await attachImportedDependencies(endpoints, files);
   await attachDrfRoutes(endpoints, files, reviewed.values());
   await attachDrfSettings(endpoints, files);
 
+  // Findings may point into a context file (an imported dependency's module): its lines are needed too.
+  const contextIndexes = new Map<string, PySourceIndex>();
+  for (const endpoint of endpoints) for (const region of endpoint.externalCode ?? []) contextIndexes.set(region.index.path, region.index);
   const linesFor = (path: string): string[] => {
-    const index = reviewed.get(path);
+    const index = reviewed.get(path) ?? contextIndexes.get(path);
     return index === undefined ? [] : Array.from({ length: index.lineCount }, (_, i) => index.lineText(i + 1));
   };
   for (const file of parsed) {

@@ -96,6 +96,7 @@ export class PySourceIndex {
     const errors: PySyntaxError[] = [];
     this.root = this.walk(tree, errors);
     this.syntaxErrors = errors;
+    FILE_OF_ROOT.set(this.root, path);
   }
 
   private walk(tree: Tree, errors: PySyntaxError[]): PyNode {
@@ -271,6 +272,15 @@ export class PySourceIndex {
 }
 
 const NO_NODES: readonly PyNode[] = Object.freeze([]);
+
+const FILE_OF_ROOT = new WeakMap<PyNode, string>();
+
+/** The path of the file a node belongs to (a check may point into an imported module's file). */
+export function fileOfNode(node: PyNode): string | undefined {
+  let current = node;
+  while (current.parent !== undefined) current = current.parent;
+  return FILE_OF_ROOT.get(current);
+}
 
 function clip(text: string): string {
   const line = text.split('\n')[0];

@@ -111,4 +111,20 @@ describe('weak-token-verification: where no token is decoded', () => {
     const result = await analyzeSources({ 'web/app.py': code }, { pythonChecks: [check] });
     expect(endpointOf(result, 'GET /items').checklist['authn.token-expiry'].status).toBe('unknown');
   });
+
+  it('valid: a dependency imported from the project (from .auth import get_current_user) is read in its module', async () => {
+    const { item } = await verdict(`${HEAD}from .auth import get_current_user\n\n@app.get("/items")\nasync def items(user = Depends(get_current_user)):\n    return await db.all(Item)\n`, {
+      'app/auth.py': 'import jwt\n\ndef get_current_user(token: str = Depends(oauth2_scheme)):\n    return jwt.decode(token, SECRET, algorithms=["HS256"])\n',
+    });
+    expect(item).toMatchObject({ status: 'pass', evidence: [{ file: 'app/auth.py', line: 4 }] });
+  });
+
+  it('invalid: the imported dependency decodes without verifying; the finding is in its module', async () => {
+    const result = await analyzeSources(
+      { 'app/main.py': `${HEAD}from app.core import security\n\n@app.get("/items")\nasync def items(user = Depends(security.get_current_user)):\n    return await db.all(Item)\n` },
+      { pythonChecks: [check], context: { 'app/core/security.py': 'import jwt\n\ndef get_current_user(token: str = Depends(oauth2_scheme)):\n    return jwt.decode(token, options={"verify_signature": False})\n' } },
+    );
+    expect(endpointOf(result, 'GET /items').checklist['authn.token-expiry'].status).toBe('fail');
+    expect(result.findings.filter((f) => f.ruleId === 'weak-token-verification')).toMatchObject([{ file: 'app/core/security.py', line: 4 }]);
+  });
 });

@@ -16,7 +16,7 @@ import {
   sequenceElements,
   stringValue,
 } from '../../lang/py/queries.js';
-import type { PyNode, PySourceIndex } from '../../lang/py/source-index.js';
+import { fileOfNode, type PyNode, type PySourceIndex } from '../../lang/py/source-index.js';
 import { createPyCheck } from '../create-py-check.js';
 import { isAuthDecorator, isAuthDependency } from '../identity-signals.js';
 
@@ -55,9 +55,13 @@ export default createPyCheck({
   run(context) {
     const { endpoint } = context;
     const index = endpoint.index;
-    const calls = index.callsNamed(/^(?:decode|get_unverified_claims|get_unverified_header)$/, endpoint.scopes).filter((call) => jwtModuleOf(call, index) !== undefined);
+    // The endpoint's own code, then imported dependencies' modules (where get_current_user usually decodes).
+    const regions = [{ index, scopes: endpoint.scopes }, ...(endpoint.externalCode ?? [])];
+    const calls = regions.flatMap((region) =>
+      region.index.callsNamed(/^(?:decode|get_unverified_claims|get_unverified_header)$/, region.scopes).filter((call) => jwtModuleOf(call, region.index) !== undefined).map((call) => ({ call, index: region.index })),
+    );
     let verified: PyNode | undefined;
-    for (const call of calls) {
+    for (const { call, index } of calls) {
       const name = calleeName(call);
       const text = `${plainCalleePath(call)}()`;
       if (name === 'get_unverified_claims') {
@@ -90,7 +94,8 @@ export default createPyCheck({
       if (!weak) verified ??= call;
     }
     if (verified !== undefined) {
-      context.pass('authn.token-expiry', { node: verified, note: `${plainCalleePath(verified)}() verifies signature and expiry with pinned algorithms` });
+      const where = fileOfNode(verified) === endpoint.file ? '' : ` in ${fileOfNode(verified)}`;
+      context.pass('authn.token-expiry', { node: verified, note: `${plainCalleePath(verified)}()${where} verifies signature and expiry with pinned algorithms` });
       return;
     }
     const jwtAuth = endpoint.authenticationClasses?.names.find((name) => DJANGO_JWT_AUTH.test(name));

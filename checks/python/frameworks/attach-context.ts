@@ -9,6 +9,7 @@ import {
   childByField,
   dictEntries,
   expressionPath,
+  functionsByName,
   importSources,
   keywordArgument,
   lastSegment,
@@ -187,6 +188,46 @@ export async function attachFastApiMounts(endpoints: PyEndpoint[], files: PyCont
       endpoint.dependencies = [...appDependencies, ...dependencyList(keywordArgument(include, 'dependencies'), 'include', entry), ...endpoint.dependencies];
       endpoint.mountUnknown = undefined;
       break;
+    }
+  }
+}
+
+/** Module files an import may name: `.auth` beside the file, `app.core.auth` from the file's ancestors or the root. */
+function moduleCandidates(file: string, module: string): string[] {
+  const dots = /^\.*/.exec(module)![0].length;
+  const rest = module.slice(dots).split('.').filter((part) => part !== '');
+  const bases = dots > 0 ? [ancestorDirectories(file)[dots - 1] ?? ''] : ancestorDirectories(file).slice(1, MAX_LEVELS + 1).concat(['']);
+  const candidates: string[] = [];
+  for (const base of new Set(bases)) {
+    const stem = joinPath(base, rest.join('/'));
+    if (rest.length > 0) candidates.push(`${stem}.py`);
+    candidates.push(joinPath(stem, '__init__.py'));
+  }
+  return candidates;
+}
+
+/**
+ * FastAPI dependencies imported from another module of the project
+ * (`from .auth import get_current_user`): their definition is read, one hop,
+ * so checks see how the token is verified.
+ */
+export async function attachImportedDependencies(endpoints: PyEndpoint[], files: PyContextFiles): Promise<void> {
+  for (const endpoint of endpoints) {
+    for (const dependency of endpoint.dependencies) {
+      if (dependency.definition !== undefined || dependency.callable === '') continue;
+      const sourceIndex = (await files.loadedIndex(dependency.file)) ?? endpoint.index;
+      const [root, ...rest] = dependency.callable.split('.');
+      const source = importSources(sourceIndex).get(root);
+      if (source === undefined || source.module === 'fastapi' || source.module.startsWith('fastapi.')) continue;
+      const module = source.imported === '*' || rest.length > 0 ? [source.module, ...(source.imported === '*' ? [] : [source.imported])].join('.').replace(/^(\.+)\./, '$1') : source.module;
+      const name = rest.length > 0 ? rest[rest.length - 1] : source.imported;
+      const found = await files.loadFirst(moduleCandidates(sourceIndex.path, module));
+      if (found?.file.status !== 'found') continue;
+      const definition = functionsByName(found.file.index).get(name);
+      if (definition === undefined) continue;
+      dependency.definition = definition;
+      dependency.definitionIndex = found.file.index;
+      (endpoint.externalCode ??= []).push({ index: found.file.index, scopes: [{ pos: definition.pos, end: definition.end }] });
     }
   }
 }

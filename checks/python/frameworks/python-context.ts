@@ -33,6 +33,14 @@ export class PyContextFiles {
     return pending;
   }
 
+  /** A file loaded so far (reviewed or fetched), for lines and suppressions of findings that point into it. */
+  async loadedIndex(path: string): Promise<PySourceIndex | undefined> {
+    const own = this.reviewed.get(path);
+    if (own !== undefined) return own;
+    const file = await this.files.get(path);
+    return file?.status === 'found' ? file.index : undefined;
+  }
+
   /** The first candidate that exists (reviewed files first), loaded. */
   async loadFirst(candidates: readonly string[]): Promise<{ path: string; file: PyContextFile } | undefined> {
     for (const path of candidates) if (this.reviewed.has(path)) return { path, file: await this.load(path) };
