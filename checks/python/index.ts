@@ -16,6 +16,8 @@ import unvalidatedInput from './input-validation/unvalidated-input.js';
 import errorDetailsInResponse from './output-safety/error-details-in-response.js';
 import piiInLogs from './output-safety/pii-in-logs.js';
 import sensitiveFieldsInResponse from './output-safety/sensitive-fields-in-response.js';
+import missingRateLimit from './rate-limiting/missing-rate-limit.js';
+import unboundedRequestCost from './rate-limiting/unbounded-request-cost.js';
 
 export const PY_CHECKS: readonly PyCheck[] = [
   missingAuthentication,
@@ -30,4 +32,6 @@ export const PY_CHECKS: readonly PyCheck[] = [
   errorDetailsInResponse,
   piiInLogs,
   sensitiveFieldsInResponse,
+  missingRateLimit,
+  unboundedRequestCost,
 ].sort((a, b) => a.id.localeCompare(b.id));
