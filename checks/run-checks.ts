@@ -29,12 +29,23 @@ export function emptyChecklist(reason = 'not yet analysed'): Checklist {
   return checklist;
 }
 
+/** A message template cut once into text and placeholder names (odd positions): every finding fills one. */
+const compiledTemplates = new Map<string, readonly string[]>();
+
 function fillTemplate(template: string, data: Record<string, string> | undefined): string {
-  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, key: string) => {
-    const value = data?.[key];
-    if (value === undefined) throw new Error(`message placeholder {{${key}}} has no data`);
-    return value;
-  });
+  let parts = compiledTemplates.get(template);
+  if (parts === undefined) {
+    parts = template.split(/\{\{\s*(\w+)\s*\}\}/);
+    if (compiledTemplates.size > 10_000) compiledTemplates.clear();
+    compiledTemplates.set(template, parts);
+  }
+  let text = parts[0];
+  for (let i = 1; i < parts.length; i += 2) {
+    const value = data?.[parts[i]];
+    if (value === undefined) throw new Error(`message placeholder {{${parts[i]}}} has no data`);
+    text += value + parts[i + 1];
+  }
+  return text;
 }
 
 export function ruleSetting(config: Config, ruleId: string): { off: boolean; severity?: Severity } {

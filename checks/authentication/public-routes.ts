@@ -12,11 +12,32 @@ const CONVENTIONAL_PUBLIC_SEGMENT: ReadonlyArray<[RegExp, string]> = [
   [/^(?:webhooks?|hooks)$/i, 'webhook receiver (verify its signature)'],
 ];
 
+/** The configured globs compiled once per configuration, not once per endpoint. */
+const matchers = new WeakMap<readonly string[], (route: string) => boolean>();
+
+/** Conventional answers by route: routes repeat across the endpoints of a review (one per method). */
+const conventionalByRoute = new Map<string, string | null>();
+
 export function publicRouteReason(method: string, route: string, configuredGlobs: readonly string[]): string | undefined {
   if (method === 'OPTIONS') return 'CORS preflight';
-  if (configuredGlobs.length > 0 && picomatch(configuredGlobs as string[], { dot: true })(route)) {
-    return 'listed in auth.public_routes';
+  if (configuredGlobs.length > 0) {
+    let matches = matchers.get(configuredGlobs);
+    if (matches === undefined) {
+      matches = picomatch(configuredGlobs as string[], { dot: true });
+      matchers.set(configuredGlobs, matches);
+    }
+    if (matches(route)) return 'listed in auth.public_routes';
   }
+  let reason = conventionalByRoute.get(route);
+  if (reason === undefined) {
+    reason = conventionalReason(route) ?? null;
+    if (conventionalByRoute.size > 10_000) conventionalByRoute.clear();
+    conventionalByRoute.set(route, reason);
+  }
+  return reason ?? undefined;
+}
+
+function conventionalReason(route: string): string | undefined {
   // tRPC procedures are dotted paths (`auth.login`); URLs use slashes (and `[...slug]` keeps its dots).
   const segments = route
     .split('/')

@@ -15,12 +15,12 @@
  * per-file SourceIndex; nothing here visits the tree again per use.
  */
 import { ts } from '../lang/ts/parse.js';
-import { accessRoot, boundNames, calleeName, calleeObject, functionsByName, identifiersIn, importSources, isFunctionNode, namePattern, plainCalleePath, stringValue, unwrapExpression, type FunctionNode } from '../lang/ts/queries.js';
+import { accessRoot, boundNames, calleeName, calleeObject, functionsByName, identifiersIn, importSources, isFunctionNode, plainCalleePath, stringValue, unwrapExpression, type FunctionNode } from '../lang/ts/queries.js';
 import { isRequestRead } from '../frameworks/http-idioms.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
 import type { Config } from '../../src/config/schema.js';
 import { traceRequestData, type RequestData } from './request-data.js';
-import { validatorCall, validatorNamePattern, type ValidatorCall } from './schema-validators.js';
+import { validatorCall, validatorNames, type ValidatorCall } from './schema-validators.js';
 import { frameworkValidation, type FrameworkValidation, type Gate, type InputPart } from './framework-validation.js';
 
 export type { Gate, InputPart } from './framework-validation.js';
@@ -180,7 +180,7 @@ export class InputFlow {
       this.raw.set(parameter.name, { label: parameter.label, part: parameter.part, whole: parameter.whole, stringCast: false, gate: parameter.gate, note: parameter.note });
     }
     const configured = config.validation.functions;
-    for (const call of index.callsNamed(validatorNamePattern(index, configured), endpoint.scopes)) {
+    for (const call of index.callsNamedIn(validatorNames(index, configured), endpoint.scopes)) {
       const validator = validatorCall(index, call, configured);
       if (validator !== undefined) {
         this.validators.push(validator);
@@ -357,8 +357,7 @@ export class InputFlow {
     const index = this.endpoint.index;
     const functions = functionsByName(index);
     if (functions.size === 0) return;
-    const helperNames = index.memo('inputFlow:helperNames', () => namePattern(functions.keys()));
-    for (const call of index.callsNamed(helperNames, this.endpoint.scopes)) {
+    for (const call of index.callsNamedIn(functions.keys(), this.endpoint.scopes)) {
       if (!ts.isIdentifier(call.expression)) continue;
       const target = functions.get(call.expression.text);
       if (target === undefined || target === this.endpoint.handler) continue;

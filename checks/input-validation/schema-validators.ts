@@ -5,7 +5,7 @@
  * `error`, ajv's boolean, express-validator's `validationResult`).
  */
 import { ts } from '../lang/ts/parse.js';
-import { accessRoot, calleeName, calleeObject, expressionPath, importSources, namePattern, plainCalleePath, unwrapExpression, variablesByName } from '../lang/ts/queries.js';
+import { accessRoot, calleeName, calleeObject, expressionPath, importSources, plainCalleePath, unwrapExpression, variablesByName } from '../lang/ts/queries.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
 
 export interface ValidatorCall {
@@ -151,18 +151,19 @@ export function validatorCall(index: SourceIndex, call: ts.CallExpression, confi
 const VALIDATOR_NAMES = ['parse', 'parseAsync', 'safeParse', 'safeParseAsync', 'spa', 'Parse', 'Decode', 'Check', 'validate', 'validateAsync', 'validateSync', 'validateOrReject', 'assert', 'create', 'mask', 'is', 'attempt', 'validationResult', 'matchedData'];
 
 /**
- * A pattern for `SourceIndex.callsNamed` of every call that may validate in
- * this file: the library names above, ajv / typebox validators compiled into
- * a variable (`const check = ajv.compile(schema)`), and the configured names.
+ * The callee names (for `SourceIndex.callsNamedIn`) of every call that may
+ * validate in this file: the library names above, ajv / typebox validators
+ * compiled into a variable (`const check = ajv.compile(schema)`), and the
+ * configured names.
  */
-export function validatorNamePattern(index: SourceIndex, configured: readonly string[]): RegExp {
+export function validatorNames(index: SourceIndex, configured: readonly string[]): ReadonlySet<string> {
   return index.memo(`validatorNames:${configured.join(',')}`, () => {
     const names = new Set([...VALIDATOR_NAMES, ...configured.map((name) => name.split('.').pop() ?? name), ...safeActionNames(index)]);
     for (const call of index.callsNamed(/^(?:compile|getSchema|Compile)$/)) {
       const parent = call.parent;
       if (parent !== undefined && ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name)) names.add(parent.name.text);
     }
-    return namePattern(names);
+    return names;
   });
 }
 

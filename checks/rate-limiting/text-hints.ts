@@ -6,7 +6,7 @@
  * distinct names, never the whole text.
  */
 import { ts } from '../lang/ts/parse.js';
-import type { SourceIndex } from '../lang/ts/source-index.js';
+import { literalAlternatives, type SourceIndex } from '../lang/ts/source-index.js';
 
 /** Distinct identifier names, string literal values and numeric literals of the file. */
 function fileNames(index: SourceIndex): ReadonlySet<string> {
@@ -22,7 +22,11 @@ function fileNames(index: SourceIndex): ReadonlySet<string> {
 /** Whether any identifier, string or number of the file matches `pattern` (memoized per file and key). */
 export function fileMentions(index: SourceIndex, key: string, pattern: RegExp): boolean {
   return index.memo(`mentions:${key}`, () => {
-    for (const name of fileNames(index)) if (pattern.test(name)) return true;
+    const names = fileNames(index);
+    // A plain list of names (`^(?:take|limit)$`) is looked up, not tested against every name of the file.
+    const listed = pattern.flags === '' ? literalAlternatives(pattern.source) : undefined;
+    if (listed !== undefined) return listed.some((name) => names.has(name));
+    for (const name of names) if (pattern.test(name)) return true;
     return false;
   });
 }

@@ -173,9 +173,34 @@ export class SourceIndex {
     const key = pattern.flags === '' ? pattern.source : `${pattern.source}/${pattern.flags}`;
     let names = this.callNamesByPattern.get(key);
     if (names === undefined) {
-      names = [...byName.keys()].filter((name) => pattern.test(name));
+      names = this.namesMatching(pattern, key, byName);
       this.callNamesByPattern.set(key, names);
     }
+    return this.callsOfNames(byName, names, scopes);
+  }
+
+  /**
+   * Calls whose callee's last name is one of `names` (a file's own helpers, a
+   * list built at run time): looked up by name, with no pattern to build,
+   * compile and run over every name of the file. Same order as `callsNamed`.
+   */
+  callsNamedIn(names: Iterable<string>, scopes?: readonly Scope[]): readonly ts.CallExpression[] {
+    const byName = (this.callsByName ??= this.groupCallsByName());
+    const present: string[] = [];
+    for (const name of names) if (byName.has(name) && !present.includes(name)) present.push(name);
+    return this.callsOfNames(byName, present, scopes);
+  }
+
+  /** The names of the file's calls that `pattern` matches; a plain list of names is looked up, not tested name by name. */
+  private namesMatching(pattern: RegExp, key: string, byName: Map<string, ts.CallExpression[]>): string[] {
+    const alternatives = literalAlternatives(key);
+    if (alternatives !== undefined) return alternatives.filter((name) => byName.has(name));
+    const names: string[] = [];
+    for (const name of byName.keys()) if (pattern.test(name)) names.push(name);
+    return names;
+  }
+
+  private callsOfNames(byName: Map<string, ts.CallExpression[]>, names: readonly string[], scopes: readonly Scope[] | undefined): readonly ts.CallExpression[] {
     if (names.length === 0) return NO_NODES as readonly ts.CallExpression[];
     if (names.length === 1) {
       const list = byName.get(names[0])!;
@@ -239,6 +264,26 @@ export class SourceIndex {
 }
 
 const NO_NODES: readonly ts.Node[] = Object.freeze([]);
+
+/** Patterns by key that are a plain list of names (`^(?:json|send)$`, `^render$`), with the names; null for any other pattern. */
+const literalPatterns = new Map<string, readonly string[] | null>();
+const LITERAL_LIST = /^\^(?:\(\?:((?:[\w]|\\\$)+(?:\|(?:[\w]|\\\$)+)*)\)|((?:[\w]|\\\$)+))\$$/;
+
+/**
+ * The names of a pattern key (source, no flags) that only lists names, e.g.
+ * `^(?:json|send|\$queryRaw)$`: what matches it is then found by lookup.
+ */
+export function literalAlternatives(key: string): readonly string[] | undefined {
+  let names = literalPatterns.get(key);
+  if (names === undefined) {
+    const match = LITERAL_LIST.exec(key);
+    names = match === null ? null : [...new Set((match[1] ?? match[2]).split('|').map((name) => name.replace(/\\\$/g, '$')))];
+    // Keys are the patterns of the checks' code, plus a few built per file: bounded so the latter cannot grow it forever.
+    if (literalPatterns.size > 10_000) literalPatterns.clear();
+    literalPatterns.set(key, names);
+  }
+  return names ?? undefined;
+}
 
 function isSortedAndDisjoint(scopes: readonly Scope[]): boolean {
   for (let i = 1; i < scopes.length; i++) if (scopes[i].pos <= scopes[i - 1].end) return false;

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { parseTypeScript, ts } from './parse.js';
+import { SourceIndex, type Scope } from './source-index.js';
+
+const CODE = `
+import express from 'express';
+const app = express();
+app.post('/a', async (req, res) => {
+  const row = await prisma.$queryRawUnsafe(req.body.sql);
+  res.status(200).json(row);
+  send(json(row));
+  (res as any).send('x');
+  res['json']({ ok: true });
+});
+function render() { return res.json(renderPage()).send(); }
+`;
+
+function indexOf(code: string): SourceIndex {
+  return new SourceIndex('a.ts', parseTypeScript('a.ts', code).sourceFile);
+}
+
+/** The answer callsNamed must give: every call whose last callee name matches, tested one by one, in document order. */
+function expected(index: SourceIndex, test: (name: string) => boolean, scopes?: readonly Scope[]): string[] {
+  return index
+    .calls(scopes)
+    .filter((call) => test(lastName(call)))
+    .map((call) => index.textOf(call));
+}
+
+function lastName(call: ts.CallExpression): string {
+  let callee: ts.Expression = call.expression;
+  while (ts.isParenthesizedExpression(callee) || ts.isAsExpression(callee)) callee = callee.expression;
+  if (ts.isIdentifier(callee)) return callee.text;
+  if (ts.isPropertyAccessExpression(callee)) return callee.name.text;
+  if (ts.isElementAccessExpression(callee) && ts.isStringLiteral(callee.argumentExpression)) return callee.argumentExpression.text;
+  return '';
+}
+
+const texts = (index: SourceIndex, calls: readonly ts.CallExpression[]) => calls.map((call) => index.textOf(call));
+
+describe('SourceIndex.callsNamed', () => {
+  const index = indexOf(CODE);
+  const handler = index.nodesOfKind<ts.ArrowFunction>(ts.SyntaxKind.ArrowFunction)[0];
+  const render = index.nodesOfKind<ts.FunctionDeclaration>(ts.SyntaxKind.FunctionDeclaration)[0];
+  const scopes: Scope[] = [
+    { pos: render.pos, end: render.end },
+    { pos: handler.pos, end: handler.end },
+  ];
+
+  // Lists of names are answered by lookup, other patterns by testing each name: both must agree with the plain test.
+  const patterns = [/^(?:json|send)$/, /^json$/, /^(?:\$queryRawUnsafe|status)$/, /^(?:send|send|json)$/, /^(?:js|json)$/, /^(?:j\w+|send)$/, /json|send/, /^JSON$/i, /^(?:nothing|other)$/];
+  for (const pattern of patterns) {
+    it(`answers ${pattern} like a test of every call name, file-wide and in scopes`, () => {
+      expect(texts(index, index.callsNamed(pattern))).toEqual(expected(index, (name) => pattern.test(name)));
+      expect(texts(index, index.callsNamed(pattern, scopes))).toEqual(expected(index, (name) => pattern.test(name), scopes));
+    });
+  }
+
+  it('callsNamedIn finds the calls of a list of names, in document order, each once', () => {
+    const names = ['render', 'renderPage', 'send', 'missing', 'send'];
+    expect(texts(index, index.callsNamedIn(names))).toEqual(expected(index, (name) => names.includes(name)));
+    expect(texts(index, index.callsNamedIn(new Set(names), scopes))).toEqual(expected(index, (name) => names.includes(name), scopes));
+    expect(index.callsNamedIn([])).toEqual([]);
+  });
+});
