@@ -102,18 +102,23 @@ export class PySourceIndex {
   private walk(tree: Tree, errors: PySyntaxError[]): PyNode {
     const cursor = tree.walk();
     try {
+      // Types and field names by id from the language's tables, lines from the text: each cursor
+      // property is a call into wasm, and positions allocate objects, for every node of the file.
+      const types = tree.language.types;
+      const fields = tree.language.fields;
       const make = (parent: PyNode | undefined): PyNode => {
-        const start = cursor.startPosition;
-        const endPosition = cursor.endPosition;
+        const pos = cursor.startIndex;
+        const end = cursor.endIndex;
+        const line = this.lineAt(pos);
         const node: PyNode = {
-          type: cursor.nodeType,
+          type: types[cursor.nodeTypeId] ?? cursor.nodeType,
           named: cursor.nodeIsNamed,
-          pos: cursor.startIndex,
-          end: cursor.endIndex,
-          line: start.row + 1,
-          // A node ending at column 0 ends with the line break of the line before.
-          endLine: endPosition.column === 0 && endPosition.row > start.row ? endPosition.row : endPosition.row + 1,
-          field: cursor.currentFieldName ?? undefined,
+          pos,
+          end,
+          line,
+          // The line of the last character: a block ending with its line break ends on that line.
+          endLine: end > pos ? this.lineAt(end - 1) : line,
+          field: fields[cursor.currentFieldId] ?? undefined,
           parent,
           children: [],
         };
