@@ -13,6 +13,9 @@ import reflectedXss from './input-validation/reflected-xss.js';
 import sqlInjection from './input-validation/sql-injection.js';
 import unboundedFileUpload from './input-validation/unbounded-file-upload.js';
 import unvalidatedInput from './input-validation/unvalidated-input.js';
+import authFailureNotLogged from './logging/auth-failure-not-logged.js';
+import denialNotLogged from './logging/denial-not-logged.js';
+import missingRequestId from './logging/missing-request-id.js';
 import errorDetailsInResponse from './output-safety/error-details-in-response.js';
 import piiInLogs from './output-safety/pii-in-logs.js';
 import sensitiveFieldsInResponse from './output-safety/sensitive-fields-in-response.js';
@@ -34,4 +37,7 @@ export const PY_CHECKS: readonly PyCheck[] = [
   sensitiveFieldsInResponse,
   missingRateLimit,
   unboundedRequestCost,
+  authFailureNotLogged,
+  denialNotLogged,
+  missingRequestId,
 ].sort((a, b) => a.id.localeCompare(b.id));

@@ -1,0 +1,84 @@
+/**
+ * auth-failure-not-logged for Python (logging.auth-failures): the TypeScript
+ * check's idea and id. Every 401 the endpoint's code answers (in the handler
+ * or a same-file dependency such as `get_current_user`) must log on its
+ * path, or reach an exception handler of the file that logs. Rejections made
+ * elsewhere (an imported dependency, Flask-Login, DRF authentication
+ * classes) are unknown; flask-jwt-extended / Flask-Login callbacks in the
+ * file decide for their decorators.
+ */
+import logCheck from '../../logging/auth-failure-not-logged.js';
+import { calleeName, decoratorsOf } from '../../lang/py/queries.js';
+import type { PyNode } from '../../lang/py/source-index.js';
+import { createPyCheck } from '../create-py-check.js';
+import type { PyEndpoint } from '../endpoint.js';
+import { AUTHENTICATED_PERMISSION, isAuthDecorator, isAuthDependency } from '../identity-signals.js';
+import { isSecurityLogCall, judgeSites, rejectionSites } from './rejection-sites.js';
+
+/** Library callbacks that answer failed authentication for decorators (flask-jwt-extended, Flask-Login). */
+const FAILURE_CALLBACK = /^(?:unauthorized_loader|invalid_token_loader|expired_token_loader|revoked_token_loader|needs_fresh_token_loader|unauthorized_handler)$/;
+
+export default createPyCheck({
+  id: 'auth-failure-not-logged',
+  items: ['logging.auth-failures'],
+  description: logCheck.description,
+  severity: logCheck.severity,
+  confidence: logCheck.confidence,
+  cwe: logCheck.cwe,
+  owasp: logCheck.owasp,
+  messages: {
+    'not-logged': logCheck.messages['not-logged'],
+  },
+  why: logCheck.why,
+  fix: {
+    fastapi: "Log before raising, with what identifies the attempt but no secret: `logger.warning(\"auth failure\", extra={\"event\": \"auth_failure\", \"reason\": \"invalid_token\", \"ip\": request.client.host, \"path\": request.url.path}); raise HTTPException(status_code=401, detail=\"Not authenticated\")`, or log 401s in one `@app.exception_handler(HTTPException)`.",
+    'django-rest-framework': "Log before answering: `logger.warning(\"auth failure\", extra={\"event\": \"auth_failure\", \"ip\": request.META.get(\"REMOTE_ADDR\"), \"path\": request.path})`, or log 401s in a custom `REST_FRAMEWORK['EXCEPTION_HANDLER']`.",
+    flask: "Log before answering: `current_app.logger.warning(\"auth failure from %s on %s\", request.remote_addr, request.path); abort(401)`, or register `@app.errorhandler(401)` / `@jwt.unauthorized_loader` callbacks that log.",
+    default: logCheck.fix.default,
+  },
+  run(context) {
+    const { endpoint, config } = context;
+    const sites = rejectionSites(endpoint).filter((site) => site.status === 401);
+    if (sites.length > 0) {
+      const verdict = judgeSites(endpoint, sites);
+      if (verdict.kind === 'unlogged') context.report({ messageId: 'not-logged', node: verdict.site.node, data: { what: verdict.site.what } });
+      else if (verdict.kind === 'unknown') context.unknown('logging.auth-failures', verdict.reason);
+      else for (const { evidence, note } of verdict.logged) context.pass('logging.auth-failures', { node: evidence, note });
+      return;
+    }
+    const control = identityControl(endpoint, config.auth.functions);
+    if (control === undefined) {
+      context.notApplicable('logging.auth-failures', 'the endpoint has no identity check, so there is no authentication failure to log');
+      return;
+    }
+    const callback = failureCallback(endpoint);
+    if (callback !== undefined && control.kind === 'decorator') {
+      if (callback.logs !== undefined) context.pass('logging.auth-failures', { node: callback.logs, note: `the ${callback.name} callback at line ${callback.node.line} logs failed authentication` });
+      else context.report({ messageId: 'not-logged', node: callback.node, data: { what: `\`@${callback.name}\` callback` } });
+      return;
+    }
+    context.unknown('logging.auth-failures', `the identity check ${control.what} rejects callers in code that is not in view (${control.where}); whether failures are logged could not be seen`);
+  },
+});
+
+
+function identityControl(endpoint: PyEndpoint, configured: readonly string[]): { what: string; where: string; kind: 'dependency' | 'decorator' | 'drf' } | undefined {
+  const dependency = endpoint.dependencies.find((candidate) => isAuthDependency(candidate, configured));
+  if (dependency !== undefined) return { what: `\`${dependency.kind}(${dependency.callable})\``, where: dependency.definition === undefined ? 'a dependency imported from another module' : 'its failure branch raises nothing here', kind: 'dependency' };
+  const decorator = endpoint.decorators.find((candidate) => isAuthDecorator(candidate.name, configured));
+  if (decorator !== undefined) return { what: `\`@${decorator.name}\``, where: 'the library behind the decorator', kind: 'decorator' };
+  const policy = endpoint.permissionClasses;
+  const permission = policy?.names.find((name) => AUTHENTICATED_PERMISSION.test(name));
+  if (permission !== undefined) return { what: `\`${permission}\``, where: "DRF's authentication classes and exception handler", kind: 'drf' };
+  return undefined;
+}
+
+function failureCallback(endpoint: PyEndpoint): { node: PyNode; name: string; logs: PyNode | undefined } | undefined {
+  const { index } = endpoint;
+  for (const fn of index.nodesOfType('function_definition')) {
+    const decorator = decoratorsOf(fn).find((candidate) => FAILURE_CALLBACK.test(candidate.type === 'call' ? calleeName(candidate) : (index.textOf(candidate).split('.').pop() ?? '')));
+    if (decorator === undefined) continue;
+    return { node: decorator, name: index.textOf(decorator).replace(/\(.*$/s, ''), logs: index.calls([{ pos: fn.pos, end: fn.end }]).find(isSecurityLogCall) };
+  }
+  return undefined;
+}

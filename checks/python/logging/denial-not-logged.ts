@@ -1,0 +1,63 @@
+/**
+ * denial-not-logged for Python (logging.denials): the TypeScript check's
+ * idea and id. Every 403 (and 404 in a not-owner branch) the endpoint's
+ * code answers must log on its path, or reach an exception handler of the
+ * file that logs. Denials made by permission classes, role dependencies or
+ * decorators outside the code read are unknown.
+ */
+import logCheck from '../../logging/denial-not-logged.js';
+import { lastSegment } from '../../lang/py/queries.js';
+import { createPyCheck } from '../create-py-check.js';
+import type { PyEndpoint } from '../endpoint.js';
+import { judgeSites, rejectionSites } from './rejection-sites.js';
+
+const PERMISSION_CONTROL = /^(?:IsAdminUser|DjangoModelPermissions\w*|DjangoObjectPermissions|TokenHas\w+|Is\w*(?:Owner|Member|Staff|Admin|Superuser|Author|Creator)\w*|roles_required|roles_accepted|permission_required|admin_required|require_role|require_roles|requires_role|has_role|require_permission|require_admin|check_permissions?)$/;
+
+export default createPyCheck({
+  id: 'denial-not-logged',
+  items: ['logging.denials'],
+  description: logCheck.description,
+  severity: logCheck.severity,
+  confidence: logCheck.confidence,
+  cwe: logCheck.cwe,
+  owasp: logCheck.owasp,
+  messages: {
+    'not-logged': logCheck.messages['not-logged'],
+  },
+  why: logCheck.why,
+  fix: {
+    fastapi: "Log before raising: `logger.warning(\"access denied\", extra={\"event\": \"access_denied\", \"user_id\": user.id, \"resource\": item_id}); raise HTTPException(status_code=403, detail=\"Forbidden\")`, or log 403s in one `@app.exception_handler(HTTPException)`.",
+    'django-rest-framework': "Log before denying: `logger.warning(\"access denied\", extra={\"event\": \"access_denied\", \"user_id\": request.user.pk, \"object\": pk}); raise PermissionDenied()`, or log 403s in a custom `REST_FRAMEWORK['EXCEPTION_HANDLER']`.",
+    flask: "Log before aborting: `current_app.logger.warning(\"access denied: user %s on %s\", current_user.id, request.path); abort(403)`, or log in an `@app.errorhandler(403)`.",
+    default: logCheck.fix.default,
+  },
+  run(context) {
+    const { endpoint } = context;
+    const sites = rejectionSites(endpoint).filter((site) => site.status !== 401);
+    if (sites.length > 0) {
+      const verdict = judgeSites(endpoint, sites);
+      if (verdict.kind === 'unlogged') context.report({ messageId: 'not-logged', node: verdict.site.node, data: { what: verdict.site.what } });
+      else if (verdict.kind === 'unknown') context.unknown('logging.denials', verdict.reason);
+      else for (const { evidence, note } of verdict.logged) context.pass('logging.denials', { node: evidence, note });
+      return;
+    }
+    const control = permissionControl(endpoint);
+    if (control !== undefined) {
+      context.unknown('logging.denials', `the permission check ${control} denies in code that is not in view; whether denials are logged could not be seen`);
+      return;
+    }
+    context.notApplicable('logging.denials', 'the endpoint has no 403 or not-owner path, so there is no denial to log');
+  },
+});
+
+function permissionControl(endpoint: PyEndpoint): string | undefined {
+  const permission = endpoint.permissionClasses?.names.find((name) => PERMISSION_CONTROL.test(name));
+  if (permission !== undefined) return `\`${permission}\``;
+  const scoped = endpoint.dependencies.find((dependency) => dependency.scopes.length > 0 || PERMISSION_CONTROL.test(lastSegment(dependency.callable)) || /role|admin|permission/i.test(dependency.callable));
+  if (scoped !== undefined) return `\`${scoped.kind}(${scoped.callable}${scoped.scopes.length > 0 ? `, scopes=${JSON.stringify(scoped.scopes)}` : ''})\``;
+  const decorator = endpoint.decorators.find((candidate) => PERMISSION_CONTROL.test(lastSegment(candidate.name)));
+  if (decorator !== undefined) return `\`@${decorator.name}\``;
+  const objectCheck = endpoint.index.callsNamed(/^(?:check_object_permissions|get_object_or_403|has_perm)$/, endpoint.scopes)[0];
+  if (objectCheck !== undefined) return `\`${endpoint.index.textOf(objectCheck)}\``;
+  return undefined;
+}

@@ -1,0 +1,186 @@
+/**
+ * Where a Python endpoint turns a caller away, and whether that path logs:
+ * `raise HTTPException(status_code=401)`, DRF `AuthenticationFailed` /
+ * `PermissionDenied`, Flask `abort(403)`, `return Response(status=403)`,
+ * `return jsonify(...), 401`, `HttpResponseForbidden()`, and a 404 answered
+ * in a not-owner branch. Shared by the two Python logging checks, like
+ * checks/logging/rejection-sites.ts for TypeScript.
+ */
+import { assignmentsTo, calleeName, childByField, decoratorsOf, expressionPath, namedChildren, positionalArguments, unwrapExpression } from '../../lang/py/queries.js';
+import type { PyNode } from '../../lang/py/source-index.js';
+import type { PyEndpoint } from '../endpoint.js';
+import { isLogCall } from '../output-safety/pii-in-logs.js';
+
+export interface RejectionSite {
+  node: PyNode;
+  status: 401 | 403 | 404;
+  /** The statement as the message names it: "`raise HTTPException(status_code=401)`". */
+  what: string;
+  /** Raised to the framework (its exception handlers answer), rather than returned. */
+  raised: boolean;
+}
+
+const RAISED_STATUS: Record<string, 401 | 403 | 404> = {
+  AuthenticationFailed: 401,
+  NotAuthenticated: 401,
+  Unauthorized: 401,
+  InvalidToken: 401,
+  PermissionDenied: 403,
+  Forbidden: 403,
+  Http404: 404,
+  NotFound: 404,
+};
+const NOT_OWNER = /owner|user|author|created_by|creator|tenant|org|member|account/i;
+/** Calls that record a security event besides logger calls. */
+const AUDIT_CALL = /^(?:audit\w*|log_\w+|record_\w*(?:fail|denial|attempt)\w*|security_event|report_\w*failure)$/;
+
+export function isSecurityLogCall(call: PyNode): boolean {
+  return isLogCall(call) || AUDIT_CALL.test(calleeName(call));
+}
+
+/** The status a node answers with, from `status_code=401`, `status.HTTP_403_FORBIDDEN`, `abort(403)`, `(body, 401)`. */
+function statusIn(text: string): number | undefined {
+  const match = /HTTP_(\d{3})_/.exec(text) ?? /status(?:_code)?\s*=\s*(\d{3})\b/.exec(text) ?? /^\w+(?:\.\w+)*\(\s*(\d{3})\b/.exec(text);
+  return match === null ? undefined : Number(match[1]);
+}
+
+export function rejectionSites(endpoint: PyEndpoint): RejectionSite[] {
+  const { index } = endpoint;
+  const sites: RejectionSite[] = [];
+  const add = (node: PyNode, status: number | undefined, raised: boolean) => {
+    if (status !== 401 && status !== 403 && status !== 404) return;
+    if (status === 404 && !inNotOwnerBranch(endpoint, node)) return;
+    sites.push({ node, status, raised, what: `\`${index.textOf(node).replace(/\s+/g, ' ').slice(0, 80)}\`` });
+  };
+  for (const statement of index.nodesOfType('raise_statement', endpoint.scopes)) {
+    const raised = namedChildren(statement)[0];
+    if (raised === undefined) continue;
+    let target = unwrapExpression(raised);
+    // `raise credentials_exception`, with `credentials_exception = HTTPException(status_code=401, ...)` above.
+    if (target.type === 'identifier') {
+      const assigned = assignmentsTo(index, target.name ?? '', endpoint.scopes).filter((assignment) => assignment.pos < statement.pos).pop();
+      const right = assigned === undefined ? undefined : childByField(assigned, 'right');
+      if (right !== undefined) target = unwrapExpression(right);
+    }
+    const name = target.type === 'call' ? calleeName(target) : expressionPath(target, false).split('.').pop() ?? '';
+    add(statement, RAISED_STATUS[name] ?? (/Exception$/.test(name) ? statusIn(index.textOf(target)) : undefined), true);
+  }
+  for (const call of index.callsNamed(/^abort$/, endpoint.scopes)) {
+    const first = positionalArguments(call)[0];
+    add(call.parent?.type === 'expression_statement' ? call.parent : call, first?.type === 'integer' ? Number(index.textOf(first)) : statusIn(index.textOf(call)), true);
+  }
+  for (const statement of index.nodesOfType('return_statement', endpoint.scopes)) {
+    const value = namedChildren(statement)[0];
+    if (value === undefined) continue;
+    const target = unwrapExpression(value);
+    if (target.type === 'tuple' || target.type === 'expression_list') {
+      const status = namedChildren(target)[1];
+      if (status?.type === 'integer') add(statement, Number(index.textOf(status)), false);
+      else if (status !== undefined) add(statement, statusIn(`status=${index.textOf(status)}`), false);
+      continue;
+    }
+    if (target.type !== 'call') continue;
+    const name = calleeName(target);
+    if (name === 'HttpResponseForbidden') add(statement, 403, false);
+    else if (/Response$|^jsonify$|^make_response$/.test(name)) add(statement, statusIn(index.textOf(target)) ?? trailingStatus(target, index.textOf.bind(index)), false);
+  }
+  return sites.sort((a, b) => a.node.pos - b.node.pos);
+}
+
+function trailingStatus(call: PyNode, text: (node: PyNode) => string): number | undefined {
+  const last = positionalArguments(call).at(-1);
+  return last?.type === 'integer' && positionalArguments(call).length > 1 ? Number(text(last)) : undefined;
+}
+
+/** A 404 counts as a denial only in a branch that compares the record's owner with the caller. */
+function inNotOwnerBranch(endpoint: PyEndpoint, node: PyNode): boolean {
+  for (let current = node.parent; current !== undefined; current = current.parent) {
+    if (current.type === 'function_definition') return false;
+    if (current.type === 'if_statement' || current.type === 'elif_clause') {
+      const condition = childByField(current, 'condition');
+      if (condition !== undefined && NOT_OWNER.test(endpoint.index.textOf(condition)) && /!=|==|\bnot in\b|\bis not\b/.test(endpoint.index.textOf(condition))) return true;
+    }
+  }
+  return false;
+}
+
+/** A log call on the site's path: earlier in the same block, or in an enclosing block before it (within the function). */
+export function logBefore(endpoint: PyEndpoint, site: PyNode): PyNode | undefined {
+  const { index } = endpoint;
+  for (let block = site.parent; block !== undefined; block = block.parent) {
+    if (block.type === 'block' || block.type === 'module') {
+      const call = index.calls([{ pos: block.pos, end: site.pos }]).find((candidate) => isSecurityLogCall(candidate) && directlyIn(candidate, block!, site));
+      if (call !== undefined) return call;
+    }
+    if (block.type === 'function_definition') return undefined;
+  }
+  return undefined;
+}
+
+/** Whether `call` runs on the way to `site`: not inside another branch or nested function of `block`. */
+function directlyIn(call: PyNode, block: PyNode, site: PyNode): boolean {
+  for (let current = call.parent; current !== undefined && current !== block; current = current.parent) {
+    if (current.type === 'function_definition' || current.type === 'lambda') return false;
+    if ((current.type === 'if_statement' || current.type === 'for_statement' || current.type === 'while_statement' || current.type === 'try_statement') && !(current.pos <= site.pos && current.end >= site.end)) return false;
+  }
+  return true;
+}
+
+/** Exception handlers of the file for these statuses: FastAPI `exception_handler`, Flask `errorhandler`; with whether they log. */
+export function fileErrorHandlers(endpoint: PyEndpoint, status: number): { node: PyNode; logs: PyNode | undefined }[] {
+  const { index } = endpoint;
+  const handlers: { node: PyNode; logs: PyNode | undefined }[] = [];
+  const matches = (text: string) => new RegExp(`\\b(?:${status}|HTTPException|StarletteHTTPException|HTTP_${status}\\w*|Exception|${status === 401 ? 'Unauthorized|AuthenticationFailed|NotAuthenticated' : 'Forbidden|PermissionDenied'})\\b`).test(text);
+  for (const fn of index.nodesOfType('function_definition')) {
+    const decorator = decoratorsOf(fn).find((candidate) => candidate.type === 'call' && /^(?:exception_handler|errorhandler|app_errorhandler)$/.test(calleeName(candidate)) && matches(index.textOf(candidate)));
+    if (decorator === undefined) continue;
+    handlers.push({ node: decorator, logs: index.calls([{ pos: fn.pos, end: fn.end }]).find(isSecurityLogCall) });
+  }
+  for (const call of index.callsNamed(/^(?:add_exception_handler|register_error_handler)$/)) {
+    if (!matches(index.textOf(positionalArguments(call)[0] ?? call))) continue;
+    const target = positionalArguments(call)[1];
+    const fn = target?.type === 'identifier' ? index.nodesOfType('function_definition').find((candidate) => childByField(candidate, 'name')?.name === target.name) : undefined;
+    handlers.push({ node: call, logs: fn === undefined ? undefined : index.calls([{ pos: fn.pos, end: fn.end }]).find(isSecurityLogCall) });
+  }
+  return handlers;
+}
+
+/** The app object created in this file (FastAPI() / Flask()), whose default handlers are then known. */
+export function appInFile(endpoint: PyEndpoint): PyNode | undefined {
+  if (endpoint.framework === 'django-rest-framework') return undefined;
+  return endpoint.index.callsNamed(endpoint.framework === 'fastapi' ? /^FastAPI$/ : /^Flask$/)[0];
+}
+
+export type SiteVerdict =
+  | { kind: 'logged'; logged: { evidence: PyNode; note: string }[] }
+  | { kind: 'unlogged'; site: RejectionSite }
+  | { kind: 'unknown'; reason: string };
+
+/** Whether every site logs: on its own path, or through an exception handler of the file for raised errors. */
+export function judgeSites(endpoint: PyEndpoint, sites: readonly RejectionSite[]): SiteVerdict {
+  const logged: { evidence: PyNode; note: string }[] = [];
+  let unknown: string | undefined;
+  for (const site of sites) {
+    const log = logBefore(endpoint, site.node);
+    if (log !== undefined) {
+      logged.push({ evidence: log, note: `the ${site.status} at line ${site.node.line} is logged first (\`${endpoint.index.textOf(log).replace(/\s+/g, ' ').slice(0, 60)}\`)` });
+      continue;
+    }
+    if (site.raised) {
+      const handler = fileErrorHandlers(endpoint, site.status)[0];
+      if (handler?.logs !== undefined) {
+        logged.push({ evidence: handler.logs, note: `the ${site.status} raised at line ${site.node.line} reaches the exception handler at line ${handler.node.line}, which logs it` });
+        continue;
+      }
+      if (handler === undefined && appInFile(endpoint) === undefined) {
+        unknown ??= endpoint.framework === 'django-rest-framework'
+          ? `the ${site.what} at line ${site.node.line} is answered by DRF's exception handler (REST_FRAMEWORK EXCEPTION_HANDLER, in the settings); the default one does not log, check whether a custom one does`
+          : `the ${site.what} at line ${site.node.line} is raised to the app's exception handlers, registered in another file; check that they log it`;
+        continue;
+      }
+    }
+    return { kind: 'unlogged', site };
+  }
+  if (unknown !== undefined) return { kind: 'unknown', reason: unknown };
+  return { kind: 'logged', logged };
+}
