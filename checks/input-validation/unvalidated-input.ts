@@ -60,10 +60,11 @@ interface Sink {
 }
 
 /** Calls, model constructors and (NestJS, tRPC) the handler's own returns that take data somewhere. */
-function sinksOf(endpoint: Endpoint): { sinks: Sink[]; opaque: { call: ts.CallExpression; name: string }[] } {
+function sinksOf(endpoint: Endpoint): { sinks: Sink[]; opaque: { call: ts.CallExpression; path: string }[] } {
   const index = endpoint.index;
   const sinks: Sink[] = [];
-  const opaque: { call: ts.CallExpression; name: string }[] = [];
+  // Most calls of a handler are opaque and never named in a message: their name is built only when reported.
+  const opaque: { call: ts.CallExpression; path: string }[] = [];
   const helpers = functionsByName(index);
   for (const call of index.calls(endpoint.scopes)) {
     // A call without arguments, or with literals only (`res.status(500)`), takes no data anywhere.
@@ -71,7 +72,7 @@ function sinksOf(endpoint: Endpoint): { sinks: Sink[]; opaque: { call: ts.CallEx
     const path = plainCalleePath(call);
     const kind = sinkKind(path, endpoint.framework);
     if (kind !== undefined) sinks.push({ node: call, kind, name: `${path}()`, values: [...call.arguments] });
-    else if (!isInertCall(path) && !(ts.isIdentifier(call.expression) && helpers.has(call.expression.text)) && path !== '') opaque.push({ call, name: `${path}()` });
+    else if (!isInertCall(path) && !(ts.isIdentifier(call.expression) && helpers.has(call.expression.text)) && path !== '') opaque.push({ call, path });
   }
   for (const write of ormWrites(endpoint)) if (ts.isNewExpression(write.node)) sinks.push({ node: write.node, kind: 'database', name: `${write.callee}()`, values: [write.payload] });
   // `new Response(html)`, `new NextResponse(body)`: the Fetch API's own response.
@@ -177,10 +178,10 @@ export default createCheck({
       return;
     }
     // Input handed to a function this file does not show: it may validate, or not.
-    for (const { call, name } of opaque) {
+    for (const { call, path } of opaque) {
       const value = call.arguments.map((argument) => flow.rawIn(argument, call.pos)).find((candidate) => candidate !== undefined && needsSchema(candidate, 'database') && candidate.gate === undefined);
       if (value !== undefined) {
-        context.unknown('input.schema', `${name} at line ${index.lineOf(call)} receives ${value.label} unvalidated; whether it validates (or where it sends it) is not visible in this file`);
+        context.unknown('input.schema', `${path}() at line ${index.lineOf(call)} receives ${value.label} unvalidated; whether it validates (or where it sends it) is not visible in this file`);
         return;
       }
     }
