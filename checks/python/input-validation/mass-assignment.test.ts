@@ -196,4 +196,18 @@ describe('mass-assignment (Python): Flask', () => {
     expect(findings).toHaveLength(1);
     expect(findings[0].message).toContain('`Account()` writes `request.form` as sent');
   });
+
+describe('mass-assignment (Python): serializers in another file', () => {
+  it('unknown: a writable User view whose serializer is imported', async () => {
+    const { item, findings } = await run('api/views.py', `from rest_framework import generics\nfrom .models import User\nfrom .serializers import UserSerializer\nclass UserUpdate(generics.UpdateAPIView):\n    queryset = User.objects.all()\n    serializer_class = UserSerializer\n`, 'PUT UserUpdate');
+    expect(findings).toEqual([]);
+    expect(item.status).toBe('unknown');
+    expect(item.reason).toContain('defined in another file');
+  });
+
+  it('n/a: a read of the same view', async () => {
+    const { item } = await run('api/views.py', `from rest_framework import generics\nfrom .models import User\nfrom .serializers import UserSerializer\nclass UserRead(generics.RetrieveAPIView):\n    queryset = User.objects.all()\n    serializer_class = UserSerializer\n`, 'GET UserRead');
+    expect(item.status).toBe('n/a');
+  });
+});
 });

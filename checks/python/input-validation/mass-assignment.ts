@@ -11,7 +11,7 @@ import { calleeName, calleeObject, childByField, expressionPath, importSources, 
 import type { PyNode } from '../../lang/py/source-index.js';
 import { createPyCheck } from '../create-py-check.js';
 import type { PyEndpoint } from '../endpoint.js';
-import { ormModels, privilegedFieldOf, serializersUsed } from '../output-safety/py-models.js';
+import { importedSerializer, ormModels, privilegedFieldOf, serializersUsed } from '../output-safety/py-models.js';
 import { pydanticModels, rawValueIn, requestDataOf } from './request-data.js';
 
 const WRITE = /^(?:create|update|update_or_create|get_or_create|save|bulk_create|insert|insert_one|update_one|update_many|add)$/;
@@ -92,6 +92,11 @@ export default createPyCheck({
       }
     }
 
+    const opaque = WRITING_METHODS.has(endpoint.method) && endpoint.handler === undefined ? importedSerializer(endpoint) : undefined;
+    if (opaque !== undefined && privilegedFieldOf(index, opaque.model).privileged) {
+      context.unknown('input.schema', `${endpointName} saves the body through \`${opaque.serializer}\`, defined in another file: check that its Meta.fields leave out privileged fields of \`${opaque.model}\` (or lists them in read_only_fields)`);
+      return;
+    }
     if (firstWrite !== undefined) {
       context.pass('input.schema', { node: firstWrite, note: `${plainCalleePath(firstWrite)}() writes named fields or validated data, not the raw body` });
       return;

@@ -170,4 +170,16 @@ describe('unvalidated-input (Python): Flask', () => {
     expect(findings).toEqual([]);
     expect(item.evidence[0].note).toContain('WTForms');
   });
+
+  it('invalid: request.json assigned to a record field', async () => {
+    const { findings } = await flask('@app.route("/items", methods=["POST"])', 'def create():', '    item = Item.query.get_or_404(1)', '    item.name = request.json["name"]', '    db.session.commit()', '    return jsonify(ok=True)');
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ line: 9 });
+    expect(findings[0].message).toBe('The assignment to `item.name` receives `request.json` from the request, which no schema has validated.');
+  });
+
+  it('valid: a marshmallow-loaded value assigned to a record field', async () => {
+    const { findings } = await flask('@app.route("/items", methods=["POST"])', 'def create():', '    payload = ItemSchema().load(request.json)', '    item = Item.query.get_or_404(1)', '    item.name = payload["name"]', '    db.session.commit()', '    return jsonify(ok=True)');
+    expect(findings).toEqual([]);
+  });
 });

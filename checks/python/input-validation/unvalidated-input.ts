@@ -8,7 +8,7 @@
  * database write, an outside call, a file or the response.
  */
 import tsCheck from '../../input-validation/unvalidated-input.js';
-import { calleeName, childByField, classAttribute, keywordArgument, lastSegment, plainCalleePath, booleanValue } from '../../lang/py/queries.js';
+import { calleeName, childByField, classAttribute, expressionPath, keywordArgument, lastSegment, plainCalleePath, booleanValue } from '../../lang/py/queries.js';
 import type { PyNode } from '../../lang/py/source-index.js';
 import { createPyCheck } from '../create-py-check.js';
 import type { PyEndpoint } from '../endpoint.js';
@@ -101,6 +101,14 @@ function rawSink(endpoint: PyEndpoint): { node: PyNode; label: string; value: Re
     // `**request.data` into a write is mass assignment, reported by that check.
     if (value !== undefined && insideSplat(value.node, args)) continue;
     if (value !== undefined) return { node: call, label: callLabel(call), value };
+  }
+  // `note.text = request.json["text"]` writes the raw value into a record.
+  for (const assignment of index.nodesOfType('assignment', endpoint.scopes)) {
+    const left = childByField(assignment, 'left');
+    const right = childByField(assignment, 'right');
+    if (left?.type !== 'attribute' || right === undefined || data.requestNames.has(expressionPath(childByField(left, 'object')!, false))) continue;
+    const value = rawValueIn(endpoint, data, right);
+    if (value !== undefined) return { node: assignment, label: `The assignment to \`${index.textOf(left)}\``, value };
   }
   for (const statement of index.nodesOfType('return_statement', endpoint.scopes)) {
     const value = rawValueIn(endpoint, data, statement);

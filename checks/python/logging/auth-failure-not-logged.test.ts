@@ -126,4 +126,16 @@ describe('auth-failure-not-logged (Python): Flask', () => {
     expect(findings).toEqual([]);
     expect(item.status).toBe('pass');
   });
+
+  it('invalid: a before_request hook that answers the anonymous caller 403 without a log', async () => {
+    const { findings } = await run('app.py', `from flask import Blueprint, Flask, abort\nfrom flask_login import current_user\napp = Flask(__name__)\nadmin = Blueprint("admin", __name__, url_prefix="/admin")\n@admin.before_request\ndef require_staff():\n    if not current_user.is_authenticated or not current_user.is_admin:\n        abort(403)\n@admin.delete("/users/<int:uid>")\ndef delete_user(uid):\n    return "", 204\n`, 'DELETE /admin/users/<int:uid>');
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ line: 8 });
+  });
+
+  it('valid: the same hook logs before abort(403)', async () => {
+    const { item, findings } = await run('app.py', `from flask import Blueprint, Flask, abort, current_app\nfrom flask_login import current_user\napp = Flask(__name__)\nadmin = Blueprint("admin", __name__, url_prefix="/admin")\n@admin.before_request\ndef require_staff():\n    if not current_user.is_authenticated or not current_user.is_admin:\n        current_app.logger.warning("admin denied")\n        abort(403)\n@admin.delete("/users/<int:uid>")\ndef delete_user(uid):\n    return "", 204\n`, 'DELETE /admin/users/<int:uid>');
+    expect(findings).toEqual([]);
+    expect(item.status).toBe('pass');
+  });
 });

@@ -8,7 +8,7 @@
  * file decide for their decorators.
  */
 import logCheck from '../../logging/auth-failure-not-logged.js';
-import { calleeName, decoratorsOf } from '../../lang/py/queries.js';
+import { calleeName, childByField, decoratorsOf } from '../../lang/py/queries.js';
 import type { PyNode } from '../../lang/py/source-index.js';
 import { createPyCheck } from '../create-py-check.js';
 import type { PyEndpoint } from '../endpoint.js';
@@ -38,7 +38,7 @@ export default createPyCheck({
   },
   run(context) {
     const { endpoint, config } = context;
-    const sites = rejectionSites(endpoint).filter((site) => site.status === 401);
+    const sites = rejectionSites(endpoint).filter((site) => site.status === 401 || (site.status === 403 && inIdentityBranch(endpoint, site.node)));
     if (sites.length > 0) {
       const verdict = judgeSites(endpoint, sites);
       if (verdict.kind === 'unlogged') context.report({ messageId: 'not-logged', node: verdict.site.node, data: { what: verdict.site.what } });
@@ -64,13 +64,25 @@ export default createPyCheck({
 
 function identityControl(endpoint: PyEndpoint, configured: readonly string[]): { what: string; where: string; kind: 'dependency' | 'decorator' | 'drf' } | undefined {
   const dependency = endpoint.dependencies.find((candidate) => isAuthDependency(candidate, configured));
-  if (dependency !== undefined) return { what: `\`${dependency.kind}(${dependency.callable})\``, where: dependency.definition === undefined ? 'a dependency imported from another module' : 'its failure branch raises nothing here', kind: 'dependency' };
+  if (dependency !== undefined) {
+    const where = dependency.definitionIndex !== undefined ? `defined in ${dependency.definitionIndex.path}, whose rejections go to the app's exception handlers` : dependency.definition === undefined ? 'a dependency imported from another module' : 'its failure branch raises nothing here';
+    return { what: `\`${dependency.kind}(${dependency.callable})\``, where, kind: 'dependency' };
+  }
   const decorator = endpoint.decorators.find((candidate) => isAuthDecorator(candidate.name, configured));
   if (decorator !== undefined) return { what: `\`@${decorator.name}\``, where: 'the library behind the decorator', kind: 'decorator' };
   const policy = endpoint.permissionClasses;
   const permission = policy?.names.find((name) => AUTHENTICATED_PERMISSION.test(name));
   if (permission !== undefined) return { what: `\`${permission}\``, where: "DRF's authentication classes and exception handler", kind: 'drf' };
   return undefined;
+}
+
+/** A 403 in a branch that tests whether there is a caller at all (`if not current_user.is_authenticated`) answers an authentication failure. */
+function inIdentityBranch(endpoint: PyEndpoint, node: PyNode): boolean {
+  for (let current = node.parent; current !== undefined && current.type !== 'function_definition'; current = current.parent) {
+    const condition = current.type === 'if_statement' || current.type === 'elif_clause' ? childByField(current, 'condition') : undefined;
+    if (condition !== undefined && /is_authenticated|is_anonymous|current_user is None|user is None|not (?:request\.)?user\b/.test(endpoint.index.textOf(condition))) return true;
+  }
+  return false;
 }
 
 function failureCallback(endpoint: PyEndpoint): { node: PyNode; name: string; logs: PyNode | undefined } | undefined {

@@ -148,3 +148,16 @@ export function serializersUsed(index: PySourceIndex, viewClass: PyNode | undefi
   }
   return used;
 }
+
+/** A DRF view whose serializer_class is imported and whose queryset reads a sensitive model. */
+export function importedSerializer(endpoint: { index: PySourceIndex; viewClass?: PyNode }): { serializer: string; model: string; node: PyNode } | undefined {
+  if (endpoint.viewClass === undefined) return undefined;
+  const attribute = classAttribute(endpoint.viewClass, 'serializer_class');
+  if (attribute === undefined) return undefined;
+  const serializer = lastSegment(expressionPath(attribute.value, false));
+  if (serializers(endpoint.index).has(serializer)) return undefined;
+  const queryset = classAttribute(endpoint.viewClass, 'queryset');
+  const model = (queryset === undefined ? undefined : /\b([A-Z]\w*)\.objects\b/.exec(endpoint.index.textOf(queryset.value))?.[1]) ?? serializer.replace(/Serializer$/, '');
+  return isSensitiveRecord(endpoint.index, model).sensitive ? { serializer, model, node: attribute.node } : undefined;
+}
+

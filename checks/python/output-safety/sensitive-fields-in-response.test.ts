@@ -135,4 +135,18 @@ describe('sensitive-fields-in-response (Python): Flask', () => {
     expect(findings).toHaveLength(1);
     expect(findings[0].message).toBe('GET /keys/<int:kid> sends `api_key` to the client.');
   });
+
+describe('sensitive-fields-in-response (Python): serializers in another file', () => {
+  it('unknown: a User view whose serializer is imported', async () => {
+    const { item, findings } = await run('api/views.py', `from rest_framework import generics\nfrom .models import User\nfrom .serializers import UserSerializer\nclass UserDetail(generics.RetrieveAPIView):\n    queryset = User.objects.all()\n    serializer_class = UserSerializer\n`, 'GET UserDetail');
+    expect(findings).toEqual([]);
+    expect(item.status).toBe('unknown');
+    expect(item.reason).toContain('`UserSerializer` over `User` records');
+  });
+
+  it('n/a: a Product view whose serializer is imported', async () => {
+    const { item } = await run('api/views.py', `from rest_framework import generics\nfrom .models import Product\nfrom .serializers import ProductSerializer\nclass ProductDetail(generics.RetrieveAPIView):\n    queryset = Product.objects.all()\n    serializer_class = ProductSerializer\n`, 'GET ProductDetail');
+    expect(item.status).toBe('n/a');
+  });
+});
 });

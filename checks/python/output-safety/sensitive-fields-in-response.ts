@@ -12,7 +12,7 @@ import type { PyNode } from '../../lang/py/source-index.js';
 import { createPyCheck } from '../create-py-check.js';
 import type { PyEndpoint } from '../endpoint.js';
 import { pydanticModels } from '../input-validation/request-data.js';
-import { exposedFields, isSensitiveRecord, ormModels, serializersUsed } from './py-models.js';
+import { exposedFields, importedSerializer, isSensitiveRecord, ormModels, serializersUsed } from './py-models.js';
 
 /** Tokens an answer is meant to carry (a login returns its access token). */
 const CLIENT_TOKEN = /^(?:access_token|refresh_token|id_token|token|accessToken|refreshToken|idToken|token_type|csrf_token)$/;
@@ -130,6 +130,11 @@ export default createPyCheck({
     }
     if (safeSerializer !== undefined) {
       context.pass('output.fields', safeSerializer);
+      return;
+    }
+    const opaque = importedSerializer(endpoint);
+    if (opaque !== undefined) {
+      context.unknown('output.fields', `${name} answers with \`${opaque.serializer}\` over \`${opaque.model}\` records; the serializer is defined in another file, so whether it leaves out the password and other secrets could not be seen`);
       return;
     }
     context.notApplicable('output.fields', 'the response carries no record of a sensitive model and no secret-named field');
