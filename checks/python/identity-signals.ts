@@ -9,7 +9,7 @@ import type { PyNode } from '../lang/py/source-index.js';
 import type { PyDependency, PyEndpoint } from './endpoint.js';
 
 /** FastAPI dependency names that authenticate (`get_current_user`, `verify_token`, `require_auth`...). */
-export const AUTH_DEPENDENCY = /(?:current_?(?:active_?)?user|authenticat|(?:^|_)auth(?:$|_|orize)|verify_?(?:token|jwt|api_?key|session|user)|(?:^|_)token(?:$|_)|jwt|require_?(?:user|login|auth)|login_?required|api_?key|principal|session_?user|get_?user)/i;
+export const AUTH_DEPENDENCY = /(?:current_?(?:active_?)?user|authenticat|(?:^|_)auth(?:$|_|orize)|verify_?(?:token|jwt|api_?key|session|user)|(?:^|_)token(?:$|_)|jwt|require_?(?:user|login|auth)|login_?required|api_?key|principal|session_?user|get_?user$)/i;
 
 /** DRF permission classes that require an authenticated caller. */
 export const AUTHENTICATED_PERMISSION = /^(?:IsAuthenticated|IsAdminUser|DjangoModelPermissions|DjangoObjectPermissions|TokenHasScope|TokenHasReadWriteScope|TokenHasResourceScope|IsAuthenticatedOrTokenHasScope|HasAPIKey|Is\w*(?:Owner|Member|Staff|Admin|Superuser|User|Author|Creator)\w*)$/;

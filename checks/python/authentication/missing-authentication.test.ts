@@ -48,6 +48,11 @@ describe('missing-authentication: FastAPI', () => {
     expect(item.status).toBe('fail');
   });
 
+  it('invalid: a repository dependency whose name starts like get_user is not authentication', async () => {
+    const { item } = await verdict({ 'app/main.py': `${FASTAPI_HEAD}\n@app.get("/users/{user_id}")\nasync def read_user(user_id: int, repo = Depends(get_user_repository)):\n    return await repo.get(user_id)\n` }, 'GET /users/{user_id}');
+    expect(item.status).toBe('fail');
+  });
+
   it('valid: dependencies=[Depends(verify_token)] on the route decorator', async () => {
     const { item } = await verdict({ 'app/main.py': `${FASTAPI_HEAD}\n@app.get("/items", dependencies=[Depends(verify_token)])\nasync def items():\n    return await db.all(Item)\n` }, 'GET /items');
     expect(item.evidence[0].note).toBe('Depends(verify_token) on the route');
