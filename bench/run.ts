@@ -5,7 +5,7 @@
  * non-zero only on errors (a broken corpus, an engine error, a rejected
  * webhook), never because of a timing.
  *
- * `npm run bench -- --only analysis` (or `--only analysis,checks`, `--only ack`, `--only pipeline`)
+ * `npm run bench -- --only analysis` (or `--only analysis,checks`, `--only ack`, `--only pipeline`, `--only python`)
  * runs only the named sections: the analysis section alone takes well under a
  * minute, the per-check breakdown and the ack section several more.
  */
@@ -17,6 +17,7 @@ import { loadCreateApp } from './load-app.js';
 import { describeCorpus, formatJsonLine, formatTable, type AckSection, type BenchReport } from './report.js';
 import { measureWebhookAck, RecordingQueue } from './webhook-ack-bench.js';
 import { formatPipeline, measurePipeline } from './pipeline-bench.js';
+import { DEFAULT_PYTHON_SEED, formatPython, generatePythonCorpus, measurePython } from './python-bench.js';
 
 const WARMUP_ROUNDS = 5;
 const MEASURED_ROUNDS = 21;
@@ -27,6 +28,8 @@ const ACK_REQUESTS = 200;
 const ACK_WARMUP_REQUESTS = 30;
 /** The pipeline section: a 20-file PR, 50 timed reviews, 20 in flight while acknowledgements are timed. */
 const PIPELINE = { prFiles: 20, runs: 50, cachedRuns: 10, inFlight: 20, ackSamples: 200 };
+/** The Python section: 60 generated route files (FastAPI, DRF, Flask), analysis against tree-sitter's bare parse. */
+const PYTHON = { warmupRounds: 3, rounds: 11 };
 
 /** The least an app can do on a delivery: hand a job to the queue. The app's figure is read against it. */
 function enqueueOnlyApp(queue: RecordingQueue): ApplicationFunction {
@@ -58,7 +61,7 @@ async function measureAck(): Promise<AckSection> {
   return { status: 'measured', floor, app };
 }
 
-const SECTIONS = ['analysis', 'checks', 'ack', 'pipeline'] as const;
+const SECTIONS = ['analysis', 'checks', 'ack', 'pipeline', 'python'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** `--only a,b` (or `--only=a,b`): the sections to run; every section without it. */
@@ -82,6 +85,7 @@ async function main(): Promise<void> {
   const checkCosts = sections.has('checks') ? await measureCheckCosts(files, { warmupRounds: CHECK_COST_WARMUP_ROUNDS, rounds: CHECK_COST_ROUNDS }) : undefined;
   const ack = sections.has('ack') ? await measureAck() : undefined;
   const pipeline = sections.has('pipeline') ? await measurePipeline(PIPELINE, availableParallelism()) : undefined;
+  const python = sections.has('python') ? await measurePython(generatePythonCorpus(DEFAULT_PYTHON_SEED), PYTHON) : undefined;
   const report: BenchReport = {
     machine: { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? 'unknown' },
     corpus: describeCorpus(files, DEFAULT_CORPUS_SEED),
@@ -96,6 +100,7 @@ async function main(): Promise<void> {
   };
   process.stdout.write(`${formatTable(report)}\n${formatJsonLine(report)}\n`);
   if (pipeline !== undefined) process.stdout.write(`\n${formatPipeline(pipeline)}\n${JSON.stringify({ pipeline })}\n`);
+  if (python !== undefined) process.stdout.write(`\n${formatPython(python)}\n${JSON.stringify({ python })}\n`);
 }
 
 try {

@@ -120,9 +120,12 @@ function computeRequestData(endpoint: PyEndpoint): RequestData {
       const left = childByField(assignment, assignment.type === 'named_expression' ? 'name' : 'left');
       const right = childByField(assignment, assignment.type === 'named_expression' ? 'value' : 'right');
       if (left === undefined || right === undefined) continue;
+      const targets = boundNames(left);
+      // Names already known to carry both kinds of data cannot grow.
+      if (targets.every((target) => caller.has(target) && raw.has(target))) continue;
       const fromCaller = callerValueIn(endpoint, data, right);
       const fromRaw = isValidating(right, models) ? undefined : rawValueIn(endpoint, data, right);
-      for (const target of boundNames(left)) {
+      for (const target of targets) {
         if (fromCaller !== undefined && !caller.has(target)) {
           caller.set(target, fromCaller);
           grew = true;
