@@ -126,11 +126,19 @@ function directlyIn(call: PyNode, block: PyNode, site: PyNode): boolean {
   return true;
 }
 
+/** What an exception handler's registration names for each status it answers. */
+const HANDLED_BY: Record<number, RegExp> = {
+  401: /\b(?:401|HTTPException|StarletteHTTPException|HTTP_401\w*|Exception|Unauthorized|AuthenticationFailed|NotAuthenticated)\b/,
+  403: /\b(?:403|HTTPException|StarletteHTTPException|HTTP_403\w*|Exception|Forbidden|PermissionDenied)\b/,
+  404: /\b(?:404|HTTPException|StarletteHTTPException|HTTP_404\w*|Exception|NotFound|Http404)\b/,
+};
+
 /** Exception handlers of the file for these statuses: FastAPI `exception_handler`, Flask `errorhandler`; with whether they log. */
 export function fileErrorHandlers(endpoint: PyEndpoint, status: number): { node: PyNode; logs: PyNode | undefined }[] {
   const { index } = endpoint;
   const handlers: { node: PyNode; logs: PyNode | undefined }[] = [];
-  const matches = (text: string) => new RegExp(`\\b(?:${status}|HTTPException|StarletteHTTPException|HTTP_${status}\\w*|Exception|${status === 401 ? 'Unauthorized|AuthenticationFailed|NotAuthenticated' : 'Forbidden|PermissionDenied'})\\b`).test(text);
+  const pattern = HANDLED_BY[status];
+  const matches = (text: string) => pattern !== undefined && pattern.test(text);
   for (const fn of index.nodesOfType('function_definition')) {
     const decorator = decoratorsOf(fn).find((candidate) => candidate.type === 'call' && /^(?:exception_handler|errorhandler|app_errorhandler)$/.test(calleeName(candidate)) && matches(index.textOf(candidate)));
     if (decorator === undefined) continue;
