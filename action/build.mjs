@@ -5,6 +5,9 @@ import { copyFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 
+// ACTION_OUTDIR builds elsewhere (the freshness test compares such a build with the committed one).
+const outdir = process.env.ACTION_OUTDIR ?? 'action/dist';
+
 // The bundle is an ES module; some bundled CommonJS code needs these CommonJS globals.
 const banner = [
   "import { createRequire as __asrCreateRequire } from 'node:module';",
@@ -17,7 +20,7 @@ const banner = [
 
 await build({
   entryPoints: ['src/action/main.ts'],
-  outfile: 'action/dist/index.mjs',
+  outfile: `${outdir}/index.mjs`,
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -34,5 +37,5 @@ for (const [resolved, name] of [
   ['web-tree-sitter/web-tree-sitter.wasm', 'web-tree-sitter.wasm'],
   ['tree-sitter-python/tree-sitter-python.wasm', 'tree-sitter-python.wasm'],
 ]) {
-  copyFileSync(require.resolve(resolved), `action/dist/${name}`);
+  copyFileSync(require.resolve(resolved), `${outdir}/${name}`);
 }

@@ -42,6 +42,24 @@ describe('action.yml', () => {
   });
 });
 
+describe('the committed bundle is fresh', () => {
+  // The runner runs what is committed, not the sources: a source change that is not
+  // rebuilt (`npm run build:action`) would ship old behaviour, so a fresh build must match it byte for byte.
+  it('equals a build of the current sources, .wasm files included', async () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'asr-action-build-'));
+    try {
+      await run(process.execPath, ['action/build.mjs'], { cwd: REPO_ROOT, env: { ...process.env, ACTION_OUTDIR: outdir } });
+      for (const name of ['index.mjs', 'web-tree-sitter.wasm', 'tree-sitter-python.wasm']) {
+        const fresh = readFileSync(join(outdir, name));
+        const committed = readFileSync(join(REPO_ROOT, 'action', 'dist', name));
+        expect(fresh.equals(committed), `action/dist/${name} is stale: run npm run build:action and commit it`).toBe(true);
+      }
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
 describe('the committed bundle', () => {
   const owner = 'octo-org';
   const repo = 'bundle-api';
