@@ -1,5 +1,5 @@
 import type { Tree } from 'web-tree-sitter';
-import type { Scope } from '../ts/source-index.js';
+import { lowerBound, mergeScopes, type Scope } from '../scopes.js';
 
 export type { Scope };
 
@@ -296,28 +296,6 @@ function computeLineStarts(text: string): number[] {
   const starts = [0];
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
   return starts;
-}
-
-function lowerBound(nodes: readonly PyNode[], pos: number): number {
-  let low = 0;
-  let high = nodes.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (nodes[mid].pos < pos) low = mid + 1;
-    else high = mid;
-  }
-  return low;
-}
-
-function mergeScopes(scopes: readonly Scope[]): Scope[] {
-  const sorted = [...scopes].sort((a, b) => a.pos - b.pos);
-  const merged: Scope[] = [];
-  for (const scope of sorted) {
-    const last = merged[merged.length - 1];
-    if (last !== undefined && scope.pos <= last.end) last.end = Math.max(last.end, scope.end);
-    else merged.push({ pos: scope.pos, end: scope.end });
-  }
-  return merged;
 }
 
 /** `filter` for `User.objects.filter(...)`, `Depends` for `Depends(x)`; '' for other callees. */

@@ -1,10 +1,7 @@
 import { ts } from './parse.js';
+import { lowerBound, mergeScopes, type Scope } from '../scopes.js';
 
-/** A half-open character range [pos, end) of the file, e.g. a handler's body. */
-export interface Scope {
-  pos: number;
-  end: number;
-}
+export type { Scope };
 
 /**
  * One walk over the raw compiler nodes of a file, indexing every node by its
@@ -288,29 +285,6 @@ export function literalAlternatives(key: string): readonly string[] | undefined 
 function isSortedAndDisjoint(scopes: readonly Scope[]): boolean {
   for (let i = 1; i < scopes.length; i++) if (scopes[i].pos <= scopes[i - 1].end) return false;
   return true;
-}
-
-function lowerBound(nodes: readonly ts.Node[], pos: number): number {
-  let low = 0;
-  let high = nodes.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (nodes[mid].pos < pos) low = mid + 1;
-    else high = mid;
-  }
-  return low;
-}
-
-/** Sorted, non-overlapping scopes, so that a node is returned once. */
-function mergeScopes(scopes: readonly Scope[]): Scope[] {
-  const sorted = [...scopes].sort((a, b) => a.pos - b.pos);
-  const merged: Scope[] = [];
-  for (const scope of sorted) {
-    const last = merged[merged.length - 1];
-    if (last !== undefined && scope.pos <= last.end) last.end = Math.max(last.end, scope.end);
-    else merged.push({ pos: scope.pos, end: scope.end });
-  }
-  return merged;
 }
 
 /** The callee's last name without the query helpers (which import this module). */
