@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Language, Parser } from 'web-tree-sitter';
 import { PySourceIndex } from './source-index.js';
+import { useCursorExports } from './cursor-steps.js';
 
 export const PY_EXTENSIONS = ['.py'];
 
@@ -37,7 +38,10 @@ function locateWasm(packagePath: string, fileName: string): string {
 
 async function createParser(): Promise<Parser> {
   const runtimeWasm = locateWasm('web-tree-sitter/web-tree-sitter.wasm', 'web-tree-sitter.wasm');
-  await Parser.init({ locateFile: () => runtimeWasm });
+  // Emscripten builds the module on this object: the index's walk calls the cursor exports on it (cursor-steps.ts).
+  const module = { locateFile: () => runtimeWasm };
+  await Parser.init(module);
+  useCursorExports(module);
   const language = await Language.load(locateWasm('tree-sitter-python/tree-sitter-python.wasm', 'tree-sitter-python.wasm'));
   const parser = new Parser();
   parser.setLanguage(language);

@@ -1,5 +1,6 @@
 import type { Tree } from 'web-tree-sitter';
 import { lowerBound, mergeScopes, type Scope } from '../scopes.js';
+import { openCursor } from './cursor-steps.js';
 
 export type { Scope };
 
@@ -27,6 +28,22 @@ export interface PyNode {
   readonly children: PyNode[];
   /** The text of an `identifier` (read on the walk, so name lookups never slice the file). */
   readonly name?: string;
+}
+
+/** PyNode's one shape: every node has the same fields (`name` is undefined except on identifiers), so reads stay monomorphic. */
+class PyNodeRecord implements PyNode {
+  readonly children: PyNode[] = [];
+  constructor(
+    readonly type: string,
+    readonly named: boolean,
+    readonly pos: number,
+    readonly end: number,
+    readonly line: number,
+    readonly endLine: number,
+    readonly field: string | undefined,
+    readonly parent: PyNode | undefined,
+    readonly name: string | undefined,
+  ) {}
 }
 
 /** A place tree-sitter could not parse (an ERROR node or a token it had to invent). */
@@ -89,10 +106,13 @@ export class PySourceIndex {
   private callsByName: Map<string, PyNode[]> | undefined;
   private lines: string[] | undefined;
   private lineStarts: number[] | undefined;
+  private readonly directWalk: boolean;
 
-  constructor(path: string, text: string, tree: Tree) {
+  /** `directWalk: false` walks with web-tree-sitter's public cursor (the equivalence test of the two walks). */
+  constructor(path: string, text: string, tree: Tree, options: { directWalk?: boolean } = {}) {
     this.path = path;
     this.text = text;
+    this.directWalk = options.directWalk ?? true;
     const errors: PySyntaxError[] = [];
     this.root = this.walk(tree, errors);
     this.syntaxErrors = errors;
@@ -100,38 +120,42 @@ export class PySourceIndex {
   }
 
   private walk(tree: Tree, errors: PySyntaxError[]): PyNode {
-    const cursor = tree.walk();
+    const steps = openCursor(tree, this.directWalk);
     try {
-      // Types and field names by id from the language's tables, lines from the text: each cursor
-      // property is a call into wasm, and positions allocate objects, for every node of the file.
+      // Types and field names by id from the language's tables, lines from the text: every cursor
+      // read is a call into wasm, so each node costs five (type, field, start, end, one move).
       const types = tree.language.types;
       const fields = tree.language.fields;
+      // Whether a node is named depends on its type alone (tree-sitter reads it from the symbol's metadata): asked once per type.
+      const namedByType: (boolean | undefined)[] = [];
+      const text = this.text;
+      const starts = (this.lineStarts ??= computeLineStarts(text));
+      const lastLine = starts.length;
+      // Nodes come in document order, so the start line only moves forward.
+      let line = 1;
       const make = (parent: PyNode | undefined): PyNode => {
-        const pos = cursor.startIndex;
-        const end = cursor.endIndex;
-        const line = this.lineAt(pos);
-        const node: PyNode = {
-          type: types[cursor.nodeTypeId] ?? cursor.nodeType,
-          named: cursor.nodeIsNamed,
-          pos,
-          end,
-          line,
-          // The line of the last character: a block ending with its line break ends on that line.
-          endLine: end > pos ? this.lineAt(end - 1) : line,
-          field: fields[cursor.currentFieldId] ?? undefined,
-          parent,
-          children: [],
-        };
-        if (node.type === 'identifier') (node as { name?: string }).name = this.text.slice(node.pos, node.end);
-        if (node.named) {
-          const list = this.byType.get(node.type);
-          if (list === undefined) this.byType.set(node.type, [node]);
+        const pos = steps.startIndex();
+        const end = steps.endIndex();
+        const typeId = steps.typeId();
+        const fieldId = steps.fieldId();
+        while (line < lastLine && starts[line] <= pos) line++;
+        if (starts[line - 1] > pos) line = this.lineAt(pos);
+        // The line of the last character: a block ending with its line break ends on that line.
+        const endLine = end <= pos ? line : line === lastLine || end - 1 < starts[line] ? line : this.lineAt(end - 1);
+        const type = types[typeId] ?? 'ERROR';
+        let named = namedByType[typeId];
+        if (named === undefined) named = namedByType[typeId] = steps.isNamed();
+        const node = new PyNodeRecord(type, named, pos, end, line, endLine, fields[fieldId] ?? undefined, parent, type === 'identifier' ? text.slice(pos, end) : undefined);
+        if (named) {
+          const list = this.byType.get(type);
+          if (list === undefined) this.byType.set(type, [node]);
           else list.push(node);
         }
-        if (node.type === 'ERROR') {
-          errors.push({ line: node.line, pos: node.pos, end: node.end, message: `unexpected ${JSON.stringify(clip(this.text.slice(node.pos, node.end)))}` });
-        } else if (cursor.nodeIsMissing) {
-          errors.push({ line: node.line, pos: node.pos, end: node.end, message: `missing ${JSON.stringify(node.type)}` });
+        if (type === 'ERROR') {
+          errors.push({ line, pos, end, message: `unexpected ${JSON.stringify(clip(text.slice(pos, end)))}` });
+        } else if (pos === end && steps.isMissing()) {
+          // Only an empty node can be one the parser invented.
+          errors.push({ line, pos, end, message: `missing ${JSON.stringify(type)}` });
         }
         return node;
       };
@@ -139,14 +163,14 @@ export class PySourceIndex {
       // Depth-first in document order: every node is pushed to its type's list when first reached.
       let current = root;
       while (true) {
-        if (cursor.gotoFirstChild()) {
+        if (steps.gotoFirstChild()) {
           const child = make(current);
           current.children.push(child);
           current = child;
           continue;
         }
-        while (!cursor.gotoNextSibling()) {
-          if (!cursor.gotoParent()) return root;
+        while (!steps.gotoNextSibling()) {
+          if (!steps.gotoParent()) return root;
           current = current.parent!;
         }
         const sibling = make(current.parent);
@@ -154,7 +178,7 @@ export class PySourceIndex {
         current = sibling;
       }
     } finally {
-      cursor.delete();
+      steps.close();
     }
   }
 
