@@ -4,6 +4,7 @@
  * A Python check keeps the id of its TypeScript sibling.
  */
 import type { PyCheck } from './create-py-check.js';
+import identityNotEnforced from './authentication/identity-not-enforced.js';
 import missingAuthentication from './authentication/missing-authentication.js';
 import weakTokenVerification from './authentication/weak-token-verification.js';
 import missingOwnershipCheck from './authorization/missing-ownership-check.js';
@@ -23,6 +24,7 @@ import missingRateLimit from './rate-limiting/missing-rate-limit.js';
 import unboundedRequestCost from './rate-limiting/unbounded-request-cost.js';
 
 export const PY_CHECKS: readonly PyCheck[] = [
+  identityNotEnforced,
   missingAuthentication,
   missingOwnershipCheck,
   missingRoleCheck,
