@@ -193,11 +193,23 @@ export function dictEntries(node: PyNode | undefined, index: PySourceIndex): { k
   return entries;
 }
 
-/** The expressions of the decorators of a function or class definition, top to bottom. */
-export function decoratorsOf(definition: PyNode): PyNode[] {
+const DECORATORS = Symbol('decorators');
+const NO_DECORATORS: readonly PyNode[] = Object.freeze([]);
+
+/** The expressions of the decorators of a function or class definition, top to bottom; memoized per node (discovery and several checks ask). */
+export function decoratorsOf(definition: PyNode): readonly PyNode[] {
+  const slots = definition as { [DECORATORS]?: readonly PyNode[] };
+  const cached = slots[DECORATORS];
+  if (cached !== undefined) return cached;
   const parent = definition.parent;
-  if (parent?.type !== 'decorated_definition') return [];
-  return parent.children.filter((child) => child.type === 'decorator').flatMap((decorator) => namedChildren(decorator).slice(0, 1));
+  if (parent?.type !== 'decorated_definition') return (slots[DECORATORS] = NO_DECORATORS);
+  const decorators: PyNode[] = [];
+  for (const child of parent.children) {
+    if (child.type !== 'decorator') continue;
+    const expression = namedChildren(child)[0];
+    if (expression !== undefined) decorators.push(expression);
+  }
+  return (slots[DECORATORS] = decorators);
 }
 
 /** The statement that holds a definition with its decorators (the decorated_definition, else the definition). */

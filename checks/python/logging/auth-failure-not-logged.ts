@@ -9,7 +9,7 @@
  */
 import logCheck from '../../logging/auth-failure-not-logged.js';
 import { calleeName, childByField, decoratorsOf } from '../../lang/py/queries.js';
-import type { PyNode } from '../../lang/py/source-index.js';
+import type { PyNode, PySourceIndex } from '../../lang/py/source-index.js';
 import { createPyCheck } from '../create-py-check.js';
 import type { PyEndpoint } from '../endpoint.js';
 import { AUTHENTICATED_PERMISSION, isAuthDecorator, isAuthDependency } from '../identity-signals.js';
@@ -85,8 +85,12 @@ function inIdentityBranch(endpoint: PyEndpoint, node: PyNode): boolean {
   return false;
 }
 
+/** The file's authentication-failure callback (the same for every endpoint of the file: computed once). */
 function failureCallback(endpoint: PyEndpoint): { node: PyNode; name: string; logs: PyNode | undefined } | undefined {
-  const { index } = endpoint;
+  return endpoint.index.memo('py:failureCallback', () => fileFailureCallback(endpoint.index));
+}
+
+function fileFailureCallback(index: PySourceIndex): { node: PyNode; name: string; logs: PyNode | undefined } | undefined {
   for (const fn of index.nodesOfType('function_definition')) {
     const decorator = decoratorsOf(fn).find((candidate) => FAILURE_CALLBACK.test(candidate.type === 'call' ? calleeName(candidate) : (index.textOf(candidate).split('.').pop() ?? '')));
     if (decorator === undefined) continue;

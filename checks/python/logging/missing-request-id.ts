@@ -9,7 +9,7 @@
  */
 import logCheck from '../../logging/missing-request-id.js';
 import { calleeName, childByField, decoratorsOf, expressionPath } from '../../lang/py/queries.js';
-import type { PyNode } from '../../lang/py/source-index.js';
+import type { PyNode, PySourceIndex } from '../../lang/py/source-index.js';
 import { createPyCheck } from '../create-py-check.js';
 import type { PyEndpoint } from '../endpoint.js';
 import { appInFile } from './rejection-sites.js';
@@ -60,9 +60,12 @@ export default createPyCheck({
   },
 });
 
-/** What assigns and passes on a request id in this file. */
+/** What assigns and passes on a request id in this file (the same for every endpoint of the file: computed once). */
 function requestIdSignal(endpoint: PyEndpoint): { node: PyNode; note: string } | undefined {
-  const { index } = endpoint;
+  return endpoint.index.memo('py:requestIdSignal', () => fileRequestIdSignal(endpoint.index));
+}
+
+function fileRequestIdSignal(index: PySourceIndex): { node: PyNode; note: string } | undefined {
   for (const call of index.calls()) {
     const name = calleeName(call);
     if (name === 'add_middleware' || name === 'RequestID' || name === 'init_app') {
