@@ -9,6 +9,7 @@ import missingAuthentication from './authentication/missing-authentication.js';
 import weakTokenVerification from './authentication/weak-token-verification.js';
 import missingOwnershipCheck from './authorization/missing-ownership-check.js';
 import missingRoleCheck from './authorization/missing-role-check.js';
+import missingTenantFilter from './authorization/missing-tenant-filter.js';
 import massAssignment from './input-validation/mass-assignment.js';
 import reflectedXss from './input-validation/reflected-xss.js';
 import sqlInjection from './input-validation/sql-injection.js';
@@ -28,6 +29,7 @@ export const PY_CHECKS: readonly PyCheck[] = [
   missingAuthentication,
   missingOwnershipCheck,
   missingRoleCheck,
+  missingTenantFilter,
   weakTokenVerification,
   massAssignment,
   reflectedXss,
