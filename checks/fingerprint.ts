@@ -11,5 +11,10 @@ export function normaliseCode(code: string): string {
  * out on purpose, so that adding lines above does not re-post the comment.
  */
 export function fingerprintOf(ruleId: string, file: string, code: string, occurrence: number): string {
-  return createHash('sha256').update(`${ruleId}\0${file}\0${normaliseCode(code)}\0${occurrence}`).digest('hex').slice(0, 20);
+  return fingerprintOfNormalised(ruleId, file, normaliseCode(code), occurrence);
+}
+
+/** fingerprintOf for code already passed through normaliseCode (the engine collapses it once per place). */
+export function fingerprintOfNormalised(ruleId: string, file: string, normalisedCode: string, occurrence: number): string {
+  return createHash('sha256').update(`${ruleId}\0${file}\0${normalisedCode}\0${occurrence}`).digest('hex').slice(0, 20);
 }

@@ -48,9 +48,12 @@ function fillTemplate(template: string, data: Record<string, string> | undefined
   return text;
 }
 
-export function ruleSetting(config: Config, ruleId: string): { off: boolean; severity?: Severity } {
+/** The answer for a rule the configuration does not name (most of them), shared: asked per check per endpoint. */
+const DEFAULT_SETTING: { readonly off: boolean; readonly severity?: Severity } = Object.freeze({ off: false });
+
+export function ruleSetting(config: Config, ruleId: string): { readonly off: boolean; readonly severity?: Severity } {
   const setting = config.rules[ruleId];
-  if (setting === undefined) return { off: false };
+  if (setting === undefined) return DEFAULT_SETTING;
   if (setting === 'off') return { off: true };
   if (typeof setting === 'string') return { off: false, severity: setting };
   return { off: setting.off === true, severity: setting.severity };
@@ -173,12 +176,13 @@ export function runChecksWith<E extends EndpointBase, N>(
 
   function merge(item: ChecklistItemId, decision: Decision) {
     const current: ItemResult | undefined = decided[item];
+    // A decision is built for one check's verdict on one item and merged once: its evidence array is taken, not copied.
     if (current === undefined) {
-      decided[item] = { status: decision.status, evidence: [...decision.evidence], reason: decision.reason, findings: [] };
+      decided[item] = { status: decision.status, evidence: decision.evidence, reason: decision.reason, findings: [] };
       return;
     }
     if (STATUS_RANK[decision.status] > STATUS_RANK[current.status]) {
-      decided[item] = { status: decision.status, evidence: [...decision.evidence], reason: decision.reason, findings: current.findings };
+      decided[item] = { status: decision.status, evidence: decision.evidence, reason: decision.reason, findings: current.findings };
     } else if (decision.status === current.status) {
       current.evidence.push(...decision.evidence);
       current.reason ??= decision.reason;

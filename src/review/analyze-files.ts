@@ -220,15 +220,9 @@ async function analyzeTogether(inputs: readonly SourceInput[], options: AnalyzeO
   const checks = options.checks ?? CHECKS;
   // Lines and suppressions per file, for the reviewed files and the context files findings may point into.
   const indexes = new Map<string, SourceIndex>(parsed.map((file) => [file.index.path, file.index]));
-  const linesCache = new Map<string, string[]>();
-  const linesFor = (path: string): string[] => {
-    let lines = linesCache.get(path);
-    if (lines === undefined) {
-      const index = indexes.get(path) ?? contextIndex(project, path);
-      lines = index === undefined ? [] : Array.from({ length: index.lineCount }, (_, i) => index.lineText(i + 1));
-      linesCache.set(path, lines);
-    }
-    return lines;
+  const linesFor = (path: string): readonly string[] => {
+    const index = indexes.get(path) ?? contextIndex(project, path);
+    return index === undefined ? [] : index.allLines();
   };
   for (const file of parsed) {
     if (budgetSpent()) {
@@ -257,7 +251,7 @@ function analyzeParsedFile(
   config: Config,
   project: ProjectContext,
   result: AnalysisResult,
-  linesFor: (path: string) => string[],
+  linesFor: (path: string) => readonly string[],
   budget?: { perFileMs: number; clock: () => number },
 ): void {
   const fileFindings: RawFinding[] = [];

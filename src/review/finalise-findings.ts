@@ -3,14 +3,14 @@
  * findings, apply in-code suppressions (a reason is required), report each
  * finding once, and put the file's endpoints and findings into the result.
  */
-import { fingerprintOf } from '../../checks/fingerprint.js';
+import { fingerprintOf, fingerprintOfNormalised } from '../../checks/fingerprint.js';
 import type { AnalysisResult, EndpointReport, Finding, SuppressedFinding } from '../../checks/model.js';
 import type { RawFinding } from '../../checks/run-checks.js';
 import { findSuppressions, suppressionFor } from '../../checks/suppressions.js';
 
 export const SUPPRESSION_RULE_ID = 'suppression-without-reason';
 
-export function finaliseFileFindings(fileFindings: readonly RawFinding[], reports: readonly EndpointReport[], linesFor: (path: string) => string[], result: AnalysisResult): void {
+export function finaliseFileFindings(fileFindings: readonly RawFinding[], reports: readonly EndpointReport[], linesFor: (path: string) => readonly string[], result: AnalysisResult): void {
   const suppressionsByFile = new Map<string, ReturnType<typeof findSuppressions>>();
   const suppressionsFor = (path: string) => {
     let suppressions = suppressionsByFile.get(path);
@@ -25,15 +25,32 @@ export function finaliseFileFindings(fileFindings: readonly RawFinding[], report
   // the file's error handler) keeps one fingerprint and is reported once.
   const occurrences = new Map<string, Map<string, number>>();
   const finalised = new Map<RawFinding, Finding>();
+  // Several endpoints report the same lines (a shared helper): each place's code is cut and collapsed once,
+  // and each (rule, code, occurrence) hashed once.
+  const collapsedCode = new Map<string, string>();
+  const fingerprints = new Map<string, string>();
   for (const raw of [...fileFindings].sort((a, b) => a.line - b.line)) {
-    const code = linesFor(raw.file).slice(raw.line - 1, raw.endLine).join('\n');
-    const key = `${raw.ruleId}\0${raw.file}\0${code.replace(/\s+/g, ' ')}`;
+    const place = `${raw.line}:${raw.endLine}`;
+    const where = `${raw.file}\0${place}`;
+    let collapsed = collapsedCode.get(where);
+    if (collapsed === undefined) {
+      collapsed = linesFor(raw.file).slice(raw.line - 1, raw.endLine).join('\n').replace(/\s+/g, ' ');
+      collapsedCode.set(where, collapsed);
+    }
+    const key = `${raw.ruleId}\0${raw.file}\0${collapsed}`;
     let places = occurrences.get(key);
     if (places === undefined) occurrences.set(key, (places = new Map()));
-    const place = `${raw.line}:${raw.endLine}:${raw.message}`;
-    let occurrence = places.get(place);
-    if (occurrence === undefined) places.set(place, (occurrence = places.size));
-    finalised.set(raw, { ...raw, fingerprint: fingerprintOf(raw.ruleId, raw.file, code, occurrence) });
+    const placeWithMessage = `${place}:${raw.message}`;
+    let occurrence = places.get(placeWithMessage);
+    if (occurrence === undefined) places.set(placeWithMessage, (occurrence = places.size));
+    const hashed = `${key}\0${occurrence}`;
+    let fingerprint = fingerprints.get(hashed);
+    if (fingerprint === undefined) {
+      // normaliseCode(code) is the collapsed code trimmed.
+      fingerprint = fingerprintOfNormalised(raw.ruleId, raw.file, collapsed.trim(), occurrence);
+      fingerprints.set(hashed, fingerprint);
+    }
+    finalised.set(raw, { ...raw, fingerprint });
   }
 
   const suppressed: SuppressedFinding[] = [];

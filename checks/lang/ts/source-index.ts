@@ -258,6 +258,12 @@ export class SourceIndex {
     this.lines ??= this.text.split(/\r?\n/);
     return this.lines.length;
   }
+
+  /** Every line of the file, without line breaks (shared: do not modify). */
+  allLines(): readonly string[] {
+    this.lines ??= this.text.split(/\r?\n/);
+    return this.lines;
+  }
 }
 
 const NO_NODES: readonly ts.Node[] = Object.freeze([]);
