@@ -18,13 +18,25 @@ function locatePyNode(endpoint: PyEndpoint, node: PyNode): { file: string; line:
   return { file: fileOfNode(node) ?? endpoint.file, line: node.line, endLine: node.endLine };
 }
 
+const coveredByChecks = new WeakMap<readonly PyCheck[], ReadonlySet<ChecklistItemId>>();
+
+/** The items some of `checks` decide, once per check list (the engine asks for every endpoint). */
+function coveredItems(checks: readonly PyCheck[]): ReadonlySet<ChecklistItemId> {
+  let covered = coveredByChecks.get(checks);
+  if (covered === undefined) {
+    covered = new Set(checks.flatMap((check) => check.items));
+    coveredByChecks.set(checks, covered);
+  }
+  return covered;
+}
+
 export function runPyChecks(endpoint: PyEndpoint, checks: readonly PyCheck[], config: Config, project: ProjectContext): EndpointAnalysis {
   if (endpoint.syntaxError !== undefined) {
     const { line, message } = endpoint.syntaxError;
     return { checklist: emptyChecklist(`syntax error at line ${line} (${message}) inside this endpoint's code: not analysed`), findings: [], errors: [] };
   }
   const analysis = runChecksWith(endpoint, checks, config, project, locatePyNode);
-  const covered = new Set<ChecklistItemId>(checks.flatMap((check) => check.items));
+  const covered = coveredItems(checks);
   for (const { id } of CHECKLIST) {
     const item = analysis.checklist[id];
     if (!covered.has(id) && item.status === 'unknown' && item.findings.length === 0) item.reason = NOT_YET_FOR_PYTHON;

@@ -32,7 +32,8 @@ export interface PyNode {
 
 /** PyNode's one shape: every node has the same fields (`name` is undefined except on identifiers), so reads stay monomorphic. */
 class PyNodeRecord implements PyNode {
-  readonly children: PyNode[] = [];
+  /** Set once by the walk when the node's last child is copied. */
+  children: PyNode[] = NO_CHILDREN;
   constructor(
     readonly type: string,
     readonly named: boolean,
@@ -41,10 +42,13 @@ class PyNodeRecord implements PyNode {
     readonly line: number,
     readonly endLine: number,
     readonly field: string | undefined,
-    readonly parent: PyNode | undefined,
+    readonly parent: PyNodeRecord | undefined,
     readonly name: string | undefined,
   ) {}
 }
+
+/** The children of every leaf: frozen, so that no caller can add to all leaves at once. */
+const NO_CHILDREN = Object.freeze([]) as unknown as PyNode[];
 
 /** A place tree-sitter could not parse (an ERROR node or a token it had to invent). */
 export interface PySyntaxError {
@@ -133,7 +137,7 @@ export class PySourceIndex {
       const lastLine = starts.length;
       // Nodes come in document order, so the start line only moves forward.
       let line = 1;
-      const make = (parent: PyNode | undefined): PyNode => {
+      const make = (parent: PyNodeRecord | undefined): PyNodeRecord => {
         const pos = steps.startIndex();
         const end = steps.endIndex();
         const typeId = steps.typeId();
@@ -161,20 +165,32 @@ export class PySourceIndex {
       };
       const root = make(undefined);
       // Depth-first in document order: every node is pushed to its type's list when first reached.
+      // Children wait on one shared stack and get an array of their exact size when their parent is
+      // left (a leaf keeps the shared empty one): most nodes are leaves, and a growing array would
+      // reserve room for 17 children, garbage the collector has to copy while the index is alive.
+      const pending: PyNodeRecord[] = [];
+      const firstPending: number[] = [];
+      const close = (node: PyNodeRecord) => {
+        const from = firstPending.pop()!;
+        node.children = pending.slice(from);
+        pending.length = from;
+      };
       let current = root;
       while (true) {
         if (steps.gotoFirstChild()) {
+          firstPending.push(pending.length);
           const child = make(current);
-          current.children.push(child);
+          pending.push(child);
           current = child;
           continue;
         }
         while (!steps.gotoNextSibling()) {
           if (!steps.gotoParent()) return root;
           current = current.parent!;
+          close(current);
         }
         const sibling = make(current.parent);
-        current.parent!.children.push(sibling);
+        pending.push(sibling);
         current = sibling;
       }
     } finally {
