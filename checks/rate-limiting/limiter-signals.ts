@@ -172,14 +172,21 @@ export function limiterCallsIn(index: SourceIndex, scopes: readonly Scope[], con
  * One pattern per file and configuration, so the index answers by name.
  */
 function limiterCallNames(index: SourceIndex, configured: readonly string[]): RegExp {
-  const bound = index.memo('limiterBoundNames', () =>
-    [...variablesByName(index).values()]
-      .filter((variable) => ts.isIdentifier(variable.name) && variable.initializer !== undefined && limiterConstruction(index, variable.initializer) !== undefined)
-      .map((variable) => (variable.name as ts.Identifier).text),
-  );
-  const extra = [...bound, ...configured.map((entry) => entry.split('.').pop() ?? entry)].map((name) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  const source = `${CONSUME_METHOD.source}|${LIMITER_NAME.source}|${LIMITER_FACTORY.source}${extra.length > 0 ? `|^(?:${extra.join('|')})$` : ''}`;
-  return index.memo(`limiterCallPattern:${source}`, () => new RegExp(source, 'i'));
+  // Asked per endpoint: the pattern is built once per file and configuration, not its source string per call.
+  const byConfigured = index.memo('limiterCallPatterns', () => new Map<readonly string[], RegExp>());
+  let pattern = byConfigured.get(configured);
+  if (pattern === undefined) {
+    const bound = index.memo('limiterBoundNames', () =>
+      [...variablesByName(index).values()]
+        .filter((variable) => ts.isIdentifier(variable.name) && variable.initializer !== undefined && limiterConstruction(index, variable.initializer) !== undefined)
+        .map((variable) => (variable.name as ts.Identifier).text),
+    );
+    const extra = [...bound, ...configured.map((entry) => entry.split('.').pop() ?? entry)].map((name) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    const source = `${CONSUME_METHOD.source}|${LIMITER_NAME.source}|${LIMITER_FACTORY.source}${extra.length > 0 ? `|^(?:${extra.join('|')})$` : ''}`;
+    pattern = new RegExp(source, 'i');
+    byConfigured.set(configured, pattern);
+  }
+  return pattern;
 }
 
 /** Whether a literal is a comparison operand or a `case` label rather than a value given out. */

@@ -21,14 +21,22 @@ function fileNames(index: SourceIndex): ReadonlySet<string> {
 
 /** Whether any identifier, string or number of the file matches `pattern` (memoized per file and key). */
 export function fileMentions(index: SourceIndex, key: string, pattern: RegExp): boolean {
-  return index.memo(`mentions:${key}`, () => {
-    const names = fileNames(index);
-    // A plain list of names (`^(?:take|limit)$`) is looked up, not tested against every name of the file.
-    const listed = pattern.flags === '' ? literalAlternatives(pattern.source) : undefined;
-    if (listed !== undefined) return listed.some((name) => names.has(name));
-    for (const name of names) if (pattern.test(name)) return true;
-    return false;
-  });
+  // One map of answers per file: asked per endpoint per check, so no key string is built per question.
+  const answers = index.memo('mentions', () => new Map<string, boolean>());
+  let answer = answers.get(key);
+  if (answer === undefined) {
+    answer = mentions(fileNames(index), pattern);
+    answers.set(key, answer);
+  }
+  return answer;
+}
+
+function mentions(names: ReadonlySet<string>, pattern: RegExp): boolean {
+  // A plain list of names (`^(?:take|limit)$`) is looked up, not tested against every name of the file.
+  const listed = pattern.flags === '' ? literalAlternatives(pattern.source) : undefined;
+  if (listed !== undefined) return listed.some((name) => names.has(name));
+  for (const name of names) if (pattern.test(name)) return true;
+  return false;
 }
 
 /** Whether the file has any node of `kind` (a `for` loop, a regex literal). */

@@ -60,6 +60,7 @@ export class SourceIndex {
   private readonly scopedCache = new WeakMap<readonly Scope[], Map<ts.SyntaxKind, readonly ts.Node[]>>();
   private readonly mergedCache = new WeakMap<readonly Scope[], readonly Scope[]>();
   private readonly callNamesByPattern = new Map<string, readonly string[]>();
+  private readonly scopedCallGroups = new WeakMap<readonly Scope[], Map<string, ts.CallExpression[]>>();
   private callsByName: Map<string, ts.CallExpression[]> | undefined;
   private lines: string[] | undefined;
 
@@ -199,15 +200,39 @@ export class SourceIndex {
 
   private callsOfNames(byName: Map<string, ts.CallExpression[]>, names: readonly string[], scopes: readonly Scope[] | undefined): readonly ts.CallExpression[] {
     if (names.length === 0) return NO_NODES as readonly ts.CallExpression[];
+    // An endpoint's scopes are asked for a different handful of names by every check: its calls are grouped by name once.
+    if (scopes !== undefined && scopes.length > 1) byName = this.scopedCallsByName(scopes);
+    return this.namedCallsIn(byName, names, scopes !== undefined && scopes.length === 1 ? scopes : undefined);
+  }
+
+  /** The calls inside `scopes` by their callee's last name, in document order; once per scopes array. */
+  private scopedCallsByName(scopes: readonly Scope[]): Map<string, ts.CallExpression[]> {
+    let grouped = this.scopedCallGroups.get(scopes);
+    if (grouped === undefined) {
+      grouped = new Map();
+      for (const call of this.calls(scopes)) {
+        const name = lastCalleeName(call);
+        const list = grouped.get(name);
+        if (list === undefined) grouped.set(name, [call]);
+        else list.push(call);
+      }
+      this.scopedCallGroups.set(scopes, grouped);
+    }
+    return grouped;
+  }
+
+  /** The calls of `names` from lists grouped by name, inside `scopes` when given; merged in document order. */
+  private namedCallsIn(byName: Map<string, ts.CallExpression[]>, names: readonly string[], scopes: readonly Scope[] | undefined): readonly ts.CallExpression[] {
     if (names.length === 1) {
-      const list = byName.get(names[0])!;
+      const list = byName.get(names[0]) ?? (NO_NODES as readonly ts.CallExpression[]);
       return scopes === undefined ? list : this.collectInScopes(list, scopes);
     }
     // Most names of a pattern have no call in the scopes: merge (and sort) only when two lists have calls.
     let merged: ts.CallExpression[] | undefined;
     let single: readonly ts.CallExpression[] = NO_NODES as readonly ts.CallExpression[];
     for (const name of names) {
-      const list = byName.get(name)!;
+      const list = byName.get(name);
+      if (list === undefined) continue;
       const found = scopes === undefined ? list : this.collectInScopes(list, scopes);
       if (found.length === 0) continue;
       if (single.length === 0) single = found;
