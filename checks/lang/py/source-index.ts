@@ -106,7 +106,8 @@ export class PySourceIndex {
   private readonly memos = new Map<string, unknown>();
   private readonly scopedCache = new WeakMap<readonly Scope[], Map<string, readonly PyNode[]>>();
   private readonly mergedCache = new WeakMap<readonly Scope[], readonly Scope[]>();
-  private readonly callNamesByPattern = new Map<string, readonly string[]>();
+  private readonly callsByPattern = new Map<string, readonly PyNode[]>();
+  private readonly rangeCache = new Map<string, Map<number, readonly PyNode[]>>();
   private callsByName: Map<string, PyNode[]> | undefined;
   private lines: string[] | undefined;
   private lineStarts: number[] | undefined;
@@ -211,18 +212,7 @@ export class PySourceIndex {
   nodesOfType(type: string, scopes?: readonly Scope[]): readonly PyNode[] {
     const all = this.byType.get(type) ?? NO_NODES;
     if (scopes === undefined || all.length === 0) return all;
-    if (scopes.length === 1) return this.collectInScopes(all, scopes);
-    let byType = this.scopedCache.get(scopes);
-    if (byType === undefined) {
-      byType = new Map();
-      this.scopedCache.set(scopes, byType);
-    }
-    let cached = byType.get(type);
-    if (cached === undefined) {
-      cached = this.collectInScopes(all, scopes);
-      byType.set(type, cached);
-    }
-    return cached;
+    return this.inScopes(type, all, scopes);
   }
 
   calls(scopes?: readonly Scope[]): readonly PyNode[] {
@@ -234,20 +224,54 @@ export class PySourceIndex {
    * matches `pattern`; the pattern runs once per distinct name of the file.
    */
   callsNamed(pattern: RegExp, scopes?: readonly Scope[]): readonly PyNode[] {
-    const byName = (this.callsByName ??= this.groupCallsByName());
     const key = pattern.flags === '' ? pattern.source : `${pattern.source}/${pattern.flags}`;
-    let names = this.callNamesByPattern.get(key);
-    if (names === undefined) {
-      names = [...byName.keys()].filter((name) => pattern.test(name));
-      this.callNamesByPattern.set(key, names);
+    let all = this.callsByPattern.get(key);
+    if (all === undefined) {
+      const byName = (this.callsByName ??= this.groupCallsByName());
+      const names = [...byName.keys()].filter((name) => pattern.test(name));
+      // One name: its list as it is (document order); several: merged in document order, outer call first.
+      all = names.length === 0 ? NO_NODES : names.length === 1 ? byName.get(names[0])! : names.flatMap((name) => byName.get(name)!).sort((a, b) => a.pos - b.pos || b.end - a.end);
+      this.callsByPattern.set(key, all);
     }
-    if (names.length === 0) return NO_NODES;
-    const found: PyNode[] = [];
-    for (const name of names) {
-      const list = byName.get(name)!;
-      for (const call of scopes === undefined ? list : this.collectInScopes(list, scopes)) found.push(call);
+    if (scopes === undefined || all.length === 0) return all;
+    return this.inScopes(`\0${key}`, all, scopes);
+  }
+
+  /**
+   * The nodes of `all` (in document order) inside `scopes`, cached under
+   * `key`: by the range for one scope (checks ask the same handler's or
+   * function's range again and again, each time in a new array), by the
+   * array itself for several (an endpoint's `scopes`).
+   */
+  private inScopes(key: string, all: readonly PyNode[], scopes: readonly Scope[]): readonly PyNode[] {
+    if (scopes.length === 1) {
+      const { pos, end } = scopes[0];
+      // pos * (length + 1) + end names the range exactly while both are offsets into the text.
+      if (!Number.isInteger(pos) || !Number.isInteger(end) || pos < 0 || end > this.text.length || pos > end) return this.collectInScopes(all, scopes);
+      let byRange = this.rangeCache.get(key);
+      if (byRange === undefined) {
+        byRange = new Map();
+        this.rangeCache.set(key, byRange);
+      }
+      const range = pos * (this.text.length + 1) + end;
+      let cached = byRange.get(range);
+      if (cached === undefined) {
+        cached = this.collectInScopes(all, scopes);
+        byRange.set(range, cached);
+      }
+      return cached;
     }
-    return names.length === 1 ? found : found.sort((a, b) => a.pos - b.pos || b.end - a.end);
+    let byKey = this.scopedCache.get(scopes);
+    if (byKey === undefined) {
+      byKey = new Map();
+      this.scopedCache.set(scopes, byKey);
+    }
+    let cached = byKey.get(key);
+    if (cached === undefined) {
+      cached = this.collectInScopes(all, scopes);
+      byKey.set(key, cached);
+    }
+    return cached;
   }
 
   private groupCallsByName(): Map<string, PyNode[]> {
