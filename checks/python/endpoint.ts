@@ -80,10 +80,24 @@ export interface PyEndpoint {
   /** The code of this file that runs for the endpoint: handler, same-file dependencies and helpers it calls, class hooks. */
   scopes: Scope[];
   index: PySourceIndex;
+  /**
+   * The file that creates the app, when it is another one, read on purpose:
+   * the FastAPI entry file that includes the router, the Flask file that
+   * registers the blueprint. Its debug switch, middleware, limiter and
+   * exception handlers apply to the endpoint.
+   */
+  entryFile?: PySourceIndex;
+  /** DRF: the Django settings module read for REST_FRAMEWORK; DEBUG, MIDDLEWARE and EXCEPTION_HANDLER are read there too. */
+  settingsFile?: PySourceIndex;
   /** Code in other files that runs for the endpoint: imported dependency functions (one import hop). */
   externalCode?: { index: PySourceIndex; scopes: Scope[] }[];
   /** A syntax error inside the endpoint's code: its items are unknown, with this as the reason. */
   syntaxError?: PySyntaxError;
+}
+
+/** The files whose app-wide settings apply to the endpoint, its own first: the file itself, then the entry file or Django settings read for it. */
+export function appFilesOf(endpoint: PyEndpoint): PySourceIndex[] {
+  return [endpoint.index, ...(endpoint.entryFile === undefined ? [] : [endpoint.entryFile]), ...(endpoint.settingsFile === undefined ? [] : [endpoint.settingsFile])];
 }
 
 export function scopeOfNode(node: PyNode): Scope {

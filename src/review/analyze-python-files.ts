@@ -1,7 +1,7 @@
 /**
  * The Python half of the engine: parse each `.py` file with tree-sitter,
  * discover its endpoints, read the bounded context they need (DRF settings
- * and urls.py, the FastAPI entry file), then run the Python checks through
+ * and urls.py, the FastAPI / Flask entry file), then run the Python checks through
  * the same check loop and finalisation as TypeScript. A syntax error never
  * crashes the review: endpoints it touches get unknown items with the
  * reason, and a broken file with no readable endpoint is reported skipped.
@@ -13,7 +13,7 @@ import type { RawFinding } from '../../checks/run-checks.js';
 import { parsePython } from '../../checks/lang/py/parse.js';
 import type { PySourceIndex } from '../../checks/lang/py/source-index.js';
 import { discoverPythonEndpoints } from '../../checks/python/frameworks/index.js';
-import { attachDrfRoutes, attachDrfSettings, attachFastApiMounts, attachImportedDependencies } from '../../checks/python/frameworks/attach-context.js';
+import { attachDrfRoutes, attachDrfSettings, attachFastApiMounts, attachFlaskEntryFiles, attachImportedDependencies } from '../../checks/python/frameworks/attach-context.js';
 import { PyContextFiles } from '../../checks/python/frameworks/python-context.js';
 import type { PyEndpoint } from '../../checks/python/endpoint.js';
 import type { PyCheck } from '../../checks/python/create-py-check.js';
@@ -58,13 +58,17 @@ export async function analyzePythonFiles(inputs: readonly SourceInput[], options
   const files = new PyContextFiles(options.context, reviewed);
   const endpoints = parsed.flatMap((file) => file.endpoints);
   await attachFastApiMounts(endpoints, files);
+  await attachFlaskEntryFiles(endpoints, files);
   await attachImportedDependencies(endpoints, files);
   await attachDrfRoutes(endpoints, files, reviewed.values());
   await attachDrfSettings(endpoints, files);
 
-  // Findings may point into a context file (an imported dependency's module): its lines are needed too.
+  // Findings may point into a context file (an imported dependency's module, the entry file, the settings): its lines are needed too.
   const contextIndexes = new Map<string, PySourceIndex>();
-  for (const endpoint of endpoints) for (const region of endpoint.externalCode ?? []) contextIndexes.set(region.index.path, region.index);
+  for (const endpoint of endpoints) {
+    for (const region of endpoint.externalCode ?? []) contextIndexes.set(region.index.path, region.index);
+    for (const index of [endpoint.entryFile, endpoint.settingsFile]) if (index !== undefined) contextIndexes.set(index.path, index);
+  }
   const linesFor = (path: string): string[] => {
     const index = reviewed.get(path) ?? contextIndexes.get(path);
     return index === undefined ? [] : Array.from({ length: index.lineCount }, (_, i) => index.lineText(i + 1));

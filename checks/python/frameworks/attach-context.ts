@@ -119,7 +119,7 @@ function settingsModuleOf(manage: PySourceIndex, directory: string): string | un
   return undefined;
 }
 
-async function findDrfSettings(file: string, files: PyContextFiles): Promise<{ defaults?: DrfDefaults; reason?: string }> {
+async function findDrfSettings(file: string, files: PyContextFiles): Promise<{ defaults?: DrfDefaults; settings?: PySourceIndex; reason?: string }> {
   const directories = ancestorDirectories(file).slice(0, MAX_LEVELS + 1);
   const manage = await files.loadFirst(directories.map((directory) => joinPath(directory, 'manage.py')));
   const candidates: string[] = [];
@@ -133,17 +133,19 @@ async function findDrfSettings(file: string, files: PyContextFiles): Promise<{ d
   if (found.file.status !== 'found') return { reason: `the Django settings could not be read (${found.file.status === 'unavailable' ? found.file.reason : 'missing'})` };
   const defaults = readDrfDefaults(found.file.index);
   // No REST_FRAMEWORK at all: DRF's own defaults apply (AllowAny).
-  return { defaults: defaults ?? { file: found.path, line: 1, permissionClasses: ['AllowAny'], authenticationClasses: ['SessionAuthentication', 'BasicAuthentication'], throttleClasses: [], unset: Object.keys(DRF_BUILT_IN) } };
+  return { settings: found.file.index, defaults: defaults ?? { file: found.path, line: 1, permissionClasses: ['AllowAny'], authenticationClasses: ['SessionAuthentication', 'BasicAuthentication'], throttleClasses: [], unset: Object.keys(DRF_BUILT_IN) } };
 }
 
 export async function attachDrfSettings(endpoints: PyEndpoint[], files: PyContextFiles): Promise<void> {
   const drf = endpoints.filter((endpoint) => endpoint.framework === 'django-rest-framework');
-  const byFile = new Map<string, Promise<{ defaults?: DrfDefaults; reason?: string }>>();
+  const byFile = new Map<string, Promise<{ defaults?: DrfDefaults; settings?: PySourceIndex; reason?: string }>>();
+  // Read even when the view sets every policy itself: DEBUG, MIDDLEWARE and EXCEPTION_HANDLER live in the settings too.
   for (const endpoint of drf) {
-    if (endpoint.permissionClasses !== undefined && endpoint.authenticationClasses !== undefined && endpoint.throttleClasses !== undefined) continue;
     let pending = byFile.get(endpoint.file);
     if (pending === undefined) byFile.set(endpoint.file, (pending = findDrfSettings(endpoint.file, files)));
-    const { defaults, reason } = await pending;
+    const { defaults, settings, reason } = await pending;
+    if (settings !== undefined && settings !== endpoint.index) endpoint.settingsFile = settings;
+    if (endpoint.permissionClasses !== undefined && endpoint.authenticationClasses !== undefined && endpoint.throttleClasses !== undefined) continue;
     if (defaults === undefined) {
       endpoint.drfDefaultsUnknown = reason;
       continue;
@@ -187,6 +189,41 @@ export async function attachFastApiMounts(endpoints: PyEndpoint[], files: PyCont
       endpoint.route = joinRoute(stringValue(keywordArgument(include, 'prefix'), entry) ?? '', endpoint.route);
       endpoint.dependencies = [...appDependencies, ...dependencyList(keywordArgument(include, 'dependencies'), 'include', entry), ...endpoint.dependencies];
       endpoint.mountUnknown = undefined;
+      endpoint.entryFile = entry;
+      break;
+    }
+  }
+}
+
+/** Files a Flask app is commonly created in, looked for beside the blueprint's file and above it. */
+const FLASK_ENTRY_FILES = ['app.py', '__init__.py', 'wsgi.py', 'main.py', 'server.py', 'application.py', 'factory.py'];
+
+/**
+ * The file that creates the Flask app and registers the blueprint of an
+ * endpoint whose own file creates no app: `app.register_blueprint(notes.bp)`
+ * or `register_blueprint(bp)` after `from .notes import bp`. Its debug
+ * setting, limiter, error handlers and request-id hooks apply to the route.
+ */
+export async function attachFlaskEntryFiles(endpoints: PyEndpoint[], files: PyContextFiles): Promise<void> {
+  for (const endpoint of endpoints) {
+    if (endpoint.framework !== 'flask' || endpoint.index.callsNamed(/^Flask$/).length > 0) continue;
+    const callee = endpoint.registration.type === 'call' ? childByField(endpoint.registration, 'function') : undefined;
+    const object = callee?.type === 'attribute' ? childByField(callee, 'object') : undefined;
+    if (object === undefined) continue;
+    const owner = expressionPath(object, false);
+    const candidates = ancestorDirectories(endpoint.file).slice(0, MAX_LEVELS + 1).flatMap((directory) => FLASK_ENTRY_FILES.map((name) => joinPath(directory, name)));
+    for (const candidate of candidates) {
+      if (candidate === endpoint.file) continue;
+      const found = await files.loadFirst([candidate]);
+      if (found?.file.status !== 'found') continue;
+      const entry = found.file.index;
+      if (entry.callsNamed(/^Flask$/).length === 0) continue;
+      const registers = entry.callsNamed(/^register_blueprint$/).some((call) => {
+        const argument = positionalArguments(call)[0] ?? keywordArgument(call, 'blueprint');
+        return argument !== undefined && namesRouterOf(entry, expressionPath(argument, false), endpoint.file, owner);
+      });
+      if (!registers) continue;
+      endpoint.entryFile = entry;
       break;
     }
   }

@@ -11,9 +11,9 @@ import logCheck from '../../logging/auth-failure-not-logged.js';
 import { calleeName, childByField, decoratorsOf } from '../../lang/py/queries.js';
 import type { PyNode, PySourceIndex } from '../../lang/py/source-index.js';
 import { createPyCheck } from '../create-py-check.js';
-import type { PyEndpoint } from '../endpoint.js';
+import type { PyDependency, PyEndpoint } from '../endpoint.js';
 import { AUTHENTICATED_PERMISSION, isAuthDecorator, isAuthDependency } from '../identity-signals.js';
-import { isSecurityLogCall, judgeSites, rejectionSites } from './rejection-sites.js';
+import { drfExceptionHandler, inRegion, isSecurityLogCall, judgeSites, rejectionSites } from './rejection-sites.js';
 
 /** Library callbacks that answer failed authentication for decorators (flask-jwt-extended, Flask-Login). */
 const FAILURE_CALLBACK = /^(?:unauthorized_loader|invalid_token_loader|expired_token_loader|revoked_token_loader|needs_fresh_token_loader|unauthorized_handler)$/;
@@ -28,6 +28,7 @@ export default createPyCheck({
   owasp: logCheck.owasp,
   messages: {
     'not-logged': logCheck.messages['not-logged'],
+    'not-logged-drf': "{{control}} turns unauthenticated callers away through DRF's default exception handler, which answers 401/403 without logging ({{settings}} sets no EXCEPTION_HANDLER): failed sign-ins and bad tokens leave no trace.",
   },
   why: logCheck.why,
   fix: {
@@ -51,6 +52,31 @@ export default createPyCheck({
       context.notApplicable('logging.auth-failures', 'the endpoint has no identity check, so there is no authentication failure to log');
       return;
     }
+    // An imported dependency (one hop): its 401s, judged against the handlers of the entry file.
+    if (control.kind === 'dependency' && control.dependency?.definitionIndex !== undefined) {
+      const region = (endpoint.externalCode ?? []).find((candidate) => candidate.index === control.dependency!.definitionIndex);
+      const seen = region === undefined ? undefined : inRegion(endpoint, region);
+      const external = seen === undefined ? [] : rejectionSites(seen).filter((site) => site.status === 401);
+      if (seen !== undefined && external.length > 0) {
+        const verdict = judgeSites(seen, external);
+        if (verdict.kind === 'unlogged') context.report({ messageId: 'not-logged', node: verdict.site.node, data: { what: `${verdict.site.what} (in ${seen.file})` } });
+        else if (verdict.kind === 'unknown') context.unknown('logging.auth-failures', verdict.reason);
+        else for (const { evidence, note } of verdict.logged) context.pass('logging.auth-failures', { node: evidence, note: `${note} (${seen.file})` });
+        return;
+      }
+    }
+    if (control.kind === 'drf') {
+      const handler = drfExceptionHandler(endpoint);
+      if (handler?.kind === 'default') {
+        const policy = endpoint.permissionClasses!;
+        context.report({ messageId: 'not-logged-drf', node: policy.source === 'settings' ? undefined : policy.node, line: policy.source === 'settings' ? endpoint.line : undefined, data: { control: control.what, settings: handler.file } });
+        return;
+      }
+      if (handler?.kind === 'custom') {
+        context.unknown('logging.auth-failures', `DRF answers failed authentication through the EXCEPTION_HANDLER ${handler.path} (set in ${handler.file}), in a module that was not read; check that it logs`);
+        return;
+      }
+    }
     const callback = failureCallback(endpoint);
     if (callback !== undefined && control.kind === 'decorator') {
       if (callback.logs !== undefined) context.pass('logging.auth-failures', { node: callback.logs, note: `the ${callback.name} callback at line ${callback.node.line} logs failed authentication` });
@@ -62,11 +88,11 @@ export default createPyCheck({
 });
 
 
-function identityControl(endpoint: PyEndpoint, configured: readonly string[]): { what: string; where: string; kind: 'dependency' | 'decorator' | 'drf' } | undefined {
+function identityControl(endpoint: PyEndpoint, configured: readonly string[]): { what: string; where: string; kind: 'dependency' | 'decorator' | 'drf'; dependency?: PyDependency } | undefined {
   const dependency = endpoint.dependencies.find((candidate) => isAuthDependency(candidate, configured));
   if (dependency !== undefined) {
     const where = dependency.definitionIndex !== undefined ? `defined in ${dependency.definitionIndex.path}, whose rejections go to the app's exception handlers` : dependency.definition === undefined ? 'a dependency imported from another module' : 'its failure branch raises nothing here';
-    return { what: `\`${dependency.kind}(${dependency.callable})\``, where, kind: 'dependency' };
+    return { what: `\`${dependency.kind}(${dependency.callable})\``, where, kind: 'dependency', dependency };
   }
   const decorator = endpoint.decorators.find((candidate) => isAuthDecorator(candidate.name, configured));
   if (decorator !== undefined) return { what: `\`@${decorator.name}\``, where: 'the library behind the decorator', kind: 'decorator' };

@@ -9,7 +9,7 @@ import logCheck from '../../logging/denial-not-logged.js';
 import { lastSegment } from '../../lang/py/queries.js';
 import { createPyCheck } from '../create-py-check.js';
 import type { PyEndpoint } from '../endpoint.js';
-import { judgeSites, rejectionSites } from './rejection-sites.js';
+import { drfExceptionHandler, judgeSites, rejectionSites } from './rejection-sites.js';
 
 const PERMISSION_CONTROL = /^(?:IsAdminUser|DjangoModelPermissions\w*|DjangoObjectPermissions|TokenHas\w+|Is\w*(?:Owner|Member|Staff|Admin|Superuser|Author|Creator)\w*|roles_required|roles_accepted|permission_required|admin_required|require_role|require_roles|requires_role|has_role|require_permission|require_admin|check_permissions?)$/;
 
@@ -23,6 +23,7 @@ export default createPyCheck({
   owasp: logCheck.owasp,
   messages: {
     'not-logged': logCheck.messages['not-logged'],
+    'not-logged-drf': "{{control}} denies through DRF's default exception handler, which answers 403 without logging ({{settings}} sets no EXCEPTION_HANDLER): attempts to reach other users' records or privileged actions leave no trace.",
   },
   why: logCheck.why,
   fix: {
@@ -42,6 +43,16 @@ export default createPyCheck({
       return;
     }
     const control = permissionControl(endpoint);
+    const handler = endpoint.framework === 'django-rest-framework' && control !== undefined && endpoint.permissionClasses?.names.some((name) => control === `\`${name}\``) === true ? drfExceptionHandler(endpoint) : undefined;
+    if (handler?.kind === 'default') {
+      const policy = endpoint.permissionClasses!;
+      context.report({ messageId: 'not-logged-drf', node: policy.source === 'settings' ? undefined : policy.node, line: policy.source === 'settings' ? endpoint.line : undefined, data: { control: control!, settings: handler.file } });
+      return;
+    }
+    if (handler?.kind === 'custom') {
+      context.unknown('logging.denials', `DRF answers denials through the EXCEPTION_HANDLER ${handler.path} (set in ${handler.file}), in a module that was not read; check that it logs`);
+      return;
+    }
     if (control !== undefined) {
       context.unknown('logging.denials', `the permission check ${control} denies in code that is not in view; whether denials are logged could not be seen`);
       return;

@@ -8,10 +8,10 @@
  * and never sent nor bound to a logger is a finding of its own.
  */
 import logCheck from '../../logging/missing-request-id.js';
-import { calleeName, childByField, decoratorsOf, expressionPath } from '../../lang/py/queries.js';
+import { calleeName, childByField, decoratorsOf, expressionPath, moduleAssignments, sequenceElements, stringValue } from '../../lang/py/queries.js';
 import type { PyNode, PySourceIndex } from '../../lang/py/source-index.js';
 import { createPyCheck } from '../create-py-check.js';
-import type { PyEndpoint } from '../endpoint.js';
+import { appFilesOf, type PyEndpoint } from '../endpoint.js';
 import { appInFile } from './rejection-sites.js';
 
 /** Packages and middleware that assign request ids. */
@@ -43,26 +43,41 @@ export default createPyCheck({
       context.report({ messageId: 'unused', node: unused });
       return;
     }
-    const signal = requestIdSignal(endpoint);
-    if (signal !== undefined) {
-      context.pass('logging.request-id', signal);
-      return;
+    for (const index of appFilesOf(endpoint)) {
+      const signal = requestIdSignal(index);
+      if (signal !== undefined) {
+        context.pass('logging.request-id', { ...signal, note: index === endpoint.index ? signal.note : `${signal.note} in ${index.path}` });
+        return;
+      }
     }
     if (endpoint.framework === 'django-rest-framework') {
-      context.unknown('logging.request-id', 'request ids in Django come from MIDDLEWARE in the settings (django-guid, django-log-request-id), which this check does not read; check that one is installed and returns X-Request-ID');
+      const settings = endpoint.settingsFile;
+      if (settings === undefined) {
+        context.unknown('logging.request-id', 'request ids in Django come from MIDDLEWARE in the settings (django-guid, django-log-request-id), and the settings were not found; check that one is installed and returns X-Request-ID');
+        return;
+      }
+      const middleware = moduleAssignments(settings).get('MIDDLEWARE');
+      const custom = middleware === undefined ? undefined : (sequenceElements(middleware.value) ?? []).map((element) => stringValue(element, settings) ?? '').find((path) => /request_?id|correlation|guid|trace/i.test(path));
+      if (custom !== undefined) {
+        context.pass('logging.request-id', { node: middleware!.node, file: settings.path, line: middleware!.node.line, note: `MIDDLEWARE in ${settings.path} installs ${custom}` });
+        return;
+      }
+      const where = middleware === undefined ? `${settings.path} sets no MIDDLEWARE` : `MIDDLEWARE in ${settings.path} installs no request-id middleware`;
+      context.report({ messageId: 'missing', node: endpoint.registration, line: endpoint.line, endLine: endpoint.line, data: { endpoint: name, note: ` (${where})` } });
       return;
     }
-    if (appInFile(endpoint) === undefined) {
+    if (appInFile(endpoint) === undefined && endpoint.entryFile === undefined) {
       context.unknown('logging.request-id', `the ${endpoint.framework === 'fastapi' ? 'FastAPI' : 'Flask'} app is created in another file, whose middleware decides whether requests get an id`);
       return;
     }
-    context.report({ messageId: 'missing', node: endpoint.registration, line: endpoint.line, endLine: endpoint.line, data: { endpoint: name, note: '' } });
+    const note = appInFile(endpoint) === undefined && endpoint.entryFile !== undefined ? ` (the app in ${endpoint.entryFile.path} adds no request-id middleware)` : '';
+    context.report({ messageId: 'missing', node: endpoint.registration, line: endpoint.line, endLine: endpoint.line, data: { endpoint: name, note } });
   },
 });
 
-/** What assigns and passes on a request id in this file (the same for every endpoint of the file: computed once). */
-function requestIdSignal(endpoint: PyEndpoint): { node: PyNode; note: string } | undefined {
-  return endpoint.index.memo('py:requestIdSignal', () => fileRequestIdSignal(endpoint.index));
+/** What assigns and passes on a request id in a file (the same for every endpoint of the file: computed once). */
+function requestIdSignal(index: PySourceIndex): { node: PyNode; note: string } | undefined {
+  return index.memo('py:requestIdSignal', () => fileRequestIdSignal(index));
 }
 
 function fileRequestIdSignal(index: PySourceIndex): { node: PyNode; note: string } | undefined {

@@ -6,8 +6,8 @@
  * in a not-owner branch. Shared by the two Python logging checks, like
  * checks/logging/rejection-sites.ts for TypeScript.
  */
-import { assignmentsTo, calleeName, childByField, decoratorsOf, expressionPath, namedChildren, positionalArguments, unwrapExpression } from '../../lang/py/queries.js';
-import type { PyNode } from '../../lang/py/source-index.js';
+import { assignmentsTo, calleeName, childByField, decoratorsOf, dictEntries, expressionPath, moduleAssignments, namedChildren, positionalArguments, stringValue, unwrapExpression } from '../../lang/py/queries.js';
+import { fileOfNode, type PyNode, type PySourceIndex } from '../../lang/py/source-index.js';
 import type { PyEndpoint } from '../endpoint.js';
 import { isLogCall } from '../output-safety/pii-in-logs.js';
 
@@ -133,9 +133,13 @@ const HANDLED_BY: Record<number, RegExp> = {
   404: /\b(?:404|HTTPException|StarletteHTTPException|HTTP_404\w*|Exception|NotFound|Http404)\b/,
 };
 
-/** Exception handlers of the file for these statuses: FastAPI `exception_handler`, Flask `errorhandler`; with whether they log. */
+/** Exception handlers of the endpoint's file for these statuses: FastAPI `exception_handler`, Flask `errorhandler`; with whether they log. */
 export function fileErrorHandlers(endpoint: PyEndpoint, status: number): { node: PyNode; logs: PyNode | undefined }[] {
-  const { index } = endpoint;
+  return errorHandlersIn(endpoint.index, status);
+}
+
+/** Exception handlers registered in `index` for this status, with whether they log. */
+export function errorHandlersIn(index: PySourceIndex, status: number): { node: PyNode; logs: PyNode | undefined }[] {
   const handlers: { node: PyNode; logs: PyNode | undefined }[] = [];
   const pattern = HANDLED_BY[status];
   const matches = (text: string) => pattern !== undefined && pattern.test(text);
@@ -153,10 +157,26 @@ export function fileErrorHandlers(endpoint: PyEndpoint, status: number): { node:
   return handlers;
 }
 
+/** DRF's EXCEPTION_HANDLER in the settings read for the endpoint: undefined when the settings are unknown, 'default' when unset. */
+export function drfExceptionHandler(endpoint: PyEndpoint): { kind: 'default'; file: string } | { kind: 'custom'; path: string; file: string } | undefined {
+  const settings = endpoint.settingsFile;
+  if (settings === undefined) return undefined;
+  const entries = dictEntries(moduleAssignments(settings).get('REST_FRAMEWORK')?.value, settings) ?? [];
+  const entry = entries.find((candidate) => candidate.key === 'EXCEPTION_HANDLER');
+  const path = entry === undefined ? undefined : stringValue(entry.value, settings);
+  if (path === undefined || path === 'rest_framework.views.exception_handler') return { kind: 'default', file: settings.path };
+  return { kind: 'custom', path, file: settings.path };
+}
+
 /** The app object created in this file (FastAPI() / Flask()), whose default handlers are then known. */
 export function appInFile(endpoint: PyEndpoint): PyNode | undefined {
   if (endpoint.framework === 'django-rest-framework') return undefined;
   return endpoint.index.callsNamed(endpoint.framework === 'fastapi' ? /^FastAPI$/ : /^Flask$/)[0];
+}
+
+/** The endpoint as seen from an imported module's code (`get_current_user` in app/auth.py): its rejection sites and log calls are read there. */
+export function inRegion(endpoint: PyEndpoint, region: { index: PySourceIndex; scopes: PyEndpoint['scopes'] }): PyEndpoint {
+  return { ...endpoint, index: region.index, scopes: region.scopes, file: region.index.path };
 }
 
 export type SiteVerdict =
@@ -175,12 +195,21 @@ export function judgeSites(endpoint: PyEndpoint, sites: readonly RejectionSite[]
       continue;
     }
     if (site.raised) {
-      const handler = fileErrorHandlers(endpoint, site.status)[0];
+      const handler = fileErrorHandlers(endpoint, site.status)[0] ?? (endpoint.entryFile === undefined ? undefined : errorHandlersIn(endpoint.entryFile, site.status)[0]);
       if (handler?.logs !== undefined) {
-        logged.push({ evidence: handler.logs, note: `the ${site.status} raised at line ${site.node.line} reaches the exception handler at line ${handler.node.line}, which logs it` });
+        const where = fileOfNode(handler.node) === endpoint.file ? '' : ` in ${fileOfNode(handler.node)}`;
+        logged.push({ evidence: handler.logs, note: `the ${site.status} raised at line ${site.node.line} reaches the exception handler at line ${handler.node.line}${where}, which logs it` });
         continue;
       }
-      if (handler === undefined && appInFile(endpoint) === undefined) {
+      if (handler === undefined && endpoint.framework === 'django-rest-framework') {
+        const configured = drfExceptionHandler(endpoint);
+        if (configured?.kind === 'default') return { kind: 'unlogged', site: { ...site, what: `${site.what} (answered by DRF's default exception handler: ${configured.file} sets no EXCEPTION_HANDLER that logs)` } };
+        if (configured?.kind === 'custom') {
+          unknown ??= `the ${site.what} at line ${site.node.line} is answered by the EXCEPTION_HANDLER ${configured.path} set in ${configured.file}, in a module that was not read; check that it logs`;
+          continue;
+        }
+      }
+      if (handler === undefined && appInFile(endpoint) === undefined && endpoint.entryFile === undefined) {
         unknown ??= endpoint.framework === 'django-rest-framework'
           ? `the ${site.what} at line ${site.node.line} is answered by DRF's exception handler (REST_FRAMEWORK EXCEPTION_HANDLER, in the settings); the default one does not log, check whether a custom one does`
           : `the ${site.what} at line ${site.node.line} is raised to the app's exception handlers, registered in another file; check that they log it`;

@@ -10,9 +10,9 @@
  */
 import tsCheck from '../../output-safety/error-details-in-response.js';
 import { booleanValue, calleeName, childByField, classesByName, expressionPath, keywordArgument, lastSegment, moduleAssignments, namedChildren, plainCalleePath, stringValue } from '../../lang/py/queries.js';
-import type { PyNode } from '../../lang/py/source-index.js';
+import { fileOfNode, type PyNode, type PySourceIndex } from '../../lang/py/source-index.js';
 import { createPyCheck } from '../create-py-check.js';
-import type { PyEndpoint } from '../endpoint.js';
+import { appFilesOf, type PyEndpoint } from '../endpoint.js';
 
 const ANSWER_CALL = /^(?:HTTPException|JSONResponse|JsonResponse|Response|HttpResponse|HttpResponseServerError|HttpResponseBadRequest|jsonify|make_response|abort|APIException|ValidationError|ORJSONResponse|PlainTextResponse)$/;
 const TRACEBACK_CALL = /^(?:format_exc|format_exception|format_tb|format_stack|exc_info|print_exc)$/;
@@ -43,7 +43,7 @@ export default createPyCheck({
     const { index } = endpoint;
     const name = `${endpoint.method} ${endpoint.route}`;
 
-    const debug = debugSwitch(endpoint);
+    const debug = appFilesOf(endpoint).map(debugSwitch).find((found) => found !== undefined);
     if (debug !== undefined) {
       context.report({ messageId: 'debug', node: debug.node, data: { what: debug.what, extra: endpoint.framework === 'flask' ? ", and Werkzeug's interactive debugger lets anyone who triggers an error run code" : '' } });
       return;
@@ -77,7 +77,18 @@ export default createPyCheck({
     }
     const app = appCreation(endpoint);
     if (app !== undefined) {
-      context.pass('output.errors', { node: app, note: `${plainCalleePath(app)}() runs without debug in this file: unhandled errors get the framework's generic 500` });
+      const where = fileOfNode(app) === endpoint.file ? 'in this file' : `in ${fileOfNode(app)}`;
+      context.pass('output.errors', { node: app, note: `${plainCalleePath(app)}() runs without debug ${where}: unhandled errors get the framework's generic 500` });
+      return;
+    }
+    if (endpoint.settingsFile !== undefined) {
+      const settings = endpoint.settingsFile;
+      const setting = moduleAssignments(settings).get('DEBUG');
+      if (setting === undefined || booleanValue(setting.value) === false) {
+        context.pass('output.errors', { node: setting?.node, file: settings.path, line: setting?.node.line ?? 1, note: `${setting === undefined ? `${settings.path} leaves DEBUG unset (Django's default: False)` : `DEBUG = False in ${settings.path}`}: unhandled errors get a generic 500` });
+        return;
+      }
+      context.unknown('output.errors', `the endpoint sends no error details itself; DEBUG in ${settings.path} is \`${settings.textOf(setting.value).replace(/\s+/g, ' ').slice(0, 60)}\`, decided at deploy time: check that it is False in production`);
       return;
     }
     const where = endpoint.framework === 'django-rest-framework' ? '`DEBUG` in the Django settings' : endpoint.framework === 'fastapi' ? 'the `FastAPI(debug=...)` of the app, created in another file' : "the app's `debug` setting, in another file";
@@ -136,13 +147,20 @@ function isServerError(endpoint: PyEndpoint, answer: PyNode): boolean {
   return status === null || Number(status[1]) >= 500;
 }
 
-/** Debug mode switched on in this file. */
-function debugSwitch(endpoint: PyEndpoint): { node: PyNode; what: string } | undefined {
-  const { index } = endpoint;
+/** Debug mode switched on in a file (the endpoint's, its entry file or its Django settings). */
+function debugSwitch(index: PySourceIndex): { node: PyNode; what: string } | undefined {
+  return index.memo('py:debugSwitch', () => fileDebugSwitch(index));
+}
+
+function fileDebugSwitch(index: PySourceIndex): { node: PyNode; what: string } | undefined {
   const debug = moduleAssignments(index).get('DEBUG');
   if (debug !== undefined && booleanValue(debug.value) === true) return { node: debug.node, what: '`DEBUG = True`' };
   for (const call of index.callsNamed(/^(?:FastAPI|run|Flask|Starlette)$/)) {
     if (booleanValue(keywordArgument(call, 'debug')) === true) return { node: call, what: `\`${plainCalleePath(call)}(debug=True)\`` };
+  }
+  // `app.config.update(DEBUG=True)`, `app.config.from_mapping(DEBUG=True, ...)`.
+  for (const call of index.callsNamed(/^(?:update|from_mapping)$/)) {
+    if (/\.config$/.test(expressionPath(childByField(childByField(call, 'function')!, 'object') ?? call, false)) && booleanValue(keywordArgument(call, 'DEBUG')) === true) return { node: call, what: `\`${index.textOf(call).replace(/\s+/g, ' ').slice(0, 60)}\`` };
   }
   for (const assignment of index.nodesOfType('assignment')) {
     const left = childByField(assignment, 'left');
@@ -154,9 +172,9 @@ function debugSwitch(endpoint: PyEndpoint): { node: PyNode; what: string } | und
   return undefined;
 }
 
-/** The app created in this file (`FastAPI()`, `Flask(__name__)`), whose debug setting is then known. */
+/** The app created in this file or the entry file read for it (`FastAPI()`, `Flask(__name__)`), whose debug setting is then known. */
 function appCreation(endpoint: PyEndpoint): PyNode | undefined {
   if (endpoint.framework === 'django-rest-framework') return undefined;
   const pattern = endpoint.framework === 'fastapi' ? /^FastAPI$/ : /^Flask$/;
-  return endpoint.index.callsNamed(pattern)[0];
+  return endpoint.index.callsNamed(pattern)[0] ?? endpoint.entryFile?.callsNamed(pattern)[0];
 }

@@ -11,7 +11,7 @@
 import tsCheck from '../../rate-limiting/missing-rate-limit.js';
 import { CONFIG_FILE } from '../../rate-limiting/rate-limit-coverage.js';
 import { calleeName, childByField, expressionPath, importSources, keywordArgument, lastSegment, plainCalleePath } from '../../lang/py/queries.js';
-import type { PyNode } from '../../lang/py/source-index.js';
+import type { PyNode, PySourceIndex } from '../../lang/py/source-index.js';
 import { createPyCheck } from '../create-py-check.js';
 import type { PyEndpoint } from '../endpoint.js';
 import { handlerDecorators } from '../input-validation/request-data.js';
@@ -95,11 +95,28 @@ function coverageOf(endpoint: PyEndpoint, settings: { functions: string[]; upstr
 
   if (endpoint.framework === 'django-rest-framework') return drfThrottles(endpoint);
 
-  // App-wide defaults: slowapi needs SlowAPIMiddleware to apply them; flask-limiter applies them itself.
+  // App-wide defaults, in this file and then in the entry file that creates the app.
+  const here = appWideCoverage(index, endpoint.framework);
+  if (here !== undefined) return here;
+  if (endpoint.entryFile !== undefined) {
+    const entry = appWideCoverage(endpoint.entryFile, endpoint.framework);
+    if (entry !== undefined) return entry.kind === 'limited' ? { ...entry, note: `${entry.note}, in ${endpoint.entryFile.path}` } : entry;
+    return { kind: 'none', note: `the app in ${endpoint.entryFile.path} sets no limiter` };
+  }
+  const appHere = index.callsNamed(endpoint.framework === 'fastapi' ? /^FastAPI$/ : /^Flask$/).length > 0;
+  if (!appHere) {
+    const where = endpoint.mountUnknown ?? `the ${endpoint.framework === 'fastapi' ? 'FastAPI app' : 'Flask app'} is created in another file`;
+    return { kind: 'unknown', reason: `${where}; a limiter there (slowapi \`SlowAPIMiddleware\` with \`default_limits\`, flask-limiter \`default_limits\`) may cover this route` };
+  }
+  return { kind: 'none' };
+}
+
+/** A limiter with defaults in `index` (slowapi needs SlowAPIMiddleware to apply them; flask-limiter applies them itself), or one imported from another module. */
+function appWideCoverage(index: PySourceIndex, framework: PyEndpoint['framework']): Coverage | undefined {
   const limiter = index.callsNamed(/^Limiter$/)[0];
   const defaults = limiter === undefined ? undefined : (keywordArgument(limiter, 'default_limits') ?? keywordArgument(limiter, 'application_limits'));
   if (limiter !== undefined && defaults !== undefined) {
-    if (endpoint.framework === 'flask') return { kind: 'limited', node: limiter, note: `flask-limiter's \`default_limits\` apply to every route (${index.textOf(defaults)})` };
+    if (framework === 'flask') return { kind: 'limited', node: limiter, note: `flask-limiter's \`default_limits\` apply to every route (${index.textOf(defaults)})` };
     const middleware = index.callsNamed(/^add_middleware$/).find((candidate) => /SlowAPI(?:ASGI)?Middleware/.test(index.textOf(candidate)));
     if (middleware !== undefined) return { kind: 'limited', node: middleware, note: `SlowAPIMiddleware applies the Limiter's \`default_limits\` (${index.textOf(defaults)}) to every route` };
     return { kind: 'none' };
@@ -107,12 +124,7 @@ function coverageOf(endpoint: PyEndpoint, settings: { functions: string[]; upstr
   // A limiter configured in another module: its defaults decide.
   const imported = [...importSources(index)].find(([local, source]) => /limiter/i.test(local) && source.module !== 'slowapi' && source.module !== 'flask_limiter' && !source.module.startsWith('slowapi.') && !source.module.startsWith('flask_limiter.'));
   if (imported !== undefined) return { kind: 'unknown', reason: `the limiter \`${imported[0]}\` comes from \`${imported[1].module}\`; whether its \`default_limits\` cover this route is decided there` };
-  const appHere = index.callsNamed(endpoint.framework === 'fastapi' ? /^FastAPI$/ : /^Flask$/).length > 0;
-  if (!appHere) {
-    const where = endpoint.mountUnknown ?? `the ${endpoint.framework === 'fastapi' ? 'FastAPI app' : 'Flask app'} is created in another file`;
-    return { kind: 'unknown', reason: `${where}; a limiter there (slowapi \`SlowAPIMiddleware\` with \`default_limits\`, flask-limiter \`default_limits\`) may cover this route` };
-  }
-  return { kind: 'none' };
+  return undefined;
 }
 
 function drfThrottles(endpoint: PyEndpoint): Coverage {
