@@ -15,6 +15,17 @@ export async function attachImportedControls(endpoints: readonly Endpoint[], pro
   const importsByFile = new Map<SourceIndex, ReturnType<typeof importSources>>();
   const modules = new Map<string, Promise<SourceIndex | undefined>>();
   const pending: Promise<void>[] = [];
+  // Every endpoint of a router names the same few imported middlewares: their paths are worked out once per file and module.
+  const candidatesByImport = new Map<string, string[]>();
+  const candidatesOf = (fromFile: string, specifier: string): string[] => {
+    const key = `${fromFile}\0${specifier}`;
+    let candidates = candidatesByImport.get(key);
+    if (candidates === undefined) {
+      candidates = moduleCandidates(fromFile, specifier);
+      candidatesByImport.set(key, candidates);
+    }
+    return candidates;
+  };
 
   for (const endpoint of endpoints) {
     for (const control of endpoint.controls) {
@@ -31,7 +42,7 @@ export async function attachImportedControls(endpoints: readonly Endpoint[], pro
       if (source === undefined) continue;
       // `import * as auth from './auth'; auth.verify` and `const auth = require('./auth'); auth.verify`.
       const imported = segments.length > 1 && (source.imported === '*' || source.imported === 'default') ? segments[1] : source.imported;
-      const candidates = moduleCandidates(owner.path, source.module);
+      const candidates = candidatesOf(owner.path, source.module);
       if (candidates.length === 0) continue;
       const key = candidates[0];
       let module = modules.get(key);

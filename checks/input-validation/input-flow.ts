@@ -119,7 +119,22 @@ const PART_RANK: Partial<Record<InputPart, number>> = { body: 0, query: 0, heade
 const WHOLE_SEGMENTS = new Set(['body', 'rawBody', 'query', 'input', 'rawInput']);
 
 /** The request part a label reads, and whether it is the whole part: `req.body` -> body (whole), `req.query.sort` -> query. */
-export function partOfLabel(label: string): { part: InputPart; whole: boolean; validated: boolean } {
+export function partOfLabel(label: string): LabelPart {
+  // Labels repeat across a handler's values and across endpoints (`req.body`, `req.query.page`): each is cut once.
+  let located = partsByLabel.get(label);
+  if (located === undefined) {
+    located = locatePart(label);
+    if (partsByLabel.size > 50_000) partsByLabel.clear();
+    partsByLabel.set(label, located);
+  }
+  return located;
+}
+
+type LabelPart = Readonly<{ part: InputPart; whole: boolean; validated: boolean }>;
+
+const partsByLabel = new Map<string, LabelPart>();
+
+function locatePart(label: string): LabelPart {
   const segments = label.split(/\.(?![^(]*\))/);
   for (let position = 0; position < segments.length; position++) {
     const segment = segments[position];

@@ -56,7 +56,7 @@ interface Sink {
   node: ts.CallExpression | ts.NewExpression | ts.ReturnStatement;
   kind: SinkKind;
   name: string;
-  values: ts.Expression[];
+  values: readonly ts.Expression[];
 }
 
 /** Calls, model constructors and (NestJS, tRPC) the handler's own returns that take data somewhere. */
@@ -71,7 +71,7 @@ function sinksOf(endpoint: Endpoint): { sinks: Sink[]; opaque: { call: ts.CallEx
     if (call.arguments.every((argument) => isLiteral(argument))) continue;
     const path = plainCalleePath(call);
     const kind = sinkKind(path, endpoint.framework);
-    if (kind !== undefined) sinks.push({ node: call, kind, name: `${path}()`, values: [...call.arguments] });
+    if (kind !== undefined) sinks.push({ node: call, kind, name: `${path}()`, values: call.arguments });
     else if (!isInertCall(path) && !(ts.isIdentifier(call.expression) && helpers.has(call.expression.text)) && path !== '') opaque.push({ call, path });
   }
   for (const write of ormWrites(endpoint)) if (ts.isNewExpression(write.node)) sinks.push({ node: write.node, kind: 'database', name: `${write.callee}()`, values: [write.payload] });
