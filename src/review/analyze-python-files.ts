@@ -69,9 +69,16 @@ export async function analyzePythonFiles(inputs: readonly SourceInput[], options
     for (const region of endpoint.externalCode ?? []) contextIndexes.set(region.index.path, region.index);
     for (const index of [endpoint.entryFile, endpoint.settingsFile]) if (index !== undefined) contextIndexes.set(index.path, index);
   }
+  // Asked for every finding and for each file's suppressions: a file's lines are copied once.
+  const lines = new Map<string, string[]>();
   const linesFor = (path: string): string[] => {
-    const index = reviewed.get(path) ?? contextIndexes.get(path);
-    return index === undefined ? [] : Array.from({ length: index.lineCount }, (_, i) => index.lineText(i + 1));
+    let cached = lines.get(path);
+    if (cached === undefined) {
+      const index = reviewed.get(path) ?? contextIndexes.get(path);
+      cached = index === undefined ? [] : Array.from({ length: index.lineCount }, (_, i) => index.lineText(i + 1));
+      lines.set(path, cached);
+    }
+    return cached;
   };
   for (const file of parsed) {
     if (options.budgetSpent()) {
