@@ -18,7 +18,9 @@ import type { ReviewQueue } from './queue/review-queue.js';
 import { defaultLedgerDirectory, FileOpenCheckRunLedger, type OpenCheckRunLedger } from './review/open-check-run-ledger.js';
 import { analysisServicesFromEnv, type AnalysisServices } from './review/analysis-services.js';
 import { budgetFromEnv } from './review/review-budget.js';
-import { createReviewWorker } from './review/run-review.js';
+import { createReviewWorker, ReviewPostLog } from './review/run-review.js';
+import { OrgConfigCache } from './github/config-files.js';
+import { InProcessReviewQueue } from './queue/in-process-review-queue.js';
 
 export interface CreateAppOptions {
   /** The queue between handlers and reviews; the deployment's default (in-process) when absent. Tests pass theirs to await `onIdle()`. */
@@ -49,11 +51,25 @@ export function createApp(options: CreateAppOptions = {}): ApplicationFunction {
     const ledger = options.ledger ?? new FileOpenCheckRunLedger(defaultLedgerDirectory());
     const queue = options.queue ?? createReviewQueue(app.log);
     const analysis = options.analysis ?? analysisServicesFromEnv(app.log);
+    // Reviews run in this process only with the in-process queue: then every comment the app writes on a PR is
+    // written here, and an event's comment counts can be trusted against this log (run-review.ts). Jobs that
+    // go to Redis run in workers that cannot know what the others wrote, and always read the comment lists.
+    const postLog = queue instanceof InProcessReviewQueue ? new ReviewPostLog() : undefined;
+    const orgConfigCache = new OrgConfigCache();
     queue.start(
-      createReviewWorker(app, { checks: options.checks, timeoutMs, fileTimeoutMs: options.fileTimeoutMs ?? settings.perFileMs, ledger, retryBaseMs: options.retryBaseMs, analysis }),
+      createReviewWorker(app, {
+        checks: options.checks,
+        timeoutMs,
+        fileTimeoutMs: options.fileTimeoutMs ?? settings.perFileMs,
+        ledger,
+        retryBaseMs: options.retryBaseMs,
+        analysis,
+        orgConfigCache,
+        postLog,
+      }),
     );
     registerPullRequestHandler(app, queue);
-    registerIssueCommentHandler(app, queue);
+    registerIssueCommentHandler(app, queue, postLog);
     registerCheckRerunHandlers(app, queue);
     if (options.lifecycle !== undefined) {
       options.lifecycle.attach(async () => {

@@ -63,18 +63,30 @@ export async function getCheckRun(octokit: GitHubClient, ref: RepoRef & { checkR
 }
 
 /**
+ * The open pull requests GitHub lists on a check run (`pull_requests` of its
+ * response): those whose head is the run's commit or whose head branch is the
+ * run's branch, with their head as it is now. Empty for fork PRs (GitHub
+ * leaves them out), which is why a caller needs a fallback.
+ */
+export interface CheckRunPullRequest {
+  number: number;
+  headSha: string;
+}
+
+/**
  * Completes the run with its conclusion, output and the first 50 annotations,
  * then appends the rest 50 at a time (GitHub appends annotations on each
  * update; title, summary and text are sent again because `output` requires
- * them).
+ * them). Returns the pull requests the completing response lists: the
+ * pull request's head as of this moment, at no extra request.
  */
 export async function completeCheckRun(
   octokit: GitHubClient,
   ref: RepoRef & { checkRunId: number; conclusion: CheckRunConclusion; output: CheckRunOutputFields },
-): Promise<void> {
+): Promise<CheckRunPullRequest[]> {
   const { annotations, ...texts } = ref.output;
   const batches = chunk(annotations, ANNOTATIONS_PER_REQUEST);
-  await octokit.rest.checks.update({
+  const { data } = await octokit.rest.checks.update({
     owner: ref.owner,
     repo: ref.repo,
     check_run_id: ref.checkRunId,
@@ -91,6 +103,33 @@ export async function completeCheckRun(
       output: { ...texts, annotations: batch },
     });
   }
+  return pullRequestsOf(data);
+}
+
+/**
+ * Rewrites a completed run's texts (and its conclusion, when given) without
+ * adding annotations: those the completion sent stay, since every update
+ * would append its annotations again.
+ */
+export async function reviseCheckRun(
+  octokit: GitHubClient,
+  ref: RepoRef & { checkRunId: number; conclusion?: CheckRunConclusion; output: Omit<CheckRunOutputFields, 'annotations'> },
+): Promise<void> {
+  await octokit.rest.checks.update({
+    owner: ref.owner,
+    repo: ref.repo,
+    check_run_id: ref.checkRunId,
+    ...(ref.conclusion === undefined ? {} : { conclusion: ref.conclusion }),
+    output: { title: ref.output.title, summary: ref.output.summary, ...(ref.output.text === undefined ? {} : { text: ref.output.text }) },
+  });
+}
+
+function pullRequestsOf(data: unknown): CheckRunPullRequest[] {
+  const listed = (data as { pull_requests?: unknown } | undefined)?.pull_requests;
+  if (!Array.isArray(listed)) return [];
+  return listed
+    .map((pull: { number?: unknown; head?: { sha?: unknown } }) => ({ number: pull?.number, headSha: pull?.head?.sha }))
+    .filter((pull): pull is CheckRunPullRequest => typeof pull.number === 'number' && typeof pull.headSha === 'string');
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {

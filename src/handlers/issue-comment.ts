@@ -15,6 +15,8 @@ import { createIssueComment } from '../github/issue-comments.js';
 import { SUPPRESSION_RULE_ID } from '../review/analyze-files.js';
 import { recordWaiver, todayUtc } from '../review/waiver-store.js';
 import { ACCEPT_USAGE, isAcceptCommand, parseAcceptCommand } from '../review/waivers.js';
+import type { ReviewJobWithSnapshot, ReviewPostLog } from '../review/run-review.js';
+import type { PullRequestSnapshot } from '../github/pull-requests.js';
 
 /** Rule ids a waiver may name. */
 const WAIVABLE_RULES: ReadonlySet<string> = new Set([...CHECKS.map((check) => check.id), SUPPRESSION_RULE_ID]);
@@ -40,12 +42,13 @@ export function isReviewCommand(body: string | null | undefined): boolean {
   return command === REVIEW_COMMAND || command.startsWith(`${REVIEW_COMMAND} `);
 }
 
-export function registerIssueCommentHandler(app: Probot, queue: ReviewQueue): void {
+export function registerIssueCommentHandler(app: Probot, queue: ReviewQueue, postLog?: ReviewPostLog): void {
   // Only `created`: an edited or deleted comment is not a new request.
-  app.on('issue_comment.created', async (context) => handleReviewCommand(context, queue));
+  app.on('issue_comment.created', async (context) => handleReviewCommand(context, queue, postLog));
 }
 
-export async function handleReviewCommand(context: Context<'issue_comment.created'>, queue: ReviewQueue): Promise<void> {
+/** `postLog`: where a waiver comment written here is noted, so that reviews already queued for the PR read it. */
+export async function handleReviewCommand(context: Context<'issue_comment.created'>, queue: ReviewQueue, postLog?: ReviewPostLog): Promise<void> {
   const { issue, comment, sender, repository, installation } = context.payload;
   if (issue.pull_request === undefined || issue.pull_request === null) return;
   if (sender.type === 'Bot') return;
@@ -71,29 +74,37 @@ export async function handleReviewCommand(context: Context<'issue_comment.create
     // The acknowledgement is a courtesy; the review still runs.
     log.warn({ err: error }, `could not react to the command: ${describeGitHubError(error)}`);
   }
-  if (accept && !(await recordAcceptedRisk(octokit, { ...repo, pullNumber: issue.number }, comment.body, sender.login, log))) return;
-  let headSha: string;
+  if (accept) {
+    const recorded = await recordAcceptedRisk(octokit, { ...repo, pullNumber: issue.number }, comment.body, sender.login, log);
+    // Written or not, a comment of ours may now be on the PR.
+    postLog?.notePosted({ ...repo, pullNumber: issue.number });
+    if (!recorded) return;
+  }
+  // The comment's payload has no head sha: the PR is read here, after any waiver was written, and the job
+  // carries it (its comment counts include that waiver comment), so the review needs no `GET` of its own.
+  let pullRequest: PullRequestSnapshot;
   try {
-    const pullRequest = await getPullRequest(octokit, { ...repo, pullNumber: issue.number });
+    pullRequest = await getPullRequest(octokit, { ...repo, pullNumber: issue.number });
     if (pullRequest.state === 'closed') {
       log.info(`${REVIEW_COMMAND} on a closed pull request ignored`);
       return;
     }
-    headSha = pullRequest.headSha;
   } catch (error) {
     log.error({ err: error }, `cannot read the pull request for ${REVIEW_COMMAND}: ${describeGitHubError(error)}`);
     return;
   }
-  queue.enqueue({
+  const job: ReviewJobWithSnapshot = {
     installationId: installation.id,
     owner: repo.owner,
     repo: repo.repo,
     pullNumber: issue.number,
-    headSha,
+    headSha: pullRequest.headSha,
     trigger: 'issue_comment.created',
     deliveryId: context.id,
-  });
-  log.info({ headSha }, 'review enqueued by command');
+    pullRequest,
+  };
+  queue.enqueue(job);
+  log.info({ headSha: pullRequest.headSha }, 'review enqueued by command');
 }
 
 /** Write access or more. Fails closed: if GitHub cannot tell us, the answer is no. */

@@ -3,7 +3,9 @@
  * enqueues; GitHub gives a webhook 10 seconds and a review takes longer.
  */
 import type { Context, Probot } from 'probot';
+import { snapshotOfPullRequest, type PullRequestObject } from '../github/pull-requests.js';
 import type { ReviewQueue } from '../queue/review-queue.js';
+import type { ReviewJobWithSnapshot } from '../review/run-review.js';
 
 /** The actions that put new code in front of reviewers. `closed` and the rest change no code. */
 export const REVIEWED_PULL_REQUEST_EVENTS = [
@@ -29,7 +31,7 @@ export function enqueuePullRequestReview(context: Context<(typeof REVIEWED_PULL_
     return;
   }
   if (pullRequest.state === 'closed') return;
-  queue.enqueue({
+  const job: ReviewJobWithSnapshot = {
     installationId: installation.id,
     owner: repository.owner.login,
     repo: repository.name,
@@ -37,6 +39,9 @@ export function enqueuePullRequestReview(context: Context<(typeof REVIEWED_PULL_
     headSha: pullRequest.head.sha,
     trigger: `pull_request.${context.payload.action}`,
     deliveryId: context.id,
-  });
+    // The payload has what the review needs to start (base, head repository, draft, comment counts): no `GET` of the PR.
+    pullRequest: snapshotOfPullRequest(pullRequest as PullRequestObject),
+  };
+  queue.enqueue(job);
   log.info({ headSha: pullRequest.head.sha }, 'review enqueued');
 }

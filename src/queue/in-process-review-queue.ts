@@ -91,7 +91,9 @@ export class InProcessReviewQueue implements ReviewQueue {
     if (queuedAt >= 0) {
       const queued = this.waiting[queuedAt];
       if (queued.headSha === job.headSha) {
-        this.log?.debug(fields, 'the same review is already queued; job dropped');
+        // The later event's description of the PR (its comment counts: a waiver just written) is the fresher one.
+        this.waiting[queuedAt] = job;
+        this.log?.debug(fields, 'the same review is already queued; the newer event replaces it');
         return;
       }
       this.waiting[queuedAt] = job;

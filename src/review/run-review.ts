@@ -15,19 +15,20 @@ import type { Logger } from 'pino';
 import type { Probot } from 'probot';
 import type { Check } from '../../checks/create-check.js';
 import { type AnalysisResult, type Finding, type SkippedFile } from '../../checks/model.js';
-import { loadRepoConfig } from '../config/load-config.js';
+import { CONFIG_PATH, loadRepoConfig } from '../config/load-config.js';
 import { parsePatchSafely, type FileChanges } from '../diff/changed-lines.js';
-import { completeCheckRun, createCheckRun, type CheckRunConclusion, type CheckRunOutputFields } from '../github/check-runs.js';
+import { completeCheckRun, createCheckRun, reviseCheckRun, type CheckRunConclusion, type CheckRunOutputFields, type CheckRunPullRequest } from '../github/check-runs.js';
+import type { OrgConfigCache } from '../github/config-files.js';
 import { describeGitHubError, httpStatusOf, isInstallationGone, isNotFound, type GitHubClient, type RepoRef } from '../github/client.js';
 import { readFilesAtRef, type FileFetch } from '../github/file-contents.js';
-import { listPullRequestFiles } from '../github/pull-request-files.js';
+import { listPullRequestDiff, listPullRequestFiles, type PullRequestFile } from '../github/pull-request-files.js';
 import { getPullRequest, type PullRequestSnapshot } from '../github/pull-requests.js';
 import { listReviewThreads, replyToReviewComment, resolveReviewThread, type ReviewThread } from '../github/review-threads.js';
 import { createReview, listReviewComments } from '../github/reviews.js';
 import { renderCheckRunOutput, renderConfigErrorOutput, renderFailureOutput, renderNoApiChangesOutput, renderReviewBody } from '../render/check-run-output.js';
 import { clip, escapeText } from '../render/markdown.js';
 import { fingerprintFromComment } from '../render/review-comment.js';
-import type { ReviewJob, ReviewWorker } from '../queue/review-queue.js';
+import { reviewJobKey, type ReviewJob, type ReviewWorker } from '../queue/review-queue.js';
 import { analyzeFiles, type AnalyzeOptions, type SourceInput } from './analyze-files.js';
 import { decodeSource } from './decode-source.js';
 import { planReview, type ReviewPlan } from './plan-review.js';
@@ -61,6 +62,55 @@ export interface ReviewOptions {
   retryBaseMs?: number;
   /** Worker threads and the result cache for the analysis; the calling thread and no reuse when absent. */
   analysis?: Pick<AnalyzeOptions, 'pool' | 'cache'>;
+  /** The owner's `.github` configuration, reused across reviews for a few minutes; read every time when absent. */
+  orgConfigCache?: OrgConfigCache;
+  /**
+   * The reviews this process posted, by PR. When given, the comment counts
+   * of the job's pull request snapshot are trusted (see `trustedDiscussion`)
+   * and the comment lists are skipped when both are zero; when absent (a
+   * worker among several, which cannot know what the others posted) the
+   * lists are always read.
+   */
+  postLog?: ReviewPostLog;
+}
+
+/**
+ * A job may carry the pull request as its webhook described it (state,
+ * draft, base, head repository, comment counts): then the review needs no
+ * `GET` of the pull request to start. Jobs without it (re-runs from the
+ * Checks tab, the Action) read it from GitHub.
+ */
+export interface ReviewJobWithSnapshot extends ReviewJob {
+  pullRequest?: PullRequestSnapshot;
+}
+
+/** How old a comment count may be to be trusted: a redelivered or long-queued event's counts are not. */
+export const DISCUSSION_COUNT_MAX_AGE_MS = 10 * 60_000;
+/** GitHub's clock (`updated_at`) against ours. */
+const CLOCK_SKEW_MS = 2 * 60_000;
+const MAX_LOGGED_PULL_REQUESTS = 10_000;
+
+/**
+ * When this process last wrote a comment on each pull request (a review, a
+ * waiver comment). An event's comment counts were taken when GitHub sent it;
+ * a comment this process wrote after that is not in them, so the counts of a
+ * job for that PR are not trusted.
+ */
+export class ReviewPostLog {
+  private readonly postedAt = new Map<string, number>();
+
+  notePosted(pull: Pick<ReviewJob, 'owner' | 'repo' | 'pullNumber'>, at = Date.now()): void {
+    const key = reviewJobKey(pull);
+    this.postedAt.delete(key);
+    this.postedAt.set(key, at);
+    if (this.postedAt.size > MAX_LOGGED_PULL_REQUESTS) this.postedAt.delete(this.postedAt.keys().next().value as string);
+  }
+
+  /** Whether this process wrote on the PR at or after `since` (epoch ms). */
+  postedSince(pull: Pick<ReviewJob, 'owner' | 'repo' | 'pullNumber'>, since: number): boolean {
+    const at = this.postedAt.get(reviewJobKey(pull));
+    return at !== undefined && at >= since;
+  }
 }
 
 export interface ReviewDependencies extends ReviewOptions {
@@ -102,20 +152,24 @@ export function reviewJobLog(log: Logger, job: ReviewJob): Logger {
 }
 
 /** Runs one review. Never throws: every failure ends in the check run or, failing that, in the log. */
-export async function runReview(job: ReviewJob, deps: ReviewDependencies): Promise<ReviewOutcome> {
+export async function runReview(job: ReviewJobWithSnapshot, deps: ReviewDependencies): Promise<ReviewOutcome> {
   const { octokit, log } = deps;
   const repo: RepoRef = { owner: job.owner, repo: job.repo };
 
-  // The PR as it is now, not as the (possibly old) webhook described it.
-  let pullRequest: PullRequestSnapshot | undefined;
+  // The webhook's description of the PR is enough to start: whether the head is still this commit is
+  // told by the files listing (its contents URLs name the head) and checked again before anything is
+  // posted. Without one (re-runs, the Action), the PR as it is now.
+  let pullRequest: PullRequestSnapshot | undefined = job.pullRequest;
   let pullRequestError: unknown;
-  try {
-    pullRequest = await getPullRequest(octokit, { ...repo, pullNumber: job.pullNumber });
-  } catch (error) {
-    if (isInstallationGone(error)) return dropped(log, job, error);
-    // Deleted with its repository, or the repository left the installation: there is nothing to review or report on.
-    if (isNotFound(error)) return notRun(log, 'the pull request no longer exists');
-    pullRequestError = error;
+  if (pullRequest === undefined) {
+    try {
+      pullRequest = await getPullRequest(octokit, { ...repo, pullNumber: job.pullNumber });
+    } catch (error) {
+      if (isInstallationGone(error)) return dropped(log, job, error);
+      // Deleted with its repository, or the repository left the installation: there is nothing to review or report on.
+      if (isNotFound(error)) return notRun(log, 'the pull request no longer exists');
+      pullRequestError = error;
+    }
   }
   if (pullRequest?.state === 'closed') return notRun(log, 'the pull request is closed');
   if (pullRequest !== undefined && pullRequest.headSha !== job.headSha) {
@@ -191,7 +245,7 @@ export interface ReviewedChange {
 }
 
 async function reviewPullRequest(
-  job: ReviewJob,
+  job: ReviewJobWithSnapshot,
   pullRequest: PullRequestSnapshot,
   checkRunId: number,
   deps: ReviewDependencies,
@@ -206,6 +260,7 @@ async function reviewPullRequest(
     return { conclusion, output, result };
   };
 
+  deps.orgConfigCache?.attach(octokit, { ...repo, path: CONFIG_PATH });
   const loaded = await loadRepoConfig(octokit, repo);
   if (!loaded.ok) {
     log.info({ issues: loaded.issues.length }, 'invalid configuration; review not run');
@@ -214,7 +269,7 @@ async function reviewPullRequest(
   const config = loaded.config;
   if (pullRequest.draft && config.skip_drafts) return complete('success', skippedDraftOutput());
 
-  const files = await listPullRequestFiles(octokit, { ...repo, pullNumber: job.pullNumber });
+  const files = await listFilesOfHead(octokit, { ...repo, pullNumber: job.pullNumber, headSha: job.headSha });
   const inScope = createPathFilter(config);
   const selected = files.filter((file) => file.status !== 'removed' && inScope(file.path));
   const changes = new Map<string, FileChanges | undefined>(selected.map((file) => [file.path, parsePatchSafely(file.patch)]));
@@ -253,10 +308,12 @@ async function reviewPullRequest(
 
   // Risks accepted with `/security-review accept` (kept in the app's comment on the PR) turn their findings into accepted risks.
   const today = todayUtc();
-  const { waivers } = await loadWaivers(octokit, { ...repo, pullNumber: job.pullNumber });
+  // No conversation comment: no waiver comment of ours either. No review comment: nothing posted to de-duplicate against.
+  const counts = trustedDiscussion(job, pullRequest, deps.postLog);
+  const { waivers } = counts?.comments === 0 ? { waivers: [] } : await loadWaivers(octokit, { ...repo, pullNumber: job.pullNumber });
   const result: AnalysisResult = applyWaivers(reviewed0, waivers, today);
 
-  const comments = await listReviewComments(octokit, { ...repo, pullNumber: job.pullNumber });
+  const comments = counts?.reviewComments === 0 ? [] : await listReviewComments(octokit, { ...repo, pullNumber: job.pullNumber });
   // Only an app's comment counts: a human who pastes our marker must not silence a finding.
   const posted = new Set(comments.filter((comment) => comment.authorType === 'Bot').map((comment) => fingerprintFromComment(comment.body)).filter(isString));
   const commentable = new Map<string, ReadonlySet<number>>();
@@ -266,33 +323,109 @@ async function reviewPullRequest(
   }
   const removedControls = posture === undefined ? [] : removedControlComments(posture, result);
   const planInput = { result, commentable, postedFingerprints: posted, maxComments: config.max_comments, failOn: config.fail_on, inlineMinSeverity: config.inline_min_severity, removedControls };
-  let plan = planReview(planInput);
+  const plan = planReview(planInput);
   const linkBase = pullRequest.headHtmlUrl === undefined ? undefined : `${pullRequest.headHtmlUrl}/blob/${job.headSha}/`;
-
-  if (plan.inline.length > 0 || plan.overBudget.length > 0) {
-    signal.throwIfAborted();
-    // Never a review on a commit that is no longer the PR's head: its lines would land on the wrong code.
-    await ensureHeadUnchanged(octokit, { ...repo, pullNumber: job.pullNumber, headSha: job.headSha });
-    plan = await postReview(
-      octokit,
-      { ...repo, pullNumber: job.pullNumber, headSha: job.headSha, linkBase, retryBaseMs: deps.retryBaseMs },
-      plan,
-      {
-        withCommentable: (fresh) => planReview({ ...planInput, commentable: fresh, removedControls: [] }),
-        withoutInline: () => planReview({ ...planInput, commentable: new Map(), removedControls: [] }),
-        freshCommentable: () => commentableLines(octokit, { ...repo, pullNumber: job.pullNumber }, inputs),
-      },
-      log,
-    );
-  }
 
   const reviewed: ReviewedChange = { result, analysedFiles: analysedFilesOf(inputs, result), postedFingerprints: posted };
   if (result.endpoints.length === 0 && result.findings.length === 0 && result.errors.length === 0) {
     return complete('success', renderNoApiChangesOutput({ reviewedFiles: inputs.length, skipped: result.skipped }), reviewed);
   }
   const accepted = { waivers, today, newSuppressions: result.suppressed.filter((entry) => entry.waiver === undefined && changes.get(entry.finding.file)?.added.has(entry.line) === true) };
-  const output = renderCheckRunOutput({ result, plan, failOn: config.fail_on, headSha: job.headSha, linkBase, reviewedFiles: inputs.length, accepted, posture: posture?.diff });
-  return complete(plan.conclusion, output, reviewed);
+  const outputOf = (final: ReviewPlan) => renderCheckRunOutput({ result, plan: final, failOn: config.fail_on, headSha: job.headSha, linkBase, reviewedFiles: inputs.length, accepted, posture: posture?.diff });
+  if (plan.inline.length === 0 && plan.overBudget.length === 0) return complete(plan.conclusion, outputOf(plan), reviewed);
+
+  // A review to post. The run is completed first: the completing response lists the PR with its head as it is
+  // now, which is the check that the reviewed commit is still the head, at no request of its own.
+  const output = outputOf(plan);
+  signal.throwIfAborted();
+  const listed = await completeCheckRun(octokit, { ...repo, checkRunId, conclusion: plan.conclusion, output });
+  // Never a review on a commit that is no longer the PR's head: its lines would land on the wrong code.
+  const moved = await headMovedReason(octokit, { ...repo, pullNumber: job.pullNumber, headSha: job.headSha }, listed);
+  if (moved !== undefined) {
+    log.info(`review abandoned: ${moved}`);
+    const abandoned = renderAbandonedOutput(moved);
+    await reviseCheckRun(octokit, { ...repo, checkRunId, conclusion: 'neutral', output: abandoned });
+    return { conclusion: 'neutral', output: abandoned };
+  }
+  signal.throwIfAborted();
+  const postedPlan = await postReview(
+    octokit,
+    { ...repo, pullNumber: job.pullNumber, headSha: job.headSha, linkBase, retryBaseMs: deps.retryBaseMs },
+    plan,
+    {
+      withCommentable: (fresh) => planReview({ ...planInput, commentable: fresh, removedControls: [] }),
+      withoutInline: () => planReview({ ...planInput, commentable: new Map(), removedControls: [] }),
+      freshCommentable: () => commentableLines(octokit, { ...repo, pullNumber: job.pullNumber }, inputs),
+    },
+    log,
+  );
+  deps.postLog?.notePosted(job);
+  if (postedPlan === plan) return { conclusion: plan.conclusion, output, result: reviewed };
+  // GitHub refused some inline comments (422): the run's text says where those findings went instead.
+  const revised = outputOf(postedPlan);
+  await reviseCheckRun(octokit, { ...repo, checkRunId, output: revised });
+  return { conclusion: postedPlan.conclusion, output: revised, result: reviewed };
+}
+
+/**
+ * The PR's files, after checking that GitHub listed them for the commit
+ * under review (their contents URLs name the head they were computed for):
+ * a list for another head would put comments on the wrong lines.
+ */
+async function listFilesOfHead(octokit: GitHubClient, ref: RepoRef & { pullNumber: number; headSha: string }): Promise<PullRequestFile[]> {
+  let diff;
+  try {
+    diff = await listPullRequestDiff(octokit, ref);
+  } catch (error) {
+    if (isNotFound(error)) throw new ReviewAbandoned('the pull request no longer exists (deleted, or the repository is no longer reachable)');
+    throw error;
+  }
+  if (diff.headSha !== undefined && diff.headSha !== ref.headSha.toLowerCase()) {
+    throw new ReviewAbandoned(`the pull request's head moved to ${diff.headSha.slice(0, 7)} before the review began; that commit gets its own review`);
+  }
+  return diff.files;
+}
+
+/**
+ * Why the reviewed commit is no longer the PR's head, or undefined when it
+ * still is. The completed run's response lists the open PRs of its branch
+ * with their heads; a PR it leaves out (a fork's, which GitHub never lists,
+ * or one that was closed) is read with a `GET`.
+ */
+async function headMovedReason(
+  octokit: GitHubClient,
+  ref: RepoRef & { pullNumber: number; headSha: string },
+  listed: readonly CheckRunPullRequest[],
+): Promise<string | undefined> {
+  const entry = listed.find((pull) => pull.number === ref.pullNumber);
+  if (entry !== undefined) {
+    return entry.headSha.toLowerCase() === ref.headSha.toLowerCase()
+      ? undefined
+      : `the pull request's head moved to ${entry.headSha.slice(0, 7)} during the review (a push or force-push); that commit gets its own review`;
+  }
+  try {
+    await ensureHeadUnchanged(octokit, ref);
+    return undefined;
+  } catch (error) {
+    if (error instanceof ReviewAbandoned) return error.message;
+    throw error;
+  }
+}
+
+/**
+ * The snapshot's comment counts, when they can be trusted to say "no comment
+ * yet": taken recently (a redelivered or long-queued event's are not), and
+ * with no comment written by this process on the PR since (a review of an
+ * older head that finished after this event was sent). Undefined means: read
+ * the lists.
+ */
+function trustedDiscussion(job: ReviewJob, pullRequest: PullRequestSnapshot, postLog: ReviewPostLog | undefined): { comments: number; reviewComments: number } | undefined {
+  const discussion = pullRequest.discussion;
+  if (postLog === undefined || discussion === undefined) return undefined;
+  const asOf = Date.parse(discussion.asOf);
+  if (!Number.isFinite(asOf) || Date.now() - asOf > DISCUSSION_COUNT_MAX_AGE_MS) return undefined;
+  if (postLog.postedSince(job, asOf - CLOCK_SKEW_MS)) return undefined;
+  return discussion;
 }
 
 interface Replanning {

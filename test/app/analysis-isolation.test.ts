@@ -64,7 +64,6 @@ describe('an analyzer that throws', () => {
     const app = await createTestApp({ checks: [throwingCheck, ...CHECKS.filter((check) => check.severity !== 'low')] });
     const github = new GitHubMock()
       .accessToken()
-      .pullRequest()
       .createCheckRun()
       .config()
       .files([{ filename: APP_PATH, patch: addedFilePatch(APP_FILE) }])

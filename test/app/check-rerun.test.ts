@@ -60,7 +60,7 @@ describe('check_run.rerequested', () => {
       .createCheckRun(RUN_SHA)
       .config()
       .files([])
-      .issueComments().reviewComments([])
+      // The PR read for the re-run says it has no comment yet: no comment list is read.
       .updateCheckRun();
 
     await app.receive('check_run', loadFixture('check_run', 'rerequested'));

@@ -402,15 +402,17 @@ describe('the pull request moves under the review', () => {
     expect(reviewsOf(pr)).toHaveLength(0);
   });
 
-  it('404 on the PR itself (deleted with its branch): no check run is opened', async () => {
+  it('404 on the PR itself (deleted with its branch): abandoned, the run says why, nothing is posted', async () => {
     const app = await createHarness();
     const pr = addPullRequest();
-    fake.fail({ method: 'GET', path: `/repos/${FULL_NAME}/pulls/${pr.number}` }, { status: 404 });
+    // The review starts from the webhook's PR; the first read of the PR itself is its files.
+    fake.fail((target) => target.method === 'GET' && target.path.startsWith(`/repos/${FULL_NAME}/pulls/${pr.number}`), { status: 404, times: Number.POSITIVE_INFINITY });
 
     await app.deliver(pr);
 
-    expect(runsOf(pr)).toHaveLength(0);
-    expect(app.logs.some((line) => String(line.msg).includes('the pull request no longer exists'))).toBe(true);
+    expect(runsOf(pr)[0]).toMatchObject({ status: 'completed', conclusion: 'neutral' });
+    expect(runsOf(pr)[0]!.output.summary).toContain('the pull request no longer exists');
+    expect(reviewsOf(pr)).toHaveLength(0);
   });
 });
 

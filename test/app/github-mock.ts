@@ -112,8 +112,20 @@ export class GitHubMock {
     return this;
   }
 
-  files(files: { filename: string; status?: string; patch?: string }[], status = 200): this {
-    const body = status === 200 ? files.map((file, index) => ({ sha: `${index}`.padStart(40, 'a'), status: 'added', additions: 1, deletions: 0, changes: 1, ...file })) : { message: 'Server Error' };
+  /** The PR's files as GitHub lists them for `headSha` (named in each file's `contents_url`, as GitHub does). */
+  files(files: { filename: string; status?: string; patch?: string }[], status = 200, headSha = HEAD_SHA): this {
+    const body =
+      status === 200
+        ? files.map((file, index) => ({
+            sha: `${index}`.padStart(40, 'a'),
+            status: 'added',
+            additions: 1,
+            deletions: 0,
+            changes: 1,
+            contents_url: `${API}/repos/${this.owner}/${this.repo}/contents/${encodeURIComponent(file.filename)}?ref=${headSha}`,
+            ...file,
+          }))
+        : { message: status === 404 ? 'Not Found' : 'Server Error' };
     this.scope.get(`${this.base}/pulls/${PR_NUMBER}/files`).query({ per_page: '100' }).reply(status, body);
     return this;
   }
@@ -181,14 +193,15 @@ export class GitHubMock {
   }
 
   /**
-   * The review post, after the app's check that the PR's head is still the
-   * reviewed commit (a GET of the PR just before posting).
+   * The review post. The app checks that the PR's head is still the reviewed
+   * commit on the completed run's `pull_requests` (`updateCheckRun`), so no
+   * GET of the PR comes before it unless the run does not list the PR.
    */
-  review(status = 200, pullRequest: PullRequestState = {}): this {
-    return this.pullRequest(pullRequest).reviewPost(status);
+  review(status = 200): this {
+    return this.reviewPost(status);
   }
 
-  /** The review post alone: the app's second attempt after a 422 does not check the head again. */
+  /** The review post (the second attempt after a 422 too). */
   reviewPost(status = 200): this {
     this.scope
       .post(`${this.base}/pulls/${PR_NUMBER}/reviews`, (body: Body) => {
@@ -199,15 +212,25 @@ export class GitHubMock {
     return this;
   }
 
-  /** The completing update and `followUps` more (annotations beyond the first 50). */
-  updateCheckRun(followUps = 0, status = 200): this {
+  /**
+   * The completing update and `followUps` more (annotations beyond the first
+   * 50, a revised text). GitHub's answer lists the open PRs of the run's
+   * branch with their heads now: PR #2 at `HEAD_SHA` unless `listed` says
+   * otherwise (`[]` as for a fork PR, which GitHub never lists).
+   */
+  updateCheckRun(followUps = 0, status = 200, listed: { number: number; headSha: string }[] = [{ number: PR_NUMBER, headSha: HEAD_SHA }]): this {
     this.scope
       .patch(`${this.base}/check-runs/${CHECK_RUN_ID}`, (body: Body) => {
         this.runUpdates.push(body);
         return true;
       })
       .times(1 + followUps)
-      .reply(status, status === 200 ? { id: CHECK_RUN_ID, status: 'completed' } : { message: 'Server Error' });
+      .reply(
+        status,
+        status === 200
+          ? { id: CHECK_RUN_ID, status: 'completed', head_sha: HEAD_SHA, pull_requests: listed.map((pull) => ({ number: pull.number, head: { ref: 'changes', sha: pull.headSha } })) }
+          : { message: 'Server Error' },
+      );
     return this;
   }
 

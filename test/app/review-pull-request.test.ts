@@ -9,7 +9,7 @@ import { renderWaiverComment } from '../../src/render/waiver-comment.js';
 import missingAuthentication from '../../checks/authentication/missing-authentication.js';
 import { analyzeSource } from '../support/analyze-source.js';
 import { createTestApp, loadFixture, trackUnmatchedRequests, type TestApp } from './harness.js';
-import { GitHubMock, HEAD_SHA, TOKEN, addedFilePatch } from './github-mock.js';
+import { GitHubMock, HEAD_SHA, PR_NUMBER, TOKEN, addedFilePatch, pullRequestResponse } from './github-mock.js';
 
 /** An Express app with two routes and no authentication: GET (medium) on line 6, POST (high) on line 11. */
 const APP_FILE = `import express from 'express';
@@ -51,9 +51,19 @@ afterEach(() => {
   nock.enableNetConnect();
 });
 
-/** The start every review shares: token, PR, check run in progress, config. */
-function reviewStarts(options: { config?: string; draft?: boolean; headRepo?: { owner: string; repo: string } } = {}): GitHubMock {
-  return github.accessToken().pullRequest({ draft: options.draft, headRepo: options.headRepo }).createCheckRun().config(options.config);
+/**
+ * The start every review shares: token, check run in progress, config. No
+ * GET of the PR: the webhook's pull request is what the review starts from.
+ */
+function reviewStarts(options: { config?: string } = {}): GitHubMock {
+  return github.accessToken().createCheckRun().config(options.config);
+}
+
+/** The `opened` event, for a draft or a PR from a fork when asked. */
+function openedEvent(options: { draft?: boolean; headRepo?: { owner: string; repo: string } } = {}): Record<string, any> {
+  const payload = loadFixture('pull_request', 'opened') as Record<string, any>;
+  payload.pull_request = { ...payload.pull_request, ...pullRequestResponse(options) };
+  return payload;
 }
 
 async function fingerprintsOf(text: string): Promise<Map<number, string>> {
@@ -98,7 +108,7 @@ describe('pull_request: review of a change', () => {
   it('reopened, ready_for_review and synchronize review the head too; closed does nothing', async () => {
     for (const action of ['reopened', 'ready_for_review', 'synchronize']) {
       const mock = new GitHubMock();
-      mock.accessToken().pullRequest().createCheckRun().config().files([{ filename: 'README.md', patch: '@@ -0,0 +1 @@\n+# Hello' }]).issueComments().reviewComments([]).updateCheckRun();
+      mock.accessToken().createCheckRun().config().files([{ filename: 'README.md', patch: '@@ -0,0 +1 @@\n+# Hello' }]).issueComments().reviewComments([]).updateCheckRun();
       const fresh = await createTestApp();
       await fresh.receive('pull_request', loadFixture('pull_request', action));
       expect(mock.completion, action).toMatchObject({ conclusion: 'success' });
@@ -139,7 +149,8 @@ describe('pull_request: review of a change', () => {
       // The retry lists the PR's files again to find the comments GitHub refused, then posts once more.
       .files([{ filename: APP_PATH, patch: addedFilePatch(APP_FILE) }])
       .reviewPost(422)
-      .updateCheckRun();
+      // The completion, then its text revised: the refused comments are in the summary instead.
+      .updateCheckRun(1);
 
     await app.receive('pull_request', loadFixture('pull_request', 'opened'));
 
@@ -148,8 +159,12 @@ describe('pull_request: review of a change', () => {
     expect(github.reviews[1].comments).toEqual([]);
     expect(github.reviews[1].body).toContain('could not be commented inline');
     expect(github.completion.conclusion).toBe('failure');
-    expect(github.completion.output.summary).toContain('outside the diff');
-    expect(github.completion.output.summary).not.toContain('new inline comment');
+    // The run was completed before the review was posted; its text is then revised to where the findings went.
+    const revised = github.runUpdates.at(-1)!;
+    expect(revised).not.toHaveProperty('conclusion');
+    expect(revised.output.annotations).toBeUndefined();
+    expect(revised.output.summary).toContain('outside the diff');
+    expect(revised.output.summary).not.toContain('new inline comment');
     expect(nock.pendingMocks()).toEqual([]);
   });
 
@@ -161,7 +176,7 @@ describe('pull_request: review of a change', () => {
       .review(422)
       .files([{ filename: APP_PATH, patch: addedFilePatch(APP_FILE) }])
       .reviewPost(200)
-      .updateCheckRun();
+      .updateCheckRun(1);
 
     await app.receive('pull_request', loadFixture('pull_request', 'opened'));
 
@@ -272,14 +287,17 @@ describe('pull_request: review of a change', () => {
   });
 
   it('reads a fork PR head from the fork', async () => {
-    reviewStarts({ headRepo: { owner: 'contributor', repo: 'Hello-World' } })
+    const fork = { owner: 'contributor', repo: 'Hello-World' };
+    reviewStarts()
       .files([{ filename: APP_PATH, patch: addedFilePatch(APP_FILE) }])
       .content(APP_PATH, APP_FILE, { owner: 'contributor' })
       .issueComments().reviewComments([])
-      .review()
-      .updateCheckRun();
+      // GitHub does not list a fork's PR on the run: the head is checked with a GET before the review is posted.
+      .updateCheckRun(0, 200, [])
+      .pullRequest({ headRepo: fork })
+      .review();
 
-    await app.receive('pull_request', loadFixture('pull_request', 'opened'));
+    await app.receive('pull_request', openedEvent({ headRepo: fork }));
 
     expect(github.completion.conclusion).toBe('failure');
     expect(github.completion.output.summary).toContain('https://github.com/contributor/Hello-World/blob/');
@@ -309,23 +327,23 @@ describe('pull_request: review of a change', () => {
 
 describe('pull_request: drafts', () => {
   it('reviews a draft by default', async () => {
-    reviewStarts({ draft: true })
+    reviewStarts()
       .files([{ filename: APP_PATH, patch: addedFilePatch(APP_FILE) }])
       .content(APP_PATH, APP_FILE)
       .issueComments().reviewComments([])
       .review()
       .updateCheckRun();
 
-    await app.receive('pull_request', loadFixture('pull_request', 'opened'));
+    await app.receive('pull_request', openedEvent({ draft: true }));
 
     expect(github.completion.conclusion).toBe('failure');
     expect(nock.pendingMocks()).toEqual([]);
   });
 
   it('skip_drafts: completes a success run titled as skipped, without reading the change', async () => {
-    reviewStarts({ draft: true, config: 'skip_drafts: true\n' }).updateCheckRun();
+    reviewStarts({ config: 'skip_drafts: true\n' }).updateCheckRun();
 
-    await app.receive('pull_request', loadFixture('pull_request', 'opened'));
+    await app.receive('pull_request', openedEvent({ draft: true }));
 
     expect(github.completion).toMatchObject({ conclusion: 'success', output: { title: 'Skipped: draft pull request' } });
     expect(nock.pendingMocks()).toEqual([]);
@@ -419,7 +437,7 @@ describe('pull_request: failures never leave the run in progress', () => {
 
   it('when the check run cannot even be created, it says so in the log and stops', async () => {
     // 403 "Resource not accessible by integration": the installation lacks checks:write. Not retried (5xx are: see test/app/github-faults.test.ts).
-    github.accessToken().pullRequest().createCheckRun(HEAD_SHA, 403);
+    github.accessToken().createCheckRun(HEAD_SHA, 403);
 
     await app.receive('pull_request', loadFixture('pull_request', 'opened'));
 
@@ -439,12 +457,35 @@ describe('pull_request: failures never leave the run in progress', () => {
     expect(nock.pendingMocks()).toEqual([]);
   });
 
-  it('does nothing for a job whose head has moved on (a newer push has its own job)', async () => {
-    github.accessToken().pullRequest({ headSha: 'f'.repeat(40) });
+  it('a job whose head has moved on (a newer push has its own job) reads no file and posts nothing: GitHub lists the files of the newer head', async () => {
+    const newer = 'f'.repeat(40);
+    reviewStarts()
+      .files([{ filename: APP_PATH, patch: addedFilePatch(APP_FILE) }], 200, newer)
+      .updateCheckRun();
 
     await app.receive('pull_request', loadFixture('pull_request', 'opened'));
 
-    expect(github.createdRuns).toEqual([]);
+    expect(github.reviews).toEqual([]);
+    expect(github.completion.conclusion).toBe('neutral');
+    expect(github.completion.output.summary).toContain(`head moved to ${newer.slice(0, 7)}`);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('the head moves while the PR is reviewed: the completed run lists it at the newer head, so no review is posted and the run says why', async () => {
+    const newer = 'e'.repeat(40);
+    reviewStarts()
+      .files([{ filename: APP_PATH, patch: addedFilePatch(APP_FILE) }])
+      .content(APP_PATH, APP_FILE)
+      .issueComments().reviewComments([])
+      // The completion, then the text revised to "stopped".
+      .updateCheckRun(1, 200, [{ number: PR_NUMBER, headSha: newer }]);
+
+    await app.receive('pull_request', loadFixture('pull_request', 'opened'));
+
+    expect(github.reviews).toEqual([]);
+    expect(github.runUpdates.at(-1)).toMatchObject({ conclusion: 'neutral', output: { title: 'Review stopped: the pull request changed' } });
+    expect(github.runUpdates.at(-1)!.output.summary).toContain(`head moved to ${newer.slice(0, 7)}`);
+    expect(github.runUpdates.at(-1)!.output).not.toHaveProperty('annotations');
     expect(nock.pendingMocks()).toEqual([]);
   });
 });

@@ -41,7 +41,6 @@ describe('a pull request that changes a FastAPI file', () => {
     const app = await createTestApp();
     const github = new GitHubMock()
       .accessToken()
-      .pullRequest()
       .createCheckRun()
       .config()
       .files([{ filename: PATH, patch: addedFilePatch(FILE) }])

@@ -26,7 +26,17 @@ function command(body: string, sender?: { login: string; id: number; type?: stri
 }
 
 const COMMENT_ID = loadFixture('issue_comment', 'created').comment.id as number;
-const JOB = { installationId: 1, owner: 'Codertocat', repo: 'Hello-World', pullNumber: PR_NUMBER, headSha: HEAD_SHA, trigger: 'issue_comment.created', deliveryId: 'delivery-1' };
+/** The job carries the PR as the handler read it (the comment's payload has no head sha), so the review need not read it again. */
+const JOB = {
+  installationId: 1,
+  owner: 'Codertocat',
+  repo: 'Hello-World',
+  pullNumber: PR_NUMBER,
+  headSha: HEAD_SHA,
+  trigger: 'issue_comment.created',
+  deliveryId: 'delivery-1',
+  pullRequest: expect.objectContaining({ number: PR_NUMBER, headSha: HEAD_SHA, state: 'open', discussion: expect.objectContaining({ comments: 0, reviewComments: 0 }) }),
+};
 
 let app: RecordingApp;
 let github: GitHubMock;
@@ -174,12 +184,11 @@ describe('/security-review end to end', () => {
     github
       .accessToken()
       .reaction(COMMENT_ID)
-      .pullRequest()
+      // Read once, by the handler: the job carries it, and its counts (no comment yet) spare the review the comment lists.
       .pullRequest()
       .createCheckRun()
       .config()
       .files([{ filename: 'docs/api.md', patch: '@@ -0,0 +1 @@\n+# API' }])
-      .issueComments().reviewComments([])
       .updateCheckRun();
 
     await full.receive('issue_comment', command('/security-review'));

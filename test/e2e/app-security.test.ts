@@ -187,11 +187,10 @@ describe('the log of a full review', () => {
       { description: 'the completed check run', timeoutMs: 45_000 },
     );
     expect(run.conclusion).toBe('failure');
-    // Let the last lines (the job's end) be written.
-    await delay(300);
+    // The run is completed before the review is posted (its answer tells whether the head moved): wait for the job's end.
+    await waitFor(() => app.output().includes('review job finished'), { description: "the job's last log line", timeoutMs: 45_000 });
 
     const output = app.output();
-    expect(output).toContain('review job finished');
     const tokens = [...fake.store.tokens.keys()];
     expect(tokens.length).toBeGreaterThan(0);
     for (const token of tokens) expect(output).not.toContain(token);

@@ -228,7 +228,14 @@ describe('the app server, end to end', () => {
     expect(run.conclusion).toBe('failure');
     expect(run.output.summary).toContain('POST /users/:id/delete');
 
-    const reviewRequests = fake.requestsTo('POST', `/repos/${OWNER}/${REPO}/pulls/${appPullRequest.number}/reviews`);
+    // The run is completed first: its answer lists the PR with its head now, the check that the review goes on the head.
+    const reviewRequests = await waitFor(
+      () => {
+        const posted = fake.requestsTo('POST', `/repos/${OWNER}/${REPO}/pulls/${appPullRequest.number}/reviews`);
+        return posted.length > 0 && posted;
+      },
+      { description: 'the review', timeoutMs: 30_000 },
+    );
     expect(reviewRequests.map((request) => request.status)).toEqual([200]);
     const review = reviewRequests[0]!.body as { event?: string; commit_id?: string; comments?: Array<{ path: string; line?: number; body: string }> };
     expect(review.event).toBe('COMMENT');

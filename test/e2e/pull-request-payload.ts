@@ -37,6 +37,7 @@ interface RepositoryFields {
   full_name: string;
   owner: { login: string };
   default_branch: string;
+  html_url?: string;
 }
 
 interface BranchFields {
@@ -49,7 +50,7 @@ interface BranchFields {
 interface PullRequestPayloadFields {
   number: number;
   repository: RepositoryFields;
-  pull_request: { number: number; head: BranchFields; base: BranchFields };
+  pull_request: { number: number; head: BranchFields; base: BranchFields; updated_at?: string };
   installation?: { id: number; node_id: string };
 }
 
@@ -62,6 +63,8 @@ export function adaptPullRequestPayload(example: Record<string, unknown>, target
     repository.full_name = `${target.owner}/${target.repo}`;
     repository.owner.login = target.owner;
     repository.default_branch = target.baseRef;
+    // The fake GitHub's web root, as its own responses give it.
+    repository.html_url = `https://github.example/${target.owner}/${target.repo}`;
   };
   const retargetBranch = (branch: BranchFields, ref: string, sha: string): void => {
     branch.ref = ref;
@@ -75,5 +78,7 @@ export function adaptPullRequestPayload(example: Record<string, unknown>, target
   retargetBranch(payload.pull_request.head, target.headRef, target.headSha);
   retargetBranch(payload.pull_request.base, target.baseRef, target.baseSha);
   payload.installation = { id: target.installationId, node_id: `MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9u${target.installationId}` };
+  // GitHub sends the event as the PR changes: its `updated_at` is the event's time.
+  payload.pull_request.updated_at = new Date().toISOString();
   return copy;
 }

@@ -148,6 +148,8 @@ describe('webhook server and two workers on Redis', () => {
     for (const pull of PULL_REQUESTS) {
       await waitFor(() => runsOf(pull).some((run) => run.status === 'completed'), { description: `a completed run on ${pull.owner}#${pull.number}`, timeoutMs: 60_000 });
     }
+    // A job completes its run before it posts the review (the run's answer is the check that the head has not moved): wait for the jobs' ends.
+    await waitFor(() => workers.flatMap(finishedJobs).length >= PULL_REQUESTS.length, { description: 'every job finished', timeoutMs: 60_000 });
     // A grace period for a stray second review of the redelivery (there must be none).
     await delay(1000);
     for (const pull of PULL_REQUESTS) {

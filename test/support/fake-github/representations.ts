@@ -76,7 +76,7 @@ export function pullRequestJson(store: FakeGitHubStore, repo: RepositoryState, p
     author_association: authorAssociation(repo, pull.user),
     merged: false,
     mergeable: null,
-    comments: 0,
+    comments: [...store.issueComments.values()].filter((c) => c.issueNumber === pull.number && c.repository === repo.fullName).length,
     review_comments: [...store.reviewComments.values()].filter((c) => c.pullNumber === pull.number && c.repository === repo.fullName).length,
     commits: 1,
     additions,
@@ -126,8 +126,28 @@ export function checkRunJson(store: FakeGitHubStore, run: CheckRunState, apiBase
     name: run.name,
     check_suite: { id: run.id + 1 },
     app: { id: store.app.id, slug: store.app.slug, name: store.app.name },
-    pull_requests: [],
+    pull_requests: checkRunPullRequests(store, run, apiBaseUrl),
   };
+}
+
+/**
+ * As GitHub lists them on a run: the open pull requests whose head is the
+ * run's commit or whose head branch is the run's branch, each with its head
+ * as it is now (so a push after the run was created shows a newer sha).
+ */
+function checkRunPullRequests(store: FakeGitHubStore, run: CheckRunState, apiBaseUrl: string): Record<string, unknown>[] {
+  const repo = store.repositories.get(run.repository.toLowerCase());
+  if (repo === undefined) return [];
+  const branches = new Set(run.headBranches ?? []);
+  return [...repo.pulls.values()]
+    .filter((pull) => pull.state === 'open' && (pull.head.sha === run.headSha || branches.has(pull.head.ref)))
+    .map((pull) => ({
+      id: pull.id,
+      number: pull.number,
+      url: `${apiBaseUrl}/repos/${repo.fullName}/pulls/${pull.number}`,
+      head: { ref: pull.head.ref, sha: pull.head.sha, repo: { id: repo.id, url: `${apiBaseUrl}/repos/${repo.fullName}`, name: repo.name } },
+      base: { ref: pull.base.ref, sha: pull.base.sha, repo: { id: repo.id, url: `${apiBaseUrl}/repos/${repo.fullName}`, name: repo.name } },
+    }));
 }
 
 export function reviewJson(store: FakeGitHubStore, review: ReviewState, apiBaseUrl: string): Record<string, unknown> {

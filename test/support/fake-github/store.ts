@@ -105,6 +105,8 @@ export interface CheckRunState {
   annotations: CheckRunAnnotation[];
   /** Every create/update request body, in order. */
   history: Array<{ method: 'POST' | 'PATCH'; body: Record<string, unknown> }>;
+  /** The head branches of the open pull requests the commit headed when the run was created (GitHub's check suite `head_branch`). */
+  headBranches?: string[];
 }
 
 export interface ReviewState {

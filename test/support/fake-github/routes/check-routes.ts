@@ -121,6 +121,7 @@ function createCheckRun(request: ApiRequest, repo: RepositoryState): ApiReply {
     output: { title: null, summary: null, text: null },
     annotations: [],
     history: [{ method: 'POST', body }],
+    headBranches: [...repo.pulls.values()].filter((pull) => pull.state === 'open' && pull.head.sha === body.head_sha).map((pull) => pull.head.ref),
   };
   applyRunFields(run, body);
   request.store.checkRuns.set(run.id, run);
