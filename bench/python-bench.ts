@@ -2,11 +2,13 @@
  * The Python section of `npm run bench`: the whole Python analysis of a file
  * (tree-sitter parse, PySourceIndex walk, FastAPI/DRF/Flask discovery, every
  * Python check, fingerprints) against tree-sitter's bare parse of the same
- * file, measured in the same run so the ratio means something. The corpus is
+ * file, measured in the same run so the ratio means something; parse, walk
+ * and discovery alone are timed too, to show what the checks add. The corpus is
  * generated from a seed: route files of realistic sizes, mixing secure and
  * vulnerable handlers, so the checks do their real work.
  */
-import { loadPythonParser } from '../checks/lang/py/parse.js';
+import { loadPythonParser, parsePythonWith } from '../checks/lang/py/parse.js';
+import { discoverPythonEndpoints } from '../checks/python/frameworks/index.js';
 import { DEFAULT_CONFIG } from '../src/config/schema.js';
 import { analyzeFiles } from '../src/review/analyze-files.js';
 import { medianRound, summarize, type TimingSummary } from './stats.js';
@@ -25,6 +27,8 @@ export interface PythonBenchResult {
   rounds: number;
   /** `parser.parse(text)` then `tree.delete()`: the floor. */
   parse: TimingSummary;
+  /** Parse, the index's walk and endpoint discovery: what every check builds on. */
+  index: TimingSummary;
   /** `analyzeFiles` on the one file: parse, index, discovery, checks, finalisation. */
   analysis: TimingSummary;
   endpoints: number;
@@ -107,6 +111,7 @@ export function generatePythonCorpus(seed = DEFAULT_PYTHON_SEED, filesPerFramewo
 export async function measurePython(files: readonly PythonCorpusFile[], options: { warmupRounds: number; rounds: number }): Promise<PythonBenchResult> {
   const parser = await loadPythonParser();
   const parseRounds: number[][] = [];
+  const indexRounds: number[][] = [];
   const analysisRounds: number[][] = [];
   let endpoints = 0;
   let findings = 0;
@@ -116,6 +121,12 @@ export async function measurePython(files: readonly PythonCorpusFile[], options:
       const tree = parser.parse(file.text);
       if (tree === null) throw new Error(`tree-sitter returned no tree for ${file.path}`);
       tree.delete();
+      return performance.now() - start;
+    });
+  const timeIndex = (): number[] =>
+    files.map((file) => {
+      const start = performance.now();
+      discoverPythonEndpoints(parsePythonWith(parser, file.path, file.text));
       return performance.now() - start;
     });
   const timeAnalysis = async (count: boolean): Promise<number[]> => {
@@ -136,16 +147,20 @@ export async function measurePython(files: readonly PythonCorpusFile[], options:
     const measured = round >= options.warmupRounds;
     // Alternate which phase goes first, so drift of a busy machine hits both alike.
     let parse: number[];
+    let index: number[];
     let analysis: number[];
     if (round % 2 === 0) {
       parse = timeParse();
+      index = timeIndex();
       analysis = await timeAnalysis(round === options.warmupRounds);
     } else {
       analysis = await timeAnalysis(round === options.warmupRounds);
+      index = timeIndex();
       parse = timeParse();
     }
     if (measured) {
       parseRounds.push(parse);
+      indexRounds.push(index);
       analysisRounds.push(analysis);
     }
   }
@@ -154,6 +169,7 @@ export async function measurePython(files: readonly PythonCorpusFile[], options:
     lines: files.reduce((total, file) => total + file.text.split('\n').length, 0),
     rounds: options.rounds,
     parse: summarize(medianRound(parseRounds)),
+    index: summarize(medianRound(indexRounds)),
     analysis: summarize(medianRound(analysisRounds)),
     endpoints,
     findings,
@@ -164,8 +180,9 @@ export function formatPython(result: PythonBenchResult): string {
   const ratio = (a: number, b: number) => `${(a / b).toFixed(1)}x`;
   return [
     `Python: ${result.files} files, ${result.lines} lines, ${result.endpoints} endpoints, ${result.findings} findings; median of ${result.rounds} rounds, per file`,
-    `  tree-sitter parse     p50 ${result.parse.p50Ms.toFixed(2)} ms  p99 ${result.parse.p99Ms.toFixed(2)} ms  total ${result.parse.totalMs.toFixed(1)} ms`,
-    `  parse + analysis      p50 ${result.analysis.p50Ms.toFixed(2)} ms  p99 ${result.analysis.p99Ms.toFixed(2)} ms  total ${result.analysis.totalMs.toFixed(1)} ms`,
-    `  ratio to bare parse   p50 ${ratio(result.analysis.p50Ms, result.parse.p50Ms)}  p99 ${ratio(result.analysis.p99Ms, result.parse.p99Ms)}  total ${ratio(result.analysis.totalMs, result.parse.totalMs)}`,
+    `  tree-sitter parse          p50 ${result.parse.p50Ms.toFixed(2)} ms  p99 ${result.parse.p99Ms.toFixed(2)} ms  total ${result.parse.totalMs.toFixed(1)} ms`,
+    `  parse + index + discovery  p50 ${result.index.p50Ms.toFixed(2)} ms  p99 ${result.index.p99Ms.toFixed(2)} ms  total ${result.index.totalMs.toFixed(1)} ms`,
+    `  parse + analysis           p50 ${result.analysis.p50Ms.toFixed(2)} ms  p99 ${result.analysis.p99Ms.toFixed(2)} ms  total ${result.analysis.totalMs.toFixed(1)} ms`,
+    `  ratio to bare parse        p50 ${ratio(result.analysis.p50Ms, result.parse.p50Ms)}  p99 ${ratio(result.analysis.p99Ms, result.parse.p99Ms)}  total ${ratio(result.analysis.totalMs, result.parse.totalMs)}  (index + discovery alone: total ${ratio(result.index.totalMs, result.parse.totalMs)})`,
   ].join('\n');
 }
