@@ -36,19 +36,17 @@ const CALL_MARKER = '()';
  * Bounded to 32 links. '' when the root is not a name (a literal, a lambda).
  */
 export function expressionPath(node: PyNode, withCalls = true): string {
-  const parts: string[] = [];
+  // Read from the outside in: each link goes in front of what is read so far.
+  let path = '';
   let current: PyNode | undefined = node;
   for (let link = 0; link < 32 && current !== undefined; link++) {
     current = unwrapExpression(current);
-    if (current.type === 'identifier') {
-      parts.push(current.name ?? '');
-      return parts.reverse().join('');
-    }
+    if (current.type === 'identifier') return (current.name ?? '') + path;
     if (current.type === 'attribute') {
-      parts.push(`.${childByField(current, 'attribute')?.name ?? ''}`);
+      path = `.${childByField(current, 'attribute')?.name ?? ''}${path}`;
       current = childByField(current, 'object');
     } else if (current.type === 'call') {
-      if (withCalls) parts.push(CALL_MARKER);
+      if (withCalls) path = CALL_MARKER + path;
       current = childByField(current, 'function');
     } else if (current.type === 'subscript') {
       current = childByField(current, 'value');

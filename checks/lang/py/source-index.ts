@@ -106,7 +106,7 @@ export class PySourceIndex {
   private readonly memos = new Map<string, unknown>();
   private readonly scopedCache = new WeakMap<readonly Scope[], Map<string, readonly PyNode[]>>();
   private readonly mergedCache = new WeakMap<readonly Scope[], readonly Scope[]>();
-  private readonly callsByPattern = new Map<string, readonly PyNode[]>();
+  private readonly callsByPattern = new Map<string, { all: readonly PyNode[]; scopedKey: string }>();
   private readonly rangeCache = new Map<string, Map<number, readonly PyNode[]>>();
   private callsByName: Map<string, PyNode[]> | undefined;
   private lines: string[] | undefined;
@@ -225,16 +225,18 @@ export class PySourceIndex {
    */
   callsNamed(pattern: RegExp, scopes?: readonly Scope[]): readonly PyNode[] {
     const key = pattern.flags === '' ? pattern.source : `${pattern.source}/${pattern.flags}`;
-    let all = this.callsByPattern.get(key);
-    if (all === undefined) {
+    let calls = this.callsByPattern.get(key);
+    if (calls === undefined) {
       const byName = (this.callsByName ??= this.groupCallsByName());
       const names = [...byName.keys()].filter((name) => pattern.test(name));
       // One name: its list as it is (document order); several: merged in document order, outer call first.
-      all = names.length === 0 ? NO_NODES : names.length === 1 ? byName.get(names[0])! : names.flatMap((name) => byName.get(name)!).sort((a, b) => a.pos - b.pos || b.end - a.end);
-      this.callsByPattern.set(key, all);
+      const all = names.length === 0 ? NO_NODES : names.length === 1 ? byName.get(names[0])! : names.flatMap((name) => byName.get(name)!).sort((a, b) => a.pos - b.pos || b.end - a.end);
+      // The key of the scoped answers: the pattern's, set apart from node types.
+      calls = { all, scopedKey: `\0${key}` };
+      this.callsByPattern.set(key, calls);
     }
-    if (scopes === undefined || all.length === 0) return all;
-    return this.inScopes(`\0${key}`, all, scopes);
+    if (scopes === undefined || calls.all.length === 0) return calls.all;
+    return this.inScopes(calls.scopedKey, calls.all, scopes);
   }
 
   /**
