@@ -50,11 +50,16 @@ export interface RequestData {
 
 const cache = new WeakMap<PyEndpoint, RequestData>();
 
-/** The endpoint's request data, computed once per endpoint. */
+/**
+ * The endpoint's request data, computed once per endpoint, and once for the
+ * endpoints that read the same code the same way (a ViewSet's list, create,
+ * retrieve...: same framework, handler and scopes, which is all it depends on).
+ */
 export function requestDataOf(endpoint: PyEndpoint): RequestData {
   let data = cache.get(endpoint);
   if (data === undefined) {
-    data = computeRequestData(endpoint);
+    const scopes = endpoint.scopes.map((scope) => `${scope.pos}-${scope.end}`).join(',');
+    data = endpoint.index.memo(`py:requestData:${endpoint.framework}:${endpoint.handler?.pos ?? -1}:${scopes}`, () => computeRequestData(endpoint));
     cache.set(endpoint, data);
   }
   return data;
