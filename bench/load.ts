@@ -72,8 +72,15 @@ interface ServerProcess {
   stop(): Promise<void>;
 }
 
+/** `--cpu-prof DIR`: the server writes a V8 CPU profile there on exit (where its main thread spent the run). */
+const CPU_PROFILE_DIR = (() => {
+  const index = process.argv.indexOf('--cpu-prof');
+  return index === -1 ? undefined : process.argv[index + 1];
+})();
+
 function startServer(env: Record<string, string>, port: number): ServerProcess {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const profile = CPU_PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`];
+  const child: ChildProcess = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/server.ts'], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -168,9 +175,15 @@ async function runLoad(n: number, keys: { privateKey: string; publicKey: string 
     const ackMs: number[] = [];
     const probeAckMs: number[] = [];
 
-    const deliveries = targets.map(async (target) => {
-      const body = JSON.stringify(adaptPullRequestPayload(loadPullRequestExample('opened'), target));
-      const signature = signWebhookBody(body, WEBHOOK_SECRET);
+    // Every body is built and signed before the first is sent: the example file is 4 MB of JSON (~100 ms to
+    // parse), and building the 50th body while the 1st is in flight would hold the load generator's own event
+    // loop, which also times the acknowledgements (an earlier version measured its own 5 s that way).
+    const example = loadPullRequestExample('opened');
+    const signed = targets.map((target) => {
+      const body = JSON.stringify(adaptPullRequestPayload(example, target));
+      return { target, body, signature: signWebhookBody(body, WEBHOOK_SECRET) };
+    });
+    const deliveries = signed.map(async ({ target, body, signature }) => {
       const sent = performance.now();
       sentAt.set(target.number, sent);
       const answer = await deliverWebhook({ url: webhookUrl, event: 'pull_request', body, signature });

@@ -13,6 +13,7 @@ import { registerPullRequestHandler } from './handlers/pull-request.js';
 import type { AppLifecycle } from './lifecycle/app-lifecycle.js';
 import { createHealthzHandler } from './lifecycle/healthz.js';
 import { startOpenCheckRunSweeps } from './lifecycle/open-check-run-sweeps.js';
+import { warmUpAnalysis } from './lifecycle/warm-up-analysis.js';
 import { createReviewQueue } from './queue/create-review-queue.js';
 import type { ReviewQueue } from './queue/review-queue.js';
 import { defaultLedgerDirectory, FileOpenCheckRunLedger, type OpenCheckRunLedger } from './review/open-check-run-ledger.js';
@@ -41,10 +42,15 @@ export interface CreateAppOptions {
   analysis?: AnalysisServices;
   /** The server process's lifecycle (server.ts): serves `/healthz` and drains the queue on shutdown. Absent in tests without an HTTP server. */
   lifecycle?: AppLifecycle;
+  /**
+   * Start the analysis workers before the app is loaded (server.ts: before it listens), so that the first
+   * burst of webhooks does not share the cores with workers loading their parsers. Off by default (tests).
+   */
+  warmUp?: boolean;
 }
 
 export function createApp(options: CreateAppOptions = {}): ApplicationFunction {
-  return (app, { addHandler }) => {
+  return async (app, { addHandler }) => {
     const { settings, problems } = budgetFromEnv();
     for (const problem of problems) app.log.warn(problem);
     const timeoutMs = options.timeoutMs ?? settings.totalMs;
@@ -80,6 +86,7 @@ export function createApp(options: CreateAppOptions = {}): ApplicationFunction {
     }
 
     startOpenCheckRunSweeps({ app, ledger, timeoutMs, intervalMs: options.sweepIntervalMs });
+    if (options.warmUp === true) await warmUpAnalysis(analysis, app.log.child({ name: 'warm-up' }));
   };
 }
 

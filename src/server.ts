@@ -20,6 +20,8 @@ Object.assign(process.env, environmentWithDotEnv());
 const log = await createAppLogger(loggerSettingsFromEnv(process.env));
 // Retries and rate-limit waits chosen for a review's time budget: see octokit-options.ts.
 // Probot's server with webhook bodies limited to GitHub's 25 MB (start-server.ts).
-const server = await startServer(createApp({ lifecycle }), { env: process.env, log, Octokit: createAppOctokit() });
+// The analysis workers start before the server listens (warm-up-analysis.ts): a burst of webhooks right after a
+// deploy must not share the cores with workers loading their parsers.
+const server = await startServer(createApp({ lifecycle, warmUp: true }), { env: process.env, log, Octokit: createAppOctokit() });
 // SIGTERM (docker stop, Kubernetes): stop taking webhooks, finish accepted reviews (bounded), exit. See app-lifecycle.ts.
 exitOnSigterm(lifecycle, server);

@@ -151,8 +151,11 @@ export class InProcessReviewQueue implements ReviewQueue {
 
   private run(key: string, job: ReviewJob, worker: ReviewWorker): void {
     this.running.set(key, job);
-    // A worker that throws synchronously must not escape into the caller of enqueue.
-    Promise.resolve()
+    // Started on the next turn of the event loop, not in a microtask: the webhook that enqueued the job is
+    // answered first. A microtask would run the job's synchronous start (a logger, an Octokit with its
+    // plugins and endpoint methods, the token request) before Probot writes the acknowledgement, and a burst
+    // of deliveries would pay for each other's. A worker that throws synchronously must not escape either.
+    new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => worker(job))
       .catch((error: unknown) => this.log?.error({ err: error, job: key, headSha: job.headSha }, 'review job failed'))
       .finally(() => {
