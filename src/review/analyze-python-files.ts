@@ -60,8 +60,9 @@ export async function analyzePythonFiles(inputs: readonly SourceInput[], options
   await attachFastApiMounts(endpoints, files);
   await attachFlaskEntryFiles(endpoints, files);
   await attachImportedDependencies(endpoints, files);
-  await attachDrfRoutes(endpoints, files, reviewed.values());
+  // Settings first: ROOT_URLCONF there names the urls.py whose include() prefixes the app's routes.
   await attachDrfSettings(endpoints, files);
+  await attachDrfRoutes(endpoints, files, reviewed.values());
 
   // Findings may point into a context file (an imported dependency's module, the entry file, the settings): its lines are needed too.
   const contextIndexes = new Map<string, PySourceIndex>();

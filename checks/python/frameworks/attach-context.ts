@@ -30,20 +30,70 @@ function baseName(path: string): string {
   return (path.split('/').pop() ?? path).replace(/\.py$/, '');
 }
 
-/** View name to the route urls.py gives it: `router.register(r'items', ItemViewSet)` and `path('items/<int:pk>/', ItemDetail.as_view())`. */
-export function routesFromUrls(index: PySourceIndex): Map<string, { route: string; viewSet: boolean }> {
+/** `a/` + `b/` + `items` as one route piece, without doubled or leading slashes. */
+function joinUrl(...parts: string[]): string {
+  return parts.map((part) => part.replace(/^\^/, '').replace(/\$$/, '')).filter((part) => part !== '').reduce((joined, part) => (joined === '' || joined.endsWith('/') ? `${joined}${part.replace(/^\//, '')}` : `${joined}/${part.replace(/^\//, '')}`), '');
+}
+
+/** `path("v1/", include(router.urls))`: the route prefix per router variable. */
+function routerPrefixes(index: PySourceIndex): Map<string, string> {
+  const prefixes = new Map<string, string>();
+  for (const call of index.callsNamed(/^(?:path|re_path|url)$/)) {
+    const [routeNode, viewNode] = positionalArguments(call);
+    const route = stringValue(routeNode, index);
+    if (route === undefined || viewNode?.type !== 'call' || calleeName(viewNode) !== 'include') continue;
+    const included = positionalArguments(viewNode)[0];
+    const path = included === undefined ? '' : expressionPath(included, false);
+    if (/\.urls$/.test(path)) prefixes.set(path.replace(/\.urls$/, ''), route);
+  }
+  return prefixes;
+}
+
+/**
+ * View name to the route urls.py gives it: `router.register(r'items',
+ * ItemViewSet)` (under the `path("v1/", include(router.urls))` of its
+ * router) and `path('items/<int:pk>/', ItemDetail.as_view())`, each under
+ * `prefix`, the route the project's root urls.py includes this file at.
+ */
+export function routesFromUrls(index: PySourceIndex, prefix = ''): Map<string, { route: string; viewSet: boolean }> {
   const routes = new Map<string, { route: string; viewSet: boolean }>();
+  const routers = routerPrefixes(index);
   for (const call of index.callsNamed(/^(?:register|path|re_path|url)$/)) {
     const [routeNode, viewNode] = positionalArguments(call);
     const route = stringValue(routeNode ?? keywordArgument(call, 'prefix'), index);
     const view = viewNode ?? keywordArgument(call, 'viewset') ?? keywordArgument(call, 'view');
-    if (route === undefined || view === undefined) continue;
+    if (route === undefined || view === undefined || (view.type === 'call' && calleeName(view) === 'include')) continue;
     const name = lastSegment(expressionPath(view, false).replace(/\.as_view$/, ''));
     if (name === '' || routes.has(name)) continue;
-    const clean = route.replace(/^\^/, '').replace(/\$$/, '');
-    routes.set(name, { route: `/${clean}`, viewSet: calleeName(call) === 'register' });
+    const register = calleeName(call) === 'register';
+    const routerName = register ? expressionPath(childByField(childByField(call, 'function')!, 'object') ?? call, false) : '';
+    routes.set(name, { route: `/${joinUrl(prefix, register ? (routers.get(routerName) ?? '') : '', route)}`, viewSet: register });
   }
   return routes;
+}
+
+/** The route a root urls.py includes `urlsPath` at: `path("api/", include("shop.urls"))`; undefined when it does not include it. */
+export function includePrefix(root: PySourceIndex, urlsPath: string): string | undefined {
+  for (const call of root.callsNamed(/^(?:path|re_path|url)$/)) {
+    const [routeNode, viewNode] = positionalArguments(call);
+    const route = stringValue(routeNode, root);
+    if (route === undefined || viewNode?.type !== 'call' || calleeName(viewNode) !== 'include') continue;
+    const first = positionalArguments(viewNode)[0];
+    // include("shop.urls") or include(("shop.urls", "shop")).
+    const module = stringValue(first, root) ?? stringValue(sequenceElements(first)?.[0], root);
+    if (module !== undefined && `/${urlsPath}`.endsWith(`/${module.replace(/\./g, '/')}.py`)) return route;
+  }
+  return undefined;
+}
+
+/** The project's root urls.py: ROOT_URLCONF in the settings, else urls.py beside the settings. */
+async function rootUrls(settings: PySourceIndex | undefined, files: PyContextFiles): Promise<PySourceIndex | undefined> {
+  if (settings === undefined) return undefined;
+  const conf = stringValue(moduleAssignments(settings).get('ROOT_URLCONF')?.value, settings);
+  const directories = ancestorDirectories(settings.path).slice(0, MAX_LEVELS + 1);
+  const candidates = [...(conf === undefined ? [] : directories.map((directory) => joinPath(directory, `${conf.replace(/\./g, '/')}.py`))), joinPath(directories[0], 'urls.py')];
+  const found = await files.loadFirst(candidates);
+  return found?.file.status === 'found' ? found.file.index : undefined;
 }
 
 export async function attachDrfRoutes(endpoints: PyEndpoint[], files: PyContextFiles, reviewed: Iterable<PySourceIndex>): Promise<void> {
@@ -54,8 +104,12 @@ export async function attachDrfRoutes(endpoints: PyEndpoint[], files: PyContextF
     const found = await files.loadFirst([joinPath(directory, 'urls.py')]);
     if (found?.file.status === 'found' && !urlFiles.includes(found.file.index)) urlFiles.push(found.file.index);
   }
+  const root = await rootUrls(drf.find((endpoint) => endpoint.settingsFile !== undefined)?.settingsFile, files);
   const routes = new Map<string, { route: string; viewSet: boolean }>();
-  for (const index of urlFiles) for (const [name, route] of routesFromUrls(index)) if (!routes.has(name)) routes.set(name, route);
+  for (const index of urlFiles) {
+    const prefix = root === undefined || root === index ? '' : (includePrefix(root, index.path) ?? '');
+    for (const [name, route] of routesFromUrls(index, prefix)) if (!routes.has(name)) routes.set(name, route);
+  }
   for (const endpoint of drf) {
     const [view, ...rest] = endpoint.route.split('/');
     const found = routes.get(view);
