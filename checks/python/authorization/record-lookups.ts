@@ -112,11 +112,21 @@ function modelOf(call: PyNode, chain: PyNode, index: PySourceIndex): string {
   return /^[A-Z]/.test(root) ? root : 'record';
 }
 
-const LOOKUPS = new WeakMap<PyEndpoint, RecordLookup[]>();
+const LOOKUPS = new WeakMap<PyEndpoint, readonly RecordLookup[]>();
 
-export function recordLookups(endpoint: PyEndpoint): RecordLookup[] {
-  const cached = LOOKUPS.get(endpoint);
-  if (cached !== undefined) return cached;
+/** The lookups by a request id in the endpoint's code; endpoints with the same handler and scopes (a ViewSet's actions) share one answer. */
+export function recordLookups(endpoint: PyEndpoint): readonly RecordLookup[] {
+  let lookups = LOOKUPS.get(endpoint);
+  if (lookups === undefined) {
+    const scopes = endpoint.scopes.map((scope) => `${scope.pos}-${scope.end}`).join(',');
+    lookups = endpoint.index.memo(`py:recordLookups:${endpoint.handler?.pos ?? -1}:${scopes}`, () => findRecordLookups(endpoint));
+    LOOKUPS.set(endpoint, lookups);
+  }
+  return lookups;
+}
+
+/** Depends on the endpoint's index, handler (its id parameters) and scopes only. */
+function findRecordLookups(endpoint: PyEndpoint): readonly RecordLookup[] {
   const index = endpoint.index;
   const ids = requestIdNames(endpoint);
   const lookups: RecordLookup[] = [];
@@ -147,7 +157,6 @@ export function recordLookups(endpoint: PyEndpoint): RecordLookup[] {
     const fields = filteredFields(chain, index);
     lookups.push({ call, chain, id, model: modelOf(call, chain, index), scoped: fields.some((field) => OWNER_FIELD.test(field) || TENANT_FIELD.test(field)) });
   }
-  LOOKUPS.set(endpoint, lookups);
   return lookups;
 }
 
