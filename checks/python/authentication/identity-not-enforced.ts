@@ -30,7 +30,7 @@ import {
   unwrapExpression,
 } from '../../lang/py/queries.js';
 import { fileOfNode, type PyNode, type PySourceIndex, type Scope } from '../../lang/py/source-index.js';
-import { createPyCheck } from '../create-py-check.js';
+import { createPyCheck, siblingMetadata } from '../create-py-check.js';
 import type { PyEndpoint } from '../endpoint.js';
 import { AUTHENTICATED_PERMISSION, isAuthDecorator, isAuthDependency } from '../identity-signals.js';
 
@@ -392,11 +392,7 @@ function authParameterNames(endpoint: PyEndpoint, configured: readonly string[])
 export default createPyCheck({
   id: 'identity-not-enforced',
   items: ['authn.invalid-token'],
-  description: tsCheck.description,
-  severity: tsCheck.severity,
-  confidence: tsCheck.confidence,
-  cwe: tsCheck.cwe,
-  owasp: tsCheck.owasp,
+  ...siblingMetadata(tsCheck),
   messages: {
     unused: 'The result of {{call}} is never tested: the request goes on for a caller who is not signed in.',
     'falls-through': '{{call}} does not end the request when the caller is not signed in: the code goes on.',
@@ -405,7 +401,6 @@ export default createPyCheck({
     optional: 'The token is verified with optional=True, and {{call}} is used without testing for None: requests without a token go on as if signed in.',
     'returns-user': '{{call}} returns a user when the credentials are invalid: DRF treats the request as authenticated. Raise AuthenticationFailed (or return None when no credentials were sent).',
   },
-  why: tsCheck.why,
   fix: {
     fastapi: 'In the dependency, turn every failure into `raise HTTPException(status_code=401, detail="Could not validate credentials", headers={"WWW-Authenticate": "Bearer"})`: in `except jwt.PyJWTError:` and when no user is found; never `return None` or `pass`.',
     'django-rest-framework': 'In `authenticate()`, `raise AuthenticationFailed(...)` for bad credentials and `return None` only when none were sent; in a view, let the permission classes answer, or `return Response(status=status.HTTP_401_UNAUTHORIZED)`.',

@@ -7,7 +7,7 @@
 import { publicRouteReason } from '../../authentication/public-routes.js';
 import tsCheck from '../../authentication/missing-authentication.js';
 import { childByField, definitionName, methodsOf } from '../../lang/py/queries.js';
-import { createPyCheck } from '../create-py-check.js';
+import { createPyCheck, siblingMetadata } from '../create-py-check.js';
 import type { PyEndpoint } from '../endpoint.js';
 import { AUTHENTICATED_PERMISSION, identityCheckIn, isAuthDecorator, isAuthDependency } from '../identity-signals.js';
 
@@ -31,16 +31,11 @@ function viewName(endpoint: PyEndpoint): string {
 export default createPyCheck({
   id: 'missing-authentication',
   items: ['authn.identity'],
-  description: tsCheck.description,
-  severity: tsCheck.severity,
-  confidence: tsCheck.confidence,
-  cwe: tsCheck.cwe,
-  owasp: tsCheck.owasp,
+  ...siblingMetadata(tsCheck),
   messages: {
     missing: tsCheck.messages.missing,
     'allow-any': '{{endpoint}} is open to anonymous callers: {{where}} sets `{{policy}}`, and the route is not a public one.',
   },
-  why: tsCheck.why,
   fix: {
     fastapi:
       'Add an authentication dependency: `current_user: Annotated[User, Depends(get_current_user)]` as a parameter (with `get_current_user` decoding the `OAuth2PasswordBearer` token and raising `HTTPException(status_code=401)`), or `dependencies=[Depends(get_current_user)]` on the route, the `APIRouter(...)` or `include_router(...)`. If the route is public by design, list it under `auth.public_routes` in `.github/api-security-review.yml`.',

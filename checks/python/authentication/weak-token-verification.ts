@@ -17,7 +17,7 @@ import {
   stringValue,
 } from '../../lang/py/queries.js';
 import { fileOfNode, type PyNode, type PySourceIndex } from '../../lang/py/source-index.js';
-import { createPyCheck } from '../create-py-check.js';
+import { createPyCheck, siblingMetadata } from '../create-py-check.js';
 import { isAuthDecorator, isAuthDependency } from '../identity-signals.js';
 
 /** `jwt.decode`, `jose.jwt.decode`, a `decode` imported from jwt / jose. */
@@ -36,18 +36,13 @@ const DJANGO_JWT_AUTH = /^(?:JWTAuthentication|JWTStatelessUserAuthentication|JW
 export default createPyCheck({
   id: 'weak-token-verification',
   items: ['authn.token-expiry'],
-  description: tsCheck.description,
-  severity: tsCheck.severity,
-  confidence: tsCheck.confidence,
-  cwe: tsCheck.cwe,
-  owasp: tsCheck.owasp,
+  ...siblingMetadata(tsCheck),
   messages: {
     'decode-only': tsCheck.messages['decode-only'],
     'ignore-expiration': '`{{option}}` accepts expired tokens forever.',
     'alg-none': tsCheck.messages['alg-none'],
     'no-algorithms': '{{call}} does not pin `algorithms`: the token itself chooses how it is checked (algorithm confusion).',
   },
-  why: tsCheck.why,
   fix: {
     default:
       "Verify, don't decode: `jwt.decode(token, settings.SECRET_KEY, algorithms=[\"HS256\"])` (PyJWT; python-jose: `jwt.decode(token, key, algorithms=[\"RS256\"])`), without `options={\"verify_signature\": False}` or `\"verify_exp\": False`, and never `get_unverified_claims` for authentication; catch `ExpiredSignatureError` / `JWTError` and answer 401.",

@@ -8,7 +8,7 @@
 import tsCheck from '../../authorization/missing-ownership-check.js';
 import { classesByName, definitionName, methodsOf, namedChildren, plainCalleePath, classAttribute, expressionPath } from '../../lang/py/queries.js';
 import type { PyNode } from '../../lang/py/source-index.js';
-import { createPyCheck } from '../create-py-check.js';
+import { createPyCheck, siblingMetadata } from '../create-py-check.js';
 import type { PyEndpoint } from '../endpoint.js';
 import { roleCheckOf } from './missing-role-check.js';
 import { OWNER_FIELD, TENANT_FIELD, filteredFields, recordLookups } from './record-lookups.js';
@@ -74,17 +74,12 @@ function scopedQueryset(endpoint: PyEndpoint): PyNode | undefined {
 export default createPyCheck({
   id: 'missing-ownership-check',
   items: ['authz.ownership'],
-  description: tsCheck.description,
-  severity: tsCheck.severity,
-  confidence: tsCheck.confidence,
-  cwe: tsCheck.cwe,
-  owasp: tsCheck.owasp,
+  ...siblingMetadata(tsCheck),
   messages: {
     unscoped: tsCheck.messages.unscoped,
     'unscoped-queryset':
       "{{view}} serves `{{action}}` by the `{{id}}` in the URL from `{{query}}`, which is not limited to the caller's records, and no permission class checks the object: any signed-in user can {{verb}} another user's {{model}}.",
   },
-  why: tsCheck.why,
   fix: {
     fastapi:
       "Put the owner in the query, with the caller from your authentication dependency: `{{scoped}}` (no row means 404); or load the {{model}} and `raise HTTPException(status_code=404)` when `{{comparison}}`.",

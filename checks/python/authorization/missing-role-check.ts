@@ -10,7 +10,7 @@
 import tsCheck from '../../authorization/missing-role-check.js';
 import { childByField, lastSegment, plainCalleePath } from '../../lang/py/queries.js';
 import type { PyNode } from '../../lang/py/source-index.js';
-import { createPyCheck } from '../create-py-check.js';
+import { createPyCheck, siblingMetadata } from '../create-py-check.js';
 import type { PyEndpoint } from '../endpoint.js';
 
 const PRIVILEGED_SEGMENT = /^(?:admin|admins|administration|internal|manage|management|staff|superuser|backoffice|back-office|sudo|ops)$/i;
@@ -61,13 +61,8 @@ export function roleCheckOf(endpoint: PyEndpoint): { node?: PyNode; line?: numbe
 export default createPyCheck({
   id: 'missing-role-check',
   items: ['authz.roles'],
-  description: tsCheck.description,
-  severity: tsCheck.severity,
-  confidence: tsCheck.confidence,
-  cwe: tsCheck.cwe,
-  owasp: tsCheck.owasp,
+  ...siblingMetadata(tsCheck),
   messages: { missing: tsCheck.messages.missing },
-  why: tsCheck.why,
   fix: {
     fastapi:
       'Require the role in a dependency: `Security(get_current_user, scopes=["admin"])` with `get_current_user` checking `security_scopes.scopes` against the token and raising `HTTPException(status_code=403)`, or a `Depends(require_admin)` that raises 403 unless `user.is_admin`.',

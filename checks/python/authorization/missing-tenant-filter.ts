@@ -25,7 +25,7 @@ import {
   positionalArguments,
 } from '../../lang/py/queries.js';
 import type { PyNode, PySourceIndex } from '../../lang/py/source-index.js';
-import { createPyCheck } from '../create-py-check.js';
+import { createPyCheck, siblingMetadata } from '../create-py-check.js';
 import type { PyEndpoint } from '../endpoint.js';
 import { OWNER_FIELD } from './record-lookups.js';
 
@@ -178,17 +178,12 @@ function requestTenantLabel(value: PyNode | undefined, index: PySourceIndex, nam
 export default createPyCheck({
   id: 'missing-tenant-filter',
   items: ['authz.tenant'],
-  description: tsCheck.description,
-  severity: tsCheck.severity,
-  confidence: tsCheck.confidence,
-  cwe: tsCheck.cwe,
-  owasp: tsCheck.owasp,
+  ...siblingMetadata(tsCheck),
   messages: {
     userOnly: tsCheck.messages.userOnly,
     unscoped: tsCheck.messages.unscoped,
     chosenTenant: tsCheck.messages.chosenTenant,
   },
-  why: tsCheck.why,
   fix: {
     'django-rest-framework': "{{remedy}} In a view class, scope `get_queryset()` once (`return super().get_queryset().filter(organization=self.request.user.organization)`) so every action, lookups by pk included, stays in the caller's tenant; take the tenant from `request.user`, never from the URL, body or headers without checking membership first.",
     fastapi: "{{remedy}} Take the tenant from the authenticated user your dependency returns (e.g. `current_user.tenant_id`), never from a path parameter, body or header without checking the caller's membership first.",

@@ -9,7 +9,7 @@
 import tsCheck from '../../input-validation/mass-assignment.js';
 import { calleeName, calleeObject, childByField, expressionPath, importSources, lastSegment, namedChildren, plainCalleePath, positionalArguments, unwrapExpression } from '../../lang/py/queries.js';
 import type { PyNode } from '../../lang/py/source-index.js';
-import { createPyCheck } from '../create-py-check.js';
+import { createPyCheck, siblingMetadata } from '../create-py-check.js';
 import type { PyEndpoint } from '../endpoint.js';
 import { importedSerializer, ormModels, privilegedFieldOf, serializersUsed } from '../output-safety/py-models.js';
 import { pydanticModels, rawValueIn, requestDataOf } from './request-data.js';
@@ -20,16 +20,11 @@ const WRITING_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 export default createPyCheck({
   id: 'mass-assignment',
   items: ['input.schema'],
-  description: tsCheck.description,
-  severity: tsCheck.severity,
-  confidence: tsCheck.confidence,
-  cwe: tsCheck.cwe,
-  owasp: tsCheck.owasp,
+  ...siblingMetadata(tsCheck),
   messages: {
     raw: tsCheck.messages.raw,
     'all-fields': '`{{serializer}}` lets the caller write every field of `{{model}}` ({{how}}){{fields}}: {{endpoint}} saves whatever the body sets.',
   },
-  why: tsCheck.why,
   fix: {
     fastapi: 'Write only the fields of the request model: `db_item = Item(**payload.model_dump(exclude_unset=True))` with a Pydantic model that lists the fields the caller may set (not `role`, `is_admin`, `owner_id`), or name them one by one.',
     'django-rest-framework': 'Save through the serializer: `serializer.is_valid(raise_exception=True); serializer.save(owner=request.user)`, with `Meta.fields` listing the writable fields and privileged ones in `read_only_fields`; never `**request.data` or `fields = "__all__"` on a writable serializer.',

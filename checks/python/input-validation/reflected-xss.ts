@@ -11,7 +11,7 @@
 import tsCheck from '../../input-validation/reflected-xss.js';
 import { calleeName, childByField, enclosingFunction, keywordArgument, namedChildren, plainCalleePath, positionalArguments, unwrapExpression } from '../../lang/py/queries.js';
 import type { PyNode } from '../../lang/py/source-index.js';
-import { createPyCheck } from '../create-py-check.js';
+import { createPyCheck, siblingMetadata } from '../create-py-check.js';
 import type { PyEndpoint } from '../endpoint.js';
 import { callerValueIn, callerValuesIn, requestDataOf, type RequestValue } from './request-data.js';
 
@@ -24,16 +24,11 @@ type Sink = { node: PyNode; via: string; content: PyNode };
 export default createPyCheck({
   id: 'reflected-xss',
   items: ['input.xss'],
-  description: tsCheck.description,
-  severity: tsCheck.severity,
-  confidence: tsCheck.confidence,
-  cwe: tsCheck.cwe,
-  owasp: tsCheck.owasp,
+  ...siblingMetadata(tsCheck),
   messages: {
     xss: tsCheck.messages.xss,
     template: '{{via}} renders a template taken from {{data}}: the caller writes the template itself (HTML, and Jinja code that runs on the server).',
   },
-  why: tsCheck.why,
   fix: {
     fastapi: 'Escape what goes into the page: `HTMLResponse(f"<p>Hello {html.escape(name)}</p>")`, or render a Jinja2 template (`templates.TemplateResponse(...)`, autoescaped), or answer JSON.',
     'django-rest-framework': 'Answer JSON with `Response(...)`, or build HTML with `format_html("<p>{}</p>", name)` / a template (autoescaped); never `mark_safe` or `HttpResponse(f"...{value}...")` with request data.',

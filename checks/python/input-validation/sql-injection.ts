@@ -9,7 +9,7 @@
 import tsCheck from '../../input-validation/sql-injection.js';
 import { assignmentsTo, calleeName, childByField, keywordArgument, lastSegment, moduleAssignments, namedChildren, plainCalleePath, positionalArguments, stringValue, unwrapExpression } from '../../lang/py/queries.js';
 import type { PyNode } from '../../lang/py/source-index.js';
-import { createPyCheck } from '../create-py-check.js';
+import { createPyCheck, siblingMetadata } from '../create-py-check.js';
 import type { PyEndpoint } from '../endpoint.js';
 import { callerValueIn, requestDataOf, type RequestValue } from './request-data.js';
 
@@ -24,13 +24,8 @@ type Part = { kind: 'caller'; value: RequestValue } | { kind: 'fixed' } | { kind
 export default createPyCheck({
   id: 'sql-injection',
   items: ['input.sql'],
-  description: tsCheck.description,
-  severity: tsCheck.severity,
-  confidence: tsCheck.confidence,
-  cwe: tsCheck.cwe,
-  owasp: tsCheck.owasp,
+  ...siblingMetadata(tsCheck),
   messages: tsCheck.messages,
-  why: tsCheck.why,
   fix: {
     fastapi: 'Pass values as bound parameters: `db.execute(text("SELECT * FROM users WHERE name = :name"), {"name": name})`, or query through the ORM (`select(User).where(User.name == name)`); for a sort column, pick it from an allow-list.',
     'django-rest-framework': 'Pass values as parameters: `cursor.execute("SELECT * FROM app_user WHERE name = %s", [name])`, `User.objects.raw("... WHERE name = %s", [name])`, or use the ORM (`User.objects.filter(name=name)`); never an f-string or `%` formatting of the SQL text.',

@@ -10,7 +10,7 @@
 import tsCheck from '../../input-validation/unbounded-file-upload.js';
 import { childByField, expressionPath, parametersOf } from '../../lang/py/queries.js';
 import type { PyNode } from '../../lang/py/source-index.js';
-import { createPyCheck } from '../create-py-check.js';
+import { createPyCheck, siblingMetadata } from '../create-py-check.js';
 import type { PyEndpoint } from '../endpoint.js';
 import { serializersUsed } from '../output-safety/py-models.js';
 import { requestDataOf } from './request-data.js';
@@ -23,13 +23,8 @@ const TYPE_SIGNAL = /content_type|mimetype|mime_type|ALLOWED_EXTENSIONS|allowed_
 export default createPyCheck({
   id: 'unbounded-file-upload',
   items: ['input.upload'],
-  description: tsCheck.description,
-  severity: tsCheck.severity,
-  confidence: tsCheck.confidence,
-  cwe: tsCheck.cwe,
-  owasp: tsCheck.owasp,
+  ...siblingMetadata(tsCheck),
   messages: tsCheck.messages,
-  why: tsCheck.why,
   fix: {
     fastapi: "Check the upload before using it: `if file.content_type not in {'image/png', 'image/jpeg'}: raise HTTPException(415)` and `if file.size is None or file.size > 5 * 1024 * 1024: raise HTTPException(413)` (or read at most `MAX + 1` bytes and reject more), and cap the body at the proxy (`client_max_body_size`).",
     'django-rest-framework': "Validate the file in the serializer: `file = serializers.FileField(validators=[FileExtensionValidator(['png', 'jpg'])])` with a `validate_file` that rejects `value.size > 5 * 1024 * 1024`, or check `request.FILES['file'].size` and `.content_type` before saving.",

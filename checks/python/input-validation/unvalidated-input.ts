@@ -10,7 +10,7 @@
 import tsCheck from '../../input-validation/unvalidated-input.js';
 import { calleeName, childByField, classAttribute, expressionPath, keywordArgument, lastSegment, plainCalleePath, booleanValue } from '../../lang/py/queries.js';
 import type { PyNode } from '../../lang/py/source-index.js';
-import { createPyCheck } from '../create-py-check.js';
+import { createPyCheck, siblingMetadata } from '../create-py-check.js';
 import type { PyEndpoint } from '../endpoint.js';
 import { callLabel, handlerDecorators, pydanticModels, rawValueIn, requestDataOf, type RequestValue } from './request-data.js';
 
@@ -24,16 +24,11 @@ const VALIDATING_DECORATOR = /^(?:validate|use_args|use_kwargs|expects_json|inpu
 export default createPyCheck({
   id: 'unvalidated-input',
   items: ['input.schema'],
-  description: tsCheck.description,
-  severity: tsCheck.severity,
-  confidence: tsCheck.confidence,
-  cwe: tsCheck.cwe,
-  owasp: tsCheck.owasp,
+  ...siblingMetadata(tsCheck),
   messages: {
     unvalidated: tsCheck.messages.unvalidated,
     ignored: '{{sink}} receives {{data}} from the request: the result of `{{validator}}` at line {{line}} is never checked, so invalid input goes through.',
   },
-  why: tsCheck.why,
   fix: {
     fastapi: 'Declare the body as a Pydantic model parameter (`async def create(item: ItemCreate)`) instead of reading `await request.json()`; FastAPI answers 422 when it does not match, and the handler gets only the declared fields.',
     'django-rest-framework': 'Validate through a serializer and use only its output: `serializer = ItemSerializer(data=request.data); serializer.is_valid(raise_exception=True); serializer.save()` (or `serializer.validated_data`), never `request.data` itself.',

@@ -10,7 +10,7 @@
 import logCheck from '../../logging/auth-failure-not-logged.js';
 import { calleeName, childByField, decoratorsOf } from '../../lang/py/queries.js';
 import type { PyNode, PySourceIndex } from '../../lang/py/source-index.js';
-import { createPyCheck } from '../create-py-check.js';
+import { createPyCheck, siblingMetadata } from '../create-py-check.js';
 import type { PyDependency, PyEndpoint } from '../endpoint.js';
 import { AUTHENTICATED_PERMISSION, isAuthDecorator, isAuthDependency } from '../identity-signals.js';
 import { drfExceptionHandler, inRegion, isSecurityLogCall, judgeSites, rejectionSites } from './rejection-sites.js';
@@ -21,16 +21,11 @@ const FAILURE_CALLBACK = /^(?:unauthorized_loader|invalid_token_loader|expired_t
 export default createPyCheck({
   id: 'auth-failure-not-logged',
   items: ['logging.auth-failures'],
-  description: logCheck.description,
-  severity: logCheck.severity,
-  confidence: logCheck.confidence,
-  cwe: logCheck.cwe,
-  owasp: logCheck.owasp,
+  ...siblingMetadata(logCheck),
   messages: {
     'not-logged': logCheck.messages['not-logged'],
     'not-logged-drf': "{{control}} turns unauthenticated callers away through DRF's default exception handler, which answers 401/403 without logging ({{settings}} sets no EXCEPTION_HANDLER): failed sign-ins and bad tokens leave no trace.",
   },
-  why: logCheck.why,
   fix: {
     fastapi: "Log before raising, with what identifies the attempt but no secret: `logger.warning(\"auth failure\", extra={\"event\": \"auth_failure\", \"reason\": \"invalid_token\", \"ip\": request.client.host, \"path\": request.url.path}); raise HTTPException(status_code=401, detail=\"Not authenticated\")`, or log 401s in one `@app.exception_handler(HTTPException)`.",
     'django-rest-framework': "Log before answering: `logger.warning(\"auth failure\", extra={\"event\": \"auth_failure\", \"ip\": request.META.get(\"REMOTE_ADDR\"), \"path\": request.path})`, or log 401s in a custom `REST_FRAMEWORK['EXCEPTION_HANDLER']`.",

@@ -7,7 +7,7 @@
  */
 import logCheck from '../../logging/denial-not-logged.js';
 import { lastSegment } from '../../lang/py/queries.js';
-import { createPyCheck } from '../create-py-check.js';
+import { createPyCheck, siblingMetadata } from '../create-py-check.js';
 import type { PyEndpoint } from '../endpoint.js';
 import { drfExceptionHandler, judgeSites, rejectionSites } from './rejection-sites.js';
 
@@ -16,16 +16,11 @@ const PERMISSION_CONTROL = /^(?:IsAdminUser|DjangoModelPermissions\w*|DjangoObje
 export default createPyCheck({
   id: 'denial-not-logged',
   items: ['logging.denials'],
-  description: logCheck.description,
-  severity: logCheck.severity,
-  confidence: logCheck.confidence,
-  cwe: logCheck.cwe,
-  owasp: logCheck.owasp,
+  ...siblingMetadata(logCheck),
   messages: {
     'not-logged': logCheck.messages['not-logged'],
     'not-logged-drf': "{{control}} denies through DRF's default exception handler, which answers 403 without logging ({{settings}} sets no EXCEPTION_HANDLER): attempts to reach other users' records or privileged actions leave no trace.",
   },
-  why: logCheck.why,
   fix: {
     fastapi: "Log before raising: `logger.warning(\"access denied\", extra={\"event\": \"access_denied\", \"user_id\": user.id, \"resource\": item_id}); raise HTTPException(status_code=403, detail=\"Forbidden\")`, or log 403s in one `@app.exception_handler(HTTPException)`.",
     'django-rest-framework': "Log before denying: `logger.warning(\"access denied\", extra={\"event\": \"access_denied\", \"user_id\": request.user.pk, \"object\": pk}); raise PermissionDenied()`, or log 403s in a custom `REST_FRAMEWORK['EXCEPTION_HANDLER']`.",

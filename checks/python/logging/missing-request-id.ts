@@ -10,7 +10,7 @@
 import logCheck from '../../logging/missing-request-id.js';
 import { calleeName, childByField, decoratorsOf, expressionPath, moduleAssignments, sequenceElements, stringValue } from '../../lang/py/queries.js';
 import type { PyNode, PySourceIndex } from '../../lang/py/source-index.js';
-import { createPyCheck } from '../create-py-check.js';
+import { createPyCheck, siblingMetadata } from '../create-py-check.js';
 import { appFilesOf, type PyEndpoint } from '../endpoint.js';
 import { appInFile } from './rejection-sites.js';
 
@@ -22,13 +22,8 @@ const ID_GENERATOR = /^(?:uuid4|uuid1|token_hex|token_urlsafe|ulid|new)$/;
 export default createPyCheck({
   id: 'missing-request-id',
   items: ['logging.request-id'],
-  description: logCheck.description,
-  severity: logCheck.severity,
-  confidence: logCheck.confidence,
-  cwe: logCheck.cwe,
-  owasp: logCheck.owasp,
+  ...siblingMetadata(logCheck),
   messages: logCheck.messages,
-  why: logCheck.why,
   fix: {
     fastapi: 'Add asgi-correlation-id: `app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")` (it reads or generates the id, returns it in the response header) and its `CorrelationIdFilter` on the log handler so every log line carries it.',
     'django-rest-framework': "Add django-guid (`'django_guid.middleware.guid_middleware'` first in `MIDDLEWARE`, `DJANGO_GUID = {'GUID_HEADER_NAME': 'X-Request-ID', 'RETURN_HEADER': True}`) with its `CorrelationId` log filter, or django-log-request-id.",

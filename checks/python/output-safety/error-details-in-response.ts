@@ -11,7 +11,7 @@
 import tsCheck from '../../output-safety/error-details-in-response.js';
 import { booleanValue, calleeName, childByField, classesByName, expressionPath, keywordArgument, lastSegment, moduleAssignments, namedChildren, plainCalleePath, stringValue } from '../../lang/py/queries.js';
 import { fileOfNode, type PyNode, type PySourceIndex } from '../../lang/py/source-index.js';
-import { createPyCheck } from '../create-py-check.js';
+import { createPyCheck, siblingMetadata } from '../create-py-check.js';
 import { appFilesOf, type PyEndpoint } from '../endpoint.js';
 
 const ANSWER_CALL = /^(?:HTTPException|JSONResponse|JsonResponse|Response|HttpResponse|HttpResponseServerError|HttpResponseBadRequest|jsonify|make_response|abort|APIException|ValidationError|ORJSONResponse|PlainTextResponse)$/;
@@ -22,16 +22,11 @@ const CLIENT_ERROR = /^(?:ValidationError|RequestValidationError|ValueError|Does
 export default createPyCheck({
   id: 'error-details-in-response',
   items: ['output.errors'],
-  description: tsCheck.description,
-  severity: tsCheck.severity,
-  confidence: tsCheck.confidence,
-  cwe: tsCheck.cwe,
-  owasp: tsCheck.owasp,
+  ...siblingMetadata(tsCheck),
   messages: {
     leak: tsCheck.messages.leak,
     debug: '{{what}} turns on debug mode: every unhandled error answers with its traceback (source lines, paths, settings){{extra}}.',
   },
-  why: tsCheck.why,
   fix: {
     fastapi: "Log the error and answer generically: `logger.exception(\"create failed\"); raise HTTPException(status_code=500, detail=\"Internal server error\")`; keep `FastAPI(debug=False)` (the default) outside development.",
     'django-rest-framework': "Log the error and answer generically: `logger.exception(\"create failed\"); return Response({\"detail\": \"Internal server error\"}, status=500)`; set `DEBUG = False` in production settings (from the environment).",

@@ -9,7 +9,7 @@ import tsCheck from '../../output-safety/pii-in-logs.js';
 import { isPersonalName } from '../../output-safety/log-payloads.js';
 import { calleeName, childByField, dictEntries, expressionPath, namedChildren, plainCalleePath } from '../../lang/py/queries.js';
 import type { PyNode } from '../../lang/py/source-index.js';
-import { createPyCheck } from '../create-py-check.js';
+import { createPyCheck, siblingMetadata } from '../create-py-check.js';
 import type { PyEndpoint } from '../endpoint.js';
 import { requestDataOf } from '../input-validation/request-data.js';
 
@@ -36,13 +36,8 @@ function isPersonal(name: string): boolean {
 export default createPyCheck({
   id: 'pii-in-logs',
   items: ['output.pii-logs'],
-  description: tsCheck.description,
-  severity: tsCheck.severity,
-  confidence: tsCheck.confidence,
-  cwe: tsCheck.cwe,
-  owasp: tsCheck.owasp,
+  ...siblingMetadata(tsCheck),
   messages: tsCheck.messages,
-  why: tsCheck.why,
   fix: {
     default:
       "Log ids and outcomes, not values: `logger.info(\"login\", extra={\"user_id\": user.id})`; mask what you must keep (`mask_email(email)`), and filter secrets out centrally (a `logging.Filter` or a structlog processor that drops `password`, `token`, `authorization`).",

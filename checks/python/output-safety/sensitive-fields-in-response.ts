@@ -9,7 +9,7 @@ import tsCheck from '../../output-safety/sensitive-fields-in-response.js';
 import { isSecretField } from '../../output-safety/sensitive-data.js';
 import { assignmentsTo, calleeName, childByField, dictEntries, enclosingFunction, keywordArgument, lastSegment, namedChildren, plainCalleePath, positionalArguments, unwrapExpression } from '../../lang/py/queries.js';
 import type { PyNode } from '../../lang/py/source-index.js';
-import { createPyCheck } from '../create-py-check.js';
+import { createPyCheck, siblingMetadata } from '../create-py-check.js';
 import type { PyEndpoint } from '../endpoint.js';
 import { pydanticModels } from '../input-validation/request-data.js';
 import { exposedFields, importedSerializer, isSensitiveRecord, ormModels, serializersUsed } from './py-models.js';
@@ -24,17 +24,12 @@ const MODEL_IN_QUERY: RegExp[] = [/\b([A-Z]\w*)\.objects\b/, /\bquery\(\s*([A-Z]
 export default createPyCheck({
   id: 'sensitive-fields-in-response',
   items: ['output.fields'],
-  description: tsCheck.description,
-  severity: tsCheck.severity,
-  confidence: tsCheck.confidence,
-  cwe: tsCheck.cwe,
-  owasp: tsCheck.owasp,
+  ...siblingMetadata(tsCheck),
   messages: {
     field: tsCheck.messages.field,
     record: tsCheck.messages.record,
     serializer: '{{endpoint}} sends `{{field}}` to the client: `{{serializer}}` {{how}}.',
   },
-  why: tsCheck.why,
   fix: {
     fastapi: 'Declare what leaves: `@app.get(..., response_model=UserOut)` (or a `-> UserOut` return annotation) with a Pydantic model that lists only public fields; FastAPI drops the rest of the row.',
     'django-rest-framework': "List the public fields in the serializer (`fields = ['id', 'username', 'email']`, not `'__all__'`), and keep secrets write-only: `extra_kwargs = {'password': {'write_only': True}}`; never `model_to_dict(user)` without `fields=`.",

@@ -12,7 +12,7 @@ import tsCheck from '../../rate-limiting/missing-rate-limit.js';
 import { CONFIG_FILE } from '../../rate-limiting/rate-limit-coverage.js';
 import { calleeName, childByField, expressionPath, importSources, keywordArgument, lastSegment, plainCalleePath } from '../../lang/py/queries.js';
 import type { PyNode, PySourceIndex } from '../../lang/py/source-index.js';
-import { createPyCheck } from '../create-py-check.js';
+import { createPyCheck, siblingMetadata } from '../create-py-check.js';
 import type { PyEndpoint } from '../endpoint.js';
 import { handlerDecorators } from '../input-validation/request-data.js';
 
@@ -24,17 +24,12 @@ type Coverage = { kind: 'limited'; node?: PyNode; line?: number; file?: string; 
 export default createPyCheck({
   id: 'missing-rate-limit',
   items: ['ratelimit.endpoint'],
-  description: tsCheck.description,
-  severity: tsCheck.severity,
-  confidence: tsCheck.confidence,
-  cwe: tsCheck.cwe,
-  owasp: tsCheck.owasp,
+  ...siblingMetadata(tsCheck),
   messages: {
     missing: tsCheck.messages.missing,
     'missing-sensitive': tsCheck.messages['missing-sensitive'],
     disabled: tsCheck.messages.disabled,
   },
-  why: tsCheck.why,
   fix: {
     fastapi:
       'Limit the route with slowapi: `limiter = Limiter(key_func=get_remote_address)`, `app.state.limiter = limiter`, `app.add_exception_handler(RateLimitExceeded, _rate_limit_exceeded_handler)`, then `@limiter.limit("5/minute")` under the route decorator (with a `request: Request` parameter); or `dependencies=[Depends(RateLimiter(times=5, seconds=60))]` with fastapi-limiter. If an API gateway enforces limits, set `rate_limit.upstream: true` in `.github/api-security-review.yml`.',

@@ -9,7 +9,7 @@
 import tsCheck from '../../rate-limiting/unbounded-request-cost.js';
 import { baseClassNames, calleeName, childByField, classAttribute, classesByName, expressionPath, keywordArgument, lastSegment, positionalArguments } from '../../lang/py/queries.js';
 import type { PyNode } from '../../lang/py/source-index.js';
-import { createPyCheck } from '../create-py-check.js';
+import { createPyCheck, siblingMetadata } from '../create-py-check.js';
 import type { PyEndpoint } from '../endpoint.js';
 import { callerValueIn, requestDataOf, type RequestValue } from '../input-validation/request-data.js';
 
@@ -19,17 +19,12 @@ const BOUND = /\ble\s*=|\blt\s*=|max_per_page|min\(/;
 export default createPyCheck({
   id: 'unbounded-request-cost',
   items: ['ratelimit.ddos'],
-  description: tsCheck.description,
-  severity: tsCheck.severity,
-  confidence: tsCheck.confidence,
-  cwe: tsCheck.cwe,
-  owasp: tsCheck.owasp,
+  ...siblingMetadata(tsCheck),
   messages: {
     'page-size': tsCheck.messages['page-size'],
     loop: tsCheck.messages.loop,
     'drf-pagination': '{{pagination}} lets the caller choose the page size ({{param}}) with no maximum: one call can ask for every row.',
   },
-  why: tsCheck.why,
   fix: {
     fastapi: 'Give the parameter a maximum: `limit: int = Query(20, ge=1, le=100)` (or `Annotated[int, Query(le=100)]`), or clamp it: `limit = min(limit, 100)`.',
     'django-rest-framework': 'Cap the page size: `max_page_size = 100` on a `PageNumberPagination` with `page_size_query_param`, `max_limit = 100` on a `LimitOffsetPagination`; clamp numbers read from `request.query_params` with `min(..., 100)`.',
