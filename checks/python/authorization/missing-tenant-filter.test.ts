@@ -58,6 +58,12 @@ describe('missing-tenant-filter: Django REST Framework', () => {
     expect(item.status).toBe('pass');
   });
 
+  it('invalid: organization__isnull=False only asks that there be an organization', async () => {
+    const code = `${DRF}\n@api_view(["GET"])\ndef tasks(request):\n    return Response(Task.objects.filter(owner=request.user, organization__isnull=False).values())\n`;
+    const { findings } = await verdict({ 'shop/views.py': code }, 'GET tasks', SETTINGS);
+    expect(findings[0].message).toContain('filters tasks by owner but not by organization');
+  });
+
   it('invalid: a delete by pk only, in code that reads request.user.organization, is high', async () => {
     const code = `${DRF}\n@api_view(["DELETE"])\ndef delete_project(request, pk):\n    org = request.user.organization\n    Project.objects.filter(pk=pk).delete()\n    return Response(status=204)\n`;
     const { findings } = await verdict({ 'shop/views.py': code }, 'DELETE delete_project', SETTINGS);

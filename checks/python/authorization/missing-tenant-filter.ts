@@ -46,7 +46,7 @@ interface Query {
   chain: PyNode;
   model: string;
   /** Keyword names (split on `__`) and the left side of comparisons: the fields the query filters on. */
-  conditions: { field: string; value?: PyNode; node: PyNode }[];
+  conditions: { field: string; value?: PyNode; node: PyNode; presence?: boolean }[];
   operation: 'read' | 'update' | 'delete';
 }
 
@@ -73,7 +73,11 @@ function chainOf(node: PyNode): PyNode {
 function conditionsOf(chain: PyNode, index: PySourceIndex): Query['conditions'] {
   const conditions: Query['conditions'] = [];
   for (const call of index.calls([{ pos: chain.pos, end: chain.end }])) {
-    for (const { name, value, node } of keywordArguments(call)) for (const field of name.split('__')) conditions.push({ field, value, node });
+    for (const { name, value, node } of keywordArguments(call)) {
+      // `organization__isnull=False` asks that there be a tenant, not that it be the caller's: it shows the field, it filters on no value.
+      const presence = /__isnull$/.test(name);
+      for (const field of name.split('__')) conditions.push({ field, value, node, ...(presence ? { presence } : {}) });
+    }
   }
   for (const comparison of index.nodesOfType('comparison_operator', [{ pos: chain.pos, end: chain.end }])) {
     const [left, right] = namedChildren(comparison);
@@ -219,7 +223,7 @@ export default createPyCheck({
     for (const query of queries) {
       if (isTenantModel(query.model)) continue;
       const text = clip(index.textOf(query.chain));
-      const tenantCondition = query.conditions.find((condition) => isTenantField(condition.field));
+      const tenantCondition = query.conditions.find((condition) => isTenantField(condition.field) && condition.presence !== true);
       // The caller's own user row (`User.objects.get(pk=request.user.pk)`) lives above the tenants.
       if (isIdentityModel(query.model) && query.conditions.some((condition) => condition.value !== undefined && CALLER.test(expressionPath(condition.value, false).replace(/\.(?:id|pk)$/, '')))) continue;
       const records = pluralModel(query.model);
