@@ -9,6 +9,7 @@ import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf } from '../frameworks/endpoint.js';
 import { isInertCall, isRequestRead, isResponseCall } from '../frameworks/http-idioms.js';
 import { isAuthOptOutMarker } from '../frameworks/nestjs.js';
+import { KeySlots } from '../lang/key-slots.js';
 
 export interface IdentitySignal {
   node: ts.Node;
@@ -85,7 +86,7 @@ export function isAuthControlName(path: string, configured: readonly string[], k
   return kind === 'wrapper' && AUTH_WRAPPER_HINT.test(last);
 }
 
-const signalsByScopes = new WeakMap<readonly Scope[], { configured: readonly string[]; signals: IdentitySignal[] }>();
+const signalsByScopes = new KeySlots<readonly Scope[], { configured: readonly string[]; signals: IdentitySignal[] }>('identityCalls');
 
 /**
  * Recognised identity calls inside the given scopes, in document order.

@@ -10,6 +10,7 @@ import { calleeName, expressionPath, importedModules, stringValue, unwrapExpress
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { sqlCallQuery, sqlTemplateQuery } from './sql-queries.js';
 import { drizzleConditions, knexConditions, objectConditions, type Condition, type ObjectResolver } from './where-conditions.js';
+import { KeySlots } from '../lang/key-slots.js';
 
 export type Orm = 'prisma' | 'drizzle' | 'typeorm' | 'sequelize' | 'mongoose' | 'knex' | 'sql';
 export type Operation = 'read' | 'update' | 'delete';
@@ -388,7 +389,7 @@ function localObjectResolver(index: SourceIndex, scopes: readonly Scope[]): Obje
  * query whose filter the code does not show (built elsewhere) is still
  * returned, with no conditions.
  */
-const queriesByScopes = new WeakMap<readonly Scope[], RecordQuery[]>();
+const queriesByScopes = new KeySlots<readonly Scope[], RecordQuery[]>('recordQueries');
 
 /**
  * Memoized per scopes array: the ownership, tenant and SQL checks all ask for

@@ -14,6 +14,7 @@
 import { ts } from '../lang/ts/parse.js';
 import { calleeName, functionsByName, stringValue, unwrapExpression, type FunctionNode } from '../lang/ts/queries.js';
 import type { Endpoint } from './endpoint.js';
+import { KeySlots } from '../lang/key-slots.js';
 
 /** `request`: an object whose `params`/`query`/`body` are caller data; `data`: caller data itself. */
 export interface RequestOrigin {
@@ -244,7 +245,7 @@ function bindHandlerParameters(endpoint: Endpoint, handler: FunctionNode, bindin
   }
 }
 
-const tracedByEndpoint = new WeakMap<Endpoint, RequestOrigins>();
+const tracedByEndpoint = new KeySlots<Endpoint, RequestOrigins>('requestOrigins');
 
 /**
  * Traces request data through the endpoint's code: handler parameters,

@@ -22,6 +22,7 @@ import type { Config } from '../../src/config/schema.js';
 import { traceRequestData, type RequestData } from './request-data.js';
 import { validatorCall, validatorNames, type ValidatorCall } from './schema-validators.js';
 import { frameworkValidation, type FrameworkValidation, type Gate, type InputPart } from './framework-validation.js';
+import { KeySlots } from '../lang/key-slots.js';
 
 export type { Gate, InputPart } from './framework-validation.js';
 
@@ -662,7 +663,7 @@ function resultIsRead(call: ts.CallExpression): boolean {
   return false;
 }
 
-const flows = new WeakMap<Endpoint, { config: Config; flow: InputFlow }>();
+const flows = new KeySlots<Endpoint, { config: Config; flow: InputFlow }>('inputFlow');
 
 /** The endpoint's input flow, traced once and shared by the checks that ask (unvalidated-input, mass-assignment, nosql-injection). */
 export function inputFlowOf(endpoint: Endpoint, config: Config): InputFlow {

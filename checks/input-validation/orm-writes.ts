@@ -9,6 +9,7 @@ import { ts } from '../lang/ts/parse.js';
 import { calleeName, calleeObject, expressionPath, importSources, importedModules, plainCalleePath, unwrapExpression } from '../lang/ts/queries.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
+import { KeySlots } from '../lang/key-slots.js';
 
 export interface OrmWrite {
   node: ts.CallExpression | ts.NewExpression;
@@ -132,7 +133,7 @@ function isModelClass(index: SourceIndex, expression: ts.NewExpression): boolean
   return [...importedModules(index)].some((module) => ORM_MODULE.test(module));
 }
 
-const writesByEndpoint = new WeakMap<Endpoint, OrmWrite[]>();
+const writesByEndpoint = new KeySlots<Endpoint, OrmWrite[]>('ormWrites');
 
 /** The record writes in the endpoint's code, in document order (found once per endpoint). */
 export function ormWrites(endpoint: Endpoint): OrmWrite[] {

@@ -11,6 +11,7 @@ import { ts } from '../lang/ts/parse.js';
 import { calleeName, importSources, stringValue, unwrapExpression } from '../lang/ts/queries.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
 import { traceRequestOrigins, type RequestOrigins } from '../frameworks/request-origins.js';
+import { KeySlots } from '../lang/key-slots.js';
 
 /** Request properties holding headers and cookies (Express, Koa, Fetch `Request`). */
 const HEADER_CONTAINER = new Set(['headers', 'cookies', 'signedCookies', 'header']);
@@ -109,7 +110,7 @@ class TracedRequestData implements RequestData {
   }
 }
 
-const tracedByEndpoint = new WeakMap<Endpoint, RequestData>();
+const tracedByEndpoint = new KeySlots<Endpoint, RequestData>('requestData');
 
 /** The caller's data in the endpoint's code: request origins plus headers and cookies. Traced once per endpoint. */
 export function traceRequestData(endpoint: Endpoint): RequestData {

@@ -14,6 +14,7 @@ import { isOwnerField } from '../authorization/owner-fields.js';
 import { isLogCall, logCallIn } from './security-log-calls.js';
 import { isComparedOrCase } from '../rate-limiting/limiter-signals.js';
 import { fileMentions } from '../rate-limiting/text-hints.js';
+import { KeySlots } from '../lang/key-slots.js';
 
 export type RejectionKind = 'auth' | 'denial';
 
@@ -106,7 +107,7 @@ function siteKind(index: SourceIndex, node: ts.Node, status: string): RejectionK
 /** Every rejection below is written with one of these. */
 const REJECTION_HINT = /^40[134]$|nauthori[sz]ed|orbidden|^notFound$|^NotFound(?:Exception|Error)$|^NOT_FOUND$|^UNAUTHORIZED$|^FORBIDDEN$|Authenticat\w*Error|AccessDenied|PermissionDenied|NotAuthorized|AuthorizationError/;
 
-const sitesByScopes = new WeakMap<readonly Scope[], RejectionSite[]>();
+const sitesByScopes = new KeySlots<readonly Scope[], RejectionSite[]>('rejectionSites');
 
 /** Every rejection in the given code, in document order, with its branch and whether the branch logs. Memoized per scopes. */
 export function rejectionSites(index: SourceIndex, scopes: readonly Scope[]): RejectionSite[] {

@@ -11,6 +11,7 @@ import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf, type Control } from '../frameworks/endpoint.js';
 import { propertyOf } from '../rate-limiting/limiter-signals.js';
 import { fileMentions } from '../rate-limiting/text-hints.js';
+import { KeySlots } from '../lang/key-slots.js';
 
 export interface RequestIdSignal {
   node: ts.Node;
@@ -81,7 +82,7 @@ export interface RequestIdInCode {
   unused?: ts.Node;
 }
 
-const idsByScopes = new WeakMap<readonly Scope[], RequestIdInCode>();
+const idsByScopes = new KeySlots<readonly Scope[], RequestIdInCode>('requestIds');
 
 /** Request ids in code: header set, child logger bindings, ids generated and used or not. Memoized per scopes. */
 export function requestIdIn(index: SourceIndex, scopes: readonly Scope[]): RequestIdInCode {

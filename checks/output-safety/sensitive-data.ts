@@ -8,6 +8,7 @@
 import { ts } from '../lang/ts/parse.js';
 import { calleeName, calleeObject, expressionPath, plainCalleePath, stringValue, unwrapExpression, variablesByName } from '../lang/ts/queries.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
+import { KeySlots } from '../lang/key-slots.js';
 
 /** Field names that are secrets whatever record they are on. */
 const SECRET_FIELD =
@@ -42,7 +43,7 @@ const NARROWING_CHAIN = /^(?:select|addSelect|projection|columns|pick|omit)$/;
 const NARROWING_OPTION = new Set(['select', 'omit', 'columns', 'attributes', 'projection', 'fields']);
 
 /** Local declarations per endpoint (keyed by its scopes array, which every check shares). */
-const localsByScopes = new WeakMap<readonly unknown[], Map<string, ts.VariableDeclaration | ts.BindingElement>>();
+const localsByScopes = new KeySlots<readonly unknown[], Map<string, ts.VariableDeclaration | ts.BindingElement>>('sensitiveLocals');
 
 /** Local declarations of the endpoint by name, falling back to the file's. */
 function declarationOf(endpoint: Endpoint, name: string): ts.VariableDeclaration | ts.BindingElement | undefined {

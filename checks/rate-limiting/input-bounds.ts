@@ -10,6 +10,7 @@ import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
 import { traceRequestOrigins, type RequestOrigins } from '../frameworks/request-origins.js';
 import { fileHasKind, fileMentions } from './text-hints.js';
+import { KeySlots } from '../lang/key-slots.js';
 
 export interface CostFinding {
   kind: 'page-size' | 'loop' | 'regex-from-input' | 'catastrophic-regex';
@@ -35,7 +36,7 @@ const SCHEMA_MAX = /\.(?:max|lte|lt|int\(\)\.max)\s*\(/;
 /** Escaping before building a pattern: lodash `escapeRegExp`, `escape-string-regexp`, a `replace` of the special characters. */
 const ESCAPED = /escape|\.replace\(\s*\/\[[^\]]*\\\]/i;
 
-const originsByEndpoint = new WeakMap<Endpoint, RequestOrigins>();
+const originsByEndpoint = new KeySlots<Endpoint, RequestOrigins>('inputBoundsOrigins');
 
 /** Request origins are traced once per endpoint, and only when a candidate asks. */
 function originsOf(endpoint: Endpoint): RequestOrigins {

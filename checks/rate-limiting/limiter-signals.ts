@@ -10,6 +10,7 @@ import { accessRoot, calleeName, calleeObject, expressionPath, importSources, pl
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf, type Control } from '../frameworks/endpoint.js';
 import { fileMentions } from './text-hints.js';
+import { KeySlots } from '../lang/key-slots.js';
 
 export interface LimiterSignal {
   node: ts.Node;
@@ -120,7 +121,7 @@ export function controlLimiter(control: Control, endpointIndex: SourceIndex, con
   return undefined;
 }
 
-const limiterCallsByScopes = new WeakMap<readonly Scope[], { configured: readonly string[]; signals: LimiterSignal[] }>();
+const limiterCallsByScopes = new KeySlots<readonly Scope[], { configured: readonly string[]; signals: LimiterSignal[] }>('limiterCalls');
 
 /**
  * Limiter use inside code: a limiter object asked for a token, a limiter or

@@ -62,9 +62,18 @@ export function expressionPath(expression: ts.Expression): string {
   return buildPath(expression, true);
 }
 
+/**
+ * The parts of the chain being built, reused: a path is asked of nearly every
+ * call and member access, and a fresh array per path was one of the engine's
+ * largest allocations. buildPath calls nothing that builds a path, so one
+ * array suffices.
+ */
+const scratchParts: string[] = [];
+
 /** The path with or without call markers, built right to left from the chain's parts. */
 function buildPath(expression: ts.Expression, withCalls: boolean): string {
-  const parts: string[] = [];
+  const parts = scratchParts;
+  parts.length = 0;
   // A string key with dots or parentheses (`x['a.()']`) would be read as path syntax: such paths take the
   // textual route (join, then rewrite the markers), which gives exactly what the path always was.
   let textual = false;
@@ -162,12 +171,14 @@ export function stringValue(node: ts.Node | undefined): string | undefined {
 export function identifiersIn(node: ts.Node): ts.Identifier[] {
   const found: ts.Identifier[] = [];
   const stack: ts.Node[] = [node];
+  // One callback per walk, not one per node visited; it returns nothing, so forEachChild never stops early.
+  const push = (child: ts.Node): void => {
+    stack.push(child);
+  };
   while (stack.length > 0) {
     const current = stack.pop()!;
     if (ts.isIdentifier(current)) found.push(current);
-    ts.forEachChild(current, (child) => {
-      stack.push(child);
-    });
+    ts.forEachChild(current, push);
   }
   return found;
 }
@@ -175,12 +186,13 @@ export function identifiersIn(node: ts.Node): ts.Identifier[] {
 /** Whether any node inside `node` (or node itself) satisfies `test`. Iterative. */
 export function containsNode(node: ts.Node, test: (candidate: ts.Node) => boolean): boolean {
   const stack: ts.Node[] = [node];
+  const push = (child: ts.Node): void => {
+    stack.push(child);
+  };
   while (stack.length > 0) {
     const current = stack.pop()!;
     if (test(current)) return true;
-    ts.forEachChild(current, (child) => {
-      stack.push(child);
-    });
+    ts.forEachChild(current, push);
   }
   return false;
 }

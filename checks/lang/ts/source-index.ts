@@ -1,5 +1,6 @@
 import { ts } from './parse.js';
 import { lowerBound, mergeScopes, type Scope } from '../scopes.js';
+import { KeySlots } from '../key-slots.js';
 
 export type { Scope };
 
@@ -33,7 +34,9 @@ export type { Scope };
  * - Per-file facts go through `memo(key, compute)` with a constant key
  *   (`functionsByName`, `variablesByName`, `importSources`,
  *   `importedModules` in queries.ts are built this way). Per-endpoint facts
- *   go in a module-level `WeakMap` keyed by the endpoint or its scopes array.
+ *   go in a module-level `KeySlots` (lang/key-slots.ts) keyed by the endpoint
+ *   or its scopes array, not a `WeakMap`: a module-level WeakMap keeps every
+ *   finished file's tree alive through the young-generation collections.
  * - Before writing a tracer, use the shared ones, each computed once per
  *   endpoint or scopes array for all checks: `traceRequestOrigins(endpoint)`
  *   (frameworks/request-origins.ts: which expressions carry request params,
@@ -57,10 +60,7 @@ export class SourceIndex {
   /** Nodes by kind (the index is the SyntaxKind), each list in document order. */
   private readonly byKind: (ts.Node[] | undefined)[] = [];
   private readonly memos = new Map<string, unknown>();
-  private readonly scopedCache = new WeakMap<readonly Scope[], Map<ts.SyntaxKind, readonly ts.Node[]>>();
-  private readonly mergedCache = new WeakMap<readonly Scope[], readonly Scope[]>();
   private readonly callNamesByPattern = new Map<string, readonly string[]>();
-  private readonly scopedCallGroups = new WeakMap<readonly Scope[], Map<string, ts.CallExpression[]>>();
   private callsByName: Map<string, ts.CallExpression[]> | undefined;
   private lines: string[] | undefined;
 
@@ -119,11 +119,7 @@ export class SourceIndex {
     // One range (a node's own extent) is cheap to answer and rarely asked twice: no caching.
     if (scopes.length === 1) return this.collectInScopes(all, scopes);
     // Every check asks about the same endpoint's scopes: answer each (scopes, kind) once.
-    let byKind = this.scopedCache.get(scopes);
-    if (byKind === undefined) {
-      byKind = new Map();
-      this.scopedCache.set(scopes, byKind);
-    }
+    const byKind = (this.answersFor(scopes).byKind ??= new Map());
     let cached = byKind.get(kind);
     if (cached === undefined) {
       cached = this.collectInScopes(all, scopes);
@@ -147,12 +143,19 @@ export class SourceIndex {
 
   /** `scopes` sorted and without overlaps, computed once per scopes array (an endpoint's scopes are asked about by every check). */
   private mergedScopes(scopes: readonly Scope[]): readonly Scope[] {
-    let merged = this.mergedCache.get(scopes);
-    if (merged === undefined) {
-      merged = isSortedAndDisjoint(scopes) ? scopes : mergeScopes(scopes);
-      this.mergedCache.set(scopes, merged);
+    const answers = this.answersFor(scopes);
+    return (answers.merged ??= isSortedAndDisjoint(scopes) ? scopes : mergeScopes(scopes));
+  }
+
+  /** What this index has answered about a scopes array, kept on the array (see key-slots.ts for why not a WeakMap). */
+  private answersFor(scopes: readonly Scope[]): ScopedAnswers {
+    let answers = scopedAnswers.get(scopes);
+    // An array asked of another index (never in practice) starts over rather than share that index's answers.
+    if (answers === undefined || answers.index !== this) {
+      answers = { index: this };
+      scopedAnswers.set(scopes, answers);
     }
-    return merged;
+    return answers;
   }
 
   calls(scopes?: readonly Scope[]): readonly ts.CallExpression[] {
@@ -207,7 +210,8 @@ export class SourceIndex {
 
   /** The calls inside `scopes` by their callee's last name, in document order; once per scopes array. */
   private scopedCallsByName(scopes: readonly Scope[]): Map<string, ts.CallExpression[]> {
-    let grouped = this.scopedCallGroups.get(scopes);
+    const answers = this.answersFor(scopes);
+    let grouped = answers.callsByName;
     if (grouped === undefined) {
       grouped = new Map();
       for (const call of this.calls(scopes)) {
@@ -216,7 +220,7 @@ export class SourceIndex {
         if (list === undefined) grouped.set(name, [call]);
         else list.push(call);
       }
-      this.scopedCallGroups.set(scopes, grouped);
+      answers.callsByName = grouped;
     }
     return grouped;
   }
@@ -292,6 +296,16 @@ export class SourceIndex {
 }
 
 const NO_NODES: readonly ts.Node[] = Object.freeze([]);
+
+/** An index's cached answers about one scopes array (an endpoint's, asked by every check). */
+interface ScopedAnswers {
+  index: SourceIndex;
+  merged?: readonly Scope[];
+  byKind?: Map<ts.SyntaxKind, readonly ts.Node[]>;
+  callsByName?: Map<string, ts.CallExpression[]>;
+}
+
+const scopedAnswers = new KeySlots<readonly Scope[], ScopedAnswers>('sourceIndexAnswers');
 
 /** Patterns by key that are a plain list of names (`^(?:json|send)$`, `^render$`), with the names; null for any other pattern. */
 const literalPatterns = new Map<string, readonly string[] | null>();

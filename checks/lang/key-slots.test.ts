@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { KeySlots } from './key-slots.js';
+
+describe('KeySlots', () => {
+  it('answers what was set for the same object, and nothing for another', () => {
+    const slots = new KeySlots<object, string>('test');
+    const key = {};
+    slots.set(key, 'cached');
+    expect(slots.get(key)).toBe('cached');
+    expect(slots.get({})).toBeUndefined();
+  });
+
+  it('replaces a value set again', () => {
+    const slots = new KeySlots<object, number>('test');
+    const key: number[] = [];
+    slots.set(key, 1).set(key, 2);
+    expect(slots.get(key)).toBe(2);
+  });
+
+  it('keeps two caches on one key apart', () => {
+    const first = new KeySlots<object, string>('same description');
+    const second = new KeySlots<object, string>('same description');
+    const key = {};
+    first.set(key, 'first');
+    expect(second.get(key)).toBeUndefined();
+  });
+
+  it('does not travel with a copy of the key (spread, Object.assign) nor show among its keys', () => {
+    const slots = new KeySlots<object, string>('test');
+    const endpoint = { route: '/a' };
+    slots.set(endpoint, 'facts of /a');
+    expect(slots.get({ ...endpoint, route: '/b' })).toBeUndefined();
+    expect(slots.get(Object.assign({}, endpoint))).toBeUndefined();
+    expect(Reflect.ownKeys(endpoint).filter((key) => Object.getOwnPropertyDescriptor(endpoint, key)?.enumerable)).toEqual(['route']);
+    expect(JSON.stringify(endpoint)).toBe('{"route":"/a"}');
+  });
+
+  it('caches on a frozen key too', () => {
+    const slots = new KeySlots<object, string>('test');
+    const key = Object.freeze([]);
+    slots.set(key, 'frozen');
+    expect(slots.get(key)).toBe('frozen');
+    expect(slots.get(Object.freeze([]))).toBeUndefined();
+  });
+});
