@@ -14,6 +14,7 @@ import type { AppLifecycle } from './lifecycle/app-lifecycle.js';
 import { createHealthzHandler } from './lifecycle/healthz.js';
 import { startOpenCheckRunSweeps } from './lifecycle/open-check-run-sweeps.js';
 import { warmUpAnalysis } from './lifecycle/warm-up-analysis.js';
+import { warmUpWebhookPath } from './lifecycle/warm-up-webhook-path.js';
 import { createReviewQueue } from './queue/create-review-queue.js';
 import type { ReviewQueue } from './queue/review-queue.js';
 import { defaultLedgerDirectory, FileOpenCheckRunLedger, type OpenCheckRunLedger } from './review/open-check-run-ledger.js';
@@ -86,7 +87,10 @@ export function createApp(options: CreateAppOptions = {}): ApplicationFunction {
     }
 
     startOpenCheckRunSweeps({ app, ledger, timeoutMs, intervalMs: options.sweepIntervalMs });
-    if (options.warmUp === true) await warmUpAnalysis(analysis, app.log.child({ name: 'warm-up' }));
+    if (options.warmUp === true) {
+      const log = app.log.child({ name: 'warm-up' });
+      await Promise.all([warmUpAnalysis(analysis, log), warmUpWebhookPath(app, log)]);
+    }
   };
 }
 
