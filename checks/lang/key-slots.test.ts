@@ -35,6 +35,15 @@ describe('KeySlots', () => {
     expect(JSON.stringify(endpoint)).toBe('{"route":"/a"}');
   });
 
+  it('does not travel with a copy of an array key', () => {
+    const slots = new KeySlots<readonly number[], string>('test');
+    const scopes = [1, 2];
+    slots.set(scopes, 'facts');
+    expect(slots.get([...scopes])).toBeUndefined();
+    expect(slots.get(scopes.slice())).toBeUndefined();
+    expect(slots.get(scopes.map((x) => x))).toBeUndefined();
+  });
+
   it('caches on a frozen key too', () => {
     const slots = new KeySlots<object, string>('test');
     const key = Object.freeze([]);

@@ -14,9 +14,10 @@
  * collection was the largest single cost of the analysis. A property dies
  * with its key.
  *
- * Non-enumerable, so that spreading or `Object.assign`-ing a key (an endpoint
- * copied with another route) does not carry the cached facts over. Keys that
- * cannot take a property (frozen) fall back to a WeakMap.
+ * Non-enumerable on objects, so that spreading or `Object.assign`-ing a key
+ * (an endpoint copied with another route) does not carry the cached facts
+ * over; a plain property on arrays, which are copied element by element.
+ * Keys that cannot take a property (frozen) fall back to a WeakMap.
  */
 export class KeySlots<K extends object, V> {
   private readonly slot: symbol;
@@ -33,7 +34,11 @@ export class KeySlots<K extends object, V> {
   }
 
   set(key: K, value: V): this {
-    if (Object.isExtensible(key)) {
+    if (Array.isArray(key) && Object.isExtensible(key)) {
+      // Scopes arrays, most keys: array copies (spread, slice, concat) take elements only, so a plain
+      // property is enough, and it costs a tenth of defineProperty.
+      (key as unknown as Record<symbol, V>)[this.slot] = value;
+    } else if (Object.isExtensible(key)) {
       Object.defineProperty(key, this.slot, { value, writable: true, configurable: true, enumerable: false });
     } else {
       (this.fallback ??= new WeakMap()).set(key, value);
