@@ -27,6 +27,21 @@ describe('missing-role-check: FastAPI', () => {
     expect(item).toMatchObject({ status: 'pass', evidence: [{ note: 'Security(get_current_user, scopes=["admin"])' }] });
   });
 
+  it('invalid: Security(..., scopes=["admin"]) on a same-file dependency that never reads SecurityScopes', async () => {
+    const code = `${FASTAPI}\nasync def get_current_user(token: str = Depends(oauth2_scheme)):\n    return await users.by_token(token)\n\n@app.post("/admin/users/{user_id}/roles")\nasync def grant(user_id: int, admin = Security(get_current_user, scopes=["admin"])):\n    return await db.grant(user_id)\n`;
+    const { item, findings } = await verdict('app/main.py', code, 'POST /admin/users/{user_id}/roles');
+    expect(item.status).toBe('fail');
+    expect(findings[0]).toMatchObject({ line: 8 });
+    expect(findings[0].message).toContain('get_current_user never reads `SecurityScopes`');
+  });
+
+  it('valid: the same dependency checking security_scopes.scopes', async () => {
+    const code = `${FASTAPI}from fastapi.security import SecurityScopes\n\nasync def get_current_user(security_scopes: SecurityScopes, token: str = Depends(oauth2_scheme)):\n    user = await users.by_token(token)\n    if not set(security_scopes.scopes) <= set(user.scopes):\n        raise HTTPException(status_code=403)\n    return user\n\n@app.post("/admin/users/{user_id}/roles")\nasync def grant(user_id: int, admin = Security(get_current_user, scopes=["admin"])):\n    return await db.grant(user_id)\n`;
+    const { item, findings } = await verdict('app/main.py', code, 'POST /admin/users/{user_id}/roles');
+    expect(findings).toEqual([]);
+    expect(item.status).toBe('pass');
+  });
+
   it('valid: a Depends(require_admin) dependency on the router', async () => {
     const { item } = await verdict('app/main.py', `from fastapi import APIRouter, Depends, FastAPI\napp = FastAPI()\nrouter = APIRouter(prefix="/admin", dependencies=[Depends(require_admin)])\n\n@router.get("/users")\nasync def users():\n    return await db.all(User)\n\napp.include_router(router)\n`, 'GET /admin/users');
     expect(item.status).toBe('pass');

@@ -11,7 +11,7 @@ import tsCheck from '../../authorization/missing-role-check.js';
 import { childByField, lastSegment, plainCalleePath } from '../../lang/py/queries.js';
 import type { PyNode } from '../../lang/py/source-index.js';
 import { createPyCheck, siblingMetadata } from '../create-py-check.js';
-import type { PyEndpoint } from '../endpoint.js';
+import type { PyDependency, PyEndpoint } from '../endpoint.js';
 
 const PRIVILEGED_SEGMENT = /^(?:admin|admins|administration|internal|manage|management|staff|superuser|backoffice|back-office|sudo|ops)$/i;
 const PERMISSION_SEGMENT = /^(?:roles?|permissions?|grants?|privileges?|memberships?|members|invitations?|api-keys|apikeys|api_keys)$/i;
@@ -41,11 +41,25 @@ function privilegeOf(endpoint: PyEndpoint): string | undefined {
   return undefined;
 }
 
+/**
+ * A `Security(dep, scopes=[...])` whose dependency is read (same file or one
+ * import hop) and never takes `SecurityScopes`: FastAPI only passes the
+ * scopes on, so nothing checks them.
+ */
+export function unenforcedScopes(endpoint: PyEndpoint): PyDependency | undefined {
+  return endpoint.dependencies.find((dependency) => {
+    if (dependency.scopes.length === 0 || dependency.definition === undefined) return false;
+    const index = dependency.definitionIndex ?? endpoint.index;
+    return !/\bSecurityScopes\b|\bsecurity_scopes\b/.test(index.textOf(dependency.definition));
+  });
+}
+
 /** The first role or permission check around or inside the endpoint. */
 export function roleCheckOf(endpoint: PyEndpoint): { node?: PyNode; line?: number; file?: string; note: string } | undefined {
   const permission = endpoint.permissionClasses?.names.find((name) => ROLE_PERMISSION.test(name));
   if (permission !== undefined) return { node: endpoint.permissionClasses!.node, line: endpoint.permissionClasses!.line, file: endpoint.permissionClasses!.file, note: `permission class ${permission}` };
-  const scoped = endpoint.dependencies.find((dependency) => dependency.scopes.length > 0);
+  const unenforced = unenforcedScopes(endpoint);
+  const scoped = endpoint.dependencies.find((dependency) => dependency.scopes.length > 0 && dependency !== unenforced);
   if (scoped !== undefined) return { node: scoped.node, note: `Security(${scoped.callable}, scopes=[${scoped.scopes.map((s) => JSON.stringify(s)).join(', ')}])` };
   const named = endpoint.dependencies.find((dependency) => ROLE_NAME.test(lastSegment(dependency.callable)));
   if (named !== undefined) return { node: named.node, note: `${named.kind}(${named.callable}) on the ${named.level}` };
@@ -62,7 +76,10 @@ export default createPyCheck({
   id: 'missing-role-check',
   items: ['authz.roles'],
   ...siblingMetadata(tsCheck),
-  messages: { missing: tsCheck.messages.missing },
+  messages: {
+    missing: tsCheck.messages.missing,
+    'unenforced-scopes': '`{{security}}` declares scopes, but {{callable}} never reads `SecurityScopes`: FastAPI does not check scopes itself, so every signed-in user passes.',
+  },
   fix: {
     fastapi:
       'Require the role in a dependency: `Security(get_current_user, scopes=["admin"])` with `get_current_user` checking `security_scopes.scopes` against the token and raising `HTTPException(status_code=403)`, or a `Depends(require_admin)` that raises 403 unless `user.is_admin`.',
@@ -72,7 +89,12 @@ export default createPyCheck({
   },
   run(context) {
     const { endpoint } = context;
+    const unenforced = unenforcedScopes(endpoint);
     const check = roleCheckOf(endpoint);
+    if (unenforced !== undefined && check === undefined) {
+      context.report({ messageId: 'unenforced-scopes', node: unenforced.node, data: { security: `${unenforced.kind}(${unenforced.callable}, scopes=[${unenforced.scopes.map((scope) => JSON.stringify(scope)).join(', ')}])`, callable: unenforced.callable } });
+      return;
+    }
     if (check !== undefined) {
       context.pass('authz.roles', check);
       return;

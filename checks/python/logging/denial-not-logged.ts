@@ -7,6 +7,7 @@
  */
 import logCheck from '../../logging/denial-not-logged.js';
 import { lastSegment } from '../../lang/py/queries.js';
+import { unenforcedScopes } from '../authorization/missing-role-check.js';
 import { createPyCheck, siblingMetadata } from '../create-py-check.js';
 import type { PyEndpoint } from '../endpoint.js';
 import { drfExceptionHandler, judgeSites, rejectionSites } from './rejection-sites.js';
@@ -59,7 +60,9 @@ export default createPyCheck({
 function permissionControl(endpoint: PyEndpoint): string | undefined {
   const permission = endpoint.permissionClasses?.names.find((name) => PERMISSION_CONTROL.test(name));
   if (permission !== undefined) return `\`${permission}\``;
-  const scoped = endpoint.dependencies.find((dependency) => dependency.scopes.length > 0 || PERMISSION_CONTROL.test(lastSegment(dependency.callable)) || /role|admin|permission/i.test(dependency.callable));
+  // Scopes the dependency never reads deny nobody (missing-role-check reports them).
+  const unenforced = unenforcedScopes(endpoint);
+  const scoped = endpoint.dependencies.find((dependency) => dependency !== unenforced && (dependency.scopes.length > 0 || PERMISSION_CONTROL.test(lastSegment(dependency.callable)) || /role|admin|permission/i.test(dependency.callable)));
   if (scoped !== undefined) return `\`${scoped.kind}(${scoped.callable}${scoped.scopes.length > 0 ? `, scopes=${JSON.stringify(scoped.scopes)}` : ''})\``;
   const decorator = endpoint.decorators.find((candidate) => PERMISSION_CONTROL.test(lastSegment(candidate.name)));
   if (decorator !== undefined) return `\`@${decorator.name}\``;
