@@ -5,7 +5,9 @@
  * prints what it measured.
  *
  * Per N, a fresh server process:
- * - the N `pull_request.opened` deliveries are sent at once, signed;
+ * - the N `pull_request.opened` deliveries are built and signed first, then sent
+ *   at once, from a thread of their own that only times acknowledgements (this
+ *   thread also plays GitHub for the reviews);
  * - while their reviews are in flight, a probe delivery (`pull_request.labeled`,
  *   acknowledged and ignored by the app) every 25 ms: the acknowledgement time
  *   a webhook sees while the server is busy reviewing, which GitHub caps at 10 s
@@ -16,13 +18,14 @@
  *   `neutral`, requests the fake refused or did not know.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { deliverWebhook, patchForAddedFile, signWebhookBody, startFakeGitHub, type FakeGitHub } from '../test/support/fake-github/index.js';
+import { patchForAddedFile, signWebhookBody, startFakeGitHub, type FakeGitHub } from '../test/support/fake-github/index.js';
 import { findFreePort } from '../test/e2e/app-process.js';
 import { adaptPullRequestPayload, loadPullRequestExample, type PullRequestTarget } from '../test/e2e/pull-request-payload.js';
 import { percentile } from './stats.js';
@@ -133,6 +136,59 @@ function peakRssMb(pid: number): number {
   }
 }
 
+/** Epoch milliseconds with sub-millisecond precision, comparable across threads. */
+function now(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+type ClientMessage =
+  | { kind: 'sent'; number: number; at: number }
+  | { kind: 'ack'; number: number; ms: number; status: number }
+  | { kind: 'probe'; ms: number; status: number };
+
+/**
+ * The clock that times acknowledgements runs in a thread of its own: this
+ * thread also serves the fake GitHub (token signatures, file contents for
+ * every review), and an acknowledgement read here would wait for that work,
+ * which is not the app's. It sends the deliveries at once, then a probe every
+ * `intervalMs` until told to stop. Plain JavaScript (evaluated), so that it
+ * needs no TypeScript loader.
+ */
+function startTimingClient(data: { webhookUrl: string; deliveries: { number: number; body: string; signature: string }[]; probe: { body: string; signature: string }; intervalMs: number }): Worker {
+  const source = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const { randomUUID } = require('node:crypto');
+    const now = () => performance.timeOrigin + performance.now();
+    let stopped = false;
+    parentPort.on('message', (message) => { if (message === 'stop') stopped = true; });
+    async function deliver(body, signature) {
+      const response = await fetch(workerData.webhookUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': 'GitHub-Hookshot/load', 'x-github-event': 'pull_request', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': signature },
+        body,
+      });
+      await response.text();
+      return response.status;
+    }
+    (async () => {
+      await Promise.all(workerData.deliveries.map(async ({ number, body, signature }) => {
+        const sent = now();
+        parentPort.postMessage({ kind: 'sent', number, at: sent });
+        const status = await deliver(body, signature);
+        parentPort.postMessage({ kind: 'ack', number, ms: now() - sent, status });
+      }));
+      while (!stopped) {
+        const sent = now();
+        const status = await deliver(workerData.probe.body, workerData.probe.signature);
+        parentPort.postMessage({ kind: 'probe', ms: now() - sent, status });
+        await new Promise((resolve) => setTimeout(resolve, workerData.intervalMs));
+      }
+      parentPort.close();
+    })();
+  `;
+  return new Worker(source, { eval: true, workerData: data });
+}
+
 async function runLoad(n: number, keys: { privateKey: string; publicKey: string }): Promise<RunResult> {
   const fake: FakeGitHub = await startFakeGitHub({ appId: APP_ID, appPublicKey: keys.publicKey });
   fake.store.addInstallation(INSTALLATION_ID, OWNER);
@@ -171,46 +227,46 @@ async function runLoad(n: number, keys: { privateKey: string; publicKey: string 
     await waitUntilListening(server);
     const sentAt = new Map<number, number>();
     const completedAt = new Map<number, number>();
-    const started = performance.now();
+    const started = now();
     const ackMs: number[] = [];
     const probeAckMs: number[] = [];
 
     // Every body is built and signed before the first is sent: the example file is 4 MB of JSON (~100 ms to
-    // parse), and building the 50th body while the 1st is in flight would hold the load generator's own event
-    // loop, which also times the acknowledgements (an earlier version measured its own 5 s that way).
+    // parse), and building the 50th body while the 1st is in flight held the clock's event loop (an earlier
+    // version measured its own 5 s that way).
     const example = loadPullRequestExample('opened');
-    const signed = targets.map((target) => {
+    const deliveries = targets.map((target) => {
       const body = JSON.stringify(adaptPullRequestPayload(example, target));
-      return { target, body, signature: signWebhookBody(body, WEBHOOK_SECRET) };
+      return { number: target.number, body, signature: signWebhookBody(body, WEBHOOK_SECRET) };
     });
-    const deliveries = signed.map(async ({ target, body, signature }) => {
-      const sent = performance.now();
-      sentAt.set(target.number, sent);
-      const answer = await deliverWebhook({ url: webhookUrl, event: 'pull_request', body, signature });
-      ackMs.push(performance.now() - sent);
-      if (answer.status < 200 || answer.status >= 300) errors.push(`PR #${target.number}: webhook answered ${answer.status}`);
+    const probeBody = JSON.stringify(adaptPullRequestPayload(loadPullRequestExample('labeled'), targets[0]!));
+    const client = startTimingClient({ webhookUrl, deliveries, probe: { body: probeBody, signature: signWebhookBody(probeBody, WEBHOOK_SECRET) }, intervalMs: PROBE_INTERVAL_MS });
+    client.on('message', (message: ClientMessage) => {
+      if (message.kind === 'sent') sentAt.set(message.number, message.at);
+      else if (message.kind === 'ack') ackMs.push(message.ms);
+      else if (message.kind === 'probe' && completedAt.size < n) probeAckMs.push(message.ms);
+      if ((message.kind === 'ack' || message.kind === 'probe') && (message.status < 200 || message.status >= 300)) errors.push(`${message.kind}: webhook answered ${message.status}`);
+    });
+    const clientDone = new Promise<void>((resolve, reject) => {
+      client.once('error', reject);
+      client.once('exit', () => resolve());
     });
 
-    // Probes and completion polling while the reviews run.
-    const probeBody = JSON.stringify(adaptPullRequestPayload(loadPullRequestExample('labeled'), targets[0]!));
-    const probeSignature = signWebhookBody(probeBody, WEBHOOK_SECRET);
+    // Completion polling while the reviews run; the client thread probes meanwhile.
     const deadline = performance.now() + REVIEW_TIMEOUT_MS;
-    await Promise.all(deliveries);
     while (completedAt.size < n && performance.now() < deadline) {
-      const probeStart = performance.now();
-      const probe = await deliverWebhook({ url: webhookUrl, event: 'pull_request', body: probeBody, signature: probeSignature });
-      if (completedAt.size < n) probeAckMs.push(performance.now() - probeStart);
-      if (probe.status < 200 || probe.status >= 300) errors.push(`probe: webhook answered ${probe.status}`);
       for (const run of fake.store.checkRuns.values()) {
         const target = targets.find((candidate) => candidate.headSha === run.headSha);
         if (target !== undefined && run.status === 'completed' && !completedAt.has(target.number)) {
-          completedAt.set(target.number, performance.now());
+          completedAt.set(target.number, now());
           if (run.conclusion !== 'failure') errors.push(`PR #${target.number}: check run ${run.conclusion}: ${run.output.title ?? ''}`);
         }
       }
       await delay(PROBE_INTERVAL_MS);
     }
-    const wallMs = performance.now() - started;
+    client.postMessage('stop');
+    await clientDone;
+    const wallMs = now() - started;
     for (const target of targets) if (!completedAt.has(target.number)) errors.push(`PR #${target.number}: no completed check run`);
     const refused = fake.requests.filter((request) => request.unexpected || request.status >= 500 || (request.status >= 400 && request.status !== 404));
     for (const request of refused.slice(0, 5)) errors.push(`fake GitHub: ${request.method} ${request.path} -> ${request.status}`);
