@@ -133,7 +133,13 @@ export function exposedFields(index: PySourceIndex, serializer: PySerializer): s
 }
 
 /** The serializer classes an endpoint uses: the view's `serializer_class`, and serializers it calls. */
-export function serializersUsed(index: PySourceIndex, viewClass: PyNode | undefined, scopes: readonly { pos: number; end: number }[]): { serializer: PySerializer; node: PyNode }[] {
+export function serializersUsed(index: PySourceIndex, viewClass: PyNode | undefined, scopes: readonly { pos: number; end: number }[]): readonly { serializer: PySerializer; node: PyNode }[] {
+  // Several checks ask for every endpoint, and a ViewSet's actions share class and code: answered once per class and scopes.
+  const key = `py:serializersUsed:${viewClass?.pos ?? -1}:${scopes.map((scope) => `${scope.pos}-${scope.end}`).join(',')}`;
+  return index.memo(key, () => findSerializersUsed(index, viewClass, scopes));
+}
+
+function findSerializersUsed(index: PySourceIndex, viewClass: PyNode | undefined, scopes: readonly { pos: number; end: number }[]): { serializer: PySerializer; node: PyNode }[] {
   const known = serializers(index);
   const used: { serializer: PySerializer; node: PyNode }[] = [];
   const attribute = viewClass === undefined ? undefined : classAttribute(viewClass, 'serializer_class');
