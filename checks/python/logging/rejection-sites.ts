@@ -44,7 +44,13 @@ function statusIn(text: string): number | undefined {
   return match === null ? undefined : Number(match[1]);
 }
 
-export function rejectionSites(endpoint: PyEndpoint): RejectionSite[] {
+/** The 401/403/404 answers in the endpoint's code; they depend on its index and scopes only, so endpoints with the same scopes share them. */
+export function rejectionSites(endpoint: PyEndpoint): readonly RejectionSite[] {
+  const key = `py:rejectionSites:${endpoint.scopes.map((scope) => `${scope.pos}-${scope.end}`).join(',')}`;
+  return endpoint.index.memo(key, () => findRejectionSites(endpoint));
+}
+
+function findRejectionSites(endpoint: PyEndpoint): RejectionSite[] {
   const { index } = endpoint;
   const sites: RejectionSite[] = [];
   const add = (node: PyNode, status: number | undefined, raised: boolean) => {
