@@ -161,6 +161,20 @@ describe('identity-not-enforced: Django authenticate() and identity results', ()
     expect(findings[0].message).toContain('200 instead of 401');
   });
 
+  it('valid: a form login view re-renders its template with the error (a page, not an API success)', async () => {
+    for (const page of ['render_template("login.html", error="Invalid credentials")', 'render(request, "login.html", {"error": "Invalid credentials"})']) {
+      const { item, findings } = await verdict({ 'web/app.py': view(`    if not user:\n        return ${page}\n    return redirect("/")`) }, 'POST /login');
+      expect(findings).toEqual([]);
+      expect(item.status).toBe('pass');
+    }
+  });
+
+  it('valid: a re-rendered form answered with an explicit 401 shows the status as evidence', async () => {
+    const { item } = await verdict({ 'web/app.py': view('    if not user:\n        return render_template("login.html", error="Invalid credentials"), 401\n    return redirect("/")') }, 'POST /login');
+    expect(item.status).toBe('pass');
+    expect(item.evidence[0].note).toContain('(401)');
+  });
+
   it('valid: if user: ... else returns (body, 401)', async () => {
     const { item } = await verdict({ 'web/app.py': view('    if user:\n        return jsonify(token=issue_token(user))\n    return jsonify(error="bad credentials"), 401') }, 'POST /login');
     expect(item.status).toBe('pass');

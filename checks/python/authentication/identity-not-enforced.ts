@@ -100,9 +100,21 @@ function roleOf(fn: PyNode | undefined, endpoint: PyEndpoint): Role {
   return 'continuing';
 }
 
-/** What the returned value answers in the handler: a status from `(body, 401)`, `Response(status=401)`, else 200. */
-function returnedStatus(value: PyNode, index: PySourceIndex): number {
+/**
+ * Server-rendered pages: a login form re-rendered with its error is how
+ * Django and Flask answer bad credentials (Django's own LoginView answers 200
+ * with the form), not an API answering success to an unauthenticated caller.
+ */
+const RENDERED_PAGE = /^(?:render|render_template|render_template_string|render_to_response|TemplateResponse)$/;
+
+/**
+ * What the returned value answers in the handler: a status from `(body, 401)`,
+ * `Response(status=401)`, else 200; undefined for a re-rendered page without
+ * an explicit status, which ends the request without claiming success.
+ */
+function returnedStatus(value: PyNode, index: PySourceIndex): number | undefined {
   const target = unwrapExpression(value);
+  if (target.type === 'call' && RENDERED_PAGE.test(calleeName(target))) return statusIn(index.textOf(target));
   if (target.type === 'tuple' || target.type === 'expression_list') {
     const status = namedChildren(target)[1];
     return status?.type === 'integer' ? Number(index.textOf(status)) : (status !== undefined ? statusIn(`status=${index.textOf(status)}`) : undefined) ?? 200;
