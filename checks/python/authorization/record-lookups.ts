@@ -20,6 +20,7 @@ import {
 } from '../../lang/py/queries.js';
 import type { PyNode, PySourceIndex } from '../../lang/py/source-index.js';
 import type { PyEndpoint } from '../endpoint.js';
+import { KeySlots } from '../../lang/key-slots.js';
 
 /** Fields that tie a record to its owner or tenant. */
 export const OWNER_FIELD = /^(?:owner|user|author|created_by|creator|account|member|members|users|profile)(?:_id|_pk)?$/;
@@ -112,7 +113,9 @@ function modelOf(call: PyNode, chain: PyNode, index: PySourceIndex): string {
   return /^[A-Z]/.test(root) ? root : 'record';
 }
 
-const LOOKUPS = new WeakMap<PyEndpoint, readonly RecordLookup[]>();
+// On the endpoint itself, not in a module-level WeakMap: see checks/lang/key-slots.ts (scavenges kept
+// finished files alive through such maps).
+const LOOKUPS = new KeySlots<PyEndpoint, readonly RecordLookup[]>('py:recordLookups');
 
 /** The lookups by a request id in the endpoint's code; endpoints with the same handler and scopes (a ViewSet's actions) share one answer. */
 export function recordLookups(endpoint: PyEndpoint): readonly RecordLookup[] {

@@ -12,6 +12,7 @@
 import { calleeName, calleePath, childByField, classesByName, baseClassNames, decoratorsOf, definitionName, expressionPath, lastSegment, namedChildren, parametersOf, plainCalleePath, unwrapExpression } from '../../lang/py/queries.js';
 import type { PyNode, PySourceIndex } from '../../lang/py/source-index.js';
 import type { PyEndpoint } from '../endpoint.js';
+import { KeySlots } from '../../lang/key-slots.js';
 
 /** A value from the request: the node that reads it and how to name it in a message. */
 export interface RequestValue {
@@ -48,7 +49,9 @@ export interface RequestData {
   bodyReads: RequestValue[];
 }
 
-const cache = new WeakMap<PyEndpoint, RequestData>();
+// On the endpoint itself, not in a module-level WeakMap: see checks/lang/key-slots.ts (scavenges kept
+// finished files alive through such maps).
+const cache = new KeySlots<PyEndpoint, RequestData>('py:requestData');
 
 /**
  * The endpoint's request data, computed once per endpoint, and once for the
