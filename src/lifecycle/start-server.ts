@@ -1,8 +1,9 @@
 /**
  * Starts Probot's HTTP server the way Probot's `run` does, from the same
- * environment variables, with one addition `run` gives no hook for: the
- * webhook body limit (webhook-body-limit.ts), which must sit in front of
- * Probot's own request handling. Without an app id or key, `run` itself
+ * environment variables, with two additions `run` gives no hook for, both in
+ * front of Probot's own request handling: the webhook body limit
+ * (webhook-body-limit.ts) and answering a delivery once its signature is
+ * checked, before its handlers run (acknowledge-webhooks.ts). Without an app id or key, `run` itself
  * starts: its setup flow (registering the app from app.yml), or in
  * production its error.
  */
@@ -10,6 +11,7 @@ import { getPrivateKey } from '@probot/get-private-key';
 import type { Logger } from 'pino';
 import { Probot, ProbotOctokit, Server, run, type ApplicationFunction } from 'probot';
 import { limitWebhookBodies } from './webhook-body-limit.js';
+import { acknowledgeWebhooks, type WebhookReceiver } from './acknowledge-webhooks.js';
 
 /** Probot's default webhook path (`WEBHOOK_PATH` overrides it). */
 export const DEFAULT_WEBHOOK_PATH = '/api/github/webhooks';
@@ -48,7 +50,15 @@ export async function startServer(appFn: ApplicationFunction, options: StartServ
       Octokit,
     }),
   });
-  await server.load(appFn);
-  limitWebhookBodies(await server.start(), { path: webhookPath });
+  // The Probot instance is the app function's first argument; Server keeps it private.
+  let webhooks: WebhookReceiver | undefined;
+  await server.load((app, options) => {
+    webhooks = app.webhooks;
+    return appFn(app, options);
+  });
+  const httpServer = await server.start();
+  // Deliveries answered once verified, handled after (acknowledge-webhooks.ts); bodies bounded before either.
+  acknowledgeWebhooks(httpServer, { path: webhookPath, webhooks: () => webhooks, log });
+  limitWebhookBodies(httpServer, { path: webhookPath });
   return server;
 }

@@ -47,7 +47,8 @@ export function limitWebhookBodies(server: Server, options: { path: string; maxB
   });
 }
 
-function pathOf(req: IncomingMessage): string {
+/** The request's path without query or trailing slashes, as the webhook path is compared. */
+export function pathOf(req: IncomingMessage): string {
   return (req.url ?? '').split('?')[0].replace(/\/+$/, '');
 }
 

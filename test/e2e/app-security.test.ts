@@ -181,7 +181,7 @@ describe('the log of a full review', () => {
     reportOnFailure();
     const body = openedBody();
     const answer = await deliverWebhook({ url: webhookUrl, event: 'pull_request', body, signature: signWebhookBody(body, WEBHOOK_SECRET) });
-    expect(answer.status).toBe(200);
+    expect(answer.status).toBe(202);
     const run = await waitFor(
       () => [...fake.store.checkRuns.values()].find((candidate) => candidate.headSha === target.headSha && candidate.status === 'completed'),
       { description: 'the completed check run', timeoutMs: 45_000 },
