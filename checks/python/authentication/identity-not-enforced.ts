@@ -33,6 +33,7 @@ import { fileOfNode, type PyNode, type PySourceIndex, type Scope } from '../../l
 import { createPyCheck, siblingMetadata } from '../create-py-check.js';
 import type { PyEndpoint } from '../endpoint.js';
 import { AUTHENTICATED_PERMISSION, isAuthDecorator, isAuthDependency } from '../identity-signals.js';
+import { REJECTION_STATUS } from '../logging/rejection-sites.js';
 
 /** Calls that verify a token or a session; an `except` around them is the failure path. */
 const VERIFY_CALL = /^(?:decode|decode_token|decode_jwt|decode_access_token|verify|verify_\w+|validate_token|check_token|get_current_user|authenticate|authenticate_credentials|verify_jwt_in_request|get_jwt_identity|get_user_from_token|load_user_from_token|loads)$/;
@@ -45,13 +46,8 @@ const IDENTITY_ATTRIBUTE = /\b(?:is_authenticated|is_anonymous)\b/;
 /** DRF authentication classes that raise AuthenticationFailed on a bad credential. */
 const DRF_BUILT_IN_AUTH = /^(?:SessionAuthentication|BasicAuthentication|TokenAuthentication|RemoteUserAuthentication|JWTAuthentication|JWTStatelessUserAuthentication|JWTTokenUserAuthentication|JSONWebTokenAuthentication|OAuth2Authentication|KnoxTokenAuthentication|TokenAuthentication\w*)$/;
 /** Raised exceptions and the status the frameworks answer them with. */
-const RAISED_STATUS: Record<string, number> = {
-  AuthenticationFailed: 401,
-  NotAuthenticated: 401,
-  Unauthorized: 401,
-  InvalidToken: 401,
-  PermissionDenied: 403,
-  Forbidden: 403,
+const RAISED_STATUS: Readonly<Record<string, number>> = {
+  ...REJECTION_STATUS,
   Exception: 500,
   ValueError: 500,
   RuntimeError: 500,

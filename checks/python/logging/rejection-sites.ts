@@ -20,7 +20,8 @@ export interface RejectionSite {
   raised: boolean;
 }
 
-const RAISED_STATUS: Record<string, 401 | 403 | 404> = {
+/** Exceptions the frameworks answer with a rejection, and its status (identity-not-enforced reads the same table). */
+export const REJECTION_STATUS: Readonly<Record<string, 401 | 403 | 404>> = {
   AuthenticationFailed: 401,
   NotAuthenticated: 401,
   Unauthorized: 401,
@@ -69,7 +70,7 @@ function findRejectionSites(endpoint: PyEndpoint): RejectionSite[] {
       if (right !== undefined) target = unwrapExpression(right);
     }
     const name = target.type === 'call' ? calleeName(target) : expressionPath(target, false).split('.').pop() ?? '';
-    add(statement, RAISED_STATUS[name] ?? (/Exception$/.test(name) ? statusIn(index.textOf(target)) : undefined), true);
+    add(statement, REJECTION_STATUS[name] ?? (/Exception$/.test(name) ? statusIn(index.textOf(target)) : undefined), true);
   }
   for (const call of index.callsNamed(/^abort$/, endpoint.scopes)) {
     const first = positionalArguments(call)[0];
