@@ -13,22 +13,29 @@ export function isFunctionNode(node: ts.Node): node is FunctionNode {
   );
 }
 
+/*
+ * Syntax kinds read once: `ts` is TypeScript's bundle, whose every export is a
+ * getter, so `ts.SyntaxKind.X` in a hot loop is a function call (a switch over
+ * six `case ts.SyntaxKind.X` labels made six of them for every expression that
+ * is not a wrapper).
+ */
+const PARENTHESIZED = ts.SyntaxKind.ParenthesizedExpression;
+const AS_EXPRESSION = ts.SyntaxKind.AsExpression;
+const NON_NULL = ts.SyntaxKind.NonNullExpression;
+const AWAIT = ts.SyntaxKind.AwaitExpression;
+const SATISFIES = ts.SyntaxKind.SatisfiesExpression;
+const TYPE_ASSERTION = ts.SyntaxKind.TypeAssertionExpression;
+
 /** Strips the wrappers that do not change what an expression is: (x), x as T, x!, await x, x satisfies T. */
 export function unwrapExpression(node: ts.Expression): ts.Expression {
   let current = node;
-  // A switch on the kind: this runs for nearly every expression any check looks at.
+  // This runs for nearly every expression any check looks at.
   for (;;) {
-    switch (current.kind) {
-      case ts.SyntaxKind.ParenthesizedExpression:
-      case ts.SyntaxKind.AsExpression:
-      case ts.SyntaxKind.NonNullExpression:
-      case ts.SyntaxKind.AwaitExpression:
-      case ts.SyntaxKind.SatisfiesExpression:
-      case ts.SyntaxKind.TypeAssertionExpression:
-        current = (current as ts.ParenthesizedExpression | ts.AsExpression | ts.NonNullExpression | ts.AwaitExpression | ts.SatisfiesExpression | ts.TypeAssertion).expression;
-        break;
-      default:
-        return current;
+    const kind = current.kind;
+    if (kind === PARENTHESIZED || kind === AS_EXPRESSION || kind === NON_NULL || kind === AWAIT || kind === SATISFIES || kind === TYPE_ASSERTION) {
+      current = (current as ts.ParenthesizedExpression | ts.AsExpression | ts.NonNullExpression | ts.AwaitExpression | ts.SatisfiesExpression | ts.TypeAssertion).expression;
+    } else {
+      return current;
     }
   }
 }
