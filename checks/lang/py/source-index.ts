@@ -102,12 +102,9 @@ export class PySourceIndex {
   readonly text: string;
   readonly root: PyNode;
   readonly syntaxErrors: readonly PySyntaxError[];
-  private readonly byType = new Map<string, PyNode[]>();
+  private readonly byType = new Map<string, NodeList>();
   private readonly memos = new Map<string, unknown>();
-  private readonly scopedCache = new WeakMap<readonly Scope[], Map<string, readonly PyNode[]>>();
-  private readonly mergedCache = new WeakMap<readonly Scope[], readonly Scope[]>();
-  private readonly callsByPattern = new Map<string, { all: readonly PyNode[]; scopedKey: string }>();
-  private readonly rangeCache = new Map<string, Map<number, readonly PyNode[]>>();
+  private readonly callsByPattern = new Map<string, NodeList>();
   private callsByName: Map<string, PyNode[]> | undefined;
   private lines: string[] | undefined;
   private lineStarts: number[] | undefined;
@@ -153,8 +150,8 @@ export class PySourceIndex {
         const node = new PyNodeRecord(type, named, pos, end, line, endLine, fields[fieldId] ?? undefined, parent, type === 'identifier' ? text.slice(pos, end) : undefined);
         if (named) {
           const list = this.byType.get(type);
-          if (list === undefined) this.byType.set(type, [node]);
-          else list.push(node);
+          if (list === undefined) this.byType.set(type, { all: [node], key: type, byRange: undefined });
+          else (list.all as PyNode[]).push(node);
         }
         if (type === 'ERROR') {
           errors.push({ line, pos, end, message: `unexpected ${JSON.stringify(clip(text.slice(pos, end)))}` });
@@ -210,9 +207,10 @@ export class PySourceIndex {
 
   /** Every named node of `type` in document order, optionally only those inside `scopes`. */
   nodesOfType(type: string, scopes?: readonly Scope[]): readonly PyNode[] {
-    const all = this.byType.get(type) ?? NO_NODES;
-    if (scopes === undefined || all.length === 0) return all;
-    return this.inScopes(type, all, scopes);
+    const list = this.byType.get(type);
+    if (list === undefined) return NO_NODES;
+    if (scopes === undefined) return list.all;
+    return this.inScopes(list, scopes);
   }
 
   calls(scopes?: readonly Scope[]): readonly PyNode[] {
@@ -232,29 +230,28 @@ export class PySourceIndex {
       // One name: its list as it is (document order); several: merged in document order, outer call first.
       const all = names.length === 0 ? NO_NODES : names.length === 1 ? byName.get(names[0])! : names.flatMap((name) => byName.get(name)!).sort((a, b) => a.pos - b.pos || b.end - a.end);
       // The key of the scoped answers: the pattern's, set apart from node types.
-      calls = { all, scopedKey: `\0${key}` };
+      calls = { all, key: `\0${key}`, byRange: undefined };
       this.callsByPattern.set(key, calls);
     }
     if (scopes === undefined || calls.all.length === 0) return calls.all;
-    return this.inScopes(calls.scopedKey, calls.all, scopes);
+    return this.inScopes(calls, scopes);
   }
 
   /**
-   * The nodes of `all` (in document order) inside `scopes`, cached under
-   * `key`: by the range for one scope (checks ask the same handler's or
-   * function's range again and again, each time in a new array), by the
-   * array itself for several (an endpoint's `scopes`).
+   * The nodes of `list` (in document order) inside `scopes`, cached: by the
+   * range for one scope (checks ask the same handler's or function's range
+   * again and again, each time in a new array), on the array itself for
+   * several (an endpoint's `scopes`, one array per distinct code of the file:
+   * see codeScopes).
    */
-  private inScopes(key: string, all: readonly PyNode[], scopes: readonly Scope[]): readonly PyNode[] {
+  private inScopes(list: NodeList, scopes: readonly Scope[]): readonly PyNode[] {
+    const all = list.all;
+    if (all.length === 0) return NO_NODES;
     if (scopes.length === 1) {
       const { pos, end } = scopes[0];
       // pos * (length + 1) + end names the range exactly while both are offsets into the text.
       if (!Number.isInteger(pos) || !Number.isInteger(end) || pos < 0 || end > this.text.length || pos > end) return this.collectInScopes(all, scopes);
-      let byRange = this.rangeCache.get(key);
-      if (byRange === undefined) {
-        byRange = new Map();
-        this.rangeCache.set(key, byRange);
-      }
+      const byRange = (list.byRange ??= new Map());
       const range = pos * (this.text.length + 1) + end;
       let cached = byRange.get(range);
       if (cached === undefined) {
@@ -263,17 +260,23 @@ export class PySourceIndex {
       }
       return cached;
     }
-    let byKey = this.scopedCache.get(scopes);
-    if (byKey === undefined) {
-      byKey = new Map();
-      this.scopedCache.set(scopes, byKey);
-    }
-    let cached = byKey.get(key);
+    const answers = this.scopedAnswers(scopes);
+    let cached = answers.byKey.get(list.key);
     if (cached === undefined) {
-      cached = this.collectInScopes(all, scopes);
-      byKey.set(key, cached);
+      cached = this.collectInScopes(all, answers.merged);
+      answers.byKey.set(list.key, cached);
     }
     return cached;
+  }
+
+  /** The answers for a scopes array of this index, kept on the array (a plain property: see KeySlots). */
+  private scopedAnswers(scopes: readonly Scope[]): ScopedAnswers {
+    const held = (scopes as { [SCOPED_ANSWERS]?: ScopedAnswers })[SCOPED_ANSWERS];
+    if (held !== undefined && held.index === this) return held;
+    const answers: ScopedAnswers = { index: this, merged: mergeScopes(scopes), byKey: new Map() };
+    // The first index to ask keeps the slot (a scopes array belongs to one file); a frozen array is answered uncached.
+    if (held === undefined && Object.isExtensible(scopes)) (scopes as { [SCOPED_ANSWERS]?: ScopedAnswers })[SCOPED_ANSWERS] = answers;
+    return answers;
   }
 
   private groupCallsByName(): Map<string, PyNode[]> {
@@ -287,9 +290,10 @@ export class PySourceIndex {
     return map;
   }
 
+  /** `scopes` sorted and non-overlapping (one scope, or merged). */
   private collectInScopes(all: readonly PyNode[], scopes: readonly Scope[]): readonly PyNode[] {
     let result: PyNode[] | undefined;
-    for (const scope of scopes.length === 1 ? scopes : this.mergedScopes(scopes)) {
+    for (const scope of scopes) {
       let index = lowerBound(all, scope.pos);
       while (index < all.length && all[index].pos < scope.end) {
         if (all[index].end <= scope.end) (result ??= []).push(all[index]);
@@ -297,15 +301,6 @@ export class PySourceIndex {
       }
     }
     return result ?? NO_NODES;
-  }
-
-  private mergedScopes(scopes: readonly Scope[]): readonly Scope[] {
-    let merged = this.mergedCache.get(scopes);
-    if (merged === undefined) {
-      merged = mergeScopes(scopes);
-      this.mergedCache.set(scopes, merged);
-    }
-    return merged;
   }
 
   /** The first syntax error inside (or overlapping) `scopes`, if any. */
@@ -343,6 +338,23 @@ export class PySourceIndex {
 }
 
 const NO_NODES: readonly PyNode[] = Object.freeze([]);
+
+/** Nodes in document order (of a type, or calls by name pattern) and their answers per single-scope range. */
+interface NodeList {
+  readonly all: readonly PyNode[];
+  /** The key of this list's answers for a scopes array: the type, or the pattern set apart with a NUL. */
+  readonly key: string;
+  byRange: Map<number, readonly PyNode[]> | undefined;
+}
+
+/** On a scopes array: its merged ranges and, per list key, the nodes inside, for the index that asked first. */
+interface ScopedAnswers {
+  readonly index: PySourceIndex;
+  readonly merged: readonly Scope[];
+  readonly byKey: Map<string, readonly PyNode[]>;
+}
+
+const SCOPED_ANSWERS = Symbol('py:scopedAnswers');
 
 const FILE_OF_ROOT = new WeakMap<PyNode, string>();
 

@@ -24,7 +24,8 @@ import {
   plainCalleePath,
   positionalArguments,
 } from '../../lang/py/queries.js';
-import type { PyNode, PySourceIndex } from '../../lang/py/source-index.js';
+import type { PyNode, PySourceIndex, Scope } from '../../lang/py/source-index.js';
+import { ScopedFacts } from '../../lang/py/scoped-facts.js';
 import { createPyCheck, siblingMetadata } from '../create-py-check.js';
 import type { PyEndpoint } from '../endpoint.js';
 import { OWNER_FIELD } from './record-lookups.js';
@@ -92,9 +93,15 @@ function conditionsOf(chain: PyNode, index: PySourceIndex): Query['conditions'] 
   return conditions;
 }
 
-/** The ORM queries of the endpoint's code, each chain once. */
-function queriesOf(endpoint: PyEndpoint): Query[] {
-  const { index, scopes } = endpoint;
+const QUERIES = new ScopedFacts<readonly Query[]>('py:tenantQueries');
+const CALLER_TENANT = new ScopedFacts<{ node: PyNode; text: string } | undefined>('py:callerTenant');
+
+/** The ORM queries of the endpoint's code, each chain once; they depend on the index and scopes only. */
+function queriesOf(endpoint: PyEndpoint): readonly Query[] {
+  return QUERIES.get(endpoint.index, endpoint.scopes, () => findQueries(endpoint.index, endpoint.scopes));
+}
+
+function findQueries(index: PySourceIndex, scopes: readonly Scope[]): Query[] {
   const starts: { node: PyNode; model: string }[] = [];
   for (const attribute of index.nodesOfType('attribute', scopes)) {
     const name = childByField(attribute, 'attribute')?.name;
@@ -128,7 +135,10 @@ function queriesOf(endpoint: PyEndpoint): Query[] {
 
 /** The caller's tenant as the code reads it: `request.user.organization`, `current_user.tenant_id`, `claims["org_id"]`. */
 function callerTenantOf(endpoint: PyEndpoint): { node: PyNode; text: string } | undefined {
-  const { index, scopes } = endpoint;
+  return CALLER_TENANT.get(endpoint.index, endpoint.scopes, () => findCallerTenant(endpoint.index, endpoint.scopes));
+}
+
+function findCallerTenant(index: PySourceIndex, scopes: readonly Scope[]): { node: PyNode; text: string } | undefined {
   for (const attribute of index.nodesOfType('attribute', scopes)) {
     const field = childByField(attribute, 'attribute')?.name ?? '';
     const object = childByField(attribute, 'object');
@@ -145,6 +155,10 @@ function callerTenantOf(endpoint: PyEndpoint): { node: PyNode; text: string } | 
 
 /** A model class of the file with a tenant field: `organization = models.ForeignKey(...)`, `org_id = Column(...)`. */
 function tenantModelField(index: PySourceIndex): { model: string; field: string } | undefined {
+  return index.memo('py:tenantModelField', () => findTenantModelField(index));
+}
+
+function findTenantModelField(index: PySourceIndex): { model: string; field: string } | undefined {
   for (const cls of index.nodesOfType('class_definition')) {
     const body = childByField(cls, 'body');
     for (const statement of body === undefined ? [] : namedChildren(body)) {

@@ -20,7 +20,7 @@ import {
 } from '../../lang/py/queries.js';
 import type { PyNode, PySourceIndex } from '../../lang/py/source-index.js';
 import type { PyEndpoint } from '../endpoint.js';
-import { KeySlots } from '../../lang/key-slots.js';
+import { ScopedFacts, scopesKey } from '../../lang/py/scoped-facts.js';
 
 /** Fields that tie a record to its owner or tenant. */
 export const OWNER_FIELD = /^(?:owner|user|author|created_by|creator|account|member|members|users|profile)(?:_id|_pk)?$/;
@@ -113,19 +113,18 @@ function modelOf(call: PyNode, chain: PyNode, index: PySourceIndex): string {
   return /^[A-Z]/.test(root) ? root : 'record';
 }
 
-// On the endpoint itself, not in a module-level WeakMap: see checks/lang/key-slots.ts (scavenges kept
-// finished files alive through such maps).
-const LOOKUPS = new KeySlots<PyEndpoint, readonly RecordLookup[]>('py:recordLookups');
+// On the scopes array, not in a module-level WeakMap: see checks/lang/key-slots.ts (scavenges kept finished files
+// alive through such maps).
+const LOOKUPS = new ScopedFacts<readonly RecordLookup[]>('py:recordLookups');
 
 /** The lookups by a request id in the endpoint's code; endpoints with the same handler and scopes (a ViewSet's actions) share one answer. */
 export function recordLookups(endpoint: PyEndpoint): readonly RecordLookup[] {
-  let lookups = LOOKUPS.get(endpoint);
-  if (lookups === undefined) {
-    const scopes = endpoint.scopes.map((scope) => `${scope.pos}-${scope.end}`).join(',');
-    lookups = endpoint.index.memo(`py:recordLookups:${endpoint.handler?.pos ?? -1}:${scopes}`, () => findRecordLookups(endpoint));
-    LOOKUPS.set(endpoint, lookups);
-  }
-  return lookups;
+  return LOOKUPS.get(
+    endpoint.index,
+    endpoint.scopes,
+    () => endpoint.index.memo(`py:recordLookups:${endpoint.handler?.pos ?? -1}:${scopesKey(endpoint.scopes)}`, () => findRecordLookups(endpoint)),
+    endpoint.handler,
+  );
 }
 
 /** Depends on the endpoint's index, handler (its id parameters) and scopes only. */

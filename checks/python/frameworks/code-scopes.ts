@@ -5,6 +5,7 @@
  */
 import { calleeName, childByField, definitionStatement, functionsByName } from '../../lang/py/queries.js';
 import type { PyNode, PySourceIndex, Scope } from '../../lang/py/source-index.js';
+import { scopesKey } from '../../lang/py/scoped-facts.js';
 
 const HELPER_DEPTH = 2;
 
@@ -27,8 +28,11 @@ export function codeScopes(index: PySourceIndex, roots: readonly PyNode[]): Scop
     }
     frontier = next;
   }
-  return [...seen]
+  const scopes = [...seen]
     .map((node) => (node.type === 'function_definition' || node.type === 'class_definition' ? definitionStatement(node) : node))
     .map((node) => ({ pos: node.pos, end: node.end }))
     .sort((a, b) => a.pos - b.pos);
+  // Equal scopes are one array per file (a ViewSet's actions run the same hooks; a route serving two methods the same
+  // code): facts cached on the array (ScopedFacts, the index's scoped answers) then serve them all. Never mutated.
+  return index.memo(`py:codeScopes:${scopesKey(scopes)}`, () => scopes);
 }

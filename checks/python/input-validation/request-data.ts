@@ -12,7 +12,7 @@
 import { calleeName, calleePath, childByField, classesByName, baseClassNames, decoratorsOf, definitionName, expressionPath, lastSegment, namedChildren, parametersOf, plainCalleePath, unwrapExpression } from '../../lang/py/queries.js';
 import type { PyNode, PySourceIndex } from '../../lang/py/source-index.js';
 import type { PyEndpoint } from '../endpoint.js';
-import { KeySlots } from '../../lang/key-slots.js';
+import { ScopedFacts, scopesKey } from '../../lang/py/scoped-facts.js';
 
 /** A value from the request: the node that reads it and how to name it in a message. */
 export interface RequestValue {
@@ -49,23 +49,26 @@ export interface RequestData {
   bodyReads: RequestValue[];
 }
 
-// On the endpoint itself, not in a module-level WeakMap: see checks/lang/key-slots.ts (scavenges kept
-// finished files alive through such maps).
-const cache = new KeySlots<PyEndpoint, RequestData>('py:requestData');
+// On the scopes array, not in a module-level WeakMap: see checks/lang/key-slots.ts (scavenges kept finished files
+// alive through such maps). One store per framework: the answer depends on it, and on the handler (the `extra`).
+const cache = {
+  fastapi: new ScopedFacts<RequestData>('py:requestData:fastapi'),
+  'django-rest-framework': new ScopedFacts<RequestData>('py:requestData:drf'),
+  flask: new ScopedFacts<RequestData>('py:requestData:flask'),
+};
 
 /**
- * The endpoint's request data, computed once per endpoint, and once for the
- * endpoints that read the same code the same way (a ViewSet's list, create,
- * retrieve...: same framework, handler and scopes, which is all it depends on).
+ * The endpoint's request data, computed once for the endpoints that read
+ * the same code the same way (a ViewSet's list, create, retrieve...: same
+ * framework, handler and scopes, which is all it depends on).
  */
 export function requestDataOf(endpoint: PyEndpoint): RequestData {
-  let data = cache.get(endpoint);
-  if (data === undefined) {
-    const scopes = endpoint.scopes.map((scope) => `${scope.pos}-${scope.end}`).join(',');
-    data = endpoint.index.memo(`py:requestData:${endpoint.framework}:${endpoint.handler?.pos ?? -1}:${scopes}`, () => computeRequestData(endpoint));
-    cache.set(endpoint, data);
-  }
-  return data;
+  return cache[endpoint.framework].get(
+    endpoint.index,
+    endpoint.scopes,
+    () => endpoint.index.memo(`py:requestData:${endpoint.framework}:${endpoint.handler?.pos ?? -1}:${scopesKey(endpoint.scopes)}`, () => computeRequestData(endpoint)),
+    endpoint.handler,
+  );
 }
 
 function computeRequestData(endpoint: PyEndpoint): RequestData {

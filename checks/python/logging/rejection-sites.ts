@@ -9,6 +9,7 @@
 import { assignmentsTo, calleeName, childByField, decoratorsOf, dictEntries, expressionPath, moduleAssignments, namedChildren, positionalArguments, stringValue, unwrapExpression } from '../../lang/py/queries.js';
 import { fileOfNode, type PyNode, type PySourceIndex } from '../../lang/py/source-index.js';
 import type { PyEndpoint } from '../endpoint.js';
+import { ScopedFacts, scopesKey } from '../../lang/py/scoped-facts.js';
 import { isLogCall } from '../output-safety/pii-in-logs.js';
 
 export interface RejectionSite {
@@ -47,9 +48,10 @@ function statusIn(text: string): number | undefined {
 
 /** The 401/403/404 answers in the endpoint's code; they depend on its index and scopes only, so endpoints with the same scopes share them. */
 export function rejectionSites(endpoint: PyEndpoint): readonly RejectionSite[] {
-  const key = `py:rejectionSites:${endpoint.scopes.map((scope) => `${scope.pos}-${scope.end}`).join(',')}`;
-  return endpoint.index.memo(key, () => findRejectionSites(endpoint));
+  return SITES.get(endpoint.index, endpoint.scopes, () => endpoint.index.memo(`py:rejectionSites:${scopesKey(endpoint.scopes)}`, () => findRejectionSites(endpoint)));
 }
+
+const SITES = new ScopedFacts<readonly RejectionSite[]>('py:rejectionSites');
 
 function findRejectionSites(endpoint: PyEndpoint): RejectionSite[] {
   const { index } = endpoint;
