@@ -24,25 +24,72 @@ export interface EndpointAnalysis {
 const STATUS_RANK: Record<ItemStatus, number> = { 'n/a': 0, pass: 1, unknown: 2, fail: 3 };
 
 export function emptyChecklist(reason = 'not yet analysed'): Checklist {
-  const checklist = {} as Checklist;
+  const checklist = { ...CHECKLIST_SHAPE } as unknown as Checklist;
   for (const item of CHECKLIST) checklist[item.id] = { status: 'unknown', evidence: [], reason, findings: [] };
   return checklist;
 }
 
+/**
+ * A checklist with every item's key in the checklist's order and no value yet, for
+ * copying: an object built key by key from a computed name goes to dictionary mode
+ * past a dozen keys (slow stores, slow reads in finalisation); a copy of this
+ * literal keeps the literal's fast shape, and filling it only overwrites fields.
+ * The type says every item is here; the check at load says in CHECKLIST's order.
+ */
+const CHECKLIST_SHAPE: Readonly<Record<ChecklistItemId, undefined>> = {
+  'authn.identity': undefined,
+  'authn.invalid-token': undefined,
+  'authn.token-expiry': undefined,
+  'authz.ownership': undefined,
+  'authz.roles': undefined,
+  'authz.tenant': undefined,
+  'input.schema': undefined,
+  'input.upload': undefined,
+  'input.sql': undefined,
+  'input.xss': undefined,
+  'output.fields': undefined,
+  'output.pii-logs': undefined,
+  'output.errors': undefined,
+  'ratelimit.endpoint': undefined,
+  'ratelimit.ddos': undefined,
+  'logging.auth-failures': undefined,
+  'logging.denials': undefined,
+  'logging.request-id': undefined,
+};
+if (Object.keys(CHECKLIST_SHAPE).join() !== CHECKLIST.map((item) => item.id).join()) throw new Error('CHECKLIST_SHAPE must list the checklist items in CHECKLIST order');
+
 /** A message template cut once into text and placeholder names (odd positions): every finding fills one. */
 const compiledTemplates = new Map<string, readonly string[]>();
 
-function fillTemplate(template: string, data: Record<string, string> | undefined): string {
+function compiledTemplate(template: string): readonly string[] {
   let parts = compiledTemplates.get(template);
   if (parts === undefined) {
     parts = template.split(/\{\{\s*(\w+)\s*\}\}/);
     if (compiledTemplates.size > 10_000) compiledTemplates.clear();
     compiledTemplates.set(template, parts);
   }
+  return parts;
+}
+
+function fillTemplate(template: string, data: Record<string, string> | undefined): string {
+  const parts = compiledTemplate(template);
   let text = parts[0];
   for (let i = 1; i < parts.length; i += 2) {
     const value = data?.[parts[i]];
     if (value === undefined) throw new Error(`message placeholder {{${parts[i]}}} has no data`);
+    text += value + parts[i + 1];
+  }
+  return text;
+}
+
+/** fillTemplate with `data` plus the endpoint's method and route (which win over data's own), without copying data. */
+function fillFixTemplate(template: string, data: Record<string, string> | undefined, method: string, route: string): string {
+  const parts = compiledTemplate(template);
+  let text = parts[0];
+  for (let i = 1; i < parts.length; i += 2) {
+    const name = parts[i];
+    const value = name === 'method' ? method : name === 'route' ? route : data?.[name];
+    if (value === undefined) throw new Error(`message placeholder {{${name}}} has no data`);
     text += value + parts[i + 1];
   }
   return text;
@@ -97,7 +144,7 @@ export function runChecksWith<E extends EndpointBase, N>(
   locate: NodeLocator<E, N>,
 ): EndpointAnalysis {
   // Items some check decided; the rest are filled in at the end (most items are decided, so no placeholder is built for them).
-  const decided: Partial<Checklist> = {};
+  const decided: Partial<Checklist> = { ...CHECKLIST_SHAPE };
   const findings: RawFinding[] = [];
   const errors: string[] = [];
   let publicReason: string | undefined;
@@ -145,7 +192,8 @@ export function runChecksWith<E extends EndpointBase, N>(
       continue;
     }
     severityOverride = setting.severity;
-    decisions.clear();
+    // Map#clear allocates a new table even when empty, and most checks decide through a report.
+    if (decisions.size > 0) decisions.clear();
     // Findings reported before a crash are dropped with the crashed check.
     if (reported.length > 0) reported = [];
     try {
@@ -169,7 +217,7 @@ export function runChecksWith<E extends EndpointBase, N>(
   }
 
   // In the checklist's own order, as emptyChecklist() lays it out.
-  const checklist = {} as Checklist;
+  const checklist = { ...CHECKLIST_SHAPE } as unknown as Checklist;
   for (const { id } of CHECKLIST) checklist[id] = decided[id] ?? { status: 'unknown', evidence: [], reason: 'not yet analysed', findings: [] };
   for (const finding of findings) checklist[finding.checklistItem].findings.push(finding as Finding);
   return { checklist, findings, publicReason, errors };
@@ -219,7 +267,7 @@ function toFinding<E extends EndpointBase, N>(
     endLine: Math.max(line, endLine),
     message: fillTemplate(template, report.data),
     why: check.why,
-    fix: fillTemplate(fixTemplate, { ...report.data, method: endpoint.method, route: endpoint.route }),
+    fix: fillFixTemplate(fixTemplate, report.data, endpoint.method, endpoint.route),
     cwe: [...check.cwe],
     owasp: [...check.owasp],
     endpoint: name,

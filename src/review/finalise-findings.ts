@@ -50,7 +50,11 @@ export function finaliseFileFindings(fileFindings: readonly RawFinding[], report
       fingerprint = fingerprintOfNormalised(raw.ruleId, raw.file, collapsed.trim(), occurrence);
       fingerprints.set(hashed, fingerprint);
     }
-    finalised.set(raw, { ...raw, fingerprint });
+    // The raw finding becomes the finding: `fingerprint` added last, as a copy `{ ...raw, fingerprint }` would have it,
+    // without copying its fifteen fields (each raw finding is made by one check's report and finalised once).
+    const finding = raw as Finding;
+    finding.fingerprint = fingerprint;
+    finalised.set(raw, finding);
   }
 
   const suppressed: SuppressedFinding[] = [];
