@@ -18,7 +18,7 @@ import {
   sequenceElements,
   stringValue,
 } from '../../lang/py/queries.js';
-import type { PySourceIndex } from '../../lang/py/source-index.js';
+import type { PyNode, PySourceIndex } from '../../lang/py/source-index.js';
 import type { DrfPolicy, PyEndpoint } from '../endpoint.js';
 import { dependencyList, joinRoute } from './fastapi.js';
 import { ancestorDirectories, joinPath, type PyContextFiles } from './python-context.js';
@@ -223,30 +223,44 @@ function namesRouterOf(entry: PySourceIndex, argument: string, file: string, rou
 }
 
 export async function attachFastApiMounts(endpoints: PyEndpoint[], files: PyContextFiles): Promise<void> {
+  // The entry file and its include_router depend on the router's file and name only: looked for once per pair,
+  // not once per route (each candidate is an awaited load; a router file has tens of routes).
+  const mounts = new Map<string, Promise<{ entry: PySourceIndex; include: PyNode } | undefined>>();
   for (const endpoint of endpoints) {
     if (endpoint.framework !== 'fastapi' || endpoint.mountRouter === undefined) continue;
-    const directories = ancestorDirectories(endpoint.file).slice(0, MAX_LEVELS + 1);
-    const candidates = directories.flatMap((directory) => ['main.py', 'app.py', 'api.py', 'server.py', 'app/main.py', 'src/main.py'].map((name) => joinPath(directory, name)));
-    for (const candidate of candidates) {
-      if (candidate === endpoint.file) continue;
-      const found = await files.loadFirst([candidate]);
-      if (found?.file.status !== 'found') continue;
-      const entry = found.file.index;
-      const include = entry.callsNamed(/^include_router$/).find((call) => {
-        const argument = positionalArguments(call)[0] ?? keywordArgument(call, 'router');
-        return argument !== undefined && namesRouterOf(entry, expressionPath(argument, false), endpoint.file, endpoint.mountRouter!);
-      });
-      if (include === undefined) continue;
-      const appName = expressionPath(childByField(childByField(include, 'function')!, 'object') ?? include, false);
-      const app = moduleAssignments(entry).get(appName)?.value;
-      const appDependencies = app?.type === 'call' && calleeName(app) === 'FastAPI' ? dependencyList(keywordArgument(app, 'dependencies'), 'app', entry) : [];
-      endpoint.route = joinRoute(stringValue(keywordArgument(include, 'prefix'), entry) ?? '', endpoint.route);
-      endpoint.dependencies = [...appDependencies, ...dependencyList(keywordArgument(include, 'dependencies'), 'include', entry), ...endpoint.dependencies];
-      endpoint.mountUnknown = undefined;
-      endpoint.entryFile = entry;
-      break;
-    }
+    const key = `${endpoint.file}\0${endpoint.mountRouter}`;
+    let pending = mounts.get(key);
+    if (pending === undefined) mounts.set(key, (pending = findFastApiMount(endpoint.file, endpoint.mountRouter, files)));
+    const mount = await pending;
+    if (mount === undefined) continue;
+    const { entry, include } = mount;
+    const appName = expressionPath(childByField(childByField(include, 'function')!, 'object') ?? include, false);
+    const app = moduleAssignments(entry).get(appName)?.value;
+    // Built per endpoint: attachImportedDependencies writes into each endpoint's dependency objects.
+    const appDependencies = app?.type === 'call' && calleeName(app) === 'FastAPI' ? dependencyList(keywordArgument(app, 'dependencies'), 'app', entry) : [];
+    endpoint.route = joinRoute(stringValue(keywordArgument(include, 'prefix'), entry) ?? '', endpoint.route);
+    endpoint.dependencies = [...appDependencies, ...dependencyList(keywordArgument(include, 'dependencies'), 'include', entry), ...endpoint.dependencies];
+    endpoint.mountUnknown = undefined;
+    endpoint.entryFile = entry;
   }
+}
+
+/** The entry file near `file` whose `include_router` names `router` of `file`, and that call. */
+async function findFastApiMount(file: string, router: string, files: PyContextFiles): Promise<{ entry: PySourceIndex; include: PyNode } | undefined> {
+  const directories = ancestorDirectories(file).slice(0, MAX_LEVELS + 1);
+  const candidates = directories.flatMap((directory) => ['main.py', 'app.py', 'api.py', 'server.py', 'app/main.py', 'src/main.py'].map((name) => joinPath(directory, name)));
+  for (const candidate of candidates) {
+    if (candidate === file) continue;
+    const found = await files.loadFirst([candidate]);
+    if (found?.file.status !== 'found') continue;
+    const entry = found.file.index;
+    const include = entry.callsNamed(/^include_router$/).find((call) => {
+      const argument = positionalArguments(call)[0] ?? keywordArgument(call, 'router');
+      return argument !== undefined && namesRouterOf(entry, expressionPath(argument, false), file, router);
+    });
+    if (include !== undefined) return { entry, include };
+  }
+  return undefined;
 }
 
 /** Files a Flask app is commonly created in, looked for beside the blueprint's file and above it. */
@@ -259,28 +273,38 @@ const FLASK_ENTRY_FILES = ['app.py', '__init__.py', 'wsgi.py', 'main.py', 'serve
  * setting, limiter, error handlers and request-id hooks apply to the route.
  */
 export async function attachFlaskEntryFiles(endpoints: PyEndpoint[], files: PyContextFiles): Promise<void> {
+  // The entry file depends on the blueprint's file and name only: looked for once per pair, not once per route.
+  const entries = new Map<string, Promise<PySourceIndex | undefined>>();
   for (const endpoint of endpoints) {
     if (endpoint.framework !== 'flask' || endpoint.index.callsNamed(/^Flask$/).length > 0) continue;
     const callee = endpoint.registration.type === 'call' ? childByField(endpoint.registration, 'function') : undefined;
     const object = callee?.type === 'attribute' ? childByField(callee, 'object') : undefined;
     if (object === undefined) continue;
     const owner = expressionPath(object, false);
-    const candidates = ancestorDirectories(endpoint.file).slice(0, MAX_LEVELS + 1).flatMap((directory) => FLASK_ENTRY_FILES.map((name) => joinPath(directory, name)));
-    for (const candidate of candidates) {
-      if (candidate === endpoint.file) continue;
-      const found = await files.loadFirst([candidate]);
-      if (found?.file.status !== 'found') continue;
-      const entry = found.file.index;
-      if (entry.callsNamed(/^Flask$/).length === 0) continue;
-      const registers = entry.callsNamed(/^register_blueprint$/).some((call) => {
-        const argument = positionalArguments(call)[0] ?? keywordArgument(call, 'blueprint');
-        return argument !== undefined && namesRouterOf(entry, expressionPath(argument, false), endpoint.file, owner);
-      });
-      if (!registers) continue;
-      endpoint.entryFile = entry;
-      break;
-    }
+    const key = `${endpoint.file}\0${owner}`;
+    let pending = entries.get(key);
+    if (pending === undefined) entries.set(key, (pending = findFlaskEntryFile(endpoint.file, owner, files)));
+    const entry = await pending;
+    if (entry !== undefined) endpoint.entryFile = entry;
   }
+}
+
+/** The file near `file` that creates a Flask app and registers the blueprint `owner` of `file`. */
+async function findFlaskEntryFile(file: string, owner: string, files: PyContextFiles): Promise<PySourceIndex | undefined> {
+  const candidates = ancestorDirectories(file).slice(0, MAX_LEVELS + 1).flatMap((directory) => FLASK_ENTRY_FILES.map((name) => joinPath(directory, name)));
+  for (const candidate of candidates) {
+    if (candidate === file) continue;
+    const found = await files.loadFirst([candidate]);
+    if (found?.file.status !== 'found') continue;
+    const entry = found.file.index;
+    if (entry.callsNamed(/^Flask$/).length === 0) continue;
+    const registers = entry.callsNamed(/^register_blueprint$/).some((call) => {
+      const argument = positionalArguments(call)[0] ?? keywordArgument(call, 'blueprint');
+      return argument !== undefined && namesRouterOf(entry, expressionPath(argument, false), file, owner);
+    });
+    if (registers) return entry;
+  }
+  return undefined;
 }
 
 /** Module files an import may name: `.auth` beside the file, `app.core.auth` from the file's ancestors or the root. */
