@@ -6,6 +6,8 @@ import { codeRegions, scopeOf, type Endpoint } from '../frameworks/endpoint.js';
 import { definitionAuthenticates, frameworkRejection, identityCallsIn, isAuthControlName, restoresSessionOnly } from './identity-signals.js';
 import { nextMiddlewareOutcome } from './next-middleware-outcome.js';
 import { jwtMiddlewareOf, jwtMiddlewareOption } from './jwt-middleware-packages.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, isArrowFunction, isAsExpression, isAwaitExpression, isBinaryExpression, isBlock, isCallExpression, isConditionalExpression, isExpressionStatement, isFunctionExpression, isIdentifier, isIfStatement, isNewExpression, isNonNullExpression, isParenthesizedExpression, isPrefixUnaryExpression, isPropertyAccessExpression, isReturnStatement, isThrowStatement, isVariableDeclaration } = ts;
 
 /** Identity calls that reject by themselves (throw, redirect or answer 401): their result needs no guard. */
 const SELF_ENFORCING = /(?:^|\.)(?:protect|requireAuth|requireUser|requireSession|ensureAuthenticated|authenticate|withApiAuthRequired)$/;
@@ -15,20 +17,20 @@ const REJECTING_CALL = /(?:^|\.)(?:notFound|redirect|unauthorized|forbidden|send
 /** The names the result of `call` is bound to: `const { userId } = await auth()` gives userId. */
 function resultNames(call: ts.CallExpression): string[] | undefined {
   let node: ts.Node = call;
-  while (node.parent !== undefined && (ts.isAwaitExpression(node.parent) || ts.isParenthesizedExpression(node.parent) || ts.isAsExpression(node.parent) || ts.isNonNullExpression(node.parent))) node = node.parent;
+  while (node.parent !== undefined && (isAwaitExpression(node.parent) || isParenthesizedExpression(node.parent) || isAsExpression(node.parent) || isNonNullExpression(node.parent))) node = node.parent;
   const parent = node.parent;
   if (parent === undefined) return undefined;
-  if (ts.isVariableDeclaration(parent) && parent.initializer === node) return boundNames(parent.name);
-  if (ts.isBinaryExpression(parent) && parent.operatorToken.kind === ts.SyntaxKind.EqualsToken && parent.right === node) {
-    return ts.isIdentifier(parent.left) ? [parent.left.text] : identifiersIn(parent.left).map((identifier) => identifier.text);
+  if (isVariableDeclaration(parent) && parent.initializer === node) return boundNames(parent.name);
+  if (isBinaryExpression(parent) && parent.operatorToken.kind === SyntaxKind.EqualsToken && parent.right === node) {
+    return isIdentifier(parent.left) ? [parent.left.text] : identifiersIn(parent.left).map((identifier) => identifier.text);
   }
-  if (ts.isPropertyAccessExpression(parent)) {
+  if (isPropertyAccessExpression(parent)) {
     // `(await auth()).userId` used directly: treat the enclosing declaration.
     const declaration = parent.parent;
-    if (declaration !== undefined && ts.isVariableDeclaration(declaration)) return boundNames(declaration.name);
+    if (declaration !== undefined && isVariableDeclaration(declaration)) return boundNames(declaration.name);
   }
-  if (ts.isIfStatement(parent) || ts.isPrefixUnaryExpression(parent) || ts.isReturnStatement(parent) || ts.isConditionalExpression(parent) || ts.isBinaryExpression(parent)) return ['<inline>'];
-  if (ts.isExpressionStatement(parent)) return [];
+  if (isIfStatement(parent) || isPrefixUnaryExpression(parent) || isReturnStatement(parent) || isConditionalExpression(parent) || isBinaryExpression(parent)) return ['<inline>'];
+  if (isExpressionStatement(parent)) return [];
   return ['<inline>'];
 }
 
@@ -38,16 +40,16 @@ interface Guard {
 }
 
 function statusCodesIn(index: SourceIndex, node: ts.Node): string[] {
-  return index.nodesOfKind<ts.NumericLiteral>(ts.SyntaxKind.NumericLiteral, [scopeOf(node)]).map((literal) => literal.text);
+  return index.nodesOfKind<ts.NumericLiteral>(SyntaxKind.NumericLiteral, [scopeOf(node)]).map((literal) => literal.text);
 }
 
 /** An `if` on one of `names` that ends the request (return, throw, or a rejecting call). */
 function findGuard(index: SourceIndex, scopes: readonly Scope[], names: readonly string[], after: number): Guard | undefined {
-  for (const statement of index.nodesOfKind<ts.IfStatement>(ts.SyntaxKind.IfStatement, scopes)) {
+  for (const statement of index.nodesOfKind<ts.IfStatement>(SyntaxKind.IfStatement, scopes)) {
     if (statement.pos < after) continue;
     const mentioned = identifiersIn(statement.expression).some((identifier) => names.includes(identifier.text));
     if (!mentioned) continue;
-    const ends = containsNode(statement, (node) => ts.isReturnStatement(node) || ts.isThrowStatement(node) || (ts.isCallExpression(node) && REJECTING_CALL.test(calleePath(node))));
+    const ends = containsNode(statement, (node) => isReturnStatement(node) || isThrowStatement(node) || (isCallExpression(node) && REJECTING_CALL.test(calleePath(node))));
     if (ends) return { statement, statuses: statusCodesIn(index, statement.thenStatement) };
   }
   return undefined;
@@ -55,30 +57,30 @@ function findGuard(index: SourceIndex, scopes: readonly Scope[], names: readonly
 
 /** Express callback style: `if (err) res.sendStatus(403);` with no return, then `next()` anyway. */
 function fallsThroughToNext(index: SourceIndex, scopes: readonly Scope[]): ts.IfStatement | undefined {
-  for (const statement of index.nodesOfKind<ts.IfStatement>(ts.SyntaxKind.IfStatement, scopes)) {
-    const condition = index.nodesOfKind<ts.Identifier>(ts.SyntaxKind.Identifier, [scopeOf(statement.expression)]);
+  for (const statement of index.nodesOfKind<ts.IfStatement>(SyntaxKind.IfStatement, scopes)) {
+    const condition = index.nodesOfKind<ts.Identifier>(SyntaxKind.Identifier, [scopeOf(statement.expression)]);
     if (!condition.some((identifier) => /^(?:err|error|e)$/.test(identifier.text))) continue;
     const then = statement.thenStatement;
-    const responds = containsNode(then, (node) => ts.isCallExpression(node) && /^res\./.test(calleePath(node)));
-    const stops = containsNode(then, (node) => ts.isReturnStatement(node) || ts.isThrowStatement(node));
+    const responds = containsNode(then, (node) => isCallExpression(node) && /^res\./.test(calleePath(node)));
+    const stops = containsNode(then, (node) => isReturnStatement(node) || isThrowStatement(node));
     if (!responds || stops || statement.elseStatement !== undefined) continue;
     const block = statement.parent;
-    if (!ts.isBlock(block)) continue;
+    if (!isBlock(block)) continue;
     const later = block.statements.slice(block.statements.indexOf(statement) + 1);
-    if (later.some((next) => containsNode(next, (node) => ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'next'))) return statement;
+    if (later.some((next) => containsNode(next, (node) => isCallExpression(node) && isIdentifier(node.expression) && node.expression.text === 'next'))) return statement;
   }
   return undefined;
 }
 
 /** `catch { next(); }` after a verification in the try block: the request goes on unauthenticated. */
 function catchContinues(index: SourceIndex, scopes: readonly Scope[], configured: readonly string[]): ts.CatchClause | undefined {
-  for (const tryStatement of index.nodesOfKind<ts.TryStatement>(ts.SyntaxKind.TryStatement, scopes)) {
+  for (const tryStatement of index.nodesOfKind<ts.TryStatement>(SyntaxKind.TryStatement, scopes)) {
     const clause = tryStatement.catchClause;
     if (clause === undefined) continue;
     // The region's identity calls are computed once; only their position matters here.
     const block = tryStatement.tryBlock;
     if (!identityCallsIn(index, scopes, configured).some((signal) => signal.node.pos >= block.pos && signal.node.end <= block.end)) continue;
-    const callsNext = containsNode(clause.block, (node) => ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'next' && node.arguments.length === 0);
+    const callsNext = containsNode(clause.block, (node) => isCallExpression(node) && isIdentifier(node.expression) && node.expression.text === 'next' && node.arguments.length === 0);
     if (callsNext) return clause;
   }
   return undefined;
@@ -89,7 +91,7 @@ function frameworkRejectionEvidence(endpoint: Endpoint, configured: readonly str
     if (control.definition === undefined) continue;
     const index = control.definitionIndex ?? endpoint.index;
     const signal = definitionAuthenticates(index, control.definition, configured);
-    if (signal !== undefined && (ts.isNewExpression(signal.node) || ts.isCallExpression(signal.node) || ts.isPropertyAccessExpression(signal.node))) {
+    if (signal !== undefined && (isNewExpression(signal.node) || isCallExpression(signal.node) || isPropertyAccessExpression(signal.node))) {
       return { node: signal.node, note: `${control.name}: ${signal.note}, which ends the request` };
     }
   }
@@ -140,7 +142,7 @@ export default createCheck({
         reported = true;
       }
 
-      const signals = identityCallsIn(index, scopes, configured).filter((signal) => ts.isCallExpression(signal.node));
+      const signals = identityCallsIn(index, scopes, configured).filter((signal) => isCallExpression(signal.node));
       for (const signal of signals) {
         const call = signal.node as ts.CallExpression;
         const path = plainCalleePath(call);
@@ -149,7 +151,7 @@ export default createCheck({
           continue;
         }
         // Callback style (jwt.verify(token, key, (err, user) => ...)) is judged by the fall-through rule above.
-        if (call.arguments.some((argument) => ts.isArrowFunction(unwrapExpression(argument)) || ts.isFunctionExpression(unwrapExpression(argument)))) {
+        if (call.arguments.some((argument) => isArrowFunction(unwrapExpression(argument)) || isFunctionExpression(unwrapExpression(argument)))) {
           evidence ??= { node: call, note: `${path}() callback handles the failure` };
           continue;
         }
@@ -194,7 +196,7 @@ export default createCheck({
     const jwtMiddleware = jwtMiddlewareOf(endpoint);
     if (jwtMiddleware !== undefined) {
       const passthrough = jwtMiddlewareOption(jwtMiddleware, 'passthrough');
-      if (jwtMiddleware.package === 'koa-jwt' && passthrough?.kind === ts.SyntaxKind.TrueKeyword) {
+      if (jwtMiddleware.package === 'koa-jwt' && passthrough?.kind === SyntaxKind.TrueKeyword) {
         context.report({ messageId: 'passthrough', node: passthrough });
         return;
       }

@@ -10,6 +10,8 @@ import { scopeOf } from '../frameworks/endpoint.js';
 import { isInertCall, isRequestRead, isResponseCall } from '../frameworks/http-idioms.js';
 import { isAuthOptOutMarker } from '../frameworks/nestjs.js';
 import { KeySlots } from '../lang/key-slots.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, isCallExpression, isClassLike, isIdentifier, isMethodDeclaration, isPropertyAccessExpression } = ts;
 
 export interface IdentitySignal {
   node: ts.Node;
@@ -127,7 +129,7 @@ export function definitionAuthenticates(index: SourceIndex, definition: Function
   const calls = identityCallsIn(index, [scopeOf(definition)], configured);
   if (calls.length > 0) return calls[0];
   const rejects = index
-    .nodesOfKind<ts.NumericLiteral>(ts.SyntaxKind.NumericLiteral, [scopeOf(definition)])
+    .nodesOfKind<ts.NumericLiteral>(SyntaxKind.NumericLiteral, [scopeOf(definition)])
     .find((literal) => literal.text === '401');
   if (rejects !== undefined) return { node: rejects, note: 'middleware answers 401 for unauthenticated callers' };
   return frameworkRejection(index, definition) ?? passportGuardDelegation(index, definition);
@@ -139,16 +141,16 @@ export function definitionAuthenticates(index: SourceIndex, definition: Function
  */
 export function frameworkRejection(index: SourceIndex, definition: FunctionNode): IdentitySignal | undefined {
   const scopes = [scopeOf(definition)];
-  for (const created of index.nodesOfKind<ts.NewExpression>(ts.SyntaxKind.NewExpression, scopes)) {
-    const name = ts.isIdentifier(created.expression) ? created.expression.text : '';
+  for (const created of index.nodesOfKind<ts.NewExpression>(SyntaxKind.NewExpression, scopes)) {
+    const name = isIdentifier(created.expression) ? created.expression.text : '';
     if (name === 'UnauthorizedException') return { node: created, note: 'guard throws UnauthorizedException (401)' };
     if (name === 'TRPCError' && /\bcode\s*:\s*['"`]UNAUTHORIZED['"`]/.test(index.textOf(created))) {
       return { node: created, note: "middleware throws TRPCError({ code: 'UNAUTHORIZED' })" };
     }
   }
   const status = index
-    .nodesOfKind<ts.PropertyAccessExpression>(ts.SyntaxKind.PropertyAccessExpression, scopes)
-    .find((access) => access.name.text === 'UNAUTHORIZED' && ts.isIdentifier(access.expression) && access.expression.text === 'HttpStatus');
+    .nodesOfKind<ts.PropertyAccessExpression>(SyntaxKind.PropertyAccessExpression, scopes)
+    .find((access) => access.name.text === 'UNAUTHORIZED' && isIdentifier(access.expression) && access.expression.text === 'HttpStatus');
   return status !== undefined ? { node: status, note: 'guard answers HttpStatus.UNAUTHORIZED (401)' } : undefined;
 }
 
@@ -158,15 +160,15 @@ export function frameworkRejection(index: SourceIndex, definition: FunctionNode)
  */
 function passportGuardDelegation(index: SourceIndex, definition: FunctionNode): IdentitySignal | undefined {
   const owner = definition.parent;
-  if (!ts.isMethodDeclaration(definition) || owner === undefined || !ts.isClassLike(owner)) return undefined;
+  if (!isMethodDeclaration(definition) || owner === undefined || !isClassLike(owner)) return undefined;
   const base = owner.heritageClauses
-    ?.find((clause) => clause.token === ts.SyntaxKind.ExtendsKeyword)
+    ?.find((clause) => clause.token === SyntaxKind.ExtendsKeyword)
     ?.types.map((type) => type.expression)
-    .find((expression) => ts.isCallExpression(expression) && ts.isIdentifier(expression.expression) && expression.expression.text === 'AuthGuard');
+    .find((expression) => isCallExpression(expression) && isIdentifier(expression.expression) && expression.expression.text === 'AuthGuard');
   if (base === undefined || !NEST_AUTH_GUARD.test(index.textOf(base))) return undefined;
   const delegation = index.callsNamed(/^canActivate$/, [scopeOf(definition)]).find((call) => {
     const callee = call.expression;
-    return ts.isPropertyAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.SuperKeyword;
+    return isPropertyAccessExpression(callee) && callee.expression.kind === SyntaxKind.SuperKeyword;
   });
   return delegation !== undefined ? { node: delegation, note: `guard calls super.canActivate() of ${index.textOf(base)} (@nestjs/passport)` } : undefined;
 }
@@ -190,7 +192,7 @@ export function delegatedCall(index: SourceIndex, definition: FunctionNode): str
  * it authenticates nobody by itself.
  */
 export function restoresSessionOnly(node: ts.Node): boolean {
-  const call = ts.isCallExpression(node) ? node : undefined;
+  const call = isCallExpression(node) ? node : undefined;
   if (call === undefined) return false;
   const path = plainCalleePath(call);
   return (path === 'passport.authenticate' && stringValue(call.arguments[0]) === 'session') || path === 'passport.session';

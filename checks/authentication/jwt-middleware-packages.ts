@@ -12,6 +12,8 @@ import { ts } from '../lang/ts/parse.js';
 import { expressionPath, importSources, unwrapExpression } from '../lang/ts/queries.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
 import type { Control, Endpoint } from '../frameworks/endpoint.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { isCallExpression, isIdentifier, isObjectLiteralExpression, isPropertyAccessExpression, isPropertyAssignment, isStringLiteral } = ts;
 
 export type JwtMiddlewarePackage = 'koa-jwt' | 'express-jwt';
 
@@ -29,9 +31,9 @@ export interface JwtMiddlewareUse {
 /** `jwt({...}).unless({...})` gives `jwt({...})`. */
 function factoryCall(node: ts.Node): ts.CallExpression | undefined {
   let current = unwrapExpression(node as ts.Expression);
-  for (let depth = 0; depth < 4 && ts.isCallExpression(current); depth++) {
+  for (let depth = 0; depth < 4 && isCallExpression(current); depth++) {
     const callee = unwrapExpression(current.expression);
-    if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'unless' && ts.isCallExpression(unwrapExpression(callee.expression))) {
+    if (isPropertyAccessExpression(callee) && callee.name.text === 'unless' && isCallExpression(unwrapExpression(callee.expression))) {
       current = unwrapExpression(callee.expression);
       continue;
     }
@@ -50,7 +52,7 @@ export function jwtMiddlewareOf(endpoint: Endpoint): JwtMiddlewareUse | undefine
     const module = importSources(index).get(root)?.module;
     if (module !== 'koa-jwt' && module !== 'express-jwt') continue;
     const first = call.arguments[0] === undefined ? undefined : unwrapExpression(call.arguments[0]);
-    return { package: module, call, options: first !== undefined && ts.isObjectLiteralExpression(first) ? first : undefined, index, control };
+    return { package: module, call, options: first !== undefined && isObjectLiteralExpression(first) ? first : undefined, index, control };
   }
   return undefined;
 }
@@ -58,7 +60,7 @@ export function jwtMiddlewareOf(endpoint: Endpoint): JwtMiddlewareUse | undefine
 /** An option of the middleware, by name. */
 export function jwtMiddlewareOption(use: JwtMiddlewareUse, name: string): ts.Expression | undefined {
   for (const property of use.options?.properties ?? []) {
-    if (ts.isPropertyAssignment(property) && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)) && property.name.text === name) return property.initializer;
+    if (isPropertyAssignment(property) && (isIdentifier(property.name) || isStringLiteral(property.name)) && property.name.text === name) return property.initializer;
   }
   return undefined;
 }

@@ -6,6 +6,8 @@ import { isDataAccessCall, isInertCall, isRequestRead, isResponseCall } from '..
 import { nextMiddlewareOutcome } from './next-middleware-outcome.js';
 import { definitionAuthenticates, delegatedCall, frameworkRejection, identityCallsIn, isAuthControlName, restoresSessionOnly } from './identity-signals.js';
 import { publicRouteReason } from './public-routes.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, isCallExpression, isPropertyAccessExpression } = ts;
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'ALL', 'MUTATION']);
 
@@ -30,9 +32,9 @@ function doesWork(endpoint: Endpoint): boolean {
 /** `router.post('/users', authenticateToken, handler)`, in the file's own names. */
 function expressExample(endpoint: Endpoint): string {
   const registration = endpoint.registration;
-  if (ts.isCallExpression(registration) && ts.isPropertyAccessExpression(registration.expression)) {
+  if (isCallExpression(registration) && isPropertyAccessExpression(registration.expression)) {
     const target = endpoint.index.textOf(registration.expression.expression);
-    const path = ts.isCallExpression(registration.expression.expression) ? '' : `'${endpoint.route}', `;
+    const path = isCallExpression(registration.expression.expression) ? '' : `'${endpoint.route}', `;
     return `${target}.${registration.expression.name.text}(${path}authenticateToken, ...)`;
   }
   return `app.${endpoint.method.toLowerCase()}('${endpoint.route}', authenticateToken, ...)`;
@@ -174,7 +176,7 @@ export default createCheck({
     }
     context.report({
       messageId: 'missing',
-      node: endpoint.registration.kind === ts.SyntaxKind.CallExpression ? (endpoint.registration as ts.CallExpression).expression : endpoint.handler,
+      node: endpoint.registration.kind === SyntaxKind.CallExpression ? (endpoint.registration as ts.CallExpression).expression : endpoint.handler,
       line: endpoint.line,
       endLine: endpoint.line,
       data: { endpoint: name, example: expressExample(endpoint) },

@@ -11,6 +11,8 @@ import { ts } from '../lang/ts/parse.js';
 import { importSources, stringValue, unwrapExpression } from '../lang/ts/queries.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, isCallExpression, isClassLike, isIdentifier, isObjectLiteralExpression, isPropertyAssignment, isStringLiteral } = ts;
 
 export interface PassportJwtStrategy {
   index: SourceIndex;
@@ -31,11 +33,11 @@ function passportGuardStrategies(endpoint: Endpoint): string[] | undefined {
       continue;
     }
     const owner = control.definition?.parent;
-    if (owner === undefined || !ts.isClassLike(owner)) continue;
+    if (owner === undefined || !isClassLike(owner)) continue;
     for (const clause of owner.heritageClauses ?? []) {
       for (const type of clause.types) {
         const base = unwrapExpression(type.expression);
-        if (ts.isCallExpression(base) && ts.isIdentifier(base.expression) && base.expression.text === 'AuthGuard') names.push(stringValue(base.arguments[0]) ?? 'jwt');
+        if (isCallExpression(base) && isIdentifier(base.expression) && base.expression.text === 'AuthGuard') names.push(stringValue(base.arguments[0]) ?? 'jwt');
       }
     }
   }
@@ -48,15 +50,15 @@ function strategiesIn(index: SourceIndex): PassportJwtStrategy[] {
     for (const [local, source] of importSources(index)) if (source.module === 'passport-jwt' && source.imported === 'Strategy') strategyClasses.add(local);
     if (strategyClasses.size === 0) return [];
     const found: PassportJwtStrategy[] = [];
-    for (const declaration of index.nodesOfKind<ts.ClassDeclaration>(ts.SyntaxKind.ClassDeclaration)) {
-      const base = declaration.heritageClauses?.flatMap((clause) => clause.types.map((type) => unwrapExpression(type.expression))).find((expression) => ts.isCallExpression(expression) && ts.isIdentifier(expression.expression) && expression.expression.text === 'PassportStrategy') as ts.CallExpression | undefined;
+    for (const declaration of index.nodesOfKind<ts.ClassDeclaration>(SyntaxKind.ClassDeclaration)) {
+      const base = declaration.heritageClauses?.flatMap((clause) => clause.types.map((type) => unwrapExpression(type.expression))).find((expression) => isCallExpression(expression) && isIdentifier(expression.expression) && expression.expression.text === 'PassportStrategy') as ts.CallExpression | undefined;
       const strategy = base?.arguments[0] === undefined ? undefined : unwrapExpression(base.arguments[0]);
-      if (base === undefined || strategy === undefined || !ts.isIdentifier(strategy) || !strategyClasses.has(strategy.text)) continue;
+      if (base === undefined || strategy === undefined || !isIdentifier(strategy) || !strategyClasses.has(strategy.text)) continue;
       const constructor = declaration.members.find(ts.isConstructorDeclaration);
-      const superCall = constructor === undefined ? undefined : index.calls([{ pos: constructor.pos, end: constructor.end }]).find((call) => call.expression.kind === ts.SyntaxKind.SuperKeyword);
+      const superCall = constructor === undefined ? undefined : index.calls([{ pos: constructor.pos, end: constructor.end }]).find((call) => call.expression.kind === SyntaxKind.SuperKeyword);
       if (superCall === undefined) continue;
       const first = superCall.arguments[0] === undefined ? undefined : unwrapExpression(superCall.arguments[0]);
-      found.push({ index, superCall, options: first !== undefined && ts.isObjectLiteralExpression(first) ? first : undefined, name: stringValue(base.arguments[1]) ?? 'jwt' });
+      found.push({ index, superCall, options: first !== undefined && isObjectLiteralExpression(first) ? first : undefined, name: stringValue(base.arguments[1]) ?? 'jwt' });
     }
     return found;
   });
@@ -78,7 +80,7 @@ export function passportJwtStrategyFor(endpoint: Endpoint): PassportJwtStrategy 
 /** An option of the strategy's `super({...})`, by name. */
 export function strategyOption(strategy: PassportJwtStrategy, name: string): ts.Expression | undefined {
   for (const property of strategy.options?.properties ?? []) {
-    if (ts.isPropertyAssignment(property) && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)) && property.name.text === name) return property.initializer;
+    if (isPropertyAssignment(property) && (isIdentifier(property.name) || isStringLiteral(property.name)) && property.name.text === name) return property.initializer;
   }
   return undefined;
 }

@@ -6,6 +6,8 @@ import { codeRegions, scopeOf, type CodeRegion, type Endpoint } from '../framewo
 import { nextMiddlewareOutcome } from './next-middleware-outcome.js';
 import { passportJwtStrategyFor, strategyOption, type PassportJwtStrategy } from './passport-jwt-strategy.js';
 import { jwtMiddlewareOf, jwtMiddlewareOption, type JwtMiddlewareUse } from './jwt-middleware-packages.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, isArrayLiteralExpression, isIdentifier, isObjectLiteralExpression, isPropertyAssignment, isStringLiteral } = ts;
 
 /** `jwt.verify` / `jsonwebtoken.verify` / `verify` imported from jsonwebtoken. */
 const VERIFY = /^(?:jwt|jsonwebtoken|JWT)\.verify$/;
@@ -18,9 +20,9 @@ const TOKEN_CALL_NAME = /^(?:verify|decode|decodeJwt|jwtDecode|jwt_decode|jwtVer
 function property(node: ts.Expression | undefined, name: string): ts.Expression | undefined {
   if (node === undefined) return undefined;
   const object = unwrapExpression(node);
-  if (!ts.isObjectLiteralExpression(object)) return undefined;
+  if (!isObjectLiteralExpression(object)) return undefined;
   for (const element of object.properties) {
-    if (ts.isPropertyAssignment(element) && (ts.isIdentifier(element.name) || ts.isStringLiteral(element.name)) && element.name.text === name) return element.initializer;
+    if (isPropertyAssignment(element) && (isIdentifier(element.name) || isStringLiteral(element.name)) && element.name.text === name) return element.initializer;
   }
   return undefined;
 }
@@ -61,7 +63,7 @@ function problemsOf(calls: readonly ts.CallExpression[]): { problems: Problem[];
     const [, key, third] = call.arguments;
     const options = VERIFY.test(path) ? third : call.arguments[2];
     let sound = true;
-    if (key === undefined || (ts.isIdentifier(key) && key.text === 'undefined') || key.kind === ts.SyntaxKind.NullKeyword || stringValue(key) === '') {
+    if (key === undefined || (isIdentifier(key) && key.text === 'undefined') || key.kind === SyntaxKind.NullKeyword || stringValue(key) === '') {
       problems.push({ messageId: 'no-key', node: call, data: { call: `${path}()` }, severity: 'critical' });
       sound = false;
     }
@@ -71,12 +73,12 @@ function problemsOf(calls: readonly ts.CallExpression[]): { problems: Problem[];
       sound = false;
     }
     const ignoreExpiration = property(options, 'ignoreExpiration');
-    if (ignoreExpiration !== undefined && ignoreExpiration.kind === ts.SyntaxKind.TrueKeyword) {
+    if (ignoreExpiration !== undefined && ignoreExpiration.kind === SyntaxKind.TrueKeyword) {
       problems.push({ messageId: 'ignore-expiration', node: ignoreExpiration, data: {}, severity: 'high' });
       sound = false;
     }
     const algorithms = property(options, 'algorithms');
-    if (algorithms !== undefined && ts.isArrayLiteralExpression(unwrapExpression(algorithms))) {
+    if (algorithms !== undefined && isArrayLiteralExpression(unwrapExpression(algorithms))) {
       const none = (unwrapExpression(algorithms) as ts.ArrayLiteralExpression).elements.find((element) => stringValue(element)?.toLowerCase() === 'none');
       if (none !== undefined) {
         problems.push({ messageId: 'alg-none', node: none, data: {}, severity: 'critical' });
@@ -99,9 +101,9 @@ function verifyOptionProblems(option: (name: string) => ts.Expression | undefine
   const secret = isLiteralSecret(key);
   if (secret !== undefined) problems.push({ messageId: 'hardcoded-secret', node: key!, data: { masked: maskSecret(secret) }, severity: 'high' });
   const ignoreExpiration = option('ignoreExpiration');
-  if (ignoreExpiration?.kind === ts.SyntaxKind.TrueKeyword) problems.push({ messageId: 'ignore-expiration', node: ignoreExpiration, data: {}, severity: 'high' });
+  if (ignoreExpiration?.kind === SyntaxKind.TrueKeyword) problems.push({ messageId: 'ignore-expiration', node: ignoreExpiration, data: {}, severity: 'high' });
   const algorithms = option('algorithms');
-  if (algorithms !== undefined && ts.isArrayLiteralExpression(unwrapExpression(algorithms))) {
+  if (algorithms !== undefined && isArrayLiteralExpression(unwrapExpression(algorithms))) {
     const none = (unwrapExpression(algorithms) as ts.ArrayLiteralExpression).elements.find((element) => stringValue(element)?.toLowerCase() === 'none');
     if (none !== undefined) problems.push({ messageId: 'alg-none', node: none, data: {}, severity: 'critical' });
   }

@@ -8,6 +8,8 @@
 import { ts } from '../lang/ts/parse.js';
 import { calleeName, importSources, plainCalleePath } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { isIdentifier, isPropertyAccessExpression } = ts;
 
 export interface ImportedListHelper {
   call: ts.CallExpression;
@@ -60,8 +62,8 @@ function projectImports(index: SourceIndex): ReadonlyMap<string, string> {
 function rootIdentifier(callee: ts.Expression): string | undefined {
   let current = callee;
   for (let depth = 0; depth < 8; depth++) {
-    if (ts.isIdentifier(current)) return current.text;
-    if (!ts.isPropertyAccessExpression(current)) return undefined;
+    if (isIdentifier(current)) return current.text;
+    if (!isPropertyAccessExpression(current)) return undefined;
     current = current.expression;
   }
   return undefined;

@@ -8,6 +8,8 @@ import { ts } from '../lang/ts/parse.js';
 import { calleeName, importSources, unwrapExpression, plainCalleePath } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import type { RequestOrigins } from '../frameworks/request-origins.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { isObjectLiteralExpression, isPropertyAssignment, isShorthandPropertyAssignment } = ts;
 
 export interface ImportedRecordHelper {
   call: ts.CallExpression;
@@ -28,9 +30,9 @@ function requestArgument(call: ts.CallExpression, origins: RequestOrigins): stri
     const label = origins.dataLabel(argument);
     if (label !== undefined) return label;
     const object = unwrapExpression(argument);
-    if (!ts.isObjectLiteralExpression(object)) continue;
+    if (!isObjectLiteralExpression(object)) continue;
     for (const property of object.properties) {
-      const value = ts.isPropertyAssignment(property) ? property.initializer : ts.isShorthandPropertyAssignment(property) ? property.name : undefined;
+      const value = isPropertyAssignment(property) ? property.initializer : isShorthandPropertyAssignment(property) ? property.name : undefined;
       const inner = value === undefined ? undefined : origins.dataLabel(value);
       if (inner !== undefined) return inner;
     }

@@ -13,6 +13,8 @@ import type { RecordQuery } from './orm-queries.js';
 import { isMembershipRelation, isOwnerField } from './owner-fields.js';
 import { recordVariable } from './record-bindings.js';
 import { isTenantField, isTenantModel } from './tenant-fields.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, isAwaitExpression, isBinaryExpression, isIfStatement, isLiteralExpression, isParenthesizedExpression, isPrefixUnaryExpression, isReturnStatement, isThrowStatement } = ts;
 
 /** One membership check and the code it protects. */
 export interface MembershipCheck {
@@ -29,13 +31,13 @@ const PREDICATE_CALL = /^(?:is\w*Member\w*|has\w*(?:Member|Membership|Access)\w*
 /** Middleware and wrappers that check membership by name. */
 const MEMBERSHIP_CONTROL = /member|(?:tenant|org|organi[sz]ation|workspace|team)(?:access|guard|scope)|(?:with|require|ensure)(?:tenant|org|organi[sz]ation|workspace|team)/i;
 const DENIAL_CALL = /^(?:notFound|forbidden|unauthorized|redirect|sendStatus|status|code|abort|error|deny)$/;
-const EQUALITY = new Set([ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.EqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken]);
+const EQUALITY = new Set([SyntaxKind.EqualsEqualsEqualsToken, SyntaxKind.EqualsEqualsToken, SyntaxKind.ExclamationEqualsEqualsToken, SyntaxKind.ExclamationEqualsToken]);
 
 /** Whether a statement leaves the handler: return, throw, or a denial call. */
 function exits(index: SourceIndex, statement: ts.Statement): boolean {
-  if (ts.isReturnStatement(statement) || ts.isThrowStatement(statement)) return true;
+  if (isReturnStatement(statement) || isThrowStatement(statement)) return true;
   const scope = [scopeOf(statement)];
-  if (index.nodesOfKind(ts.SyntaxKind.ReturnStatement, scope).length > 0 || index.nodesOfKind(ts.SyntaxKind.ThrowStatement, scope).length > 0) return true;
+  if (index.nodesOfKind(SyntaxKind.ReturnStatement, scope).length > 0 || index.nodesOfKind(SyntaxKind.ThrowStatement, scope).length > 0) return true;
   return index.calls(scope).some((call) => DENIAL_CALL.test(calleeName(call)));
 }
 
@@ -43,8 +45,8 @@ function exits(index: SourceIndex, statement: ts.Statement): boolean {
 function enclosingIfCondition(node: ts.Node): ts.IfStatement | undefined {
   let child: ts.Node = node;
   for (let parent = node.parent, depth = 0; parent !== undefined && depth < 12; child = parent, parent = parent.parent, depth++) {
-    if (ts.isIfStatement(parent)) return parent.expression === child ? parent : undefined;
-    if (!(ts.isPrefixUnaryExpression(parent) || ts.isBinaryExpression(parent) || ts.isParenthesizedExpression(parent) || ts.isAwaitExpression(parent))) return undefined;
+    if (isIfStatement(parent)) return parent.expression === child ? parent : undefined;
+    if (!(isPrefixUnaryExpression(parent) || isBinaryExpression(parent) || isParenthesizedExpression(parent) || isAwaitExpression(parent))) return undefined;
   }
   return undefined;
 }
@@ -91,7 +93,7 @@ export function findMembershipChecks(
   for (const control of endpoint.controls) {
     if (MEMBERSHIP_CONTROL.test(control.name)) checks.push({ node: control.node, note: `${control.kind === 'wrapper' ? 'wrapper' : 'middleware'} ${control.name} checks membership`, covers: () => true });
   }
-  const ifs = index.nodesOfKind<ts.IfStatement>(ts.SyntaxKind.IfStatement, scopes);
+  const ifs = index.nodesOfKind<ts.IfStatement>(SyntaxKind.IfStatement, scopes);
   for (const query of queries) {
     if (!isMembershipLookup(query, fromRequest)) continue;
     const decision = resultDecision(index, query, ifs);
@@ -110,16 +112,16 @@ export function findMembershipChecks(
     const statement = enclosingIfCondition(call);
     if (statement !== undefined && exits(index, statement.thenStatement)) checks.push({ node: call, note: `${path}()`, covers: before(statement) });
   }
-  for (const binary of index.nodesOfKind<ts.BinaryExpression>(ts.SyntaxKind.BinaryExpression, scopes)) {
+  for (const binary of index.nodesOfKind<ts.BinaryExpression>(SyntaxKind.BinaryExpression, scopes)) {
     if (!EQUALITY.has(binary.operatorToken.kind)) continue;
     const requested = requestTenant(binary.left) ?? requestTenant(binary.right);
     const other = requestTenant(binary.left) === undefined ? binary.left : binary.right;
     if (requested === undefined || fromRequest(other) || requestTenant(other) !== undefined) continue;
     const value = unwrapExpression(other);
-    if (ts.isLiteralExpression(value) || identifiersIn(value).length === 0) continue;
+    if (isLiteralExpression(value) || identifiersIn(value).length === 0) continue;
     const statement = enclosingIfCondition(binary);
     if (statement === undefined) continue;
-    const negative = binary.operatorToken.kind === ts.SyntaxKind.ExclamationEqualsEqualsToken || binary.operatorToken.kind === ts.SyntaxKind.ExclamationEqualsToken;
+    const negative = binary.operatorToken.kind === SyntaxKind.ExclamationEqualsEqualsToken || binary.operatorToken.kind === SyntaxKind.ExclamationEqualsToken;
     const note = `\`${index.textOf(binary)}\` compares the caller's tenant with ${requested}`;
     if (negative && exits(index, statement.thenStatement)) checks.push({ node: binary, note, covers: before(statement) });
     else if (!negative) {

@@ -10,6 +10,8 @@ import { isKeyColumn, isMembershipRelation, isOwnerField } from './owner-fields.
 import { recordVariable } from './record-bindings.js';
 import { traceRequestOrigins, type RequestOrigins } from '../frameworks/request-origins.js';
 import type { Condition } from './where-conditions.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, isIdentifier } = ts;
 
 /** A query that selects records by a key the caller chose. */
 interface KeyedAccess {
@@ -47,12 +49,12 @@ function sameModel(a: string, b: string): boolean {
 
 /** The caller's id as the endpoint's code would write it, for the fix. */
 function callerExpression(endpoint: Endpoint): string {
-  const declared = new Set(endpoint.index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration, endpoint.scopes).flatMap((declaration) => boundNames(declaration.name)));
+  const declared = new Set(endpoint.index.nodesOfKind<ts.VariableDeclaration>(SyntaxKind.VariableDeclaration, endpoint.scopes).flatMap((declaration) => boundNames(declaration.name)));
   if (declared.has('userId')) return 'userId';
   if (declared.has('session')) return 'session.user.id';
   if (declared.has('user')) return 'user.id';
   const first = endpoint.handler?.parameters[0];
-  const request = first !== undefined && ts.isIdentifier(first.name) ? first.name.text : 'req';
+  const request = first !== undefined && isIdentifier(first.name) ? first.name.text : 'req';
   switch (endpoint.framework) {
     case 'nextjs-app-router':
       return 'userId';
@@ -111,7 +113,7 @@ function guardOf(access: KeyedAccess, accesses: readonly KeyedAccess[], helpers:
     if (record !== undefined && helper.call.pos < at && helper.label === access.label) earlier.add(record);
   }
   const own = access.record;
-  const ids = new Set(ts.isIdentifier(access.key.value) ? [access.key.value.text] : []);
+  const ids = new Set(isIdentifier(access.key.value) ? [access.key.value.text] : []);
 
   for (const comparison of evidence.comparisons) {
     if (isRead && own !== undefined && comparison.record === own && comparison.pos > at) return { node: comparison.node, note: `${comparison.note} checks the ${query.model} fetched by ${access.label}` };

@@ -2,6 +2,8 @@ import { ts } from '../lang/ts/parse.js';
 import { createCheck } from '../create-check.js';
 import { expressionPath, stringValue, plainCalleePath } from '../lang/ts/queries.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, isCallExpression, isPropertyAccessExpression } = ts;
 
 /** Path segments that mark an administrative or internal route. */
 const PRIVILEGED_SEGMENT = /^(?:admin|admins|administration|internal|manage|management|staff|superuser|backoffice|back-office|sudo|ops)$/i;
@@ -86,12 +88,12 @@ function findRoleCheck(endpoint: Endpoint, configured: readonly string[]): { nod
     // Clerk: auth.protect({ role: 'org:admin' }) / has({ permission: ... })
     if (/(?:^|\.)protect$/.test(path) && call.arguments.length > 0) return { node: call, note: `${path}() with a role condition` };
   }
-  for (const statement of index.nodesOfKind<ts.IfStatement>(ts.SyntaxKind.IfStatement, endpoint.scopes)) {
+  for (const statement of index.nodesOfKind<ts.IfStatement>(SyntaxKind.IfStatement, endpoint.scopes)) {
     const mentionsRole = index
-      .nodesOfKind<ts.PropertyAccessExpression>(ts.SyntaxKind.PropertyAccessExpression, [{ pos: statement.expression.pos, end: statement.expression.end }])
+      .nodesOfKind<ts.PropertyAccessExpression>(SyntaxKind.PropertyAccessExpression, [{ pos: statement.expression.pos, end: statement.expression.end }])
       .some((access) => ROLE_PROPERTY.test(access.name.text) && isCallerExpression(index.textOf(access.expression)));
     const comparesToRole = index
-      .nodesOfKind<ts.StringLiteral>(ts.SyntaxKind.StringLiteral, [{ pos: statement.expression.pos, end: statement.expression.end }])
+      .nodesOfKind<ts.StringLiteral>(SyntaxKind.StringLiteral, [{ pos: statement.expression.pos, end: statement.expression.end }])
       .some((literal) => /admin|owner|staff|moderator|superuser|manager/i.test(literal.text));
     if (mentionsRole || comparesToRole) return { node: statement, note: `\`${index.textOf(statement.expression)}\`` };
   }
@@ -130,7 +132,7 @@ export default createCheck({
     }
     const registration = endpoint.registration;
     const example =
-      ts.isCallExpression(registration) && ts.isPropertyAccessExpression(registration.expression)
+      isCallExpression(registration) && isPropertyAccessExpression(registration.expression)
         ? `${expressionPath(registration.expression)}('${stringValue(registration.arguments[0]) ?? endpoint.route}', authenticate, requireRole('admin'), ...)`
         : `router.${endpoint.method.toLowerCase()}('${endpoint.route}', authenticate, requireRole('admin'), ...)`;
     context.report({ messageId: 'missing', line: endpoint.line, data: { endpoint: `${endpoint.method} ${endpoint.route}`, why: privilege, example } });

@@ -15,6 +15,8 @@ import { isIdentityModel, isTenantField, isTenantModel, pluralModel, tenantIdFie
 import { findTenantSources, type TenantSources } from './tenant-sources.js';
 import { findUnfilteredQueries } from './unfiltered-queries.js';
 import type { Condition } from './where-conditions.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, isIdentifier, isLiteralExpression } = ts;
 
 /** A query the tenant rule looks at, with whether the code shows its filter. */
 interface Target {
@@ -64,7 +66,7 @@ function oneLine(text: string): string {
 function isEmptyValue(value: ts.Expression | undefined): boolean {
   if (value === undefined) return false;
   const bare = unwrapExpression(value);
-  return bare.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(bare) && bare.text === 'undefined');
+  return bare.kind === SyntaxKind.NullKeyword || (isIdentifier(bare) && bare.text === 'undefined');
 }
 
 /** The conditions that restrict on their own: not one alternative of an OR, not compared with nothing. */
@@ -74,7 +76,7 @@ function active(query: RecordQuery): Condition[] {
 
 /** The caller's own row in an identity table: `prisma.user.findUnique({ where: { id: userId } })`. */
 function isCallersOwnRow(query: RecordQuery, view: TenantView): boolean {
-  return isIdentityModel(query.model) && active(query).some((condition) => condition.value !== undefined && isKeyColumn(condition.column) && !view.fromRequest(condition.value) && !ts.isLiteralExpression(unwrapExpression(condition.value)));
+  return isIdentityModel(query.model) && active(query).some((condition) => condition.value !== undefined && isKeyColumn(condition.column) && !view.fromRequest(condition.value) && !isLiteralExpression(unwrapExpression(condition.value)));
 }
 
 /** An owner condition with the caller's id: `userId`, `ownerId: req.user.id`, `members: { some: { userId } }`. */
@@ -194,18 +196,18 @@ function callerTenantValue(endpoint: Endpoint, targets: readonly Target[], view:
   if (own !== undefined) return own.expression;
   if (endpoint.framework === 'nextjs-app-router') return 'orgId';
   const first = endpoint.handler?.parameters[0];
-  const request = first !== undefined && ts.isIdentifier(first.name) ? first.name.text : 'req';
+  const request = first !== undefined && isIdentifier(first.name) ? first.name.text : 'req';
   return `${request}.user.${field}`;
 }
 
 /** The caller's user id as the code writes it, for the membership example. */
 function callerUserValue(endpoint: Endpoint): string {
-  const declared = new Set(endpoint.index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration, endpoint.scopes).flatMap((declaration) => boundNames(declaration.name)));
+  const declared = new Set(endpoint.index.nodesOfKind<ts.VariableDeclaration>(SyntaxKind.VariableDeclaration, endpoint.scopes).flatMap((declaration) => boundNames(declaration.name)));
   if (declared.has('userId')) return 'userId';
   if (declared.has('session')) return 'session.user.id';
   if (endpoint.framework === 'nextjs-app-router') return 'userId';
   const first = endpoint.handler?.parameters[0];
-  return `${first !== undefined && ts.isIdentifier(first.name) ? first.name.text : 'req'}.user.id`;
+  return `${first !== undefined && isIdentifier(first.name) ? first.name.text : 'req'}.user.id`;
 }
 
 /** A membership lookup in the query's ORM: what to run before trusting a tenant from the request. */
@@ -282,9 +284,9 @@ export default createCheck({
       requestTenant,
       memberships: findMembershipChecks(endpoint, queries, requestTenant, fromRequest),
       comparisons: findOwnerComparisons(index, scopes, origins).filter((comparison) =>
-        index.nodesOfKind<ts.PropertyAccessExpression>(ts.SyntaxKind.PropertyAccessExpression, [scopeOf(comparison.node)]).some((access) => isTenantField(access.name.text)),
+        index.nodesOfKind<ts.PropertyAccessExpression>(SyntaxKind.PropertyAccessExpression, [scopeOf(comparison.node)]).some((access) => isTenantField(access.name.text)),
       ),
-      ifs: index.nodesOfKind<ts.IfStatement>(ts.SyntaxKind.IfStatement, scopes),
+      ifs: index.nodesOfKind<ts.IfStatement>(SyntaxKind.IfStatement, scopes),
     };
     // The noun is the endpoint's, whichever ORM a query uses: "organisations", "workspaces".
     const tenants = tenantNoun(codeTenantField(undefined, targets, sources));

@@ -11,6 +11,8 @@ import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { sqlCallQuery, sqlTemplateQuery } from './sql-queries.js';
 import { drizzleConditions, knexConditions, objectConditions, type Condition, type ObjectResolver } from './where-conditions.js';
 import { KeySlots } from '../lang/key-slots.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, isCallExpression, isElementAccessExpression, isIdentifier, isNonNullExpression, isObjectLiteralExpression, isPropertyAccessExpression, isPropertyAssignment, isShorthandPropertyAssignment, isStringLiteral } = ts;
 
 export type Orm = 'prisma' | 'drizzle' | 'typeorm' | 'sequelize' | 'mongoose' | 'knex' | 'sql';
 export type Operation = 'read' | 'update' | 'delete';
@@ -44,10 +46,10 @@ function chainCalls(top: ts.CallExpression): ts.CallExpression[] {
   let current: ts.Expression = top;
   for (let depth = 0; depth < 32; depth++) {
     current = unwrapExpression(current);
-    if (ts.isCallExpression(current)) {
+    if (isCallExpression(current)) {
       calls.push(current);
       current = current.expression;
-    } else if (ts.isPropertyAccessExpression(current) || ts.isElementAccessExpression(current)) {
+    } else if (isPropertyAccessExpression(current) || isElementAccessExpression(current)) {
       current = current.expression;
     } else {
       break;
@@ -59,24 +61,24 @@ function chainCalls(top: ts.CallExpression): ts.CallExpression[] {
 /** A call that no further `.method()` continues: the value the chain produces. */
 function isChainTop(call: ts.CallExpression): boolean {
   const parent = call.parent;
-  if (!ts.isPropertyAccessExpression(parent) && !ts.isElementAccessExpression(parent) && !ts.isNonNullExpression(parent)) return true;
-  const access = ts.isNonNullExpression(parent) ? parent.parent : parent;
-  return !(ts.isPropertyAccessExpression(access) || ts.isElementAccessExpression(access)) || !ts.isCallExpression(access.parent) || access.parent.expression !== access;
+  if (!isPropertyAccessExpression(parent) && !isElementAccessExpression(parent) && !isNonNullExpression(parent)) return true;
+  const access = isNonNullExpression(parent) ? parent.parent : parent;
+  return !(isPropertyAccessExpression(access) || isElementAccessExpression(access)) || !isCallExpression(access.parent) || access.parent.expression !== access;
 }
 
 function receiverOf(call: ts.CallExpression): ts.Expression | undefined {
   const callee = unwrapExpression(call.expression);
-  return ts.isPropertyAccessExpression(callee) || ts.isElementAccessExpression(callee) ? callee.expression : undefined;
+  return isPropertyAccessExpression(callee) || isElementAccessExpression(callee) ? callee.expression : undefined;
 }
 
 /** The `key:` property of an object literal argument. */
 function propertyOf(expression: ts.Expression | undefined, key: string, resolve: ObjectResolver): ts.Expression | undefined {
   if (expression === undefined) return undefined;
   const object = unwrapExpression(resolve(expression));
-  if (!ts.isObjectLiteralExpression(object)) return undefined;
+  if (!isObjectLiteralExpression(object)) return undefined;
   for (const property of object.properties) {
-    if (ts.isPropertyAssignment(property) && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)) && property.name.text === key) return property.initializer;
-    if (ts.isShorthandPropertyAssignment(property) && property.name.text === key) return property.name;
+    if (isPropertyAssignment(property) && (isIdentifier(property.name) || isStringLiteral(property.name)) && property.name.text === key) return property.initializer;
+    if (isShorthandPropertyAssignment(property) && property.name.text === key) return property.name;
   }
   return undefined;
 }
@@ -97,7 +99,7 @@ function prismaQuery(call: ts.CallExpression, resolve: ObjectResolver): RecordQu
   const receiver = receiverOf(call);
   if (!PRISMA_METHODS.has(method) || receiver === undefined) return undefined;
   const model = unwrapExpression(receiver);
-  if (!ts.isPropertyAccessExpression(model) || !/^[a-z]/.test(model.name.text)) return undefined;
+  if (!isPropertyAccessExpression(model) || !/^[a-z]/.test(model.name.text)) return undefined;
   const client = expressionPath(model.expression);
   if (/(?:^|\.)query$/.test(client)) return undefined; // Drizzle's relational API: db.query.invoices.findFirst
   const where = propertyOf(call.arguments[0], 'where', resolve);
@@ -124,7 +126,7 @@ function drizzleRelationalQuery(call: ts.CallExpression, resolve: ObjectResolver
   const receiver = receiverOf(call);
   if (receiver === undefined) return undefined;
   const table = unwrapExpression(receiver);
-  if (!ts.isPropertyAccessExpression(table)) return undefined;
+  if (!isPropertyAccessExpression(table)) return undefined;
   const query = expressionPath(table.expression);
   if (!/(?:^|\.)query$/.test(query)) return undefined;
   const where = propertyOf(call.arguments[0], 'where', resolve);
@@ -149,7 +151,7 @@ const DRIZZLE_STARTS = new Set(['select', 'selectDistinct', 'selectDistinctOn', 
 function isTableObject(expression: ts.Expression | undefined): expression is ts.Expression {
   if (expression === undefined) return false;
   const table = unwrapExpression(expression);
-  return ts.isIdentifier(table) || ts.isPropertyAccessExpression(table);
+  return isIdentifier(table) || isPropertyAccessExpression(table);
 }
 
 /** `db.select().from(invoices).where(...)`, `db.update(invoices).set(...).where(...)`, `db.delete(invoices).where(...)`. */
@@ -189,7 +191,7 @@ function knexQuery(calls: ts.CallExpression[], resolve: ObjectResolver): RecordQ
   const [start] = calls;
   let table: string | undefined;
   let client: string | undefined;
-  if (ts.isIdentifier(unwrapExpression(start.expression)) && stringValue(start.arguments[0]) !== undefined) {
+  if (isIdentifier(unwrapExpression(start.expression)) && stringValue(start.arguments[0]) !== undefined) {
     table = stringValue(start.arguments[0]);
     client = expressionPath(start.expression);
   } else {
@@ -239,14 +241,14 @@ interface ModelReceiver {
 function modelReceiver(receiver: ts.Expression): ModelReceiver | undefined {
   const target = unwrapExpression(receiver);
   const client = expressionPath(target);
-  if (ts.isCallExpression(target)) {
+  if (isCallExpression(target)) {
     const name = calleeName(target);
     const argument = target.arguments[0];
     if (name === 'getRepository' && argument !== undefined) return { model: expressionPath(argument), client, repository: true };
     if ((name === 'collection' || name === 'model') && stringValue(argument) !== undefined) return { model: stringValue(argument)!, client, repository: false };
     return undefined;
   }
-  const last = ts.isPropertyAccessExpression(target) ? target.name.text : ts.isIdentifier(target) ? target.text : undefined;
+  const last = isPropertyAccessExpression(target) ? target.name.text : isIdentifier(target) ? target.text : undefined;
   if (last === undefined) return undefined;
   if (/(?:Repository|Repo)$/i.test(last) || last === 'manager' || last === 'entityManager') {
     return { model: last.replace(/(?:Repository|Repo)$/i, '') || last, client, repository: true };
@@ -278,7 +280,7 @@ function filterOrWhere(argument: ts.Expression | undefined, resolve: ObjectResol
   const where = propertyOf(argument, 'where', resolve);
   if (where !== undefined) return { conditions: objectConditions(where, resolve), hasWhere: true };
   const object = unwrapExpression(resolve(argument));
-  if (!ts.isObjectLiteralExpression(object)) return undefined;
+  if (!isObjectLiteralExpression(object)) return undefined;
   return { conditions: objectConditions(object, resolve), hasWhere: false };
 }
 
@@ -317,12 +319,12 @@ function modelQuery(calls: ts.CallExpression[], hints: OrmHints, resolve: Object
       const where = propertyOf(second, 'where', resolve);
       if (where !== undefined) return { ...base, orm: 'sequelize', conditions: objectConditions(where, resolve) };
       const filter = unwrapExpression(resolve(first));
-      if (typeorm) return { ...base, orm: 'typeorm', conditions: ts.isObjectLiteralExpression(filter) ? objectConditions(filter, resolve) : idCondition('id', first, call) };
-      if (ts.isObjectLiteralExpression(filter)) return { ...base, orm: 'mongoose', conditions: objectConditions(filter, resolve) };
+      if (typeorm) return { ...base, orm: 'typeorm', conditions: isObjectLiteralExpression(filter) ? objectConditions(filter, resolve) : idCondition('id', first, call) };
+      if (isObjectLiteralExpression(filter)) return { ...base, orm: 'mongoose', conditions: objectConditions(filter, resolve) };
     }
     if (TYPEORM_KEYED.has(method) && typeorm && first !== undefined) {
       const filter = unwrapExpression(resolve(first));
-      return { ...base, orm: 'typeorm', conditions: ts.isObjectLiteralExpression(filter) ? objectConditions(filter, resolve) : idCondition('id', first, call) };
+      return { ...base, orm: 'typeorm', conditions: isObjectLiteralExpression(filter) ? objectConditions(filter, resolve) : idCondition('id', first, call) };
     }
   }
   return undefined;
@@ -349,10 +351,10 @@ function chainNamesQueryMethod(top: ts.CallExpression): boolean {
   let current: ts.Expression = top;
   for (let depth = 0; depth < 32; depth++) {
     current = unwrapExpression(current);
-    if (ts.isCallExpression(current)) {
+    if (isCallExpression(current)) {
       if (QUERY_METHODS.has(calleeName(current))) return true;
       current = current.expression;
-    } else if (ts.isPropertyAccessExpression(current) || ts.isElementAccessExpression(current)) {
+    } else if (isPropertyAccessExpression(current) || isElementAccessExpression(current)) {
       current = current.expression;
     } else {
       return false;
@@ -373,14 +375,14 @@ function firstLinkQuery(calls: readonly ts.CallExpression[], resolve: ObjectReso
 /** `where: filter` with `const filter = { ... }` in the same code: follow the name one hop. */
 function localObjectResolver(index: SourceIndex, scopes: readonly Scope[]): ObjectResolver {
   const initializers = new Map<string, ts.Expression>();
-  for (const declaration of index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration, scopes)) {
-    if (!ts.isIdentifier(declaration.name) || declaration.initializer === undefined) continue;
+  for (const declaration of index.nodesOfKind<ts.VariableDeclaration>(SyntaxKind.VariableDeclaration, scopes)) {
+    if (!isIdentifier(declaration.name) || declaration.initializer === undefined) continue;
     const initializer = unwrapExpression(declaration.initializer);
-    if (ts.isObjectLiteralExpression(initializer) && !initializers.has(declaration.name.text)) initializers.set(declaration.name.text, initializer);
+    if (isObjectLiteralExpression(initializer) && !initializers.has(declaration.name.text)) initializers.set(declaration.name.text, initializer);
   }
   return (expression) => {
     const unwrapped = unwrapExpression(expression);
-    return ts.isIdentifier(unwrapped) ? initializers.get(unwrapped.text) ?? unwrapped : unwrapped;
+    return isIdentifier(unwrapped) ? initializers.get(unwrapped.text) ?? unwrapped : unwrapped;
   };
 }
 
@@ -420,7 +422,7 @@ function computeRecordQueries(index: SourceIndex, scopes: readonly Scope[]): Rec
     const query = firstLinkQuery(calls, resolve) ?? drizzleBuilderQuery(calls, resolve) ?? knexQuery(calls, resolve) ?? modelQuery(calls, hints, resolve);
     if (query !== undefined) queries.push(query);
   }
-  for (const tagged of index.nodesOfKind<ts.TaggedTemplateExpression>(ts.SyntaxKind.TaggedTemplateExpression, scopes)) {
+  for (const tagged of index.nodesOfKind<ts.TaggedTemplateExpression>(SyntaxKind.TaggedTemplateExpression, scopes)) {
     const sql = sqlTemplateQuery(tagged);
     if (sql !== undefined) queries.push(sql);
   }

@@ -10,6 +10,8 @@ import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf, type Control } from '../frameworks/endpoint.js';
 import { isOwnerField } from './owner-fields.js';
 import type { RequestOrigins } from '../frameworks/request-origins.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, isArrowFunction, isBlock, isCallExpression, isConditionalExpression, isFunctionExpression, isIdentifier, isIfStatement, isLiteralExpression, isParenthesizedExpression, isPrefixUnaryExpression, isPropertyAccessExpression, isReturnStatement, isSourceFile, isThrowStatement, isVariableStatement } = ts;
 
 /** `record.ownerId !== userId` (or `.equals(...)`) deciding an `if` that leaves, or an assertion. */
 export interface OwnerComparison {
@@ -29,7 +31,7 @@ export interface AuthorizationCall {
   note: string;
 }
 
-const EQUALITY = new Set([ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsEqualsToken, ts.SyntaxKind.EqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken]);
+const EQUALITY = new Set([SyntaxKind.EqualsEqualsEqualsToken, SyntaxKind.ExclamationEqualsEqualsToken, SyntaxKind.EqualsEqualsToken, SyntaxKind.ExclamationEqualsToken]);
 /** Calls that end a request as denied: `notFound()`, `forbidden()`, `res.sendStatus(403)`, `res.status(404)...`. */
 const DENIAL_CALL = /^(?:notFound|forbidden|unauthorized|redirect|sendStatus|status|code|abort|error|deny)$/;
 const COLLECTION_TEST = /^(?:some|every|find|findIndex)$/;
@@ -49,11 +51,11 @@ function recordOf(access: ts.PropertyAccessExpression): string | undefined {
   if (root === undefined) return undefined;
   let node: ts.Node | undefined = access.parent;
   for (let depth = 0; node !== undefined && depth < 32; depth++, node = node.parent) {
-    if (!ts.isArrowFunction(node) && !ts.isFunctionExpression(node)) continue;
-    const isParameter = node.parameters.some((parameter) => ts.isIdentifier(parameter.name) && parameter.name.text === root);
+    if (!isArrowFunction(node) && !isFunctionExpression(node)) continue;
+    const isParameter = node.parameters.some((parameter) => isIdentifier(parameter.name) && parameter.name.text === root);
     if (!isParameter) return root;
     const call = node.parent;
-    if (ts.isCallExpression(call) && ts.isPropertyAccessExpression(call.expression)) return accessRoot(call.expression.expression);
+    if (isCallExpression(call) && isPropertyAccessExpression(call.expression)) return accessRoot(call.expression.expression);
     return undefined;
   }
   return root;
@@ -62,7 +64,7 @@ function recordOf(access: ts.PropertyAccessExpression): string | undefined {
 /** Owner accesses inside `node` (itself included): the records whose owner it reads. */
 function ownerRecordsIn(index: SourceIndex, node: ts.Node): string[] {
   const records: string[] = [];
-  for (const access of index.nodesOfKind<ts.PropertyAccessExpression>(ts.SyntaxKind.PropertyAccessExpression, [scopeOf(node)])) {
+  for (const access of index.nodesOfKind<ts.PropertyAccessExpression>(SyntaxKind.PropertyAccessExpression, [scopeOf(node)])) {
     if (!isOwnerField(access.name.text)) continue;
     const record = recordOf(access);
     if (record !== undefined && !records.includes(record)) records.push(record);
@@ -73,14 +75,14 @@ function ownerRecordsIn(index: SourceIndex, node: ts.Node): string[] {
 /** Whether the other side names the caller: not a literal, not request data. */
 function isCallerSide(side: ts.Expression, origins: RequestOrigins): boolean {
   const value = unwrapExpression(side);
-  if (ts.isLiteralExpression(value) || value.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(value) && value.text === 'undefined')) return false;
+  if (isLiteralExpression(value) || value.kind === SyntaxKind.NullKeyword || (isIdentifier(value) && value.text === 'undefined')) return false;
   return origins.dataLabel(value) === undefined && identifiersIn(value).length > 0;
 }
 
 function exits(index: SourceIndex, statement: ts.Statement): boolean {
   const scope = [scopeOf(statement)];
-  if (ts.isReturnStatement(statement) || ts.isThrowStatement(statement)) return true;
-  if (index.nodesOfKind(ts.SyntaxKind.ReturnStatement, scope).length > 0 || index.nodesOfKind(ts.SyntaxKind.ThrowStatement, scope).length > 0) return true;
+  if (isReturnStatement(statement) || isThrowStatement(statement)) return true;
+  if (index.nodesOfKind(SyntaxKind.ReturnStatement, scope).length > 0 || index.nodesOfKind(SyntaxKind.ThrowStatement, scope).length > 0) return true;
   return index.calls(scope).some((call) => DENIAL_CALL.test(calleeName(call)));
 }
 
@@ -92,19 +94,19 @@ function exits(index: SourceIndex, statement: ts.Statement): boolean {
 function decides(index: SourceIndex, comparison: ts.Node, negative: boolean): boolean {
   let child: ts.Node = comparison;
   for (let node = comparison.parent, depth = 0; node !== undefined && depth < 12; child = node, node = node.parent, depth++) {
-    if (ts.isIfStatement(node)) return node.expression === child && (!negative || exits(index, node.thenStatement));
-    if (ts.isConditionalExpression(node)) return node.condition === child;
-    if (ts.isCallExpression(node)) {
+    if (isIfStatement(node)) return node.expression === child && (!negative || exits(index, node.thenStatement));
+    if (isConditionalExpression(node)) return node.condition === child;
+    if (isCallExpression(node)) {
       if (ASSERTION_CALL.test(calleeName(node))) return true;
       // `invoice.members.some((m) => m.userId === userId)`: the callback's answer is the call's.
       if (!COLLECTION_TEST.test(calleeName(node)) || node.expression === child) return false;
       continue;
     }
-    if (ts.isArrowFunction(node) || ts.isFunctionExpression(node)) {
-      if (ts.isBlock(node.body)) return false;
+    if (isArrowFunction(node) || isFunctionExpression(node)) {
+      if (isBlock(node.body)) return false;
       continue;
     }
-    if (ts.isBlock(node) || ts.isSourceFile(node) || ts.isVariableStatement(node)) return false;
+    if (isBlock(node) || isSourceFile(node) || isVariableStatement(node)) return false;
   }
   return false;
 }
@@ -112,8 +114,8 @@ function decides(index: SourceIndex, comparison: ts.Node, negative: boolean): bo
 /** Whether `node` is read under an odd number of `!`: `!invoice.owner.equals(id)`. */
 function isNegated(node: ts.Node): boolean {
   let negated = false;
-  for (let current = node.parent; current !== undefined && (ts.isPrefixUnaryExpression(current) || ts.isParenthesizedExpression(current)); current = current.parent) {
-    if (ts.isPrefixUnaryExpression(current) && current.operator === ts.SyntaxKind.ExclamationToken) negated = !negated;
+  for (let current = node.parent; current !== undefined && (isPrefixUnaryExpression(current) || isParenthesizedExpression(current)); current = current.parent) {
+    if (isPrefixUnaryExpression(current) && current.operator === SyntaxKind.ExclamationToken) negated = !negated;
   }
   return negated;
 }
@@ -121,10 +123,10 @@ function isNegated(node: ts.Node): boolean {
 /** Comparisons of a record's owner field with the caller that decide what happens next. */
 export function findOwnerComparisons(index: SourceIndex, scopes: readonly Scope[], origins: RequestOrigins): OwnerComparison[] {
   const comparisons: OwnerComparison[] = [];
-  for (const binary of index.nodesOfKind<ts.BinaryExpression>(ts.SyntaxKind.BinaryExpression, scopes)) {
+  for (const binary of index.nodesOfKind<ts.BinaryExpression>(SyntaxKind.BinaryExpression, scopes)) {
     const operator = binary.operatorToken.kind;
     if (!EQUALITY.has(operator)) continue;
-    const negative = operator === ts.SyntaxKind.ExclamationEqualsEqualsToken || operator === ts.SyntaxKind.ExclamationEqualsToken ? !isNegated(binary) : isNegated(binary);
+    const negative = operator === SyntaxKind.ExclamationEqualsEqualsToken || operator === SyntaxKind.ExclamationEqualsToken ? !isNegated(binary) : isNegated(binary);
     for (const [side, other] of [[binary.left, binary.right], [binary.right, binary.left]] as const) {
       const records = ownerRecordsIn(index, side);
       if (records.length === 0 || !isCallerSide(other, origins) || !decides(index, binary, negative)) continue;
@@ -134,7 +136,7 @@ export function findOwnerComparisons(index: SourceIndex, scopes: readonly Scope[
   }
   // Mongoose ObjectIds: `invoice.owner.equals(req.user._id)`.
   for (const call of index.calls(scopes)) {
-    if (calleeName(call) !== 'equals' || call.arguments.length !== 1 || !ts.isPropertyAccessExpression(call.expression)) continue;
+    if (calleeName(call) !== 'equals' || call.arguments.length !== 1 || !isPropertyAccessExpression(call.expression)) continue;
     const records = ownerRecordsIn(index, call.expression.expression);
     if (records.length === 0 || !isCallerSide(call.arguments[0], origins) || !decides(index, call, isNegated(call))) continue;
     for (const record of records) comparisons.push({ node: call, record, pos: call.pos, note: `\`${index.textOf(call)}\`` });
@@ -146,7 +148,7 @@ export function findOwnerComparisons(index: SourceIndex, scopes: readonly Scope[
 export function findAuthorizationCalls(index: SourceIndex, scopes: readonly Scope[]): AuthorizationCall[] {
   const found: AuthorizationCall[] = [];
   for (const call of index.calls(scopes)) {
-    const receiver = ts.isPropertyAccessExpression(call.expression) ? call.expression.expression : undefined;
+    const receiver = isPropertyAccessExpression(call.expression) ? call.expression.expression : undefined;
     const isPolicy = receiver !== undefined && /polic(?:y|ies)\b/i.test(index.textOf(receiver));
     if (!isPolicy && !AUTHORIZATION_CALL.test(calleeName(call))) continue;
     const path = plainCalleePath(call);

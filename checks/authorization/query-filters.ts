@@ -5,16 +5,18 @@
 import { ts } from '../lang/ts/parse.js';
 import { calleeName, unwrapExpression } from '../lang/ts/queries.js';
 import type { RecordQuery } from './orm-queries.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { isCallExpression, isIdentifier, isObjectLiteralExpression, isPropertyAccessExpression, isPropertyAssignment, isSpreadAssignment } = ts;
 
 /** The call of the chain that carries the query's method: the query node itself for Prisma. */
 function methodCall(query: RecordQuery): ts.CallExpression | undefined {
   let current: ts.Expression = query.node as ts.Expression;
   for (let depth = 0; depth < 32; depth++) {
     current = unwrapExpression(current);
-    if (ts.isCallExpression(current)) {
+    if (isCallExpression(current)) {
       if (calleeName(current) === query.method) return current;
       current = current.expression;
-    } else if (ts.isPropertyAccessExpression(current)) {
+    } else if (isPropertyAccessExpression(current)) {
       current = current.expression;
     } else {
       return undefined;
@@ -26,11 +28,11 @@ function methodCall(query: RecordQuery): ts.CallExpression | undefined {
 function whereOf(options: ts.Expression | undefined): ts.ObjectLiteralExpression | undefined {
   if (options === undefined) return undefined;
   const object = unwrapExpression(options);
-  if (!ts.isObjectLiteralExpression(object)) return undefined;
+  if (!isObjectLiteralExpression(object)) return undefined;
   for (const property of object.properties) {
-    if (ts.isPropertyAssignment(property) && ts.isIdentifier(property.name) && property.name.text === 'where') {
+    if (isPropertyAssignment(property) && isIdentifier(property.name) && property.name.text === 'where') {
       const where = unwrapExpression(property.initializer);
-      return ts.isObjectLiteralExpression(where) ? where : undefined;
+      return isObjectLiteralExpression(where) ? where : undefined;
     }
   }
   return undefined;
@@ -44,7 +46,7 @@ export function objectFilterOf(query: RecordQuery): ts.ObjectLiteralExpression |
   const where = whereOf(first) ?? whereOf(second);
   if (where !== undefined) return where;
   const object = first === undefined ? undefined : unwrapExpression(first);
-  return object !== undefined && ts.isObjectLiteralExpression(object) && (query.orm === 'mongoose' || /By/.test(query.method)) ? object : undefined;
+  return object !== undefined && isObjectLiteralExpression(object) && (query.orm === 'mongoose' || /By/.test(query.method)) ? object : undefined;
 }
 
 /**
@@ -53,5 +55,5 @@ export function objectFilterOf(query: RecordQuery): ts.ObjectLiteralExpression |
  */
 export function hasHiddenFilterPart(query: RecordQuery): boolean {
   const filter = objectFilterOf(query);
-  return filter !== undefined && filter.properties.some((property) => ts.isSpreadAssignment(property) && !ts.isObjectLiteralExpression(unwrapExpression(property.expression)));
+  return filter !== undefined && filter.properties.some((property) => isSpreadAssignment(property) && !isObjectLiteralExpression(unwrapExpression(property.expression)));
 }

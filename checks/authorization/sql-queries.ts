@@ -10,6 +10,8 @@ import { calleePath, expressionPath, unwrapExpression } from '../lang/ts/queries
 import type { RecordQuery } from './orm-queries.js';
 import { isOwnerField } from './owner-fields.js';
 import type { Condition } from './where-conditions.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { isArrayLiteralExpression, isNoSubstitutionTemplateLiteral, isStringLiteral, isTemplateExpression } = ts;
 
 const STATEMENT = /^\s*(select|update|delete)\b/i;
 const WHERE = /\bwhere\b/i;
@@ -90,11 +92,11 @@ export function sqlCallQuery(call: ts.CallExpression): RecordQuery | undefined {
   const first = call.arguments[0] === undefined ? undefined : unwrapExpression(call.arguments[0]);
   if (first === undefined) return undefined;
   let sql: SqlText;
-  if ((ts.isStringLiteral(first) || ts.isNoSubstitutionTemplateLiteral(first)) && STATEMENT.test(first.text)) {
+  if ((isStringLiteral(first) || isNoSubstitutionTemplateLiteral(first)) && STATEMENT.test(first.text)) {
     const second = call.arguments[1] === undefined ? undefined : unwrapExpression(call.arguments[1]);
-    const values = second !== undefined && ts.isArrayLiteralExpression(second) ? [...second.elements] : [...call.arguments].slice(1);
+    const values = second !== undefined && isArrayLiteralExpression(second) ? [...second.elements] : [...call.arguments].slice(1);
     sql = { text: first.text, values };
-  } else if (ts.isTemplateExpression(first) && STATEMENT.test(first.head.text)) {
+  } else if (isTemplateExpression(first) && STATEMENT.test(first.head.text)) {
     sql = templateText(first);
   } else {
     return undefined;
@@ -107,8 +109,8 @@ export function sqlCallQuery(call: ts.CallExpression): RecordQuery | undefined {
 /** `` sql`SELECT ... WHERE id = ${id}` ``, `` prisma.$queryRaw`...` ``. */
 export function sqlTemplateQuery(tagged: ts.TaggedTemplateExpression): RecordQuery | undefined {
   const template = tagged.template;
-  if (!STATEMENT.test(ts.isNoSubstitutionTemplateLiteral(template) ? template.text : template.head.text)) return undefined;
-  const sql: SqlText = ts.isNoSubstitutionTemplateLiteral(template) ? { text: template.text, values: [] } : templateText(template);
+  if (!STATEMENT.test(isNoSubstitutionTemplateLiteral(template) ? template.text : template.head.text)) return undefined;
+  const sql: SqlText = isNoSubstitutionTemplateLiteral(template) ? { text: template.text, values: [] } : templateText(template);
   const callee = expressionPath(tagged.tag);
   const client = callee.includes('.') ? callee.slice(0, callee.lastIndexOf('.')) : callee;
   return parseSql(sql, tagged, callee, client);

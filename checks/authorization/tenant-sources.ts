@@ -13,6 +13,8 @@ import { codeRegions, type Endpoint } from '../frameworks/endpoint.js';
 import type { RequestOrigins } from '../frameworks/request-origins.js';
 import { recordVariable } from './record-bindings.js';
 import { isTenantField, tenantIdField } from './tenant-fields.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, isCallExpression, isElementAccessExpression, isIdentifier, isPropertyAccessExpression, isStringLiteral, isVariableDeclaration } = ts;
 
 /** A tenant the caller carries: the one their session, token or middleware says they act in. */
 export interface CallerTenant {
@@ -77,26 +79,26 @@ function pushUnique(list: CallerTenant[], tenant: CallerTenant): void {
 
 /** `const { userId, orgId } = await auth()`, `const { tenantId } = req.user`. */
 function destructuredTenants(index: SourceIndex, scopes: readonly Scope[], fromRequest: (expression: ts.Expression) => boolean, found: CallerTenant[]): void {
-  for (const element of index.nodesOfKind<ts.BindingElement>(ts.SyntaxKind.BindingElement, scopes)) {
-    if (!ts.isIdentifier(element.name)) continue;
-    const key = element.propertyName !== undefined && (ts.isIdentifier(element.propertyName) || ts.isStringLiteral(element.propertyName)) ? element.propertyName.text : element.name.text;
+  for (const element of index.nodesOfKind<ts.BindingElement>(SyntaxKind.BindingElement, scopes)) {
+    if (!isIdentifier(element.name)) continue;
+    const key = element.propertyName !== undefined && (isIdentifier(element.propertyName) || isStringLiteral(element.propertyName)) ? element.propertyName.text : element.name.text;
     const field = isTenantField(key) ? tenantIdField(key) : undefined;
     if (field === undefined) continue;
     const declaration = element.parent.parent;
-    if (!ts.isVariableDeclaration(declaration) || declaration.initializer === undefined) continue;
+    if (!isVariableDeclaration(declaration) || declaration.initializer === undefined) continue;
     const initializer = declaration.initializer;
     const source = unwrapExpression(initializer);
     // Only what describes the caller: `auth()`, `getServerSession()`, `req.user`, `token`; not any object with an `account` key.
-    const describesCaller = ts.isCallExpression(source) ? CALLER_CALL.test(plainCalleePath(source)) : isCallerReceiver(index.textOf(source).replace(/\s+/g, ''));
+    const describesCaller = isCallExpression(source) ? CALLER_CALL.test(plainCalleePath(source)) : isCallerReceiver(index.textOf(source).replace(/\s+/g, ''));
     if (!describesCaller || REQUEST_TEXT.test(index.textOf(initializer)) || fromRequest(initializer)) continue;
-    const from = ts.isCallExpression(source) ? `${plainCalleePath(source)}()` : index.textOf(source);
+    const from = isCallExpression(source) ? `${plainCalleePath(source)}()` : index.textOf(source);
     pushUnique(found, { node: element, index, field, expression: idExpression(element.name.text, key), note: `${key} from ${from}` });
   }
 }
 
 /** `session.user.orgId`, `req.user.tenantId`, `req.tenant`, `auth().orgId`. */
 function accessedTenants(index: SourceIndex, scopes: readonly Scope[], found: CallerTenant[]): void {
-  for (const access of index.nodesOfKind<ts.PropertyAccessExpression>(ts.SyntaxKind.PropertyAccessExpression, scopes)) {
+  for (const access of index.nodesOfKind<ts.PropertyAccessExpression>(SyntaxKind.PropertyAccessExpression, scopes)) {
     const key = access.name.text;
     if (!isTenantField(key)) continue;
     const receiver = index.textOf(access.expression).replace(/\s+/g, '');
@@ -136,18 +138,18 @@ function routeTenants(endpoint: Endpoint): RequestedTenant[] {
 /** A header read whose name says tenant: `req.headers['x-tenant-id']`, `request.headers.get('x-org-id')`, `req.get('X-Tenant')`, `req.header(...)`. */
 function tenantHeaderName(expression: ts.Expression): string | undefined {
   const node = unwrapExpression(expression);
-  if (ts.isElementAccessExpression(node)) {
+  if (isElementAccessExpression(node)) {
     const name = stringValue(node.argumentExpression);
     const receiver = unwrapExpression(node.expression);
-    const onHeaders = ts.isPropertyAccessExpression(receiver) && receiver.name.text === 'headers';
+    const onHeaders = isPropertyAccessExpression(receiver) && receiver.name.text === 'headers';
     return onHeaders && name !== undefined && TENANT_HEADER.test(name) ? name : undefined;
   }
-  if (ts.isPropertyAccessExpression(node)) {
+  if (isPropertyAccessExpression(node)) {
     // `req.headers.tenant`
     const receiver = unwrapExpression(node.expression);
-    return ts.isPropertyAccessExpression(receiver) && receiver.name.text === 'headers' && TENANT_HEADER.test(node.name.text) ? node.name.text : undefined;
+    return isPropertyAccessExpression(receiver) && receiver.name.text === 'headers' && TENANT_HEADER.test(node.name.text) ? node.name.text : undefined;
   }
-  if (!ts.isCallExpression(node)) return undefined;
+  if (!isCallExpression(node)) return undefined;
   const name = stringValue(node.arguments[0]);
   if (name === undefined || !TENANT_HEADER.test(name) || !/^x-|tenant/i.test(name)) return undefined;
   const method = calleeName(node);
@@ -186,7 +188,7 @@ export function findTenantSources(endpoint: Endpoint, origins: () => RequestOrig
   const headerNodes = new Map<ts.Node, string>();
   const headerNames = new Map<string, string>();
   const candidates = [
-    ...index.nodesOfKind<ts.ElementAccessExpression>(ts.SyntaxKind.ElementAccessExpression, endpoint.scopes),
+    ...index.nodesOfKind<ts.ElementAccessExpression>(SyntaxKind.ElementAccessExpression, endpoint.scopes),
     ...index.callsNamed(/^(?:get|header)$/, endpoint.scopes),
   ];
   for (const node of candidates) {
@@ -200,7 +202,7 @@ export function findTenantSources(endpoint: Endpoint, origins: () => RequestOrig
   }
   const headerLabel = (expression: ts.Expression): string | undefined => {
     const node = unwrapExpression(expression);
-    if (ts.isIdentifier(node)) return headerNames.get(node.text);
+    if (isIdentifier(node)) return headerNames.get(node.text);
     return headerNodes.get(node) ?? (tenantHeaderName(node) === undefined ? undefined : index.textOf(node).replace(/\s+/g, ''));
   };
   return { caller, requested, headerLabel };

@@ -9,6 +9,8 @@ import { ts } from '../lang/ts/parse.js';
 import { calleeName, calleePath, expressionPath, plainCalleePath, unwrapExpression } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import type { RecordQuery } from './orm-queries.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, isCallExpression, isIdentifier, isNoSubstitutionTemplateLiteral, isObjectLiteralExpression, isPropertyAccessExpression, isStringLiteral, isTemplateExpression } = ts;
 
 /** A list query with no filter, or with one the code builds elsewhere. */
 export interface UnfilteredQuery {
@@ -27,7 +29,7 @@ function chainTop(call: ts.CallExpression): ts.CallExpression {
   let top = call;
   for (let depth = 0; depth < 32; depth++) {
     const access = top.parent;
-    if (!ts.isPropertyAccessExpression(access) || access.expression !== top || !ts.isCallExpression(access.parent) || access.parent.expression !== access) break;
+    if (!isPropertyAccessExpression(access) || access.expression !== top || !isCallExpression(access.parent) || access.parent.expression !== access) break;
     top = access.parent;
   }
   return top;
@@ -39,10 +41,10 @@ function chainNames(top: ts.CallExpression): string[] {
   let current: ts.Expression = top;
   for (let depth = 0; depth < 32; depth++) {
     current = unwrapExpression(current);
-    if (ts.isCallExpression(current)) {
+    if (isCallExpression(current)) {
       names.push(calleeName(current));
       current = current.expression;
-    } else if (ts.isPropertyAccessExpression(current)) {
+    } else if (isPropertyAccessExpression(current)) {
       current = current.expression;
     } else {
       break;
@@ -55,8 +57,8 @@ function chainNames(top: ts.CallExpression): string[] {
 function showsNoWhere(options: ts.Expression | undefined): boolean | undefined {
   if (options === undefined) return true;
   const object = unwrapExpression(options);
-  if (!ts.isObjectLiteralExpression(object)) return undefined;
-  return !object.properties.some((property) => property.name !== undefined && ts.isIdentifier(property.name) && property.name.text === 'where');
+  if (!isObjectLiteralExpression(object)) return undefined;
+  return !object.properties.some((property) => property.name !== undefined && isIdentifier(property.name) && property.name.text === 'where');
 }
 
 /** What every unfiltered list query shares: it reads, through the whole chain, with no condition. */
@@ -69,9 +71,9 @@ function modelListQuery(call: ts.CallExpression): UnfilteredQuery | undefined {
   const method = calleeName(call);
   if (method === 'from' || method === 'find' || method === 'findAll') return undefined;
   const callee = unwrapExpression(call.expression);
-  if (!ts.isPropertyAccessExpression(callee)) return undefined;
+  if (!isPropertyAccessExpression(callee)) return undefined;
   const model = unwrapExpression(callee.expression);
-  if (!ts.isPropertyAccessExpression(model) || !/^[a-z]/.test(model.name.text)) return undefined;
+  if (!isPropertyAccessExpression(model) || !/^[a-z]/.test(model.name.text)) return undefined;
   const noWhere = showsNoWhere(call.arguments[0]);
   if (noWhere === false) return undefined;
   const client = expressionPath(model.expression);
@@ -95,7 +97,7 @@ function modelListQuery(call: ts.CallExpression): UnfilteredQuery | undefined {
 function drizzleSelect(call: ts.CallExpression): UnfilteredQuery | undefined {
   if (calleeName(call) !== 'from') return undefined;
   const table = call.arguments[0] === undefined ? undefined : unwrapExpression(call.arguments[0]);
-  if (table === undefined || !(ts.isIdentifier(table) || ts.isPropertyAccessExpression(table))) return undefined;
+  if (table === undefined || !(isIdentifier(table) || isPropertyAccessExpression(table))) return undefined;
   const top = chainTop(call);
   const names = chainNames(top);
   if (names.includes('where') || names.includes('$dynamic') || !names.some((name) => name.startsWith('select'))) return undefined;
@@ -114,9 +116,9 @@ function modelFind(call: ts.CallExpression): UnfilteredQuery | undefined {
   const method = calleeName(call);
   if ((method !== 'find' && method !== 'findAll') || call.arguments.length > 0) return undefined;
   const callee = unwrapExpression(call.expression);
-  if (!ts.isPropertyAccessExpression(callee)) return undefined;
+  if (!isPropertyAccessExpression(callee)) return undefined;
   const receiver = unwrapExpression(callee.expression);
-  const name = ts.isIdentifier(receiver) ? receiver.text : ts.isPropertyAccessExpression(receiver) ? receiver.name.text : undefined;
+  const name = isIdentifier(receiver) ? receiver.text : isPropertyAccessExpression(receiver) ? receiver.name.text : undefined;
   if (name === undefined) return undefined;
   const repository = /(?:Repository|Repo)$/.test(name);
   if (!repository && (!/^[A-Z]/.test(name) || NOT_A_MODEL.test(name))) return undefined;
@@ -135,8 +137,8 @@ function modelFind(call: ts.CallExpression): UnfilteredQuery | undefined {
 }
 
 function sqlText(node: ts.Node): string | undefined {
-  if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) return node.text;
-  if (ts.isTemplateExpression(node)) return node.head.text + node.templateSpans.map((span) => `$x${span.literal.text}`).join('');
+  if (isStringLiteral(node) || isNoSubstitutionTemplateLiteral(node)) return node.text;
+  if (isTemplateExpression(node)) return node.head.text + node.templateSpans.map((span) => `$x${span.literal.text}`).join('');
   return undefined;
 }
 
@@ -171,10 +173,10 @@ export function findUnfilteredQueries(index: SourceIndex, scopes: readonly Scope
   for (const call of index.calls(scopes)) {
     const first = call.arguments[0];
     // Cheap test first: most calls do not start with a SQL string.
-    if (first === undefined || !(ts.isStringLiteral(first) || ts.isNoSubstitutionTemplateLiteral(first) || ts.isTemplateExpression(first))) continue;
+    if (first === undefined || !(isStringLiteral(first) || isNoSubstitutionTemplateLiteral(first) || isTemplateExpression(first))) continue;
     add(sqlQuery(call, sqlText(first), plainCalleePath(call)));
   }
-  for (const tagged of index.nodesOfKind<ts.TaggedTemplateExpression>(ts.SyntaxKind.TaggedTemplateExpression, scopes)) {
+  for (const tagged of index.nodesOfKind<ts.TaggedTemplateExpression>(SyntaxKind.TaggedTemplateExpression, scopes)) {
     add(sqlQuery(tagged, sqlText(tagged.template), expressionPath(tagged.tag)));
   }
   return found.sort((a, b) => a.query.node.pos - b.query.node.pos);

@@ -7,6 +7,8 @@
  */
 import { ts } from '../lang/ts/parse.js';
 import { calleeName, stringValue, unwrapExpression } from '../lang/ts/queries.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { isArrayLiteralExpression, isArrowFunction, isBlock, isCallExpression, isElementAccessExpression, isFunctionExpression, isIdentifier, isNumericLiteral, isObjectLiteralExpression, isPrivateIdentifier, isPropertyAccessExpression, isPropertyAssignment, isReturnStatement, isShorthandPropertyAssignment, isSpreadAssignment, isStringLiteral, isTaggedTemplateExpression, isTemplateExpression } = ts;
 
 export interface Condition {
   /** The field compared, as written at the leaf: `id`, `ownerId`, `owner_id`, `_id`. */
@@ -34,7 +36,7 @@ const EQUALITY_OPERATORS = new Set(['equals', '$eq', 'in', '$in', 'eq']);
 const POLICY_FILTER = /^(?:accessibleBy|accessibleRecordsBy|accessibleFieldsBy)$/;
 
 function propertyKey(name: ts.PropertyName): string | undefined {
-  if (ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name) || ts.isPrivateIdentifier(name)) return name.text;
+  if (isIdentifier(name) || isStringLiteral(name) || isNumericLiteral(name) || isPrivateIdentifier(name)) return name.text;
   return undefined;
 }
 
@@ -42,10 +44,10 @@ function propertyKey(name: ts.PropertyName): string | undefined {
 function isPolicyFilter(expression: ts.Expression): boolean {
   let current: ts.Expression = unwrapExpression(expression);
   for (let depth = 0; depth < 8; depth++) {
-    if (ts.isCallExpression(current)) {
+    if (isCallExpression(current)) {
       if (POLICY_FILTER.test(calleeName(current))) return true;
       current = unwrapExpression(current.expression);
-    } else if (ts.isPropertyAccessExpression(current) || ts.isElementAccessExpression(current)) {
+    } else if (isPropertyAccessExpression(current) || isElementAccessExpression(current)) {
       current = unwrapExpression(current.expression);
     } else {
       return false;
@@ -58,42 +60,42 @@ function isPolicyFilter(expression: ts.Expression): boolean {
 export function objectConditions(expression: ts.Expression, resolve: ObjectResolver, path: readonly string[] = [], alternative = false, depth = 0): Condition[] {
   if (depth > 12) return [];
   const filter = unwrapExpression(resolve(expression));
-  if (ts.isArrayLiteralExpression(filter)) {
+  if (isArrayLiteralExpression(filter)) {
     // TypeORM: `where: [{ id }, { slug }]` means either.
     return filter.elements.flatMap((element) => objectConditions(element, resolve, path, true, depth + 1));
   }
-  if (!ts.isObjectLiteralExpression(filter)) {
+  if (!isObjectLiteralExpression(filter)) {
     return isPolicyFilter(filter) ? [{ column: 'accessibleBy', path, node: filter, alternative, policy: true }] : [];
   }
   const conditions: Condition[] = [];
   for (const property of filter.properties) {
-    if (ts.isShorthandPropertyAssignment(property)) {
+    if (isShorthandPropertyAssignment(property)) {
       conditions.push({ column: property.name.text, path: [...path, property.name.text], value: property.name, node: property, alternative });
       continue;
     }
-    if (ts.isSpreadAssignment(property)) {
+    if (isSpreadAssignment(property)) {
       if (isPolicyFilter(property.expression)) conditions.push({ column: 'accessibleBy', path, node: property, alternative, policy: true });
       else conditions.push(...objectConditions(property.expression, resolve, path, alternative, depth + 1));
       continue;
     }
-    if (!ts.isPropertyAssignment(property)) continue;
+    if (!isPropertyAssignment(property)) continue;
     const key = propertyKey(property.name);
     if (key === undefined) continue;
     const value = unwrapExpression(property.initializer);
     if (ALL_OF.has(key)) {
-      const parts = ts.isArrayLiteralExpression(value) ? [...value.elements] : [value];
+      const parts = isArrayLiteralExpression(value) ? [...value.elements] : [value];
       for (const part of parts) conditions.push(...objectConditions(part, resolve, path, alternative, depth + 1));
       continue;
     }
     if (ANY_OF.has(key)) {
-      const parts = ts.isArrayLiteralExpression(value) ? [...value.elements] : [value];
+      const parts = isArrayLiteralExpression(value) ? [...value.elements] : [value];
       for (const part of parts) conditions.push(...objectConditions(part, resolve, path, true, depth + 1));
       continue;
     }
     if (NONE_OF.has(key)) continue;
-    if (ts.isObjectLiteralExpression(value)) {
+    if (isObjectLiteralExpression(value)) {
       const operator = value.properties.find(
-        (inner): inner is ts.PropertyAssignment => ts.isPropertyAssignment(inner) && EQUALITY_OPERATORS.has(propertyKey(inner.name) ?? ''),
+        (inner): inner is ts.PropertyAssignment => isPropertyAssignment(inner) && EQUALITY_OPERATORS.has(propertyKey(inner.name) ?? ''),
       );
       if (operator !== undefined) conditions.push({ column: key, path: [...path, key], value: operator.initializer, node: property, alternative });
       else conditions.push(...objectConditions(value, resolve, [...path, key], alternative, depth + 1));
@@ -108,9 +110,9 @@ export function objectConditions(expression: ts.Expression, resolve: ObjectResol
 function columnName(expression: ts.Expression | undefined): string | undefined {
   if (expression === undefined) return undefined;
   const column = unwrapExpression(expression);
-  if (ts.isPropertyAccessExpression(column)) return column.name.text;
-  if (ts.isElementAccessExpression(column)) return stringValue(column.argumentExpression);
-  if (ts.isIdentifier(column)) return column.text;
+  if (isPropertyAccessExpression(column)) return column.name.text;
+  if (isElementAccessExpression(column)) return stringValue(column.argumentExpression);
+  if (isIdentifier(column)) return column.text;
   return undefined;
 }
 
@@ -124,17 +126,17 @@ const DRIZZLE_EQUALITY = new Set(['eq', 'inArray']);
 export function drizzleConditions(expression: ts.Expression, resolve: ObjectResolver, alternative = false, depth = 0): Condition[] {
   if (depth > 12) return [];
   const filter = unwrapExpression(resolve(expression));
-  if (ts.isArrowFunction(filter) || ts.isFunctionExpression(filter)) {
+  if (isArrowFunction(filter) || isFunctionExpression(filter)) {
     const body = filter.body;
-    if (ts.isBlock(body)) {
-      const returned = body.statements.find((statement): statement is ts.ReturnStatement => ts.isReturnStatement(statement));
+    if (isBlock(body)) {
+      const returned = body.statements.find((statement): statement is ts.ReturnStatement => isReturnStatement(statement));
       return returned?.expression === undefined ? [] : drizzleConditions(returned.expression, resolve, alternative, depth + 1);
     }
     return drizzleConditions(body, resolve, alternative, depth + 1);
   }
-  if (ts.isObjectLiteralExpression(filter)) return objectConditions(filter, resolve, [], alternative, depth + 1);
-  if (ts.isTaggedTemplateExpression(filter)) return sqlFragmentConditions(filter, alternative);
-  if (!ts.isCallExpression(filter)) return [];
+  if (isObjectLiteralExpression(filter)) return objectConditions(filter, resolve, [], alternative, depth + 1);
+  if (isTaggedTemplateExpression(filter)) return sqlFragmentConditions(filter, alternative);
+  if (!isCallExpression(filter)) return [];
   const name = calleeName(filter);
   if (name === 'and') return filter.arguments.flatMap((argument) => drizzleConditions(argument, resolve, alternative, depth + 1));
   if (name === 'or') return filter.arguments.flatMap((argument) => drizzleConditions(argument, resolve, true, depth + 1));
@@ -148,11 +150,11 @@ export function drizzleConditions(expression: ts.Expression, resolve: ObjectReso
 
 /** `sql\`${invoices.ownerId} = ${userId}\``: each column span followed by a value span. */
 function sqlFragmentConditions(template: ts.TaggedTemplateExpression, alternative: boolean): Condition[] {
-  if (!ts.isTemplateExpression(template.template)) return [];
+  if (!isTemplateExpression(template.template)) return [];
   const spans = template.template.templateSpans;
   const conditions: Condition[] = [];
   spans.forEach((span, position) => {
-    const column = ts.isPropertyAccessExpression(span.expression) ? span.expression.name.text : undefined;
+    const column = isPropertyAccessExpression(span.expression) ? span.expression.name.text : undefined;
     if (column === undefined) return;
     conditions.push({ column, path: [column], value: spans[position + 1]?.expression, node: template, alternative });
   });

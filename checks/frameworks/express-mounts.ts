@@ -14,6 +14,8 @@ import { expressAppNames } from './express.js';
 import { koaAppNames } from './koa.js';
 import { reachableScopes } from './reachable-code.js';
 import { moduleCandidates } from './resolve-imports.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { isCallExpression, isIdentifier, isPropertyAccessExpression } = ts;
 
 const BOOTSTRAP_NAMES = ['app', 'server', 'index', 'main', 'routes', 'router', 'api'];
 const BOOTSTRAP_EXTENSIONS = ['.ts', '.js'];
@@ -52,8 +54,8 @@ interface Mount {
 
 function controlIn(index: SourceIndex, expression: ts.Expression, functions: Map<string, FunctionNode>): Control {
   const unwrapped = unwrapExpression(expression);
-  const callee = ts.isCallExpression(unwrapped) ? unwrapped.expression : unwrapped;
-  const definition = isFunctionNode(unwrapped) ? unwrapped : ts.isIdentifier(callee) ? functions.get(callee.text) : undefined;
+  const callee = isCallExpression(unwrapped) ? unwrapped.expression : unwrapped;
+  const definition = isFunctionNode(unwrapped) ? unwrapped : isIdentifier(callee) ? functions.get(callee.text) : undefined;
   return {
     kind: 'router-middleware',
     name: isFunctionNode(unwrapped) ? '(inline function)' : expressionPath(callee),
@@ -75,7 +77,7 @@ export function findMount(index: SourceIndex, routeFile: string): Mount | undefi
   if (locals.size === 0) return undefined;
   const uses = index.callsNamed(/^use$/).filter((call) => {
     const callee = unwrapExpression(call.expression);
-    return ts.isPropertyAccessExpression(callee) && callee.name.text === 'use';
+    return isPropertyAccessExpression(callee) && callee.name.text === 'use';
   });
   const functions = functionsByName(index);
   for (const mount of uses) {
@@ -100,7 +102,7 @@ export function findMount(index: SourceIndex, routeFile: string): Mount | undefi
       const mountsRouter = handlers.some((handler) => {
         const unwrapped = unwrapExpression(handler);
         if (isKoaRouterMount(unwrapped)) return true;
-        return ts.isIdentifier(unwrapped) && imports.has(unwrapped.text) && /router|routes/i.test(unwrapped.text);
+        return isIdentifier(unwrapped) && imports.has(unwrapped.text) && /router|routes/i.test(unwrapped.text);
       });
       if (mountsRouter) continue;
       for (const handler of handlers) controls.push(controlIn(index, handler, functions));
@@ -113,15 +115,15 @@ export function findMount(index: SourceIndex, routeFile: string): Mount | undefi
 
 /** `router.routes()` / `router.middleware()` / `router.allowedMethods()`: how Koa mounts a @koa/router router. */
 function isKoaRouterMount(expression: ts.Expression): expression is ts.CallExpression {
-  if (!ts.isCallExpression(expression)) return false;
+  if (!isCallExpression(expression)) return false;
   const callee = unwrapExpression(expression.expression);
-  return ts.isPropertyAccessExpression(callee) && /^(?:routes|middleware|allowedMethods)$/.test(callee.name.text) && ts.isIdentifier(unwrapExpression(callee.expression));
+  return isPropertyAccessExpression(callee) && /^(?:routes|middleware|allowedMethods)$/.test(callee.name.text) && isIdentifier(unwrapExpression(callee.expression));
 }
 
 /** The router an argument of `use` mounts: `projectsRouter` (Express) or `router.routes()` (Koa). */
 function routerOf(argument: ts.Expression): string | undefined {
   const unwrapped = unwrapExpression(argument);
-  if (ts.isIdentifier(unwrapped)) return unwrapped.text;
+  if (isIdentifier(unwrapped)) return unwrapped.text;
   if (isKoaRouterMount(unwrapped)) return (unwrapExpression((unwrapExpression(unwrapped.expression) as ts.PropertyAccessExpression).expression) as ts.Identifier).text;
   return undefined;
 }

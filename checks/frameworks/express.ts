@@ -19,6 +19,8 @@ import {
 import type { SourceIndex } from '../lang/ts/source-index.js';
 import type { Control, Endpoint } from './endpoint.js';
 import { reachableScopes } from './reachable-code.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, isArrayLiteralExpression, isCallExpression, isIdentifier, isNumericLiteral, isObjectLiteralExpression, isPropertyAccessExpression, isRegularExpressionLiteral, isStringLiteral, isTemplateExpression } = ts;
 
 const ROUTE_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'all', 'options', 'head']);
 const ROUTE_METHOD_CALL = namePattern(ROUTE_METHODS);
@@ -43,10 +45,10 @@ interface RouterNames {
 
 function routerNames(index: SourceIndex, usesExpress: boolean): RouterNames {
   const declared = new Set<string>();
-  for (const variable of index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration)) {
-    if (!ts.isIdentifier(variable.name) || variable.initializer === undefined) continue;
+  for (const variable of index.nodesOfKind<ts.VariableDeclaration>(SyntaxKind.VariableDeclaration)) {
+    if (!isIdentifier(variable.name) || variable.initializer === undefined) continue;
     const initializer = unwrapExpression(variable.initializer);
-    if (!ts.isCallExpression(initializer)) continue;
+    if (!isCallExpression(initializer)) continue;
     const path = expressionPath(initializer.expression);
     // A bare Router() is Express's only when the file uses Express (@koa/router exports a Router too).
     if (path === 'express' || path === 'express.Router' || (path === 'Router' && usesExpress) || path === 'express.default' || path === 'PromiseRouter') {
@@ -63,12 +65,12 @@ function routeText(index: SourceIndex, node: ts.Expression | undefined): string 
   if (node === undefined) return undefined;
   const text = stringValue(node);
   if (text !== undefined) return text;
-  if (ts.isRegularExpressionLiteral(node)) return node.text;
-  if (ts.isArrayLiteralExpression(node)) {
+  if (isRegularExpressionLiteral(node)) return node.text;
+  if (isArrayLiteralExpression(node)) {
     const first = node.elements.map((element) => stringValue(element)).find((value) => value !== undefined);
     return first;
   }
-  if (ts.isTemplateExpression(node)) return index.textOf(node);
+  if (isTemplateExpression(node)) return index.textOf(node);
   return undefined;
 }
 
@@ -88,9 +90,9 @@ function collectUseCalls(index: SourceIndex, routers: RouterNames): UseCall[] {
   const uses: UseCall[] = [];
   for (const call of index.callsNamed(USE_CALL)) {
     const callee = unwrapExpression(call.expression);
-    if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== 'use') continue;
+    if (!isPropertyAccessExpression(callee) || callee.name.text !== 'use') continue;
     const target = unwrapExpression(callee.expression);
-    if (!ts.isIdentifier(target) || !routers.has(target.text)) continue;
+    if (!isIdentifier(target) || !routers.has(target.text)) continue;
     const first = call.arguments[0];
     const path = first !== undefined ? routeText(index, first) : undefined;
     const handlers = [...call.arguments].slice(path !== undefined ? 1 : 0).flatMap(flattenArray);
@@ -101,7 +103,7 @@ function collectUseCalls(index: SourceIndex, routers: RouterNames): UseCall[] {
 
 function flattenArray(expression: ts.Expression): ts.Expression[] {
   const unwrapped = unwrapExpression(expression);
-  if (ts.isArrayLiteralExpression(unwrapped)) return unwrapped.elements.flatMap(flattenArray);
+  if (isArrayLiteralExpression(unwrapped)) return unwrapped.elements.flatMap(flattenArray);
   return [unwrapped];
 }
 
@@ -115,15 +117,15 @@ function controlFor(index: SourceIndex, expression: ts.Expression, kind: Control
   const unwrapped = unwrapExpression(expression);
   let name: string;
   let definition: FunctionNode | undefined;
-  if (ts.isCallExpression(unwrapped)) {
+  if (isCallExpression(unwrapped)) {
     name = expressionPath(unwrapped.expression);
-    if (ts.isIdentifier(unwrapped.expression)) definition = functions.get(unwrapped.expression.text);
+    if (isIdentifier(unwrapped.expression)) definition = functions.get(unwrapped.expression.text);
   } else if (isFunctionNode(unwrapped)) {
     name = '(inline function)';
     definition = unwrapped;
   } else {
     name = expressionPath(unwrapped);
-    if (ts.isIdentifier(unwrapped)) definition = functions.get(unwrapped.text);
+    if (isIdentifier(unwrapped)) definition = functions.get(unwrapped.text);
   }
   return { kind, name, node: expression, line: index.lineOf(expression), definition };
 }
@@ -131,12 +133,12 @@ function controlFor(index: SourceIndex, expression: ts.Expression, kind: Control
 /** For `x.route('/p').get(...).post(...)`: the router name and the path. */
 function routeChainOrigin(expression: ts.Expression): { router: string; pathNode: ts.Expression | undefined } | undefined {
   let current = unwrapExpression(expression);
-  for (let depth = 0; depth < 16 && ts.isCallExpression(current); depth++) {
+  for (let depth = 0; depth < 16 && isCallExpression(current); depth++) {
     const callee = unwrapExpression(current.expression);
-    if (!ts.isPropertyAccessExpression(callee)) return undefined;
+    if (!isPropertyAccessExpression(callee)) return undefined;
     if (callee.name.text === 'route') {
       const target = unwrapExpression(callee.expression);
-      return ts.isIdentifier(target) ? { router: target.text, pathNode: current.arguments[0] } : undefined;
+      return isIdentifier(target) ? { router: target.text, pathNode: current.arguments[0] } : undefined;
     }
     current = unwrapExpression(callee.expression);
   }
@@ -155,7 +157,7 @@ export function discoverExpressRoutes(index: SourceIndex): Endpoint[] {
 
   for (const call of index.callsNamed(ROUTE_METHOD_CALL)) {
     const callee = unwrapExpression(call.expression);
-    if (!ts.isPropertyAccessExpression(callee)) continue;
+    if (!isPropertyAccessExpression(callee)) continue;
     const method = callee.name.text;
     if (!ROUTE_METHODS.has(method)) continue;
     const target = unwrapExpression(callee.expression);
@@ -163,7 +165,7 @@ export function discoverExpressRoutes(index: SourceIndex): Endpoint[] {
     let router: string;
     let route: string | undefined;
     let handlerArguments: ts.Expression[];
-    if (ts.isIdentifier(target) && routers.has(target.text)) {
+    if (isIdentifier(target) && routers.has(target.text)) {
       router = target.text;
       route = routeText(index, call.arguments[0]);
       handlerArguments = [...call.arguments].slice(1).flatMap(flattenArray);
@@ -177,32 +179,32 @@ export function discoverExpressRoutes(index: SourceIndex): Endpoint[] {
     if (route === undefined || !looksLikePath(route) || handlerArguments.length === 0) continue;
     const last = handlerArguments[handlerArguments.length - 1];
     // A route needs a handler: a function, or a name of one. `app.get('/x', { ... })` is something else.
-    if (ts.isObjectLiteralExpression(last) || ts.isStringLiteral(last) || ts.isNumericLiteral(last)) continue;
+    if (isObjectLiteralExpression(last) || isStringLiteral(last) || isNumericLiteral(last)) continue;
 
     const controls: Control[] = [];
     const registrationEnd = call.pos;
     let mountedHere = false;
     // Middleware of the call that mounts this router, and the app-level middleware before that mount.
     for (const mount of uses) {
-      if (!mount.handlers.some((h) => ts.isIdentifier(h) && h.text === router)) continue;
+      if (!mount.handlers.some((h) => isIdentifier(h) && h.text === router)) continue;
       mountedHere = true;
       for (const earlier of uses) {
         if (earlier.router === mount.router && earlier.call.pos < mount.call.pos && earlier !== mount) {
           for (const handler of earlier.handlers) {
-            if (ts.isIdentifier(handler) && routers.has(handler.text)) continue;
+            if (isIdentifier(handler) && routers.has(handler.text)) continue;
             controls.push(controlFor(index, handler, 'router-middleware', functions));
           }
         }
       }
       for (const handler of mount.handlers) {
-        if (ts.isIdentifier(handler) && routers.has(handler.text)) continue;
+        if (isIdentifier(handler) && routers.has(handler.text)) continue;
         controls.push(controlFor(index, handler, 'router-middleware', functions));
       }
     }
     for (const use of uses) {
       if (use.router !== router || use.call.pos >= registrationEnd || !pathApplies(use.path, route)) continue;
       for (const handler of use.handlers) {
-        if (ts.isIdentifier(handler) && routers.has(handler.text)) continue; // mounting another router
+        if (isIdentifier(handler) && routers.has(handler.text)) continue; // mounting another router
         controls.push(controlFor(index, handler, 'router-middleware', functions));
       }
     }
@@ -212,8 +214,8 @@ export function discoverExpressRoutes(index: SourceIndex): Endpoint[] {
     let handler: FunctionNode | undefined;
     let handlerReference: string | undefined;
     if (isFunctionNode(handlerNode)) handler = handlerNode;
-    else if (ts.isIdentifier(handlerNode) && functions.has(handlerNode.text)) handler = functions.get(handlerNode.text);
-    else if (ts.isCallExpression(handlerNode) && handlerNode.arguments.length > 0) {
+    else if (isIdentifier(handlerNode) && functions.has(handlerNode.text)) handler = functions.get(handlerNode.text);
+    else if (isCallExpression(handlerNode) && handlerNode.arguments.length > 0) {
       // asyncHandler(async (req, res) => ...) and friends.
       const inner = handlerNode.arguments.map((argument) => unwrapExpression(argument) as ts.Node).find(isFunctionNode);
       if (inner !== undefined) {
@@ -246,10 +248,10 @@ export function discoverExpressRoutes(index: SourceIndex): Endpoint[] {
 /** Names bound to `express()` itself: an app, which nothing else mounts. */
 export function expressAppNames(index: SourceIndex): Set<string> {
   const names = new Set<string>();
-  for (const variable of index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration)) {
-    if (!ts.isIdentifier(variable.name) || variable.initializer === undefined) continue;
+  for (const variable of index.nodesOfKind<ts.VariableDeclaration>(SyntaxKind.VariableDeclaration)) {
+    if (!isIdentifier(variable.name) || variable.initializer === undefined) continue;
     const initializer = unwrapExpression(variable.initializer);
-    if (ts.isCallExpression(initializer) && /^express(?:\.default)?$/.test(expressionPath(initializer.expression))) names.add(variable.name.text);
+    if (isCallExpression(initializer) && /^express(?:\.default)?$/.test(expressionPath(initializer.expression))) names.add(variable.name.text);
   }
   return names;
 }

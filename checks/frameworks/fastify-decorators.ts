@@ -12,6 +12,8 @@ import type { ProjectContext } from '../project-context.js';
 import type { Endpoint } from './endpoint.js';
 import { bootstrapCandidates } from './express-mounts.js';
 import { reachableScopes } from './reachable-code.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { isIdentifier } = ts;
 
 /** Entry files read per review for decorators at most: each is a fetch for the app. */
 const MAX_FILES = 4;
@@ -24,7 +26,7 @@ export function decoratorsIn(index: SourceIndex): Map<string, FunctionNode> {
     for (const call of index.callsNamed(/^decorate$/)) {
       const name = stringValue(call.arguments[0]);
       const value = call.arguments[1] === undefined ? undefined : unwrapExpression(call.arguments[1]);
-      const definition = value === undefined ? undefined : isFunctionNode(value) ? value : ts.isIdentifier(value) ? functions.get(value.text) : undefined;
+      const definition = value === undefined ? undefined : isFunctionNode(value) ? value : isIdentifier(value) ? functions.get(value.text) : undefined;
       if (name !== undefined && definition !== undefined && !decorators.has(name)) decorators.set(name, definition);
     }
     return decorators;

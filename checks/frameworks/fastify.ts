@@ -21,6 +21,8 @@ import {
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import type { Control, Endpoint } from './endpoint.js';
 import { reachableScopes } from './reachable-code.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, isArrayLiteralExpression, isCallExpression, isIdentifier, isMethodDeclaration, isNumericLiteral, isObjectLiteralExpression, isPropertyAccessExpression, isPropertyAssignment, isShorthandPropertyAssignment, isStringLiteral, isTemplateExpression } = ts;
 
 const SHORTHAND_METHODS = new Set(['get', 'head', 'post', 'put', 'delete', 'options', 'patch', 'all']);
 const ROUTE_CALL = namePattern([...SHORTHAND_METHODS, 'route']);
@@ -40,20 +42,20 @@ function isFastifyModule(name: string): boolean {
 
 function isRequireOf(node: ts.Expression, modules: ReadonlySet<string>): boolean {
   const unwrapped = unwrapExpression(node);
-  if (!ts.isCallExpression(unwrapped)) return false;
+  if (!isCallExpression(unwrapped)) return false;
   const module = stringValue(unwrapped.arguments[0]);
   if (module === undefined || !modules.has(module)) return false;
-  return (ts.isIdentifier(unwrapped.expression) && unwrapped.expression.text === 'require') || unwrapped.expression.kind === ts.SyntaxKind.ImportKeyword;
+  return (isIdentifier(unwrapped.expression) && unwrapped.expression.text === 'require') || unwrapped.expression.kind === SyntaxKind.ImportKeyword;
 }
 
 /** `Fastify()`, `fastify({ logger })`, `require('fastify')()`, `Fastify().withTypeProvider<T>()`. */
 function isFactoryCall(node: ts.Expression, factories: ReadonlySet<string>): boolean {
   let current = unwrapExpression(node);
-  for (let depth = 0; depth < 8 && ts.isCallExpression(current); depth++) {
+  for (let depth = 0; depth < 8 && isCallExpression(current); depth++) {
     const callee = unwrapExpression(current.expression);
-    if (ts.isIdentifier(callee)) return factories.has(callee.text);
+    if (isIdentifier(callee)) return factories.has(callee.text);
     if (isRequireOf(callee, new Set(['fastify']))) return true;
-    if (!ts.isPropertyAccessExpression(callee)) return false;
+    if (!isPropertyAccessExpression(callee)) return false;
     current = unwrapExpression(callee.expression);
   }
   return false;
@@ -63,12 +65,12 @@ function instanceNames(index: SourceIndex, usesFastify: boolean): Set<string> {
   const factories = new Set(['fastify', 'Fastify']);
   for (const [local, source] of importSources(index)) if (source.module === 'fastify') factories.add(local);
   const names = new Set<string>();
-  for (const variable of index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration)) {
-    if (ts.isIdentifier(variable.name) && variable.initializer !== undefined && isFactoryCall(variable.initializer, factories)) names.add(variable.name.text);
+  for (const variable of index.nodesOfKind<ts.VariableDeclaration>(SyntaxKind.VariableDeclaration)) {
+    if (isIdentifier(variable.name) && variable.initializer !== undefined && isFactoryCall(variable.initializer, factories)) names.add(variable.name.text);
   }
   // Plugins get the instance as a parameter: `export default async function (fastify, opts)`, `fp(async (app) => ...)`.
-  for (const parameter of index.nodesOfKind<ts.ParameterDeclaration>(ts.SyntaxKind.Parameter)) {
-    if (!ts.isIdentifier(parameter.name)) continue;
+  for (const parameter of index.nodesOfKind<ts.ParameterDeclaration>(SyntaxKind.Parameter)) {
+    if (!isIdentifier(parameter.name)) continue;
     const name = parameter.name.text;
     const type = parameter.type === undefined ? '' : index.textOf(parameter.type);
     if (name === 'fastify' || /\bFastifyInstance\b/.test(type) || (usesFastify && CONVENTIONAL_INSTANCE.test(name))) names.add(name);
@@ -81,7 +83,7 @@ function instanceNames(index: SourceIndex, usesFastify: boolean): Set<string> {
 function addChildPluginInstances(index: SourceIndex, names: Set<string>): void {
   const registrations = index.callsNamed(/^register$/).filter((call) => {
     const callee = unwrapExpression(call.expression);
-    return ts.isPropertyAccessExpression(callee) && callee.name.text === 'register';
+    return isPropertyAccessExpression(callee) && callee.name.text === 'register';
   });
   for (let round = 0; round < 8; round++) {
     const before = names.size;
@@ -90,7 +92,7 @@ function addChildPluginInstances(index: SourceIndex, names: Set<string>): void {
       const plugin = call.arguments[0] === undefined ? undefined : unwrapExpression(call.arguments[0]);
       if (plugin === undefined || !isFunctionNode(plugin) || chainRoot(callee.expression, names) === undefined) continue;
       const first = plugin.parameters[0];
-      if (first !== undefined && ts.isIdentifier(first.name)) names.add(first.name.text);
+      if (first !== undefined && isIdentifier(first.name)) names.add(first.name.text);
     }
     if (names.size === before) return;
   }
@@ -100,10 +102,10 @@ function addChildPluginInstances(index: SourceIndex, names: Set<string>): void {
 function chainRoot(expression: ts.Expression, instances: ReadonlySet<string>): string | undefined {
   let current = unwrapExpression(expression);
   for (let depth = 0; depth < 16; depth++) {
-    if (ts.isIdentifier(current)) return instances.has(current.text) ? current.text : undefined;
-    if (!ts.isCallExpression(current)) return undefined;
+    if (isIdentifier(current)) return instances.has(current.text) ? current.text : undefined;
+    if (!isCallExpression(current)) return undefined;
     const callee = unwrapExpression(current.expression);
-    if (!ts.isPropertyAccessExpression(callee) || !CHAINABLE.has(callee.name.text)) return undefined;
+    if (!isPropertyAccessExpression(callee) || !CHAINABLE.has(callee.name.text)) return undefined;
     current = unwrapExpression(callee.expression);
   }
   return undefined;
@@ -114,7 +116,7 @@ function routeText(index: SourceIndex, node: ts.Expression | undefined): string 
   const unwrapped = unwrapExpression(node);
   const text = stringValue(unwrapped);
   if (text !== undefined) return text;
-  if (ts.isTemplateExpression(unwrapped)) return index.textOf(unwrapped);
+  if (isTemplateExpression(unwrapped)) return index.textOf(unwrapped);
   return undefined;
 }
 
@@ -124,7 +126,7 @@ function looksLikePath(value: string): boolean {
 
 function flattenArray(expression: ts.Expression): ts.Expression[] {
   const unwrapped = unwrapExpression(expression);
-  if (ts.isArrayLiteralExpression(unwrapped)) return unwrapped.elements.flatMap(flattenArray);
+  if (isArrayLiteralExpression(unwrapped)) return unwrapped.elements.flatMap(flattenArray);
   return [unwrapped];
 }
 
@@ -132,22 +134,22 @@ function flattenArray(expression: ts.Expression): ts.Expression[] {
 function objectOf(node: ts.Expression | undefined, variables: Map<string, ts.VariableDeclaration>): ts.ObjectLiteralExpression | undefined {
   if (node === undefined) return undefined;
   let current = unwrapExpression(node);
-  if (ts.isIdentifier(current)) {
+  if (isIdentifier(current)) {
     const initializer = variables.get(current.text)?.initializer;
     if (initializer === undefined) return undefined;
     current = unwrapExpression(initializer);
   }
-  return ts.isObjectLiteralExpression(current) ? current : undefined;
+  return isObjectLiteralExpression(current) ? current : undefined;
 }
 
 /** The value of `name` in an object literal: `{ name: x }`, `{ name }` or `{ name() {} }`. */
 function propertyValue(object: ts.ObjectLiteralExpression, name: string): ts.Expression | FunctionNode | undefined {
   for (const property of object.properties) {
-    const key = property.name !== undefined && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)) ? property.name.text : undefined;
+    const key = property.name !== undefined && (isIdentifier(property.name) || isStringLiteral(property.name)) ? property.name.text : undefined;
     if (key !== name) continue;
-    if (ts.isPropertyAssignment(property)) return property.initializer;
-    if (ts.isShorthandPropertyAssignment(property)) return property.name;
-    if (ts.isMethodDeclaration(property)) return property;
+    if (isPropertyAssignment(property)) return property.initializer;
+    if (isShorthandPropertyAssignment(property)) return property.name;
+    if (isMethodDeclaration(property)) return property;
   }
   return undefined;
 }
@@ -175,13 +177,13 @@ function controlFor(resolver: Resolver, expression: ts.Expression | FunctionNode
   if (isFunctionNode(expression)) return { kind, name: '(inline function)', node: expression, line, definition: expression };
   const unwrapped = unwrapExpression(expression);
   if (isFunctionNode(unwrapped)) return { kind, name: '(inline function)', node: expression, line, definition: unwrapped };
-  if (ts.isCallExpression(unwrapped)) {
-    const definition = ts.isIdentifier(unwrapped.expression) ? functions.get(unwrapped.expression.text) : undefined;
+  if (isCallExpression(unwrapped)) {
+    const definition = isIdentifier(unwrapped.expression) ? functions.get(unwrapped.expression.text) : undefined;
     return { kind, name: expressionPath(unwrapped.expression), node: expression, line, definition };
   }
   let definition: FunctionNode | undefined;
-  if (ts.isIdentifier(unwrapped)) definition = functions.get(unwrapped.text);
-  else if (ts.isPropertyAccessExpression(unwrapped) && chainRoot(unwrapped.expression, instances) !== undefined) definition = decorators.get(unwrapped.name.text);
+  if (isIdentifier(unwrapped)) definition = functions.get(unwrapped.text);
+  else if (isPropertyAccessExpression(unwrapped) && chainRoot(unwrapped.expression, instances) !== undefined) definition = decorators.get(unwrapped.name.text);
   return { kind, name: expressionPath(unwrapped), node: expression, line, definition };
 }
 
@@ -189,14 +191,14 @@ function functionValue(node: ts.Expression | undefined, functions: Map<string, F
   if (node === undefined) return undefined;
   const unwrapped = unwrapExpression(node);
   if (isFunctionNode(unwrapped)) return unwrapped;
-  return ts.isIdentifier(unwrapped) ? functions.get(unwrapped.text) : undefined;
+  return isIdentifier(unwrapped) ? functions.get(unwrapped.text) : undefined;
 }
 
 function collectDecorators(index: SourceIndex, instances: ReadonlySet<string>, functions: Map<string, FunctionNode>): Map<string, FunctionNode> {
   const decorators = new Map<string, FunctionNode>();
   for (const call of index.callsNamed(/^decorate$/)) {
     const callee = unwrapExpression(call.expression);
-    if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== 'decorate' || chainRoot(callee.expression, instances) === undefined) continue;
+    if (!isPropertyAccessExpression(callee) || callee.name.text !== 'decorate' || chainRoot(callee.expression, instances) === undefined) continue;
     const name = stringValue(call.arguments[0]);
     const value = functionValue(call.arguments[1], functions);
     if (name !== undefined && value !== undefined && !decorators.has(name)) decorators.set(name, value);
@@ -208,7 +210,7 @@ function collectHooks(resolver: Resolver, authPlugins: ReadonlySet<string>): Hoo
   const hooks: Hook[] = [];
   for (const call of resolver.index.callsNamed(/^(?:addHook|register)$/)) {
     const callee = unwrapExpression(call.expression);
-    if (!ts.isPropertyAccessExpression(callee)) continue;
+    if (!isPropertyAccessExpression(callee)) continue;
     const instance = chainRoot(callee.expression, resolver.instances);
     if (instance === undefined) continue;
     const container = enclosingFunction(call);
@@ -220,7 +222,7 @@ function collectHooks(resolver: Resolver, authPlugins: ReadonlySet<string>): Hoo
     } else if (callee.name.text === 'register' && call.arguments[0] !== undefined) {
       // `fastify.register(bearerAuth, { keys })` adds an onRequest hook that answers 401 without a valid key.
       const plugin = unwrapExpression(call.arguments[0]);
-      const named = ts.isIdentifier(plugin) && authPlugins.has(plugin.text);
+      const named = isIdentifier(plugin) && authPlugins.has(plugin.text);
       if (!named && !isRequireOf(plugin, AUTH_PLUGIN_MODULES)) continue;
       const name = named ? (plugin as ts.Identifier).text : 'bearerAuth';
       hooks.push({ phase: 'onRequest', instance, call, container, controls: [{ kind: 'router-middleware', name, node: call, line: resolver.index.lineOf(call) }] });
@@ -253,7 +255,7 @@ function hooksFor(route: ts.CallExpression, instance: string, hooks: readonly Ho
 /** The route call's own text: in `fastify.get(...).post(...)`, the `.post(...)` part only. */
 function registrationScope(call: ts.CallExpression): Scope {
   const callee = unwrapExpression(call.expression);
-  if (ts.isPropertyAccessExpression(callee) && ts.isCallExpression(unwrapExpression(callee.expression))) return { pos: callee.expression.end, end: call.end };
+  if (isPropertyAccessExpression(callee) && isCallExpression(unwrapExpression(callee.expression))) return { pos: callee.expression.end, end: call.end };
   return { pos: call.pos, end: call.end };
 }
 
@@ -261,7 +263,7 @@ function resolveHandler(resolver: Resolver, node: ts.Expression | FunctionNode):
   if (isFunctionNode(node)) return { handler: node };
   const unwrapped = unwrapExpression(node);
   if (isFunctionNode(unwrapped)) return { handler: unwrapped };
-  if (ts.isIdentifier(unwrapped)) {
+  if (isIdentifier(unwrapped)) {
     const local = resolver.functions.get(unwrapped.text);
     if (local !== undefined) return { handler: local };
   }
@@ -284,14 +286,14 @@ export function discoverFastifyRoutes(index: SourceIndex): Endpoint[] {
   const resolver: Resolver = { index, functions, decorators: collectDecorators(index, instances, functions), instances };
   const authPlugins = new Set([...importSources(index)].filter(([, source]) => AUTH_PLUGIN_MODULES.has(source.module)).map(([local]) => local));
   for (const variable of variables.values()) {
-    if (ts.isIdentifier(variable.name) && variable.initializer !== undefined && isRequireOf(variable.initializer, AUTH_PLUGIN_MODULES)) authPlugins.add(variable.name.text);
+    if (isIdentifier(variable.name) && variable.initializer !== undefined && isRequireOf(variable.initializer, AUTH_PLUGIN_MODULES)) authPlugins.add(variable.name.text);
   }
   const hooks = collectHooks(resolver, authPlugins);
   const endpoints: Endpoint[] = [];
 
   for (const call of index.callsNamed(ROUTE_CALL)) {
     const callee = unwrapExpression(call.expression);
-    if (!ts.isPropertyAccessExpression(callee)) continue;
+    if (!isPropertyAccessExpression(callee)) continue;
     const name = callee.name.text;
     if (!SHORTHAND_METHODS.has(name) && name !== 'route') continue;
     const instance = chainRoot(callee.expression, instances);
@@ -324,7 +326,7 @@ export function discoverFastifyRoutes(index: SourceIndex): Endpoint[] {
     if (route === undefined || !looksLikePath(route) || handlerNode === undefined || methods.length === 0) continue;
     if (!isFunctionNode(handlerNode)) {
       const unwrapped = unwrapExpression(handlerNode);
-      if (ts.isObjectLiteralExpression(unwrapped) || ts.isStringLiteral(unwrapped) || ts.isNumericLiteral(unwrapped)) continue;
+      if (isObjectLiteralExpression(unwrapped) || isStringLiteral(unwrapped) || isNumericLiteral(unwrapped)) continue;
     }
 
     const scopeHooks = hooksFor(call, instance, hooks);

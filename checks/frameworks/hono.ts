@@ -10,6 +10,8 @@ import { calleeName, expressionPath, functionsByName, isFunctionNode, namePatter
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import type { Control, Endpoint } from './endpoint.js';
 import { reachableScopes } from './reachable-code.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, isArrayLiteralExpression, isCallExpression, isIdentifier, isNewExpression, isNumericLiteral, isObjectLiteralExpression, isPropertyAccessExpression, isSpreadElement, isStringLiteral } = ts;
 
 const ROUTE_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'options', 'all']);
 /** Methods that return the app, so that calls chain. */
@@ -32,9 +34,9 @@ function joinPath(base: string, path: string): string {
 }
 
 function isAppConstruction(node: ts.Expression): boolean {
-  if (ts.isNewExpression(node)) return ts.isIdentifier(node.expression) && APP_CLASSES.has(node.expression.text);
+  if (isNewExpression(node)) return isIdentifier(node.expression) && APP_CLASSES.has(node.expression.text);
   // `createFactory().createApp()` from 'hono/factory'.
-  return ts.isCallExpression(node) && calleeName(node) === 'createApp';
+  return isCallExpression(node) && calleeName(node) === 'createApp';
 }
 
 /**
@@ -43,11 +45,11 @@ function isAppConstruction(node: ts.Expression): boolean {
  */
 function appOf(expression: ts.Expression, apps: ReadonlyMap<string, App>): App | undefined {
   const current = unwrapExpression(expression);
-  if (ts.isIdentifier(current)) return apps.get(current.text);
+  if (isIdentifier(current)) return apps.get(current.text);
   if (isAppConstruction(current)) return { root: `new@${current.pos}`, base: '' };
-  if (!ts.isCallExpression(current)) return undefined;
+  if (!isCallExpression(current)) return undefined;
   const callee = unwrapExpression(current.expression);
-  if (!ts.isPropertyAccessExpression(callee) || !CHAINABLE.has(callee.name.text)) return undefined;
+  if (!isPropertyAccessExpression(callee) || !CHAINABLE.has(callee.name.text)) return undefined;
   const inner = appOf(callee.expression, apps);
   if (inner === undefined || callee.name.text !== 'basePath') return inner;
   const base = stringValue(current.arguments[0]);
@@ -56,14 +58,14 @@ function appOf(expression: ts.Expression, apps: ReadonlyMap<string, App>): App |
 
 function appsOf(index: SourceIndex): Map<string, App> {
   const apps = new Map<string, App>();
-  for (const parameter of index.nodesOfKind<ts.ParameterDeclaration>(ts.SyntaxKind.Parameter)) {
+  for (const parameter of index.nodesOfKind<ts.ParameterDeclaration>(SyntaxKind.Parameter)) {
     // `export function registerUsers(app: Hono<Env>)`.
-    if (ts.isIdentifier(parameter.name) && parameter.type !== undefined && /^(?:Hono|OpenAPIHono)\b/.test(index.textOf(parameter.type))) {
+    if (isIdentifier(parameter.name) && parameter.type !== undefined && /^(?:Hono|OpenAPIHono)\b/.test(index.textOf(parameter.type))) {
       apps.set(parameter.name.text, { root: parameter.name.text, base: '' });
     }
   }
-  for (const variable of index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration)) {
-    if (!ts.isIdentifier(variable.name) || variable.initializer === undefined) continue;
+  for (const variable of index.nodesOfKind<ts.VariableDeclaration>(SyntaxKind.VariableDeclaration)) {
+    if (!isIdentifier(variable.name) || variable.initializer === undefined) continue;
     const app = appOf(variable.initializer, apps);
     if (app !== undefined) apps.set(variable.name.text, app);
   }
@@ -73,20 +75,20 @@ function appsOf(index: SourceIndex): Map<string, App> {
 /** The path Hono keeps after a chained call: a method without a path reuses the previous one. */
 function currentPath(call: ts.CallExpression): string {
   const callee = unwrapExpression(call.expression);
-  if (!ts.isPropertyAccessExpression(callee)) return '/';
+  if (!isPropertyAccessExpression(callee)) return '/';
   const name = callee.name.text;
   if (name === 'on') return pathValues(call.arguments[1])[0] ?? '/';
   const first = stringValue(call.arguments[0]);
   if (name === 'use') return first ?? '*';
   if (ROUTE_METHODS.has(name) && first !== undefined) return first;
   const inner = unwrapExpression(callee.expression);
-  return ts.isCallExpression(inner) ? currentPath(inner) : '/';
+  return isCallExpression(inner) ? currentPath(inner) : '/';
 }
 
 function pathValues(node: ts.Expression | undefined): string[] {
   if (node === undefined) return [];
   const unwrapped = unwrapExpression(node);
-  if (ts.isArrayLiteralExpression(unwrapped)) return unwrapped.elements.map((element) => stringValue(element)).filter((value): value is string => value !== undefined);
+  if (isArrayLiteralExpression(unwrapped)) return unwrapped.elements.map((element) => stringValue(element)).filter((value): value is string => value !== undefined);
   const value = stringValue(unwrapped);
   return value === undefined ? [] : [value];
 }
@@ -116,9 +118,9 @@ function patternMatcher(pattern: string): (route: string) => boolean {
 /** Handler arguments, with `...factory.createHandlers(a, b)` opened up. */
 function handlerArguments(args: readonly ts.Expression[]): ts.Expression[] {
   return args.flatMap((argument) => {
-    if (ts.isSpreadElement(argument)) {
+    if (isSpreadElement(argument)) {
       const spread = unwrapExpression(argument.expression);
-      if (ts.isCallExpression(spread) && calleeName(spread) === 'createHandlers') return [...spread.arguments];
+      if (isCallExpression(spread) && calleeName(spread) === 'createHandlers') return [...spread.arguments];
     }
     return [argument];
   });
@@ -131,7 +133,7 @@ function definitionOf(name: string, functions: Map<string, FunctionNode>, variab
   const initializer = variables.get(name)?.initializer;
   if (initializer === undefined) return undefined;
   const call = unwrapExpression(initializer);
-  if (!ts.isCallExpression(call) || calleeName(call) !== 'createMiddleware') return undefined;
+  if (!isCallExpression(call) || calleeName(call) !== 'createMiddleware') return undefined;
   const argument = call.arguments.map((a) => unwrapExpression(a)).find(isFunctionNode);
   return argument !== undefined && isFunctionNode(argument) ? argument : undefined;
 }
@@ -140,11 +142,11 @@ function controlFor(index: SourceIndex, expression: ts.Expression, kind: Control
   const unwrapped = unwrapExpression(expression);
   const line = index.lineOf(expression);
   if (isFunctionNode(unwrapped)) return { kind, name: '(inline function)', node: expression, line, definition: unwrapped };
-  if (ts.isCallExpression(unwrapped)) {
-    const definition = ts.isIdentifier(unwrapped.expression) ? definitionOf(unwrapped.expression.text, functions, variables) : undefined;
+  if (isCallExpression(unwrapped)) {
+    const definition = isIdentifier(unwrapped.expression) ? definitionOf(unwrapped.expression.text, functions, variables) : undefined;
     return { kind, name: expressionPath(unwrapped.expression), node: expression, line, definition };
   }
-  const definition = ts.isIdentifier(unwrapped) ? definitionOf(unwrapped.text, functions, variables) : undefined;
+  const definition = isIdentifier(unwrapped) ? definitionOf(unwrapped.text, functions, variables) : undefined;
   return { kind, name: expressionPath(unwrapped), node: expression, line, definition };
 }
 
@@ -165,7 +167,7 @@ interface Mount {
 /** The route call's own text: in `app.get(...).post(...)`, the `.post(...)` part only. */
 function registrationScope(call: ts.CallExpression): Scope {
   const callee = unwrapExpression(call.expression);
-  if (ts.isPropertyAccessExpression(callee) && ts.isCallExpression(unwrapExpression(callee.expression))) return { pos: callee.expression.end, end: call.end };
+  if (isPropertyAccessExpression(callee) && isCallExpression(unwrapExpression(callee.expression))) return { pos: callee.expression.end, end: call.end };
   return { pos: call.pos, end: call.end };
 }
 
@@ -185,12 +187,12 @@ export function discoverHonoRoutes(index: SourceIndex): Endpoint[] {
 
   for (const call of index.callsNamed(CHAINABLE_CALL)) {
     const callee = unwrapExpression(call.expression);
-    if (!ts.isPropertyAccessExpression(callee)) continue;
+    if (!isPropertyAccessExpression(callee)) continue;
     const name = callee.name.text;
     if (!CHAINABLE.has(name) || name === 'basePath') continue;
     const app = appOf(callee.expression, apps);
     if (app === undefined) continue;
-    const chained = ts.isCallExpression(unwrapExpression(callee.expression));
+    const chained = isCallExpression(unwrapExpression(callee.expression));
     const line = index.lineOf(callee.name);
     const args = [...call.arguments];
     if (name === 'use') {
@@ -217,11 +219,11 @@ export function discoverHonoRoutes(index: SourceIndex): Endpoint[] {
     if (route.args.length === 0 || route.methods.length === 0) continue;
     const last = unwrapExpression(route.args[route.args.length - 1]);
     // A route needs a handler: `c.get('user')`-like calls with a literal last argument are something else.
-    if (ts.isObjectLiteralExpression(last) || ts.isStringLiteral(last) || ts.isNumericLiteral(last)) continue;
+    if (isObjectLiteralExpression(last) || isStringLiteral(last) || isNumericLiteral(last)) continue;
     let handler: FunctionNode | undefined;
     let handlerReference: string | undefined;
     if (isFunctionNode(last)) handler = last;
-    else if (ts.isIdentifier(last) && functions.has(last.text)) handler = functions.get(last.text);
+    else if (isIdentifier(last) && functions.has(last.text)) handler = functions.get(last.text);
     else handlerReference = index.textOf(last);
 
     for (const path of route.paths) {

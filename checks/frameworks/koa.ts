@@ -10,6 +10,8 @@ import { calleeName, expressionPath, functionsByName, importSources, isFunctionN
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import type { Control, Endpoint } from './endpoint.js';
 import { reachableScopes } from './reachable-code.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, isArrayLiteralExpression, isCallExpression, isIdentifier, isNewExpression, isNumericLiteral, isObjectLiteralExpression, isPropertyAccessExpression, isPropertyAssignment, isRegularExpressionLiteral, isStringLiteral } = ts;
 
 const ROUTER_MODULES = new Set(['@koa/router', 'koa-router']);
 const ROUTE_METHODS: ReadonlyMap<string, string> = new Map([
@@ -29,7 +31,7 @@ const ROUTE_CALL = namePattern(ROUTE_METHODS.keys());
 
 function requiredModule(node: ts.Expression): string | undefined {
   const unwrapped = unwrapExpression(node);
-  if (!ts.isCallExpression(unwrapped) || !ts.isIdentifier(unwrapped.expression) || unwrapped.expression.text !== 'require') return undefined;
+  if (!isCallExpression(unwrapped) || !isIdentifier(unwrapped.expression) || unwrapped.expression.text !== 'require') return undefined;
   return stringValue(unwrapped.arguments[0]);
 }
 
@@ -37,10 +39,10 @@ function requiredModule(node: ts.Expression): string | undefined {
 function routerClasses(index: SourceIndex): Set<string> {
   const classes = new Set<string>();
   for (const [local, source] of importSources(index)) if (ROUTER_MODULES.has(source.module)) classes.add(local);
-  for (const variable of index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration)) {
-    if (!ts.isIdentifier(variable.name) || variable.initializer === undefined) continue;
+  for (const variable of index.nodesOfKind<ts.VariableDeclaration>(SyntaxKind.VariableDeclaration)) {
+    if (!isIdentifier(variable.name) || variable.initializer === undefined) continue;
     const initializer = unwrapExpression(variable.initializer);
-    const module = requiredModule(ts.isPropertyAccessExpression(initializer) ? initializer.expression : initializer);
+    const module = requiredModule(isPropertyAccessExpression(initializer) ? initializer.expression : initializer);
     if (module !== undefined && ROUTER_MODULES.has(module)) classes.add(variable.name.text);
   }
   return classes;
@@ -52,12 +54,12 @@ export function koaAppNames(index: SourceIndex): Set<string> {
     const classes = new Set<string>();
     for (const [local, source] of importSources(index)) if (source.module === 'koa') classes.add(local);
     const names = new Set<string>();
-    for (const variable of index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration)) {
-      if (!ts.isIdentifier(variable.name) || variable.initializer === undefined) continue;
+    for (const variable of index.nodesOfKind<ts.VariableDeclaration>(SyntaxKind.VariableDeclaration)) {
+      if (!isIdentifier(variable.name) || variable.initializer === undefined) continue;
       const initializer = unwrapExpression(variable.initializer);
-      if (!ts.isNewExpression(initializer)) continue;
+      if (!isNewExpression(initializer)) continue;
       const constructor = unwrapExpression(initializer.expression);
-      if ((ts.isIdentifier(constructor) && classes.has(constructor.text)) || requiredModule(constructor) === 'koa') names.add(variable.name.text);
+      if ((isIdentifier(constructor) && classes.has(constructor.text)) || requiredModule(constructor) === 'koa') names.add(variable.name.text);
     }
     return names;
   });
@@ -66,30 +68,30 @@ export function koaAppNames(index: SourceIndex): Set<string> {
 /** `new Router({ prefix })`, `Router()`, `require('koa-router')()`: the router's prefix, or undefined when not a router. */
 function routerConstruction(node: ts.Expression, classes: ReadonlySet<string>): { prefix: string } | undefined {
   const unwrapped = unwrapExpression(node);
-  if (!ts.isNewExpression(unwrapped) && !ts.isCallExpression(unwrapped)) return undefined;
+  if (!isNewExpression(unwrapped) && !isCallExpression(unwrapped)) return undefined;
   const constructor = unwrapExpression(unwrapped.expression);
   const module = requiredModule(constructor);
-  const isRouter = (ts.isIdentifier(constructor) && classes.has(constructor.text)) || (module !== undefined && ROUTER_MODULES.has(module));
+  const isRouter = (isIdentifier(constructor) && classes.has(constructor.text)) || (module !== undefined && ROUTER_MODULES.has(module));
   if (!isRouter) return undefined;
   const options = unwrapped.arguments?.[0] === undefined ? undefined : unwrapExpression(unwrapped.arguments[0]);
-  if (options === undefined || !ts.isObjectLiteralExpression(options)) return { prefix: '' };
+  if (options === undefined || !isObjectLiteralExpression(options)) return { prefix: '' };
   for (const property of options.properties) {
-    if (ts.isPropertyAssignment(property) && ts.isIdentifier(property.name) && property.name.text === 'prefix') return { prefix: stringValue(property.initializer) ?? '' };
+    if (isPropertyAssignment(property) && isIdentifier(property.name) && property.name.text === 'prefix') return { prefix: stringValue(property.initializer) ?? '' };
   }
   return { prefix: '' };
 }
 
 function routersOf(index: SourceIndex, classes: ReadonlySet<string>): Map<string, { prefix: string }> {
   const routers = new Map<string, { prefix: string }>();
-  for (const variable of index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration)) {
-    if (!ts.isIdentifier(variable.name) || variable.initializer === undefined) continue;
+  for (const variable of index.nodesOfKind<ts.VariableDeclaration>(SyntaxKind.VariableDeclaration)) {
+    if (!isIdentifier(variable.name) || variable.initializer === undefined) continue;
     const router = routerConstruction(variable.initializer, classes);
     if (router !== undefined) routers.set(variable.name.text, router);
   }
   if (classes.size > 0) {
     // `export default (router: Router) => { router.get(...) }`.
-    for (const parameter of index.nodesOfKind<ts.ParameterDeclaration>(ts.SyntaxKind.Parameter)) {
-      if (!ts.isIdentifier(parameter.name) || routers.has(parameter.name.text)) continue;
+    for (const parameter of index.nodesOfKind<ts.ParameterDeclaration>(SyntaxKind.Parameter)) {
+      if (!isIdentifier(parameter.name) || routers.has(parameter.name.text)) continue;
       const type = parameter.type === undefined ? '' : index.textOf(parameter.type);
       if ([...classes].some((name) => type === name || type.startsWith(`${name}<`)) || (type === '' && /^(?:router|api)$/.test(parameter.name.text))) {
         routers.set(parameter.name.text, { prefix: '' });
@@ -103,10 +105,10 @@ function routersOf(index: SourceIndex, classes: ReadonlySet<string>): Map<string
 function chainRoot(expression: ts.Expression, routers: ReadonlyMap<string, unknown>): string | undefined {
   let current = unwrapExpression(expression);
   for (let depth = 0; depth < 16; depth++) {
-    if (ts.isIdentifier(current)) return routers.has(current.text) ? current.text : undefined;
-    if (!ts.isCallExpression(current)) return undefined;
+    if (isIdentifier(current)) return routers.has(current.text) ? current.text : undefined;
+    if (!isCallExpression(current)) return undefined;
     const callee = unwrapExpression(current.expression);
-    if (!ts.isPropertyAccessExpression(callee) || !CHAINABLE.has(callee.name.text)) return undefined;
+    if (!isPropertyAccessExpression(callee) || !CHAINABLE.has(callee.name.text)) return undefined;
     current = unwrapExpression(callee.expression);
   }
   return undefined;
@@ -121,8 +123,8 @@ function pathText(node: ts.Expression | undefined): string | undefined {
   const unwrapped = unwrapExpression(node);
   const text = stringValue(unwrapped);
   if (text !== undefined) return text;
-  if (ts.isRegularExpressionLiteral(unwrapped)) return unwrapped.text;
-  if (ts.isArrayLiteralExpression(unwrapped)) return unwrapped.elements.map((element) => stringValue(element)).find((value) => value !== undefined);
+  if (isRegularExpressionLiteral(unwrapped)) return unwrapped.text;
+  if (isArrayLiteralExpression(unwrapped)) return unwrapped.elements.map((element) => stringValue(element)).find((value) => value !== undefined);
   return undefined;
 }
 
@@ -141,11 +143,11 @@ function pathApplies(usePath: string | undefined, route: string): boolean {
 /** `router.routes()` / `router.allowedMethods()` mount a router; they are not controls. */
 function mountedRouter(expression: ts.Expression, routers: ReadonlyMap<string, unknown>): string | undefined {
   const unwrapped = unwrapExpression(expression);
-  if (!ts.isCallExpression(unwrapped) || !['routes', 'middleware', 'allowedMethods'].includes(calleeName(unwrapped))) return undefined;
+  if (!isCallExpression(unwrapped) || !['routes', 'middleware', 'allowedMethods'].includes(calleeName(unwrapped))) return undefined;
   const callee = unwrapExpression(unwrapped.expression);
-  if (!ts.isPropertyAccessExpression(callee)) return undefined;
+  if (!isPropertyAccessExpression(callee)) return undefined;
   const target = unwrapExpression(callee.expression);
-  return ts.isIdentifier(target) && routers.has(target.text) ? target.text : '';
+  return isIdentifier(target) && routers.has(target.text) ? target.text : '';
 }
 
 /**
@@ -156,21 +158,21 @@ function mountedRouter(expression: ts.Expression, routers: ReadonlyMap<string, u
  */
 function unlessControl(call: ts.CallExpression, route: string): { excluded: boolean; inner?: ts.CallExpression } {
   const callee = unwrapExpression(call.expression);
-  if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== 'unless') return { excluded: false };
+  if (!isPropertyAccessExpression(callee) || callee.name.text !== 'unless') return { excluded: false };
   const inner = unwrapExpression(callee.expression);
   const options = call.arguments[0] === undefined ? undefined : unwrapExpression(call.arguments[0]);
-  if (!ts.isCallExpression(inner) || options === undefined || !ts.isObjectLiteralExpression(options)) return { excluded: false };
-  const pathProperty = options.properties.find((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && p.name.text === 'path');
+  if (!isCallExpression(inner) || options === undefined || !isObjectLiteralExpression(options)) return { excluded: false };
+  const pathProperty = options.properties.find((p): p is ts.PropertyAssignment => isPropertyAssignment(p) && isIdentifier(p.name) && p.name.text === 'path');
   if (pathProperty === undefined || options.properties.length !== 1) return { excluded: false };
   const value = unwrapExpression(pathProperty.initializer);
-  const entries = ts.isArrayLiteralExpression(value) ? [...value.elements] : [value];
+  const entries = isArrayLiteralExpression(value) ? [...value.elements] : [value];
   for (const entry of entries) {
     const text = stringValue(entry);
     if (text !== undefined) {
       if (text === route) return { excluded: true };
       continue;
     }
-    if (!ts.isRegularExpressionLiteral(entry)) return { excluded: false };
+    if (!isRegularExpressionLiteral(entry)) return { excluded: false };
     const literal = entry.text;
     const slash = literal.lastIndexOf('/');
     // The pattern and the route both come from the PR: compiled and tested only when that cannot backtrack for long.
@@ -185,16 +187,16 @@ function controlFor(index: SourceIndex, expression: ts.Expression, kind: Control
   let unwrapped = unwrapExpression(expression);
   const line = index.lineOf(expression);
   if (isFunctionNode(unwrapped)) return { kind, name: '(inline function)', node: expression, line, definition: unwrapped };
-  if (ts.isCallExpression(unwrapped)) {
+  if (isCallExpression(unwrapped)) {
     const unless = unlessControl(unwrapped, route);
     if (unless.excluded) return undefined;
     if (unless.inner !== undefined) unwrapped = unless.inner;
   }
-  if (ts.isCallExpression(unwrapped)) {
-    const definition = ts.isIdentifier(unwrapped.expression) ? functions.get(unwrapped.expression.text) : undefined;
+  if (isCallExpression(unwrapped)) {
+    const definition = isIdentifier(unwrapped.expression) ? functions.get(unwrapped.expression.text) : undefined;
     return { kind, name: expressionPath(unwrapped.expression), node: expression, line, definition };
   }
-  const definition = ts.isIdentifier(unwrapped) ? functions.get(unwrapped.text) : undefined;
+  const definition = isIdentifier(unwrapped) ? functions.get(unwrapped.text) : undefined;
   return { kind, name: expressionPath(unwrapped), node: expression, line, definition };
 }
 
@@ -212,10 +214,10 @@ function collectUses(index: SourceIndex, routers: ReadonlyMap<string, unknown>):
   const uses: UseCall[] = [];
   for (const call of index.callsNamed(/^use$/)) {
     const callee = unwrapExpression(call.expression);
-    if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== 'use') continue;
+    if (!isPropertyAccessExpression(callee) || callee.name.text !== 'use') continue;
     const base = unwrapExpression(callee.expression);
     // Any `x.use(...)`: a Koa app is known by what it mounts, and a chain by its router.
-    const target = ts.isIdentifier(base) ? base.text : chainRoot(base, routers);
+    const target = isIdentifier(base) ? base.text : chainRoot(base, routers);
     if (target === undefined) continue;
     const path = pathText(call.arguments[0]);
     const args = [...call.arguments].slice(path !== undefined ? 1 : 0);
@@ -234,7 +236,7 @@ function collectUses(index: SourceIndex, routers: ReadonlyMap<string, unknown>):
 /** The route call's own text: in `router.get(...).post(...)`, the `.post(...)` part only. */
 function registrationScope(call: ts.CallExpression): Scope {
   const callee = unwrapExpression(call.expression);
-  if (ts.isPropertyAccessExpression(callee) && ts.isCallExpression(unwrapExpression(callee.expression))) return { pos: callee.expression.end, end: call.end };
+  if (isPropertyAccessExpression(callee) && isCallExpression(unwrapExpression(callee.expression))) return { pos: callee.expression.end, end: call.end };
   return { pos: call.pos, end: call.end };
 }
 
@@ -280,7 +282,7 @@ export function discoverKoaRoutes(index: SourceIndex): Endpoint[] {
 
   for (const call of index.callsNamed(ROUTE_CALL)) {
     const callee = unwrapExpression(call.expression);
-    if (!ts.isPropertyAccessExpression(callee)) continue;
+    if (!isPropertyAccessExpression(callee)) continue;
     const method = ROUTE_METHODS.get(callee.name.text);
     if (method === undefined) continue;
     const router = chainRoot(callee.expression, routers);
@@ -295,7 +297,7 @@ export function discoverKoaRoutes(index: SourceIndex): Endpoint[] {
     }
     if (path === undefined || !looksLikePath(path) || handlerArguments.length === 0) continue;
     const last = unwrapExpression(handlerArguments[handlerArguments.length - 1]);
-    if (ts.isObjectLiteralExpression(last) || ts.isStringLiteral(last) || ts.isNumericLiteral(last)) continue;
+    if (isObjectLiteralExpression(last) || isStringLiteral(last) || isNumericLiteral(last)) continue;
 
     const prefix = routers.get(router)?.prefix ?? '';
     const route = withPrefix(prefix, path);
@@ -315,7 +317,7 @@ export function discoverKoaRoutes(index: SourceIndex): Endpoint[] {
     let handler: FunctionNode | undefined;
     let handlerReference: string | undefined;
     if (isFunctionNode(last)) handler = last;
-    else if (ts.isIdentifier(last) && functions.has(last.text)) handler = functions.get(last.text);
+    else if (isIdentifier(last) && functions.has(last.text)) handler = functions.get(last.text);
     else handlerReference = index.textOf(last);
 
     const roots: ts.Node[] = handler === undefined ? [] : [handler];

@@ -15,6 +15,8 @@ import type { Control, Endpoint, NestAppFiles } from './endpoint.js';
 import { classesByName, classMethod, controllerNameOf, enhancerControl, guardIgnoresOptOut, isAuthOptOutMarker, joinNestPath } from './nestjs.js';
 import { reachableScopes } from './reachable-code.js';
 import { moduleCandidates } from './resolve-imports.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, isArrayLiteralExpression, isCallExpression, isIdentifier, isObjectLiteralExpression, isPropertyAccessExpression, isPropertyAssignment } = ts;
 
 /** Files parsed per review for the app's bootstrap and modules at most: each is a fetch for the app. */
 const MAX_APP_FILES = 8;
@@ -169,7 +171,7 @@ async function findNestApp(file: string, controller: string, project: ProjectCon
 async function rootModuleOf(main: SourceIndex, project: ProjectContext, budget: Budget): Promise<SourceIndex | undefined> {
   const create = main.callsNamed(/^(?:create|createApplicationContext|createMicroservice)$/).find((call) => /NestFactory/.test(main.textOf(call.expression)));
   const argument = create?.arguments[0] === undefined ? undefined : unwrapExpression(create.arguments[0]);
-  if (argument === undefined || !ts.isIdentifier(argument)) return undefined;
+  if (argument === undefined || !isIdentifier(argument)) return undefined;
   const source = importSources(main).get(argument.text);
   if (source === undefined) return undefined;
   return loadFirstWithin(moduleCandidates(main.path, source.module), project, budget);
@@ -181,12 +183,12 @@ async function importedModules(module: SourceIndex, project: ProjectContext, bud
   const names: string[] = [];
   for (const property of moduleProperties(module, 'imports')) {
     const value = unwrapExpression(property.initializer);
-    if (!ts.isArrayLiteralExpression(value)) continue;
+    if (!isArrayLiteralExpression(value)) continue;
     for (const element of value.elements) {
       const unwrapped = unwrapExpression(element);
       // `AuthModule` or `AuthModule.forRoot(...)`.
-      const target = ts.isCallExpression(unwrapped) && ts.isPropertyAccessExpression(unwrapped.expression) ? unwrapped.expression.expression : unwrapped;
-      if (ts.isIdentifier(target) && imports.has(target.text)) names.push(target.text);
+      const target = isCallExpression(unwrapped) && isPropertyAccessExpression(unwrapped.expression) ? unwrapped.expression.expression : unwrapped;
+      if (isIdentifier(target) && imports.has(target.text)) names.push(target.text);
     }
   }
   names.sort((a, b) => Number(LIKELY_GUARD_MODULE.test(b)) - Number(LIKELY_GUARD_MODULE.test(a)));
@@ -209,10 +211,10 @@ async function providedStrategies(module: SourceIndex, project: ProjectContext, 
   const found: SourceIndex[] = [];
   for (const property of moduleProperties(module, 'providers')) {
     const value = unwrapExpression(property.initializer);
-    if (!ts.isArrayLiteralExpression(value)) continue;
+    if (!isArrayLiteralExpression(value)) continue;
     for (const element of value.elements) {
       const provider = unwrapExpression(element);
-      if (!ts.isIdentifier(provider) || !/Strategy$/.test(provider.text)) continue;
+      if (!isIdentifier(provider) || !/Strategy$/.test(provider.text)) continue;
       if (classesByName(module).has(provider.text)) {
         found.push(module);
         continue;
@@ -229,13 +231,13 @@ async function providedStrategies(module: SourceIndex, project: ProjectContext, 
 /** The `name: ...` properties of the file's `@Module({...})` metadata. */
 function moduleProperties(index: SourceIndex, name: string): ts.PropertyAssignment[] {
   const properties: ts.PropertyAssignment[] = [];
-  for (const decorator of index.nodesOfKind<ts.Decorator>(ts.SyntaxKind.Decorator)) {
+  for (const decorator of index.nodesOfKind<ts.Decorator>(SyntaxKind.Decorator)) {
     const call = unwrapExpression(decorator.expression);
-    if (!ts.isCallExpression(call) || calleeName(call) !== 'Module') continue;
+    if (!isCallExpression(call) || calleeName(call) !== 'Module') continue;
     const metadata = call.arguments[0] === undefined ? undefined : unwrapExpression(call.arguments[0]);
-    if (metadata === undefined || !ts.isObjectLiteralExpression(metadata)) continue;
+    if (metadata === undefined || !isObjectLiteralExpression(metadata)) continue;
     for (const property of metadata.properties) {
-      if (ts.isPropertyAssignment(property) && ts.isIdentifier(property.name) && property.name.text === name) properties.push(property);
+      if (isPropertyAssignment(property) && isIdentifier(property.name) && property.name.text === name) properties.push(property);
     }
   }
   return properties;
@@ -244,15 +246,15 @@ function moduleProperties(index: SourceIndex, name: string): ts.PropertyAssignme
 function controllersListLine(module: SourceIndex, controller: string): number | undefined {
   for (const property of moduleProperties(module, 'controllers')) {
     const value = unwrapExpression(property.initializer);
-    if (!ts.isArrayLiteralExpression(value)) continue;
-    const listed = value.elements.find((element) => ts.isIdentifier(element) && element.text === controller);
+    if (!isArrayLiteralExpression(value)) continue;
+    const listed = value.elements.find((element) => isIdentifier(element) && element.text === controller);
     if (listed !== undefined) return module.lineOf(listed);
   }
   return undefined;
 }
 
 function moduleDecoratorLine(module: SourceIndex): number {
-  const decorator = module.nodesOfKind<ts.Decorator>(ts.SyntaxKind.Decorator).find((node) => /^@\s*Module\b/.test(module.textOf(node)));
+  const decorator = module.nodesOfKind<ts.Decorator>(SyntaxKind.Decorator).find((node) => /^@\s*Module\b/.test(module.textOf(node)));
   return decorator === undefined ? 1 : module.lineOf(decorator);
 }
 
@@ -275,15 +277,15 @@ function appGuardsIn(module: SourceIndex): GlobalGuard[] {
   if (!module.text.includes('APP_GUARD')) return [];
   return module.memo('nestAppGuards', () => {
     const guards: GlobalGuard[] = [];
-    for (const provider of module.nodesOfKind<ts.ObjectLiteralExpression>(ts.SyntaxKind.ObjectLiteralExpression)) {
+    for (const provider of module.nodesOfKind<ts.ObjectLiteralExpression>(SyntaxKind.ObjectLiteralExpression)) {
       const properties = new Map<string, ts.Expression>();
-      for (const property of provider.properties) if (ts.isPropertyAssignment(property) && ts.isIdentifier(property.name)) properties.set(property.name.text, property.initializer);
+      for (const property of provider.properties) if (isPropertyAssignment(property) && isIdentifier(property.name)) properties.set(property.name.text, property.initializer);
       const provide = properties.get('provide');
       if (provide === undefined || !/(?:^|\.)APP_GUARD$/.test(module.textOf(provide))) continue;
       let guard = properties.get('useClass') ?? properties.get('useExisting') ?? properties.get('useValue');
       const factory = properties.get('useFactory');
       if (guard === undefined && factory !== undefined) {
-        guard = module.nodesOfKind<ts.NewExpression>(ts.SyntaxKind.NewExpression, [{ pos: factory.pos, end: factory.end }])[0];
+        guard = module.nodesOfKind<ts.NewExpression>(SyntaxKind.NewExpression, [{ pos: factory.pos, end: factory.end }])[0];
       }
       if (guard === undefined) continue;
       guards.push({ control: { ...enhancerControl(module, guard, 'router-middleware'), index: module } });
@@ -319,7 +321,7 @@ async function resolveGuardClass(control: Control, owner: SourceIndex, project: 
 /** Whether a control of the route is an argument of `@UseGuards(...)`. */
 function isGuard(control: Control): boolean {
   const parent = control.node.parent;
-  return parent !== undefined && ts.isCallExpression(parent) && calleeName(parent) === 'UseGuards';
+  return parent !== undefined && isCallExpression(parent) && calleeName(parent) === 'UseGuards';
 }
 
 /** Reads the imported guard classes of the route's own `@UseGuards(...)` (one hop). */

@@ -12,6 +12,8 @@ import { calleeName, expressionPath, functionsByName, stringValue, unwrapExpress
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf, type Control, type Endpoint } from './endpoint.js';
 import { reachableScopes } from './reachable-code.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, canHaveDecorators, getDecorators, isArrayLiteralExpression, isCallExpression, isClassDeclaration, isDecorator, isIdentifier, isMethodDeclaration, isNewExpression, isObjectLiteralExpression, isPropertyAssignment } = ts;
 
 const HTTP_DECORATORS: Readonly<Record<string, string>> = {
   Get: 'GET',
@@ -53,7 +55,7 @@ export function isAuthOptOutMarker(name: string): boolean {
 export function classesByName(index: SourceIndex): Map<string, ts.ClassDeclaration> {
   return index.memo('nestClassesByName', () => {
     const byName = new Map<string, ts.ClassDeclaration>();
-    for (const declaration of index.nodesOfKind<ts.ClassDeclaration>(ts.SyntaxKind.ClassDeclaration)) {
+    for (const declaration of index.nodesOfKind<ts.ClassDeclaration>(SyntaxKind.ClassDeclaration)) {
       if (declaration.name !== undefined && !byName.has(declaration.name.text)) byName.set(declaration.name.text, declaration);
     }
     return byName;
@@ -63,7 +65,7 @@ export function classesByName(index: SourceIndex): Map<string, ts.ClassDeclarati
 /** The method of a class with a body: `canActivate` of a guard. */
 export function classMethod(declaration: ts.ClassLikeDeclaration, name: string): ts.MethodDeclaration | undefined {
   for (const member of declaration.members) {
-    if (ts.isMethodDeclaration(member) && member.body !== undefined && ts.isIdentifier(member.name) && member.name.text === name) return member;
+    if (isMethodDeclaration(member) && member.body !== undefined && isIdentifier(member.name) && member.name.text === name) return member;
   }
   return undefined;
 }
@@ -71,8 +73,8 @@ export function classMethod(declaration: ts.ClassLikeDeclaration, name: string):
 /** The enhancer's class name as written: `JwtAuthGuard` for `JwtAuthGuard` and `new JwtAuthGuard(reflector)`. */
 function enhancerClassName(expression: ts.Expression): string | undefined {
   const unwrapped = unwrapExpression(expression);
-  if (ts.isIdentifier(unwrapped)) return unwrapped.text;
-  if (ts.isNewExpression(unwrapped) && ts.isIdentifier(unwrapped.expression)) return unwrapped.expression.text;
+  if (isIdentifier(unwrapped)) return unwrapped.text;
+  if (isNewExpression(unwrapped) && isIdentifier(unwrapped.expression)) return unwrapped.expression.text;
   return undefined;
 }
 
@@ -90,8 +92,8 @@ export function enhancerControl(index: SourceIndex, expression: ts.Expression, k
     const definition = declaration === undefined ? undefined : classMethod(declaration, method);
     return { kind, name: className, node: expression, line, definition, definitionIndex: definition === undefined ? undefined : index };
   }
-  if (ts.isCallExpression(unwrapped)) {
-    const literal = unwrapped.arguments.every((argument) => stringValue(argument) !== undefined || ts.isArrayLiteralExpression(argument));
+  if (isCallExpression(unwrapped)) {
+    const literal = unwrapped.arguments.every((argument) => stringValue(argument) !== undefined || isArrayLiteralExpression(argument));
     return { kind, name: literal ? index.textOf(unwrapped) : expressionPath(unwrapped.expression), node: expression, line };
   }
   return { kind, name: index.textOf(unwrapped), node: expression, line };
@@ -118,8 +120,8 @@ export function guardIgnoresOptOut(control: Control, declaration: ts.ClassLikeDe
 }
 
 function extendsPassportGuard(declaration: ts.ClassLikeDeclaration): boolean {
-  const base = declaration.heritageClauses?.find((clause) => clause.token === ts.SyntaxKind.ExtendsKeyword)?.types[0]?.expression;
-  return base !== undefined && ts.isCallExpression(base) && ts.isIdentifier(base.expression) && base.expression.text === 'AuthGuard';
+  const base = declaration.heritageClauses?.find((clause) => clause.token === SyntaxKind.ExtendsKeyword)?.types[0]?.expression;
+  return base !== undefined && isCallExpression(base) && isIdentifier(base.expression) && base.expression.text === 'AuthGuard';
 }
 
 /** What a list of decorators puts around a route, grouped by the phase Nest runs it in. */
@@ -133,9 +135,9 @@ interface Enhancers {
 }
 
 function decoratorCall(decorator: ts.Decorator | ts.Expression): { name: string; args: readonly ts.Expression[]; node: ts.Node } | undefined {
-  const expression = unwrapExpression(ts.isDecorator(decorator) ? decorator.expression : decorator);
-  if (ts.isCallExpression(expression)) return { name: calleeName(expression), args: expression.arguments, node: decorator };
-  if (ts.isIdentifier(expression)) return { name: expression.text, args: [], node: decorator };
+  const expression = unwrapExpression(isDecorator(decorator) ? decorator.expression : decorator);
+  if (isCallExpression(expression)) return { name: calleeName(expression), args: expression.arguments, node: decorator };
+  if (isIdentifier(expression)) return { name: expression.text, args: [], node: decorator };
   return undefined;
 }
 
@@ -187,8 +189,8 @@ function composedDecorator(index: SourceIndex, name: string): readonly ts.Expres
 function controllerPaths(index: SourceIndex, args: readonly ts.Expression[]): string[] {
   const first = args[0] === undefined ? undefined : unwrapExpression(args[0]);
   if (first === undefined) return [''];
-  if (ts.isObjectLiteralExpression(first)) {
-    const path = first.properties.find((property): property is ts.PropertyAssignment => ts.isPropertyAssignment(property) && ts.isIdentifier(property.name) && property.name.text === 'path');
+  if (isObjectLiteralExpression(first)) {
+    const path = first.properties.find((property): property is ts.PropertyAssignment => isPropertyAssignment(property) && isIdentifier(property.name) && property.name.text === 'path');
     return path === undefined ? [''] : pathValues(index, path.initializer);
   }
   return pathValues(index, first);
@@ -198,7 +200,7 @@ function controllerPaths(index: SourceIndex, args: readonly ts.Expression[]): st
 function pathValues(index: SourceIndex, node: ts.Expression | undefined): string[] {
   if (node === undefined) return [''];
   const unwrapped = unwrapExpression(node);
-  if (ts.isArrayLiteralExpression(unwrapped)) {
+  if (isArrayLiteralExpression(unwrapped)) {
     const values = unwrapped.elements.flatMap((element) => pathValues(index, element));
     return values.length > 0 ? values : [''];
   }
@@ -213,19 +215,19 @@ export function joinNestPath(...parts: string[]): string {
 }
 
 function decoratorsOf(node: ts.Node): readonly ts.Decorator[] {
-  return ts.canHaveDecorators(node) ? (ts.getDecorators(node) ?? []) : [];
+  return canHaveDecorators(node) ? (getDecorators(node) ?? []) : [];
 }
 
 /** The class a controller method belongs to: its name, for messages about where the controller is registered. */
 export function controllerNameOf(endpoint: Endpoint): string {
   const owner = endpoint.registration.parent;
-  return owner !== undefined && ts.isClassDeclaration(owner) && owner.name !== undefined ? owner.name.text : 'controller';
+  return owner !== undefined && isClassDeclaration(owner) && owner.name !== undefined ? owner.name.text : 'controller';
 }
 
 export function discoverNestRoutes(index: SourceIndex): Endpoint[] {
   if (!index.text.includes('Controller')) return [];
   const endpoints: Endpoint[] = [];
-  for (const declaration of index.nodesOfKind<ts.ClassDeclaration>(ts.SyntaxKind.ClassDeclaration)) {
+  for (const declaration of index.nodesOfKind<ts.ClassDeclaration>(SyntaxKind.ClassDeclaration)) {
     const classDecorators = decoratorsOf(declaration);
     const controller = classDecorators.map((decorator) => decoratorCall(decorator)).find((call) => call?.name === 'Controller');
     if (controller === undefined) continue;
@@ -234,7 +236,7 @@ export function discoverNestRoutes(index: SourceIndex): Endpoint[] {
     const classScopes = [scopeOf(controller.node), ...classEnhancers.scopes];
 
     for (const member of declaration.members) {
-      if (!ts.isMethodDeclaration(member) || member.body === undefined) continue;
+      if (!isMethodDeclaration(member) || member.body === undefined) continue;
       const decorators = decoratorsOf(member);
       const routes = decorators.flatMap((decorator) => {
         const call = decoratorCall(decorator);
@@ -280,7 +282,7 @@ function controlsInOrder(index: SourceIndex, onClass: Enhancers, onMethod: Enhan
   let guards = [...onClass.guards, ...onMethod.guards];
   if (metadata.some((control) => isAuthOptOutMarker(control.name))) {
     guards = guards.filter((guard) => {
-      const className = ts.isDecorator(guard.node) ? undefined : enhancerClassName(guard.node as ts.Expression);
+      const className = isDecorator(guard.node) ? undefined : enhancerClassName(guard.node as ts.Expression);
       const declaration = className === undefined ? undefined : classesByName(index).get(className);
       return guardIgnoresOptOut(guard, declaration, declaration === undefined ? undefined : index);
     });

@@ -7,6 +7,8 @@ import { functionsByName, variablesByName, isFunctionNode, unwrapExpression, exp
 import type { SourceIndex } from '../lang/ts/source-index.js';
 import type { Control, Endpoint } from './endpoint.js';
 import { reachableScopes } from './reachable-code.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, canHaveModifiers, getModifiers, isCallExpression, isExportDeclaration, isFunctionDeclaration, isIdentifier, isNamedExports, isVariableStatement } = ts;
 
 export const NEXT_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 
@@ -28,7 +30,7 @@ export function nextAppRoute(path: string): string | undefined {
 }
 
 function hasExportModifier(node: ts.Node): boolean {
-  return ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+  return canHaveModifiers(node) && (getModifiers(node) ?? []).some((m) => m.kind === SyntaxKind.ExportKeyword);
 }
 
 /** Peels `withAuth(withLogging(async (req) => ...))` into its wrappers and the inner handler. */
@@ -42,7 +44,7 @@ function peelWrappers(
   let current = unwrapExpression(expression);
   for (let depth = 0; depth < 16; depth++) {
     if (isFunctionNode(current)) return { handler: current, wrappers };
-    if (ts.isIdentifier(current)) {
+    if (isIdentifier(current)) {
       const local = functions.get(current.text);
       if (local !== undefined) return { handler: local, wrappers };
       // `const handler = withAuth(...)`, then `export { handler as GET }`.
@@ -53,13 +55,13 @@ function peelWrappers(
       }
       return { handlerReference: current.text, wrappers };
     }
-    if (ts.isCallExpression(current)) {
+    if (isCallExpression(current)) {
       const name = expressionPath(current.expression);
-      wrappers.push({ kind: 'wrapper', name, node: current, line: index.lineOf(current), definition: ts.isIdentifier(current.expression) ? functions.get(current.expression.text) : undefined });
+      wrappers.push({ kind: 'wrapper', name, node: current, line: index.lineOf(current), definition: isIdentifier(current.expression) ? functions.get(current.expression.text) : undefined });
       // The handler is the function argument (usually the last one).
       const inner = [...current.arguments].reverse().find((argument) => {
         const unwrapped = unwrapExpression(argument);
-        return isFunctionNode(unwrapped) || ts.isCallExpression(unwrapped) || ts.isIdentifier(unwrapped);
+        return isFunctionNode(unwrapped) || isCallExpression(unwrapped) || isIdentifier(unwrapped);
       });
       if (inner === undefined) return { wrappers };
       current = unwrapExpression(inner);
@@ -100,20 +102,20 @@ export function discoverNextAppRoutes(index: SourceIndex): Endpoint[] {
   const isMethod = (name: string) => (NEXT_METHODS as readonly string[]).includes(name);
 
   for (const statement of index.sourceFile.statements) {
-    if (ts.isFunctionDeclaration(statement) && hasExportModifier(statement) && statement.name && isMethod(statement.name.text)) {
+    if (isFunctionDeclaration(statement) && hasExportModifier(statement) && statement.name && isMethod(statement.name.text)) {
       add(statement.name.text, statement, statement);
-    } else if (ts.isVariableStatement(statement) && hasExportModifier(statement)) {
+    } else if (isVariableStatement(statement) && hasExportModifier(statement)) {
       for (const declaration of statement.declarationList.declarations) {
-        if (ts.isIdentifier(declaration.name) && isMethod(declaration.name.text) && declaration.initializer) {
+        if (isIdentifier(declaration.name) && isMethod(declaration.name.text) && declaration.initializer) {
           add(declaration.name.text, statement, declaration.initializer);
         }
       }
-    } else if (ts.isExportDeclaration(statement) && statement.moduleSpecifier === undefined && statement.exportClause && ts.isNamedExports(statement.exportClause)) {
+    } else if (isExportDeclaration(statement) && statement.moduleSpecifier === undefined && statement.exportClause && isNamedExports(statement.exportClause)) {
       // export { handler as GET, handler as POST }
       for (const element of statement.exportClause.elements) {
         if (!isMethod(element.name.text)) continue;
         const local = element.propertyName ?? element.name;
-        const localName = ts.isIdentifier(local) ? local.text : local.text;
+        const localName = isIdentifier(local) ? local.text : local.text;
         add(element.name.text, statement, ts.factory.createIdentifier(localName));
       }
     }

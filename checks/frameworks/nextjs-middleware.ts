@@ -6,6 +6,8 @@ import { ts } from '../lang/ts/parse.js';
 import { compileUntrustedPattern, type UntrustedMatcher } from '../lang/untrusted-pattern.js';
 import { calleePath, expressionPath, importSources, stringValue, unwrapExpression, plainCalleePath } from '../lang/ts/queries.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { isArrayLiteralExpression, isExportDeclaration, isIdentifier, isObjectLiteralExpression, isPropertyAssignment, isVariableStatement } = ts;
 
 /** Where the middleware of the app containing `routeFile` can be: beside the `app/` folder. */
 export function nextMiddlewareCandidates(routeFile: string): string[] {
@@ -71,15 +73,15 @@ function samplePath(route: string): string {
 /** Whether the middleware's `config.matcher` runs it for `route` (the note says which entry, or why it cannot tell). */
 export function matcherCovers(index: SourceIndex, route: string): { covers: boolean | 'unknown'; note: string } {
   for (const statement of index.sourceFile.statements) {
-    if (!ts.isVariableStatement(statement)) continue;
+    if (!isVariableStatement(statement)) continue;
     for (const declaration of statement.declarationList.declarations) {
-      if (!ts.isIdentifier(declaration.name) || declaration.name.text !== 'config' || declaration.initializer === undefined) continue;
+      if (!isIdentifier(declaration.name) || declaration.name.text !== 'config' || declaration.initializer === undefined) continue;
       const config = unwrapExpression(declaration.initializer);
-      if (!ts.isObjectLiteralExpression(config)) return { covers: 'unknown', note: 'config is not a literal object' };
-      const matcherProperty = config.properties.find((p) => ts.isPropertyAssignment(p) && p.name.getText(index.sourceFile) === 'matcher') as ts.PropertyAssignment | undefined;
+      if (!isObjectLiteralExpression(config)) return { covers: 'unknown', note: 'config is not a literal object' };
+      const matcherProperty = config.properties.find((p) => isPropertyAssignment(p) && p.name.getText(index.sourceFile) === 'matcher') as ts.PropertyAssignment | undefined;
       if (matcherProperty === undefined) return { covers: true, note: 'no matcher: runs on every route' };
       const value = unwrapExpression(matcherProperty.initializer);
-      const entries = ts.isArrayLiteralExpression(value) ? [...value.elements] : [value];
+      const entries = isArrayLiteralExpression(value) ? [...value.elements] : [value];
       const path = samplePath(route);
       for (const entry of entries) {
         const text = stringValue(entry);
@@ -102,7 +104,7 @@ export function judgeNextMiddleware(index: SourceIndex, route: string): Middlewa
 
   // `export { default } from 'next-auth/middleware'` protects every matched route.
   for (const statement of index.sourceFile.statements) {
-    if (ts.isExportDeclaration(statement) && stringValue(statement.moduleSpecifier) === 'next-auth/middleware') {
+    if (isExportDeclaration(statement) && stringValue(statement.moduleSpecifier) === 'next-auth/middleware') {
       return verdict(coverage, index.lineOf(statement), 'next-auth/middleware');
     }
   }

@@ -22,6 +22,8 @@ import {
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf, type Control, type Endpoint } from './endpoint.js';
 import { reachableScopes } from './reachable-code.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, canHaveModifiers, getModifiers, isArrayLiteralExpression, isBinaryExpression, isBlock, isCallExpression, isCaseClause, isDefaultClause, isExportAssignment, isExportDeclaration, isExpressionStatement, isFunctionDeclaration, isIdentifier, isIfStatement, isNamedExports, isObjectBindingPattern, isPrefixUnaryExpression, isPropertyAccessExpression, isReturnStatement, isSourceFile, isThrowStatement } = ts;
 
 const API_FILE = /(?:^|\/)pages\/api\/(.+)\.(?:ts|tsx|js|jsx|mjs|cjs)$/;
 const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
@@ -51,28 +53,28 @@ interface DefaultExport {
 }
 
 function hasModifier(node: ts.Node, kind: ts.SyntaxKind): boolean {
-  return ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((modifier) => modifier.kind === kind);
+  return canHaveModifiers(node) && (getModifiers(node) ?? []).some((modifier) => modifier.kind === kind);
 }
 
 function findDefaultExport(index: SourceIndex): DefaultExport | undefined {
   for (const statement of index.sourceFile.statements) {
-    if (ts.isFunctionDeclaration(statement) && hasModifier(statement, ts.SyntaxKind.ExportKeyword) && hasModifier(statement, ts.SyntaxKind.DefaultKeyword)) {
+    if (isFunctionDeclaration(statement) && hasModifier(statement, SyntaxKind.ExportKeyword) && hasModifier(statement, SyntaxKind.DefaultKeyword)) {
       return { registration: statement, target: statement };
     }
-    if (ts.isExportAssignment(statement)) return { registration: statement, target: statement.expression };
-    if (ts.isExportDeclaration(statement) && statement.exportClause !== undefined && ts.isNamedExports(statement.exportClause)) {
+    if (isExportAssignment(statement)) return { registration: statement, target: statement.expression };
+    if (isExportDeclaration(statement) && statement.exportClause !== undefined && isNamedExports(statement.exportClause)) {
       const element = statement.exportClause.elements.find((candidate) => candidate.name.text === 'default');
       if (element === undefined) continue;
       const module = stringValue(statement.moduleSpecifier);
       if (module !== undefined) return { registration: statement, reference: `${(element.propertyName ?? element.name).text} from '${module}'` };
       const local = element.propertyName ?? element.name;
-      return ts.isIdentifier(local) ? { registration: statement, target: local } : { registration: statement, reference: local.text };
+      return isIdentifier(local) ? { registration: statement, target: local } : { registration: statement, reference: local.text };
     }
     // CommonJS: `module.exports = handler`.
     if (
-      ts.isExpressionStatement(statement) &&
-      ts.isBinaryExpression(statement.expression) &&
-      statement.expression.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+      isExpressionStatement(statement) &&
+      isBinaryExpression(statement.expression) &&
+      statement.expression.operatorToken.kind === SyntaxKind.EqualsToken &&
       expressionPath(statement.expression.left) === 'module.exports'
     ) {
       return { registration: statement, target: statement.expression.right };
@@ -91,16 +93,16 @@ function isWrapperCall(call: ts.CallExpression): boolean {
 function wrappedArgument(call: ts.CallExpression, functions: Map<string, FunctionNode>, variables: Map<string, ts.VariableDeclaration>): ts.Expression | undefined {
   const args = call.arguments.map((argument) => unwrapExpression(argument));
   const isResolvable = (argument: ts.Expression) => {
-    if (!ts.isIdentifier(argument)) return false;
+    if (!isIdentifier(argument)) return false;
     if (functions.has(argument.text)) return true;
     const initializer = variables.get(argument.text)?.initializer;
-    return initializer !== undefined && ts.isCallExpression(unwrapExpression(initializer));
+    return initializer !== undefined && isCallExpression(unwrapExpression(initializer));
   };
   return (
     args.find((argument) => isFunctionNode(argument)) ??
     args.find(isResolvable) ??
-    args.find((argument) => ts.isCallExpression(argument)) ??
-    args.find((argument) => ts.isIdentifier(argument))
+    args.find((argument) => isCallExpression(argument)) ??
+    args.find((argument) => isIdentifier(argument))
   );
 }
 
@@ -116,7 +118,7 @@ function peelWrappers(
   const followed = new Set<ts.Node>();
   for (let depth = 0; depth < 16; depth++) {
     if (isFunctionNode(current)) return { handler: current, wrappers };
-    if (ts.isIdentifier(current)) {
+    if (isIdentifier(current)) {
       const local = functions.get(current.text);
       if (local !== undefined) return { handler: local, wrappers };
       // `const handler = withAuth(async (req, res) => ...)`, then `export default handler`.
@@ -128,14 +130,14 @@ function peelWrappers(
       }
       return { handlerReference: current.text, wrappers };
     }
-    if (ts.isCallExpression(current) && isWrapperCall(current)) {
+    if (isCallExpression(current) && isWrapperCall(current)) {
       const callee = current.expression;
       wrappers.push({
         kind: 'wrapper',
         name: expressionPath(callee),
         node: current,
         line: index.lineOf(current),
-        definition: ts.isIdentifier(callee) ? functions.get(callee.text) : undefined,
+        definition: isIdentifier(callee) ? functions.get(callee.text) : undefined,
       });
       const inner = wrappedArgument(current, functions, variables);
       if (inner === undefined) return { handlerReference: index.textOf(current), wrappers };
@@ -151,36 +153,36 @@ function peelWrappers(
 /** Reads of the request method inside a handler: `req.method`, or a `method` destructured from `req`. */
 function methodReader(index: SourceIndex, handler: FunctionNode): (node: ts.Expression) => boolean {
   const first = handler.parameters[0];
-  const requestName = first !== undefined && ts.isIdentifier(first.name) ? first.name.text : undefined;
+  const requestName = first !== undefined && isIdentifier(first.name) ? first.name.text : undefined;
   const aliases = new Set<string>();
-  if (first !== undefined && ts.isObjectBindingPattern(first.name)) {
+  if (first !== undefined && isObjectBindingPattern(first.name)) {
     for (const element of first.name.elements) {
       const property = element.propertyName ?? element.name;
-      if (ts.isIdentifier(property) && property.text === 'method') for (const name of boundNames(element.name)) aliases.add(name);
+      if (isIdentifier(property) && property.text === 'method') for (const name of boundNames(element.name)) aliases.add(name);
     }
   }
   const isRequestMethod = (node: ts.Expression): boolean => {
     const unwrapped = unwrapExpression(node);
-    return ts.isPropertyAccessExpression(unwrapped) && unwrapped.name.text === 'method' && requestName !== undefined && expressionPath(unwrapped.expression) === requestName;
+    return isPropertyAccessExpression(unwrapped) && unwrapped.name.text === 'method' && requestName !== undefined && expressionPath(unwrapped.expression) === requestName;
   };
   if (requestName !== undefined) {
-    for (const variable of index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration, [scopeOf(handler)])) {
+    for (const variable of index.nodesOfKind<ts.VariableDeclaration>(SyntaxKind.VariableDeclaration, [scopeOf(handler)])) {
       if (variable.initializer === undefined) continue;
       const initializer = unwrapExpression(variable.initializer);
-      if (ts.isIdentifier(variable.name) && isRequestMethod(initializer)) aliases.add(variable.name.text);
-      if (ts.isObjectBindingPattern(variable.name) && ts.isIdentifier(initializer) && initializer.text === requestName) {
+      if (isIdentifier(variable.name) && isRequestMethod(initializer)) aliases.add(variable.name.text);
+      if (isObjectBindingPattern(variable.name) && isIdentifier(initializer) && initializer.text === requestName) {
         for (const element of variable.name.elements) {
           const property = element.propertyName ?? element.name;
-          if (ts.isIdentifier(property) && property.text === 'method') for (const name of boundNames(element.name)) aliases.add(name);
+          if (isIdentifier(property) && property.text === 'method') for (const name of boundNames(element.name)) aliases.add(name);
         }
       }
     }
   }
   const reads = (node: ts.Expression): boolean => {
     const unwrapped = unwrapExpression(node);
-    if (ts.isIdentifier(unwrapped)) return aliases.has(unwrapped.text);
+    if (isIdentifier(unwrapped)) return aliases.has(unwrapped.text);
     // `req.method?.toUpperCase()`
-    if (ts.isCallExpression(unwrapped) && unwrapped.arguments.length === 0 && /^to(?:Upper|Lower)Case$/.test(calleeName(unwrapped))) {
+    if (isCallExpression(unwrapped) && unwrapped.arguments.length === 0 && /^to(?:Upper|Lower)Case$/.test(calleeName(unwrapped))) {
       const object = calleeObject(unwrapped);
       return object !== undefined && reads(object);
     }
@@ -203,20 +205,20 @@ function httpMethod(node: ts.Node | undefined): string | undefined {
 /** What a condition says about the request method, if it is a test of it. */
 function methodTest(node: ts.Expression, reads: (node: ts.Expression) => boolean): MethodTest | undefined {
   const condition = unwrapExpression(node);
-  if (ts.isPrefixUnaryExpression(condition) && condition.operator === ts.SyntaxKind.ExclamationToken) {
+  if (isPrefixUnaryExpression(condition) && condition.operator === SyntaxKind.ExclamationToken) {
     const inner = methodTest(condition.operand, reads);
     return inner === undefined ? undefined : { methods: inner.methods, negated: !inner.negated };
   }
-  if (ts.isBinaryExpression(condition)) {
+  if (isBinaryExpression(condition)) {
     const operator = condition.operatorToken.kind;
-    const equality = operator === ts.SyntaxKind.EqualsEqualsEqualsToken || operator === ts.SyntaxKind.EqualsEqualsToken;
-    const inequality = operator === ts.SyntaxKind.ExclamationEqualsEqualsToken || operator === ts.SyntaxKind.ExclamationEqualsToken;
+    const equality = operator === SyntaxKind.EqualsEqualsEqualsToken || operator === SyntaxKind.EqualsEqualsToken;
+    const inequality = operator === SyntaxKind.ExclamationEqualsEqualsToken || operator === SyntaxKind.ExclamationEqualsToken;
     if (equality || inequality) {
       const method = reads(condition.left) ? httpMethod(condition.right) : reads(condition.right) ? httpMethod(condition.left) : undefined;
       return method === undefined ? undefined : { methods: [method], negated: inequality };
     }
-    const or = operator === ts.SyntaxKind.BarBarToken;
-    const and = operator === ts.SyntaxKind.AmpersandAmpersandToken;
+    const or = operator === SyntaxKind.BarBarToken;
+    const and = operator === SyntaxKind.AmpersandAmpersandToken;
     if (!or && !and) return undefined;
     const left = methodTest(condition.left, reads);
     const right = methodTest(condition.right, reads);
@@ -230,9 +232,9 @@ function methodTest(node: ts.Expression, reads: (node: ts.Expression) => boolean
     return and && only !== undefined && !only.negated ? only : undefined;
   }
   // `['GET', 'HEAD'].includes(req.method)`
-  if (ts.isCallExpression(condition) && calleeName(condition) === 'includes' && condition.arguments.length === 1 && reads(condition.arguments[0])) {
+  if (isCallExpression(condition) && calleeName(condition) === 'includes' && condition.arguments.length === 1 && reads(condition.arguments[0])) {
     const list = calleeObject(condition);
-    if (list === undefined || !ts.isArrayLiteralExpression(unwrapExpression(list))) return undefined;
+    if (list === undefined || !isArrayLiteralExpression(unwrapExpression(list))) return undefined;
     const methods = (unwrapExpression(list) as ts.ArrayLiteralExpression).elements.map(httpMethod).filter((m): m is string => m !== undefined);
     return methods.length > 0 ? { methods, negated: false } : undefined;
   }
@@ -251,8 +253,8 @@ interface MethodBranch {
 function endsInExit(statements: readonly ts.Statement[]): boolean {
   const last = statements[statements.length - 1];
   if (last === undefined) return false;
-  if (ts.isReturnStatement(last) || ts.isThrowStatement(last)) return true;
-  return ts.isBlock(last) && endsInExit(last.statements);
+  if (isReturnStatement(last) || isThrowStatement(last)) return true;
+  return isBlock(last) && endsInExit(last.statements);
 }
 
 function exits(statement: ts.Statement): boolean {
@@ -262,7 +264,7 @@ function exits(statement: ts.Statement): boolean {
 /** The statements after `statement` in its block: what an early-return guard protects. */
 function restOfBlock(statement: ts.Statement): Scope {
   const parent = statement.parent;
-  if (ts.isBlock(parent) || ts.isSourceFile(parent) || ts.isCaseClause(parent) || ts.isDefaultClause(parent)) return { pos: statement.end, end: parent.end };
+  if (isBlock(parent) || isSourceFile(parent) || isCaseClause(parent) || isDefaultClause(parent)) return { pos: statement.end, end: parent.end };
   return { pos: statement.end, end: statement.end };
 }
 
@@ -272,7 +274,7 @@ function findMethodBranches(index: SourceIndex, handler: FunctionNode): { branch
   let dispatchEnd = -1;
   const handlerScope = [scopeOf(handler)];
 
-  for (const statement of index.nodesOfKind<ts.IfStatement>(ts.SyntaxKind.IfStatement, handlerScope)) {
+  for (const statement of index.nodesOfKind<ts.IfStatement>(SyntaxKind.IfStatement, handlerScope)) {
     const test = methodTest(statement.expression, reads);
     if (test === undefined) continue;
     dispatchEnd = Math.max(dispatchEnd, statement.end);
@@ -282,7 +284,7 @@ function findMethodBranches(index: SourceIndex, handler: FunctionNode): { branch
       branches.push({ methods, range: scopeOf(statement.thenStatement), line, exits: exits(statement.thenStatement) });
       const otherwise = statement.elseStatement;
       // An `else if` on the method is a branch of its own; a plain `else` only runs for methods not named.
-      if (otherwise !== undefined && !(ts.isIfStatement(otherwise) && methodTest(otherwise.expression, reads) !== undefined)) {
+      if (otherwise !== undefined && !(isIfStatement(otherwise) && methodTest(otherwise.expression, reads) !== undefined)) {
         branches.push({ methods: 'other', range: scopeOf(otherwise), line: index.lineOf(otherwise), exits: exits(otherwise) });
       }
     } else {
@@ -291,7 +293,7 @@ function findMethodBranches(index: SourceIndex, handler: FunctionNode): { branch
     }
   }
 
-  for (const statement of index.nodesOfKind<ts.SwitchStatement>(ts.SyntaxKind.SwitchStatement, handlerScope)) {
+  for (const statement of index.nodesOfKind<ts.SwitchStatement>(SyntaxKind.SwitchStatement, handlerScope)) {
     if (!reads(statement.expression)) continue;
     dispatchEnd = Math.max(dispatchEnd, statement.end);
     // `case 'GET': case 'HEAD': { ... }` shares one body between the grouped labels.
@@ -299,13 +301,13 @@ function findMethodBranches(index: SourceIndex, handler: FunctionNode): { branch
     let groupStart: ts.CaseOrDefaultClause | undefined;
     for (const clause of statement.caseBlock.clauses) {
       groupStart ??= clause;
-      if (ts.isCaseClause(clause)) {
+      if (isCaseClause(clause)) {
         const method = httpMethod(clause.expression);
         if (method !== undefined) pending.push(method);
       }
       if (clause.statements.length === 0) continue;
       const range = { pos: groupStart.pos, end: clause.end };
-      const isDefault = ts.isDefaultClause(clause) || pending.length === 0;
+      const isDefault = isDefaultClause(clause) || pending.length === 0;
       branches.push({ methods: isDefault ? 'other' : new Set(pending), range, line: index.lineOf(groupStart), exits: endsInExit(clause.statements) });
       pending = [];
       groupStart = undefined;
@@ -358,7 +360,7 @@ function methodSlices(index: SourceIndex, handler: FunctionNode, registrationLin
 function helperScopes(index: SourceIndex, pieces: readonly Scope[], extraRoots: readonly ts.Node[], functions: Map<string, FunctionNode>, handler: FunctionNode): Scope[] {
   const roots = new Set<ts.Node>(extraRoots);
   for (const call of index.calls(pieces)) {
-    if (!ts.isIdentifier(call.expression)) continue;
+    if (!isIdentifier(call.expression)) continue;
     const target = functions.get(call.expression.text);
     if (target !== undefined && target !== handler) roots.add(target);
   }

@@ -2,6 +2,8 @@ import { ts } from '../lang/ts/parse.js';
 import { functionsByName, type FunctionNode } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf } from './endpoint.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { isIdentifier } = ts;
 
 /** Bound on helper functions followed, so a file of mutual calls stays linear. */
 const MAX_FUNCTIONS = 32;
@@ -20,7 +22,7 @@ export function reachableScopes(index: SourceIndex, roots: readonly ts.Node[], f
     scopes.push(scopeOf(node));
     if (seen.size >= MAX_FUNCTIONS) continue;
     for (const call of index.calls([scopeOf(node)])) {
-      if (!ts.isIdentifier(call.expression)) continue;
+      if (!isIdentifier(call.expression)) continue;
       const target: FunctionNode | undefined = functions.get(call.expression.text);
       if (target === undefined || seen.has(target) || seen.size >= MAX_FUNCTIONS) continue;
       seen.add(target);

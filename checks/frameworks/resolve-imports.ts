@@ -6,6 +6,8 @@
 import { ts } from '../lang/ts/parse.js';
 import { functionsByName, unwrapExpression, isFunctionNode, type FunctionNode } from '../lang/ts/queries.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, getModifiers, isBinaryExpression, isExportAssignment, isExportDeclaration, isExpressionStatement, isFunctionDeclaration, isIdentifier, isNamedExports, isObjectLiteralExpression, isPropertyAssignment, isShorthandPropertyAssignment } = ts;
 
 const EXTENSIONS = ['.ts', '.tsx', '.js', '.mjs', '.cjs', '.jsx'];
 
@@ -60,34 +62,34 @@ export function findExportedFunction(index: SourceIndex, name: string): Function
   }
   for (const statement of index.sourceFile.statements) {
     // export default function (req, res, next) { ... } / export default async (req, res, next) => ...
-    if (name === 'default' && ts.isFunctionDeclaration(statement) && (ts.getModifiers(statement) ?? []).some((m) => m.kind === ts.SyntaxKind.DefaultKeyword)) return statement;
-    if (name === 'default' && ts.isExportAssignment(statement)) {
+    if (name === 'default' && isFunctionDeclaration(statement) && (getModifiers(statement) ?? []).some((m) => m.kind === SyntaxKind.DefaultKeyword)) return statement;
+    if (name === 'default' && isExportAssignment(statement)) {
       const expression = unwrapExpression(statement.expression);
       if (isFunctionNode(expression)) return expression;
-      if (ts.isIdentifier(expression)) return functions.get(expression.text);
+      if (isIdentifier(expression)) return functions.get(expression.text);
     }
     // export { verify as authenticate }
-    if (ts.isExportDeclaration(statement) && statement.moduleSpecifier === undefined && statement.exportClause && ts.isNamedExports(statement.exportClause)) {
+    if (isExportDeclaration(statement) && statement.moduleSpecifier === undefined && statement.exportClause && isNamedExports(statement.exportClause)) {
       for (const element of statement.exportClause.elements) {
         if (element.name.text === name) return functions.get((element.propertyName ?? element.name).text);
       }
     }
     // module.exports = fn / module.exports.name = fn / exports.name = fn
-    if (ts.isExpressionStatement(statement) && ts.isBinaryExpression(statement.expression) && statement.expression.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+    if (isExpressionStatement(statement) && isBinaryExpression(statement.expression) && statement.expression.operatorToken.kind === SyntaxKind.EqualsToken) {
       const left = index.textOf(statement.expression.left);
       const right = unwrapExpression(statement.expression.right);
       const matches = left === `module.exports.${name}` || left === `exports.${name}` || (name === 'default' && left === 'module.exports');
       if (matches) {
         if (isFunctionNode(right)) return right;
-        if (ts.isIdentifier(right)) return functions.get(right.text);
+        if (isIdentifier(right)) return functions.get(right.text);
       }
-      if (left === 'module.exports' && ts.isObjectLiteralExpression(right)) {
+      if (left === 'module.exports' && isObjectLiteralExpression(right)) {
         for (const property of right.properties) {
-          if (ts.isShorthandPropertyAssignment(property) && property.name.text === name) return functions.get(name);
-          if (ts.isPropertyAssignment(property) && ts.isIdentifier(property.name) && property.name.text === name) {
+          if (isShorthandPropertyAssignment(property) && property.name.text === name) return functions.get(name);
+          if (isPropertyAssignment(property) && isIdentifier(property.name) && property.name.text === name) {
             const value = unwrapExpression(property.initializer);
             if (isFunctionNode(value)) return value;
-            if (ts.isIdentifier(value)) return functions.get(value.text);
+            if (isIdentifier(value)) return functions.get(value.text);
           }
         }
       }

@@ -14,6 +14,8 @@ import type { Control, Endpoint } from './endpoint.js';
 import { reachableScopes } from './reachable-code.js';
 import { moduleCandidates } from './resolve-imports.js';
 import { middlewareNamed, procedureChain, procedureControls } from './trpc-procedures.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { isIdentifier } = ts;
 
 /** Modules read per review for procedures at most: each is a fetch for the app. */
 const MAX_MODULES = 4;
@@ -39,7 +41,7 @@ export async function attachTrpcProcedures(endpoints: readonly Endpoint[], proje
     if (endpoint.framework !== 'trpc') continue;
     const controls: Control[] = [];
     for (const control of endpoint.controls) {
-      const resolved = control.definition === undefined && ts.isIdentifier(control.node) ? await resolveImported(control, control.index ?? endpoint.index, load) : undefined;
+      const resolved = control.definition === undefined && isIdentifier(control.node) ? await resolveImported(control, control.index ?? endpoint.index, load) : undefined;
       controls.push(...(resolved ?? [control]));
     }
     endpoint.controls = controls;

@@ -10,6 +10,8 @@ import { ts } from '../lang/ts/parse.js';
 import { calleeName, expressionPath, functionsByName, isFunctionNode, unwrapExpression, variablesByName, type FunctionNode } from '../lang/ts/queries.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
 import type { Control } from './endpoint.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { isCallExpression, isIdentifier, isPropertyAccessExpression } = ts;
 
 /** Builder methods that return a procedure, so that the chain goes on. */
 const BUILDER_METHODS = new Set(['use', 'input', 'output', 'meta', 'concat', 'unstable_concat']);
@@ -29,19 +31,19 @@ export interface ProcedureChain {
 export function procedureChain(expression: ts.Expression): ProcedureChain | undefined {
   const uses: ts.Expression[] = [];
   let current = unwrapExpression(expression);
-  for (let depth = 0; depth < 64 && ts.isCallExpression(current); depth++) {
+  for (let depth = 0; depth < 64 && isCallExpression(current); depth++) {
     const callee = unwrapExpression(current.expression);
-    if (!ts.isPropertyAccessExpression(callee) || !BUILDER_METHODS.has(callee.name.text)) return undefined;
+    if (!isPropertyAccessExpression(callee) || !BUILDER_METHODS.has(callee.name.text)) return undefined;
     if (callee.name.text === 'use' && current.arguments[0] !== undefined) uses.unshift(current.arguments[0]);
     current = unwrapExpression(callee.expression);
   }
-  if (ts.isIdentifier(current) || isBaseProcedure(current)) return { root: current, uses };
+  if (isIdentifier(current) || isBaseProcedure(current)) return { root: current, uses };
   return undefined;
 }
 
 /** `t.procedure`: tRPC's base procedure, which runs no middleware. */
 export function isBaseProcedure(node: ts.Expression): boolean {
-  return ts.isPropertyAccessExpression(node) && node.name.text === 'procedure';
+  return isPropertyAccessExpression(node) && node.name.text === 'procedure';
 }
 
 /**
@@ -50,7 +52,7 @@ export function isBaseProcedure(node: ts.Expression): boolean {
  */
 export function isProcedureRoot(index: SourceIndex, root: ts.Expression, depth = 0): boolean {
   if (isBaseProcedure(root)) return true;
-  if (!ts.isIdentifier(root)) return false;
+  if (!isIdentifier(root)) return false;
   if (/procedure$|proc$/i.test(root.text)) return true;
   const initializer = variablesByName(index).get(root.text)?.initializer;
   const chain = initializer === undefined ? undefined : procedureChain(initializer);
@@ -64,8 +66,8 @@ export function isProcedureRoot(index: SourceIndex, root: ts.Expression, depth =
 export function middlewareDefinition(index: SourceIndex, expression: ts.Expression): FunctionNode | undefined {
   const unwrapped = unwrapExpression(expression);
   if (isFunctionNode(unwrapped)) return unwrapped;
-  if (ts.isCallExpression(unwrapped)) return middlewareOfFactory(unwrapped);
-  return ts.isIdentifier(unwrapped) ? middlewareNamed(index, unwrapped.text) : undefined;
+  if (isCallExpression(unwrapped)) return middlewareOfFactory(unwrapped);
+  return isIdentifier(unwrapped) ? middlewareNamed(index, unwrapped.text) : undefined;
 }
 
 /** The function of the middleware the file defines as `name`: `const name = t.middleware(fn)` or a function. */
@@ -75,7 +77,7 @@ export function middlewareNamed(index: SourceIndex, name: string): FunctionNode 
   const initializer = variablesByName(index).get(name)?.initializer;
   if (initializer === undefined) return undefined;
   const call = unwrapExpression(initializer);
-  return ts.isCallExpression(call) ? middlewareOfFactory(call) : undefined;
+  return isCallExpression(call) ? middlewareOfFactory(call) : undefined;
 }
 
 function middlewareOfFactory(call: ts.CallExpression): FunctionNode | undefined {
@@ -92,7 +94,7 @@ function middlewareControl(index: SourceIndex, expression: ts.Expression): Contr
   const definition = middlewareDefinition(index, unwrapped);
   let name: string;
   if (isFunctionNode(unwrapped)) name = '(inline function)';
-  else if (ts.isCallExpression(unwrapped)) name = definition !== undefined ? '(inline function)' : expressionPath(unwrapped.expression);
+  else if (isCallExpression(unwrapped)) name = definition !== undefined ? '(inline function)' : expressionPath(unwrapped.expression);
   else name = expressionPath(unwrapped);
   return { kind: 'middleware', name, node: expression, line: index.lineOf(expression), definition, definitionIndex: definition === undefined ? undefined : index };
 }
@@ -106,7 +108,7 @@ function middlewareControl(index: SourceIndex, expression: ts.Expression): Contr
 export function procedureControls(index: SourceIndex, chain: ProcedureChain, seen: ReadonlySet<string> = new Set()): Control[] {
   const controls: Control[] = [];
   const root = chain.root;
-  if (ts.isIdentifier(root)) {
+  if (isIdentifier(root)) {
     const initializer = variablesByName(index).get(root.text)?.initializer;
     const inner = initializer === undefined ? undefined : procedureChain(initializer);
     if (inner !== undefined && !seen.has(root.text) && seen.size < MAX_PROCEDURE_DEPTH) {

@@ -12,6 +12,8 @@ import type { SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf, type Endpoint } from './endpoint.js';
 import { reachableScopes } from './reachable-code.js';
 import { isProcedureRoot, procedureChain, procedureControls } from './trpc-procedures.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, isAsExpression, isCallExpression, isComputedPropertyName, isIdentifier, isNoSubstitutionTemplateLiteral, isNonNullExpression, isNumericLiteral, isObjectLiteralExpression, isParenthesizedExpression, isPrivateIdentifier, isPropertyAccessExpression, isPropertyAssignment, isSatisfiesExpression, isShorthandPropertyAssignment, isStringLiteral, isVariableDeclaration } = ts;
 
 const PROCEDURE_TYPES: Readonly<Record<string, string>> = { query: 'QUERY', mutation: 'MUTATION', subscription: 'SUBSCRIPTION' };
 const PROCEDURE_CALL = /^(?:query|mutation|subscription)$/;
@@ -21,9 +23,9 @@ const MERGE_CALL = /^(?:mergeRouters|mergeRouter)$/;
 const MAX_NESTING = 16;
 
 function propertyKey(name: ts.PropertyName): string | undefined {
-  if (ts.isIdentifier(name) || ts.isPrivateIdentifier(name)) return name.text;
-  if (ts.isStringLiteral(name) || ts.isNumericLiteral(name) || ts.isNoSubstitutionTemplateLiteral(name)) return name.text;
-  if (ts.isComputedPropertyName(name)) return stringValue(name.expression);
+  if (isIdentifier(name) || isPrivateIdentifier(name)) return name.text;
+  if (isStringLiteral(name) || isNumericLiteral(name) || isNoSubstitutionTemplateLiteral(name)) return name.text;
+  if (isComputedPropertyName(name)) return stringValue(name.expression);
   return undefined;
 }
 
@@ -34,16 +36,16 @@ function propertyKey(name: ts.PropertyName): string | undefined {
 function entriesByName(index: SourceIndex): Map<string, ts.Node> {
   return index.memo('trpcEntriesByName', () => {
     const entries = new Map<string, ts.Node>();
-    for (const property of index.nodesOfKind<ts.PropertyAssignment>(ts.SyntaxKind.PropertyAssignment)) {
+    for (const property of index.nodesOfKind<ts.PropertyAssignment>(SyntaxKind.PropertyAssignment)) {
       const value = unwrapExpression(property.initializer);
-      if (ts.isIdentifier(value) && !entries.has(value.text)) entries.set(value.text, value);
+      if (isIdentifier(value) && !entries.has(value.text)) entries.set(value.text, value);
     }
-    for (const shorthand of index.nodesOfKind<ts.ShorthandPropertyAssignment>(ts.SyntaxKind.ShorthandPropertyAssignment)) {
+    for (const shorthand of index.nodesOfKind<ts.ShorthandPropertyAssignment>(SyntaxKind.ShorthandPropertyAssignment)) {
       if (!entries.has(shorthand.name.text)) entries.set(shorthand.name.text, shorthand);
     }
     for (const call of index.callsNamed(MERGE_CALL)) {
       for (const argument of call.arguments) {
-        if (ts.isIdentifier(argument) && !entries.has(argument.text)) entries.set(argument.text, argument);
+        if (isIdentifier(argument) && !entries.has(argument.text)) entries.set(argument.text, argument);
       }
     }
     return entries;
@@ -51,7 +53,7 @@ function entriesByName(index: SourceIndex): Map<string, ts.Node> {
 }
 
 function isWrapper(node: ts.Node): node is ts.ParenthesizedExpression | ts.AsExpression | ts.SatisfiesExpression | ts.NonNullExpression {
-  return ts.isParenthesizedExpression(node) || ts.isAsExpression(node) || ts.isSatisfiesExpression(node) || ts.isNonNullExpression(node);
+  return isParenthesizedExpression(node) || isAsExpression(node) || isSatisfiesExpression(node) || isNonNullExpression(node);
 }
 
 /**
@@ -70,19 +72,19 @@ function procedurePath(index: SourceIndex, call: ts.CallExpression): { path: str
     if (parent === undefined) break;
     if (isWrapper(parent)) {
       current = parent;
-    } else if (ts.isPropertyAssignment(parent) && parent.initializer === current) {
+    } else if (isPropertyAssignment(parent) && parent.initializer === current) {
       const key = propertyKey(parent.name);
       if (key === undefined) return undefined;
       keys.unshift(key);
       registration ??= parent;
       current = parent.parent;
-    } else if (ts.isShorthandPropertyAssignment(parent)) {
+    } else if (isShorthandPropertyAssignment(parent)) {
       keys.unshift(parent.name.text);
       current = parent.parent;
-    } else if (ts.isCallExpression(parent) && parent.arguments.some((argument) => argument === current) && (ts.isObjectLiteralExpression(current) || MERGE_CALL.test(calleeName(parent)))) {
+    } else if (isCallExpression(parent) && parent.arguments.some((argument) => argument === current) && (isObjectLiteralExpression(current) || MERGE_CALL.test(calleeName(parent)))) {
       // `router({ ... })`: the router is the call; `mergeRouters(a, b)` keeps a's paths.
       current = parent;
-    } else if (ts.isVariableDeclaration(parent) && parent.initializer === current && ts.isIdentifier(parent.name)) {
+    } else if (isVariableDeclaration(parent) && parent.initializer === current && isIdentifier(parent.name)) {
       const name = parent.name.text;
       const entry = followed.has(name) ? undefined : entriesByName(index).get(name);
       followed.add(name);
@@ -93,7 +95,7 @@ function procedurePath(index: SourceIndex, call: ts.CallExpression): { path: str
       }
       if (entry === undefined) break;
       current = entry;
-      if (ts.isShorthandPropertyAssignment(entry)) {
+      if (isShorthandPropertyAssignment(entry)) {
         keys.unshift(entry.name.text);
         current = entry.parent;
       }
@@ -107,7 +109,7 @@ function resolverOf(index: SourceIndex, call: ts.CallExpression): { handler?: Fu
   const argument = call.arguments[0] === undefined ? undefined : unwrapExpression(call.arguments[0]);
   if (argument === undefined) return undefined;
   if (isFunctionNode(argument)) return { handler: argument };
-  if (ts.isIdentifier(argument)) {
+  if (isIdentifier(argument)) {
     const local = functionsByName(index).get(argument.text);
     return local !== undefined ? { handler: local } : { handlerReference: argument.text };
   }
@@ -118,7 +120,7 @@ export function discoverTrpcProcedures(index: SourceIndex): Endpoint[] {
   const endpoints: Endpoint[] = [];
   for (const call of index.callsNamed(PROCEDURE_CALL)) {
     const callee = unwrapExpression(call.expression);
-    if (!ts.isPropertyAccessExpression(callee)) continue;
+    if (!isPropertyAccessExpression(callee)) continue;
     const method = PROCEDURE_TYPES[callee.name.text];
     if (method === undefined) continue;
     // `trpc.user.byId.query(...)` on a client, `db.query(...)`: not a procedure being defined.

@@ -10,6 +10,8 @@ import { nextMiddlewareOutcome } from '../authentication/next-middleware-outcome
 import { codeRegions } from '../frameworks/endpoint.js';
 import { judgeRejections, siteLocation } from './judge-rejections.js';
 import { nestExceptionLogging } from './nest-app-logging.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { isCallExpression } = ts;
 
 /** Identity calls that reject by themselves (throw, redirect or answer 401 in library code). */
 const SELF_REJECTING = /(?:^|\.)(?:protect|requireAuth|requireUser|requireSession|ensureAuthenticated|authenticate|withApiAuthRequired|verify|jwtVerify|verifyIdToken|verifySessionCookie)$|^(?:jwt|jwk|bearerAuth|basicAuth)$/;
@@ -30,7 +32,7 @@ function identityCheckOutOfView(endpoint: Endpoint, config: Config, project: Pro
     const signal = identityCallsIn(index, scopes, configured)[0];
     if (signal === undefined) continue;
     const what = `${signal.note} (${index.path}:${index.lineOf(signal.node)})`;
-    const rejectsItself = ts.isCallExpression(signal.node) && SELF_REJECTING.test(plainCalleePath(signal.node));
+    const rejectsItself = isCallExpression(signal.node) && SELF_REJECTING.test(plainCalleePath(signal.node));
     return { kind: rejectsItself ? 'library' : 'no-failure-branch', what };
   }
   const middleware = nextMiddlewareOutcome(endpoint, project);

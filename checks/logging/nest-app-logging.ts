@@ -16,6 +16,8 @@ import type { Endpoint } from '../frameworks/endpoint.js';
 import { loggingErrorHandler } from './rejection-sites.js';
 import { requestIdIn, type RequestIdSignal } from './request-id-signals.js';
 import { scopeOf } from '../frameworks/endpoint.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, isImportClause, isImportSpecifier } = ts;
 
 export type NestExceptionLogging =
   | { kind: 'logged'; node: ts.Node; note: string }
@@ -52,7 +54,7 @@ export function nestExceptionLogging(endpoint: Endpoint): NestExceptionLogging |
   for (const file of files) {
     for (const [, source] of importSources(file)) {
       if (!REQUEST_LOGGER_MODULE.test(source.module)) continue;
-      const use = file.nodesOfKind<ts.Identifier>(ts.SyntaxKind.Identifier).find((identifier) => identifier.text === 'LoggerModule' || /^(?:pinoHttp|morgan|WinstonModule|SentryModule)$/.test(identifier.text));
+      const use = file.nodesOfKind<ts.Identifier>(SyntaxKind.Identifier).find((identifier) => identifier.text === 'LoggerModule' || /^(?:pinoHttp|morgan|WinstonModule|SentryModule)$/.test(identifier.text));
       if (use !== undefined) return { kind: 'logged', node: use, note: `${source.module} in ${file.path} logs every response with its status, rejections included` };
     }
   }
@@ -81,7 +83,7 @@ export function nestRequestId(endpoint: Endpoint): { kind: 'found'; signal: Requ
     if (found !== undefined) return { kind: 'found', signal: found };
     for (const [name, source] of importSources(file)) {
       if (/^(?:nestjs-cls|@nestjs-cls\/.+|nestjs-pino)$/.test(source.module)) {
-        const use = file.nodesOfKind<ts.Identifier>(ts.SyntaxKind.Identifier).find((identifier) => identifier.text === name && identifier.parent !== undefined && !ts.isImportSpecifier(identifier.parent) && !ts.isImportClause(identifier.parent));
+        const use = file.nodesOfKind<ts.Identifier>(SyntaxKind.Identifier).find((identifier) => identifier.text === name && identifier.parent !== undefined && !isImportSpecifier(identifier.parent) && !isImportClause(identifier.parent));
         if (use !== undefined) return { kind: 'found', signal: { node: use, note: `${source.module} (${file.path}) gives each request an id` } };
       }
     }

@@ -15,6 +15,8 @@ import { isLogCall, logCallIn } from './security-log-calls.js';
 import { isComparedOrCase } from '../rate-limiting/limiter-signals.js';
 import { fileMentions } from '../rate-limiting/text-hints.js';
 import { KeySlots } from '../lang/key-slots.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, getDecorators, isArrowFunction, isCallExpression, isCaseClause, isCatchClause, isConditionalExpression, isDefaultClause, isFunctionExpression, isFunctionLike, isIdentifier, isIfStatement, isPropertyAccessExpression, isStatement, isThrowStatement, isTryStatement } = ts;
 
 export type RejectionKind = 'auth' | 'denial';
 
@@ -49,20 +51,20 @@ const PASSES_ON = /^(?:ctx\.throw|context\.throw|next|done|callback|cb|reject)$/
 export function branchOf(node: ts.Node): ts.Node {
   let child: ts.Node = node;
   for (let current = node.parent; current !== undefined; child = current, current = current.parent) {
-    if (ts.isIfStatement(current) && child !== current.expression) return child;
-    if (ts.isCatchClause(current)) return current.block;
-    if (ts.isCaseClause(current) || ts.isDefaultClause(current)) return current;
-    if (ts.isConditionalExpression(current) && child !== current.condition) return child;
-    if (ts.isFunctionLike(current)) return current;
+    if (isIfStatement(current) && child !== current.expression) return child;
+    if (isCatchClause(current)) return current.block;
+    if (isCaseClause(current) || isDefaultClause(current)) return current;
+    if (isConditionalExpression(current) && child !== current.condition) return child;
+    if (isFunctionLike(current)) return current;
   }
   return child;
 }
 
 function styleOf(node: ts.Node): 'respond' | 'throw' {
   for (let current = node.parent, depth = 0; current !== undefined && depth < 8; current = current.parent, depth++) {
-    if (ts.isThrowStatement(current)) return 'throw';
-    if (ts.isCallExpression(current) && PASSES_ON.test(plainCalleePath(current))) return 'throw';
-    if (ts.isStatement(current) || ts.isFunctionLike(current)) break;
+    if (isThrowStatement(current)) return 'throw';
+    if (isCallExpression(current) && PASSES_ON.test(plainCalleePath(current))) return 'throw';
+    if (isStatement(current) || isFunctionLike(current)) break;
   }
   return 'respond';
 }
@@ -70,10 +72,10 @@ function styleOf(node: ts.Node): 'respond' | 'throw' {
 /** `if (invoice.ownerId !== userId) return notFound()`: the 404 of a not-owner branch. */
 function notOwnerBranch(index: SourceIndex, node: ts.Node): boolean {
   for (let current = node.parent, depth = 0; current !== undefined && depth < 12; current = current.parent, depth++) {
-    if (ts.isIfStatement(current)) {
-      return index.nodesOfKind<ts.PropertyAccessExpression>(ts.SyntaxKind.PropertyAccessExpression, [scopeOf(current.expression)]).some((access) => isOwnerField(access.name.text));
+    if (isIfStatement(current)) {
+      return index.nodesOfKind<ts.PropertyAccessExpression>(SyntaxKind.PropertyAccessExpression, [scopeOf(current.expression)]).some((access) => isOwnerField(access.name.text));
     }
-    if (ts.isFunctionLike(current)) return false;
+    if (isFunctionLike(current)) return false;
   }
   return false;
 }
@@ -86,11 +88,11 @@ function notOwnerBranch(index: SourceIndex, node: ts.Node): boolean {
  */
 function inVerificationFailure(index: SourceIndex, node: ts.Node): boolean {
   for (let current = node.parent, depth = 0; current !== undefined && depth < 16; current = current.parent, depth++) {
-    if (ts.isCatchClause(current)) {
+    if (isCatchClause(current)) {
       const tryStatement = current.parent;
-      return ts.isTryStatement(tryStatement) && /verif|authenticat|decode|jwt|token/i.test(index.textOf(tryStatement.tryBlock));
+      return isTryStatement(tryStatement) && /verif|authenticat|decode|jwt|token/i.test(index.textOf(tryStatement.tryBlock));
     }
-    if ((ts.isArrowFunction(current) || ts.isFunctionExpression(current)) && current.parent !== undefined && ts.isCallExpression(current.parent)) {
+    if ((isArrowFunction(current) || isFunctionExpression(current)) && current.parent !== undefined && isCallExpression(current.parent)) {
       return /verif|authenticat/i.test(calleeName(current.parent));
     }
   }
@@ -126,7 +128,7 @@ export function rejectionSites(index: SourceIndex, scopes: readonly Scope[]): Re
     seenBranches.add(branch);
     sites.push({ kind, what, node, index, branch, style: styleOf(node), logged: logCallIn(index, branch) });
   };
-  for (const literal of index.nodesOfKind<ts.NumericLiteral>(ts.SyntaxKind.NumericLiteral, scopes)) {
+  for (const literal of index.nodesOfKind<ts.NumericLiteral>(SyntaxKind.NumericLiteral, scopes)) {
     if (literal.text !== '401' && literal.text !== '403' && literal.text !== '404') continue;
     if (isComparedOrCase(literal)) continue;
     const kind = siteKind(index, literal, literal.text);
@@ -134,13 +136,13 @@ export function rejectionSites(index: SourceIndex, scopes: readonly Scope[]): Re
   }
   // Property accesses are the most numerous nodes: read them only where a status name is written.
   if (fileMentions(index, 'statusNames', /^(?:UNAUTHORIZED|FORBIDDEN)$/)) {
-    for (const access of index.nodesOfKind<ts.PropertyAccessExpression>(ts.SyntaxKind.PropertyAccessExpression, scopes)) {
+    for (const access of index.nodesOfKind<ts.PropertyAccessExpression>(SyntaxKind.PropertyAccessExpression, scopes)) {
       const kind = STATUS_NAME[access.name.text];
       if (kind !== undefined && /^(?:HttpStatus|StatusCodes|HttpStatusCode|httpStatus|status)$/.test(expressionPath(access.expression)) && !isComparedOrCase(access)) add(kind, expressionPath(access), access);
     }
   }
-  for (const created of index.nodesOfKind<ts.NewExpression>(ts.SyntaxKind.NewExpression, scopes)) {
-    const name = ts.isIdentifier(created.expression) ? created.expression.text : ts.isPropertyAccessExpression(created.expression) ? created.expression.name.text : '';
+  for (const created of index.nodesOfKind<ts.NewExpression>(SyntaxKind.NewExpression, scopes)) {
+    const name = isIdentifier(created.expression) ? created.expression.text : isPropertyAccessExpression(created.expression) ? created.expression.name.text : '';
     if (AUTH_EXCEPTION.test(name)) add('auth', name, created);
     else if (DENIAL_EXCEPTION.test(name)) add('denial', name, created);
     else if (NOT_FOUND_EXCEPTION.test(name) && notOwnerBranch(index, created)) add('denial', name, created);
@@ -169,7 +171,7 @@ export function rejectionSites(index: SourceIndex, scopes: readonly Scope[]): Re
 export function loggingErrorHandler(index: SourceIndex): ts.CallExpression | undefined {
   return index.memo('loggingErrorHandler', () => {
     for (const call of index.callsNamed(/^(?:use|setErrorHandler|onError)$/)) {
-      const handler = call.arguments.map((argument) => unwrapExpression(argument)).find((argument) => ts.isArrowFunction(argument) || ts.isFunctionExpression(argument)) as ts.ArrowFunction | ts.FunctionExpression | undefined;
+      const handler = call.arguments.map((argument) => unwrapExpression(argument)).find((argument) => isArrowFunction(argument) || isFunctionExpression(argument)) as ts.ArrowFunction | ts.FunctionExpression | undefined;
       if (handler === undefined) continue;
       if (calleeName(call) === 'use' && handler.parameters.length !== 4) continue;
       const logged = logCallIn(index, handler);
@@ -178,20 +180,20 @@ export function loggingErrorHandler(index: SourceIndex): ts.CallExpression | und
     // Koa: `app.on('error', (err, ctx) => ...)` receives every error thrown in a request, 4xx included (context.onerror emits them all).
     for (const call of index.callsNamed(/^on$/)) {
       const callee = unwrapExpression(call.expression);
-      if (stringValue(call.arguments[0]) !== 'error' || !ts.isPropertyAccessExpression(callee) || !koaAppNames(index).has(expressionPath(callee.expression))) continue;
+      if (stringValue(call.arguments[0]) !== 'error' || !isPropertyAccessExpression(callee) || !koaAppNames(index).has(expressionPath(callee.expression))) continue;
       const listener = call.arguments[1] === undefined ? undefined : unwrapExpression(call.arguments[1]);
-      if (listener === undefined || !(ts.isArrowFunction(listener) || ts.isFunctionExpression(listener))) continue;
+      if (listener === undefined || !(isArrowFunction(listener) || isFunctionExpression(listener))) continue;
       const logged = logCallIn(index, listener);
       if (logged !== undefined) return logged;
     }
-    for (const declaration of index.nodesOfKind<ts.ClassDeclaration>(ts.SyntaxKind.ClassDeclaration)) {
-      const isFilter = (ts.getDecorators(declaration) ?? []).some((decorator) => /^Catch\b/.test(index.textOf(decorator.expression)));
+    for (const declaration of index.nodesOfKind<ts.ClassDeclaration>(SyntaxKind.ClassDeclaration)) {
+      const isFilter = (getDecorators(declaration) ?? []).some((decorator) => /^Catch\b/.test(index.textOf(decorator.expression)));
       if (!isFilter) continue;
       const logged = index.calls([scopeOf(declaration)]).find(isLogCall);
       if (logged !== undefined) return logged;
     }
-    for (const property of index.nodesOfKind<ts.PropertyAssignment>(ts.SyntaxKind.PropertyAssignment)) {
-      if (!ts.isIdentifier(property.name) || property.name.text !== 'onError') continue;
+    for (const property of index.nodesOfKind<ts.PropertyAssignment>(SyntaxKind.PropertyAssignment)) {
+      if (!isIdentifier(property.name) || property.name.text !== 'onError') continue;
       const logged = logCallIn(index, property.initializer);
       if (logged !== undefined) return logged;
     }

@@ -12,6 +12,8 @@ import { scopeOf, type Control } from '../frameworks/endpoint.js';
 import { propertyOf } from '../rate-limiting/limiter-signals.js';
 import { fileMentions } from '../rate-limiting/text-hints.js';
 import { KeySlots } from '../lang/key-slots.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, isBinaryExpression, isCallExpression, isIdentifier, isObjectLiteralExpression, isPropertyAccessExpression, isStringLiteral, isVariableDeclaration } = ts;
 
 export interface RequestIdSignal {
   node: ts.Node;
@@ -32,8 +34,8 @@ const ID_GENERATOR = /^(?:randomUUID|uuid|v4|uuidv4|nanoid|ulid|cuid|createId|ra
 function rootIdentifier(expression: ts.Expression): string | undefined {
   let current = unwrapExpression(expression);
   for (let depth = 0; depth < 16; depth++) {
-    if (ts.isIdentifier(current)) return current.text;
-    if (ts.isPropertyAccessExpression(current) || ts.isCallExpression(current)) current = unwrapExpression(current.expression);
+    if (isIdentifier(current)) return current.text;
+    if (isPropertyAccessExpression(current) || isCallExpression(current)) current = unwrapExpression(current.expression);
     else return undefined;
   }
   return undefined;
@@ -42,17 +44,17 @@ function rootIdentifier(expression: ts.Expression): string | undefined {
 /** pino-http and friends: `pinoHttp({ genReqId })`, also through `const httpLogger = pinoHttp(...)`. */
 function pinoHttpSignal(index: SourceIndex, node: ts.Expression): RequestIdSignal | undefined {
   let value = unwrapExpression(node);
-  if (ts.isIdentifier(value)) {
+  if (isIdentifier(value)) {
     const initializer = variablesByName(index).get(value.text)?.initializer;
     if (initializer === undefined) return undefined;
     value = unwrapExpression(initializer);
   }
-  if (!ts.isCallExpression(value)) return undefined;
+  if (!isCallExpression(value)) return undefined;
   const root = rootIdentifier(value.expression);
   const source = root === undefined ? undefined : importSources(index).get(root);
   if (!(source !== undefined && PINO_HTTP_MODULE.test(source.module)) && !/^(?:pinoHttp|pinoHttpLogger|expressPino)$/.test(calleeName(value))) return undefined;
   const options = value.arguments[0] === undefined ? undefined : unwrapExpression(value.arguments[0]);
-  const genReqId = options !== undefined && ts.isObjectLiteralExpression(options) ? propertyOf(options, 'genReqId') : undefined;
+  const genReqId = options !== undefined && isObjectLiteralExpression(options) ? propertyOf(options, 'genReqId') : undefined;
   if (genReqId !== undefined) return { node: genReqId, note: `pino-http genReqId gives each request an id, bound to req.log (${index.textOf(genReqId).replace(/\s+/g, ' ').slice(0, 60)})` };
   return { node: value, note: `${expressionPath(value.expression)}() binds req.id to req.log (a per-process counter unless genReqId is set)` };
 }
@@ -95,33 +97,33 @@ export function requestIdIn(index: SourceIndex, scopes: readonly Scope[]): Reque
 
 function computeRequestIdIn(index: SourceIndex, scopes: readonly Scope[]): RequestIdInCode {
   if (!fileMentions(index, 'requestIds', /[Rr]equest-?[Ii][Dd]|reqId|req_id|[Cc]orrelation|[Tt]race|randomUUID|uuid|nanoid|ulid|cuid|createId|randomBytes/)) return {};
-  for (const literal of index.nodesOfKind<ts.StringLiteral>(ts.SyntaxKind.StringLiteral, scopes)) {
+  for (const literal of index.nodesOfKind<ts.StringLiteral>(SyntaxKind.StringLiteral, scopes)) {
     if (!ID_HEADER.test(literal.text)) continue;
     const call = literal.parent;
-    if (call !== undefined && ts.isCallExpression(call) && call.arguments[0] === literal && HEADER_SETTER.test(calleeName(call)) && call.arguments.length >= 2) {
+    if (call !== undefined && isCallExpression(call) && call.arguments[0] === literal && HEADER_SETTER.test(calleeName(call)) && call.arguments.length >= 2) {
       return { signal: { node: call, note: `sets the ${literal.text} header: ${index.textOf(call.expression)}(...)` } };
     }
   }
-  for (const property of index.nodesOfKind<ts.PropertyAssignment>(ts.SyntaxKind.PropertyAssignment, scopes)) {
-    const key = ts.isIdentifier(property.name) || ts.isStringLiteral(property.name) ? property.name.text : '';
+  for (const property of index.nodesOfKind<ts.PropertyAssignment>(SyntaxKind.PropertyAssignment, scopes)) {
+    const key = isIdentifier(property.name) || isStringLiteral(property.name) ? property.name.text : '';
     if (ID_HEADER.test(key)) return { signal: { node: property, note: `sends the ${key} header` } };
   }
   for (const call of index.callsNamed(/^(?:child|info|warn|error|log|debug|fatal)$/, scopes)) {
     const name = calleeName(call);
-    const bound = call.arguments.map((argument) => unwrapExpression(argument)).find((argument) => ts.isObjectLiteralExpression(argument) && argument.properties.some((property) => property.name !== undefined && ts.isIdentifier(property.name) && ID_PROPERTY.test(property.name.text)));
+    const bound = call.arguments.map((argument) => unwrapExpression(argument)).find((argument) => isObjectLiteralExpression(argument) && argument.properties.some((property) => property.name !== undefined && isIdentifier(property.name) && ID_PROPERTY.test(property.name.text)));
     if (bound !== undefined) return { signal: { node: call, note: name === 'child' ? `binds the request id to a child logger: ${index.textOf(call.expression)}(...)` : `logs with the request id: ${index.textOf(call.expression)}(...)` } };
   }
   for (const call of index.callsNamed(ID_GENERATOR, scopes)) {
-    const declaration = call.parent !== undefined && ts.isVariableDeclaration(call.parent) ? call.parent : undefined;
-    if (declaration !== undefined && ts.isIdentifier(declaration.name) && /^(?:request|req|correlation|trace)_?id$/i.test(declaration.name.text)) {
+    const declaration = call.parent !== undefined && isVariableDeclaration(call.parent) ? call.parent : undefined;
+    if (declaration !== undefined && isIdentifier(declaration.name) && /^(?:request|req|correlation|trace)_?id$/i.test(declaration.name.text)) {
       const name = declaration.name.text;
-      const used = index.nodesOfKind<ts.Identifier>(ts.SyntaxKind.Identifier, scopes).some((identifier) => identifier.text === name && identifier !== declaration.name);
+      const used = index.nodesOfKind<ts.Identifier>(SyntaxKind.Identifier, scopes).some((identifier) => identifier.text === name && identifier !== declaration.name);
       if (!used) return { unused: declaration };
       continue;
     }
     // `req.id = randomUUID()`: attached to the request for the loggers that read it.
     const assignment = call.parent;
-    if (assignment !== undefined && ts.isBinaryExpression(assignment) && assignment.operatorToken.kind === ts.SyntaxKind.EqualsToken && /^(?:req|request|ctx|ctx\.state|res\.locals)\.(?:id|requestId|reqId)$/.test(expressionPath(assignment.left))) {
+    if (assignment !== undefined && isBinaryExpression(assignment) && assignment.operatorToken.kind === SyntaxKind.EqualsToken && /^(?:req|request|ctx|ctx\.state|res\.locals)\.(?:id|requestId|reqId)$/.test(expressionPath(assignment.left))) {
       return { signal: { node: assignment, note: `assigns ${index.textOf(assignment.left)} = ${plainCalleePath(call)}()` } };
     }
   }
@@ -133,15 +135,15 @@ export function fastifyServerIds(index: SourceIndex): RequestIdSignal | 'no-logg
   return index.memo('fastifyServerIds', () => {
     for (const variable of variablesByName(index).values()) {
       const initializer = variable.initializer === undefined ? undefined : unwrapExpression(variable.initializer);
-      if (initializer === undefined || !ts.isCallExpression(initializer) || !/^(?:fastify|Fastify)$/.test(expressionPath(initializer.expression))) continue;
+      if (initializer === undefined || !isCallExpression(initializer) || !/^(?:fastify|Fastify)$/.test(expressionPath(initializer.expression))) continue;
       const options = initializer.arguments[0] === undefined ? undefined : unwrapExpression(initializer.arguments[0]);
-      if (options === undefined || !ts.isObjectLiteralExpression(options)) return 'no-logger';
+      if (options === undefined || !isObjectLiteralExpression(options)) return 'no-logger';
       for (const key of ['genReqId', 'requestIdHeader']) {
         const value = propertyOf(options, key);
-        if (value !== undefined && value.kind !== ts.SyntaxKind.FalseKeyword) return { node: value, note: `Fastify ${key}: ${index.textOf(value).replace(/\s+/g, ' ').slice(0, 60)}` };
+        if (value !== undefined && value.kind !== SyntaxKind.FalseKeyword) return { node: value, note: `Fastify ${key}: ${index.textOf(value).replace(/\s+/g, ' ').slice(0, 60)}` };
       }
       const logger = propertyOf(options, 'logger');
-      if (logger !== undefined && logger.kind !== ts.SyntaxKind.FalseKeyword) return { node: logger, note: 'Fastify gives every request an id (request.id) and its logger writes it with every request.log line' };
+      if (logger !== undefined && logger.kind !== SyntaxKind.FalseKeyword) return { node: logger, note: 'Fastify gives every request an id (request.id) and its logger writes it with every request.log line' };
       return 'no-logger';
     }
     return undefined;

@@ -10,6 +10,8 @@ import { ts } from '../lang/ts/parse.js';
 import { functionsByName, plainCalleePath } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf } from '../frameworks/endpoint.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { isIdentifier } = ts;
 
 /** Last names worth a closer look: logger levels and helpers named for security events. */
 const CANDIDATE_NAME = /^(?:info|warn|warning|error|fatal|notice|critical|crit|alert|emerg|log|audit|security|captureMessage|captureException)$|^(?:log|audit|record|report|track|emit)\w*$/i;
@@ -40,7 +42,7 @@ export function logCallIn(index: SourceIndex, node: ts.Node): ts.CallExpression 
   if (direct !== undefined) return direct;
   const functions = functionsByName(index);
   for (const call of index.calls(scopes)) {
-    if (!ts.isIdentifier(call.expression)) continue;
+    if (!isIdentifier(call.expression)) continue;
     const helper = functions.get(call.expression.text);
     if (helper === undefined || (helper.pos <= node.pos && helper.end >= node.end)) continue;
     const inside = index.callsNamed(CANDIDATE_NAME, [scopeOf(helper)]).find(isLogCall);

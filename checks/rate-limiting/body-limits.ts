@@ -14,6 +14,8 @@ import { nestFactoryCall } from '../logging/nest-app-logging.js';
 import type { ProjectContext } from '../project-context.js';
 import { propertyOf } from './limiter-signals.js';
 import { fileMentions } from './text-hints.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, getDecorators, isBinaryExpression, isCallExpression, isIdentifier, isNoSubstitutionTemplateLiteral, isNumericLiteral, isObjectLiteralExpression, isPropertyAccessExpression, isStatement, isStringLiteral } = ts;
 
 /** Above this a JSON or form body is a memory and CPU lever, not a payload. */
 export const LARGE_BODY_BYTES = 10 * 1024 * 1024;
@@ -29,16 +31,16 @@ const UNITS: Record<string, number> = { b: 1, kb: 1024, k: 1024, kib: 1024, mb: 
 /** Bytes of a size as the body parsers take it: `1048576`, `'50mb'`, `1_048_576`, `10 * 1024 * 1024`, `Infinity`. */
 export function sizeInBytes(node: ts.Expression): number | undefined {
   const value = unwrapExpression(node);
-  if (ts.isNumericLiteral(value)) return Number(value.text.replace(/_/g, ''));
-  if (ts.isStringLiteral(value) || ts.isNoSubstitutionTemplateLiteral(value)) {
+  if (isNumericLiteral(value)) return Number(value.text.replace(/_/g, ''));
+  if (isStringLiteral(value) || isNoSubstitutionTemplateLiteral(value)) {
     const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value.text);
     if (match === null) return undefined;
     const unit = UNITS[match[2].toLowerCase() || 'b'];
     return unit === undefined ? undefined : Number(match[1]) * unit;
   }
-  if (ts.isIdentifier(value) && value.text === 'Infinity') return Number.POSITIVE_INFINITY;
-  if (ts.isPropertyAccessExpression(value) && /^Number\.(?:MAX_SAFE_INTEGER|MAX_VALUE|POSITIVE_INFINITY)$/.test(expressionPath(value))) return Number.POSITIVE_INFINITY;
-  if (ts.isBinaryExpression(value) && value.operatorToken.kind === ts.SyntaxKind.AsteriskToken) {
+  if (isIdentifier(value) && value.text === 'Infinity') return Number.POSITIVE_INFINITY;
+  if (isPropertyAccessExpression(value) && /^Number\.(?:MAX_SAFE_INTEGER|MAX_VALUE|POSITIVE_INFINITY)$/.test(expressionPath(value))) return Number.POSITIVE_INFINITY;
+  if (isBinaryExpression(value) && value.operatorToken.kind === SyntaxKind.AsteriskToken) {
     const left = sizeInBytes(value.left);
     const right = sizeInBytes(value.right);
     return left === undefined || right === undefined ? undefined : left * right;
@@ -50,7 +52,7 @@ export function sizeInBytes(node: ts.Expression): number | undefined {
 export function bodyRead(endpoint: Endpoint): ts.Node | undefined {
   const { index, scopes } = endpoint;
   if (!fileMentions(index, 'bodyRead', /^(?:body|json|formData|text|arrayBuffer|blob|parseBody|valid|Body)$/)) return undefined;
-  for (const access of index.nodesOfKind<ts.PropertyAccessExpression>(ts.SyntaxKind.PropertyAccessExpression, scopes)) {
+  for (const access of index.nodesOfKind<ts.PropertyAccessExpression>(SyntaxKind.PropertyAccessExpression, scopes)) {
     if (access.name.text === 'body' && /^(?:req|request|ctx\.request|context\.request|event)$/.test(expressionPath(access.expression))) return access;
   }
   for (const call of index.callsNamed(/^(?:json|formData|text|arrayBuffer|blob|parseBody|valid)$/, scopes)) {
@@ -60,7 +62,7 @@ export function bodyRead(endpoint: Endpoint): ts.Node | undefined {
   }
   if (endpoint.framework === 'nestjs' && endpoint.handler !== undefined) {
     for (const parameter of endpoint.handler.parameters) {
-      const decorator = (ts.getDecorators(parameter) ?? []).find((candidate) => ts.isCallExpression(candidate.expression) && calleeName(candidate.expression) === 'Body');
+      const decorator = (getDecorators(parameter) ?? []).find((candidate) => isCallExpression(candidate.expression) && calleeName(candidate.expression) === 'Body');
       if (decorator !== undefined) return decorator;
     }
   }
@@ -76,12 +78,12 @@ const DEFAULT_PARSER_LIMIT: Record<string, string> = { express: '100 kB (body-pa
 function parserCall(control: Control, endpointIndex: SourceIndex): { call: ts.CallExpression; index: SourceIndex } | undefined {
   const index = control.index ?? endpointIndex;
   let node = unwrapExpression(control.node as ts.Expression);
-  if (ts.isIdentifier(node)) {
+  if (isIdentifier(node)) {
     const initializer = variablesByName(index).get(node.text)?.initializer;
     if (initializer === undefined) return undefined;
     node = unwrapExpression(initializer);
   }
-  if (!ts.isCallExpression(node) || !BODY_PARSER.test(plainCalleePath(node))) return undefined;
+  if (!isCallExpression(node) || !BODY_PARSER.test(plainCalleePath(node))) return undefined;
   return { call: node, index };
 }
 
@@ -93,7 +95,7 @@ function parserLimit(endpoint: Endpoint): BodyLimit {
   }
   for (const { call, index } of parsers) {
     const options = call.arguments[0] === undefined ? undefined : unwrapExpression(call.arguments[0]);
-    if (options === undefined || !ts.isObjectLiteralExpression(options)) continue;
+    if (options === undefined || !isObjectLiteralExpression(options)) continue;
     for (const option of LIMIT_OPTIONS) {
       const value = propertyOf(options, option);
       if (value === undefined) continue;
@@ -113,7 +115,7 @@ function fastifyLimit(endpoint: Endpoint, project: ProjectContext): BodyLimit {
   const registration = endpoint.registration as ts.CallExpression;
   for (const argument of registration.arguments) {
     const options = unwrapExpression(argument);
-    if (!ts.isObjectLiteralExpression(options)) continue;
+    if (!isObjectLiteralExpression(options)) continue;
     const value = propertyOf(options, 'bodyLimit');
     if (value !== undefined) return judgeSize(value, endpoint.index, 'route option bodyLimit');
   }
@@ -141,9 +143,9 @@ function fastifyFactoryOptions(index: SourceIndex): { call: ts.CallExpression; o
   return index.memo('fastifyFactoryOptions', () => {
     for (const variable of variablesByName(index).values()) {
       const initializer = variable.initializer === undefined ? undefined : unwrapExpression(variable.initializer);
-      if (initializer === undefined || !ts.isCallExpression(initializer) || !/^(?:fastify|Fastify)$/.test(expressionPath(initializer.expression))) continue;
+      if (initializer === undefined || !isCallExpression(initializer) || !/^(?:fastify|Fastify)$/.test(expressionPath(initializer.expression))) continue;
       const options = initializer.arguments[0] === undefined ? undefined : unwrapExpression(initializer.arguments[0]);
-      return { call: initializer, options: options !== undefined && ts.isObjectLiteralExpression(options) ? options : undefined };
+      return { call: initializer, options: options !== undefined && isObjectLiteralExpression(options) ? options : undefined };
     }
     return undefined;
   });
@@ -160,23 +162,23 @@ function pagesLimit(endpoint: Endpoint): BodyLimit {
   const index = endpoint.index;
   const config = variablesByName(index).get('config')?.initializer;
   const object = config === undefined ? undefined : unwrapExpression(config);
-  const api = object !== undefined && ts.isObjectLiteralExpression(object) ? propertyOf(object, 'api') : undefined;
-  const parser = api !== undefined && ts.isObjectLiteralExpression(api) ? propertyOf(api, 'bodyParser') : undefined;
-  if (parser !== undefined && parser.kind === ts.SyntaxKind.FalseKeyword) {
+  const api = object !== undefined && isObjectLiteralExpression(object) ? propertyOf(object, 'api') : undefined;
+  const parser = api !== undefined && isObjectLiteralExpression(api) ? propertyOf(api, 'bodyParser') : undefined;
+  if (parser !== undefined && parser.kind === SyntaxKind.FalseKeyword) {
     return { kind: 'unknown', reason: `\`bodyParser: false\` (line ${index.lineOf(parser)}) turns Next.js body parsing off; how much the handler reads from the stream decides the limit` };
   }
-  const size = parser !== undefined && ts.isObjectLiteralExpression(parser) ? propertyOf(parser, 'sizeLimit') : undefined;
+  const size = parser !== undefined && isObjectLiteralExpression(parser) ? propertyOf(parser, 'sizeLimit') : undefined;
   if (size !== undefined) return judgeSize(size, index, 'config.api.bodyParser.sizeLimit');
   return { kind: 'bounded', node: endpoint.registration, note: 'Next.js parses API route bodies up to its default sizeLimit of 1 MB' };
 }
 
 /** `if (Number(req.headers.get('content-length')) > MAX)`: a size check in code. */
 function contentLengthCheck(endpoint: Endpoint): ts.Node | undefined {
-  for (const literal of endpoint.index.nodesOfKind<ts.StringLiteral>(ts.SyntaxKind.StringLiteral, endpoint.scopes)) {
+  for (const literal of endpoint.index.nodesOfKind<ts.StringLiteral>(SyntaxKind.StringLiteral, endpoint.scopes)) {
     if (literal.text.toLowerCase() !== 'content-length') continue;
     for (let node: ts.Node | undefined = literal.parent, depth = 0; node !== undefined && depth < 8; node = node.parent, depth++) {
-      if (ts.isBinaryExpression(node) && [ts.SyntaxKind.GreaterThanToken, ts.SyntaxKind.GreaterThanEqualsToken, ts.SyntaxKind.LessThanToken, ts.SyntaxKind.LessThanEqualsToken].includes(node.operatorToken.kind)) return node;
-      if (ts.isStatement(node)) break;
+      if (isBinaryExpression(node) && [SyntaxKind.GreaterThanToken, SyntaxKind.GreaterThanEqualsToken, SyntaxKind.LessThanToken, SyntaxKind.LessThanEqualsToken].includes(node.operatorToken.kind)) return node;
+      if (isStatement(node)) break;
     }
   }
   return undefined;
@@ -198,7 +200,7 @@ export function bodyLimitFor(endpoint: Endpoint, project: ProjectContext): BodyL
       const limiter = endpoint.controls.find((control) => /(?:^|\.)bodyLimit$/.test(control.name));
       if (limiter !== undefined) {
         const call = unwrapExpression(limiter.node as ts.Expression);
-        const size = ts.isCallExpression(call) && call.arguments[0] !== undefined && ts.isObjectLiteralExpression(unwrapExpression(call.arguments[0])) ? propertyOf(unwrapExpression(call.arguments[0]) as ts.ObjectLiteralExpression, 'maxSize') : undefined;
+        const size = isCallExpression(call) && call.arguments[0] !== undefined && isObjectLiteralExpression(unwrapExpression(call.arguments[0])) ? propertyOf(unwrapExpression(call.arguments[0]) as ts.ObjectLiteralExpression, 'maxSize') : undefined;
         if (size !== undefined) return judgeSize(size, limiter.index ?? endpoint.index, 'bodyLimit({ maxSize })');
         return { kind: 'bounded', node: limiter.node, note: `${limiter.name} middleware` };
       }
@@ -225,13 +227,13 @@ function nestLimit(endpoint: Endpoint): BodyLimit {
   }
   const create = nestFactoryCall(main);
   const options = create?.arguments[1] === undefined ? undefined : unwrapExpression(create.arguments[1]);
-  const parser = options !== undefined && ts.isObjectLiteralExpression(options) ? propertyOf(options, 'bodyParser') : undefined;
+  const parser = options !== undefined && isObjectLiteralExpression(options) ? propertyOf(options, 'bodyParser') : undefined;
   for (const call of main.callsNamed(/^useBodyParser$/)) {
     const settings = call.arguments[1] === undefined ? undefined : unwrapExpression(call.arguments[1]);
-    const limit = settings !== undefined && ts.isObjectLiteralExpression(settings) ? propertyOf(settings, 'limit') : undefined;
+    const limit = settings !== undefined && isObjectLiteralExpression(settings) ? propertyOf(settings, 'limit') : undefined;
     if (limit !== undefined) return judgeSize(limit, main, `app.useBodyParser(..., { limit }) in ${main.path}`);
   }
-  if (parser !== undefined && parser.kind === ts.SyntaxKind.FalseKeyword) {
+  if (parser !== undefined && parser.kind === SyntaxKind.FalseKeyword) {
     return { kind: 'unknown', reason: `${main.path} turns Nest's body parser off (bodyParser: false); the parser that replaces it was not judged` };
   }
   return { kind: 'bounded', node: create ?? main.sourceFile, note: `${main.path} keeps Nest's body parser with body-parser's 100 kB default limit` };
@@ -254,7 +256,7 @@ export function fastifyRequestTimeout(endpoint: Endpoint, project: ProjectContex
     if (factory === undefined) continue;
     for (const option of ['requestTimeout', 'connectionTimeout']) {
       const value = factory.options === undefined ? undefined : propertyOf(factory.options, option);
-      if (value !== undefined && !(ts.isNumericLiteral(unwrapExpression(value)) && Number((unwrapExpression(value) as ts.NumericLiteral).text) === 0)) {
+      if (value !== undefined && !(isNumericLiteral(unwrapExpression(value)) && Number((unwrapExpression(value) as ts.NumericLiteral).text) === 0)) {
         return { kind: 'set', node: value, note: `Fastify({ ${option}: ${index.textOf(value)} }) in ${index.path} bounds how long a request may take to arrive` };
       }
     }

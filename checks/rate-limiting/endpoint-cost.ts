@@ -7,6 +7,8 @@
 import { ts } from '../lang/ts/parse.js';
 import { plainCalleePath } from '../lang/ts/queries.js';
 import { codeRegions, type Endpoint } from '../frameworks/endpoint.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, isIdentifier } = ts;
 
 export type EndpointCost =
   | { kind: 'credential'; reason: string }
@@ -65,8 +67,8 @@ export function endpointCost(endpoint: Endpoint): EndpointCost {
       const path = plainCalleePath(call);
       for (const [pattern, what] of EXPENSIVE_CALLS) if (pattern.test(path)) return { kind: 'expensive', reason: `it ${what} (${path}())` };
     }
-    for (const created of index.nodesOfKind<ts.NewExpression>(ts.SyntaxKind.NewExpression, scopes)) {
-      if (ts.isIdentifier(created.expression) && /^(?:OpenAI|Anthropic|PDFDocument|Workbook)$/.test(created.expression.text)) {
+    for (const created of index.nodesOfKind<ts.NewExpression>(SyntaxKind.NewExpression, scopes)) {
+      if (isIdentifier(created.expression) && /^(?:OpenAI|Anthropic|PDFDocument|Workbook)$/.test(created.expression.text)) {
         return { kind: 'expensive', reason: `it builds ${created.expression.text} per request` };
       }
     }

@@ -11,6 +11,8 @@ import type { Endpoint } from '../frameworks/endpoint.js';
 import { traceRequestOrigins, type RequestOrigins } from '../frameworks/request-origins.js';
 import { fileHasKind, fileMentions } from './text-hints.js';
 import { KeySlots } from '../lang/key-slots.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, isBinaryExpression, isCallExpression, isIdentifier, isLiteralExpression, isNewExpression, isObjectLiteralExpression, isOmittedExpression, isPropertyAccessExpression, isPropertyAssignment, isRegularExpressionLiteral, isStringLiteral } = ts;
 
 export interface CostFinding {
   kind: 'page-size' | 'loop' | 'regex-from-input' | 'catastrophic-regex';
@@ -63,7 +65,7 @@ function isBounded(endpoint: Endpoint, value: ts.Expression): BoundEvidence | un
   const text = index.textOf(value);
   if (CLAMP.test(text)) return { node: value, note: `clamped: ${text}` };
   const names = identifiersIn(value).map((identifier) => identifier.text);
-  const declarations = index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration, scopes);
+  const declarations = index.nodesOfKind<ts.VariableDeclaration>(SyntaxKind.VariableDeclaration, scopes);
   for (const name of names) {
     for (const declaration of declarations) {
       if (declaration.initializer === undefined || !bindsName(declaration.name, name)) continue;
@@ -79,19 +81,19 @@ function isBounded(endpoint: Endpoint, value: ts.Expression): BoundEvidence | un
 }
 
 function bindsName(binding: ts.BindingName, name: string): boolean {
-  if (ts.isIdentifier(binding)) return binding.text === name;
-  return binding.elements.some((element) => !ts.isOmittedExpression(element) && bindsName(element.name, name));
+  if (isIdentifier(binding)) return binding.text === name;
+  return binding.elements.some((element) => !isOmittedExpression(element) && bindsName(element.name, name));
 }
 
 /** `const { limit } = querySchema.parse(req.query)` where `querySchema` gives `limit` a `.max(...)`. */
 function schemaMaximum(index: SourceIndex, initializer: ts.Expression, name: string): BoundEvidence | undefined {
   let current = unwrapExpression(initializer);
   // `schema.parse(x).limit`, `(await schema.parseAsync(x)).data`.
-  while (ts.isPropertyAccessExpression(current)) current = unwrapExpression(current.expression);
-  if (!ts.isCallExpression(current) || !/^(?:parse|parseAsync|safeParse|safeParseAsync|validate|validateAsync|validateSync|cast)$/.test(calleeName(current))) return undefined;
+  while (isPropertyAccessExpression(current)) current = unwrapExpression(current.expression);
+  if (!isCallExpression(current) || !/^(?:parse|parseAsync|safeParse|safeParseAsync|validate|validateAsync|validateSync|cast)$/.test(calleeName(current))) return undefined;
   const receiver = calleeObject(current);
   if (receiver === undefined) return undefined;
-  const schemaText = ts.isIdentifier(unwrapExpression(receiver))
+  const schemaText = isIdentifier(unwrapExpression(receiver))
     ? index.textOf(variablesByName(index).get((unwrapExpression(receiver) as ts.Identifier).text)?.initializer ?? receiver)
     : index.textOf(receiver);
   const field = new RegExp(`\\b${name}\\s*:[^,\\n}]*`).exec(schemaText);
@@ -99,12 +101,12 @@ function schemaMaximum(index: SourceIndex, initializer: ts.Expression, name: str
   return undefined;
 }
 
-const RELATIONAL = new Set([ts.SyntaxKind.GreaterThanToken, ts.SyntaxKind.GreaterThanEqualsToken, ts.SyntaxKind.LessThanToken, ts.SyntaxKind.LessThanEqualsToken]);
+const RELATIONAL = new Set([SyntaxKind.GreaterThanToken, SyntaxKind.GreaterThanEqualsToken, SyntaxKind.LessThanToken, SyntaxKind.LessThanEqualsToken]);
 
 /** `if (limit > 100) ...`: a comparison of the name with something in an `if` condition. */
 function comparedWithBound(index: SourceIndex, scopes: readonly Scope[], name: string): ts.Node | undefined {
-  for (const statement of index.nodesOfKind<ts.IfStatement>(ts.SyntaxKind.IfStatement, scopes)) {
-    for (const binary of index.nodesOfKind<ts.BinaryExpression>(ts.SyntaxKind.BinaryExpression, [{ pos: statement.expression.pos, end: statement.expression.end }])) {
+  for (const statement of index.nodesOfKind<ts.IfStatement>(SyntaxKind.IfStatement, scopes)) {
+    for (const binary of index.nodesOfKind<ts.BinaryExpression>(SyntaxKind.BinaryExpression, [{ pos: statement.expression.pos, end: statement.expression.end }])) {
       if (!RELATIONAL.has(binary.operatorToken.kind)) continue;
       if (identifiersIn(binary).some((identifier) => identifier.text === name)) return binary;
     }
@@ -120,13 +122,13 @@ function comparedWithBound(index: SourceIndex, scopes: readonly Scope[], name: s
 function clampedRequestData(endpoint: Endpoint, value: ts.Expression): BoundEvidence | undefined {
   const { index, scopes } = endpoint;
   let expression = unwrapExpression(value);
-  if (ts.isIdentifier(expression)) {
+  if (isIdentifier(expression)) {
     const name = expression.text;
-    const declaration = index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration, scopes).find((candidate) => candidate.initializer !== undefined && ts.isIdentifier(candidate.name) && candidate.name.text === name);
+    const declaration = index.nodesOfKind<ts.VariableDeclaration>(SyntaxKind.VariableDeclaration, scopes).find((candidate) => candidate.initializer !== undefined && isIdentifier(candidate.name) && candidate.name.text === name);
     if (declaration?.initializer === undefined) return undefined;
     expression = unwrapExpression(declaration.initializer);
   }
-  if (!ts.isCallExpression(expression) || !CLAMP.test(`${plainCalleePath(expression)}(`)) return undefined;
+  if (!isCallExpression(expression) || !CLAMP.test(`${plainCalleePath(expression)}(`)) return undefined;
   if (!expression.arguments.some((argument) => requestData(endpoint, argument) !== undefined)) return undefined;
   return { node: expression, note: `clamped: ${index.textOf(expression)}` };
 }
@@ -137,7 +139,7 @@ function pageSizes(endpoint: Endpoint, bounds: BoundEvidence[]): CostFinding[] {
   const found: CostFinding[] = [];
   const judge = (value: ts.Expression, node: ts.Node) => {
     // A literal page size needs no tracing of where request data goes.
-    if (ts.isLiteralExpression(unwrapExpression(value))) return;
+    if (isLiteralExpression(unwrapExpression(value))) return;
     const label = requestData(endpoint, value);
     if (label === undefined) {
       const clamped = clampedRequestData(endpoint, value);
@@ -148,13 +150,13 @@ function pageSizes(endpoint: Endpoint, bounds: BoundEvidence[]): CostFinding[] {
     if (bound !== undefined) bounds.push(bound);
     else found.push({ kind: 'page-size', node, label });
   };
-  for (const property of index.nodesOfKind<ts.PropertyAssignment>(ts.SyntaxKind.PropertyAssignment, scopes)) {
-    const key = ts.isIdentifier(property.name) ? property.name.text : undefined;
+  for (const property of index.nodesOfKind<ts.PropertyAssignment>(SyntaxKind.PropertyAssignment, scopes)) {
+    const key = isIdentifier(property.name) ? property.name.text : undefined;
     // Only inside a call's arguments: `findMany({ take })`, not an object the handler returns.
     if (key === undefined || !PAGE_SIZE_KEY.test(key) || !insideCallArgument(property)) continue;
     judge(property.initializer, property);
   }
-  for (const shorthand of index.nodesOfKind<ts.ShorthandPropertyAssignment>(ts.SyntaxKind.ShorthandPropertyAssignment, scopes)) {
+  for (const shorthand of index.nodesOfKind<ts.ShorthandPropertyAssignment>(SyntaxKind.ShorthandPropertyAssignment, scopes)) {
     if (!PAGE_SIZE_KEY.test(shorthand.name.text) || !insideCallArgument(shorthand)) continue;
     judge(shorthand.name, shorthand);
   }
@@ -167,8 +169,8 @@ function pageSizes(endpoint: Endpoint, bounds: BoundEvidence[]): CostFinding[] {
 
 function insideCallArgument(node: ts.Node): boolean {
   for (let current = node.parent, depth = 0; current !== undefined && depth < 6; current = current.parent, depth++) {
-    if (ts.isCallExpression(current) || ts.isNewExpression(current)) return true;
-    if (!ts.isObjectLiteralExpression(current) && !ts.isPropertyAssignment(current)) return false;
+    if (isCallExpression(current) || isNewExpression(current)) return true;
+    if (!isObjectLiteralExpression(current) && !isPropertyAssignment(current)) return false;
   }
   return false;
 }
@@ -178,33 +180,33 @@ function requestSizedWork(endpoint: Endpoint, bounds: BoundEvidence[]): CostFind
   const { index, scopes } = endpoint;
   const found: CostFinding[] = [];
   const judge = (value: ts.Expression, node: ts.Node) => {
-    if (ts.isLiteralExpression(unwrapExpression(value))) return;
+    if (isLiteralExpression(unwrapExpression(value))) return;
     const label = requestData(endpoint, value);
     if (label === undefined) return;
     const bound = isBounded(endpoint, value);
     if (bound !== undefined) bounds.push(bound);
     else found.push({ kind: 'loop', node, label });
   };
-  for (const loop of index.nodesOfKind<ts.ForStatement>(ts.SyntaxKind.ForStatement, scopes)) {
+  for (const loop of index.nodesOfKind<ts.ForStatement>(SyntaxKind.ForStatement, scopes)) {
     const condition = loop.condition === undefined ? undefined : unwrapExpression(loop.condition);
-    if (condition === undefined || !ts.isBinaryExpression(condition) || !RELATIONAL.has(condition.operatorToken.kind)) continue;
+    if (condition === undefined || !isBinaryExpression(condition) || !RELATIONAL.has(condition.operatorToken.kind)) continue;
     // `i < req.body.items.length` walks what was sent: the body limit bounds it.
     const bound = unwrapExpression(condition.right);
-    if (ts.isPropertyAccessExpression(bound) && bound.name.text === 'length') continue;
+    if (isPropertyAccessExpression(bound) && bound.name.text === 'length') continue;
     judge(condition.right, loop);
   }
   for (const call of index.callsNamed(/^(?:repeat|Array|from)$/, scopes)) {
     const path = plainCalleePath(call);
     if (/\.repeat$/.test(path) && call.arguments[0] !== undefined) judge(call.arguments[0], call);
     else if (path === 'Array' && call.arguments.length === 1) judge(call.arguments[0], call);
-    else if (path === 'Array.from' && call.arguments[0] !== undefined && ts.isObjectLiteralExpression(unwrapExpression(call.arguments[0]))) {
+    else if (path === 'Array.from' && call.arguments[0] !== undefined && isObjectLiteralExpression(unwrapExpression(call.arguments[0]))) {
       for (const property of (unwrapExpression(call.arguments[0]) as ts.ObjectLiteralExpression).properties) {
-        if (ts.isPropertyAssignment(property) && ts.isIdentifier(property.name) && property.name.text === 'length') judge(property.initializer, call);
+        if (isPropertyAssignment(property) && isIdentifier(property.name) && property.name.text === 'length') judge(property.initializer, call);
       }
     }
   }
-  for (const created of index.nodesOfKind<ts.NewExpression>(ts.SyntaxKind.NewExpression, scopes)) {
-    if (ts.isIdentifier(created.expression) && created.expression.text === 'Array' && created.arguments?.length === 1) judge(created.arguments[0], created);
+  for (const created of index.nodesOfKind<ts.NewExpression>(SyntaxKind.NewExpression, scopes)) {
+    if (isIdentifier(created.expression) && created.expression.text === 'Array' && created.arguments?.length === 1) judge(created.arguments[0], created);
   }
   return found;
 }
@@ -214,20 +216,20 @@ function patternsFromInput(endpoint: Endpoint): CostFinding[] {
   const { index, scopes } = endpoint;
   const found: CostFinding[] = [];
   const judge = (value: ts.Expression, node: ts.Node) => {
-    if (ts.isLiteralExpression(unwrapExpression(value))) return;
+    if (isLiteralExpression(unwrapExpression(value))) return;
     const label = requestData(endpoint, value);
     if (label === undefined || ESCAPED.test(index.textOf(value)) || escapedWhereDeclared(endpoint, value)) return;
     found.push({ kind: 'regex-from-input', node, label });
   };
-  for (const created of index.nodesOfKind<ts.NewExpression>(ts.SyntaxKind.NewExpression, scopes)) {
-    if (ts.isIdentifier(created.expression) && created.expression.text === 'RegExp' && created.arguments?.[0] !== undefined) judge(created.arguments[0], created);
+  for (const created of index.nodesOfKind<ts.NewExpression>(SyntaxKind.NewExpression, scopes)) {
+    if (isIdentifier(created.expression) && created.expression.text === 'RegExp' && created.arguments?.[0] !== undefined) judge(created.arguments[0], created);
   }
   for (const call of index.callsNamed(/^RegExp$/, scopes)) {
-    if (ts.isIdentifier(call.expression) && call.arguments[0] !== undefined) judge(call.arguments[0], call);
+    if (isIdentifier(call.expression) && call.arguments[0] !== undefined) judge(call.arguments[0], call);
   }
-  for (const property of index.nodesOfKind<ts.PropertyAssignment>(ts.SyntaxKind.PropertyAssignment, scopes)) {
-    const key = ts.isIdentifier(property.name) || ts.isStringLiteral(property.name) ? property.name.text : '';
-    if (key === '$regex' && !ts.isRegularExpressionLiteral(unwrapExpression(property.initializer))) judge(property.initializer, property);
+  for (const property of index.nodesOfKind<ts.PropertyAssignment>(SyntaxKind.PropertyAssignment, scopes)) {
+    const key = isIdentifier(property.name) || isStringLiteral(property.name) ? property.name.text : '';
+    if (key === '$regex' && !isRegularExpressionLiteral(unwrapExpression(property.initializer))) judge(property.initializer, property);
   }
   return found;
 }
@@ -235,7 +237,7 @@ function patternsFromInput(endpoint: Endpoint): CostFinding[] {
 function escapedWhereDeclared(endpoint: Endpoint, value: ts.Expression): boolean {
   const names = identifiersIn(value).map((identifier) => identifier.text);
   return endpoint.index
-    .nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration, endpoint.scopes)
+    .nodesOfKind<ts.VariableDeclaration>(SyntaxKind.VariableDeclaration, endpoint.scopes)
     .some((declaration) => declaration.initializer !== undefined && names.some((name) => bindsName(declaration.name, name)) && ESCAPED.test(endpoint.index.textOf(declaration.initializer)));
 }
 
@@ -300,10 +302,10 @@ function catastrophicPatterns(endpoint: Endpoint): CostFinding[] {
 
 function regexLiteral(index: SourceIndex, node: ts.Expression): ts.RegularExpressionLiteral | undefined {
   const value = unwrapExpression(node);
-  if (ts.isRegularExpressionLiteral(value)) return value;
-  if (ts.isIdentifier(value)) {
+  if (isRegularExpressionLiteral(value)) return value;
+  if (isIdentifier(value)) {
     const initializer = variablesByName(index).get(value.text)?.initializer;
-    if (initializer !== undefined && ts.isRegularExpressionLiteral(unwrapExpression(initializer))) return unwrapExpression(initializer) as ts.RegularExpressionLiteral;
+    if (initializer !== undefined && isRegularExpressionLiteral(unwrapExpression(initializer))) return unwrapExpression(initializer) as ts.RegularExpressionLiteral;
   }
   return undefined;
 }
@@ -314,9 +316,9 @@ export function requestSizedCosts(endpoint: Endpoint): { findings: CostFinding[]
   const bounds: BoundEvidence[] = [];
   const findings = [
     ...(fileMentions(index, 'pageSize', /^(?:take|limit|pageSize|perPage|per_page|page_size|top|batchSize|paginate)$/) ? pageSizes(endpoint, bounds) : []),
-    ...(fileHasKind(index, ts.SyntaxKind.ForStatement) || fileMentions(index, 'sizedWork', /^(?:repeat|Array)$/) ? requestSizedWork(endpoint, bounds) : []),
+    ...(fileHasKind(index, SyntaxKind.ForStatement) || fileMentions(index, 'sizedWork', /^(?:repeat|Array)$/) ? requestSizedWork(endpoint, bounds) : []),
     ...(fileMentions(index, 'regexFromInput', /^(?:RegExp|\$regex)$/) ? patternsFromInput(endpoint) : []),
-    ...(fileHasKind(index, ts.SyntaxKind.RegularExpressionLiteral) ? catastrophicPatterns(endpoint) : []),
+    ...(fileHasKind(index, SyntaxKind.RegularExpressionLiteral) ? catastrophicPatterns(endpoint) : []),
   ];
   findings.sort((a, b) => a.node.pos - b.node.pos);
   return { findings, bounds };

@@ -11,6 +11,8 @@ import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf, type Control } from '../frameworks/endpoint.js';
 import { fileMentions } from './text-hints.js';
 import { KeySlots } from '../lang/key-slots.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, isArrowFunction, isAwaitExpression, isBinaryExpression, isCallExpression, isCaseClause, isExpressionStatement, isFunctionExpression, isIdentifier, isNewExpression, isObjectLiteralExpression, isParenthesizedExpression, isPropertyAccessExpression, isPropertyAssignment, isStringLiteral } = ts;
 
 export interface LimiterSignal {
   node: ts.Node;
@@ -41,8 +43,8 @@ function configuredName(path: string, configured: readonly string[]): boolean {
 
 /** Whether a control expression is or carries a function: `(req, res, next) => ...`, `asyncHandler(async () => ...)`. */
 function containsFunction(node: ts.Expression): boolean {
-  if (ts.isArrowFunction(node) || ts.isFunctionExpression(node)) return true;
-  return ts.isCallExpression(node) && node.arguments.some((argument) => ts.isArrowFunction(unwrapExpression(argument)) || ts.isFunctionExpression(unwrapExpression(argument)));
+  if (isArrowFunction(node) || isFunctionExpression(node)) return true;
+  return isCallExpression(node) && node.arguments.some((argument) => isArrowFunction(unwrapExpression(argument)) || isFunctionExpression(unwrapExpression(argument)));
 }
 
 /** Whether the file may say anything about rate limits at all: most files never do. */
@@ -53,12 +55,12 @@ function mayLimit(index: SourceIndex): boolean {
 /** Whether an expression builds a limiter: `rateLimit({...})`, `new RateLimiterRedis({...})`, `new Ratelimit({...})`. */
 export function limiterConstruction(index: SourceIndex, expression: ts.Expression): string | undefined {
   const value = unwrapExpression(expression);
-  if (ts.isNewExpression(value)) {
-    const name = ts.isIdentifier(value.expression) ? value.expression.text : ts.isPropertyAccessExpression(value.expression) ? value.expression.name.text : '';
+  if (isNewExpression(value)) {
+    const name = isIdentifier(value.expression) ? value.expression.text : isPropertyAccessExpression(value.expression) ? value.expression.name.text : '';
     if (LIMITER_CLASS.test(name)) return `new ${expressionPath(value.expression)}(...)`;
     return undefined;
   }
-  if (!ts.isCallExpression(value)) return undefined;
+  if (!isCallExpression(value)) return undefined;
   const root = accessRoot(value.expression);
   const source = root === undefined ? undefined : importSources(index).get(root);
   if (source !== undefined && LIMITER_MODULE.test(source.module)) return `${expressionPath(value.expression)}(...) from ${source.module}`;
@@ -100,14 +102,14 @@ export function controlLimiter(control: Control, endpointIndex: SourceIndex, con
   if (configuredName(plain, configured)) return { node: control.node, index, note: `${control.name} (configured in rate_limit.functions)` };
   if (/^@?SkipThrottle\b/.test(control.name)) return undefined;
   const node = unwrapExpression(control.node as ts.Expression);
-  if (ts.isCallExpression(node) || ts.isNewExpression(node)) {
+  if (isCallExpression(node) || isNewExpression(node)) {
     const built = limiterConstruction(index, node);
     if (built !== undefined) return { node: control.node, index, note: built };
   }
   // Names the control is built from: `limiter`, `wrap(limiter)`, `rateLimits.login`. An inline
   // function (or a wrapper around the handler) is judged by its body below, not by every name in it.
   if (mayLimit(index) && !containsFunction(node)) {
-    for (const identifier of index.nodesOfKind<ts.Identifier>(ts.SyntaxKind.Identifier, [scopeOf(control.node)])) {
+    for (const identifier of index.nodesOfKind<ts.Identifier>(SyntaxKind.Identifier, [scopeOf(control.node)])) {
       const bound = limiterBinding(index, identifier.text);
       if (bound !== undefined) return { node: control.node, index, note: bound };
     }
@@ -153,11 +155,11 @@ export function limiterCallsIn(index: SourceIndex, scopes: readonly Scope[], con
       }
     }
     const callee = unwrapExpression(call.expression);
-    const bound = ts.isIdentifier(callee) ? limiterBinding(index, callee.text) : undefined;
+    const bound = isIdentifier(callee) ? limiterBinding(index, callee.text) : undefined;
     if (bound !== undefined) signals.push({ node: call, index, note: `${path}() (${bound})` });
     else if (LIMITER_NAME.test(name) || LIMITER_FACTORY.test(name)) signals.push({ node: call, index, note: `${path}()` });
   }
-  for (const literal of index.nodesOfKind<ts.NumericLiteral>(ts.SyntaxKind.NumericLiteral, scopes)) {
+  for (const literal of index.nodesOfKind<ts.NumericLiteral>(SyntaxKind.NumericLiteral, scopes)) {
     // `if (upstream.status === 429)` reads someone else's limit; only an answer of 429 is this endpoint's.
     if (literal.text === '429' && !isComparedOrCase(literal)) signals.push({ node: literal, index, note: 'answers 429 Too Many Requests' });
   }
@@ -179,7 +181,7 @@ function limiterCallNames(index: SourceIndex, configured: readonly string[]): Re
   if (pattern === undefined) {
     const bound = index.memo('limiterBoundNames', () =>
       [...variablesByName(index).values()]
-        .filter((variable) => ts.isIdentifier(variable.name) && variable.initializer !== undefined && limiterConstruction(index, variable.initializer) !== undefined)
+        .filter((variable) => isIdentifier(variable.name) && variable.initializer !== undefined && limiterConstruction(index, variable.initializer) !== undefined)
         .map((variable) => (variable.name as ts.Identifier).text),
     );
     const extra = [...bound, ...configured.map((entry) => entry.split('.').pop() ?? entry)].map((name) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
@@ -194,18 +196,18 @@ function limiterCallNames(index: SourceIndex, configured: readonly string[]): Re
 export function isComparedOrCase(node: ts.Node): boolean {
   const parent = node.parent;
   if (parent === undefined) return false;
-  if (ts.isCaseClause(parent)) return true;
-  if (!ts.isBinaryExpression(parent)) return false;
+  if (isCaseClause(parent)) return true;
+  if (!isBinaryExpression(parent)) return false;
   const operator = parent.operatorToken.kind;
   return (
-    operator === ts.SyntaxKind.EqualsEqualsEqualsToken ||
-    operator === ts.SyntaxKind.ExclamationEqualsEqualsToken ||
-    operator === ts.SyntaxKind.EqualsEqualsToken ||
-    operator === ts.SyntaxKind.ExclamationEqualsToken ||
-    operator === ts.SyntaxKind.LessThanToken ||
-    operator === ts.SyntaxKind.GreaterThanToken ||
-    operator === ts.SyntaxKind.LessThanEqualsToken ||
-    operator === ts.SyntaxKind.GreaterThanEqualsToken
+    operator === SyntaxKind.EqualsEqualsEqualsToken ||
+    operator === SyntaxKind.ExclamationEqualsEqualsToken ||
+    operator === SyntaxKind.EqualsEqualsToken ||
+    operator === SyntaxKind.ExclamationEqualsToken ||
+    operator === SyntaxKind.LessThanToken ||
+    operator === SyntaxKind.GreaterThanToken ||
+    operator === SyntaxKind.LessThanEqualsToken ||
+    operator === SyntaxKind.GreaterThanEqualsToken
   );
 }
 
@@ -215,10 +217,10 @@ export function isComparedOrCase(node: ts.Node): boolean {
  * rejects by itself when the limit is reached, so it is not one of these.)
  */
 export function ignoredLimitResult(signal: LimiterSignal): boolean {
-  if (!ts.isCallExpression(signal.node) || !/^(?:limit|protect|check)$/.test(calleeName(signal.node))) return false;
+  if (!isCallExpression(signal.node) || !/^(?:limit|protect|check)$/.test(calleeName(signal.node))) return false;
   let node: ts.Node = signal.node;
-  while (node.parent !== undefined && (ts.isAwaitExpression(node.parent) || ts.isParenthesizedExpression(node.parent))) node = node.parent;
-  return node.parent !== undefined && ts.isExpressionStatement(node.parent);
+  while (node.parent !== undefined && (isAwaitExpression(node.parent) || isParenthesizedExpression(node.parent))) node = node.parent;
+  return node.parent !== undefined && isExpressionStatement(node.parent);
 }
 
 /** `@fastify/rate-limit` registered on an instance, with whether it applies to every route of its scope. */
@@ -230,13 +232,13 @@ export interface FastifyLimiterRegistration {
 
 function isLimiterPluginReference(index: SourceIndex, node: ts.Expression): boolean {
   const plugin = unwrapExpression(node);
-  if (ts.isIdentifier(plugin)) {
+  if (isIdentifier(plugin)) {
     const source = importSources(index).get(plugin.text);
     if (source !== undefined) return /^(?:@fastify\/rate-limit|fastify-rate-limit)$/.test(source.module) || LIMITER_PATH.test(source.module);
     return LIMITER_NAME.test(plugin.text);
   }
   // `register(require('@fastify/rate-limit'), ...)`, `register(import('@fastify/rate-limit'), ...)`.
-  if (ts.isCallExpression(plugin)) return /^(?:@fastify\/rate-limit|fastify-rate-limit)$/.test(stringValue(plugin.arguments[0]) ?? '');
+  if (isCallExpression(plugin)) return /^(?:@fastify\/rate-limit|fastify-rate-limit)$/.test(stringValue(plugin.arguments[0]) ?? '');
   return false;
 }
 
@@ -247,8 +249,8 @@ export function fastifyLimiterRegistrations(index: SourceIndex): FastifyLimiterR
     for (const call of index.callsNamed(/^register$/)) {
       if (call.arguments[0] === undefined || !isLimiterPluginReference(index, call.arguments[0])) continue;
       const options = call.arguments[1] === undefined ? undefined : unwrapExpression(call.arguments[1]);
-      const globalOption = options !== undefined && ts.isObjectLiteralExpression(options) ? propertyOf(options, 'global') : undefined;
-      found.push({ call, index, global: globalOption === undefined || globalOption.kind !== ts.SyntaxKind.FalseKeyword });
+      const globalOption = options !== undefined && isObjectLiteralExpression(options) ? propertyOf(options, 'global') : undefined;
+      found.push({ call, index, global: globalOption === undefined || globalOption.kind !== SyntaxKind.FalseKeyword });
     }
     return found;
   });
@@ -257,8 +259,8 @@ export function fastifyLimiterRegistrations(index: SourceIndex): FastifyLimiterR
 /** The value of `name` in an object literal, for `{ name: value }` only. */
 export function propertyOf(object: ts.ObjectLiteralExpression, name: string): ts.Expression | undefined {
   for (const property of object.properties) {
-    if (!ts.isPropertyAssignment(property)) continue;
-    const key = ts.isIdentifier(property.name) || ts.isStringLiteral(property.name) ? property.name.text : undefined;
+    if (!isPropertyAssignment(property)) continue;
+    const key = isIdentifier(property.name) || isStringLiteral(property.name) ? property.name.text : undefined;
     if (key === name) return unwrapExpression(property.initializer);
   }
   return undefined;

@@ -18,6 +18,8 @@ import type { ProjectContext } from '../project-context.js';
 import type { Config } from '../../src/config/schema.js';
 import { controlLimiter, fastifyLimiterRegistrations, ignoredLimitResult, importsLimiter, limiterCallsIn, propertyOf, type LimiterSignal } from './limiter-signals.js';
 import { nextMiddlewareFor, wholeFile } from './next-middleware-coverage.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, canHaveDecorators, getDecorators, isCallExpression, isIdentifier, isObjectLiteralExpression, isPropertyAccessExpression } = ts;
 
 export type RateLimitCoverage =
   | { kind: 'limited'; evidence: { node?: ts.Node; line?: number; file?: string; note: string } }
@@ -98,7 +100,7 @@ function fastifyCoverage(endpoint: Endpoint, project: ProjectContext): RateLimit
   const registration = endpoint.registration as ts.CallExpression;
   const routeConfig = fastifyRouteConfig(endpoint, registration);
   if (routeConfig !== undefined) {
-    if (routeConfig.kind === ts.SyntaxKind.FalseKeyword) return { kind: 'disabled', node: routeConfig, how: '`config: { rateLimit: false }`' };
+    if (routeConfig.kind === SyntaxKind.FalseKeyword) return { kind: 'disabled', node: routeConfig, how: '`config: { rateLimit: false }`' };
     return { kind: 'limited', evidence: { node: routeConfig, note: `route option config.rateLimit ${endpoint.index.textOf(routeConfig).replace(/\s+/g, ' ').slice(0, 80)}` } };
   }
   for (const registered of fastifyLimiterRegistrations(endpoint.index)) {
@@ -133,14 +135,14 @@ function fastifyRouteConfig(endpoint: Endpoint, registration: ts.CallExpression)
   const variables = variablesByName(endpoint.index);
   for (const argument of registration.arguments) {
     let options = unwrapExpression(argument);
-    if (ts.isIdentifier(options)) {
+    if (isIdentifier(options)) {
       const initializer = variables.get(options.text)?.initializer;
       if (initializer === undefined) continue;
       options = unwrapExpression(initializer);
     }
-    if (!ts.isObjectLiteralExpression(options)) continue;
+    if (!isObjectLiteralExpression(options)) continue;
     const routeConfig = propertyOf(options, 'config');
-    if (routeConfig === undefined || !ts.isObjectLiteralExpression(routeConfig)) continue;
+    if (routeConfig === undefined || !isObjectLiteralExpression(routeConfig)) continue;
     const rateLimit = propertyOf(routeConfig, 'rateLimit');
     if (rateLimit !== undefined) return rateLimit;
   }
@@ -150,15 +152,15 @@ function fastifyRouteConfig(endpoint: Endpoint, registration: ts.CallExpression)
 /** Whether the route's instance comes from outside (a plugin's parameter) rather than `Fastify()` in this file. */
 function isFastifyPluginRoute(endpoint: Endpoint, registration: ts.CallExpression): boolean {
   let current: ts.Expression = unwrapExpression(registration.expression);
-  for (let depth = 0; depth < 16 && !ts.isIdentifier(current); depth++) {
-    if (ts.isPropertyAccessExpression(current) || ts.isCallExpression(current)) current = unwrapExpression(current.expression);
+  for (let depth = 0; depth < 16 && !isIdentifier(current); depth++) {
+    if (isPropertyAccessExpression(current) || isCallExpression(current)) current = unwrapExpression(current.expression);
     else return true;
   }
-  if (!ts.isIdentifier(current)) return true;
+  if (!isIdentifier(current)) return true;
   const initializer = variablesByName(endpoint.index).get(current.text)?.initializer;
   if (initializer === undefined) return true;
   const created = unwrapExpression(initializer);
-  return !(ts.isCallExpression(created) && /^(?:fastify|Fastify|default)$/.test(calleeName(created)));
+  return !(isCallExpression(created) && /^(?:fastify|Fastify|default)$/.test(calleeName(created)));
 }
 
 function importsFile(index: SourceIndex, file: string): boolean {
@@ -177,14 +179,14 @@ function nestThrottleMarkers(endpoint: Endpoint): { throttle?: ts.Node; skip?: t
   const found: { throttle?: ts.Node; skip?: ts.Node } = {};
   // Method decorators last: they override the class's.
   for (const node of [owner, method]) {
-    if (node === undefined || !ts.canHaveDecorators(node)) continue;
-    for (const decorator of ts.getDecorators(node) ?? []) {
+    if (node === undefined || !canHaveDecorators(node)) continue;
+    for (const decorator of getDecorators(node) ?? []) {
       const expression = unwrapExpression(decorator.expression);
-      const name = ts.isCallExpression(expression) ? calleeName(expression) : ts.isIdentifier(expression) ? expression.text : '';
+      const name = isCallExpression(expression) ? calleeName(expression) : isIdentifier(expression) ? expression.text : '';
       if (name === 'Throttle') found.throttle = decorator;
       if (name === 'SkipThrottle') {
-        const argument = ts.isCallExpression(expression) ? expression.arguments[0] : undefined;
-        const off = argument !== undefined && (argument.kind === ts.SyntaxKind.FalseKeyword || /default\s*:\s*false/.test(endpoint.index.textOf(argument)));
+        const argument = isCallExpression(expression) ? expression.arguments[0] : undefined;
+        const off = argument !== undefined && (argument.kind === SyntaxKind.FalseKeyword || /default\s*:\s*false/.test(endpoint.index.textOf(argument)));
         found.skip = off ? undefined : decorator;
       }
     }

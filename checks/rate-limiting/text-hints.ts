@@ -7,14 +7,16 @@
  */
 import { ts } from '../lang/ts/parse.js';
 import { literalAlternatives, type SourceIndex } from '../lang/ts/source-index.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind } = ts;
 
 /** Distinct identifier names, string literal values and numeric literals of the file. */
 function fileNames(index: SourceIndex): ReadonlySet<string> {
   return index.memo('distinctNames', () => {
     const names = new Set<string>();
-    for (const identifier of index.nodesOfKind<ts.Identifier>(ts.SyntaxKind.Identifier)) names.add(identifier.text);
-    for (const literal of index.nodesOfKind<ts.StringLiteral>(ts.SyntaxKind.StringLiteral)) names.add(literal.text);
-    for (const literal of index.nodesOfKind<ts.NumericLiteral>(ts.SyntaxKind.NumericLiteral)) names.add(literal.text);
+    for (const identifier of index.nodesOfKind<ts.Identifier>(SyntaxKind.Identifier)) names.add(identifier.text);
+    for (const literal of index.nodesOfKind<ts.StringLiteral>(SyntaxKind.StringLiteral)) names.add(literal.text);
+    for (const literal of index.nodesOfKind<ts.NumericLiteral>(SyntaxKind.NumericLiteral)) names.add(literal.text);
     return names;
   });
 }

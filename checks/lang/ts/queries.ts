@@ -4,27 +4,29 @@
  */
 import { ts } from './parse.js';
 import type { SourceIndex } from './source-index.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, forEachChild, isArrowFunction, isCallExpression, isElementAccessExpression, isFunctionDeclaration, isFunctionExpression, isIdentifier, isMethodDeclaration, isNamespaceImport, isNoSubstitutionTemplateLiteral, isObjectBindingPattern, isOmittedExpression, isPrivateIdentifier, isPropertyAccessExpression, isStringLiteral } = ts;
 
 export type FunctionNode = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration;
 
 export function isFunctionNode(node: ts.Node): node is FunctionNode {
   return (
-    ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node) || ts.isArrowFunction(node) || ts.isMethodDeclaration(node)
+    isFunctionDeclaration(node) || isFunctionExpression(node) || isArrowFunction(node) || isMethodDeclaration(node)
   );
 }
 
 /*
  * Syntax kinds read once: `ts` is TypeScript's bundle, whose every export is a
- * getter, so `ts.SyntaxKind.X` in a hot loop is a function call (a switch over
- * six `case ts.SyntaxKind.X` labels made six of them for every expression that
+ * getter, so `SyntaxKind.X` in a hot loop is a function call (a switch over
+ * six `case SyntaxKind.X` labels made six of them for every expression that
  * is not a wrapper).
  */
-const PARENTHESIZED = ts.SyntaxKind.ParenthesizedExpression;
-const AS_EXPRESSION = ts.SyntaxKind.AsExpression;
-const NON_NULL = ts.SyntaxKind.NonNullExpression;
-const AWAIT = ts.SyntaxKind.AwaitExpression;
-const SATISFIES = ts.SyntaxKind.SatisfiesExpression;
-const TYPE_ASSERTION = ts.SyntaxKind.TypeAssertionExpression;
+const PARENTHESIZED = SyntaxKind.ParenthesizedExpression;
+const AS_EXPRESSION = SyntaxKind.AsExpression;
+const NON_NULL = SyntaxKind.NonNullExpression;
+const AWAIT = SyntaxKind.AwaitExpression;
+const SATISFIES = SyntaxKind.SatisfiesExpression;
+const TYPE_ASSERTION = SyntaxKind.TypeAssertionExpression;
 
 /** Strips the wrappers that do not change what an expression is: (x), x as T, x!, await x, x satisfies T. */
 export function unwrapExpression(node: ts.Expression): ts.Expression {
@@ -49,8 +51,8 @@ export function unwrapExpression(node: ts.Expression): ts.Expression {
 export function accessRoot(expression: ts.Expression, maxLinks = 16): string | undefined {
   let current = unwrapExpression(expression);
   for (let depth = 0; depth < maxLinks; depth++) {
-    if (ts.isIdentifier(current)) return current.text;
-    if (ts.isPropertyAccessExpression(current) || ts.isElementAccessExpression(current) || ts.isCallExpression(current)) current = unwrapExpression(current.expression);
+    if (isIdentifier(current)) return current.text;
+    if (isPropertyAccessExpression(current) || isElementAccessExpression(current) || isCallExpression(current)) current = unwrapExpression(current.expression);
     else return undefined;
   }
   return undefined;
@@ -87,27 +89,27 @@ function buildPath(expression: ts.Expression, withCalls: boolean): string {
   let current: ts.Expression = expression;
   for (let guard = 0; guard < 64; guard++) {
     current = unwrapExpression(current);
-    if (ts.isIdentifier(current) || ts.isPrivateIdentifier(current)) {
+    if (isIdentifier(current) || isPrivateIdentifier(current)) {
       parts.push(current.text);
       break;
     }
-    if (current.kind === ts.SyntaxKind.ThisKeyword) {
+    if (current.kind === SyntaxKind.ThisKeyword) {
       parts.push('this');
       break;
     }
-    if (ts.isPropertyAccessExpression(current)) {
+    if (isPropertyAccessExpression(current)) {
       parts.push(current.name.text);
       current = current.expression;
       continue;
     }
-    if (ts.isElementAccessExpression(current)) {
+    if (isElementAccessExpression(current)) {
       const key = stringValue(current.argumentExpression);
       if (key !== undefined && /[.()]/.test(key)) textual = true;
       parts.push(key ?? '[]');
       current = current.expression;
       continue;
     }
-    if (ts.isCallExpression(current)) {
+    if (isCallExpression(current)) {
       parts.push(CALL_MARKER);
       current = current.expression;
       continue;
@@ -154,23 +156,23 @@ export function plainCalleePath(call: ts.CallExpression | ts.NewExpression): str
 /** The last name of the callee: `json` for `res.status(500).json(x)`. */
 export function calleeName(call: ts.CallExpression | ts.NewExpression): string {
   const callee = unwrapExpression(call.expression);
-  if (ts.isIdentifier(callee)) return callee.text;
-  if (ts.isPropertyAccessExpression(callee)) return callee.name.text;
-  if (ts.isElementAccessExpression(callee)) return stringValue(callee.argumentExpression) ?? '';
+  if (isIdentifier(callee)) return callee.text;
+  if (isPropertyAccessExpression(callee)) return callee.name.text;
+  if (isElementAccessExpression(callee)) return stringValue(callee.argumentExpression) ?? '';
   return '';
 }
 
 /** The object a method is called on: `res.status(500)` for `res.status(500).json(x)`. */
 export function calleeObject(call: ts.CallExpression): ts.Expression | undefined {
   const callee = unwrapExpression(call.expression);
-  if (ts.isPropertyAccessExpression(callee) || ts.isElementAccessExpression(callee)) return callee.expression;
+  if (isPropertyAccessExpression(callee) || isElementAccessExpression(callee)) return callee.expression;
   return undefined;
 }
 
 /** The value of a string literal or a template without substitutions. */
 export function stringValue(node: ts.Node | undefined): string | undefined {
   if (node === undefined) return undefined;
-  if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) return node.text;
+  if (isStringLiteral(node) || isNoSubstitutionTemplateLiteral(node)) return node.text;
   return undefined;
 }
 
@@ -184,8 +186,8 @@ export function identifiersIn(node: ts.Node): ts.Identifier[] {
   };
   while (stack.length > 0) {
     const current = stack.pop()!;
-    if (ts.isIdentifier(current)) found.push(current);
-    ts.forEachChild(current, push);
+    if (isIdentifier(current)) found.push(current);
+    forEachChild(current, push);
   }
   return found;
 }
@@ -199,7 +201,7 @@ export function containsNode(node: ts.Node, test: (candidate: ts.Node) => boolea
   while (stack.length > 0) {
     const current = stack.pop()!;
     if (test(current)) return true;
-    ts.forEachChild(current, push);
+    forEachChild(current, push);
   }
   return false;
 }
@@ -216,10 +218,10 @@ export function enclosingFunction(node: ts.Node): FunctionNode | undefined {
 
 /** Names bound by a parameter or variable name, including destructuring. */
 export function boundNames(name: ts.BindingName): string[] {
-  if (ts.isIdentifier(name)) return [name.text];
+  if (isIdentifier(name)) return [name.text];
   const names: string[] = [];
   for (const element of name.elements) {
-    if (ts.isOmittedExpression(element)) continue;
+    if (isOmittedExpression(element)) continue;
     names.push(...boundNames(element.name));
   }
   return names;
@@ -236,15 +238,15 @@ export function functionsByName(index: SourceIndex): Map<string, FunctionNode> {
 
 function computeFunctionsByName(index: SourceIndex): Map<string, FunctionNode> {
   const byName = new Map<string, FunctionNode>();
-  for (const declaration of index.nodesOfKind<ts.FunctionDeclaration>(ts.SyntaxKind.FunctionDeclaration)) {
+  for (const declaration of index.nodesOfKind<ts.FunctionDeclaration>(SyntaxKind.FunctionDeclaration)) {
     if (declaration.name !== undefined && declaration.body !== undefined && !byName.has(declaration.name.text)) {
       byName.set(declaration.name.text, declaration);
     }
   }
-  for (const variable of index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration)) {
-    if (!ts.isIdentifier(variable.name) || variable.initializer === undefined) continue;
+  for (const variable of index.nodesOfKind<ts.VariableDeclaration>(SyntaxKind.VariableDeclaration)) {
+    if (!isIdentifier(variable.name) || variable.initializer === undefined) continue;
     const initializer = unwrapExpression(variable.initializer);
-    if ((ts.isArrowFunction(initializer) || ts.isFunctionExpression(initializer)) && !byName.has(variable.name.text)) {
+    if ((isArrowFunction(initializer) || isFunctionExpression(initializer)) && !byName.has(variable.name.text)) {
       byName.set(variable.name.text, initializer);
     }
   }
@@ -258,8 +260,8 @@ export function variablesByName(index: SourceIndex): Map<string, ts.VariableDecl
 
 function computeVariablesByName(index: SourceIndex): Map<string, ts.VariableDeclaration> {
   const byName = new Map<string, ts.VariableDeclaration>();
-  for (const variable of index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration)) {
-    if (ts.isIdentifier(variable.name) && !byName.has(variable.name.text)) byName.set(variable.name.text, variable);
+  for (const variable of index.nodesOfKind<ts.VariableDeclaration>(SyntaxKind.VariableDeclaration)) {
+    if (isIdentifier(variable.name) && !byName.has(variable.name.text)) byName.set(variable.name.text, variable);
   }
   return byName;
 }
@@ -271,12 +273,12 @@ export function importedModules(index: SourceIndex): Set<string> {
 
 function computeImportedModules(index: SourceIndex): Set<string> {
   const modules = new Set<string>();
-  for (const declaration of index.nodesOfKind<ts.ImportDeclaration>(ts.SyntaxKind.ImportDeclaration)) {
+  for (const declaration of index.nodesOfKind<ts.ImportDeclaration>(SyntaxKind.ImportDeclaration)) {
     const name = stringValue(declaration.moduleSpecifier);
     if (name !== undefined) modules.add(name);
   }
   for (const call of index.calls()) {
-    if (ts.isIdentifier(call.expression) && call.expression.text === 'require') {
+    if (isIdentifier(call.expression) && call.expression.text === 'require') {
       const name = stringValue(call.arguments[0]);
       if (name !== undefined) modules.add(name);
     }
@@ -291,14 +293,14 @@ export function importSources(index: SourceIndex): Map<string, { module: string;
 
 function computeImportSources(index: SourceIndex): Map<string, { module: string; imported: string }> {
   const sources = new Map<string, { module: string; imported: string }>();
-  for (const declaration of index.nodesOfKind<ts.ImportDeclaration>(ts.SyntaxKind.ImportDeclaration)) {
+  for (const declaration of index.nodesOfKind<ts.ImportDeclaration>(SyntaxKind.ImportDeclaration)) {
     const module = stringValue(declaration.moduleSpecifier);
     const clause = declaration.importClause;
     if (module === undefined || clause === undefined) continue;
     if (clause.name !== undefined) sources.set(clause.name.text, { module, imported: 'default' });
     const bindings = clause.namedBindings;
     if (bindings === undefined) continue;
-    if (ts.isNamespaceImport(bindings)) {
+    if (isNamespaceImport(bindings)) {
       sources.set(bindings.name.text, { module, imported: '*' });
     } else {
       for (const element of bindings.elements) {
@@ -307,17 +309,17 @@ function computeImportSources(index: SourceIndex): Map<string, { module: string;
     }
   }
   // CommonJS: const auth = require('./auth'); const { authenticate } = require('./auth');
-  for (const variable of index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration)) {
+  for (const variable of index.nodesOfKind<ts.VariableDeclaration>(SyntaxKind.VariableDeclaration)) {
     const initializer = variable.initializer === undefined ? undefined : unwrapExpression(variable.initializer);
-    if (initializer === undefined || !ts.isCallExpression(initializer) || !ts.isIdentifier(initializer.expression) || initializer.expression.text !== 'require') continue;
+    if (initializer === undefined || !isCallExpression(initializer) || !isIdentifier(initializer.expression) || initializer.expression.text !== 'require') continue;
     const module = stringValue(initializer.arguments[0]);
     if (module === undefined) continue;
-    if (ts.isIdentifier(variable.name)) {
+    if (isIdentifier(variable.name)) {
       sources.set(variable.name.text, { module, imported: 'default' });
-    } else if (ts.isObjectBindingPattern(variable.name)) {
+    } else if (isObjectBindingPattern(variable.name)) {
       for (const element of variable.name.elements) {
-        if (!ts.isIdentifier(element.name)) continue;
-        const imported = element.propertyName !== undefined && ts.isIdentifier(element.propertyName) ? element.propertyName.text : element.name.text;
+        if (!isIdentifier(element.name)) continue;
+        const imported = element.propertyName !== undefined && isIdentifier(element.propertyName) ? element.propertyName.text : element.name.text;
         sources.set(element.name.text, { module, imported });
       }
     }

@@ -1,6 +1,8 @@
 import { ts } from './parse.js';
 import { lowerBound, mergeScopes, type Scope } from '../scopes.js';
 import { KeySlots } from '../key-slots.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, forEachChild, isAsExpression, isElementAccessExpression, isIdentifier, isNoSubstitutionTemplateLiteral, isNonNullExpression, isParenthesizedExpression, isPropertyAccessExpression, isStringLiteral } = ts;
 
 export type { Scope };
 
@@ -80,7 +82,7 @@ export class SourceIndex {
       (child as { parent: ts.Node }).parent = current;
       stack.push(child);
     };
-    ts.forEachChild(this.sourceFile, push);
+    forEachChild(this.sourceFile, push);
     stack.reverse();
     const byKind = this.byKind;
     while (stack.length > 0) {
@@ -91,7 +93,7 @@ export class SourceIndex {
       else list.push(node);
       // Children go on the stack in reverse so that they come off in document order.
       const start = stack.length;
-      ts.forEachChild(node, push);
+      forEachChild(node, push);
       for (let low = start, high = stack.length - 1; low < high; low++, high--) {
         const swap = stack[low];
         stack[low] = stack[high];
@@ -159,7 +161,7 @@ export class SourceIndex {
   }
 
   calls(scopes?: readonly Scope[]): readonly ts.CallExpression[] {
-    return this.nodesOfKind<ts.CallExpression>(ts.SyntaxKind.CallExpression, scopes);
+    return this.nodesOfKind<ts.CallExpression>(SyntaxKind.CallExpression, scopes);
   }
 
   /**
@@ -335,10 +337,10 @@ function isSortedAndDisjoint(scopes: readonly Scope[]): boolean {
 /** The callee's last name without the query helpers (which import this module). */
 function lastCalleeName(call: ts.CallExpression): string {
   let callee: ts.Expression = call.expression;
-  while (ts.isParenthesizedExpression(callee) || ts.isNonNullExpression(callee) || ts.isAsExpression(callee)) callee = callee.expression;
-  if (ts.isIdentifier(callee)) return callee.text;
-  if (ts.isPropertyAccessExpression(callee)) return callee.name.text;
-  if (ts.isElementAccessExpression(callee) && (ts.isStringLiteral(callee.argumentExpression) || ts.isNoSubstitutionTemplateLiteral(callee.argumentExpression))) {
+  while (isParenthesizedExpression(callee) || isNonNullExpression(callee) || isAsExpression(callee)) callee = callee.expression;
+  if (isIdentifier(callee)) return callee.text;
+  if (isPropertyAccessExpression(callee)) return callee.name.text;
+  if (isElementAccessExpression(callee) && (isStringLiteral(callee.argumentExpression) || isNoSubstitutionTemplateLiteral(callee.argumentExpression))) {
     return callee.argumentExpression.text;
   }
   return '';
