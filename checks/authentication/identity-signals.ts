@@ -77,7 +77,27 @@ export function isAuthCallee(path: string, name: string, configured: readonly st
   return undefined;
 }
 
+/**
+ * Answers for the names of controls when no auth function is configured (the
+ * usual case), wrappers apart: every authentication check asks about every
+ * control of every endpoint, and the same few names recur across files.
+ * Strings only, so a module-level map keeps no syntax tree alive; bounded.
+ */
+const controlNameAnswers = { wrapper: new Map<string, boolean>(), other: new Map<string, boolean>() };
+
 export function isAuthControlName(path: string, configured: readonly string[], kind: 'middleware' | 'router-middleware' | 'wrapper'): boolean {
+  if (configured.length > 0) return authControlName(path, configured, kind);
+  const answers = kind === 'wrapper' ? controlNameAnswers.wrapper : controlNameAnswers.other;
+  let answer = answers.get(path);
+  if (answer === undefined) {
+    answer = authControlName(path, configured, kind);
+    if (answers.size > 10_000) answers.clear();
+    answers.set(path, answer);
+  }
+  return answer;
+}
+
+function authControlName(path: string, configured: readonly string[], kind: 'middleware' | 'router-middleware' | 'wrapper'): boolean {
   const last = path.split('.').pop() ?? path;
   if (configured.includes(path) || configured.includes(last)) return true;
   if (last === 'required' && !/auth|jwt/i.test(path)) return false;
