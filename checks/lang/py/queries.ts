@@ -4,7 +4,7 @@
  * `lang/ts/queries.ts` where the idea is the same, so a Python check reads
  * like its TypeScript sibling.
  */
-import type { PyNode, PySourceIndex } from './source-index.js';
+import { nodeMemo, type PyNode, type PySourceIndex } from './source-index.js';
 
 /** The first child in grammar field `field` (`function`, `arguments`, `name`, `body`, `left`, `right`...). */
 export function childByField(node: PyNode, field: string): PyNode | undefined {
@@ -57,20 +57,24 @@ export function expressionPath(node: PyNode, withCalls = true): string {
   return '';
 }
 
-const CALLEE_PATH = Symbol('calleePath');
-const PLAIN_CALLEE_PATH = Symbol('plainCalleePath');
-type PathSlots = { [CALLEE_PATH]?: string; [PLAIN_CALLEE_PATH]?: string };
+/** What this file memoizes per node, in the node's one memo object (nodeMemo). */
+interface NodeFacts {
+  calleePath: string;
+  plainCalleePath: string;
+  decorators: readonly PyNode[];
+  parameters: readonly PyParameter[];
+}
 
 /** `User.objects.filter().first` for `User.objects.filter(id=1).first()`; memoized per node. */
 export function calleePath(call: PyNode): string {
   const callee = childByField(call, 'function');
-  return ((call as PathSlots)[CALLEE_PATH] ??= callee === undefined ? '' : expressionPath(callee, true));
+  return (nodeMemo<NodeFacts>(call).calleePath ??= callee === undefined ? '' : expressionPath(callee, true));
 }
 
 /** The callee path without call markers: `User.objects.filter.first`; memoized per node. */
 export function plainCalleePath(call: PyNode): string {
   const callee = childByField(call, 'function');
-  return ((call as PathSlots)[PLAIN_CALLEE_PATH] ??= callee === undefined ? '' : expressionPath(callee, false));
+  return (nodeMemo<NodeFacts>(call).plainCalleePath ??= callee === undefined ? '' : expressionPath(callee, false));
 }
 
 /** The last name of the callee: `first` for `User.objects.filter(id=1).first()`. */
@@ -191,23 +195,22 @@ export function dictEntries(node: PyNode | undefined, index: PySourceIndex): { k
   return entries;
 }
 
-const DECORATORS = Symbol('decorators');
 const NO_DECORATORS: readonly PyNode[] = Object.freeze([]);
 
 /** The expressions of the decorators of a function or class definition, top to bottom; memoized per node (discovery and several checks ask). */
 export function decoratorsOf(definition: PyNode): readonly PyNode[] {
-  const slots = definition as { [DECORATORS]?: readonly PyNode[] };
-  const cached = slots[DECORATORS];
+  const slots = nodeMemo<NodeFacts>(definition);
+  const cached = slots.decorators;
   if (cached !== undefined) return cached;
   const parent = definition.parent;
-  if (parent?.type !== 'decorated_definition') return (slots[DECORATORS] = NO_DECORATORS);
+  if (parent?.type !== 'decorated_definition') return (slots.decorators = NO_DECORATORS);
   const decorators: PyNode[] = [];
   for (const child of parent.children) {
     if (child.type !== 'decorator') continue;
     const expression = namedChildren(child)[0];
     if (expression !== undefined) decorators.push(expression);
   }
-  return (slots[DECORATORS] = decorators);
+  return (slots.decorators = decorators);
 }
 
 /** The statement that holds a definition with its decorators (the decorated_definition, else the definition). */
@@ -288,8 +291,12 @@ export interface PyParameter {
   default?: PyNode;
 }
 
-/** Parameters of a function definition (`*args` / `**kwargs` included by name). */
-export function parametersOf(fn: PyNode): PyParameter[] {
+/** Parameters of a function definition (`*args` / `**kwargs` included by name); memoized per node (discovery and several checks ask). */
+export function parametersOf(fn: PyNode): readonly PyParameter[] {
+  return (nodeMemo<NodeFacts>(fn).parameters ??= readParameters(fn));
+}
+
+function readParameters(fn: PyNode): readonly PyParameter[] {
   const list = childByField(fn, 'parameters');
   if (list === undefined) return [];
   const result: PyParameter[] = [];

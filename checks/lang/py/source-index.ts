@@ -34,6 +34,12 @@ export interface PyNode {
 class PyNodeRecord implements PyNode {
   /** Set once by the walk when the node's last child is copied. */
   children: PyNode[] = NO_CHILDREN;
+  /**
+   * Facts queries.ts memoizes per node (callee paths, decorators, parameters), created on first use: a field of
+   * the class, so that memoizing adds no property to the node and every node keeps the one shape (symbol
+   * properties added to some nodes gave them six, and the checks' reads of `type`, `children`, `field` went megamorphic).
+   */
+  memo: object | undefined = undefined;
   constructor(
     readonly type: string,
     readonly named: boolean,
@@ -45,6 +51,12 @@ class PyNodeRecord implements PyNode {
     readonly parent: PyNodeRecord | undefined,
     readonly name: string | undefined,
   ) {}
+}
+
+/** The per-node memo of queries.ts (see PyNodeRecord.memo); created on first use. */
+export function nodeMemo<T extends object>(node: PyNode): Partial<T> {
+  const holder = node as { memo?: object };
+  return (holder.memo ??= {}) as Partial<T>;
 }
 
 /** The children of every leaf: frozen, so that no caller can add to all leaves at once. */

@@ -124,18 +124,29 @@ function computeRequestData(endpoint: PyEndpoint): RequestData {
   const data: RequestData = { requestNames, caller, raw, modelParameters, scalarParameters, bodyReads };
 
   // Names assigned from request data, to a fixed point (a few rounds: chains are short).
-  const assignments = [...index.nodesOfType('assignment', endpoint.scopes), ...index.nodesOfType('for_statement', endpoint.scopes), ...index.nodesOfType('named_expression', endpoint.scopes)];
-  for (let round = 0; round < 4; round++) {
-    let grew = false;
-    for (const assignment of assignments) {
+  // Each binding's names and whether its value is validated, read once for all rounds.
+  const bindings: { right: PyNode; targets: string[]; validating: boolean }[] = [];
+  for (const list of [index.nodesOfType('assignment', endpoint.scopes), index.nodesOfType('for_statement', endpoint.scopes), index.nodesOfType('named_expression', endpoint.scopes)]) {
+    for (const assignment of list) {
       const left = childByField(assignment, assignment.type === 'named_expression' ? 'name' : 'left');
       const right = childByField(assignment, assignment.type === 'named_expression' ? 'value' : 'right');
       if (left === undefined || right === undefined) continue;
-      const targets = boundNames(left);
-      // Names already known to carry both kinds of data cannot grow.
-      if (targets.every((target) => caller.has(target) && raw.has(target))) continue;
-      const fromCaller = callerValueIn(endpoint, data, right);
-      const fromRaw = isValidating(right, models) ? undefined : rawValueIn(endpoint, data, right);
+      bindings.push({ right, targets: boundNames(left), validating: isValidating(right, models) });
+    }
+  }
+  for (let round = 0; round < 4; round++) {
+    let grew = false;
+    for (const { right, targets, validating } of bindings) {
+      // Only a name not yet known to carry a kind of data can take it: the other kind's reads are not looked for.
+      let needCaller = false;
+      let needRaw = false;
+      for (const target of targets) {
+        if (!caller.has(target)) needCaller = true;
+        if (!raw.has(target)) needRaw = true;
+      }
+      if (!needCaller && !needRaw) continue;
+      const fromCaller = needCaller ? callerValueIn(endpoint, data, right) : undefined;
+      const fromRaw = !needRaw || validating ? undefined : rawValueIn(endpoint, data, right);
       for (const target of targets) {
         if (fromCaller !== undefined && !caller.has(target)) {
           caller.set(target, fromCaller);
