@@ -23,6 +23,7 @@ import { traceRequestData, type RequestData } from './request-data.js';
 import { validatorCall, validatorNames, type ValidatorCall } from './schema-validators.js';
 import { frameworkValidation, type FrameworkValidation, type Gate, type InputPart } from './framework-validation.js';
 import { KeySlots } from '../lang/key-slots.js';
+import type { SourceIndex } from '../lang/ts/source-index.js';
 
 export type { Gate, InputPart } from './framework-validation.js';
 
@@ -185,7 +186,8 @@ export class InputFlow {
     const index = endpoint.index;
     this.requestData = traceRequestData(endpoint);
     this.framework = frameworkValidation(endpoint, config.validation.functions);
-    for (const [part, gate] of this.framework.parts) this.gates.push({ ...gate, pos: 0, parts: [part] });
+    // Most endpoints have no framework gate: the Map's iterator is not made for nothing.
+    if (this.framework.parts.size > 0) for (const [part, gate] of this.framework.parts) this.gates.push({ ...gate, pos: 0, parts: [part] });
     this.collectParameters();
     for (const parameter of this.framework.nestParameters.values()) {
       if (parameter.untraced !== undefined) {
@@ -196,7 +198,7 @@ export class InputFlow {
       this.raw.set(parameter.name, { label: parameter.label, part: parameter.part, whole: parameter.whole, stringCast: false, gate: parameter.gate, note: parameter.note });
     }
     const configured = config.validation.functions;
-    for (const call of index.callsNamedIn(validatorNames(index, configured), endpoint.scopes)) {
+    for (const call of index.callsNamedIn(validatorNamesCalled(index, configured), endpoint.scopes)) {
       const validator = validatorCall(index, call, configured);
       if (validator !== undefined) {
         this.validators.push(validator);
@@ -209,6 +211,11 @@ export class InputFlow {
     // Declarations are traced when a name is first asked about: most locals of a handler never reach a sink.
     for (const declaration of index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration, endpoint.scopes)) {
       if (declaration.initializer === undefined) continue;
+      // Most declarations bind one name: no list of names is built for those.
+      if (ts.isIdentifier(declaration.name)) {
+        if (!this.pending.has(declaration.name.text)) this.pending.set(declaration.name.text, declaration);
+        continue;
+      }
       for (const name of boundNames(declaration.name)) if (!this.pending.has(name)) this.pending.set(name, declaration);
     }
     // Validators of the handler gate what helpers are then given; those inside helpers see their parameters once bound.
@@ -260,7 +267,8 @@ export class InputFlow {
   private resolve(name: string): void {
     const declaration = this.pending.get(name);
     if (declaration === undefined || declaration.initializer === undefined) return;
-    for (const bound of boundNames(declaration.name)) if (this.pending.get(bound) === declaration) this.pending.delete(bound);
+    if (ts.isIdentifier(declaration.name)) this.pending.delete(declaration.name.text);
+    else for (const bound of boundNames(declaration.name)) if (this.pending.get(bound) === declaration) this.pending.delete(bound);
     this.bindDeclaration(declaration.name, declaration.initializer);
   }
 
@@ -455,7 +463,8 @@ export class InputFlow {
   }
 
   private isEscaper(path: string): boolean {
-    const module = importSources(this.endpoint.index).get(path.split('.')[0])?.module;
+    const dot = path.indexOf('.');
+    const module = importSources(this.endpoint.index).get(dot < 0 ? path : path.slice(0, dot))?.module;
     return module !== undefined && ESCAPER_MODULE.test(module);
   }
 
@@ -662,6 +671,22 @@ function resultIsRead(call: ts.CallExpression): boolean {
   if (parent !== undefined && ts.isVariableDeclaration(parent)) return false;
   return false;
 }
+
+/**
+ * The validator names (validatorNames) that some call of the file has, once
+ * per file: every endpoint then looks up these few rather than all twenty.
+ */
+function validatorNamesCalled(index: SourceIndex, configured: readonly string[]): readonly string[] {
+  const names = validatorNames(index, configured);
+  let called = calledValidatorNames.get(index);
+  if (called === undefined || called.names !== names) {
+    called = { names, called: [...names].filter((name) => index.callsNamedIn([name]).length > 0) };
+    calledValidatorNames.set(index, called);
+  }
+  return called.called;
+}
+
+const calledValidatorNames = new KeySlots<SourceIndex, { names: ReadonlySet<string>; called: readonly string[] }>('calledValidatorNames');
 
 const flows = new KeySlots<Endpoint, { config: Config; flow: InputFlow }>('inputFlow');
 

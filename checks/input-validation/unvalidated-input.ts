@@ -68,7 +68,7 @@ function sinksOf(endpoint: Endpoint): { sinks: Sink[]; opaque: { call: ts.CallEx
   const helpers = functionsByName(index);
   for (const call of index.calls(endpoint.scopes)) {
     // A call without arguments, or with literals only (`res.status(500)`), takes no data anywhere.
-    if (call.arguments.every((argument) => isLiteral(argument))) continue;
+    if (literalsOnly(call.arguments)) continue;
     const path = plainCalleePath(call);
     const kind = sinkKind(path, endpoint.framework);
     if (kind !== undefined) sinks.push({ node: call, kind, name: `${path}()`, values: call.arguments });
@@ -88,6 +88,11 @@ function sinksOf(endpoint: Endpoint): { sinks: Sink[]; opaque: { call: ts.CallEx
     }
   }
   return { sinks: sinks.sort((a, b) => a.node.pos - b.node.pos), opaque };
+}
+
+function literalsOnly(nodes: readonly ts.Expression[]): boolean {
+  for (let i = 0; i < nodes.length; i++) if (!isLiteral(nodes[i])) return false;
+  return true;
 }
 
 function isLiteral(node: ts.Expression): boolean {
