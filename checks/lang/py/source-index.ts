@@ -178,19 +178,22 @@ export class PySourceIndex {
       // Children wait on one shared stack and get an array of their exact size when their parent is
       // left (a leaf keeps the shared empty one): most nodes are leaves, and a growing array would
       // reserve room for 17 children, garbage the collector has to copy while the index is alive.
+      // The stack's live part is pending[0..top): entries above top are left in place and overwritten, since
+      // truncating an array (`length = n`) is a runtime call, once per node with children.
       const pending: PyNodeRecord[] = [];
+      let top = 0;
       const firstPending: number[] = [];
       const close = (node: PyNodeRecord) => {
         const from = firstPending.pop()!;
-        node.children = pending.slice(from);
-        pending.length = from;
+        node.children = pending.slice(from, top);
+        top = from;
       };
       let current = root;
       while (true) {
         if (steps.gotoFirstChild()) {
-          firstPending.push(pending.length);
+          firstPending.push(top);
           const child = make(current);
-          pending.push(child);
+          pending[top++] = child;
           current = child;
           continue;
         }
@@ -200,7 +203,7 @@ export class PySourceIndex {
           close(current);
         }
         const sibling = make(current.parent);
-        pending.push(sibling);
+        pending[top++] = sibling;
         current = sibling;
       }
     } finally {

@@ -11,6 +11,13 @@ const HELPER_DEPTH = 2;
 
 /** Scopes for `roots` and the same-file functions they call, each function once, sorted. */
 export function codeScopes(index: PySourceIndex, roots: readonly PyNode[]): Scope[] {
+  // A ViewSet's actions ask with the same roots (its hooks and class statements): followed once.
+  let key = 'py:codeScopesOf:';
+  for (const root of roots) key += `${root.type}@${root.pos}-${root.end},`;
+  return index.memo(key, () => followHelpers(index, roots));
+}
+
+function followHelpers(index: PySourceIndex, roots: readonly PyNode[]): Scope[] {
   const functions = functionsByName(index);
   const seen = new Set<PyNode>();
   let frontier = [...roots];
