@@ -9,7 +9,8 @@
  */
 import tsCheck from '../../authorization/missing-role-check.js';
 import { childByField, lastSegment, plainCalleePath } from '../../lang/py/queries.js';
-import type { PyNode } from '../../lang/py/source-index.js';
+import type { PyNode, PySourceIndex, Scope } from '../../lang/py/source-index.js';
+import { ScopedFacts } from '../../lang/py/scoped-facts.js';
 import { createPyCheck, siblingMetadata } from '../create-py-check.js';
 import type { PyDependency, PyEndpoint } from '../endpoint.js';
 
@@ -65,11 +66,22 @@ export function roleCheckOf(endpoint: PyEndpoint): { node?: PyNode; line?: numbe
   if (named !== undefined) return { node: named.node, note: `${named.kind}(${named.callable}) on the ${named.level}` };
   const decorator = endpoint.decorators.find((candidate) => ROLE_NAME.test(lastSegment(candidate.name)));
   if (decorator !== undefined) return { node: decorator.node, note: `@${decorator.name}` };
-  const call = endpoint.index.callsNamed(ROLE_CALL, endpoint.scopes)[0];
-  const attribute = endpoint.index.nodesOfType('attribute', endpoint.scopes).find((node) => ROLE_ATTRIBUTE.test(childByField(node, 'attribute')?.name ?? '') && /(?:user|caller|principal|identity|token|claims)/i.test(endpoint.index.textOf(node)));
-  const first = call !== undefined && (attribute === undefined || call.pos < attribute.pos) ? call : attribute;
-  if (first === undefined) return undefined;
-  return { node: first, note: `role checked in the code: ${first.type === 'call' ? `${plainCalleePath(first)}()` : endpoint.index.textOf(first)}` };
+  const inCode = roleInCode(endpoint.index, endpoint.scopes);
+  return inCode === undefined ? undefined : { node: inCode.node, note: inCode.note };
+}
+
+/** On the scopes: both authorization checks ask, and a ViewSet's actions share their code. */
+const ROLE_IN_CODE = new ScopedFacts<{ node: PyNode; note: string } | undefined>('py:roleInCode');
+
+/** The first role check in the code of `scopes`: a has_perm()-like call or a role attribute of the caller; it depends on the index and scopes only. */
+function roleInCode(index: PySourceIndex, scopes: readonly Scope[]): { node: PyNode; note: string } | undefined {
+  return ROLE_IN_CODE.get(index, scopes, () => {
+    const call = index.callsNamed(ROLE_CALL, scopes)[0];
+    const attribute = index.nodesOfType('attribute', scopes).find((node) => ROLE_ATTRIBUTE.test(childByField(node, 'attribute')?.name ?? '') && /(?:user|caller|principal|identity|token|claims)/i.test(index.textOf(node)));
+    const first = call !== undefined && (attribute === undefined || call.pos < attribute.pos) ? call : attribute;
+    if (first === undefined) return undefined;
+    return { node: first, note: `role checked in the code: ${first.type === 'call' ? `${plainCalleePath(first)}()` : index.textOf(first)}` };
+  });
 }
 
 export default createPyCheck({
