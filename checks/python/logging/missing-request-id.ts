@@ -76,13 +76,11 @@ function requestIdSignal(index: PySourceIndex): { node: PyNode; note: string } |
 }
 
 function fileRequestIdSignal(index: PySourceIndex): { node: PyNode; note: string } | undefined {
-  for (const call of index.calls()) {
-    const name = calleeName(call);
-    if (name === 'add_middleware' || name === 'RequestID' || name === 'init_app') {
-      const text = index.textOf(call);
-      const package_ = /\b(CorrelationIdMiddleware|RequestIdPlugin|RequestIDMiddleware|RequestIdMiddleware|RequestID)\b/.exec(text);
-      if (package_ !== null && REQUEST_ID_PACKAGE.test(package_[1])) return { node: call, note: `${package_[1]} assigns every request an id and returns it (\`${text.replace(/\s+/g, ' ').slice(0, 70)}\`)` };
-    }
+  // In document order, as index.calls() gives them (outer call first).
+  for (const call of index.callsNamed(/^(?:add_middleware|RequestID|init_app)$/)) {
+    const text = index.textOf(call);
+    const package_ = /\b(CorrelationIdMiddleware|RequestIdPlugin|RequestIDMiddleware|RequestIdMiddleware|RequestID)\b/.exec(text);
+    if (package_ !== null && REQUEST_ID_PACKAGE.test(package_[1])) return { node: call, note: `${package_[1]} assigns every request an id and returns it (\`${text.replace(/\s+/g, ' ').slice(0, 70)}\`)` };
   }
   // An HTTP middleware or after_request hook that sets the header.
   for (const fn of index.nodesOfType('function_definition')) {
@@ -95,7 +93,8 @@ function fileRequestIdSignal(index: PySourceIndex): { node: PyNode; note: string
     const text = index.textOf(statement);
     // An import alone installs nothing; a MIDDLEWARE list naming the package does.
     if (statement.type === 'import_statement' || statement.type === 'import_from_statement') continue;
-    if (REQUEST_ID_TEXT.test(text) && /MIDDLEWARE/.test(text)) return { node: statement, note: `MIDDLEWARE installs request ids (line ${statement.line})` };
+    // The literal first: the alternation would scan every class and function of the file.
+    if (/MIDDLEWARE/.test(text) && REQUEST_ID_TEXT.test(text)) return { node: statement, note: `MIDDLEWARE installs request ids (line ${statement.line})` };
   }
   return undefined;
 }
