@@ -41,6 +41,21 @@ function requestArgument(call: ts.CallExpression, origins: RequestOrigins): stri
 }
 
 /**
+ * The calls in `scopes` whose callee name (`calleeName`) reads like record
+ * access, in document order. The index groups calls by the same last name,
+ * except that it does not look through `await`, `satisfies` or `<T>` around
+ * a callee (`(await getLoader)(id)`): those are in its '' group and are
+ * tested one by one. The pattern then runs once per distinct name of the
+ * file instead of once per call per endpoint.
+ */
+function recordVerbCalls(index: SourceIndex, scopes: readonly Scope[]): readonly ts.CallExpression[] {
+  const named = index.callsNamed(RECORD_VERB, scopes);
+  const unnamed = index.callsNamedIn([''], scopes).filter((call) => RECORD_VERB.test(calleeName(call)));
+  if (unnamed.length === 0) return named;
+  return [...named, ...unnamed].sort((a, b) => a.pos - b.pos || b.end - a.end);
+}
+
+/**
  * Calls to imported helpers that look like record access and receive request
  * data, outside the recognised queries. `origins` is asked only for calls that
  * pass the cheaper tests.
@@ -48,9 +63,8 @@ function requestArgument(call: ts.CallExpression, origins: RequestOrigins): stri
 export function findImportedRecordHelpers(index: SourceIndex, scopes: readonly Scope[], origins: () => RequestOrigins, excluded: readonly ts.Node[]): ImportedRecordHelper[] {
   const imports = importSources(index);
   const helpers: ImportedRecordHelper[] = [];
-  for (const call of index.calls(scopes)) {
+  for (const call of recordVerbCalls(index, scopes)) {
     if (excluded.some((node) => call.pos >= node.pos && call.end <= node.end)) continue;
-    if (!RECORD_VERB.test(calleeName(call))) continue;
     const path = plainCalleePath(call);
     const root = path.split('.')[0];
     const source = imports.get(root);
