@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseTypeScript, ts } from './parse.js';
-import { SourceIndex, type Scope } from './source-index.js';
+import { lfLineStartsOf, SourceIndex, type Scope } from './source-index.js';
 
 const CODE = `
 import express from 'express';
@@ -61,5 +61,23 @@ describe('SourceIndex.callsNamed', () => {
     expect(texts(index, index.callsNamedIn(names))).toEqual(expected(index, (name) => names.includes(name)));
     expect(texts(index, index.callsNamedIn(new Set(names), scopes))).toEqual(expected(index, (name) => names.includes(name), scopes));
     expect(index.callsNamedIn([])).toEqual([]);
+  });
+});
+
+describe('line starts', () => {
+  it('lists the lines of LF text as TypeScript does, and leaves other line ends to TypeScript', () => {
+    for (const text of ['', 'a', 'a\n', '\n\n', 'const a = 1;\nconst b = 2;\n\n// end', '\nx\ny']) {
+      expect(lfLineStartsOf(text)).toEqual(ts.getLineStarts(ts.createSourceFile('a.ts', text, ts.ScriptTarget.Latest)));
+    }
+    for (const text of ['a\r\nb', 'a\rb', 'a\u2028b', 'a\u2029b']) expect(lfLineStartsOf(text)).toBeUndefined();
+  });
+
+  it('answers lines in files with any line ends', () => {
+    for (const newline of ['\n', '\r\n', '\r', '\u2028']) {
+      const text = ['const a = 1;', '', 'function f() {', '  return a;', '}', ''].join(newline);
+      const index = new SourceIndex('a.ts', parseTypeScript('a.ts', text).sourceFile);
+      const ret = index.nodesOfKind(ts.SyntaxKind.ReturnStatement)[0];
+      expect([index.lineOf(ret), index.endLineOf(ret), index.lineAt(text.indexOf('function'))]).toEqual([4, 4, 3]);
+    }
   });
 });
