@@ -24,7 +24,7 @@ import {
   stringValue,
   booleanValue,
 } from '../../lang/py/queries.js';
-import type { PyNode, PySourceIndex } from '../../lang/py/source-index.js';
+import type { PyNode, PySourceIndex, Scope } from '../../lang/py/source-index.js';
 import type { DrfPolicy, PyDecorator, PyEndpoint } from '../endpoint.js';
 import { codeScopes } from './code-scopes.js';
 
@@ -211,6 +211,9 @@ function classViews(index: PySourceIndex): PyEndpoint[] {
         break;
       }
     }
+    // What every action runs: its hooks and the class statements; the inherited actions share one scopes array.
+    const shared = [...hooks.map(definitionStatement), ...classLevelStatements(lineage)];
+    let inherited: Scope[] | undefined;
     for (const route of routes) {
       endpoints.push({
         file: index.path,
@@ -226,7 +229,7 @@ function classViews(index: PySourceIndex): PyEndpoint[] {
         decorators: [],
         beforeRequest: [],
         ...policies,
-        scopes: codeScopes(index, [...(route.handler === undefined ? [] : [definitionStatement(route.handler)]), ...hooks.map(definitionStatement), ...classLevelStatements(lineage)]),
+        scopes: route.handler === undefined ? (inherited ??= codeScopes(index, shared)) : codeScopes(index, [definitionStatement(route.handler), ...shared]),
         index,
       });
     }
