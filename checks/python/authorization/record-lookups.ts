@@ -20,7 +20,7 @@ import {
 } from '../../lang/py/queries.js';
 import type { PyNode, PySourceIndex } from '../../lang/py/source-index.js';
 import type { PyEndpoint } from '../endpoint.js';
-import { ScopedFacts, scopesKey } from '../../lang/py/scoped-facts.js';
+import { ScopedFacts } from '../../lang/py/scoped-facts.js';
 
 /** Fields that tie a record to its owner or tenant. */
 export const OWNER_FIELD = /^(?:owner|user|author|created_by|creator|account|member|members|users|profile)(?:_id|_pk)?$/;
@@ -122,7 +122,7 @@ export function recordLookups(endpoint: PyEndpoint): readonly RecordLookup[] {
   return LOOKUPS.get(
     endpoint.index,
     endpoint.scopes,
-    () => endpoint.index.memo(`py:recordLookups:${endpoint.handler?.pos ?? -1}:${scopesKey(endpoint.scopes)}`, () => findRecordLookups(endpoint)),
+    () => findRecordLookups(endpoint),
     endpoint.handler,
   );
 }

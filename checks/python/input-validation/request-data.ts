@@ -12,7 +12,7 @@
 import { calleeName, calleePath, childByField, classesByName, baseClassNames, decoratorsOf, definitionName, expressionPath, lastSegment, namedChildren, parametersOf, plainCalleePath, unwrapExpression } from '../../lang/py/queries.js';
 import type { PyNode, PySourceIndex } from '../../lang/py/source-index.js';
 import type { PyEndpoint } from '../endpoint.js';
-import { ScopedFacts, scopesKey } from '../../lang/py/scoped-facts.js';
+import { ScopedFacts } from '../../lang/py/scoped-facts.js';
 
 /** A value from the request: the node that reads it and how to name it in a message. */
 export interface RequestValue {
@@ -60,13 +60,14 @@ const cache = {
 /**
  * The endpoint's request data, computed once for the endpoints that read
  * the same code the same way (a ViewSet's list, create, retrieve...: same
- * framework, handler and scopes, which is all it depends on).
+ * framework, handler and scopes, which is all it depends on; discovery hands
+ * such endpoints one scopes array).
  */
 export function requestDataOf(endpoint: PyEndpoint): RequestData {
   return cache[endpoint.framework].get(
     endpoint.index,
     endpoint.scopes,
-    () => endpoint.index.memo(`py:requestData:${endpoint.framework}:${endpoint.handler?.pos ?? -1}:${scopesKey(endpoint.scopes)}`, () => computeRequestData(endpoint)),
+    () => computeRequestData(endpoint),
     endpoint.handler,
   );
 }

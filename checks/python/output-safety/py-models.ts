@@ -7,7 +7,7 @@
  */
 import { isSecretField, isSensitiveModel } from '../../output-safety/sensitive-data.js';
 import { baseClassNames, bodyOf, childByField, classAttribute, classesByName, definitionName, dictEntries, expressionPath, lastSegment, sequenceElements, stringValue } from '../../lang/py/queries.js';
-import { ScopedFacts, scopesKey } from '../../lang/py/scoped-facts.js';
+import { ScopedFacts } from '../../lang/py/scoped-facts.js';
 import type { PyNode, PySourceIndex } from '../../lang/py/source-index.js';
 
 export interface PyModel {
@@ -136,7 +136,7 @@ export function exposedFields(index: PySourceIndex, serializer: PySerializer): s
 /** The serializer classes an endpoint uses: the view's `serializer_class`, and serializers it calls. */
 export function serializersUsed(index: PySourceIndex, viewClass: PyNode | undefined, scopes: readonly { pos: number; end: number }[]): readonly { serializer: PySerializer; node: PyNode }[] {
   // Several checks ask for every endpoint, and a ViewSet's actions share class and code: answered once per class and scopes.
-  return SERIALIZERS_USED.get(index, scopes, () => index.memo(`py:serializersUsed:${viewClass?.pos ?? -1}:${scopesKey(scopes)}`, () => findSerializersUsed(index, viewClass, scopes)), viewClass);
+  return SERIALIZERS_USED.get(index, scopes, () => findSerializersUsed(index, viewClass, scopes), viewClass);
 }
 
 const SERIALIZERS_USED = new ScopedFacts<readonly { serializer: PySerializer; node: PyNode }[]>('py:serializersUsed');
