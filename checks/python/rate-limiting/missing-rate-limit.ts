@@ -108,6 +108,11 @@ function coverageOf(endpoint: PyEndpoint, settings: { functions: string[]; upstr
 
 /** A limiter with defaults in `index` (slowapi needs SlowAPIMiddleware to apply them; flask-limiter applies them itself), or one imported from another module. */
 function appWideCoverage(index: PySourceIndex, framework: PyEndpoint['framework']): Coverage | undefined {
+  // The same for every endpoint of the file: read once per file and framework.
+  return index.memo(`py:appWideCoverage:${framework}`, () => readAppWideCoverage(index, framework));
+}
+
+function readAppWideCoverage(index: PySourceIndex, framework: PyEndpoint['framework']): Coverage | undefined {
   const limiter = index.callsNamed(/^Limiter$/)[0];
   const defaults = limiter === undefined ? undefined : (keywordArgument(limiter, 'default_limits') ?? keywordArgument(limiter, 'application_limits'));
   if (limiter !== undefined && defaults !== undefined) {
