@@ -98,6 +98,27 @@ export function limiterBinding(index: SourceIndex, name: string): string | undef
  */
 export function controlLimiter(control: Control, endpointIndex: SourceIndex, configured: readonly string[]): LimiterSignal | undefined {
   const index = control.index ?? endpointIndex;
+  // A router's middleware is a control of each of its routes: answered once per control node of the file
+  // (the answer depends on the node, its name, its definition and the configuration).
+  const answers = index.memo('controlLimiters', () => new Map<ts.Node, ControlLimiterAnswer[]>());
+  let known = answers.get(control.node);
+  const same = known?.find((answer) => answer.name === control.name && answer.definition === control.definition && answer.definitionIndex === control.definitionIndex && answer.configured === configured);
+  if (same !== undefined) return same.signal;
+  const signal = computeControlLimiter(control, index, configured);
+  if (known === undefined) answers.set(control.node, (known = []));
+  known.push({ name: control.name, definition: control.definition, definitionIndex: control.definitionIndex, configured, signal });
+  return signal;
+}
+
+interface ControlLimiterAnswer {
+  name: string;
+  definition: Control['definition'];
+  definitionIndex: Control['definitionIndex'];
+  configured: readonly string[];
+  signal: LimiterSignal | undefined;
+}
+
+function computeControlLimiter(control: Control, index: SourceIndex, configured: readonly string[]): LimiterSignal | undefined {
   const plain = control.name.replace(/\(\)/g, '');
   if (configuredName(plain, configured)) return { node: control.node, index, note: `${control.name} (configured in rate_limit.functions)` };
   if (/^@?SkipThrottle\b/.test(control.name)) return undefined;
