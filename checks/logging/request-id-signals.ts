@@ -62,6 +62,26 @@ function pinoHttpSignal(index: SourceIndex, node: ts.Expression): RequestIdSigna
 /** Whether a control assigns request ids: by package, pino-http, name, or what its body does. */
 export function controlRequestId(control: Control, endpointIndex: SourceIndex): RequestIdSignal | undefined {
   const index = control.index ?? endpointIndex;
+  // A router's middleware is a control of each of its routes: answered once per control node of the file
+  // (the answer depends on the node, its name and its definition).
+  const answers = index.memo('controlRequestIds', () => new Map<ts.Node, ControlRequestIdAnswer[]>());
+  let known = answers.get(control.node);
+  const same = known?.find((answer) => answer.name === control.name && answer.definition === control.definition && answer.definitionIndex === control.definitionIndex);
+  if (same !== undefined) return same.signal;
+  const signal = computeControlRequestId(control, index);
+  if (known === undefined) answers.set(control.node, (known = []));
+  known.push({ name: control.name, definition: control.definition, definitionIndex: control.definitionIndex, signal });
+  return signal;
+}
+
+interface ControlRequestIdAnswer {
+  name: string;
+  definition: Control['definition'];
+  definitionIndex: Control['definitionIndex'];
+  signal: RequestIdSignal | undefined;
+}
+
+function computeControlRequestId(control: Control, index: SourceIndex): RequestIdSignal | undefined {
   const node = control.node as ts.Expression;
   const pino = pinoHttpSignal(index, node);
   if (pino !== undefined) return pino;
