@@ -8,6 +8,12 @@ import type { AnalysisResult, EndpointReport, Finding, SuppressedFinding } from 
 import type { RawFinding } from '../../checks/run-checks.js';
 import { findSuppressions, suppressionFor } from '../../checks/suppressions.js';
 
+/** The places (line range and message) one rule reported one code at, in order: the index is the occurrence. */
+interface Occurrences {
+  places: { place: string; message: string; occurrence: number }[];
+  fingerprints: string[];
+}
+
 export const SUPPRESSION_RULE_ID = 'suppression-without-reason';
 
 export function finaliseFileFindings(fileFindings: readonly RawFinding[], reports: readonly EndpointReport[], linesFor: (path: string) => readonly string[], result: AnalysisResult): void {
@@ -23,12 +29,11 @@ export function finaliseFileFindings(fileFindings: readonly RawFinding[], report
   // Fingerprints: the same code reported twice by one rule gets occurrence 0, 1, ...
   // Occurrences count distinct places: one line reported by several endpoints (a shared helper,
   // the file's error handler) keeps one fingerprint and is reported once.
-  const occurrences = new Map<string, Map<string, number>>();
-  const finalised = new Map<RawFinding, Finding>();
+  // Looked up by file, then code, then rule (no key string made of the code or the message to hash per finding).
+  const occurrences = new Map<string, Map<string, Map<string, Occurrences>>>();
   // Several endpoints report the same lines (a shared helper): each place's code is cut and collapsed once,
   // and each (rule, code, occurrence) hashed once.
   const collapsedCode = new Map<string, string>();
-  const fingerprints = new Map<string, string>();
   for (const raw of [...fileFindings].sort((a, b) => a.line - b.line)) {
     const place = `${raw.line}:${raw.endLine}`;
     const where = `${raw.file}\0${place}`;
@@ -37,30 +42,35 @@ export function finaliseFileFindings(fileFindings: readonly RawFinding[], report
       collapsed = linesFor(raw.file).slice(raw.line - 1, raw.endLine).join('\n').replace(/\s+/g, ' ');
       collapsedCode.set(where, collapsed);
     }
-    const key = `${raw.ruleId}\0${raw.file}\0${collapsed}`;
-    let places = occurrences.get(key);
-    if (places === undefined) occurrences.set(key, (places = new Map()));
-    const placeWithMessage = `${place}:${raw.message}`;
-    let occurrence = places.get(placeWithMessage);
-    if (occurrence === undefined) places.set(placeWithMessage, (occurrence = places.size));
-    const hashed = `${key}\0${occurrence}`;
-    let fingerprint = fingerprints.get(hashed);
+    let byCode = occurrences.get(raw.file);
+    if (byCode === undefined) occurrences.set(raw.file, (byCode = new Map()));
+    let byRule = byCode.get(collapsed);
+    if (byRule === undefined) byCode.set(collapsed, (byRule = new Map()));
+    let seen = byRule.get(raw.ruleId);
+    if (seen === undefined) byRule.set(raw.ruleId, (seen = { places: [], fingerprints: [] }));
+    let occurrence = -1;
+    for (const known of seen.places) {
+      if (known.place === place && known.message === raw.message) {
+        occurrence = known.occurrence;
+        break;
+      }
+    }
+    if (occurrence < 0) seen.places.push({ place, message: raw.message, occurrence: (occurrence = seen.places.length) });
+    let fingerprint = seen.fingerprints[occurrence];
     if (fingerprint === undefined) {
       // normaliseCode(code) is the collapsed code trimmed.
       fingerprint = fingerprintOfNormalised(raw.ruleId, raw.file, collapsed.trim(), occurrence);
-      fingerprints.set(hashed, fingerprint);
+      seen.fingerprints[occurrence] = fingerprint;
     }
     // The raw finding becomes the finding: `fingerprint` added last, as a copy `{ ...raw, fingerprint }` would have it,
     // without copying its fifteen fields (each raw finding is made by one check's report and finalised once).
-    const finding = raw as Finding;
-    finding.fingerprint = fingerprint;
-    finalised.set(raw, finding);
+    (raw as Finding).fingerprint = fingerprint;
   }
 
   const suppressed: SuppressedFinding[] = [];
   const kept: Finding[] = [];
   for (const raw of fileFindings) {
-    const finding = finalised.get(raw)!;
+    const finding = raw as Finding;
     const suppression = suppressionFor(suppressionsFor(finding.file), finding.ruleId, finding.line);
     if (suppression !== undefined && suppression.reason !== '') {
       suppressed.push({ finding, reason: suppression.reason, line: suppression.line });
@@ -79,7 +89,6 @@ export function finaliseFileFindings(fileFindings: readonly RawFinding[], report
     for (const item of Object.values(report.checklist)) {
       // Nothing to finalise or suppress on an item without findings (a failed item always has some).
       if (item.findings.length === 0 && item.status !== 'fail') continue;
-      item.findings = item.findings.map((raw) => finalised.get(raw as RawFinding) ?? raw);
       const open = item.findings.filter((finding) => !suppressed.some((s) => s.finding.fingerprint === finding.fingerprint));
       if (item.status === 'fail' && open.length === 0) {
         item.status = 'pass';
