@@ -6,7 +6,7 @@
  * mass assignment (input.schema) and sensitive fields (output.fields).
  */
 import { isSecretField, isSensitiveModel } from '../../output-safety/sensitive-data.js';
-import { baseClassNames, bodyOf, childByField, classAttribute, classesByName, definitionName, dictEntries, expressionPath, lastSegment, sequenceElements, stringValue } from '../../lang/py/queries.js';
+import { baseClassNames, bodyOf, childByField, classAttribute, classesByName, definitionName, dictEntries, expressionPath, lastSegment, plainCalleePath, sequenceElements, stringValue } from '../../lang/py/queries.js';
 import { ScopedFacts } from '../../lang/py/scoped-facts.js';
 import type { PyNode, PySourceIndex } from '../../lang/py/source-index.js';
 
@@ -144,14 +144,16 @@ const SERIALIZERS_USED = new ScopedFacts<readonly { serializer: PySerializer; no
 function findSerializersUsed(index: PySourceIndex, viewClass: PyNode | undefined, scopes: readonly { pos: number; end: number }[]): { serializer: PySerializer; node: PyNode }[] {
   const known = serializers(index);
   const used: { serializer: PySerializer; node: PyNode }[] = [];
+  // A file without serializer classes (FastAPI, Flask) uses none of its own.
+  if (known.size === 0) return used;
   const attribute = viewClass === undefined ? undefined : classAttribute(viewClass, 'serializer_class');
   if (attribute !== undefined) {
     const serializer = known.get(lastSegment(expressionPath(attribute.value, false)));
     if (serializer !== undefined) used.push({ serializer, node: attribute.node });
   }
   for (const call of index.calls(scopes)) {
-    const callee = childByField(call, 'function');
-    const serializer = callee === undefined ? undefined : known.get(lastSegment(expressionPath(callee, false)));
+    // plainCalleePath is the callee's expression path, memoized on the call (several checks read it).
+    const serializer = childByField(call, 'function') === undefined ? undefined : known.get(lastSegment(plainCalleePath(call)));
     if (serializer !== undefined && !used.some((entry) => entry.serializer === serializer)) used.push({ serializer, node: call });
   }
   return used;
