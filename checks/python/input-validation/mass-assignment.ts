@@ -41,8 +41,7 @@ export default createPyCheck({
 
     for (const call of index.calls(endpoint.scopes)) {
       const name = calleeName(call);
-      const isModel = isModelClass(endpoint, name);
-      if (!WRITE.test(name) && !isModel) continue;
+      if (!WRITE.test(name) && !isModelClass(endpoint, name)) continue;
       writes++;
       firstWrite ??= call;
       const args = childByField(call, 'arguments');
