@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** Code with whitespace collapsed, so re-indenting or moving a line keeps its fingerprint. */
 export function normaliseCode(code: string): string {
@@ -16,5 +16,6 @@ export function fingerprintOf(ruleId: string, file: string, code: string, occurr
 
 /** fingerprintOf for code already passed through normaliseCode (the engine collapses it once per place). */
 export function fingerprintOfNormalised(ruleId: string, file: string, normalisedCode: string, occurrence: number): string {
-  return createHash('sha256').update(`${ruleId}\0${file}\0${normalisedCode}\0${occurrence}`).digest('hex').slice(0, 20);
+  // crypto.hash: the one-shot digest, a third of createHash().update().digest()'s cost on these short texts.
+  return hash('sha256', `${ruleId}\0${file}\0${normalisedCode}\0${occurrence}`, 'hex').slice(0, 20);
 }
