@@ -72,6 +72,12 @@ describe('line starts', () => {
     for (const text of ['a\r\nb', 'a\rb', 'a\u2028b', 'a\u2029b']) expect(lfLineStartsOf(text)).toBeUndefined();
   });
 
+  it('cuts the file into the same lines with LF or CRLF line ends', () => {
+    for (const text of ['a\nb\n', 'a\r\nb\r\n', 'a\r\nb\nc', '', 'x']) {
+      expect(new SourceIndex('a.ts', parseTypeScript('a.ts', text).sourceFile).allLines()).toEqual(text.split(/\r?\n/));
+    }
+  });
+
   it('answers lines in files with any line ends', () => {
     for (const newline of ['\n', '\r\n', '\r', '\u2028']) {
       const text = ['const a = 1;', '', 'function f() {', '  return a;', '}', ''].join(newline);

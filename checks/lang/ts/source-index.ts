@@ -301,18 +301,21 @@ export class SourceIndex {
 
   /** The text of 1-based line `line`, without its line break. */
   lineText(line: number): string {
-    this.lines ??= this.text.split(/\r?\n/);
+    // Without a CR the plain string split gives the same lines, at a fraction of the regex split's cost.
+    this.lines ??= this.text.includes('\r') ? this.text.split(/\r?\n/) : this.text.split('\n');
     return this.lines[line - 1] ?? '';
   }
 
   get lineCount(): number {
-    this.lines ??= this.text.split(/\r?\n/);
+    // Without a CR the plain string split gives the same lines, at a fraction of the regex split's cost.
+    this.lines ??= this.text.includes('\r') ? this.text.split(/\r?\n/) : this.text.split('\n');
     return this.lines.length;
   }
 
   /** Every line of the file, without line breaks (shared: do not modify). */
   allLines(): readonly string[] {
-    this.lines ??= this.text.split(/\r?\n/);
+    // Without a CR the plain string split gives the same lines, at a fraction of the regex split's cost.
+    this.lines ??= this.text.includes('\r') ? this.text.split(/\r?\n/) : this.text.split('\n');
     return this.lines;
   }
 }
