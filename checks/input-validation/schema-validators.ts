@@ -157,7 +157,8 @@ const VALIDATOR_NAMES = ['parse', 'parseAsync', 'safeParse', 'safeParseAsync', '
  * configured names.
  */
 export function validatorNames(index: SourceIndex, configured: readonly string[]): ReadonlySet<string> {
-  return index.memo(`validatorNames:${configured.join(',')}`, () => {
+  // The usual configuration names no function: a constant key, not a new string to hash per endpoint.
+  return index.memo(configured.length === 0 ? 'validatorNames:' : `validatorNames:${configured.join(',')}`, () => {
     const names = new Set([...VALIDATOR_NAMES, ...configured.map((name) => name.split('.').pop() ?? name), ...safeActionNames(index)]);
     for (const call of index.callsNamed(/^(?:compile|getSchema|Compile)$/)) {
       const parent = call.parent;
