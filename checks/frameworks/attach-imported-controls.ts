@@ -11,6 +11,11 @@ import type { Endpoint } from './endpoint.js';
 import { reachableScopes } from './reachable-code.js';
 import { findExportedFunction, moduleCandidates } from './resolve-imports.js';
 
+/** A relative or `@/` / `~/` import: the only specifiers moduleCandidates resolves to files of the project. */
+function isProjectSpecifier(specifier: string): boolean {
+  return specifier.startsWith('./') || specifier.startsWith('../') || specifier.startsWith('@/') || specifier.startsWith('~/');
+}
+
 export async function attachImportedControls(endpoints: readonly Endpoint[], project: ProjectContext): Promise<void> {
   const importsByFile = new Map<SourceIndex, ReturnType<typeof importSources>>();
   const modules = new Map<string, Promise<SourceIndex | undefined>>();
@@ -37,9 +42,14 @@ export async function attachImportedControls(endpoints: readonly Endpoint[], pro
         imports = importSources(owner);
         importsByFile.set(owner, imports);
       }
-      const segments = control.name.replace(/\(\)/g, '').split('.');
-      const source = imports.get(segments[0]);
-      if (source === undefined) continue;
+      // The name's first segment without call markers, read before any string is built: most controls
+      // (`express.json()`, `cors()`) come from packages, which have no module of the project to load.
+      const name = control.name;
+      const dot = name.indexOf('.');
+      const head = dot < 0 ? name : name.slice(0, dot);
+      const source = imports.get(head.includes('()') ? head.replace(/\(\)/g, '') : head);
+      if (source === undefined || !isProjectSpecifier(source.module)) continue;
+      const segments = name.replace(/\(\)/g, '').split('.');
       // `import * as auth from './auth'; auth.verify` and `const auth = require('./auth'); auth.verify`.
       const imported = segments.length > 1 && (source.imported === '*' || source.imported === 'default') ? segments[1] : source.imported;
       const candidates = candidatesOf(owner.path, source.module);
