@@ -8,7 +8,7 @@
 import { ts } from '../lang/ts/parse.js';
 import { literalAlternatives, type SourceIndex } from '../lang/ts/source-index.js';
 // TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind } = ts;
+const { SyntaxKind, escapeLeadingUnderscores } = ts;
 
 /**
  * The names of a file, read without a set of every identifier: the parser
@@ -51,8 +51,10 @@ function hasIdentifier(names: FileNames, text: string): boolean {
   let found = names.confirmed.get(text);
   if (found === undefined) {
     found = false;
+    // `text` is a getter that unescapes `escapedText` on every read: compare with the escaped form instead.
+    const escaped = escapeLeadingUnderscores(text);
     for (const identifier of names.identifiers) {
-      if (identifier.text === text) {
+      if (identifier.escapedText === escaped) {
         found = true;
         break;
       }
