@@ -146,6 +146,19 @@ function computeIdentityCalls(index: SourceIndex, scopes: readonly Scope[], conf
  * caller with 401.
  */
 export function definitionAuthenticates(index: SourceIndex, definition: FunctionNode, configured: readonly string[]): IdentitySignal | undefined {
+  // Three checks ask about every control of every endpoint, and a router's middleware is a control of each of its
+  // routes: answered once per definition and configuration, per file.
+  const answers = index.memo('definitionAuthenticates', () => new Map<FunctionNode, { configured: readonly string[]; signal: IdentitySignal | undefined }[]>());
+  let known = answers.get(definition);
+  const same = known?.find((answer) => answer.configured === configured);
+  if (same !== undefined) return same.signal;
+  const signal = computeDefinitionAuthenticates(index, definition, configured);
+  if (known === undefined) answers.set(definition, (known = []));
+  known.push({ configured, signal });
+  return signal;
+}
+
+function computeDefinitionAuthenticates(index: SourceIndex, definition: FunctionNode, configured: readonly string[]): IdentitySignal | undefined {
   const calls = identityCallsIn(index, [scopeOf(definition)], configured);
   if (calls.length > 0) return calls[0];
   const rejects = index
