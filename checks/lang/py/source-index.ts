@@ -142,6 +142,7 @@ export class PySourceIndex {
       const fields = tree.language.fields;
       // Whether a node is named depends on its type alone (tree-sitter reads it from the symbol's metadata): asked once per type.
       const namedByType: (boolean | undefined)[] = [];
+      const listsById: (NodeList | undefined)[] = [];
       const text = this.text;
       const starts = (this.lineStarts ??= computeLineStarts(text));
       const lastLine = starts.length;
@@ -161,9 +162,18 @@ export class PySourceIndex {
         if (named === undefined) named = namedByType[typeId] = steps.isNamed();
         const node = new PyNodeRecord(type, named, pos, end, line, endLine, fields[fieldId] ?? undefined, parent, type === 'identifier' ? text.slice(pos, end) : undefined);
         if (named) {
-          const list = this.byType.get(type);
-          if (list === undefined) this.byType.set(type, { all: [node], key: type, byRange: undefined });
-          else (list.all as PyNode[]).push(node);
+          // By type id first (an array read, where a Map lookup by name cost a hash per node); ids that share a
+          // name (aliases) share its list.
+          let list = listsById[typeId];
+          if (list === undefined) {
+            list = this.byType.get(type);
+            if (list === undefined) {
+              list = { all: [], key: type, byRange: undefined };
+              this.byType.set(type, list);
+            }
+            listsById[typeId] = list;
+          }
+          (list.all as PyNode[]).push(node);
         }
         if (type === 'ERROR') {
           errors.push({ line, pos, end, message: `unexpected ${JSON.stringify(clip(text.slice(pos, end)))}` });
