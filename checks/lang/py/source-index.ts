@@ -251,7 +251,8 @@ export class PySourceIndex {
     let calls = this.callsByPattern.get(key);
     if (calls === undefined) {
       const byName = (this.callsByName ??= this.groupCallsByName());
-      const names = [...byName.keys()].filter((name) => pattern.test(name));
+      const names: string[] = [];
+      for (const name of byName.keys()) if (pattern.test(name)) names.push(name);
       // One name: its list as it is (document order); several: merged in document order, outer call first.
       const all = names.length === 0 ? NO_NODES : names.length === 1 ? byName.get(names[0])! : names.flatMap((name) => byName.get(name)!).sort((a, b) => a.pos - b.pos || b.end - a.end);
       // The key of the scoped answers: the pattern's, set apart from node types.
