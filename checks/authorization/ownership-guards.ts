@@ -147,9 +147,11 @@ export function findOwnerComparisons(index: SourceIndex, scopes: readonly Scope[
 /** Calls to authorization helpers and libraries: `ability.can('read', invoice)`, `authorize(user, invoice)`, `policy.update(user, invoice)`. */
 export function findAuthorizationCalls(index: SourceIndex, scopes: readonly Scope[]): AuthorizationCall[] {
   const found: AuthorizationCall[] = [];
+  // Reading a receiver's text costs a trivia scan and a string per call: not in a file that never writes "polic".
+  const policies = index.memo('mentionsPolicy', () => /polic/i.test(index.text));
   for (const call of index.calls(scopes)) {
     const receiver = isPropertyAccessExpression(call.expression) ? call.expression.expression : undefined;
-    const isPolicy = receiver !== undefined && /polic(?:y|ies)\b/i.test(index.textOf(receiver));
+    const isPolicy = policies && receiver !== undefined && /polic(?:y|ies)\b/i.test(index.textOf(receiver));
     if (!isPolicy && !AUTHORIZATION_CALL.test(calleeName(call))) continue;
     const path = plainCalleePath(call);
     const names = new Set<string>();
