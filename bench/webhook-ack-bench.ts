@@ -2,7 +2,9 @@
  * Webhook acknowledgement time: GitHub gives a webhook 10 s, and the app
  * must answer long before that, so the handler only enqueues. Measured over
  * real HTTP: a Probot instance behind `createNodeMiddleware` on a local
- * server, sent signed `pull_request.opened` deliveries one after another.
+ * server with the server's acknowledgement in front (acknowledge-webhooks.ts:
+ * answered once verified, handled after), sent signed `pull_request.opened`
+ * deliveries one after another.
  */
 import { createHash, createHmac, generateKeyPairSync } from 'node:crypto';
 import { Agent, createServer, request, type Server } from 'node:http';
@@ -11,6 +13,7 @@ import { createRequire } from 'node:module';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { Probot, createNodeMiddleware, type ApplicationFunction } from 'probot';
+import { acknowledgeWebhooks } from '../src/lifecycle/acknowledge-webhooks.js';
 import type { ReviewJob, ReviewQueue, ReviewWorker } from '../src/queue/review-queue.js';
 import { summarize, type TimingSummary } from './stats.js';
 
@@ -158,6 +161,8 @@ export async function measureWebhookAck(appFn: ApplicationFunction, queue: Recor
       res.writeHead(404).end();
     });
   });
+  // As the server (start-server.ts): deliveries answered once verified, handled after.
+  acknowledgeWebhooks(server, { path: WEBHOOK_PATH, webhooks: probot.webhooks, log: probot.log });
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   try {
     const port = await listen(server);
@@ -172,6 +177,9 @@ export async function measureWebhookAck(appFn: ApplicationFunction, queue: Recor
       }
       if (i >= options.warmupRequests) samples.push(response.elapsedMs);
     }
+    // The handlers run after the answers: give the last ones their turn (one job per delivery) before counting.
+    const deadline = performance.now() + 5_000;
+    while (queue.jobs.length < deliveries.length && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
     return { ...summarize(samples), requests: samples.length, maxMs: Math.max(...samples), jobsEnqueued: queue.jobs.length - jobsBeforeTimed };
   } finally {
     agent.destroy();

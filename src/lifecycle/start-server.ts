@@ -1,16 +1,15 @@
 /**
  * Starts Probot's HTTP server the way Probot's `run` does, from the same
- * environment variables, with two additions `run` gives no hook for, both in
- * front of Probot's own request handling: the webhook body limit
- * (webhook-body-limit.ts) and answering a delivery once its signature is
- * checked, before its handlers run (acknowledge-webhooks.ts). Without an app id or key, `run` itself
- * starts: its setup flow (registering the app from app.yml), or in
- * production its error.
+ * environment variables, with one addition `run` gives no hook for, in front
+ * of Probot's own request handling: a delivery's body is read within
+ * GitHub's 25 MB (webhook-body-limit.ts) and the delivery answered once its
+ * signature is checked, before its handlers run (acknowledge-webhooks.ts).
+ * Without an app id or key, `run` itself starts: its setup flow (registering
+ * the app from app.yml), or in production its error.
  */
 import { getPrivateKey } from '@probot/get-private-key';
 import type { Logger } from 'pino';
 import { Probot, ProbotOctokit, Server, run, type ApplicationFunction } from 'probot';
-import { limitWebhookBodies } from './webhook-body-limit.js';
 import { acknowledgeWebhooks, type WebhookReceiver } from './acknowledge-webhooks.js';
 
 /** Probot's default webhook path (`WEBHOOK_PATH` overrides it). */
@@ -56,9 +55,9 @@ export async function startServer(appFn: ApplicationFunction, options: StartServ
     webhooks = app.webhooks;
     return appFn(app, options);
   });
+  if (webhooks === undefined) throw new Error('Probot did not load the app function');
   const httpServer = await server.start();
-  // Deliveries answered once verified, handled after (acknowledge-webhooks.ts); bodies bounded before either.
-  acknowledgeWebhooks(httpServer, { path: webhookPath, webhooks: () => webhooks, log });
-  limitWebhookBodies(httpServer, { path: webhookPath });
+  // Deliveries read within 25 MB, answered once verified and handled after (acknowledge-webhooks.ts).
+  acknowledgeWebhooks(httpServer, { path: webhookPath, webhooks, log });
   return server;
 }

@@ -1,13 +1,14 @@
 /**
- * GitHub caps webhook payloads at 25 MB and never sends more, so a larger
- * body on the webhook path is not GitHub: it is refused with 413 before it
- * is buffered, parsed or its signature computed. Probot's own middleware
- * buffers whatever arrives, without a limit.
+ * The one place a webhook delivery's body is read. GitHub caps webhook
+ * payloads at 25 MB and never sends more, so a larger body on the webhook
+ * path is not GitHub: it is refused with 413 before it is buffered, parsed
+ * or its signature computed. Probot's own middleware buffers whatever
+ * arrives, without a limit.
  *
  * Installed in front of the HTTP server's `request` listeners (Probot's
- * server among them): the body is read here, bounded, and handed on as
- * `req.body`, which @octokit/webhooks' middleware takes instead of reading
- * the stream again.
+ * server among them): a POST to the webhook path is read here, bounded, and
+ * its body handed to `onBody`, which answers it; everything else goes to
+ * those listeners untouched.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 
@@ -16,39 +17,50 @@ export const MAX_WEBHOOK_BODY_BYTES = 25 * 1024 * 1024;
 
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** Wraps the server's `request` listeners so that POSTs to `path` over `maxBytes` are answered 413 and dropped. */
-export function limitWebhookBodies(server: Server, options: { path: string; maxBytes?: number }): void {
+export interface WebhookBodyOptions {
+  path: string;
+  maxBytes?: number;
+  /** Takes a POST to `path` whose body was read in full and within the limit; it answers the request. */
+  onBody(req: IncomingMessage, res: ServerResponse, body: string): void;
+  /** Called when the last POST to `path` in progress (being read or answered) is done. */
+  onSettled?(): void;
+}
+
+/** The webhook POSTs the server is reading or answering. */
+export interface WebhookIntake {
+  inProgress(): number;
+}
+
+// Decoded as @octokit/webhooks decodes the stream (UTF-8, not fatal); the signature is checked on it.
+const UTF8 = new TextDecoder('utf-8', { fatal: false });
+
+/** Takes over the server's `request` listeners: POSTs to `path` go to `onBody` (or 413), the rest to the listeners. */
+export function interceptWebhookBodies(server: Server, options: WebhookBodyOptions): WebhookIntake {
   const maxBytes = options.maxBytes ?? MAX_WEBHOOK_BODY_BYTES;
+  let inProgress = 0;
   const listeners = server.listeners('request') as RequestListener[];
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const dispatch = () => {
-      for (const listener of listeners) listener.call(server, req, res);
-    };
     if (req.method !== 'POST' || pathOf(req) !== options.path) {
-      dispatch();
+      for (const listener of listeners) listener.call(server, req, res);
       return;
     }
+    inProgress++;
+    // Answered, refused, or the connection lost: `close` comes once in every case.
+    res.once('close', () => {
+      if (--inProgress === 0) options.onSettled?.();
+    });
     readBounded(req, maxBytes).then(
-      (body) => {
-        if (body === undefined) {
-          refuse(req, res, maxBytes);
-          return;
-        }
-        // Decoded as @octokit/webhooks decodes the stream (UTF-8, not fatal); the signature is checked on it.
-        (req as IncomingMessage & { body?: string }).body = new TextDecoder('utf-8', { fatal: false }).decode(body);
-        dispatch();
-      },
-      () => {
-        // The client went away mid-body: nothing to answer.
-        req.destroy();
-      },
+      (body) => (body === undefined ? refuse(req, res, maxBytes) : options.onBody(req, res, UTF8.decode(body))),
+      // The client went away mid-body: nothing to answer.
+      () => req.destroy(),
     );
   });
+  return { inProgress: () => inProgress };
 }
 
 /** The request's path without query or trailing slashes, as the webhook path is compared. */
-export function pathOf(req: IncomingMessage): string {
+function pathOf(req: IncomingMessage): string {
   return (req.url ?? '').split('?')[0].replace(/\/+$/, '');
 }
 
@@ -72,7 +84,7 @@ function readBounded(req: IncomingMessage, maxBytes: number): Promise<Uint8Array
       chunks.push(chunk);
     });
     req.on('end', () => {
-      if (!over) resolve(Buffer.concat(chunks));
+      if (!over) resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
     });
     req.on('error', reject);
   });
