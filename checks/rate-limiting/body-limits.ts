@@ -77,6 +77,17 @@ const DEFAULT_PARSER_LIMIT: Record<string, string> = { express: '100 kB (body-pa
 
 function parserCall(control: Control, endpointIndex: SourceIndex): { call: ts.CallExpression; index: SourceIndex } | undefined {
   const index = control.index ?? endpointIndex;
+  // A router's middleware is a control of each of its routes: read once per control node of the file.
+  const known = index.memo('bodyParserCalls', () => new Map<ts.Node, { call: ts.CallExpression; index: SourceIndex } | null>());
+  let found = known.get(control.node);
+  if (found === undefined) {
+    found = computeParserCall(control, index) ?? null;
+    known.set(control.node, found);
+  }
+  return found ?? undefined;
+}
+
+function computeParserCall(control: Control, index: SourceIndex): { call: ts.CallExpression; index: SourceIndex } | undefined {
   let node = unwrapExpression(control.node as ts.Expression);
   if (isIdentifier(node)) {
     const initializer = variablesByName(index).get(node.text)?.initializer;
