@@ -12,7 +12,6 @@ import { ts } from '../lang/ts/parse.js';
 import { expressionPath, importSources, unwrapExpression } from '../lang/ts/queries.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
 import type { Control, Endpoint } from '../frameworks/endpoint.js';
-import { KeySlots } from '../lang/key-slots.js';
 // TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
 const { isCallExpression, isIdentifier, isObjectLiteralExpression, isPropertyAccessExpression, isPropertyAssignment, isStringLiteral } = ts;
 
@@ -43,19 +42,8 @@ function factoryCall(node: ts.Node): ts.CallExpression | undefined {
   return undefined;
 }
 
-const usesByEndpoint = new KeySlots<Endpoint, { use: JwtMiddlewareUse | undefined }>('jwtMiddleware');
-
-/** The koa-jwt / express-jwt middleware among the endpoint's controls, if any. Memoized per endpoint: two checks ask. */
+/** The koa-jwt / express-jwt middleware among the endpoint's controls, if any. */
 export function jwtMiddlewareOf(endpoint: Endpoint): JwtMiddlewareUse | undefined {
-  let known = usesByEndpoint.get(endpoint);
-  if (known === undefined) {
-    known = { use: findJwtMiddleware(endpoint) };
-    usesByEndpoint.set(endpoint, known);
-  }
-  return known.use;
-}
-
-function findJwtMiddleware(endpoint: Endpoint): JwtMiddlewareUse | undefined {
   for (const control of endpoint.controls) {
     const call = factoryCall(control.node);
     if (call === undefined) continue;
