@@ -111,7 +111,8 @@ function computeRequestData(endpoint: PyEndpoint): RequestData {
     if (node === undefined) return false;
     const target = unwrapExpression(node);
     if (target.type === 'identifier') return requestNames.has(target.name ?? '');
-    return target.type === 'attribute' && expressionPath(target, false) === 'self.request';
+    // The path ends with the attribute's name: only a `.request` can be `self.request`, and most attributes are not.
+    return target.type === 'attribute' && childByField(target, 'attribute')?.name === 'request' && expressionPath(target, false) === 'self.request';
   };
   for (const attribute of index.nodesOfType('attribute', endpoint.scopes)) {
     if (!isRequest(childByField(attribute, 'object'))) continue;
@@ -249,7 +250,7 @@ function valuesIn(endpoint: PyEndpoint, data: RequestData, node: PyNode, names: 
       const object = childByField(attribute, 'object');
       const name = childByField(attribute, 'attribute')?.name ?? '';
       if (object?.type === 'identifier' && data.requestNames.has(object.name ?? '') && OTHER_ATTRIBUTE.test(name)) found.push({ node: attribute, label: `\`${index.textOf(attribute)}\`` });
-      else if (object !== undefined && expressionPath(object, false) === 'self' && name === 'kwargs') found.push({ node: attribute, label: '`self.kwargs`' });
+      else if (object !== undefined && name === 'kwargs' && expressionPath(object, false) === 'self') found.push({ node: attribute, label: '`self.kwargs`' });
       else continue;
       if (firstOnly) return found;
     }
