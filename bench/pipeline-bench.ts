@@ -1,6 +1,7 @@
 /**
  * The review pipeline end to end, on loopback: the real app (Probot behind
- * its Node middleware on a local HTTP server, the in-process queue, the
+ * its Node middleware on a local HTTP server, deliveries answered once
+ * verified and handled after as the server does, the in-process queue, the
  * analysis pool and cache) against the fake GitHub API of
  * test/support/fake-github. Measures:
  *
@@ -29,12 +30,13 @@ import Bottleneck from 'bottleneck';
 import { pino } from 'pino';
 import { Probot, createNodeMiddleware } from 'probot';
 import { createApp } from '../src/index.js';
+import { acknowledgeWebhooks } from '../src/lifecycle/acknowledge-webhooks.js';
 import { createAppOctokit } from '../src/github/octokit-options.js';
 import { InProcessReviewQueue } from '../src/queue/in-process-review-queue.js';
 import { AnalysisCache } from '../src/review/analysis-cache.js';
 import { AnalysisPool } from '../src/review/analysis-pool.js';
 import { FileOpenCheckRunLedger } from '../src/review/open-check-run-ledger.js';
-import { adaptPullRequestPayload, loadPullRequestExample } from '../test/e2e/pull-request-payload.js';
+import { pullRequestPayload } from '../test/app/pull-request-fixtures.js';
 import { deliverWebhook, patchForAddedFile, signWebhookBody, startFakeGitHub, type FakeGitHub, type RecordedRequest } from '../test/support/fake-github/index.js';
 import { generateCorpus, type CorpusFile } from './corpus/generate.js';
 import { summarize, type TimingSummary } from './stats.js';
@@ -139,6 +141,8 @@ async function startRig(threads: number): Promise<Rig> {
       res.writeHead(404).end();
     });
   });
+  // As the server (start-server.ts): deliveries answered once verified, handled after.
+  acknowledgeWebhooks(server, { path: '/api/github/webhooks', webhooks: probot.webhooks, log: probot.log });
   const port = await listen(server);
   return {
     fake,
@@ -186,16 +190,7 @@ function addPullRequest(rig: Rig, sources: readonly CorpusFile[], salt: string):
 }
 
 function pullRequestDelivery(rig: Rig, pr: BenchPr, action: string) {
-  const payload = adaptPullRequestPayload(loadPullRequestExample(action), {
-    owner: OWNER,
-    repo: REPO,
-    number: pr.number,
-    headRef: `feature-${pr.number}`,
-    headSha: pr.headSha,
-    baseRef: 'main',
-    baseSha: pr.baseSha,
-    installationId: INSTALLATION_ID,
-  });
+  const payload = pullRequestPayload(action, { owner: OWNER, repo: REPO, installationId: INSTALLATION_ID, ...pr });
   const body = JSON.stringify(payload);
   return { url: rig.webhookUrl, event: 'pull_request', body, signature: signWebhookBody(body, SECRET) };
 }

@@ -18,7 +18,7 @@ import { AnalysisCache } from '../../src/review/analysis-cache.js';
 import { AnalysisPool } from '../../src/review/analysis-pool.js';
 import { FileOpenCheckRunLedger } from '../../src/review/open-check-run-ledger.js';
 import { patchForAddedFile, startFakeGitHub, type FakeGitHub } from '../support/fake-github/index.js';
-import { adaptPullRequestPayload, loadPullRequestExample } from '../e2e/pull-request-payload.js';
+import { pullRequestPayload } from './pull-request-fixtures.js';
 import { captureLogs } from './harness.js';
 
 const APP_ID = 6160;
@@ -70,16 +70,7 @@ async function createHarness(cache: AnalysisCache) {
         base: { ref: 'main', sha: baseSha },
         files: Object.entries(files).map(([filename, content]) => ({ filename, status: 'added', patch: patchForAddedFile(content), content })),
       });
-      const payload = adaptPullRequestPayload(loadPullRequestExample(action), {
-        owner: OWNER,
-        repo: REPO,
-        number,
-        headRef: `feature-${number}`,
-        headSha,
-        baseRef: 'main',
-        baseSha,
-        installationId: INSTALLATION_ID,
-      });
+      const payload = pullRequestPayload(action, { owner: OWNER, repo: REPO, number, headSha, baseSha, installationId: INSTALLATION_ID });
       await probot.receive({ id: randomBytes(8).toString('hex'), name: 'pull_request', payload } as Parameters<Probot['receive']>[0]);
       await queue.onIdle();
     },

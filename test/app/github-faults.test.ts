@@ -35,7 +35,7 @@ import {
   type FakeGitHub,
   type RecordedRequest,
 } from '../support/fake-github/index.js';
-import { adaptPullRequestPayload, loadPullRequestExample } from '../e2e/pull-request-payload.js';
+import { pullRequestPayload } from './pull-request-fixtures.js';
 import { captureLogs } from './harness.js';
 
 const APP_ID = 5150;
@@ -123,16 +123,7 @@ async function createHarness(options: { timeoutMs?: number; ledgerDirectory?: st
     logs,
     ledgerDirectory,
     async deliver(pr, action = 'opened', deliveryId = randomBytes(8).toString('hex')) {
-      const payload = adaptPullRequestPayload(loadPullRequestExample(action), {
-        owner: OWNER,
-        repo: REPO,
-        number: pr.number,
-        headRef: `feature-${pr.number}`,
-        headSha: pr.headSha,
-        baseRef: 'main',
-        baseSha: pr.baseSha,
-        installationId: INSTALLATION_ID,
-      });
+      const payload = pullRequestPayload(action, { owner: OWNER, repo: REPO, number: pr.number, headSha: pr.headSha, baseSha: pr.baseSha, installationId: INSTALLATION_ID });
       await probot.receive({ id: deliveryId, name: 'pull_request', payload } as Parameters<Probot['receive']>[0]);
       await queue.onIdle();
     },

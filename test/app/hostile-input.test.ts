@@ -23,7 +23,7 @@ import { createAppOctokit } from '../../src/github/octokit-options.js';
 import { InProcessReviewQueue } from '../../src/queue/in-process-review-queue.js';
 import { FileOpenCheckRunLedger } from '../../src/review/open-check-run-ledger.js';
 import { patchForAddedFile, startFakeGitHub, type CheckRunState, type FakeGitHub, type SeedPullRequestFile } from '../support/fake-github/index.js';
-import { adaptPullRequestPayload, loadPullRequestExample } from '../e2e/pull-request-payload.js';
+import { pullRequestPayload, ROUTE_FILE } from './pull-request-fixtures.js';
 import { captureLogs } from './harness.js';
 
 const APP_ID = 6060;
@@ -36,13 +36,6 @@ const MB = 1024 * 1024;
 /** The ordinary API file every PR also carries: its finding must survive whatever sits next to it. */
 const ROUTE_PATH = 'src/server.ts';
 const ROUTE_LINE = 3;
-const ROUTE_FILE = [
-  "import express from 'express';",
-  'const app = express();',
-  "app.post('/users/:id/delete', async (req, res) => { await db.user.delete({ where: { id: req.params.id } }); res.json({ ok: true }); });",
-  'app.listen(3000);',
-  '',
-].join('\n');
 const ROUTE_ENDPOINT = 'POST /users/:id/delete';
 
 const keys = generateKeyPairSync('rsa', {
@@ -98,16 +91,7 @@ async function review(files: SeedPullRequestFile[], options: { withRoute?: boole
   const baseSha = randomBytes(20).toString('hex');
   const route: SeedPullRequestFile[] = options.withRoute === false ? [] : [{ filename: ROUTE_PATH, status: 'added', patch: patchForAddedFile(ROUTE_FILE), content: ROUTE_FILE }];
   fake.store.addPullRequest(FULL_NAME, { number, head: { ref: `odd-${number}`, sha: headSha }, base: { ref: 'main', sha: baseSha }, files: [...route, ...files] });
-  const payload = adaptPullRequestPayload(loadPullRequestExample('opened'), {
-    owner: OWNER,
-    repo: REPO,
-    number,
-    headRef: `odd-${number}`,
-    headSha,
-    baseRef: 'main',
-    baseSha,
-    installationId: INSTALLATION_ID,
-  });
+  const payload = pullRequestPayload('opened', { owner: OWNER, repo: REPO, number, headRef: `odd-${number}`, headSha, baseSha, installationId: INSTALLATION_ID });
   await probot.receive({ id: randomBytes(8).toString('hex'), name: 'pull_request', payload } as Parameters<Probot['receive']>[0]);
   await queue.onIdle();
   const runs = [...fake.store.checkRuns.values()].filter((run) => run.headSha === headSha);

@@ -21,21 +21,13 @@ import { createAppOctokit } from '../../src/github/octokit-options.js';
 import { InProcessReviewQueue } from '../../src/queue/in-process-review-queue.js';
 import { FileOpenCheckRunLedger } from '../../src/review/open-check-run-ledger.js';
 import { patchForAddedFile, startFakeGitHub, type FakeGitHub, type RecordedRequest } from '../support/fake-github/index.js';
-import { adaptPullRequestPayload, loadPullRequestExample } from '../e2e/pull-request-payload.js';
 import { captureLogs } from './harness.js';
+import { pullRequestPayload, ROUTE_FILE } from './pull-request-fixtures.js';
 
 const APP_ID = 6160;
 const INSTALLATION_ID = 616;
 const OWNER = 'thrifty-org';
 const ROUTE_PATH = 'src/server.ts';
-const ROUTE_FILE = [
-  "import express from 'express';",
-  'const app = express();',
-  "app.post('/users/:id/delete', async (req, res) => { await db.user.delete({ where: { id: req.params.id } }); res.json({ ok: true }); });",
-  'app.listen(3000);',
-  '',
-].join('\n');
-
 const keys = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
 
 let fake: FakeGitHub;
@@ -86,16 +78,7 @@ function addPullRequest(repo: string): Pr {
 
 /** Delivers `pull_request.<action>` and returns the requests of the review it caused, as `METHOD path` with numbers folded. */
 async function review(pr: Pr, action = 'opened', edit: (payload: Record<string, any>) => void = () => {}): Promise<string[]> {
-  const payload = adaptPullRequestPayload(loadPullRequestExample(action), {
-    owner: OWNER,
-    repo: pr.repo,
-    number: pr.number,
-    headRef: `feature-${pr.number}`,
-    headSha: pr.headSha,
-    baseRef: 'main',
-    baseSha: pr.baseSha,
-    installationId: INSTALLATION_ID,
-  });
+  const payload = pullRequestPayload(action, { owner: OWNER, installationId: INSTALLATION_ID, ...pr });
   edit(payload);
   const since = fake.requests.length;
   await probot.receive({ id: randomBytes(8).toString('hex'), name: 'pull_request', payload } as Parameters<Probot['receive']>[0]);

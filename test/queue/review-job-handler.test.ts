@@ -19,6 +19,7 @@ import type { ReviewJob } from '../../src/queue/review-queue.js';
 import { FileOpenCheckRunLedger } from '../../src/review/open-check-run-ledger.js';
 import { patchForAddedFile, serverError, startFakeGitHub, type FakeGitHub } from '../support/fake-github/index.js';
 import { captureLogs } from '../app/harness.js';
+import { ROUTE_FILE } from '../app/pull-request-fixtures.js';
 import { deleteKeys, TEST_REDIS_URL, uniqueQueuePrefix } from './redis-test-prefix.js';
 
 const APP_ID = 5151;
@@ -26,13 +27,6 @@ const INSTALLATION_ID = 778;
 const OWNER = 'octo-org';
 const REPO = 'ledger-api';
 const CHECK_RUNS = `/repos/${OWNER}/${REPO}/check-runs`;
-const ROUTE_FILE = [
-  "import express from 'express';",
-  'const app = express();',
-  "app.post('/users/:id/delete', async (req, res) => { await db.user.delete({ where: { id: req.params.id } }); res.json({ ok: true }); });",
-  'app.listen(3000);',
-  '',
-].join('\n');
 const keys = generateKeyPairSync('rsa', {
   modulusLength: 2048,
   publicKeyEncoding: { type: 'spki', format: 'pem' },
