@@ -3,9 +3,10 @@
  * the review job, and the sweep that completes check runs an interrupted
  * review left in progress. Nothing else happens here. With `REDIS_URL` set
  * the queue is BullMQ's and the reviews run in `npm run worker` processes
- * (src/worker.ts): this process then only takes webhooks and enqueues.
+ * (src/worker.ts): this process then only takes webhooks and enqueues, with
+ * no review worker, analysis threads, open-run ledger or sweep of its own.
  */
-import type { ApplicationFunction } from 'probot';
+import type { ApplicationFunction, Probot } from 'probot';
 import type { Check } from '../checks/create-check.js';
 import { registerCheckRerunHandlers } from './handlers/check-rerun.js';
 import { registerIssueCommentHandler } from './handlers/issue-comment.js';
@@ -15,6 +16,7 @@ import { createHealthzHandler } from './lifecycle/healthz.js';
 import { startOpenCheckRunSweeps } from './lifecycle/open-check-run-sweeps.js';
 import { warmUpAnalysis } from './lifecycle/warm-up-analysis.js';
 import { warmUpWebhookPath } from './lifecycle/warm-up-webhook-path.js';
+import { BullmqReviewQueue } from './queue/bullmq-review-queue.js';
 import { createReviewQueue } from './queue/create-review-queue.js';
 import type { ReviewQueue } from './queue/review-queue.js';
 import { defaultLedgerDirectory, FileOpenCheckRunLedger, type OpenCheckRunLedger } from './review/open-check-run-ledger.js';
@@ -52,46 +54,51 @@ export interface CreateAppOptions {
 
 export function createApp(options: CreateAppOptions = {}): ApplicationFunction {
   return async (app, { addHandler }) => {
-    const { settings, problems } = budgetFromEnv();
-    for (const problem of problems) app.log.warn(problem);
-    const timeoutMs = options.timeoutMs ?? settings.totalMs;
-    const ledger = options.ledger ?? new FileOpenCheckRunLedger(defaultLedgerDirectory());
     const queue = options.queue ?? createReviewQueue(app.log);
-    const analysis = options.analysis ?? analysisServicesFromEnv(app.log);
-    // Reviews run in this process only with the in-process queue: then every comment the app writes on a PR is
-    // written here, and an event's comment counts can be trusted against this log (run-review.ts). Jobs that
-    // go to Redis run in workers that cannot know what the others wrote, and always read the comment lists.
-    const postLog = queue instanceof InProcessReviewQueue ? new ReviewPostLog() : undefined;
-    const orgConfigCache = new OrgConfigCache();
-    queue.start(
-      createReviewWorker(app, {
-        checks: options.checks,
-        timeoutMs,
-        fileTimeoutMs: options.fileTimeoutMs ?? settings.perFileMs,
-        ledger,
-        retryBaseMs: options.retryBaseMs,
-        analysis,
-        orgConfigCache,
-        postLog,
-      }),
-    );
+    // With Redis the jobs run in `npm run worker` processes (worker.ts), each with its analysis threads, its
+    // ledger in Redis and its sweep: this process only enqueues, and builds none of what a review needs.
+    const reviews = queue instanceof BullmqReviewQueue ? undefined : startReviews(app, queue, options);
     registerPullRequestHandler(app, queue);
-    registerIssueCommentHandler(app, queue, postLog);
+    registerIssueCommentHandler(app, queue, reviews?.postLog);
     registerCheckRerunHandlers(app, queue);
     if (options.lifecycle !== undefined) {
       options.lifecycle.attach(async () => {
         await queue.close();
-        await analysis.close();
+        await reviews?.analysis.close();
       }, app.log.child({ name: 'lifecycle' }));
       addHandler(createHealthzHandler(options.lifecycle));
     }
-
-    startOpenCheckRunSweeps({ app, ledger, timeoutMs, intervalMs: options.sweepIntervalMs });
     if (options.warmUp === true) {
       const log = app.log.child({ name: 'warm-up' });
-      await Promise.all([warmUpAnalysis(analysis, log), warmUpWebhookPath(app, log)]);
+      await Promise.all([reviews === undefined ? undefined : warmUpAnalysis(reviews.analysis, log), warmUpWebhookPath(app, log)]);
     }
   };
+}
+
+/** Makes `queue` run its jobs in this process: the review worker, its analysis services, and the sweep of the runs it leaves open. */
+function startReviews(app: Probot, queue: ReviewQueue, options: CreateAppOptions): { analysis: AnalysisServices; postLog: ReviewPostLog | undefined } {
+  const { settings, problems } = budgetFromEnv();
+  for (const problem of problems) app.log.warn(problem);
+  const timeoutMs = options.timeoutMs ?? settings.totalMs;
+  const ledger = options.ledger ?? new FileOpenCheckRunLedger(defaultLedgerDirectory());
+  const analysis = options.analysis ?? analysisServicesFromEnv(app.log);
+  // Every comment the app writes on a PR is written here when the in-process queue runs the reviews, so an event's
+  // comment counts can be trusted against this log (run-review.ts); any other queue's jobs may run elsewhere.
+  const postLog = queue instanceof InProcessReviewQueue ? new ReviewPostLog() : undefined;
+  queue.start(
+    createReviewWorker(app, {
+      checks: options.checks,
+      timeoutMs,
+      fileTimeoutMs: options.fileTimeoutMs ?? settings.perFileMs,
+      ledger,
+      retryBaseMs: options.retryBaseMs,
+      analysis,
+      orgConfigCache: new OrgConfigCache(),
+      postLog,
+    }),
+  );
+  startOpenCheckRunSweeps({ app, ledger, timeoutMs, intervalMs: options.sweepIntervalMs });
+  return { analysis, postLog };
 }
 
 export default createApp();
