@@ -58,14 +58,14 @@ function findGuard(index: SourceIndex, scopes: readonly Scope[], names: readonly
 /** Express callback style: `if (err) res.sendStatus(403);` with no return, then `next()` anyway. */
 function fallsThroughToNext(index: SourceIndex, scopes: readonly Scope[]): ts.IfStatement | undefined {
   for (const statement of index.nodesOfKind<ts.IfStatement>(SyntaxKind.IfStatement, scopes)) {
+    // The tests are independent: the cheap ones (no else, inside a block) first, the walks last.
+    const block = statement.parent;
+    if (statement.elseStatement !== undefined || !isBlock(block)) continue;
     const condition = index.nodesOfKind<ts.Identifier>(SyntaxKind.Identifier, [scopeOf(statement.expression)]);
     if (!condition.some((identifier) => /^(?:err|error|e)$/.test(identifier.text))) continue;
     const then = statement.thenStatement;
     const responds = containsNode(then, (node) => isCallExpression(node) && /^res\./.test(calleePath(node)));
-    const stops = containsNode(then, (node) => isReturnStatement(node) || isThrowStatement(node));
-    if (!responds || stops || statement.elseStatement !== undefined) continue;
-    const block = statement.parent;
-    if (!isBlock(block)) continue;
+    if (!responds || containsNode(then, (node) => isReturnStatement(node) || isThrowStatement(node))) continue;
     const later = block.statements.slice(block.statements.indexOf(statement) + 1);
     if (later.some((next) => containsNode(next, (node) => isCallExpression(node) && isIdentifier(node.expression) && node.expression.text === 'next'))) return statement;
   }
