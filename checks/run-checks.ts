@@ -9,6 +9,8 @@ import { ts } from './lang/ts/parse.js';
 import type { Config } from '../src/config/schema.js';
 import { endpointName, type Checklist, type Evidence, type Finding, type ItemResult, type ItemStatus, type Severity } from './model.js';
 import type { ProjectContext } from './project-context.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind } = ts;
 
 /** A finding before suppression and fingerprinting (which need the whole file). */
 export type RawFinding = Omit<Finding, 'fingerprint'>;
@@ -278,7 +280,7 @@ function toFinding<E extends EndpointBase, N>(
 /** The parsed file a node belongs to (parents are set by the parser); undefined for synthesized nodes. */
 function sourceFileOf(node: ts.Node): ts.SourceFile | undefined {
   let current: ts.Node | undefined = node;
-  while (current !== undefined && current.kind !== ts.SyntaxKind.SourceFile) current = current.parent;
+  while (current !== undefined && current.kind !== SyntaxKind.SourceFile) current = current.parent;
   return current as ts.SourceFile | undefined;
 }
 

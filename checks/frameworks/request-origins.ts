@@ -15,6 +15,8 @@ import { ts } from '../lang/ts/parse.js';
 import { calleeName, functionsByName, stringValue, unwrapExpression, type FunctionNode } from '../lang/ts/queries.js';
 import type { Endpoint } from './endpoint.js';
 import { KeySlots } from '../lang/key-slots.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, canHaveDecorators, getDecorators, isArrayBindingPattern, isBinaryExpression, isCallExpression, isConditionalExpression, isElementAccessExpression, isIdentifier, isNewExpression, isPropertyAccessExpression, isStringLiteral, isTemplateExpression } = ts;
 
 /** `request`: an object whose `params`/`query`/`body` are caller data; `data`: caller data itself. */
 export interface RequestOrigin {
@@ -98,9 +100,9 @@ function originOf(node: ts.Expression, bindings: ReadonlyMap<string, RequestOrig
   const expression = unwrapExpression(node);
   // Recursion by a direct call, not through a closure made on every step: this runs for every expression checks ask about.
   const inner = depth + 1;
-  if (ts.isIdentifier(expression)) return bindings.get(expression.text);
-  if (ts.isPropertyAccessExpression(expression) || ts.isElementAccessExpression(expression)) {
-    const key = ts.isPropertyAccessExpression(expression) ? expression.name.text : stringValue(expression.argumentExpression);
+  if (isIdentifier(expression)) return bindings.get(expression.text);
+  if (isPropertyAccessExpression(expression) || isElementAccessExpression(expression)) {
+    const key = isPropertyAccessExpression(expression) ? expression.name.text : stringValue(expression.argumentExpression);
     const base = originOf(expression.expression, bindings, inner);
     if (base === undefined) return undefined;
     const label = key === undefined ? `${base.label}[]` : join(base.label, key);
@@ -110,22 +112,22 @@ function originOf(node: ts.Expression, bindings: ReadonlyMap<string, RequestOrig
     // req.user, req.session, req.auth, req.headers: the caller's own identity, not data they chose.
     return undefined;
   }
-  if (ts.isCallExpression(expression)) return callOrigin(expression, bindings, inner);
-  if (ts.isNewExpression(expression)) {
+  if (isCallExpression(expression)) return callOrigin(expression, bindings, inner);
+  if (isNewExpression(expression)) {
     // new URL(req.url), new ObjectId(params.id), new mongoose.Types.ObjectId(id)
     const first = expression.arguments?.[0];
     const origin = first === undefined ? undefined : originOf(first, bindings, inner);
     // `new URL(req.url).searchParams` reads best as `searchParams`.
-    if (origin !== undefined && ts.isIdentifier(expression.expression) && expression.expression.text === 'URL') return { label: '', kind: 'data' };
+    if (origin !== undefined && isIdentifier(expression.expression) && expression.expression.text === 'URL') return { label: '', kind: 'data' };
     return origin;
   }
-  if (ts.isConditionalExpression(expression)) return originOf(expression.whenTrue, bindings, inner) ?? originOf(expression.whenFalse, bindings, inner);
-  if (ts.isBinaryExpression(expression)) {
+  if (isConditionalExpression(expression)) return originOf(expression.whenTrue, bindings, inner) ?? originOf(expression.whenFalse, bindings, inner);
+  if (isBinaryExpression(expression)) {
     const operator = expression.operatorToken.kind;
-    if (operator === ts.SyntaxKind.QuestionQuestionToken || operator === ts.SyntaxKind.BarBarToken) return originOf(expression.left, bindings, inner) ?? originOf(expression.right, bindings, inner);
+    if (operator === SyntaxKind.QuestionQuestionToken || operator === SyntaxKind.BarBarToken) return originOf(expression.left, bindings, inner) ?? originOf(expression.right, bindings, inner);
     return undefined;
   }
-  if (ts.isTemplateExpression(expression)) {
+  if (isTemplateExpression(expression)) {
     for (const span of expression.templateSpans) {
       const origin = originOf(span.expression, bindings, inner);
       if (origin?.kind === 'data') return origin;
@@ -144,7 +146,7 @@ function callOrigin(call: ts.CallExpression, bindings: ReadonlyMap<string, Reque
   const name = calleeName(call);
   const firstArgument = call.arguments[0];
   const argumentText = stringValue(firstArgument);
-  if (ts.isPropertyAccessExpression(callee)) {
+  if (isPropertyAccessExpression(callee)) {
     const base = originOf(callee.expression, bindings, inner);
     if (base?.kind === 'request' && base.dataKeys === undefined && DATA_METHODS.has(name)) {
       if (name === 'json' || name === 'formData' || name === 'text') return { label: join(base.label, 'body'), kind: 'data' };
@@ -166,19 +168,19 @@ function callOrigin(call: ts.CallExpression, bindings: ReadonlyMap<string, Reque
 
 /** Binds the names of a destructuring pattern to the parts of `origin` they take. */
 function bindPattern(name: ts.BindingName, origin: RequestOrigin, bindings: Map<string, RequestOrigin>): void {
-  if (ts.isIdentifier(name)) {
+  if (isIdentifier(name)) {
     if (!bindings.has(name.text)) bindings.set(name.text, origin);
     return;
   }
-  if (ts.isArrayBindingPattern(name)) return;
+  if (isArrayBindingPattern(name)) return;
   for (const element of name.elements) {
     if (element.dotDotDotToken !== undefined) {
       // The rest of tRPC options still holds `ctx` beside `input`: it stays the options, not data.
-      const restLabel = origin.label === '' && ts.isIdentifier(element.name) ? element.name.text : origin.label;
+      const restLabel = origin.label === '' && isIdentifier(element.name) ? element.name.text : origin.label;
       bindPattern(element.name, origin.dataKeys !== undefined ? { ...origin, label: restLabel } : { label: origin.label, kind: 'data' }, bindings);
       continue;
     }
-    const key = element.propertyName === undefined ? (ts.isIdentifier(element.name) ? element.name.text : undefined) : ts.isIdentifier(element.propertyName) || ts.isStringLiteral(element.propertyName) ? element.propertyName.text : undefined;
+    const key = element.propertyName === undefined ? (isIdentifier(element.name) ? element.name.text : undefined) : isIdentifier(element.propertyName) || isStringLiteral(element.propertyName) ? element.propertyName.text : undefined;
     if (key === undefined) continue;
     const label = join(origin.label, key);
     const part: RequestOrigin | undefined =
@@ -190,7 +192,7 @@ function bindPattern(name: ts.BindingName, origin: RequestOrigin, bindings: Map<
 /** Binds a handler parameter to `origin`: a plain name takes it whole, a pattern its parts. */
 function bindParameter(parameter: ts.ParameterDeclaration, origin: RequestOrigin, bindings: Map<string, RequestOrigin>): void {
   // A handler's own parameter shadows the conventional `req` / `request`.
-  if (ts.isIdentifier(parameter.name)) bindings.set(parameter.name.text, { ...origin, label: origin.label === '' ? parameter.name.text : origin.label });
+  if (isIdentifier(parameter.name)) bindings.set(parameter.name.text, { ...origin, label: origin.label === '' ? parameter.name.text : origin.label });
   else bindPattern(parameter.name, origin, bindings);
 }
 
@@ -202,16 +204,16 @@ function bindParameter(parameter: ts.ParameterDeclaration, origin: RequestOrigin
  */
 function bindNestParameters(handler: FunctionNode, bindings: Map<string, RequestOrigin>): void {
   for (const parameter of handler.parameters) {
-    const decorators = ts.canHaveDecorators(parameter) ? (ts.getDecorators(parameter) ?? []) : [];
+    const decorators = canHaveDecorators(parameter) ? (getDecorators(parameter) ?? []) : [];
     for (const decorator of decorators) {
       const expression = unwrapExpression(decorator.expression);
-      const call = ts.isCallExpression(expression) ? expression : undefined;
-      const name = call === undefined ? (ts.isIdentifier(expression) ? expression.text : '') : calleeName(call);
+      const call = isCallExpression(expression) ? expression : undefined;
+      const name = call === undefined ? (isIdentifier(expression) ? expression.text : '') : calleeName(call);
       const part = NEST_DATA_DECORATORS.get(name);
       if (part !== undefined) {
         const key = stringValue(call?.arguments[0]);
         // Keyed: `params.id`. Whole: the parameter's own name (`dto.title`), or the part for a pattern (`body.title`).
-        const label = key !== undefined ? `${part}${/^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `['${key}']`}` : ts.isIdentifier(parameter.name) ? '' : part;
+        const label = key !== undefined ? `${part}${/^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `['${key}']`}` : isIdentifier(parameter.name) ? '' : part;
         bindParameter(parameter, { label, kind: 'data' }, bindings);
         break;
       }
@@ -235,11 +237,11 @@ function bindHandlerParameters(endpoint: Endpoint, handler: FunctionNode, bindin
   if (endpoint.framework === 'trpc') return bindTrpcOptions(handler, bindings);
   const [first, second] = handler.parameters;
   if (first !== undefined) {
-    if (ts.isIdentifier(first.name)) bindings.set(first.name.text, { label: first.name.text, kind: 'request' });
+    if (isIdentifier(first.name)) bindings.set(first.name.text, { label: first.name.text, kind: 'request' });
     else bindPattern(first.name, { label: 'req', kind: 'request' }, bindings);
   }
   if (second !== undefined && endpoint.framework === 'nextjs-app-router') {
-    if (ts.isIdentifier(second.name)) bindings.set(second.name.text, { label: second.name.text, kind: 'request' });
+    if (isIdentifier(second.name)) bindings.set(second.name.text, { label: second.name.text, kind: 'request' });
     // `{ params }` reads as `params`, not `context.params`: the name the code uses.
     else bindPattern(second.name, { label: '', kind: 'request' }, bindings);
   }
@@ -267,10 +269,10 @@ function computeRequestOrigins(endpoint: Endpoint): RequestOrigins {
   for (const name of CONVENTIONAL_REQUEST_NAMES) bindings.set(name, { label: name, kind: 'request' });
   if (endpoint.handler !== undefined) bindHandlerParameters(endpoint, endpoint.handler, bindings);
   const index = endpoint.index;
-  const declarations = index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration, endpoint.scopes);
+  const declarations = index.nodesOfKind<ts.VariableDeclaration>(SyntaxKind.VariableDeclaration, endpoint.scopes);
   const functions = functionsByName(index);
   // Calls of same-file helpers: their parameters take what the handler passes.
-  const helperCalls = index.calls(endpoint.scopes).filter((call) => ts.isIdentifier(call.expression) && functions.has(call.expression.text) && call.arguments.length > 0);
+  const helperCalls = index.calls(endpoint.scopes).filter((call) => isIdentifier(call.expression) && functions.has(call.expression.text) && call.arguments.length > 0);
   // A second round only when a helper took request data: its body may sit above the handler.
   for (let round = 0; round < 2; round++) {
     for (const declaration of declarations) {

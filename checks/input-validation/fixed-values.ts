@@ -8,6 +8,8 @@
 import { ts } from '../lang/ts/parse.js';
 import { expressionPath, unwrapExpression, variablesByName } from '../lang/ts/queries.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, getCombinedNodeFlags, isArrayLiteralExpression, isBinaryExpression, isCallExpression, isConditionalExpression, isElementAccessExpression, isIdentifier, isNoSubstitutionTemplateLiteral, isNumericLiteral, isObjectLiteralExpression, isPrefixUnaryExpression, isPropertyAccessExpression, isPropertyAssignment, isStringLiteral, isTemplateExpression } = ts;
 
 const NUMBER_CONVERSION = /^(?:Number|parseInt|parseFloat|Math\.\w+|BigInt)$/;
 const NUMERIC_PROPERTY = /^(?:length|size)$/;
@@ -19,9 +21,9 @@ function isConstantName(name: string): boolean {
 /** The last declaration of `name` before `use` in the endpoint's code, else the file's first (a module constant). */
 function declarationOf(endpoint: Endpoint, name: string, use: ts.Node): ts.VariableDeclaration | undefined {
   let local: ts.VariableDeclaration | undefined;
-  for (const candidate of endpoint.index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration, endpoint.scopes)) {
+  for (const candidate of endpoint.index.nodesOfKind<ts.VariableDeclaration>(SyntaxKind.VariableDeclaration, endpoint.scopes)) {
     if (candidate.pos >= use.pos) break;
-    if (ts.isIdentifier(candidate.name) && candidate.name.text === name) local = candidate;
+    if (isIdentifier(candidate.name) && candidate.name.text === name) local = candidate;
   }
   return local ?? variablesByName(endpoint.index).get(name);
 }
@@ -29,8 +31,8 @@ function declarationOf(endpoint: Endpoint, name: string, use: ts.Node): ts.Varia
 /** Whether a `let` is reassigned in the endpoint's code: then its initializer is not the whole story. */
 function isReassigned(endpoint: Endpoint, name: string): boolean {
   return endpoint.index
-    .nodesOfKind<ts.BinaryExpression>(ts.SyntaxKind.BinaryExpression, endpoint.scopes)
-    .some((binary) => ts.isIdentifier(binary.left) && binary.left.text === name && binary.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && binary.operatorToken.kind <= ts.SyntaxKind.LastAssignment);
+    .nodesOfKind<ts.BinaryExpression>(SyntaxKind.BinaryExpression, endpoint.scopes)
+    .some((binary) => isIdentifier(binary.left) && binary.left.text === name && binary.operatorToken.kind >= SyntaxKind.FirstAssignment && binary.operatorToken.kind <= SyntaxKind.LastAssignment);
 }
 
 /** Whether the value spliced in at `piece` is fixed text or a number. */
@@ -38,44 +40,44 @@ export function isFixedValue(endpoint: Endpoint, piece: ts.Expression, depth = 0
   if (depth > 6) return false;
   const expression = unwrapExpression(piece);
   const fixed = (inner: ts.Expression) => isFixedValue(endpoint, inner, depth + 1);
-  if (ts.isStringLiteral(expression) || ts.isNumericLiteral(expression) || ts.isNoSubstitutionTemplateLiteral(expression)) return true;
-  if (expression.kind === ts.SyntaxKind.TrueKeyword || expression.kind === ts.SyntaxKind.FalseKeyword || expression.kind === ts.SyntaxKind.NullKeyword) return true;
-  if (ts.isPrefixUnaryExpression(expression)) return expression.operator === ts.SyntaxKind.PlusToken || expression.operator === ts.SyntaxKind.MinusToken;
-  if (ts.isConditionalExpression(expression)) return fixed(expression.whenTrue) && fixed(expression.whenFalse);
-  if (ts.isTemplateExpression(expression)) return expression.templateSpans.every((span) => fixed(span.expression));
-  if (ts.isBinaryExpression(expression)) {
+  if (isStringLiteral(expression) || isNumericLiteral(expression) || isNoSubstitutionTemplateLiteral(expression)) return true;
+  if (expression.kind === SyntaxKind.TrueKeyword || expression.kind === SyntaxKind.FalseKeyword || expression.kind === SyntaxKind.NullKeyword) return true;
+  if (isPrefixUnaryExpression(expression)) return expression.operator === SyntaxKind.PlusToken || expression.operator === SyntaxKind.MinusToken;
+  if (isConditionalExpression(expression)) return fixed(expression.whenTrue) && fixed(expression.whenFalse);
+  if (isTemplateExpression(expression)) return expression.templateSpans.every((span) => fixed(span.expression));
+  if (isBinaryExpression(expression)) {
     const operator = expression.operatorToken.kind;
-    if (operator === ts.SyntaxKind.PlusToken || operator === ts.SyntaxKind.QuestionQuestionToken || operator === ts.SyntaxKind.BarBarToken) return fixed(expression.left) && fixed(expression.right);
+    if (operator === SyntaxKind.PlusToken || operator === SyntaxKind.QuestionQuestionToken || operator === SyntaxKind.BarBarToken) return fixed(expression.left) && fixed(expression.right);
     // Arithmetic and comparisons give numbers and booleans.
-    return operator !== ts.SyntaxKind.AmpersandAmpersandToken && operator !== ts.SyntaxKind.CommaToken && !(operator >= ts.SyntaxKind.FirstAssignment && operator <= ts.SyntaxKind.LastAssignment);
+    return operator !== SyntaxKind.AmpersandAmpersandToken && operator !== SyntaxKind.CommaToken && !(operator >= SyntaxKind.FirstAssignment && operator <= SyntaxKind.LastAssignment);
   }
-  if (ts.isCallExpression(expression)) {
+  if (isCallExpression(expression)) {
     const callee = expressionPath(expression.expression);
     if (NUMBER_CONVERSION.test(callee)) return true;
     // ids.map(Number).join(','): numbers joined by a literal.
-    const method = ts.isPropertyAccessExpression(unwrapExpression(expression.expression)) ? (unwrapExpression(expression.expression) as ts.PropertyAccessExpression) : undefined;
+    const method = isPropertyAccessExpression(unwrapExpression(expression.expression)) ? (unwrapExpression(expression.expression) as ts.PropertyAccessExpression) : undefined;
     if (method?.name.text === 'map' && expression.arguments[0] !== undefined && NUMBER_CONVERSION.test(expressionPath(expression.arguments[0]))) return true;
     if (method?.name.text === 'join' && (expression.arguments.length === 0 || fixed(expression.arguments[0]))) return fixed(method.expression);
     if (method?.name.text === 'toFixed' || method?.name.text === 'toISOString') return true;
     return false;
   }
-  if (ts.isPropertyAccessExpression(expression) && NUMERIC_PROPERTY.test(expression.name.text)) return true;
-  if (ts.isIdentifier(expression)) {
+  if (isPropertyAccessExpression(expression) && NUMERIC_PROPERTY.test(expression.name.text)) return true;
+  if (isIdentifier(expression)) {
     const declaration = declarationOf(endpoint, expression.text, expression);
     if (declaration === undefined) return isConstantName(expression.text);
-    if (declaration.initializer === undefined || !ts.isIdentifier(declaration.name)) return false;
-    const isConst = (ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const) !== 0;
+    if (declaration.initializer === undefined || !isIdentifier(declaration.name)) return false;
+    const isConst = (getCombinedNodeFlags(declaration) & ts.NodeFlags.Const) !== 0;
     if (!isConst && isReassigned(endpoint, expression.text)) return false;
     return fixed(declaration.initializer);
   }
   // An entry of a constant map: `COLUMNS[sort]`, `TABLES.users`, `SORTS[req.query.sort] ?? 'id'`.
-  if ((ts.isElementAccessExpression(expression) || ts.isPropertyAccessExpression(expression)) && ts.isIdentifier(expression.expression)) {
+  if ((isElementAccessExpression(expression) || isPropertyAccessExpression(expression)) && isIdentifier(expression.expression)) {
     const map = declarationOf(endpoint, expression.expression.text, expression);
     const initializer = map?.initializer === undefined ? undefined : unwrapExpression(map.initializer);
-    if (initializer !== undefined && ts.isObjectLiteralExpression(initializer)) {
-      return initializer.properties.every((property) => ts.isPropertyAssignment(property) && isFixedValue(endpoint, property.initializer, depth + 1));
+    if (initializer !== undefined && isObjectLiteralExpression(initializer)) {
+      return initializer.properties.every((property) => isPropertyAssignment(property) && isFixedValue(endpoint, property.initializer, depth + 1));
     }
-    if (initializer !== undefined && ts.isArrayLiteralExpression(initializer)) return initializer.elements.every((element) => fixed(element));
+    if (initializer !== undefined && isArrayLiteralExpression(initializer)) return initializer.elements.every((element) => fixed(element));
     return map === undefined && isConstantName(expression.expression.text);
   }
   return false;

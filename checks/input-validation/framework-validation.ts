@@ -10,6 +10,8 @@ import { ts } from '../lang/ts/parse.js';
 import { calleeName, expressionPath, importedModules, stringValue, unwrapExpression, variablesByName } from '../lang/ts/queries.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf, type Control, type Endpoint } from '../frameworks/endpoint.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { canHaveDecorators, getDecorators, isCallExpression, isComputedPropertyName, isIdentifier, isMethodDeclaration, isNewExpression, isObjectLiteralExpression, isPropertyAssignment, isShorthandPropertyAssignment, isStringLiteral, isTypeReferenceNode } = ts;
 
 /** Where request input comes from, as far as validation is concerned. */
 export type InputPart = 'body' | 'query' | 'params' | 'headers' | 'cookies' | 'input' | 'other';
@@ -73,27 +75,27 @@ const NOT_A_DTO = new Set(['String', 'Number', 'Boolean', 'Object', 'Array', 'Re
 function objectOf(index: SourceIndex, expression: ts.Expression | undefined): ts.ObjectLiteralExpression | undefined {
   if (expression === undefined) return undefined;
   const unwrapped = unwrapExpression(expression);
-  if (ts.isObjectLiteralExpression(unwrapped)) return unwrapped;
-  if (ts.isIdentifier(unwrapped)) {
+  if (isObjectLiteralExpression(unwrapped)) return unwrapped;
+  if (isIdentifier(unwrapped)) {
     const initializer = variablesByName(index).get(unwrapped.text)?.initializer;
     const value = initializer === undefined ? undefined : unwrapExpression(initializer);
-    if (value !== undefined && ts.isObjectLiteralExpression(value)) return value;
+    if (value !== undefined && isObjectLiteralExpression(value)) return value;
   }
   return undefined;
 }
 
 function propertyOf(object: ts.ObjectLiteralExpression, name: string): ts.ObjectLiteralElementLike | undefined {
-  return object.properties.find((property) => property.name !== undefined && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)) && property.name.text === name);
+  return object.properties.find((property) => property.name !== undefined && (isIdentifier(property.name) || isStringLiteral(property.name)) && property.name.text === name);
 }
 
 /** `schema: { body, querystring, params, headers }` on a Fastify route's options. */
 function fastifySchema(endpoint: Endpoint, parts: Map<InputPart, Gate>): void {
   const registration = endpoint.registration;
-  if (!ts.isCallExpression(registration)) return;
+  if (!isCallExpression(registration)) return;
   const options = registration.arguments.map((argument) => objectOf(endpoint.index, argument)).find((object) => object !== undefined && propertyOf(object, 'schema') !== undefined);
   const schema = options === undefined ? undefined : propertyOf(options, 'schema');
   if (schema === undefined) return;
-  const value = ts.isPropertyAssignment(schema) ? schema.initializer : ts.isShorthandPropertyAssignment(schema) ? schema.name : undefined;
+  const value = isPropertyAssignment(schema) ? schema.initializer : isShorthandPropertyAssignment(schema) ? schema.name : undefined;
   const object = objectOf(endpoint.index, value);
   const strict = /additionalProperties\s*:\s*false|\.Strict\(|additionalProperties:\s*false/.test(endpoint.index.textOf(object ?? schema));
   if (object === undefined) {
@@ -102,7 +104,7 @@ function fastifySchema(endpoint: Endpoint, parts: Map<InputPart, Gate>): void {
     return;
   }
   for (const property of object.properties) {
-    const key = property.name !== undefined && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)) ? property.name.text : undefined;
+    const key = property.name !== undefined && (isIdentifier(property.name) || isStringLiteral(property.name)) ? property.name.text : undefined;
     const part = key === undefined ? undefined : TARGET_PART[key];
     if (part !== undefined) parts.set(part, { by: `the route schema's \`${key}\``, strict, node: property });
   }
@@ -117,13 +119,13 @@ function trpcInput(endpoint: Endpoint, parts: Map<InputPart, Gate>): void {
 /** The parts a validating middleware covers: Hono's target, celebrate's segments, else body, query and params. */
 function middlewareParts(control: Control): InputPart[] {
   const node = unwrapExpression(control.node as ts.Expression);
-  if (ts.isCallExpression(node)) {
+  if (isCallExpression(node)) {
     const target = stringValue(node.arguments[0]);
     if (target !== undefined && TARGET_PART[target] !== undefined) return [TARGET_PART[target]];
-    const segments = node.arguments[0] !== undefined && ts.isObjectLiteralExpression(unwrapExpression(node.arguments[0])) ? (unwrapExpression(node.arguments[0]) as ts.ObjectLiteralExpression) : undefined;
+    const segments = node.arguments[0] !== undefined && isObjectLiteralExpression(unwrapExpression(node.arguments[0])) ? (unwrapExpression(node.arguments[0]) as ts.ObjectLiteralExpression) : undefined;
     if (segments !== undefined && calleeName(node) === 'celebrate') {
       const found = segments.properties
-        .map((property) => (property.name === undefined ? undefined : ts.isComputedPropertyName(property.name) ? expressionPath(property.name.expression).split('.').pop()?.toLowerCase() : (property.name as ts.Identifier).text?.toLowerCase()))
+        .map((property) => (property.name === undefined ? undefined : isComputedPropertyName(property.name) ? expressionPath(property.name.expression).split('.').pop()?.toLowerCase() : (property.name as ts.Identifier).text?.toLowerCase()))
         .map((key) => (key === undefined ? undefined : TARGET_PART[key]))
         .filter((part): part is InputPart => part !== undefined);
       if (found.length > 0) return found;
@@ -152,7 +154,7 @@ function pipeNames(args: readonly ts.Expression[]): { name: string; node: ts.Exp
   const pipes: { name: string; node: ts.Expression }[] = [];
   for (const argument of args) {
     const unwrapped = unwrapExpression(argument);
-    const target = ts.isNewExpression(unwrapped) || ts.isCallExpression(unwrapped) ? unwrapped.expression : unwrapped;
+    const target = isNewExpression(unwrapped) || isCallExpression(unwrapped) ? unwrapped.expression : unwrapped;
     const name = expressionPath(target).split('.').pop() ?? '';
     if (/Pipe$/.test(name) && name !== 'DefaultValuePipe') pipes.push({ name, node: argument });
   }
@@ -160,13 +162,13 @@ function pipeNames(args: readonly ts.Expression[]): { name: string; node: ts.Exp
 }
 
 function decoratorsOf(node: ts.Node): ts.Decorator[] {
-  return ts.canHaveDecorators(node) ? [...(ts.getDecorators(node) ?? [])] : [];
+  return canHaveDecorators(node) ? [...(getDecorators(node) ?? [])] : [];
 }
 
 function decoratorCall(decorator: ts.Decorator): { name: string; args: readonly ts.Expression[] } {
   const expression = unwrapExpression(decorator.expression);
-  if (ts.isCallExpression(expression)) return { name: calleeName(expression), args: expression.arguments };
-  return { name: ts.isIdentifier(expression) ? expression.text : '', args: [] };
+  if (isCallExpression(expression)) return { name: calleeName(expression), args: expression.arguments };
+  return { name: isIdentifier(expression) ? expression.text : '', args: [] };
 }
 
 /** `@UsePipes(...)` on the method or its controller class. */
@@ -192,7 +194,7 @@ function globalValidationPipe(endpoint: Endpoint): Gate | undefined {
 /** A class type such as `CreateInvoiceDto`: what ValidationPipe validates (it skips primitives, `any` and interfaces it cannot see). */
 function dtoClassOf(parameter: ts.ParameterDeclaration): string | undefined {
   const type = parameter.type;
-  if (type === undefined || !ts.isTypeReferenceNode(type) || !ts.isIdentifier(type.typeName)) return undefined;
+  if (type === undefined || !isTypeReferenceNode(type) || !isIdentifier(type.typeName)) return undefined;
   const name = type.typeName.text;
   return /^[A-Z]/.test(name) && !NOT_A_DTO.has(name) ? name : undefined;
 }
@@ -200,11 +202,11 @@ function dtoClassOf(parameter: ts.ParameterDeclaration): string | undefined {
 function nestParameters(endpoint: Endpoint): Map<string, NestParameter> {
   const result = new Map<string, NestParameter>();
   const handler = endpoint.handler;
-  if (handler === undefined || !ts.isMethodDeclaration(handler)) return result;
+  if (handler === undefined || !isMethodDeclaration(handler)) return result;
   const methodPipes = usePipes(handler);
   let global: Gate | undefined | null = null;
   for (const parameter of handler.parameters) {
-    if (!ts.isIdentifier(parameter.name)) continue;
+    if (!isIdentifier(parameter.name)) continue;
     for (const decorator of decoratorsOf(parameter)) {
       const { name, args } = decoratorCall(decorator);
       const part = NEST_PARTS[name];

@@ -10,6 +10,8 @@ import { ts } from '../lang/ts/parse.js';
 import { calleeName, expressionPath, importSources, plainCalleePath, stringValue, unwrapExpression, variablesByName } from '../lang/ts/queries.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
 import { propertyValue } from './upload-parsers.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, isBinaryExpression, isCallExpression, isIdentifier, isJsxElement, isJsxExpression, isJsxFragment, isJsxSelfClosingElement, isObjectLiteralExpression, isPropertyAccessExpression, isTaggedTemplateExpression, isTemplateExpression } = ts;
 
 export interface HtmlSink {
   /** Where the HTML goes out: the response call, the `new Response`, the JSX attribute. */
@@ -33,17 +35,17 @@ const SANITIZER_MODULE = /^(?:escape-html|sanitize-html|he|dompurify|isomorphic-
 /** Whether `expression` is escaped: a sanitiser call, or a name bound to one. */
 export function sanitizerOf(endpoint: Endpoint, expression: ts.Expression, depth = 0): string | undefined {
   const node = unwrapExpression(expression);
-  if (ts.isCallExpression(node)) {
+  if (isCallExpression(node)) {
     const path = plainCalleePath(node);
     if (SANITIZER_PATH.test(path)) return path;
     // `import esc from 'escape-html'`: the module decides, whatever the local name.
     const module = importSources(endpoint.index).get(path.split('.')[0])?.module;
     if (module !== undefined && SANITIZER_MODULE.test(module)) return path;
     // `escape(name).trim()`, `String(escape(x))`
-    if (depth < 3 && ts.isPropertyAccessExpression(node.expression)) return sanitizerOf(endpoint, node.expression.expression, depth + 1);
+    if (depth < 3 && isPropertyAccessExpression(node.expression)) return sanitizerOf(endpoint, node.expression.expression, depth + 1);
     return undefined;
   }
-  if (ts.isIdentifier(node) && depth < 3) {
+  if (isIdentifier(node) && depth < 3) {
     const initializer = variablesByName(endpoint.index).get(node.text)?.initializer;
     if (initializer !== undefined) return sanitizerOf(endpoint, initializer, depth + 1);
   }
@@ -53,11 +55,11 @@ export function sanitizerOf(endpoint: Endpoint, expression: ts.Expression, depth
 /** The values a string-building expression writes as they are, and whether its fixed text has markup. */
 function piecesOf(endpoint: Endpoint, expression: ts.Expression, depth = 0): { pieces: ts.Expression[]; markup: boolean; text: boolean } {
   const node = unwrapExpression(expression);
-  if (ts.isTemplateExpression(node)) {
+  if (isTemplateExpression(node)) {
     const fixed = [node.head.text, ...node.templateSpans.map((span) => span.literal.text)].join('');
     return { pieces: node.templateSpans.map((span) => span.expression), markup: MARKUP.test(fixed), text: true };
   }
-  if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.PlusToken) {
+  if (isBinaryExpression(node) && node.operatorToken.kind === SyntaxKind.PlusToken) {
     const left = piecesOf(endpoint, node.left, depth + 1);
     const right = piecesOf(endpoint, node.right, depth + 1);
     return { pieces: [...left.pieces, ...right.pieces], markup: left.markup || right.markup, text: left.text || right.text };
@@ -65,7 +67,7 @@ function piecesOf(endpoint: Endpoint, expression: ts.Expression, depth = 0): { p
   const literal = stringValue(node);
   if (literal !== undefined) return { pieces: [], markup: MARKUP.test(literal), text: true };
   // `const html = \`...\`; res.send(html)`: one hop through a local of the file.
-  if (ts.isIdentifier(node) && depth < 2) {
+  if (isIdentifier(node) && depth < 2) {
     const initializer = variablesByName(endpoint.index).get(node.text)?.initializer;
     if (initializer !== undefined) {
       const inner = piecesOf(endpoint, initializer, depth + 1);
@@ -86,8 +88,8 @@ function declaredType(endpoint: Endpoint): string | undefined {
     if (calleeName(call) === 'type' || calleeName(call) === 'contentType') return first;
     if (/^content-type$/i.test(first)) return stringValue(call.arguments[1]) ?? 'unknown';
   }
-  for (const assignment of index.nodesOfKind<ts.BinaryExpression>(ts.SyntaxKind.BinaryExpression, endpoint.scopes)) {
-    if (assignment.operatorToken.kind === ts.SyntaxKind.EqualsToken && /^(?:ctx|context)\.(?:type|response\.type)$/.test(expressionPath(assignment.left))) return stringValue(assignment.right) ?? 'unknown';
+  for (const assignment of index.nodesOfKind<ts.BinaryExpression>(SyntaxKind.BinaryExpression, endpoint.scopes)) {
+    if (assignment.operatorToken.kind === SyntaxKind.EqualsToken && /^(?:ctx|context)\.(?:type|response\.type)$/.test(expressionPath(assignment.left))) return stringValue(assignment.right) ?? 'unknown';
   }
   return undefined;
 }
@@ -95,14 +97,14 @@ function declaredType(endpoint: Endpoint): string | undefined {
 /** `html` tags that escape their values: hono/html, lit, common-tags' safeHtml. */
 function escapingTag(endpoint: Endpoint, expression: ts.Expression, depth = 0): string | undefined {
   const node = unwrapExpression(expression);
-  if (ts.isIdentifier(node) && depth === 0) {
+  if (isIdentifier(node) && depth === 0) {
     const initializer = variablesByName(endpoint.index).get(node.text)?.initializer;
     return initializer === undefined ? undefined : escapingTag(endpoint, initializer, 1);
   }
   // React's server renderers escape children; dangerouslySetInnerHTML inside is a sink of its own.
-  if (ts.isCallExpression(node) && /^(?:renderToString|renderToStaticMarkup)$/.test(calleeName(node))) return `React's ${calleeName(node)}(), which escapes what it renders`;
-  if (ts.isJsxElement(node) || ts.isJsxSelfClosingElement(node) || ts.isJsxFragment(node)) return 'JSX, which escapes what it interpolates';
-  if (!ts.isTaggedTemplateExpression(node)) return undefined;
+  if (isCallExpression(node) && /^(?:renderToString|renderToStaticMarkup)$/.test(calleeName(node))) return `React's ${calleeName(node)}(), which escapes what it renders`;
+  if (isJsxElement(node) || isJsxSelfClosingElement(node) || isJsxFragment(node)) return 'JSX, which escapes what it interpolates';
+  if (!isTaggedTemplateExpression(node)) return undefined;
   const tag = expressionPath(node.tag);
   const module = importSources(endpoint.index).get(tag)?.module;
   if (tag === 'html' && (module === undefined || /^(?:hono\/html|lit|lit-html|@hono\/.*)$/.test(module))) return `the ${tag}\`...\` template, which escapes its values`;
@@ -114,10 +116,10 @@ function escapingTag(endpoint: Endpoint, expression: ts.Expression, depth = 0): 
 function initIsHtml(endpoint: Endpoint, init: ts.Expression | undefined): boolean {
   if (init === undefined) return false;
   const node = unwrapExpression(init);
-  if (!ts.isObjectLiteralExpression(node)) return false;
+  if (!isObjectLiteralExpression(node)) return false;
   const headers = propertyValue(node, 'headers');
   if (headers === undefined) return false;
-  return endpoint.index.nodesOfKind<ts.StringLiteral>(ts.SyntaxKind.StringLiteral, [{ pos: headers.pos, end: headers.end }]).some((literal) => HTML_TYPE.test(literal.text) && literal.text.includes('/'));
+  return endpoint.index.nodesOfKind<ts.StringLiteral>(SyntaxKind.StringLiteral, [{ pos: headers.pos, end: headers.end }]).some((literal) => HTML_TYPE.test(literal.text) && literal.text.includes('/'));
 }
 
 const SEND_NAME = /^(?:send|end|write|html|body)$/;
@@ -151,25 +153,25 @@ export function htmlSinks(endpoint: Endpoint): HtmlSink[] {
     else if (declared !== undefined) consider(call, via, value, true);
     else consider(call, via, value, endpoint.framework === 'express' && /\.send$/.test(path) ? 'text-default' : false);
   }
-  for (const created of index.nodesOfKind<ts.NewExpression>(ts.SyntaxKind.NewExpression, endpoint.scopes)) {
+  for (const created of index.nodesOfKind<ts.NewExpression>(SyntaxKind.NewExpression, endpoint.scopes)) {
     const name = expressionPath(created.expression);
     const body = created.arguments?.[0];
     if (!/^(?:Response|NextResponse)$/.test(name) || body === undefined) continue;
     consider(created, `new ${name}()`, body, initIsHtml(endpoint, created.arguments?.[1]));
   }
-  for (const assignment of index.nodesOfKind<ts.BinaryExpression>(ts.SyntaxKind.BinaryExpression, endpoint.scopes)) {
-    if (assignment.operatorToken.kind !== ts.SyntaxKind.EqualsToken) continue;
+  for (const assignment of index.nodesOfKind<ts.BinaryExpression>(SyntaxKind.BinaryExpression, endpoint.scopes)) {
+    if (assignment.operatorToken.kind !== SyntaxKind.EqualsToken) continue;
     const target = expressionPath(assignment.left);
     // Koa answers a string starting with `<` as text/html.
     if (/^(?:ctx|context)\.(?:body|response\.body)$/.test(target)) consider(assignment, 'ctx.body', assignment.right, typeOf() !== undefined && HTML_TYPE.test(typeOf()!));
     else if (/\.(?:innerHTML|outerHTML)$/.test(target)) consider(assignment, target, assignment.right, true);
   }
-  for (const attribute of index.nodesOfKind<ts.JsxAttribute>(ts.SyntaxKind.JsxAttribute, endpoint.scopes)) {
-    if (!ts.isIdentifier(attribute.name) || attribute.name.text !== 'dangerouslySetInnerHTML') continue;
+  for (const attribute of index.nodesOfKind<ts.JsxAttribute>(SyntaxKind.JsxAttribute, endpoint.scopes)) {
+    if (!isIdentifier(attribute.name) || attribute.name.text !== 'dangerouslySetInnerHTML') continue;
     const initializer = attribute.initializer;
-    if (initializer === undefined || !ts.isJsxExpression(initializer) || initializer.expression === undefined) continue;
+    if (initializer === undefined || !isJsxExpression(initializer) || initializer.expression === undefined) continue;
     const object = unwrapExpression(initializer.expression);
-    const html = ts.isObjectLiteralExpression(object) ? propertyValue(object, '__html') : undefined;
+    const html = isObjectLiteralExpression(object) ? propertyValue(object, '__html') : undefined;
     if (html !== undefined) sinks.push({ node: attribute, via: 'dangerouslySetInnerHTML', pieces: piecesOf(endpoint, html).pieces });
   }
   // Template engines (EJS, Pug, Handlebars, Nunjucks) escape `{{ }}`/`<%= %>` by default.

@@ -24,6 +24,8 @@ import { validatorCall, validatorNames, type ValidatorCall } from './schema-vali
 import { frameworkValidation, type FrameworkValidation, type Gate, type InputPart } from './framework-validation.js';
 import { KeySlots } from '../lang/key-slots.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, isArrayBindingPattern, isArrayLiteralExpression, isAwaitExpression, isBinaryExpression, isCallExpression, isConditionalExpression, isElementAccessExpression, isIdentifier, isIfStatement, isNewExpression, isObjectBindingPattern, isObjectLiteralExpression, isOmittedExpression, isParenthesizedExpression, isPrefixUnaryExpression, isPropertyAccessExpression, isPropertyAssignment, isReturnStatement, isShorthandPropertyAssignment, isSpreadAssignment, isSpreadElement, isStatement, isStringLiteral, isTemplateExpression, isVariableDeclaration, isWhileStatement } = ts;
 
 export type { Gate, InputPart } from './framework-validation.js';
 
@@ -101,19 +103,19 @@ const PART_SEGMENTS: Record<string, InputPart> = {
 };
 /** Expressions that cannot carry the caller's data: literals, functions, `this`, type-only wrappers' leaves. */
 const CARRIES_NOTHING: ReadonlySet<ts.SyntaxKind> = new Set([
-  ts.SyntaxKind.StringLiteral,
-  ts.SyntaxKind.NumericLiteral,
-  ts.SyntaxKind.BigIntLiteral,
-  ts.SyntaxKind.NoSubstitutionTemplateLiteral,
-  ts.SyntaxKind.RegularExpressionLiteral,
-  ts.SyntaxKind.TrueKeyword,
-  ts.SyntaxKind.FalseKeyword,
-  ts.SyntaxKind.NullKeyword,
-  ts.SyntaxKind.ThisKeyword,
-  ts.SyntaxKind.ArrowFunction,
-  ts.SyntaxKind.FunctionExpression,
-  ts.SyntaxKind.TypeOfExpression,
-  ts.SyntaxKind.VoidExpression,
+  SyntaxKind.StringLiteral,
+  SyntaxKind.NumericLiteral,
+  SyntaxKind.BigIntLiteral,
+  SyntaxKind.NoSubstitutionTemplateLiteral,
+  SyntaxKind.RegularExpressionLiteral,
+  SyntaxKind.TrueKeyword,
+  SyntaxKind.FalseKeyword,
+  SyntaxKind.NullKeyword,
+  SyntaxKind.ThisKeyword,
+  SyntaxKind.ArrowFunction,
+  SyntaxKind.FunctionExpression,
+  SyntaxKind.TypeOfExpression,
+  SyntaxKind.VoidExpression,
 ]);
 
 /** Which parts matter most when an expression mixes several. */
@@ -209,10 +211,10 @@ export class InputFlow {
     const conditionNames = this.validators.some((validator) => validator.outcome === 'result') ? this.conditionNames() : new Set<string>();
     this.validatorByCall = new Map(this.validators.map((validator) => [validator.call, validator]));
     // Declarations are traced when a name is first asked about: most locals of a handler never reach a sink.
-    for (const declaration of index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration, endpoint.scopes)) {
+    for (const declaration of index.nodesOfKind<ts.VariableDeclaration>(SyntaxKind.VariableDeclaration, endpoint.scopes)) {
       if (declaration.initializer === undefined) continue;
       // Most declarations bind one name: no list of names is built for those.
-      if (ts.isIdentifier(declaration.name)) {
+      if (isIdentifier(declaration.name)) {
         if (!this.pending.has(declaration.name.text)) this.pending.set(declaration.name.text, declaration);
         continue;
       }
@@ -251,7 +253,7 @@ export class InputFlow {
    */
   schemaOutputOf(expression: ts.Expression): ValidatorCall | undefined {
     const unwrapped = unwrapExpression(expression);
-    if (ts.isCallExpression(unwrapped) && this.validatorCalls.has(unwrapped)) return this.validators.find((validator) => validator.call === unwrapped);
+    if (isCallExpression(unwrapped) && this.validatorCalls.has(unwrapped)) return this.validators.find((validator) => validator.call === unwrapped);
     if (!isWholeOutput(unwrapped)) return undefined;
     const root = accessRoot(unwrapped, 32);
     if (root !== undefined) this.resolve(root);
@@ -267,7 +269,7 @@ export class InputFlow {
   private resolve(name: string): void {
     const declaration = this.pending.get(name);
     if (declaration === undefined || declaration.initializer === undefined) return;
-    if (ts.isIdentifier(declaration.name)) this.pending.delete(declaration.name.text);
+    if (isIdentifier(declaration.name)) this.pending.delete(declaration.name.text);
     else for (const bound of boundNames(declaration.name)) if (this.pending.get(bound) === declaration) this.pending.delete(bound);
     this.bindDeclaration(declaration.name, declaration.initializer);
   }
@@ -291,7 +293,7 @@ export class InputFlow {
     const index = this.endpoint.index;
     const handler = this.endpoint.handler;
     if (handler !== undefined) for (const parameter of handler.parameters) for (const name of boundNames(parameter.name)) this.handlerParameters.add(name);
-    for (const kind of [ts.SyntaxKind.ArrowFunction, ts.SyntaxKind.FunctionExpression, ts.SyntaxKind.FunctionDeclaration, ts.SyntaxKind.MethodDeclaration]) {
+    for (const kind of [SyntaxKind.ArrowFunction, SyntaxKind.FunctionExpression, SyntaxKind.FunctionDeclaration, SyntaxKind.MethodDeclaration]) {
       for (const fn of index.nodesOfKind<FunctionNode>(kind, this.endpoint.scopes)) {
         if (fn === handler) continue;
         for (const parameter of fn.parameters) for (const name of boundNames(parameter.name)) if (!this.handlerParameters.has(name)) this.foreignParameters.add(name);
@@ -306,11 +308,11 @@ export class InputFlow {
     const add = (node: ts.Node) => {
       for (const identifier of identifiersIn(node)) names.add(identifier.text);
     };
-    for (const statement of index.nodesOfKind<ts.IfStatement>(ts.SyntaxKind.IfStatement, this.endpoint.scopes)) add(statement.expression);
-    for (const conditional of index.nodesOfKind<ts.ConditionalExpression>(ts.SyntaxKind.ConditionalExpression, this.endpoint.scopes)) add(conditional.condition);
-    for (const binary of index.nodesOfKind<ts.BinaryExpression>(ts.SyntaxKind.BinaryExpression, this.endpoint.scopes)) {
+    for (const statement of index.nodesOfKind<ts.IfStatement>(SyntaxKind.IfStatement, this.endpoint.scopes)) add(statement.expression);
+    for (const conditional of index.nodesOfKind<ts.ConditionalExpression>(SyntaxKind.ConditionalExpression, this.endpoint.scopes)) add(conditional.condition);
+    for (const binary of index.nodesOfKind<ts.BinaryExpression>(SyntaxKind.BinaryExpression, this.endpoint.scopes)) {
       const operator = binary.operatorToken.kind;
-      if (operator === ts.SyntaxKind.BarBarToken || operator === ts.SyntaxKind.AmpersandAmpersandToken) add(binary.left);
+      if (operator === SyntaxKind.BarBarToken || operator === SyntaxKind.AmpersandAmpersandToken) add(binary.left);
     }
     // `validationResult(req).throw()`, `result.throw()`: a verdict turned into an exception.
     for (const call of index.callsNamed(/^(?:throw|orThrow|unwrap)$/, this.endpoint.scopes)) {
@@ -325,12 +327,12 @@ export class InputFlow {
     if (source !== undefined) {
       for (const bound of boundNames(name)) this.validated.set(bound, source.library);
       // `const data = Schema.parse(body)` holds the whole output; `const { name } = ...` one field of it.
-      if (ts.isIdentifier(name)) this.outputs.set(name.text, source);
+      if (isIdentifier(name)) this.outputs.set(name.text, source);
       // `const { error, value } = schema.validate(body)`: `value` is the whole output.
-      if (ts.isObjectBindingPattern(name)) {
+      if (isObjectBindingPattern(name)) {
         for (const element of name.elements) {
           const key = element.propertyName === undefined ? element.name : element.propertyName;
-          if (ts.isIdentifier(key) && /^(?:data|value|output)$/.test(key.text) && ts.isIdentifier(element.name)) this.outputs.set(element.name.text, source);
+          if (isIdentifier(key) && /^(?:data|value|output)$/.test(key.text) && isIdentifier(element.name)) this.outputs.set(element.name.text, source);
         }
       }
       return;
@@ -341,7 +343,7 @@ export class InputFlow {
     if (root !== undefined && this.isValidated(root) && !this.raw.has(root)) {
       for (const bound of boundNames(name)) this.validated.set(bound, this.validated.get(root)!);
       const output = this.outputs.get(root);
-      if (output !== undefined && ts.isIdentifier(name) && isWholeOutput(unwrapped)) this.outputs.set(name.text, output);
+      if (output !== undefined && isIdentifier(name) && isWholeOutput(unwrapped)) this.outputs.set(name.text, output);
       return;
     }
     const value = this.trace(unwrapped, 0);
@@ -349,18 +351,18 @@ export class InputFlow {
       this.bindRaw(name, value);
       return;
     }
-    if ((ts.isCallExpression(unwrapped) && !isRequestRead(plainCalleePath(unwrapped))) || ts.isNewExpression(unwrapped)) {
+    if ((isCallExpression(unwrapped) && !isRequestRead(plainCalleePath(unwrapped))) || isNewExpression(unwrapped)) {
       for (const bound of boundNames(name)) this.results.add(bound);
     }
   }
 
   private bindRaw(name: ts.BindingName, value: RawValue): void {
-    if (ts.isIdentifier(name)) {
+    if (isIdentifier(name)) {
       if (!this.raw.has(name.text)) this.raw.set(name.text, value);
       return;
     }
-    if (ts.isArrayBindingPattern(name)) {
-      for (const element of name.elements) if (!ts.isOmittedExpression(element)) this.bindRaw(element.name, { ...value, label: `${value.label}[]`, whole: false });
+    if (isArrayBindingPattern(name)) {
+      for (const element of name.elements) if (!isOmittedExpression(element)) this.bindRaw(element.name, { ...value, label: `${value.label}[]`, whole: false });
       return;
     }
     for (const element of name.elements) {
@@ -369,7 +371,7 @@ export class InputFlow {
         this.bindRaw(element.name, { ...value, whole: value.whole });
         continue;
       }
-      const key = element.propertyName === undefined ? (ts.isIdentifier(element.name) ? element.name.text : undefined) : ts.isIdentifier(element.propertyName) || ts.isStringLiteral(element.propertyName) ? element.propertyName.text : undefined;
+      const key = element.propertyName === undefined ? (isIdentifier(element.name) ? element.name.text : undefined) : isIdentifier(element.propertyName) || isStringLiteral(element.propertyName) ? element.propertyName.text : undefined;
       if (key === undefined) continue;
       const field = extend(value, key);
       if (field !== undefined) this.bindRaw(element.name, field);
@@ -382,7 +384,7 @@ export class InputFlow {
     const functions = functionsByName(index);
     if (functions.size === 0) return;
     for (const call of index.callsNamedIn(functions.keys(), this.endpoint.scopes)) {
-      if (!ts.isIdentifier(call.expression)) continue;
+      if (!isIdentifier(call.expression)) continue;
       const target = functions.get(call.expression.text);
       if (target === undefined || target === this.endpoint.handler) continue;
       call.arguments.forEach((argument, position) => {
@@ -424,12 +426,12 @@ export class InputFlow {
 
   /** `if (typeof email !== 'string') return ...`: the value is known to be text afterwards. */
   private typeofGates(): void {
-    for (const expression of this.endpoint.index.nodesOfKind<ts.TypeOfExpression>(ts.SyntaxKind.TypeOfExpression, this.endpoint.scopes)) {
+    for (const expression of this.endpoint.index.nodesOfKind<ts.TypeOfExpression>(SyntaxKind.TypeOfExpression, this.endpoint.scopes)) {
       const value = this.trace(expression.expression, 0);
       if (value === undefined) continue;
       let statement: ts.Node | undefined = expression.parent;
-      while (statement !== undefined && !ts.isStatement(statement)) statement = statement.parent;
-      if (statement === undefined || !ts.isIfStatement(statement)) continue;
+      while (statement !== undefined && !isStatement(statement)) statement = statement.parent;
+      if (statement === undefined || !isIfStatement(statement)) continue;
       this.gates.push({ by: 'a typeof check', strict: false, node: statement, pos: statement.pos, prefix: value.label });
     }
   }
@@ -487,7 +489,7 @@ export class InputFlow {
     if (depth > 24) return undefined;
     const expression = unwrapExpression(node);
     if (CARRIES_NOTHING.has(expression.kind)) return undefined;
-    if (ts.isIdentifier(expression)) {
+    if (isIdentifier(expression)) {
       const name = expression.text;
       if (this.isValidated(name) || this.results.has(name)) return undefined;
       const bound = this.raw.get(name);
@@ -495,57 +497,57 @@ export class InputFlow {
       if (this.foreignParameters.has(name) && !this.handlerParameters.has(name)) return undefined;
       return this.fallback(expression);
     }
-    if (ts.isPropertyAccessExpression(expression) || ts.isElementAccessExpression(expression)) {
+    if (isPropertyAccessExpression(expression) || isElementAccessExpression(expression)) {
       const root = accessRoot(expression, 32);
       if (root !== undefined && (this.isValidated(root) || this.isResult(root))) return undefined;
       if (root !== undefined && this.foreignParameters.has(root) && !this.handlerParameters.has(root) && !this.raw.has(root)) return undefined;
-      const key = ts.isPropertyAccessExpression(expression) ? expression.name.text : stringValue(expression.argumentExpression);
+      const key = isPropertyAccessExpression(expression) ? expression.name.text : stringValue(expression.argumentExpression);
       if (key === 'length') return undefined;
       const base = root !== undefined && this.raw.has(root) ? this.trace(expression.expression, depth + 1, at) : undefined;
       if (base !== undefined) return extend(base, key ?? '[]');
       return this.fallback(expression);
     }
-    if (ts.isCallExpression(expression)) return this.traceCall(expression, depth, at);
-    if (ts.isObjectLiteralExpression(expression)) {
+    if (isCallExpression(expression)) return this.traceCall(expression, depth, at);
+    if (isObjectLiteralExpression(expression)) {
       // A spread keeps the whole body (`{ ...req.body, ownerId }`); a named property is one field.
       const values: RawValue[] = [];
       for (const property of expression.properties) {
-        if (ts.isSpreadAssignment(property)) {
+        if (isSpreadAssignment(property)) {
           const value = this.trace(property.expression, depth + 1, at);
           if (value !== undefined) values.push(value);
           continue;
         }
-        const value = ts.isPropertyAssignment(property) ? this.trace(property.initializer, depth + 1, at) : ts.isShorthandPropertyAssignment(property) ? this.trace(property.name, depth + 1, at) : undefined;
+        const value = isPropertyAssignment(property) ? this.trace(property.initializer, depth + 1, at) : isShorthandPropertyAssignment(property) ? this.trace(property.name, depth + 1, at) : undefined;
         if (value !== undefined) values.push(value.whole ? { ...value, whole: false } : value);
       }
       return values.length === 0 ? undefined : values.length === 1 ? values[0] : this.pick(values, at);
     }
-    if (ts.isArrayLiteralExpression(expression)) {
-      const value = this.pick(expression.elements.map((element) => this.trace(ts.isSpreadElement(element) ? element.expression : element, depth + 1, at)), at);
+    if (isArrayLiteralExpression(expression)) {
+      const value = this.pick(expression.elements.map((element) => this.trace(isSpreadElement(element) ? element.expression : element, depth + 1, at)), at);
       return value === undefined ? undefined : { ...value, whole: false };
     }
-    if (ts.isTemplateExpression(expression)) {
+    if (isTemplateExpression(expression)) {
       const value = this.pick(expression.templateSpans.map((span) => this.trace(span.expression, depth + 1, at)), at);
       return value === undefined ? undefined : { ...value, whole: false, stringCast: true };
     }
-    if (ts.isBinaryExpression(expression)) {
+    if (isBinaryExpression(expression)) {
       const operator = expression.operatorToken.kind;
-      if (operator === ts.SyntaxKind.QuestionQuestionToken || operator === ts.SyntaxKind.BarBarToken) return this.pick([this.trace(expression.left, depth + 1, at), this.trace(expression.right, depth + 1, at)], at);
-      if (operator === ts.SyntaxKind.AmpersandAmpersandToken) return this.trace(expression.right, depth + 1, at);
-      if (operator === ts.SyntaxKind.PlusToken || operator === ts.SyntaxKind.MinusToken || operator === ts.SyntaxKind.AsteriskToken || operator === ts.SyntaxKind.SlashToken || operator === ts.SyntaxKind.PercentToken) {
+      if (operator === SyntaxKind.QuestionQuestionToken || operator === SyntaxKind.BarBarToken) return this.pick([this.trace(expression.left, depth + 1, at), this.trace(expression.right, depth + 1, at)], at);
+      if (operator === SyntaxKind.AmpersandAmpersandToken) return this.trace(expression.right, depth + 1, at);
+      if (operator === SyntaxKind.PlusToken || operator === SyntaxKind.MinusToken || operator === SyntaxKind.AsteriskToken || operator === SyntaxKind.SlashToken || operator === SyntaxKind.PercentToken) {
         const value = this.pick([this.trace(expression.left, depth + 1, at), this.trace(expression.right, depth + 1, at)], at);
         return value === undefined ? undefined : { ...value, whole: false, stringCast: true };
       }
       return undefined;
     }
-    if (ts.isConditionalExpression(expression)) return this.pick([this.trace(expression.whenTrue, depth + 1, at), this.trace(expression.whenFalse, depth + 1, at)], at);
-    if (ts.isPrefixUnaryExpression(expression) && (expression.operator === ts.SyntaxKind.PlusToken || expression.operator === ts.SyntaxKind.MinusToken)) {
+    if (isConditionalExpression(expression)) return this.pick([this.trace(expression.whenTrue, depth + 1, at), this.trace(expression.whenFalse, depth + 1, at)], at);
+    if (isPrefixUnaryExpression(expression) && (expression.operator === SyntaxKind.PlusToken || expression.operator === SyntaxKind.MinusToken)) {
       const value = this.trace(expression.operand, depth + 1, at);
       return value === undefined ? undefined : { ...value, whole: false, stringCast: true };
     }
-    if (ts.isNewExpression(expression)) {
+    if (isNewExpression(expression)) {
       const callee = unwrapExpression(expression.expression);
-      const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? `${accessRoot(callee, 32) ?? ''}.${callee.name.text}`.replace(/^\./, '') : '';
+      const name = isIdentifier(callee) ? callee.text : isPropertyAccessExpression(callee) ? `${accessRoot(callee, 32) ?? ''}.${callee.name.text}`.replace(/^\./, '') : '';
       if (CASTING_CONSTRUCTOR.test(name)) return undefined;
       // `new URL(request.url).searchParams`: the URL is the request's.
       if (name === 'URL') return this.fallback(expression);
@@ -558,8 +560,8 @@ export class InputFlow {
     const name = calleeName(call);
     const callee = unwrapExpression(call.expression);
     if (this.validatorCalls.has(call)) return undefined;
-    if (ts.isIdentifier(callee) || ts.isPropertyAccessExpression(callee)) {
-      const path = ts.isIdentifier(callee) ? callee.text : `${ts.isIdentifier(callee.expression) ? `${callee.expression.text}.` : ''}${callee.name.text}`;
+    if (isIdentifier(callee) || isPropertyAccessExpression(callee)) {
+      const path = isIdentifier(callee) ? callee.text : `${isIdentifier(callee.expression) ? `${callee.expression.text}.` : ''}${callee.name.text}`;
       // `Math.min(Number(req.query.limit) || 20, 100)`: a number bounded by hand is what a schema would check.
       if (BOUND.test(path)) {
         const value = this.pick(call.arguments.map((argument) => this.trace(argument, depth + 1, at)), at);
@@ -582,7 +584,7 @@ export class InputFlow {
       }
     }
     // A helper of the file (`escapeRegExp(q)`): what it returns is made from what it is given, unless it validates.
-    if (ts.isIdentifier(callee)) {
+    if (isIdentifier(callee)) {
       const helper = functionsByName(this.endpoint.index).get(callee.text);
       if (helper !== undefined && helper !== this.endpoint.handler) {
         if (this.validators.some((validator) => validator.call.pos >= helper.pos && validator.call.end <= helper.end)) return undefined;
@@ -630,8 +632,8 @@ function covers(prefix: string, label: string): boolean {
 function validatorSource(initializer: ts.Expression, validatorByCall: Map<ts.CallExpression, ValidatorCall>): ValidatorCall | undefined {
   let current = unwrapExpression(initializer);
   for (let guard = 0; guard < 4; guard++) {
-    if (ts.isCallExpression(current)) return validatorByCall.get(current);
-    if (ts.isPropertyAccessExpression(current) && /^(?:data|value|output)$/.test(current.name.text)) current = unwrapExpression(current.expression);
+    if (isCallExpression(current)) return validatorByCall.get(current);
+    if (isPropertyAccessExpression(current) && /^(?:data|value|output)$/.test(current.name.text)) current = unwrapExpression(current.expression);
     else return undefined;
   }
   return undefined;
@@ -639,36 +641,36 @@ function validatorSource(initializer: ts.Expression, validatorByCall: Map<ts.Cal
 
 /** `data`, `parsed.data`, `result.value`: a name or the output property of a result, not one field. */
 function isWholeOutput(expression: ts.Expression): boolean {
-  if (ts.isIdentifier(expression)) return true;
-  return ts.isPropertyAccessExpression(expression) && /^(?:data|value|output)$/.test(expression.name.text) && ts.isIdentifier(unwrapExpression(expression.expression));
+  if (isIdentifier(expression)) return true;
+  return isPropertyAccessExpression(expression) && /^(?:data|value|output)$/.test(expression.name.text) && isIdentifier(unwrapExpression(expression.expression));
 }
 
 /** Whether a result-returning validator's verdict is read: in a condition itself, or bound to a name a condition reads. */
 function isChecked(call: ts.CallExpression, conditionNames: Set<string>): boolean {
   let current: ts.Node = call;
-  while (current.parent !== undefined && !ts.isStatement(current.parent) && !isFunctionNode(current.parent)) {
+  while (current.parent !== undefined && !isStatement(current.parent) && !isFunctionNode(current.parent)) {
     const parent: ts.Node = current.parent;
-    if (ts.isConditionalExpression(parent) && parent.condition === current) return true;
-    if (ts.isPrefixUnaryExpression(parent) && parent.operator === ts.SyntaxKind.ExclamationToken) return true;
-    if (ts.isBinaryExpression(parent) && (parent.operatorToken.kind === ts.SyntaxKind.BarBarToken || parent.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken)) return true;
-    if (ts.isVariableDeclaration(parent)) return boundNames(parent.name).some((name) => conditionNames.has(name));
+    if (isConditionalExpression(parent) && parent.condition === current) return true;
+    if (isPrefixUnaryExpression(parent) && parent.operator === SyntaxKind.ExclamationToken) return true;
+    if (isBinaryExpression(parent) && (parent.operatorToken.kind === SyntaxKind.BarBarToken || parent.operatorToken.kind === SyntaxKind.AmpersandAmpersandToken)) return true;
+    if (isVariableDeclaration(parent)) return boundNames(parent.name).some((name) => conditionNames.has(name));
     // `validationResult(req).throw()`: the verdict becomes an exception.
-    if (ts.isPropertyAccessExpression(parent) && /^(?:throw|orThrow|unwrap|assert)$/.test(parent.name.text) && parent.parent !== undefined && ts.isCallExpression(parent.parent)) return true;
+    if (isPropertyAccessExpression(parent) && /^(?:throw|orThrow|unwrap|assert)$/.test(parent.name.text) && parent.parent !== undefined && isCallExpression(parent.parent)) return true;
     current = parent;
   }
   const statement = current.parent;
-  if (statement !== undefined && (ts.isIfStatement(statement) || ts.isWhileStatement(statement)) && statement.expression === current) return true;
-  if (statement !== undefined && ts.isReturnStatement(statement)) return true;
+  if (statement !== undefined && (isIfStatement(statement) || isWhileStatement(statement)) && statement.expression === current) return true;
+  if (statement !== undefined && isReturnStatement(statement)) return true;
   return false;
 }
 
 /** `schema.safeParse(x).data` read straight away: the output is used, even if unchecked. */
 function resultIsRead(call: ts.CallExpression): boolean {
   let current: ts.Node = call;
-  while (current.parent !== undefined && (ts.isAwaitExpression(current.parent) || ts.isParenthesizedExpression(current.parent))) current = current.parent;
+  while (current.parent !== undefined && (isAwaitExpression(current.parent) || isParenthesizedExpression(current.parent))) current = current.parent;
   const parent = current.parent;
-  if (parent !== undefined && ts.isPropertyAccessExpression(parent) && /^(?:data|value|output)$/.test(parent.name.text)) return true;
-  if (parent !== undefined && ts.isVariableDeclaration(parent)) return false;
+  if (parent !== undefined && isPropertyAccessExpression(parent) && /^(?:data|value|output)$/.test(parent.name.text)) return true;
+  if (parent !== undefined && isVariableDeclaration(parent)) return false;
   return false;
 }
 

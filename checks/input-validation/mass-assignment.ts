@@ -15,6 +15,8 @@ import { calleeObject, unwrapExpression, variablesByName } from '../lang/ts/quer
 import type { ValidatorCall } from './schema-validators.js';
 import { inputFlowOf } from './input-flow.js';
 import { ormWrites, type OrmWrite } from './orm-writes.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, isIdentifier, isObjectLiteralExpression, isSpreadAssignment, isStringLiteral } = ts;
 
 /** Fields that grant rights or money when the caller can set them. */
 const PRIVILEGED_FIELD = /^(?:role|roles|isAdmin|is_admin|admin|isSuperuser|superuser|isStaff|verified|isVerified|emailVerified|email_verified|ownerId|owner_id|owner|userId|user_id|balance|credits|permissions|scopes|plan|tier|tenantId|tenant_id|orgId|organizationId|approved|status)$/;
@@ -25,10 +27,10 @@ const PRIVILEGED_MODEL = /user|account|member|admin|customer|profile|employee|wa
 function privilegedFieldsOf(index: SourceIndex): string[] {
   return index.memo('massAssignment:privilegedFields', () => {
     const found = new Set<string>();
-    for (const kind of [ts.SyntaxKind.PropertyAssignment, ts.SyntaxKind.PropertyDeclaration, ts.SyntaxKind.PropertySignature, ts.SyntaxKind.ShorthandPropertyAssignment]) {
+    for (const kind of [SyntaxKind.PropertyAssignment, SyntaxKind.PropertyDeclaration, SyntaxKind.PropertySignature, SyntaxKind.ShorthandPropertyAssignment]) {
       for (const node of index.nodesOfKind<ts.PropertyAssignment | ts.PropertyDeclaration | ts.PropertySignature | ts.ShorthandPropertyAssignment>(kind)) {
         const name = node.name;
-        if ((ts.isIdentifier(name) || ts.isStringLiteral(name)) && PRIVILEGED_FIELD.test(name.text) && name.text !== 'status') found.add(name.text);
+        if ((isIdentifier(name) || isStringLiteral(name)) && PRIVILEGED_FIELD.test(name.text) && name.text !== 'status') found.add(name.text);
       }
     }
     return [...found];
@@ -39,11 +41,11 @@ function privilegedFieldsOf(index: SourceIndex): string[] {
 function overriddenFields(payload: ts.Expression): Set<string> {
   const names = new Set<string>();
   const object = unwrapExpression(payload);
-  if (!ts.isObjectLiteralExpression(object)) return names;
+  if (!isObjectLiteralExpression(object)) return names;
   let afterSpread = false;
   for (const property of object.properties) {
-    if (ts.isSpreadAssignment(property)) afterSpread = true;
-    else if (afterSpread && property.name !== undefined && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name))) names.add(property.name.text);
+    if (isSpreadAssignment(property)) afterSpread = true;
+    else if (afterSpread && property.name !== undefined && (isIdentifier(property.name) || isStringLiteral(property.name))) names.add(property.name.text);
   }
   return names;
 }
@@ -66,10 +68,10 @@ function looseSchemaOf(index: SourceIndex, validator: ValidatorCall | undefined)
   const schema = receiver ?? validator.call.arguments[0];
   if (schema === undefined) return undefined;
   const unwrapped = unwrapExpression(schema);
-  const definition = ts.isIdentifier(unwrapped) ? variablesByName(index).get(unwrapped.text)?.initializer : undefined;
+  const definition = isIdentifier(unwrapped) ? variablesByName(index).get(unwrapped.text)?.initializer : undefined;
   const text = `${index.textOf(unwrapped)} ${definition === undefined ? '' : index.textOf(definition)} ${index.textOf(validator.call)}`;
   const match = KEEPS_UNKNOWN.exec(text);
-  return match === null ? undefined : { schema: ts.isIdentifier(unwrapped) ? unwrapped.text : 'the schema', how: match[0].replace(/\s+/g, '') };
+  return match === null ? undefined : { schema: isIdentifier(unwrapped) ? unwrapped.text : 'the schema', how: match[0].replace(/\s+/g, '') };
 }
 
 export default createCheck({

@@ -14,6 +14,8 @@ import { createCheck } from '../create-check.js';
 import { calleeName, calleeObject, expressionPath, importedModules, plainCalleePath, unwrapExpression } from '../lang/ts/queries.js';
 import { codeRegions, type Endpoint } from '../frameworks/endpoint.js';
 import { inputFlowOf, type InputFlow, type RawValue } from './input-flow.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { isArrayLiteralExpression, isComputedPropertyName, isIdentifier, isObjectLiteralExpression, isPropertyAssignment, isShorthandPropertyAssignment, isSpreadAssignment, isStringLiteral } = ts;
 
 /** Mongo and Mongoose query methods, with the position of their filter. */
 const QUERY_METHOD = /^(?:find|findOne|findOneAndUpdate|findOneAndDelete|findOneAndRemove|findOneAndReplace|updateOne|updateMany|deleteOne|deleteMany|replaceOne|countDocuments|count|exists|distinct|aggregate|remove)$/;
@@ -50,7 +52,7 @@ function mongoQueries(endpoint: Endpoint): MongoQuery[] {
     if (filter === undefined || !isMongoReceiver(endpoint, call)) continue;
     const unwrapped = unwrapExpression(filter);
     // find({ where: ... }) is Sequelize or TypeORM; Prisma has no `find`.
-    if (ts.isObjectLiteralExpression(unwrapped) && unwrapped.properties.some((property) => property.name !== undefined && ts.isIdentifier(property.name) && ORM_OPTION_KEY.test(property.name.text))) continue;
+    if (isObjectLiteralExpression(unwrapped) && unwrapped.properties.some((property) => property.name !== undefined && isIdentifier(property.name) && ORM_OPTION_KEY.test(property.name.text))) continue;
     if (/^(?:prisma|this\.prisma|ctx\.prisma|ctx\.db|db\.query)\b/.test(plainCalleePath(call))) continue;
     queries.push({ call, filter });
   }
@@ -74,7 +76,7 @@ interface Problem {
 function keyOf(property: ts.ObjectLiteralElementLike): string | undefined {
   const name = property.name;
   if (name === undefined) return undefined;
-  if (ts.isIdentifier(name) || ts.isStringLiteral(name)) return name.text;
+  if (isIdentifier(name) || isStringLiteral(name)) return name.text;
   return undefined;
 }
 
@@ -82,25 +84,25 @@ function keyOf(property: ts.ObjectLiteralElementLike): string | undefined {
 function filterProblems(endpoint: Endpoint, flow: InputFlow, filter: ts.Expression, at: number, depth = 0): Problem[] {
   if (depth > 6) return [];
   const expression = unwrapExpression(filter);
-  if (ts.isArrayLiteralExpression(expression)) return expression.elements.flatMap((element) => filterProblems(endpoint, flow, element, at, depth + 1));
-  if (!ts.isObjectLiteralExpression(expression)) {
+  if (isArrayLiteralExpression(expression)) return expression.elements.flatMap((element) => filterProblems(endpoint, flow, element, at, depth + 1));
+  if (!isObjectLiteralExpression(expression)) {
     const value = flow.rawIn(expression, at);
     return value !== undefined && value.whole && canBeObject(endpoint, value) ? [{ messageId: 'wholeFilter', node: expression, value }] : [];
   }
   const problems: Problem[] = [];
   for (const property of expression.properties) {
-    if (ts.isSpreadAssignment(property)) {
+    if (isSpreadAssignment(property)) {
       const value = flow.rawIn(property.expression, at);
       if (value !== undefined && canBeObject(endpoint, value)) problems.push({ messageId: 'wholeFilter', node: property, value });
       continue;
     }
-    if (property.name !== undefined && ts.isComputedPropertyName(property.name)) {
+    if (property.name !== undefined && isComputedPropertyName(property.name)) {
       const value = flow.rawIn(property.name.expression, at);
       if (value !== undefined && value.gate === undefined && value.part !== 'params') problems.push({ messageId: 'operatorKey', node: property, value });
       continue;
     }
     const key = keyOf(property);
-    const initializer = ts.isPropertyAssignment(property) ? property.initializer : ts.isShorthandPropertyAssignment(property) ? property.name : undefined;
+    const initializer = isPropertyAssignment(property) ? property.initializer : isShorthandPropertyAssignment(property) ? property.name : undefined;
     if (key === undefined || initializer === undefined) continue;
     if (key === '$where' || key === '$function' || key === '$accumulator') {
       const value = flow.rawIn(initializer, at);
@@ -119,7 +121,7 @@ function filterProblems(endpoint: Endpoint, flow: InputFlow, filter: ts.Expressi
     // `$eq`, `$in`, `$ne`... compare against the value as a literal: an object there is no operator.
     if (key.startsWith('$')) continue;
     const unwrapped = unwrapExpression(initializer);
-    if (ts.isObjectLiteralExpression(unwrapped)) {
+    if (isObjectLiteralExpression(unwrapped)) {
       problems.push(...filterProblems(endpoint, flow, unwrapped, at, depth + 1));
       continue;
     }
@@ -150,7 +152,7 @@ function castSuggestion(endpoint: Endpoint, call: ts.CallExpression, problems: P
     const start = node.getStart(index.sourceFile) - lineStart;
     const end = node.end - lineStart;
     const original = index.textOf(node);
-    const shorthand = node.parent !== undefined && ts.isShorthandPropertyAssignment(node.parent);
+    const shorthand = node.parent !== undefined && isShorthandPropertyAssignment(node.parent);
     text = `${text.slice(0, start)}${shorthand ? `${original}: String(${original})` : `String(${original})`}${text.slice(end)}`;
   }
   return { line, endLine: line, replacement: text };

@@ -10,6 +10,8 @@ import { calleeName, calleeObject, expressionPath, importSources, importedModule
 import type { Endpoint } from '../frameworks/endpoint.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
 import { KeySlots } from '../lang/key-slots.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, isCallExpression, isIdentifier, isObjectLiteralExpression, isPropertyAssignment, isShorthandPropertyAssignment, isStringLiteral } = ts;
 
 export interface OrmWrite {
   node: ts.CallExpression | ts.NewExpression;
@@ -32,9 +34,9 @@ const ORM_MODULE = /^(?:mongoose|sequelize|typeorm|@mikro-orm\/.*|objection)$/;
 
 function propertyValue(object: ts.ObjectLiteralExpression, name: string): ts.Expression | undefined {
   for (const property of object.properties) {
-    if (property.name === undefined || !(ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)) || property.name.text !== name) continue;
-    if (ts.isPropertyAssignment(property)) return property.initializer;
-    if (ts.isShorthandPropertyAssignment(property)) return property.name;
+    if (property.name === undefined || !(isIdentifier(property.name) || isStringLiteral(property.name)) || property.name.text !== name) continue;
+    if (isPropertyAssignment(property)) return property.initializer;
+    if (isShorthandPropertyAssignment(property)) return property.name;
   }
   return undefined;
 }
@@ -42,13 +44,13 @@ function propertyValue(object: ts.ObjectLiteralExpression, name: string): ts.Exp
 function objectArgument(call: ts.CallExpression, position: number): ts.ObjectLiteralExpression | undefined {
   const argument = call.arguments[position];
   const unwrapped = argument === undefined ? undefined : unwrapExpression(argument);
-  return unwrapped !== undefined && ts.isObjectLiteralExpression(unwrapped) ? unwrapped : undefined;
+  return unwrapped !== undefined && isObjectLiteralExpression(unwrapped) ? unwrapped : undefined;
 }
 
 /** `{ $set: body }` writes `body`. */
 function updateDocument(expression: ts.Expression): ts.Expression {
   const unwrapped = unwrapExpression(expression);
-  if (ts.isObjectLiteralExpression(unwrapped)) return propertyValue(unwrapped, '$set') ?? expression;
+  if (isObjectLiteralExpression(unwrapped)) return propertyValue(unwrapped, '$set') ?? expression;
   return expression;
 }
 
@@ -58,9 +60,9 @@ function modelOf(call: ts.CallExpression): string {
   if (receiver === undefined) return '';
   const unwrapped = unwrapExpression(receiver);
   // db.collection('users').insertOne(x), knex('users').insert(x)
-  if (ts.isCallExpression(unwrapped)) {
+  if (isCallExpression(unwrapped)) {
     const first = unwrapped.arguments[0];
-    if (first !== undefined && (ts.isStringLiteral(first) || ts.isIdentifier(first))) return first.text;
+    if (first !== undefined && (isStringLiteral(first) || isIdentifier(first))) return first.text;
   }
   const path = expressionPath(receiver).replace(/\(\)/g, '');
   return path.split('.').pop() ?? path;
@@ -71,7 +73,7 @@ function drizzleTable(call: ts.CallExpression, method: 'update' | 'insert'): str
   let current = calleeObject(call);
   for (let guard = 0; current !== undefined && guard < 8; guard++) {
     const unwrapped = unwrapExpression(current);
-    if (!ts.isCallExpression(unwrapped)) return undefined;
+    if (!isCallExpression(unwrapped)) return undefined;
     if (calleeName(unwrapped) === method) return unwrapped.arguments[0] === undefined ? undefined : expressionPath(unwrapped.arguments[0]);
     current = calleeObject(unwrapped);
   }
@@ -88,7 +90,7 @@ function writesOfCall(call: ts.CallExpression): OrmWrite[] {
     // Object.assign(entity, body): the entity is saved with whatever the body holds.
     if (callee !== 'Object.assign' || call.arguments.length < 2) return [];
     const target = unwrapExpression(call.arguments[0]);
-    if (ts.isObjectLiteralExpression(target)) return [];
+    if (isObjectLiteralExpression(target)) return [];
     return call.arguments.slice(1).flatMap((source) => write(source, expressionPath(target)));
   }
   if (receiver === undefined || NOT_A_STORE.test(receiverRoot)) return [];
@@ -104,7 +106,7 @@ function writesOfCall(call: ts.CallExpression): OrmWrite[] {
       const table = drizzleTable(call, 'update');
       if (table !== undefined) return write(call.arguments[0], table);
       // Mongoose / Sequelize documents: doc.set(body).
-      return call.arguments.length === 1 && receiver !== undefined && ts.isIdentifier(unwrapExpression(receiver)) ? write(call.arguments[0]) : [];
+      return call.arguments.length === 1 && receiver !== undefined && isIdentifier(unwrapExpression(receiver)) ? write(call.arguments[0]) : [];
     }
     case 'values': {
       const table = drizzleTable(call, 'insert');
@@ -127,7 +129,7 @@ function writesOfCall(call: ts.CallExpression): OrmWrite[] {
 /** `new User(req.body)` for a model class of an ORM or of the project's models. */
 function isModelClass(index: SourceIndex, expression: ts.NewExpression): boolean {
   const callee = unwrapExpression(expression.expression);
-  if (!ts.isIdentifier(callee) || !/^[A-Z]/.test(callee.text) || BUILTIN_CLASS.test(callee.text)) return false;
+  if (!isIdentifier(callee) || !/^[A-Z]/.test(callee.text) || BUILTIN_CLASS.test(callee.text)) return false;
   const source = importSources(index).get(callee.text)?.module;
   if (source !== undefined && (MODEL_MODULE.test(source) || ORM_MODULE.test(source))) return true;
   return [...importedModules(index)].some((module) => ORM_MODULE.test(module));
@@ -149,7 +151,7 @@ function findOrmWrites(endpoint: Endpoint): OrmWrite[] {
   const index = endpoint.index;
   const writes: OrmWrite[] = [];
   for (const call of index.callsNamed(WRITE_NAME, endpoint.scopes)) writes.push(...writesOfCall(call));
-  for (const expression of index.nodesOfKind<ts.NewExpression>(ts.SyntaxKind.NewExpression, endpoint.scopes)) {
+  for (const expression of index.nodesOfKind<ts.NewExpression>(SyntaxKind.NewExpression, endpoint.scopes)) {
     const first = expression.arguments?.[0];
     if (first !== undefined && isModelClass(index, expression)) writes.push({ node: expression, payload: first, model: (expression.expression as ts.Identifier).text, callee: `new ${(expression.expression as ts.Identifier).text}` });
   }

@@ -12,6 +12,8 @@ import { calleeName, importSources, stringValue, unwrapExpression } from '../lan
 import type { Endpoint } from '../frameworks/endpoint.js';
 import { traceRequestOrigins, type RequestOrigins } from '../frameworks/request-origins.js';
 import { KeySlots } from '../lang/key-slots.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, isCallExpression, isElementAccessExpression, isIdentifier, isObjectBindingPattern, isPropertyAccessExpression } = ts;
 
 /** Request properties holding headers and cookies (Express, Koa, Fetch `Request`). */
 const HEADER_CONTAINER = new Set(['headers', 'cookies', 'signedCookies', 'header']);
@@ -34,13 +36,13 @@ class TracedRequestData implements RequestData {
     private readonly endpoint: Endpoint,
     private readonly origins: RequestOrigins,
   ) {
-    for (const declaration of endpoint.index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration, endpoint.scopes)) {
+    for (const declaration of endpoint.index.nodesOfKind<ts.VariableDeclaration>(SyntaxKind.VariableDeclaration, endpoint.scopes)) {
       if (declaration.initializer !== undefined) this.bind(declaration.name, declaration.initializer);
     }
     // `let dir = 'ASC'; if (...) dir = req.query.order;`: a later assignment brings the caller's text in.
-    for (const assignment of endpoint.index.nodesOfKind<ts.BinaryExpression>(ts.SyntaxKind.BinaryExpression, endpoint.scopes)) {
+    for (const assignment of endpoint.index.nodesOfKind<ts.BinaryExpression>(SyntaxKind.BinaryExpression, endpoint.scopes)) {
       const operator = assignment.operatorToken.kind;
-      if ((operator !== ts.SyntaxKind.EqualsToken && operator !== ts.SyntaxKind.PlusEqualsToken) || !ts.isIdentifier(assignment.left)) continue;
+      if ((operator !== SyntaxKind.EqualsToken && operator !== SyntaxKind.PlusEqualsToken) || !isIdentifier(assignment.left)) continue;
       const value = this.label(assignment.right);
       if (value !== undefined && !this.values.has(assignment.left.text)) this.values.set(assignment.left.text, value);
     }
@@ -52,7 +54,7 @@ class TracedRequestData implements RequestData {
 
   private bind(name: ts.BindingName, initializer: ts.Expression): void {
     const container = this.container(initializer);
-    if (ts.isIdentifier(name)) {
+    if (isIdentifier(name)) {
       if (container !== undefined) this.containers.set(name.text, container);
       else {
         const value = this.headerValue(initializer, 0);
@@ -60,11 +62,11 @@ class TracedRequestData implements RequestData {
       }
       return;
     }
-    if (!ts.isObjectBindingPattern(name)) return;
+    if (!isObjectBindingPattern(name)) return;
     // const { authorization } = req.headers; const { headers } = req
     for (const element of name.elements) {
-      const key = element.propertyName === undefined ? (ts.isIdentifier(element.name) ? element.name.text : undefined) : stringValue(element.propertyName) ?? (ts.isIdentifier(element.propertyName) ? element.propertyName.text : undefined);
-      if (key === undefined || !ts.isIdentifier(element.name)) continue;
+      const key = element.propertyName === undefined ? (isIdentifier(element.name) ? element.name.text : undefined) : stringValue(element.propertyName) ?? (isIdentifier(element.propertyName) ? element.propertyName.text : undefined);
+      if (key === undefined || !isIdentifier(element.name)) continue;
       if (container !== undefined) this.values.set(element.name.text, `${container}.${key}`);
       else if (HEADER_CONTAINER.has(key) && this.origins.of(initializer)?.kind === 'request') this.containers.set(element.name.text, key);
     }
@@ -73,12 +75,12 @@ class TracedRequestData implements RequestData {
   /** `req.headers`, `request.cookies`, `await headers()`, a local holding one of those: its label. */
   private container(node: ts.Expression): string | undefined {
     const expression = unwrapExpression(node);
-    if (ts.isIdentifier(expression)) return this.containers.get(expression.text);
-    if (ts.isPropertyAccessExpression(expression) && HEADER_CONTAINER.has(expression.name.text)) {
+    if (isIdentifier(expression)) return this.containers.get(expression.text);
+    if (isPropertyAccessExpression(expression) && HEADER_CONTAINER.has(expression.name.text)) {
       const base = this.origins.of(expression.expression);
       if (base?.kind === 'request') return base.label === '' ? expression.name.text : `${base.label}.${expression.name.text}`;
     }
-    if (ts.isCallExpression(expression) && ts.isIdentifier(expression.expression) && NEXT_HEADER_FUNCTION.has(expression.expression.text)) {
+    if (isCallExpression(expression) && isIdentifier(expression.expression) && NEXT_HEADER_FUNCTION.has(expression.expression.text)) {
       if (importSources(this.endpoint.index).get(expression.expression.text)?.module === 'next/headers') return `${expression.expression.text}()`;
     }
     return undefined;
@@ -88,15 +90,15 @@ class TracedRequestData implements RequestData {
   private headerValue(node: ts.Expression, depth: number): string | undefined {
     if (depth > 8) return undefined;
     const expression = unwrapExpression(node);
-    if (ts.isIdentifier(expression)) return this.values.get(expression.text);
-    if (ts.isPropertyAccessExpression(expression) || ts.isElementAccessExpression(expression)) {
-      const key = ts.isPropertyAccessExpression(expression) ? expression.name.text : stringValue(expression.argumentExpression) ?? '[]';
+    if (isIdentifier(expression)) return this.values.get(expression.text);
+    if (isPropertyAccessExpression(expression) || isElementAccessExpression(expression)) {
+      const key = isPropertyAccessExpression(expression) ? expression.name.text : stringValue(expression.argumentExpression) ?? '[]';
       const container = this.container(expression.expression);
-      if (container !== undefined) return `${container}${ts.isPropertyAccessExpression(expression) ? `.${key}` : `['${key}']`}`;
+      if (container !== undefined) return `${container}${isPropertyAccessExpression(expression) ? `.${key}` : `['${key}']`}`;
       // `.value` of a cookie, `.length`-free reads of a value keep the caller's text.
       return this.headerValue(expression.expression, depth + 1);
     }
-    if (ts.isCallExpression(expression) && ts.isPropertyAccessExpression(expression.expression)) {
+    if (isCallExpression(expression) && isPropertyAccessExpression(expression.expression)) {
       const method = calleeName(expression);
       const receiver = expression.expression.expression;
       if (READ_METHOD.has(method)) {

@@ -7,6 +7,8 @@
 import { ts } from '../lang/ts/parse.js';
 import { accessRoot, calleeName, calleeObject, expressionPath, importSources, plainCalleePath, unwrapExpression, variablesByName } from '../lang/ts/queries.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { isAwaitExpression, isCallExpression, isExpressionStatement, isIdentifier, isVariableDeclaration } = ts;
 
 export interface ValidatorCall {
   call: ts.CallExpression;
@@ -44,7 +46,7 @@ function schemaModule(index: SourceIndex, root: string | undefined): string | un
 /** `plainToInstance(Dto, body)` / `plainToClass(Dto, body)`: class-validator validates what was converted. */
 function convertedInput(expression: ts.Expression): ts.Expression {
   const unwrapped = unwrapExpression(expression);
-  if (ts.isCallExpression(unwrapped) && /^(?:plainToInstance|plainToClass)$/.test(calleeName(unwrapped)) && unwrapped.arguments[1] !== undefined) return unwrapped.arguments[1];
+  if (isCallExpression(unwrapped) && /^(?:plainToInstance|plainToClass)$/.test(calleeName(unwrapped)) && unwrapped.arguments[1] !== undefined) return unwrapped.arguments[1];
   return expression;
 }
 
@@ -52,7 +54,7 @@ function convertedInput(expression: ts.Expression): ts.Expression {
 function isCompiledValidator(index: SourceIndex, name: string): boolean {
   const declaration = variablesByName(index).get(name);
   const initializer = declaration?.initializer === undefined ? undefined : unwrapExpression(declaration.initializer);
-  if (initializer === undefined || !ts.isCallExpression(initializer)) return false;
+  if (initializer === undefined || !isCallExpression(initializer)) return false;
   return /^(?:compile|getSchema|Compile)$/.test(calleeName(initializer));
 }
 
@@ -142,7 +144,7 @@ export function validatorCall(index: SourceIndex, call: ts.CallExpression, confi
     default:
       if (receiver === undefined && safeActionNames(index).has(name)) return make('next-safe-action', 'throws', [first]);
       // ajv: const validate = ajv.compile(schema); validate(req.body)
-      if (receiver === undefined && ts.isIdentifier(call.expression) && isCompiledValidator(index, name)) return make('ajv', 'result', [first]);
+      if (receiver === undefined && isIdentifier(call.expression) && isCompiledValidator(index, name)) return make('ajv', 'result', [first]);
       return undefined;
   }
 }
@@ -162,7 +164,7 @@ export function validatorNames(index: SourceIndex, configured: readonly string[]
     const names = new Set([...VALIDATOR_NAMES, ...configured.map((name) => name.split('.').pop() ?? name), ...safeActionNames(index)]);
     for (const call of index.callsNamed(/^(?:compile|getSchema|Compile)$/)) {
       const parent = call.parent;
-      if (parent !== undefined && ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name)) names.add(parent.name.text);
+      if (parent !== undefined && isVariableDeclaration(parent) && isIdentifier(parent.name)) names.add(parent.name.text);
     }
     return names;
   });
@@ -179,7 +181,7 @@ function safeActionNames(index: SourceIndex): Set<string> {
     const names = new Set<string>();
     for (const call of index.callsNamed(/^(?:action|stateAction)$/)) {
       const parent = call.parent;
-      if (parent === undefined || !ts.isVariableDeclaration(parent) || !ts.isIdentifier(parent.name)) continue;
+      if (parent === undefined || !isVariableDeclaration(parent) || !isIdentifier(parent.name)) continue;
       if (/(?:^|\.)(?:schema|inputSchema)\(\)/.test(expressionPath(call.expression))) names.add(parent.name.text);
     }
     return names;
@@ -189,5 +191,5 @@ function safeActionNames(index: SourceIndex): Set<string> {
 /** `await schema.validate(body);` as a statement of its own: a result nobody reads, so only a throw can stop bad input. */
 function isAwaitedStatement(call: ts.CallExpression): boolean {
   const parent = call.parent;
-  return parent !== undefined && ts.isAwaitExpression(parent) && parent.parent !== undefined && ts.isExpressionStatement(parent.parent);
+  return parent !== undefined && isAwaitExpression(parent) && parent.parent !== undefined && isExpressionStatement(parent.parent);
 }

@@ -12,6 +12,8 @@ import { findRecordQueries } from '../authorization/orm-queries.js';
 import { isFixedValue } from './fixed-values.js';
 import { traceRequestData, type RequestData } from './request-data.js';
 import { sqlTextOf, type BuiltText } from './sql-text.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, isTaggedTemplateExpression } = ts;
 
 /**
  * Raw-SQL entry points by the callee's last name. `always`: the first
@@ -74,7 +76,7 @@ function sqlCalls(endpoint: Endpoint): { dynamic: SqlCall[]; opaque: { call: ts.
     if (first === undefined) continue;
     const unwrapped = unwrapExpression(first);
     // Tagged templates (sql`...`, Prisma.sql`...`) are parameterised by construction.
-    if (ts.isTaggedTemplateExpression(unwrapped)) {
+    if (isTaggedTemplateExpression(unwrapped)) {
       if (SQL_TAG.test(expressionPath(unwrapped.tag))) safe.push(call);
       continue;
     }
@@ -147,7 +149,7 @@ export default createCheck({
       return;
     }
     const tagged = index
-      .nodesOfKind<ts.TaggedTemplateExpression>(ts.SyntaxKind.TaggedTemplateExpression, endpoint.scopes)
+      .nodesOfKind<ts.TaggedTemplateExpression>(SyntaxKind.TaggedTemplateExpression, endpoint.scopes)
       .find((template) => SQL_TAG.test(expressionPath(template.tag)));
     if (tagged !== undefined) {
       context.pass('input.sql', { node: tagged, note: `${expressionPath(tagged.tag)}\`...\` parameterises the values it interpolates` });

@@ -6,6 +6,8 @@
 import { ts } from '../lang/ts/parse.js';
 import { functionsByName, importSources, unwrapExpression, type FunctionNode } from '../lang/ts/queries.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, isBinaryExpression, isBlock, isCallExpression, isFunctionLike, isIdentifier, isNoSubstitutionTemplateLiteral, isPropertyAccessExpression, isStringLiteral, isTemplateExpression } = ts;
 
 /** SQL text as built by the code: the literal parts (a spliced value reads ` ? `) and the spliced values. */
 export interface BuiltText {
@@ -30,9 +32,9 @@ function isConstantName(name: string): boolean {
 /** The declaration of `name` that is in effect at `use`: the last one before it in the endpoint's code. */
 function declarationBefore(endpoint: Endpoint, name: string, use: ts.Node): ts.VariableDeclaration | undefined {
   let found: ts.VariableDeclaration | undefined;
-  for (const candidate of endpoint.index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration, endpoint.scopes)) {
+  for (const candidate of endpoint.index.nodesOfKind<ts.VariableDeclaration>(SyntaxKind.VariableDeclaration, endpoint.scopes)) {
     if (candidate.pos >= use.pos) break;
-    if (ts.isIdentifier(candidate.name) && candidate.name.text === name) found = candidate;
+    if (isIdentifier(candidate.name) && candidate.name.text === name) found = candidate;
   }
   return found;
 }
@@ -40,7 +42,7 @@ function declarationBefore(endpoint: Endpoint, name: string, use: ts.Node): ts.V
 /** Whether `name` is a parameter of a function around `use`. */
 function isParameterAt(name: string, use: ts.Node): boolean {
   for (let current = use.parent; current !== undefined; current = current.parent) {
-    if (ts.isFunctionLike(current) && current.parameters.some((parameter) => ts.isIdentifier(parameter.name) && parameter.name.text === name)) return true;
+    if (isFunctionLike(current) && current.parameters.some((parameter) => isIdentifier(parameter.name) && parameter.name.text === name)) return true;
   }
   return false;
 }
@@ -62,13 +64,13 @@ function concatenate(parts: (BuiltText | OpaqueText | undefined)[], sources: ts.
 /** The text a same-file helper returns: `function buildQuery(sort) { return \`... ${sort}\` }`. */
 function returnedText(endpoint: Endpoint, fn: FunctionNode, depth: number): BuiltText | undefined {
   if (fn.body === undefined) return undefined;
-  if (!ts.isBlock(fn.body)) return asBuilt(sqlTextOf(endpoint, fn.body, depth + 1));
-  const returns = endpoint.index.nodesOfKind<ts.ReturnStatement>(ts.SyntaxKind.ReturnStatement, [{ pos: fn.body.pos, end: fn.body.end }]);
+  if (!isBlock(fn.body)) return asBuilt(sqlTextOf(endpoint, fn.body, depth + 1));
+  const returns = endpoint.index.nodesOfKind<ts.ReturnStatement>(SyntaxKind.ReturnStatement, [{ pos: fn.body.pos, end: fn.body.end }]);
   let result: BuiltText | undefined;
   for (const statement of returns) {
     if (statement.expression === undefined) continue;
     let owner: ts.Node | undefined = statement.parent;
-    while (owner !== undefined && !ts.isFunctionLike(owner)) owner = owner.parent;
+    while (owner !== undefined && !isFunctionLike(owner)) owner = owner.parent;
     if (owner !== fn) continue;
     const text = asBuilt(sqlTextOf(endpoint, statement.expression, depth + 1));
     if (text === undefined) return undefined;
@@ -88,8 +90,8 @@ function asBuilt(text: BuiltText | OpaqueText | undefined): BuiltText | undefine
 export function sqlTextOf(endpoint: Endpoint, node: ts.Expression, depth = 0): BuiltText | OpaqueText | undefined {
   if (depth > MAX_DEPTH) return undefined;
   const expression = unwrapExpression(node);
-  if (ts.isStringLiteral(expression) || ts.isNoSubstitutionTemplateLiteral(expression)) return { kind: 'built', literal: expression.text, pieces: [] };
-  if (ts.isTemplateExpression(expression)) {
+  if (isStringLiteral(expression) || isNoSubstitutionTemplateLiteral(expression)) return { kind: 'built', literal: expression.text, pieces: [] };
+  if (isTemplateExpression(expression)) {
     let literal = expression.head.text;
     const pieces: ts.Expression[] = [];
     for (const span of expression.templateSpans) {
@@ -98,24 +100,24 @@ export function sqlTextOf(endpoint: Endpoint, node: ts.Expression, depth = 0): B
     }
     return { kind: 'built', literal, pieces };
   }
-  if (ts.isBinaryExpression(expression) && expression.operatorToken.kind === ts.SyntaxKind.PlusToken) {
+  if (isBinaryExpression(expression) && expression.operatorToken.kind === SyntaxKind.PlusToken) {
     const sides = [expression.left, expression.right];
     return concatenate(sides.map((side) => sqlTextOf(endpoint, side, depth)), sides);
   }
-  if (ts.isCallExpression(expression)) {
+  if (isCallExpression(expression)) {
     const callee = unwrapExpression(expression.expression);
-    if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'concat') {
+    if (isPropertyAccessExpression(callee) && callee.name.text === 'concat') {
       const parts = [callee.expression, ...expression.arguments];
       return concatenate(parts.map((part) => sqlTextOf(endpoint, part, depth + 1)), parts);
     }
-    if (ts.isIdentifier(callee)) {
+    if (isIdentifier(callee)) {
       const helper = functionsByName(endpoint.index).get(callee.text);
       if (helper !== undefined) return returnedText(endpoint, helper, depth) ?? { kind: 'opaque', source: expression };
       if (importSources(endpoint.index).has(callee.text)) return { kind: 'opaque', source: expression };
     }
     return undefined;
   }
-  if (ts.isIdentifier(expression)) return identifierText(endpoint, expression, depth);
+  if (isIdentifier(expression)) return identifierText(endpoint, expression, depth);
   return undefined;
 }
 
@@ -130,13 +132,13 @@ function identifierText(endpoint: Endpoint, identifier: ts.Identifier, depth: nu
   const initial = sqlTextOf(endpoint, declaration.initializer, depth + 1);
   if (initial?.kind !== 'built') return initial;
   const built: BuiltText = { kind: 'built', literal: initial.literal, pieces: [...initial.pieces] };
-  for (const assignment of endpoint.index.nodesOfKind<ts.BinaryExpression>(ts.SyntaxKind.BinaryExpression, endpoint.scopes)) {
+  for (const assignment of endpoint.index.nodesOfKind<ts.BinaryExpression>(SyntaxKind.BinaryExpression, endpoint.scopes)) {
     if (assignment.pos > identifier.pos) break;
     // `sql = sql + ...` reads the text assigned before it, not itself.
     if (assignment.end >= identifier.end) continue;
-    if (assignment.pos < declaration.pos || !ts.isIdentifier(assignment.left) || assignment.left.text !== identifier.text) continue;
+    if (assignment.pos < declaration.pos || !isIdentifier(assignment.left) || assignment.left.text !== identifier.text) continue;
     const operator = assignment.operatorToken.kind;
-    if (operator !== ts.SyntaxKind.PlusEqualsToken && operator !== ts.SyntaxKind.EqualsToken) continue;
+    if (operator !== SyntaxKind.PlusEqualsToken && operator !== SyntaxKind.EqualsToken) continue;
     const added = sqlTextOf(endpoint, assignment.right, depth + 1);
     const part = concatenate([added], [assignment.right]);
     built.literal += part.literal;

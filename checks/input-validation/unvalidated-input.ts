@@ -14,6 +14,8 @@ import type { Endpoint } from '../frameworks/endpoint.js';
 import { ruleSetting } from '../run-checks.js';
 import { inputFlowOf, mentionsRequestInput, type Gate, type RawValue } from './input-flow.js';
 import { ormWrites } from './orm-writes.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, isIdentifier, isNewExpression, isNoSubstitutionTemplateLiteral, isNumericLiteral, isStringLiteral } = ts;
 
 /** File-system and file-sending calls: `fs.writeFile(path)`, `res.sendFile(name)`, `res.download(file)`. */
 const FILE_CALL = /^(?:fs|fsp|fsPromises|promises)\.\w+$|(?:^|\.)(?:writeFile|writeFileSync|appendFile|readFile|readFileSync|createReadStream|createWriteStream|unlink|unlinkSync|rm|rmSync|mkdir|rename|copyFile|sendFile|download)$/;
@@ -72,18 +74,18 @@ function sinksOf(endpoint: Endpoint): { sinks: Sink[]; opaque: { call: ts.CallEx
     const path = plainCalleePath(call);
     const kind = sinkKind(path, endpoint.framework);
     if (kind !== undefined) sinks.push({ node: call, kind, name: `${path}()`, values: call.arguments });
-    else if (!isInertCall(path) && !(ts.isIdentifier(call.expression) && helpers.has(call.expression.text)) && path !== '') opaque.push({ call, path });
+    else if (!isInertCall(path) && !(isIdentifier(call.expression) && helpers.has(call.expression.text)) && path !== '') opaque.push({ call, path });
   }
-  for (const write of ormWrites(endpoint)) if (ts.isNewExpression(write.node)) sinks.push({ node: write.node, kind: 'database', name: `${write.callee}()`, values: [write.payload] });
+  for (const write of ormWrites(endpoint)) if (isNewExpression(write.node)) sinks.push({ node: write.node, kind: 'database', name: `${write.callee}()`, values: [write.payload] });
   // `new Response(html)`, `new NextResponse(body)`: the Fetch API's own response.
-  for (const expression of index.nodesOfKind<ts.NewExpression>(ts.SyntaxKind.NewExpression, endpoint.scopes)) {
+  for (const expression of index.nodesOfKind<ts.NewExpression>(SyntaxKind.NewExpression, endpoint.scopes)) {
     const callee = expression.expression;
-    if (ts.isIdentifier(callee) && (callee.text === 'Response' || callee.text === 'NextResponse') && expression.arguments?.[0] !== undefined) {
+    if (isIdentifier(callee) && (callee.text === 'Response' || callee.text === 'NextResponse') && expression.arguments?.[0] !== undefined) {
       sinks.push({ node: expression, kind: 'response', name: `new ${callee.text}()`, values: [expression.arguments[0]] });
     }
   }
   if ((endpoint.framework === 'nestjs' || endpoint.framework === 'trpc') && endpoint.handler !== undefined) {
-    for (const statement of index.nodesOfKind<ts.ReturnStatement>(ts.SyntaxKind.ReturnStatement, endpoint.scopes)) {
+    for (const statement of index.nodesOfKind<ts.ReturnStatement>(SyntaxKind.ReturnStatement, endpoint.scopes)) {
       if (statement.expression !== undefined && enclosingFunction(statement) === endpoint.handler) sinks.push({ node: statement, kind: 'response', name: 'the handler’s return value', values: [statement.expression] });
     }
   }
@@ -96,7 +98,7 @@ function literalsOnly(nodes: readonly ts.Expression[]): boolean {
 }
 
 function isLiteral(node: ts.Expression): boolean {
-  return ts.isStringLiteral(node) || ts.isNumericLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || node.kind === ts.SyntaxKind.TrueKeyword || node.kind === ts.SyntaxKind.FalseKeyword || node.kind === ts.SyntaxKind.NullKeyword;
+  return isStringLiteral(node) || isNumericLiteral(node) || isNoSubstitutionTemplateLiteral(node) || node.kind === SyntaxKind.TrueKeyword || node.kind === SyntaxKind.FalseKeyword || node.kind === SyntaxKind.NullKeyword;
 }
 
 /** Whether `value` is the caller's data this check asks a schema of, for a sink of `kind`. */

@@ -10,6 +10,8 @@ import { ts } from '../lang/ts/parse.js';
 import { calleeName, calleeObject, expressionPath, plainCalleePath, stringValue, unwrapExpression, variablesByName } from '../lang/ts/queries.js';
 import type { Scope } from '../lang/ts/source-index.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, isAsExpression, isAwaitExpression, isBinaryExpression, isCallExpression, isGetAccessorDeclaration, isIdentifier, isMethodDeclaration, isNonNullExpression, isObjectLiteralExpression, isParenthesizedExpression, isPropertyAccessExpression, isPropertyAssignment, isShorthandPropertyAssignment, isVariableDeclaration } = ts;
 
 export interface UploadSite {
   parser: 'multer' | 'nest' | 'busboy' | 'formidable' | 'form-data' | 's3-post' | 's3-put' | 'fastify-multipart';
@@ -30,10 +32,10 @@ export interface UploadSite {
 export function optionsObject(endpoint: Endpoint, argument: ts.Expression | undefined): ts.ObjectLiteralExpression | 'opaque' | undefined {
   if (argument === undefined) return undefined;
   const expression = unwrapExpression(argument);
-  if (ts.isObjectLiteralExpression(expression)) return expression;
-  if (ts.isIdentifier(expression)) {
+  if (isObjectLiteralExpression(expression)) return expression;
+  if (isIdentifier(expression)) {
     const initializer = variablesByName(endpoint.index).get(expression.text)?.initializer;
-    if (initializer !== undefined && ts.isObjectLiteralExpression(unwrapExpression(initializer))) return unwrapExpression(initializer) as ts.ObjectLiteralExpression;
+    if (initializer !== undefined && isObjectLiteralExpression(unwrapExpression(initializer))) return unwrapExpression(initializer) as ts.ObjectLiteralExpression;
   }
   return 'opaque';
 }
@@ -41,15 +43,15 @@ export function optionsObject(endpoint: Endpoint, argument: ts.Expression | unde
 /** The value of property `name` of an object literal (a shorthand gives its identifier). */
 export function propertyValue(object: ts.ObjectLiteralExpression, name: string): ts.Expression | undefined {
   for (const property of object.properties) {
-    if (ts.isPropertyAssignment(property) && propertyName(property.name) === name) return property.initializer;
-    if (ts.isShorthandPropertyAssignment(property) && property.name.text === name) return property.name;
-    if ((ts.isMethodDeclaration(property) || ts.isGetAccessorDeclaration(property)) && propertyName(property.name) === name) return property.name as ts.Expression;
+    if (isPropertyAssignment(property) && propertyName(property.name) === name) return property.initializer;
+    if (isShorthandPropertyAssignment(property) && property.name.text === name) return property.name;
+    if ((isMethodDeclaration(property) || isGetAccessorDeclaration(property)) && propertyName(property.name) === name) return property.name as ts.Expression;
   }
   return undefined;
 }
 
 function propertyName(name: ts.PropertyName): string | undefined {
-  return ts.isIdentifier(name) ? name.text : stringValue(name);
+  return isIdentifier(name) ? name.text : stringValue(name);
 }
 
 /** Whether `limits` of `options` bounds `key` (a limits object it cannot see counts: it was written on purpose). */
@@ -69,7 +71,7 @@ function multerInstances(endpoint: Endpoint): Map<string, ts.CallExpression> {
     const byName = new Map<string, ts.CallExpression>();
     for (const call of endpoint.index.callsNamed(/^multer$/)) {
       const parent = call.parent;
-      if (ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name)) byName.set(parent.name.text, call);
+      if (isVariableDeclaration(parent) && isIdentifier(parent.name)) byName.set(parent.name.text, call);
     }
     return byName;
   });
@@ -81,8 +83,8 @@ function multerBehind(endpoint: Endpoint, call: ts.CallExpression): ts.CallExpre
   const object = calleeObject(call);
   if (object === undefined) return undefined;
   const base = unwrapExpression(object);
-  if (ts.isCallExpression(base) && calleeName(base) === 'multer') return base;
-  if (ts.isIdentifier(base)) return multerInstances(endpoint).get(base.text);
+  if (isCallExpression(base) && calleeName(base) === 'multer') return base;
+  if (isIdentifier(base)) return multerInstances(endpoint).get(base.text);
   return undefined;
 }
 
@@ -107,7 +109,7 @@ function nestSites(endpoint: Endpoint, range: readonly Scope[]): UploadSite[] {
   const interceptors = index.callsNamed(NEST_INTERCEPTOR, range);
   if (interceptors.length === 0) return [];
   const validators = new Set([...index.callsNamed(/^(?:MaxFileSizeValidator|FileTypeValidator|addMaxSizeValidator|addFileTypeValidator)$/, range)].map((call) => calleeName(call)));
-  for (const created of index.nodesOfKind<ts.NewExpression>(ts.SyntaxKind.NewExpression, range)) validators.add(expressionPath(created.expression));
+  for (const created of index.nodesOfKind<ts.NewExpression>(SyntaxKind.NewExpression, range)) validators.add(expressionPath(created.expression));
   return interceptors.map((interceptor) => {
     const options = optionsObject(endpoint, interceptor.arguments[calleeName(interceptor) === 'AnyFilesInterceptor' ? 0 : calleeName(interceptor) === 'FileInterceptor' ? 1 : 2]);
     const object = options === 'opaque' ? undefined : options;
@@ -127,12 +129,12 @@ function streamParserSites(endpoint: Endpoint): UploadSite[] {
   const index = endpoint.index;
   const sites: UploadSite[] = [];
   const parsers: (ts.CallExpression | ts.NewExpression)[] = [...index.callsNamed(/^(?:busboy|Busboy|formidable|IncomingForm|Formidable)$/, endpoint.scopes)];
-  for (const created of index.nodesOfKind<ts.NewExpression>(ts.SyntaxKind.NewExpression, endpoint.scopes)) {
+  for (const created of index.nodesOfKind<ts.NewExpression>(SyntaxKind.NewExpression, endpoint.scopes)) {
     if (/(?:^|\.)(?:Busboy|busboy|IncomingForm|Formidable)$/.test(expressionPath(created.expression))) parsers.push(created);
   }
-  const assigned = new Set(index.nodesOfKind<ts.PropertyAccessExpression>(ts.SyntaxKind.PropertyAccessExpression, endpoint.scopes).filter((access) => access.name.text === 'maxFileSize' && ts.isBinaryExpression(access.parent) && access.parent.left === access).map((access) => access.name.text));
+  const assigned = new Set(index.nodesOfKind<ts.PropertyAccessExpression>(SyntaxKind.PropertyAccessExpression, endpoint.scopes).filter((access) => access.name.text === 'maxFileSize' && isBinaryExpression(access.parent) && access.parent.left === access).map((access) => access.name.text));
   for (const parser of parsers) {
-    const name = ts.isCallExpression(parser) ? calleeName(parser) : expressionPath(parser.expression).split('.').pop()!;
+    const name = isCallExpression(parser) ? calleeName(parser) : expressionPath(parser.expression).split('.').pop()!;
     const busboy = /^busboy$/i.test(name);
     const options = optionsObject(endpoint, parser.arguments?.[0]);
     if (options === 'opaque') {
@@ -163,34 +165,34 @@ function formDataSites(endpoint: Endpoint): UploadSite[] {
   const index = endpoint.index;
   const reads = index.callsNamed(/^(?:formData|parseBody)$/, endpoint.scopes);
   if (reads.length === 0) return [];
-  const accesses = index.nodesOfKind<ts.PropertyAccessExpression>(ts.SyntaxKind.PropertyAccessExpression, endpoint.scopes);
+  const accesses = index.nodesOfKind<ts.PropertyAccessExpression>(SyntaxKind.PropertyAccessExpression, endpoint.scopes);
   const used = new Map<string, Set<string>>();
   const compared = new Set<string>();
   for (const access of accesses) {
-    if (!ts.isIdentifier(access.expression) || !FILE_USE.test(access.name.text)) continue;
+    if (!isIdentifier(access.expression) || !FILE_USE.test(access.name.text)) continue;
     const name = access.expression.text;
     let set = used.get(name);
     if (set === undefined) used.set(name, (set = new Set()));
     set.add(access.name.text);
     // `file.size > MAX`, `ALLOWED.includes(file.type)`, `file.type.startsWith('image/')`
     const parent = access.parent;
-    if (ts.isBinaryExpression(parent) || ts.isCallExpression(parent) || (ts.isPropertyAccessExpression(parent) && ts.isCallExpression(parent.parent))) compared.add(`${name}.${access.name.text}`);
+    if (isBinaryExpression(parent) || isCallExpression(parent) || (isPropertyAccessExpression(parent) && isCallExpression(parent.parent))) compared.add(`${name}.${access.name.text}`);
   }
   const instanceOf = new Set(
     index
-      .nodesOfKind<ts.BinaryExpression>(ts.SyntaxKind.BinaryExpression, endpoint.scopes)
-      .filter((binary) => binary.operatorToken.kind === ts.SyntaxKind.InstanceOfKeyword && ts.isIdentifier(binary.left) && /^(?:File|Blob)$/.test(binary.right.getText(index.sourceFile)))
+      .nodesOfKind<ts.BinaryExpression>(SyntaxKind.BinaryExpression, endpoint.scopes)
+      .filter((binary) => binary.operatorToken.kind === SyntaxKind.InstanceOfKeyword && isIdentifier(binary.left) && /^(?:File|Blob)$/.test(binary.right.getText(index.sourceFile)))
       .map((binary) => (binary.left as ts.Identifier).text),
   );
   const sites: UploadSite[] = [];
   for (const get of index.callsNamed(/^(?:get|getAll)$/, endpoint.scopes)) {
     let holder: ts.Node = get.parent;
     let typedAsFile = false;
-    while (ts.isAsExpression(holder) || ts.isParenthesizedExpression(holder) || ts.isAwaitExpression(holder) || ts.isNonNullExpression(holder)) {
-      if (ts.isAsExpression(holder) && /\b(?:File|Blob)\b/.test(holder.type.getText(index.sourceFile))) typedAsFile = true;
+    while (isAsExpression(holder) || isParenthesizedExpression(holder) || isAwaitExpression(holder) || isNonNullExpression(holder)) {
+      if (isAsExpression(holder) && /\b(?:File|Blob)\b/.test(holder.type.getText(index.sourceFile))) typedAsFile = true;
       holder = holder.parent;
     }
-    if (!ts.isVariableDeclaration(holder) || !ts.isIdentifier(holder.name)) continue;
+    if (!isVariableDeclaration(holder) || !isIdentifier(holder.name)) continue;
     const name = holder.name.text;
     const uses = used.get(name) ?? new Set<string>();
     const isFile = typedAsFile || instanceOf.has(name) || uses.has('arrayBuffer') || uses.has('stream') || uses.has('bytes') || (holder.type !== undefined && /\b(?:File|Blob)\b/.test(holder.type.getText(index.sourceFile)));
@@ -216,11 +218,11 @@ function presignedSites(endpoint: Endpoint): UploadSite[] {
       continue;
     }
     const conditions = propertyValue(options, 'Conditions');
-    const ranged = conditions !== undefined && index.nodesOfKind<ts.StringLiteral>(ts.SyntaxKind.StringLiteral, [{ pos: conditions.pos, end: conditions.end }]).some((literal) => literal.text === 'content-length-range');
+    const ranged = conditions !== undefined && index.nodesOfKind<ts.StringLiteral>(SyntaxKind.StringLiteral, [{ pos: conditions.pos, end: conditions.end }]).some((literal) => literal.text === 'content-length-range');
     sites.push({ parser: 's3-post', node: post, missingSize: ranged ? undefined : 'a policy without a `content-length-range` condition (S3 accepts an object of any size)' });
   }
   if (index.callsNamed(/^getSignedUrl$/, endpoint.scopes).length > 0) {
-    for (const command of index.nodesOfKind<ts.NewExpression>(ts.SyntaxKind.NewExpression, endpoint.scopes)) {
+    for (const command of index.nodesOfKind<ts.NewExpression>(SyntaxKind.NewExpression, endpoint.scopes)) {
       if (expressionPath(command.expression) !== 'PutObjectCommand') continue;
       const options = optionsObject(endpoint, command.arguments?.[0]);
       if (options === 'opaque' || options === undefined) continue;
@@ -241,7 +243,7 @@ function fastifySites(endpoint: Endpoint): UploadSite[] {
       const options = optionsObject(endpoint, call.arguments[0]);
       const object = options === 'opaque' ? undefined : options;
       const sized = options === 'opaque' || (object !== undefined && limitsHave(endpoint, object, 'fileSize'));
-      const typed = endpoint.index.nodesOfKind<ts.PropertyAccessExpression>(ts.SyntaxKind.PropertyAccessExpression, endpoint.scopes).some((access) => access.name.text === 'mimetype');
+      const typed = endpoint.index.nodesOfKind<ts.PropertyAccessExpression>(SyntaxKind.PropertyAccessExpression, endpoint.scopes).some((access) => access.name.text === 'mimetype');
       return sized
         ? { parser: 'fastify-multipart' as const, node: call, missingType: typed ? undefined : 'no check of the file’s `mimetype`' }
         : { parser: 'fastify-multipart' as const, node: call, opaque: `${plainCalleePath(call)}() sets no limits here: the fileSize limit of the @fastify/multipart registration applies (1 MB unless changed); check it and the file type` };
@@ -261,7 +263,7 @@ export function uploadSites(endpoint: Endpoint): UploadSite[] {
   };
   for (const control of endpoint.controls) {
     const node = control.node;
-    if (ts.isCallExpression(node)) addMulter(node);
+    if (isCallExpression(node)) addMulter(node);
   }
   for (const call of index.callsNamed(MULTER_HANDLER, endpoint.scopes)) addMulter(call);
   // Nest decorators sit on the method, before the body the scopes start at.

@@ -8,6 +8,8 @@
  */
 import { ts } from '../lang/ts/parse.js';
 import { expressionPath, stringValue, unwrapExpression } from '../lang/ts/queries.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, isBinaryExpression, isBlock, isCaseClause, isConditionalExpression, isDefaultClause, isIdentifier, isIfStatement, isNumericLiteral, isPrefixUnaryExpression, isPropertyAccessExpression, isReturnStatement, isSourceFile, isThrowStatement } = ts;
 
 /** Errors of the runtime, drivers and ORMs: their messages describe the system, not the request. */
 const SYSTEM_ERROR = /^(?:Error|TypeError|RangeError|SyntaxError|ReferenceError|EvalError|URIError|AggregateError|DOMException|SystemError)$|Prisma|QueryFailed|Database|Sequelize|Mongo|Sql|Knex|Typeorm|Postgres|^Pg|Mysql|Redis|Connection|Timeout|Axios|Fetch|Driver|Db[A-Z]/i;
@@ -28,11 +30,11 @@ function flip(polarity: Polarity): Polarity {
 }
 
 function isEquality(kind: ts.SyntaxKind): boolean {
-  return kind === ts.SyntaxKind.EqualsEqualsEqualsToken || kind === ts.SyntaxKind.EqualsEqualsToken;
+  return kind === SyntaxKind.EqualsEqualsEqualsToken || kind === SyntaxKind.EqualsEqualsToken;
 }
 
 function isInequality(kind: ts.SyntaxKind): boolean {
-  return kind === ts.SyntaxKind.ExclamationEqualsEqualsToken || kind === ts.SyntaxKind.ExclamationEqualsToken;
+  return kind === SyntaxKind.ExclamationEqualsEqualsToken || kind === SyntaxKind.ExclamationEqualsToken;
 }
 
 /** `err.name === 'ValidationError'`, `NODE_ENV !== 'production'`, `err.status < 500`. */
@@ -44,7 +46,7 @@ function comparisonPolarity(binary: ts.BinaryExpression, errorNames: ReadonlySet
   const other = unwrapExpression(leftText !== undefined ? binary.right : binary.left);
   const equality = isEquality(operator) ? 'when-true' : isInequality(operator) ? 'when-false' : undefined;
   if (literal !== undefined && equality !== undefined) {
-    if (ts.isPropertyAccessExpression(other) && other.name.text === 'name' && errorNames.has(expressionPath(other.expression))) {
+    if (isPropertyAccessExpression(other) && other.name.text === 'name' && errorNames.has(expressionPath(other.expression))) {
       return SYSTEM_ERROR.test(literal) ? undefined : equality;
     }
     if (ENVIRONMENT_READ.test(expressionPath(other))) {
@@ -54,17 +56,17 @@ function comparisonPolarity(binary: ts.BinaryExpression, errorNames: ReadonlySet
     return undefined;
   }
   // Status codes: below 500 is a client error, whose message http-errors exposes on purpose.
-  const status = ts.isPropertyAccessExpression(unwrapExpression(binary.left)) ? (unwrapExpression(binary.left) as ts.PropertyAccessExpression) : undefined;
-  const limit = ts.isNumericLiteral(unwrapExpression(binary.right)) ? Number((unwrapExpression(binary.right) as ts.NumericLiteral).text) : undefined;
+  const status = isPropertyAccessExpression(unwrapExpression(binary.left)) ? (unwrapExpression(binary.left) as ts.PropertyAccessExpression) : undefined;
+  const limit = isNumericLiteral(unwrapExpression(binary.right)) ? Number((unwrapExpression(binary.right) as ts.NumericLiteral).text) : undefined;
   if (status === undefined || limit === undefined || !STATUS_PROPERTY.test(status.name.text) || !errorNames.has(expressionPath(status.expression))) return undefined;
   switch (operator) {
-    case ts.SyntaxKind.LessThanToken:
+    case SyntaxKind.LessThanToken:
       return limit <= 500 ? 'when-true' : undefined;
-    case ts.SyntaxKind.LessThanEqualsToken:
+    case SyntaxKind.LessThanEqualsToken:
       return limit < 500 ? 'when-true' : undefined;
-    case ts.SyntaxKind.GreaterThanEqualsToken:
+    case SyntaxKind.GreaterThanEqualsToken:
       return limit >= 500 ? 'when-false' : undefined;
-    case ts.SyntaxKind.GreaterThanToken:
+    case SyntaxKind.GreaterThanToken:
       return limit >= 499 ? 'when-false' : undefined;
     default:
       return equality !== undefined && limit >= 400 && limit < 500 ? equality : undefined;
@@ -72,21 +74,21 @@ function comparisonPolarity(binary: ts.BinaryExpression, errorNames: ReadonlySet
 }
 
 function atomPolarity(atom: ts.Expression, errorNames: ReadonlySet<string>): Polarity {
-  if (ts.isBinaryExpression(atom)) {
-    if (atom.operatorToken.kind === ts.SyntaxKind.InstanceOfKeyword) {
+  if (isBinaryExpression(atom)) {
+    if (atom.operatorToken.kind === SyntaxKind.InstanceOfKeyword) {
       if (!errorNames.has(expressionPath(atom.left))) return undefined;
       const className = expressionPath(atom.right);
       return SYSTEM_ERROR.test(className.slice(className.lastIndexOf('.') + 1)) || SYSTEM_ERROR.test(className) ? undefined : 'when-true';
     }
     return comparisonPolarity(atom, errorNames);
   }
-  if (ts.isPropertyAccessExpression(atom)) {
+  if (isPropertyAccessExpression(atom)) {
     if (CLIENT_FLAG.test(atom.name.text) && errorNames.has(expressionPath(atom.expression))) return 'when-true';
     if (DEV_NAME.test(atom.name.text)) return 'when-true';
     if (PROD_NAME.test(atom.name.text)) return 'when-false';
     return undefined;
   }
-  if (ts.isIdentifier(atom)) {
+  if (isIdentifier(atom)) {
     if (DEV_NAME.test(atom.text)) return 'when-true';
     if (PROD_NAME.test(atom.text)) return 'when-false';
   }
@@ -101,16 +103,16 @@ function atomPolarity(atom: ts.Expression, errorNames: ReadonlySet<string>): Pol
 export function meansClientSafe(condition: ts.Expression, holds: boolean, errorNames: ReadonlySet<string>, depth = 0): boolean {
   if (depth > 16) return false;
   const expression = unwrapExpression(condition);
-  if (ts.isPrefixUnaryExpression(expression) && expression.operator === ts.SyntaxKind.ExclamationToken) {
+  if (isPrefixUnaryExpression(expression) && expression.operator === SyntaxKind.ExclamationToken) {
     return meansClientSafe(expression.operand, !holds, errorNames, depth + 1);
   }
-  if (ts.isBinaryExpression(expression)) {
+  if (isBinaryExpression(expression)) {
     const operator = expression.operatorToken.kind;
     const left = () => meansClientSafe(expression.left, holds, errorNames, depth + 1);
     const right = () => meansClientSafe(expression.right, holds, errorNames, depth + 1);
     // a && b true: both hold, one safe atom is enough; false: either may fail, both must say so.
-    if (operator === ts.SyntaxKind.AmpersandAmpersandToken) return holds ? left() || right() : left() && right();
-    if (operator === ts.SyntaxKind.BarBarToken) return holds ? left() && right() : left() || right();
+    if (operator === SyntaxKind.AmpersandAmpersandToken) return holds ? left() || right() : left() && right();
+    if (operator === SyntaxKind.BarBarToken) return holds ? left() && right() : left() || right();
   }
   const polarity = atomPolarity(expression, errorNames);
   return holds ? polarity === 'when-true' : polarity === 'when-false';
@@ -118,8 +120,8 @@ export function meansClientSafe(condition: ts.Expression, holds: boolean, errorN
 
 /** A statement after which the code does not go on: `return ...`, `throw ...`, or a block ending in one. */
 function alwaysExits(statement: ts.Statement): boolean {
-  if (ts.isReturnStatement(statement) || ts.isThrowStatement(statement)) return true;
-  if (ts.isBlock(statement)) {
+  if (isReturnStatement(statement) || isThrowStatement(statement)) return true;
+  if (isBlock(statement)) {
     const last = statement.statements[statement.statements.length - 1];
     return last !== undefined && alwaysExits(last);
   }
@@ -135,17 +137,17 @@ export function underClientSafeCondition(node: ts.Node, stop: ts.Node, errorName
   let child: ts.Node = node;
   let current: ts.Node | undefined = node.parent;
   while (current !== undefined && child !== stop) {
-    if (ts.isIfStatement(current) && child !== current.expression) {
+    if (isIfStatement(current) && child !== current.expression) {
       if (meansClientSafe(current.expression, child === current.thenStatement, errorNames)) return true;
-    } else if (ts.isConditionalExpression(current) && child !== current.condition) {
+    } else if (isConditionalExpression(current) && child !== current.condition) {
       if (meansClientSafe(current.condition, child === current.whenTrue, errorNames)) return true;
-    } else if (ts.isBinaryExpression(current) && current.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken && child === current.right) {
+    } else if (isBinaryExpression(current) && current.operatorToken.kind === SyntaxKind.AmpersandAmpersandToken && child === current.right) {
       if (meansClientSafe(current.left, true, errorNames)) return true;
-    } else if (ts.isBlock(current) || ts.isSourceFile(current) || ts.isCaseClause(current) || ts.isDefaultClause(current)) {
+    } else if (isBlock(current) || isSourceFile(current) || isCaseClause(current) || isDefaultClause(current)) {
       const statements: readonly ts.Statement[] = current.statements;
       for (const statement of statements) {
         if (statement === child) break;
-        if (ts.isIfStatement(statement) && statement.elseStatement === undefined && alwaysExits(statement.thenStatement) && meansClientSafe(statement.expression, false, errorNames)) {
+        if (isIfStatement(statement) && statement.elseStatement === undefined && alwaysExits(statement.thenStatement) && meansClientSafe(statement.expression, false, errorNames)) {
           return true;
         }
       }

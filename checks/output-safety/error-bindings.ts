@@ -7,6 +7,8 @@
 import { ts } from '../lang/ts/parse.js';
 import { functionsByName, unwrapExpression, type FunctionNode } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, isArrowFunction, isCallExpression, isFunctionExpression, isIdentifier, isObjectBindingPattern, isPropertyAccessExpression } = ts;
 
 export type ErrorBindingKind = 'catch' | 'promise-catch' | 'callback' | 'error-handler';
 
@@ -27,12 +29,12 @@ const CALLBACK_ERROR_NAME = /^(?:err|error|er)$/;
 
 /** The names a `catch` / callback parameter binds: an identifier, or the properties a pattern picks. */
 function bindingOf(kind: ErrorBindingKind, name: ts.BindingName, body: ts.Node, site: ts.Node): ErrorBinding {
-  if (ts.isIdentifier(name)) return { kind, name: name.text, body, site };
+  if (isIdentifier(name)) return { kind, name: name.text, body, site };
   const destructured = new Map<string, string>();
-  if (ts.isObjectBindingPattern(name)) {
+  if (isObjectBindingPattern(name)) {
     for (const element of name.elements) {
-      if (!ts.isIdentifier(element.name)) continue;
-      const property = element.propertyName === undefined ? element.name.text : ts.isIdentifier(element.propertyName) ? element.propertyName.text : undefined;
+      if (!isIdentifier(element.name)) continue;
+      const property = element.propertyName === undefined ? element.name.text : isIdentifier(element.propertyName) ? element.propertyName.text : undefined;
       if (property !== undefined) destructured.set(element.name.text, property);
     }
   }
@@ -41,7 +43,7 @@ function bindingOf(kind: ErrorBindingKind, name: ts.BindingName, body: ts.Node, 
 
 function catchClauseBindings(index: SourceIndex, scopes: readonly Scope[]): ErrorBinding[] {
   const bindings: ErrorBinding[] = [];
-  for (const clause of index.nodesOfKind<ts.CatchClause>(ts.SyntaxKind.CatchClause, scopes)) {
+  for (const clause of index.nodesOfKind<ts.CatchClause>(SyntaxKind.CatchClause, scopes)) {
     const declaration = clause.variableDeclaration;
     if (declaration === undefined) bindings.push({ kind: 'catch', body: clause.block, site: clause });
     else bindings.push(bindingOf('catch', declaration.name, clause.block, clause));
@@ -50,7 +52,7 @@ function catchClauseBindings(index: SourceIndex, scopes: readonly Scope[]): Erro
 }
 
 function isInlineFunction(node: ts.Node): node is ts.ArrowFunction | ts.FunctionExpression {
-  return ts.isArrowFunction(node) || ts.isFunctionExpression(node);
+  return isArrowFunction(node) || isFunctionExpression(node);
 }
 
 /**
@@ -60,15 +62,15 @@ function isInlineFunction(node: ts.Node): node is ts.ArrowFunction | ts.Function
 function errorCallbacksOf(index: SourceIndex): readonly ErrorBinding[] {
   return index.memo('errorCallbacks', () => {
     const bindings: ErrorBinding[] = [];
-    const functions = [...index.nodesOfKind<ts.ArrowFunction>(ts.SyntaxKind.ArrowFunction), ...index.nodesOfKind<ts.FunctionExpression>(ts.SyntaxKind.FunctionExpression)];
+    const functions = [...index.nodesOfKind<ts.ArrowFunction>(SyntaxKind.ArrowFunction), ...index.nodesOfKind<ts.FunctionExpression>(SyntaxKind.FunctionExpression)];
     for (const fn of functions) {
       const call = fn.parent;
       const first = fn.parameters[0];
-      if (first === undefined || !ts.isCallExpression(call) || !call.arguments.includes(fn)) continue;
+      if (first === undefined || !isCallExpression(call) || !call.arguments.includes(fn)) continue;
       const callee = unwrapExpression(call.expression);
-      const promiseCatch = ts.isPropertyAccessExpression(callee) && callee.name.text === 'catch' && call.arguments[0] === fn;
+      const promiseCatch = isPropertyAccessExpression(callee) && callee.name.text === 'catch' && call.arguments[0] === fn;
       if (promiseCatch) bindings.push(bindingOf('promise-catch', first.name, fn.body, fn));
-      else if (ts.isIdentifier(first.name) && CALLBACK_ERROR_NAME.test(first.name.text)) bindings.push(bindingOf('callback', first.name, fn.body, fn));
+      else if (isIdentifier(first.name) && CALLBACK_ERROR_NAME.test(first.name.text)) bindings.push(bindingOf('callback', first.name, fn.body, fn));
     }
     return bindings;
   });
@@ -91,7 +93,7 @@ export function expressErrorHandlers(index: SourceIndex): readonly FunctionNode[
     for (const call of index.callsNamed(/^use$/)) {
       for (const argument of call.arguments) {
         const value = unwrapExpression(argument);
-        const fn = isInlineFunction(value) ? value : ts.isIdentifier(value) ? functions.get(value.text) : undefined;
+        const fn = isInlineFunction(value) ? value : isIdentifier(value) ? functions.get(value.text) : undefined;
         if (fn !== undefined && fn.parameters.length === 4 && fn.body !== undefined && !handlers.includes(fn)) handlers.push(fn);
       }
     }

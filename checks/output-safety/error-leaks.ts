@@ -12,6 +12,8 @@ import { scopeOf, type Framework } from '../frameworks/endpoint.js';
 import { isResponseCall } from '../frameworks/http-idioms.js';
 import type { ErrorBinding } from './error-bindings.js';
 import { underClientSafeCondition } from './client-safe-conditions.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, isArrayLiteralExpression, isAsExpression, isAwaitExpression, isBinaryExpression, isBindingElement, isCallExpression, isConditionalExpression, isElementAccessExpression, isFunctionLike, isIdentifier, isMethodDeclaration, isNonNullExpression, isObjectBindingPattern, isParameter, isParenthesizedExpression, isPropertyAccessExpression, isPropertyAssignment, isPropertyDeclaration, isSatisfiesExpression, isShorthandPropertyAssignment, isSpreadAssignment, isSpreadElement, isTemplateSpan, isThrowStatement, isTypeAssertionExpression, isVariableDeclaration } = ts;
 
 /** Properties of an error that describe the system: message, stack, driver and ORM details. */
 const DETAIL_PROPERTY = /^(?:message|stack|sqlMessage|sql|detail|details|meta|cause|original|parent|errno|syscall|path|hostname|address|query|parameters)$/;
@@ -57,16 +59,16 @@ export function sentValues(index: SourceIndex, range: readonly Scope[], handler:
     const path = plainCalleePath(call);
     if (isResponseCall(path) || RAW_WRITE.test(path)) sent.push(...call.arguments);
   }
-  for (const created of index.nodesOfKind<ts.NewExpression>(ts.SyntaxKind.NewExpression, range)) {
+  for (const created of index.nodesOfKind<ts.NewExpression>(SyntaxKind.NewExpression, range)) {
     const name = expressionPath(created.expression);
-    const clientException = ts.isThrowStatement(created.parent) && CLIENT_EXCEPTION_MODULE.test(importSources(index).get(name)?.module ?? '');
+    const clientException = isThrowStatement(created.parent) && CLIENT_EXCEPTION_MODULE.test(importSources(index).get(name)?.module ?? '');
     if (RESPONSE_CONSTRUCTOR.test(name) || clientException) sent.push(...(created.arguments ?? []));
   }
-  for (const assignment of index.nodesOfKind<ts.BinaryExpression>(ts.SyntaxKind.BinaryExpression, range)) {
-    if (assignment.operatorToken.kind === ts.SyntaxKind.EqualsToken && /^(?:ctx|context)\.(?:body|response\.body)$/.test(expressionPath(assignment.left))) sent.push(assignment.right);
+  for (const assignment of index.nodesOfKind<ts.BinaryExpression>(SyntaxKind.BinaryExpression, range)) {
+    if (assignment.operatorToken.kind === SyntaxKind.EqualsToken && /^(?:ctx|context)\.(?:body|response\.body)$/.test(expressionPath(assignment.left))) sent.push(assignment.right);
   }
   if (RETURNS_RESPONSE.has(framework) && handler !== undefined) {
-    for (const statement of index.nodesOfKind<ts.ReturnStatement>(ts.SyntaxKind.ReturnStatement, range)) {
+    for (const statement of index.nodesOfKind<ts.ReturnStatement>(SyntaxKind.ReturnStatement, range)) {
       if (statement.expression !== undefined && nearestFunction(statement) === handler) sent.push(statement.expression);
     }
   }
@@ -75,14 +77,14 @@ export function sentValues(index: SourceIndex, range: readonly Scope[], handler:
 
 function nearestFunction(node: ts.Node): ts.Node | undefined {
   let current = node.parent;
-  while (current !== undefined && !ts.isFunctionLike(current)) current = current.parent;
+  while (current !== undefined && !isFunctionLike(current)) current = current.parent;
   return current;
 }
 
 /** Steps up through what does not change a value: `(x)`, `x as T`, `x!`. */
 function throughWrappers(node: ts.Expression): ts.Expression {
   let current = node;
-  while (ts.isParenthesizedExpression(current.parent) || ts.isAsExpression(current.parent) || ts.isNonNullExpression(current.parent) || ts.isSatisfiesExpression(current.parent) || ts.isTypeAssertionExpression(current.parent)) {
+  while (isParenthesizedExpression(current.parent) || isAsExpression(current.parent) || isNonNullExpression(current.parent) || isSatisfiesExpression(current.parent) || isTypeAssertionExpression(current.parent)) {
     current = current.parent;
   }
   return current;
@@ -100,21 +102,21 @@ function flowsInto(node: ts.Expression, root: ts.Node): boolean {
     if (current === root) return true;
     const parent = current.parent;
     if (parent === undefined) return false;
-    if (ts.isParenthesizedExpression(parent) || ts.isAsExpression(parent) || ts.isNonNullExpression(parent) || ts.isSatisfiesExpression(parent) || ts.isAwaitExpression(parent)) {
+    if (isParenthesizedExpression(parent) || isAsExpression(parent) || isNonNullExpression(parent) || isSatisfiesExpression(parent) || isAwaitExpression(parent)) {
       current = parent;
-    } else if (ts.isPropertyAssignment(parent) && parent.initializer === current) {
+    } else if (isPropertyAssignment(parent) && parent.initializer === current) {
       current = parent.parent;
-    } else if (ts.isShorthandPropertyAssignment(parent) || ts.isSpreadAssignment(parent) || ts.isTemplateSpan(parent)) {
+    } else if (isShorthandPropertyAssignment(parent) || isSpreadAssignment(parent) || isTemplateSpan(parent)) {
       current = parent.parent;
-    } else if (ts.isArrayLiteralExpression(parent) || ts.isSpreadElement(parent)) {
+    } else if (isArrayLiteralExpression(parent) || isSpreadElement(parent)) {
       current = parent;
-    } else if (ts.isConditionalExpression(parent) && parent.condition !== current) {
+    } else if (isConditionalExpression(parent) && parent.condition !== current) {
       current = parent;
-    } else if (ts.isBinaryExpression(parent) && isTextKeepingOperator(parent, current)) {
+    } else if (isBinaryExpression(parent) && isTextKeepingOperator(parent, current)) {
       current = parent;
-    } else if (ts.isPropertyAccessExpression(parent) && parent.expression === current && STRING_METHOD.test(parent.name.text) && ts.isCallExpression(parent.parent) && parent.parent.expression === parent) {
+    } else if (isPropertyAccessExpression(parent) && parent.expression === current && STRING_METHOD.test(parent.name.text) && isCallExpression(parent.parent) && parent.parent.expression === parent) {
       current = parent.parent;
-    } else if (ts.isCallExpression(parent) && parent.arguments.includes(current as ts.Expression) && STRINGIFY_CALL.test(expressionPath(parent.expression))) {
+    } else if (isCallExpression(parent) && parent.arguments.includes(current as ts.Expression) && STRINGIFY_CALL.test(expressionPath(parent.expression))) {
       current = parent;
     } else {
       return false;
@@ -125,11 +127,11 @@ function flowsInto(node: ts.Expression, root: ts.Node): boolean {
 
 function isTextKeepingOperator(binary: ts.BinaryExpression, operand: ts.Node): boolean {
   switch (binary.operatorToken.kind) {
-    case ts.SyntaxKind.PlusToken:
-    case ts.SyntaxKind.QuestionQuestionToken:
-    case ts.SyntaxKind.BarBarToken:
+    case SyntaxKind.PlusToken:
+    case SyntaxKind.QuestionQuestionToken:
+    case SyntaxKind.BarBarToken:
       return true;
-    case ts.SyntaxKind.AmpersandAmpersandToken:
+    case SyntaxKind.AmpersandAmpersandToken:
       return binary.right === operand;
     default:
       return false;
@@ -141,25 +143,25 @@ function isWholeValue(node: ts.Expression, root: ts.Node): boolean {
   const value = throughWrappers(node);
   const parent = value.parent;
   if (value === root) return true;
-  return (ts.isPropertyAssignment(parent) && parent.initializer === value) || ts.isArrayLiteralExpression(parent) || (ts.isCallExpression(parent) && parent.arguments.includes(value));
+  return (isPropertyAssignment(parent) && parent.initializer === value) || isArrayLiteralExpression(parent) || (isCallExpression(parent) && parent.arguments.includes(value));
 }
 
 /** How an identifier naming the error is used, when that use carries details. */
 function errorUse(identifier: ts.Identifier, name: string): { node: ts.Expression; what: string; stack: boolean } | undefined {
   const used = throughWrappers(identifier);
   const parent = used.parent;
-  if (ts.isPropertyAccessExpression(parent) && parent.expression === used) {
+  if (isPropertyAccessExpression(parent) && parent.expression === used) {
     const property = parent.name.text;
     if (DETAIL_PROPERTY.test(property)) return { node: parent, what: `\`${name}.${property}\``, stack: property === 'stack' };
-    if (property === 'toString' && ts.isCallExpression(parent.parent) && parent.parent.expression === parent) return { node: parent.parent, what: `\`${name}.toString()\``, stack: false };
+    if (property === 'toString' && isCallExpression(parent.parent) && parent.parent.expression === parent) return { node: parent.parent, what: `\`${name}.toString()\``, stack: false };
     // err.status, err.code, err.issues: fields the code chose, not the error.
     return undefined;
   }
-  if (ts.isCallExpression(parent) && parent.arguments.includes(used)) {
+  if (isCallExpression(parent) && parent.arguments.includes(used)) {
     const callee = expressionPath(parent.expression);
     if (STRINGIFY_CALL.test(callee)) return { node: parent, what: `\`${callee}(${name})\``, stack: STACK_STRINGIFY.test(callee) };
   }
-  if (ts.isTemplateSpan(parent) || (ts.isBinaryExpression(parent) && parent.operatorToken.kind === ts.SyntaxKind.PlusToken)) {
+  if (isTemplateSpan(parent) || (isBinaryExpression(parent) && parent.operatorToken.kind === SyntaxKind.PlusToken)) {
     return { node: used, what: `\`${name}\` (the error as text)`, stack: false };
   }
   return { node: used, what: `\`${name}\` (the raw error object)`, stack: false };
@@ -168,17 +170,17 @@ function errorUse(identifier: ts.Identifier, name: string): { node: ts.Expressio
 /** Whether an identifier is a reference to a variable, not a property name or a declaration. */
 function isReference(identifier: ts.Identifier): boolean {
   const parent = identifier.parent;
-  if (ts.isPropertyAccessExpression(parent) && parent.name === identifier) return false;
-  if ((ts.isPropertyAssignment(parent) || ts.isMethodDeclaration(parent) || ts.isPropertyDeclaration(parent)) && parent.name === identifier) return false;
-  if ((ts.isVariableDeclaration(parent) || ts.isParameter(parent) || ts.isBindingElement(parent)) && parent.name === identifier) return false;
-  if (ts.isBindingElement(parent) && parent.propertyName === identifier) return false;
+  if (isPropertyAccessExpression(parent) && parent.name === identifier) return false;
+  if ((isPropertyAssignment(parent) || isMethodDeclaration(parent) || isPropertyDeclaration(parent)) && parent.name === identifier) return false;
+  if ((isVariableDeclaration(parent) || isParameter(parent) || isBindingElement(parent)) && parent.name === identifier) return false;
+  if (isBindingElement(parent) && parent.propertyName === identifier) return false;
   return true;
 }
 
 /** Leaks of the names in `holders` inside one expression `root`. */
 function leaksIn(index: SourceIndex, root: ts.Expression, holders: ReadonlyMap<string, Holder>): Leak[] {
   const leaks: Leak[] = [];
-  for (const identifier of index.nodesOfKind<ts.Identifier>(ts.SyntaxKind.Identifier, [scopeOf(root)])) {
+  for (const identifier of index.nodesOfKind<ts.Identifier>(SyntaxKind.Identifier, [scopeOf(root)])) {
     const holder = holders.get(identifier.text);
     if (holder === undefined || !isReference(identifier)) continue;
     const use = holder.alias ? errorUse(identifier, identifier.text) : { node: throughWrappers(identifier), what: `\`${identifier.text}\` (which holds ${holder.source})`, stack: holder.stack };
@@ -193,10 +195,10 @@ function wholeEnvironmentReads(index: SourceIndex): readonly ts.PropertyAccessEx
   return index.memo('wholeEnvironmentReads', () =>
     !index.text.includes('process.env')
       ? []
-      : index.nodesOfKind<ts.PropertyAccessExpression>(ts.SyntaxKind.PropertyAccessExpression).filter((access) => {
+      : index.nodesOfKind<ts.PropertyAccessExpression>(SyntaxKind.PropertyAccessExpression).filter((access) => {
       if (access.name.text !== 'env' || expressionPath(access) !== 'process.env') return false;
       const parent = throughWrappers(access).parent;
-      return !ts.isPropertyAccessExpression(parent) && !ts.isElementAccessExpression(parent);
+      return !isPropertyAccessExpression(parent) && !isElementAccessExpression(parent);
     }),
   );
 }
@@ -228,27 +230,27 @@ function holdersOf(index: SourceIndex, binding: ErrorBinding): Map<string, Holde
   if (holders.size === 0) return holders;
   const range = [scopeOf(binding.body)];
   const assignments: { target: ts.BindingName; value: ts.Expression; node: ts.Node }[] = [];
-  for (const declaration of index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration, range)) {
+  for (const declaration of index.nodesOfKind<ts.VariableDeclaration>(SyntaxKind.VariableDeclaration, range)) {
     if (declaration.initializer !== undefined) assignments.push({ target: declaration.name, value: declaration.initializer, node: declaration });
   }
-  for (const binary of index.nodesOfKind<ts.BinaryExpression>(ts.SyntaxKind.BinaryExpression, range)) {
-    if (binary.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(binary.left)) assignments.push({ target: binary.left, value: binary.right, node: binary });
+  for (const binary of index.nodesOfKind<ts.BinaryExpression>(SyntaxKind.BinaryExpression, range)) {
+    if (binary.operatorToken.kind === SyntaxKind.EqualsToken && isIdentifier(binary.left)) assignments.push({ target: binary.left, value: binary.right, node: binary });
   }
   assignments.sort((a, b) => a.node.pos - b.node.pos);
   for (const { target, value } of assignments) {
-    if (ts.isObjectBindingPattern(target)) {
+    if (isObjectBindingPattern(target)) {
       // const { message, stack } = err
-      const source = ts.isIdentifier(throughWrappersDown(value)) ? holders.get((throughWrappersDown(value) as ts.Identifier).text) : undefined;
+      const source = isIdentifier(throughWrappersDown(value)) ? holders.get((throughWrappersDown(value) as ts.Identifier).text) : undefined;
       if (source?.alias !== true) continue;
       for (const element of target.elements) {
-        const property = element.propertyName === undefined ? (ts.isIdentifier(element.name) ? element.name.text : '') : ts.isIdentifier(element.propertyName) ? element.propertyName.text : '';
-        if (ts.isIdentifier(element.name) && DETAIL_PROPERTY.test(property)) {
+        const property = element.propertyName === undefined ? (isIdentifier(element.name) ? element.name.text : '') : isIdentifier(element.propertyName) ? element.propertyName.text : '';
+        if (isIdentifier(element.name) && DETAIL_PROPERTY.test(property)) {
           holders.set(element.name.text, { alias: false, source: `\`${expressionPath(value)}.${property}\``, stack: property === 'stack' });
         }
       }
       continue;
     }
-    if (!ts.isIdentifier(target) || holders.has(target.text)) continue;
+    if (!isIdentifier(target) || holders.has(target.text)) continue;
     if (isAliasValue(value, holders)) {
       holders.set(target.text, { alias: true, stack: false });
       continue;
@@ -261,15 +263,15 @@ function holdersOf(index: SourceIndex, binding: ErrorBinding): Map<string, Holde
 
 function throughWrappersDown(node: ts.Expression): ts.Expression {
   let current = node;
-  while (ts.isParenthesizedExpression(current) || ts.isAsExpression(current) || ts.isNonNullExpression(current) || ts.isSatisfiesExpression(current) || ts.isTypeAssertionExpression(current)) current = current.expression;
+  while (isParenthesizedExpression(current) || isAsExpression(current) || isNonNullExpression(current) || isSatisfiesExpression(current) || isTypeAssertionExpression(current)) current = current.expression;
   return current;
 }
 
 /** `err as Error`, `err instanceof Error ? err : new Error(String(err))`: the error again. */
 function isAliasValue(value: ts.Expression, holders: ReadonlyMap<string, Holder>): boolean {
   const expression = throughWrappersDown(value);
-  if (ts.isIdentifier(expression)) return holders.get(expression.text)?.alias === true;
-  if (ts.isConditionalExpression(expression)) return isAliasValue(expression.whenTrue, holders) || isAliasValue(expression.whenFalse, holders);
+  if (isIdentifier(expression)) return holders.get(expression.text)?.alias === true;
+  if (isConditionalExpression(expression)) return isAliasValue(expression.whenTrue, holders) || isAliasValue(expression.whenFalse, holders);
   return false;
 }
 

@@ -9,6 +9,8 @@ import { calleeName, expressionPath, importSources, plainCalleePath, stringValue
 import type { Endpoint } from '../frameworks/endpoint.js';
 import { carriedBy, isSecretField } from './sensitive-data.js';
 import { propertyValue } from '../input-validation/upload-parsers.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, isArrayLiteralExpression, isAsExpression, isAwaitExpression, isBinaryExpression, isCallExpression, isElementAccessExpression, isIdentifier, isNumericLiteral, isObjectLiteralExpression, isParenthesizedExpression, isPrivateIdentifier, isPropertyAccessExpression, isPropertyAssignment, isShorthandPropertyAssignment, isSpreadAssignment, isTemplateExpression } = ts;
 
 const LOG_LEVEL = /^(?:log|info|warn|warning|error|debug|trace|fatal|verbose|silly|http|notice)$/;
 /** Receivers that are loggers: console, pino/winston/bunyan instances, Nest's Logger, req.log. */
@@ -45,12 +47,12 @@ export function isLoggerCall(call: ts.CallExpression): boolean {
 /** Whether a call masks its argument: `mask(email)`, `redactEmail(x)`, `hash(token)`. */
 function isMasked(node: ts.Expression): boolean {
   const expression = unwrapExpression(node);
-  return ts.isCallExpression(expression) && MASKING.test(plainCalleePath(expression));
+  return isCallExpression(expression) && MASKING.test(plainCalleePath(expression));
 }
 
 function keyOf(name: ts.PropertyName | ts.Expression | undefined): string | undefined {
   if (name === undefined) return undefined;
-  if (ts.isIdentifier(name) || ts.isPrivateIdentifier(name)) return name.text;
+  if (isIdentifier(name) || isPrivateIdentifier(name)) return name.text;
   return stringValue(name);
 }
 
@@ -59,8 +61,8 @@ function isWholeBody(endpoint: Endpoint, name: string): boolean {
   const initializer = variablesByName(endpoint.index).get(name)?.initializer;
   if (initializer === undefined) return false;
   let value = unwrapExpression(initializer);
-  if (ts.isAwaitExpression(value)) value = unwrapExpression(value.expression);
-  return (ts.isCallExpression(value) && /^(?:req|request|c\.req|ctx\.request)\.(?:json|formData|parseBody)$/.test(plainCalleePath(value))) || WHOLE_REQUEST_PART.test(expressionPath(value));
+  if (isAwaitExpression(value)) value = unwrapExpression(value.expression);
+  return (isCallExpression(value) && /^(?:req|request|c\.req|ctx\.request)\.(?:json|formData|parseBody)$/.test(plainCalleePath(value))) || WHOLE_REQUEST_PART.test(expressionPath(value));
 }
 
 /** The leaks in one log argument. `path` is the key path the logger prints it under. */
@@ -69,27 +71,27 @@ export function leaksIn(endpoint: Endpoint, node: ts.Expression, path: string, l
   const expression = unwrapExpression(node);
   const text = () => endpoint.index.textOf(expression);
   const at = (key: string) => (path === '' ? key : `${path}.${key}`);
-  if (ts.isObjectLiteralExpression(expression)) {
+  if (isObjectLiteralExpression(expression)) {
     for (const property of expression.properties) {
       const key = keyOf(property.name);
-      if (ts.isSpreadAssignment(property)) leaksIn(endpoint, property.expression, path, undefined, out, depth + 1);
-      else if (ts.isShorthandPropertyAssignment(property)) leaksIn(endpoint, property.name, at(property.name.text), expression.properties, out, depth + 1);
-      else if (ts.isPropertyAssignment(property) && key !== undefined) {
+      if (isSpreadAssignment(property)) leaksIn(endpoint, property.expression, path, undefined, out, depth + 1);
+      else if (isShorthandPropertyAssignment(property)) leaksIn(endpoint, property.name, at(property.name.text), expression.properties, out, depth + 1);
+      else if (isPropertyAssignment(property) && key !== undefined) {
         if (isPersonalName(key) && !isMasked(property.initializer) && !isFixed(property.initializer)) out.push({ node: property, what: `\`${key}\``, path: at(key), list: expression.properties });
         else leaksIn(endpoint, property.initializer, at(key), expression.properties, out, depth + 1);
       }
     }
     return out;
   }
-  if (ts.isTemplateExpression(expression)) {
+  if (isTemplateExpression(expression)) {
     for (const span of expression.templateSpans) leaksIn(endpoint, span.expression, path, undefined, out, depth + 1);
     return out;
   }
-  if (ts.isBinaryExpression(expression) && expression.operatorToken.kind === ts.SyntaxKind.PlusToken) {
+  if (isBinaryExpression(expression) && expression.operatorToken.kind === SyntaxKind.PlusToken) {
     leaksIn(endpoint, expression.left, path, undefined, out, depth + 1);
     return leaksIn(endpoint, expression.right, path, undefined, out, depth + 1);
   }
-  if (ts.isCallExpression(expression) && /^(?:get|header)$/.test(calleeName(expression)) && /(?:^|\.)(?:headers|cookies\(\)|cookies|req|request)\.\w+$/.test(plainCalleePath(expression))) {
+  if (isCallExpression(expression) && /^(?:get|header)$/.test(calleeName(expression)) && /(?:^|\.)(?:headers|cookies\(\)|cookies|req|request)\.\w+$/.test(plainCalleePath(expression))) {
     // request.headers.get('authorization'), req.header('cookie'), cookies().get('session')
     const key = stringValue(expression.arguments[0]);
     if (key !== undefined && (isPersonalName(key) || /^(?:session|sid|connect\.sid|x-api-key)$/i.test(key))) {
@@ -97,7 +99,7 @@ export function leaksIn(endpoint: Endpoint, node: ts.Expression, path: string, l
     }
     return out;
   }
-  if (ts.isCallExpression(expression)) {
+  if (isCallExpression(expression)) {
     // JSON.stringify(req.body), util.inspect(user), String(token): the text of the value.
     if (/^(?:JSON\.stringify|String|util\.inspect|inspect)$/.test(plainCalleePath(expression)) && expression.arguments[0] !== undefined) leaksIn(endpoint, expression.arguments[0], path, undefined, out, depth + 1);
     return out;
@@ -105,21 +107,21 @@ export function leaksIn(endpoint: Endpoint, node: ts.Expression, path: string, l
   const push = (what: string) => {
     // The element of the list (argument, property) that carries it: what a one-line fix would drop.
     let carrier: ts.Node = expression;
-    while (list !== undefined && !list.includes(carrier) && carrier.parent !== undefined && (ts.isParenthesizedExpression(carrier.parent) || ts.isAsExpression(carrier.parent) || ts.isShorthandPropertyAssignment(carrier.parent) || ts.isPropertyAssignment(carrier.parent))) carrier = carrier.parent;
+    while (list !== undefined && !list.includes(carrier) && carrier.parent !== undefined && (isParenthesizedExpression(carrier.parent) || isAsExpression(carrier.parent) || isShorthandPropertyAssignment(carrier.parent) || isPropertyAssignment(carrier.parent))) carrier = carrier.parent;
     const inList = list !== undefined && list.includes(carrier);
     out.push({ node: inList ? carrier : expression, what, path: path === '' ? leafName(expression) : path, list: inList ? list : undefined });
   };
-  if (ts.isPropertyAccessExpression(expression) || ts.isElementAccessExpression(expression)) {
+  if (isPropertyAccessExpression(expression) || isElementAccessExpression(expression)) {
     const full = expressionPath(expression);
     if (WHOLE_REQUEST_PART.test(full)) {
       push(`the whole request ${full.split('.').pop()} (\`${full}\`)`);
       return out;
     }
-    const key = ts.isPropertyAccessExpression(expression) ? expression.name.text : keyOf(expression.argumentExpression);
+    const key = isPropertyAccessExpression(expression) ? expression.name.text : keyOf(expression.argumentExpression);
     if (key !== undefined && isPersonalName(key)) push(`\`${text()}\``);
     return out;
   }
-  if (ts.isIdentifier(expression)) {
+  if (isIdentifier(expression)) {
     const name = expression.text;
     if (/^(?:req|request)$/.test(name) && importSources(endpoint.index).get(name) === undefined) {
       push(`the whole request object (\`${name}\`, headers and cookies included)`);
@@ -149,26 +151,26 @@ function leafName(expression: ts.Expression): string {
 
 function isFixed(node: ts.Expression): boolean {
   const value = unwrapExpression(node);
-  return stringValue(value) !== undefined || ts.isNumericLiteral(value) || value.kind === ts.SyntaxKind.TrueKeyword || value.kind === ts.SyntaxKind.FalseKeyword || value.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(value) && value.text === 'undefined');
+  return stringValue(value) !== undefined || isNumericLiteral(value) || value.kind === SyntaxKind.TrueKeyword || value.kind === SyntaxKind.FalseKeyword || value.kind === SyntaxKind.NullKeyword || (isIdentifier(value) && value.text === 'undefined');
 }
 
 /** The pino `redact` paths of loggers created in this file (`pino({ redact: [...] })`, `Fastify({ logger: { redact } })`). */
 export function redactPaths(endpoint: Endpoint): { paths: RegExp[]; node: ts.Node } | undefined {
   const index = endpoint.index;
   return index.memo('pii:redact', () => {
-    for (const property of index.nodesOfKind<ts.PropertyAssignment>(ts.SyntaxKind.PropertyAssignment)) {
+    for (const property of index.nodesOfKind<ts.PropertyAssignment>(SyntaxKind.PropertyAssignment)) {
       if (keyOf(property.name) !== 'redact') continue;
       let value = unwrapExpression(property.initializer);
-      if (ts.isObjectLiteralExpression(value)) {
+      if (isObjectLiteralExpression(value)) {
         const paths = propertyValue(value, 'paths');
         if (paths === undefined) continue;
         value = unwrapExpression(paths);
       }
-      if (ts.isIdentifier(value)) {
+      if (isIdentifier(value)) {
         const initializer = variablesByName(index).get(value.text)?.initializer;
         if (initializer !== undefined) value = unwrapExpression(initializer);
       }
-      if (!ts.isArrayLiteralExpression(value)) continue;
+      if (!isArrayLiteralExpression(value)) continue;
       const paths = value.elements.map((element) => stringValue(element)).filter((path): path is string => path !== undefined).map(redactPattern);
       return { paths, node: property };
     }

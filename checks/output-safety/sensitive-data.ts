@@ -9,6 +9,8 @@ import { ts } from '../lang/ts/parse.js';
 import { calleeName, calleeObject, expressionPath, plainCalleePath, stringValue, unwrapExpression, variablesByName } from '../lang/ts/queries.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
 import { KeySlots } from '../lang/key-slots.js';
+// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
+const { SyntaxKind, isArrayLiteralExpression, isArrowFunction, isAwaitExpression, isBindingElement, isBlock, isCallExpression, isConditionalExpression, isElementAccessExpression, isIdentifier, isNewExpression, isObjectBindingPattern, isObjectLiteralExpression, isPropertyAccessExpression, isPropertyAssignment, isShorthandPropertyAssignment, isSpreadAssignment, isSpreadElement, isStringLiteral, isVariableDeclaration } = ts;
 
 /** Field names that are secrets whatever record they are on. */
 const SECRET_FIELD =
@@ -50,11 +52,11 @@ function declarationOf(endpoint: Endpoint, name: string): ts.VariableDeclaration
   let local = localsByScopes.get(endpoint.scopes);
   if (local === undefined) {
     local = new Map();
-    for (const declaration of endpoint.index.nodesOfKind<ts.VariableDeclaration>(ts.SyntaxKind.VariableDeclaration, endpoint.scopes)) {
-      if (ts.isIdentifier(declaration.name)) {
+    for (const declaration of endpoint.index.nodesOfKind<ts.VariableDeclaration>(SyntaxKind.VariableDeclaration, endpoint.scopes)) {
+      if (isIdentifier(declaration.name)) {
         if (!local.has(declaration.name.text)) local.set(declaration.name.text, declaration);
       } else {
-        for (const element of declaration.name.elements) if (ts.isBindingElement(element) && ts.isIdentifier(element.name) && !local.has(element.name.text)) local.set(element.name.text, element);
+        for (const element of declaration.name.elements) if (isBindingElement(element) && isIdentifier(element.name) && !local.has(element.name.text)) local.set(element.name.text, element);
       }
     }
     localsByScopes.set(endpoint.scopes, local);
@@ -68,7 +70,7 @@ function modelOf(chain: ts.CallExpression[], read: ts.CallExpression): string | 
     const name = calleeName(call);
     if (name === 'from' || name === 'getRepository' || name === 'createQueryBuilder') {
       const argument = call.arguments[0];
-      if (argument !== undefined) return ts.isIdentifier(argument) ? argument.text : stringValue(argument);
+      if (argument !== undefined) return isIdentifier(argument) ? argument.text : stringValue(argument);
     }
   }
   const path = plainCalleePath(read).split('.');
@@ -83,7 +85,7 @@ function chainOf(call: ts.CallExpression): ts.CallExpression[] {
   let current: ts.Expression | undefined = calleeObject(call);
   while (current !== undefined) {
     const inner = unwrapExpression(current);
-    if (!ts.isCallExpression(inner)) break;
+    if (!isCallExpression(inner)) break;
     chain.push(inner);
     current = calleeObject(inner);
   }
@@ -93,9 +95,9 @@ function chainOf(call: ts.CallExpression): ts.CallExpression[] {
 function narrowingOption(call: ts.CallExpression): ts.Node | undefined {
   for (const argument of call.arguments) {
     const object = unwrapExpression(argument);
-    if (!ts.isObjectLiteralExpression(object)) continue;
+    if (!isObjectLiteralExpression(object)) continue;
     for (const property of object.properties) {
-      const key = property.name !== undefined && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)) ? property.name.text : undefined;
+      const key = property.name !== undefined && (isIdentifier(property.name) || isStringLiteral(property.name)) ? property.name.text : undefined;
       if (key !== undefined && NARROWING_OPTION.has(key)) return property;
     }
   }
@@ -129,49 +131,49 @@ export function carriedBy(endpoint: Endpoint, expression: ts.Expression, depth =
   const node = unwrapExpression(expression);
   // Recursion by direct calls, not through a closure made on every step.
   const inner = depth + 1;
-  if (ts.isAwaitExpression(node)) return carriedBy(endpoint, node.expression, inner, out);
-  if (ts.isObjectLiteralExpression(node)) {
+  if (isAwaitExpression(node)) return carriedBy(endpoint, node.expression, inner, out);
+  if (isObjectLiteralExpression(node)) {
     for (const property of node.properties) {
-      const key = property.name !== undefined && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)) ? property.name.text : undefined;
-      const value = ts.isPropertyAssignment(property) ? property.initializer : ts.isShorthandPropertyAssignment(property) ? property.name : undefined;
+      const key = property.name !== undefined && (isIdentifier(property.name) || isStringLiteral(property.name)) ? property.name.text : undefined;
+      const value = isPropertyAssignment(property) ? property.initializer : isShorthandPropertyAssignment(property) ? property.name : undefined;
       if (key !== undefined && isSecretField(key) && !(value !== undefined && (isEmptyValue(value) || isIssued(endpoint, key, value)))) {
         out.push({ kind: 'field', name: key, node: property, object: node });
         continue;
       }
-      if (ts.isPropertyAssignment(property)) carriedBy(endpoint, property.initializer, inner, out);
-      else if (ts.isShorthandPropertyAssignment(property)) carriedBy(endpoint, property.name, inner, out);
-      else if (ts.isSpreadAssignment(property)) carriedBy(endpoint, property.expression, inner, out);
+      if (isPropertyAssignment(property)) carriedBy(endpoint, property.initializer, inner, out);
+      else if (isShorthandPropertyAssignment(property)) carriedBy(endpoint, property.name, inner, out);
+      else if (isSpreadAssignment(property)) carriedBy(endpoint, property.expression, inner, out);
     }
     return out;
   }
-  if (ts.isArrayLiteralExpression(node)) {
-    for (const element of node.elements) carriedBy(endpoint, ts.isSpreadElement(element) ? element.expression : element, inner, out);
+  if (isArrayLiteralExpression(node)) {
+    for (const element of node.elements) carriedBy(endpoint, isSpreadElement(element) ? element.expression : element, inner, out);
     return out;
   }
-  if (ts.isConditionalExpression(node)) {
+  if (isConditionalExpression(node)) {
     carriedBy(endpoint, node.whenTrue, inner, out);
     return carriedBy(endpoint, node.whenFalse, inner, out);
   }
-  if (ts.isIdentifier(node)) {
+  if (isIdentifier(node)) {
     const declaration = declarationOf(endpoint, node.text);
     if (declaration === undefined) return out;
-    if (ts.isBindingElement(declaration)) return restOf(endpoint, declaration, out, depth);
+    if (isBindingElement(declaration)) return restOf(endpoint, declaration, out, depth);
     if (declaration.initializer !== undefined) carriedBy(endpoint, declaration.initializer, inner, out);
     return out;
   }
-  if (ts.isNewExpression(node)) {
+  if (isNewExpression(node)) {
     const name = expressionPath(node.expression);
     if (DTO_CLASS.test(name)) out.push({ kind: 'narrowed', model: name, node, note: `the response is mapped to ${name}` });
     return out;
   }
   // `rows[0]`: an element of the result is a row of it.
-  if (ts.isElementAccessExpression(node)) return carriedBy(endpoint, node.expression, inner, out);
-  if (ts.isPropertyAccessExpression(node)) {
+  if (isElementAccessExpression(node)) return carriedBy(endpoint, node.expression, inner, out);
+  if (isPropertyAccessExpression(node)) {
     // `req.user`: whatever the auth layer stored, often the whole row.
     if (/^(?:req|request|ctx\.state|ctx\.req)\.user$/.test(expressionPath(node))) out.push({ kind: 'opaque', node, reason: `${expressionPath(node)} is whatever the authentication layer stored (often the whole user row, password hash included); check what it holds` });
     return out;
   }
-  if (!ts.isCallExpression(node)) return out;
+  if (!isCallExpression(node)) return out;
   const name = calleeName(node);
   if (DTO_CALL.test(name)) {
     out.push({ kind: 'narrowed', model: name, node, note: `the response goes through ${plainCalleePath(node)}()` });
@@ -183,13 +185,13 @@ export function carriedBy(endpoint: Endpoint, expression: ts.Expression, depth =
     const receiver = calleeObject(node);
     const source = receiver === undefined ? [] : carriedBy(endpoint, receiver, depth + 1, []);
     const fromRecords = source.some((carried) => carried.kind === 'record');
-    if (ts.isArrowFunction(callback) && !ts.isBlock(callback.body)) {
+    if (isArrowFunction(callback) && !isBlock(callback.body)) {
       const body = carriedBy(endpoint, callback.body, depth + 1, []);
       if (body.length > 0) out.push(...body);
       else if (fromRecords) out.push({ kind: 'narrowed', model: 'map', node: callback, note: `each row is mapped to ${endpoint.index.textOf(callback.body).replace(/\s+/g, ' ').slice(0, 60)}` });
       return out;
     }
-    if (ts.isIdentifier(callback) && DTO_CALL.test(callback.text)) {
+    if (isIdentifier(callback) && DTO_CALL.test(callback.text)) {
       out.push({ kind: 'narrowed', model: callback.text, node: callback, note: `each row goes through ${callback.text}()` });
       return out;
     }
@@ -220,30 +222,30 @@ const ISSUED_FIELD = /(?:token|secret|key)$/i;
 function isIssued(endpoint: Endpoint, key: string, value: ts.Expression, depth = 0): boolean {
   if (!ISSUED_FIELD.test(key) || depth > 2) return false;
   const node = unwrapExpression(value);
-  const inner = ts.isAwaitExpression(node) ? unwrapExpression(node.expression) : node;
+  const inner = isAwaitExpression(node) ? unwrapExpression(node.expression) : node;
   // jwt.sign(...), crypto.randomBytes(32).toString('hex'), generateToken(), nanoid(): made here, for the caller.
-  if (ts.isCallExpression(inner)) return !READ_METHOD.test(calleeName(inner));
-  if (ts.isIdentifier(inner)) {
+  if (isCallExpression(inner)) return !READ_METHOD.test(calleeName(inner));
+  if (isIdentifier(inner)) {
     const declaration = declarationOf(endpoint, inner.text);
-    return declaration !== undefined && ts.isVariableDeclaration(declaration) && declaration.initializer !== undefined && isIssued(endpoint, key, declaration.initializer, depth + 1);
+    return declaration !== undefined && isVariableDeclaration(declaration) && declaration.initializer !== undefined && isIssued(endpoint, key, declaration.initializer, depth + 1);
   }
   return false;
 }
 
 function isEmptyValue(node: ts.Expression): boolean {
   const value = unwrapExpression(node);
-  return value.kind === ts.SyntaxKind.UndefinedKeyword || value.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(value) && value.text === 'undefined') || (ts.isStringLiteral(value) && /^\**$|^\[redacted\]$/i.test(value.text));
+  return value.kind === SyntaxKind.UndefinedKeyword || value.kind === SyntaxKind.NullKeyword || (isIdentifier(value) && value.text === 'undefined') || (isStringLiteral(value) && /^\**$|^\[redacted\]$/i.test(value.text));
 }
 
 /** `const { passwordHash, ...safe } = user`: the rest drops what the pattern names. */
 function restOf(endpoint: Endpoint, element: ts.BindingElement, out: Carried[], depth: number): Carried[] {
   const pattern = element.parent;
   const declaration = pattern.parent;
-  if (!ts.isObjectBindingPattern(pattern) || !ts.isVariableDeclaration(declaration) || declaration.initializer === undefined) return out;
+  if (!isObjectBindingPattern(pattern) || !isVariableDeclaration(declaration) || declaration.initializer === undefined) return out;
   const source = carriedBy(endpoint, declaration.initializer, depth + 1, []);
   if (element.dotDotDotToken === undefined) {
     // `const { user } = await db.session.findUnique(...)`: a field of the result; a secret-named one is itself a secret.
-    const key = element.propertyName !== undefined && ts.isIdentifier(element.propertyName) ? element.propertyName.text : ts.isIdentifier(element.name) ? element.name.text : '';
+    const key = element.propertyName !== undefined && isIdentifier(element.propertyName) ? element.propertyName.text : isIdentifier(element.name) ? element.name.text : '';
     if (isSecretField(key) && source.some((carried) => carried.kind === 'record')) out.push({ kind: 'field', name: key, node: element });
     return out;
   }
@@ -266,11 +268,11 @@ export function fileSerializer(endpoint: Endpoint): { node: ts.Node; note: strin
       if (name === 'Exclude') return { node: call, note: "class-transformer's @Exclude() hides the field from responses" };
       if (name === 'UseInterceptors' && call.arguments.some((argument) => /ClassSerializerInterceptor/.test(argument.getText()))) return { node: call, note: 'ClassSerializerInterceptor applies the entity’s @Exclude() rules' };
     }
-    for (const method of index.nodesOfKind<ts.MethodDeclaration>(ts.SyntaxKind.MethodDeclaration)) {
-      if (ts.isIdentifier(method.name) && method.name.text === 'toJSON') return { node: method, note: 'the model’s toJSON() decides what is serialised' };
+    for (const method of index.nodesOfKind<ts.MethodDeclaration>(SyntaxKind.MethodDeclaration)) {
+      if (isIdentifier(method.name) && method.name.text === 'toJSON') return { node: method, note: 'the model’s toJSON() decides what is serialised' };
     }
-    for (const property of index.nodesOfKind<ts.PropertyAssignment>(ts.SyntaxKind.PropertyAssignment)) {
-      if (ts.isIdentifier(property.name) && property.name.text === 'select' && property.initializer.kind === ts.SyntaxKind.FalseKeyword && ts.isObjectLiteralExpression(property.parent) && ts.isPropertyAssignment(property.parent.parent) && isSecretField(property.parent.parent.name.getText())) {
+    for (const property of index.nodesOfKind<ts.PropertyAssignment>(SyntaxKind.PropertyAssignment)) {
+      if (isIdentifier(property.name) && property.name.text === 'select' && property.initializer.kind === SyntaxKind.FalseKeyword && isObjectLiteralExpression(property.parent) && isPropertyAssignment(property.parent.parent) && isSecretField(property.parent.parent.name.getText())) {
         return { node: property, note: `the schema's \`select: false\` keeps ${property.parent.parent.name.getText()} out of queries` };
       }
     }
