@@ -100,56 +100,78 @@ export function openCursor(tree: Tree, direct = true): CursorSteps {
 
 class DirectCursorSteps implements CursorSteps {
   private open = true;
+  // The exports read once into fields of this class: the module object Emscripten builds carries hundreds of
+  // properties (a dictionary), so reading an export from it on every step was a hash lookup per wasm call.
+  private readonly firstChild: (tree: number) => number;
+  private readonly nextSibling: (tree: number) => number;
+  private readonly parent: (tree: number) => number;
+  private readonly typeIdOf: (tree: number) => number;
+  private readonly fieldIdOf: (tree: number) => number;
+  private readonly startOf: (tree: number) => number;
+  private readonly endOf: (tree: number) => number;
+  private readonly namedOf: (tree: number) => number;
+  private readonly missingOf: (tree: number) => number;
+  private readonly remove: (tree: number) => void;
 
   constructor(
-    private readonly exports: CursorExports,
+    exports: CursorExports,
     private readonly tree: number,
   ) {
+    this.firstChild = exports._ts_tree_cursor_goto_first_child_wasm;
+    this.nextSibling = exports._ts_tree_cursor_goto_next_sibling_wasm;
+    this.parent = exports._ts_tree_cursor_goto_parent_wasm;
+    this.typeIdOf = exports._ts_tree_cursor_current_node_type_id_wasm;
+    this.fieldIdOf = exports._ts_tree_cursor_current_field_id_wasm;
+    this.startOf = exports._ts_tree_cursor_start_index_wasm;
+    this.endOf = exports._ts_tree_cursor_end_index_wasm;
+    this.namedOf = exports._ts_tree_cursor_current_node_is_named_wasm;
+    this.missingOf = exports._ts_tree_cursor_current_node_is_missing_wasm;
+    this.remove = exports._ts_tree_cursor_delete_wasm;
     // The root node into the buffer, then a cursor on it into the buffer: from here on the buffer is the cursor.
     exports._ts_tree_root_node_wasm(tree);
     exports._ts_tree_cursor_new_wasm(tree);
   }
 
   gotoFirstChild(): boolean {
-    return this.exports._ts_tree_cursor_goto_first_child_wasm(this.tree) !== 0;
+    return this.firstChild(this.tree) !== 0;
   }
 
   gotoNextSibling(): boolean {
-    return this.exports._ts_tree_cursor_goto_next_sibling_wasm(this.tree) !== 0;
+    return this.nextSibling(this.tree) !== 0;
   }
 
   gotoParent(): boolean {
-    return this.exports._ts_tree_cursor_goto_parent_wasm(this.tree) !== 0;
+    return this.parent(this.tree) !== 0;
   }
 
   typeId(): number {
-    return this.exports._ts_tree_cursor_current_node_type_id_wasm(this.tree);
+    return this.typeIdOf(this.tree);
   }
 
   fieldId(): number {
-    return this.exports._ts_tree_cursor_current_field_id_wasm(this.tree);
+    return this.fieldIdOf(this.tree);
   }
 
   startIndex(): number {
-    return this.exports._ts_tree_cursor_start_index_wasm(this.tree);
+    return this.startOf(this.tree);
   }
 
   endIndex(): number {
-    return this.exports._ts_tree_cursor_end_index_wasm(this.tree);
+    return this.endOf(this.tree);
   }
 
   isNamed(): boolean {
-    return this.exports._ts_tree_cursor_current_node_is_named_wasm(this.tree) !== 0;
+    return this.namedOf(this.tree) !== 0;
   }
 
   isMissing(): boolean {
-    return this.exports._ts_tree_cursor_current_node_is_missing_wasm(this.tree) !== 0;
+    return this.missingOf(this.tree) !== 0;
   }
 
   close(): void {
     if (!this.open) return;
     this.open = false;
-    this.exports._ts_tree_cursor_delete_wasm(this.tree);
+    this.remove(this.tree);
   }
 }
 
