@@ -21,6 +21,9 @@ const WHOLE_REQUEST = /^(?:data|body|json|get_json|form|POST|GET|META|headers|co
 /** Python spellings the TS name lists miss (snake_case secrets). */
 const SNAKE_SECRET = /^(?:password\w*|\w*_password|passwd|pwd|secret|\w*_secret|api_key|\w*_api_key|access_token|refresh_token|id_token|auth_token|session_token|reset_token|\w*_token|token|jwt|otp|ssn|credit_card|card_number|cvv|email|email_address|phone|phone_number|date_of_birth|dob|authorization|cookie|cookies)$/;
 
+/** The callee names a log call can have (print and LOG_METHOD): the index answers calls by name without reading every callee. */
+const LOG_CALL_NAME = /^(?:print|debug|info|warning|warn|error|exception|critical|fatal|msg|log)$/;
+
 export function isLogCall(call: PyNode): boolean {
   if (calleeName(call) === 'print' && childByField(call, 'function')?.type === 'identifier') return true;
   if (!LOG_METHOD.test(calleeName(call))) return false;
@@ -45,7 +48,8 @@ export default createPyCheck({
   run(context) {
     const { endpoint } = context;
     const { index } = endpoint;
-    const calls = index.calls(endpoint.scopes).filter(isLogCall);
+    // In document order, as index.calls() gives them: the calls by name are the candidates, isLogCall decides.
+    const calls = index.callsNamed(LOG_CALL_NAME, endpoint.scopes).filter(isLogCall);
     if (calls.length === 0) {
       context.notApplicable('output.pii-logs', 'the endpoint logs nothing');
       return;
