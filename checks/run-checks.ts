@@ -158,12 +158,6 @@ export function runChecksWith<E extends EndpointBase, N>(
   let severityOverride: Severity | undefined;
   const decisions = new Map<ChecklistItemId, Decision>();
   let reported: RawFinding[] = [];
-  const decide = (item: ChecklistItemId, decision: Decision) => {
-    if (!check.items.includes(item)) throw new Error(`check ${check.id} decided ${item}, which it does not declare`);
-    const previous = decisions.get(item);
-    if (previous === undefined || STATUS_RANK[decision.status] > STATUS_RANK[previous.status]) decisions.set(item, decision);
-    else if (previous.status === decision.status) previous.evidence.push(...decision.evidence);
-  };
   const context: CheckContext<string, E, N> = {
     endpoint,
     config,
@@ -174,13 +168,13 @@ export function runChecksWith<E extends EndpointBase, N>(
     pass(item, evidence) {
       const located = evidence.node !== undefined && evidence.line === undefined ? locate(endpoint, evidence.node) : undefined;
       const line = evidence.line ?? located?.line ?? endpoint.line;
-      decide(item, { status: 'pass', evidence: [{ file: evidence.file ?? located?.file ?? endpoint.file, line, note: evidence.note }] });
+      decide(check, decisions, item, { status: 'pass', evidence: [{ file: evidence.file ?? located?.file ?? endpoint.file, line, note: evidence.note }] });
     },
     unknown(item, reason) {
-      decide(item, { status: 'unknown', evidence: [], reason });
+      decide(check, decisions, item, { status: 'unknown', evidence: [], reason });
     },
     notApplicable(item, reason) {
-      decide(item, { status: 'n/a', evidence: [], reason });
+      decide(check, decisions, item, { status: 'n/a', evidence: [], reason });
     },
     markPublic(reason) {
       publicReason ??= reason;
@@ -190,7 +184,7 @@ export function runChecksWith<E extends EndpointBase, N>(
   for (check of checks) {
     const setting = ruleSetting(config, check.id);
     if (setting.off) {
-      for (const item of check.items) merge(item, { status: 'unknown', evidence: [], reason: `rule ${check.id} is turned off in the configuration` });
+      for (const item of check.items) merge(decided, item, { status: 'unknown', evidence: [], reason: `rule ${check.id} is turned off in the configuration` });
       continue;
     }
     severityOverride = setting.severity;
@@ -204,13 +198,13 @@ export function runChecksWith<E extends EndpointBase, N>(
       // One check's crash costs this check's items on this endpoint, never the review.
       const message = `check ${check.id} failed on ${endpoint.file}:${endpoint.line}: ${(error as Error).message}`;
       errors.push(message);
-      for (const item of check.items) merge(item, { status: 'unknown', evidence: [], reason: message });
+      for (const item of check.items) merge(decided, item, { status: 'unknown', evidence: [], reason: message });
       reported = [];
       continue;
     }
     for (const item of check.items) {
-      if (reported.some((finding) => finding.checklistItem === item)) merge(item, { status: 'fail', evidence: [] });
-      else merge(item, decisions.get(item) ?? { status: 'unknown', evidence: [], reason: `check ${check.id} could not decide this item` });
+      if (reported.some((finding) => finding.checklistItem === item)) merge(decided, item, { status: 'fail', evidence: [] });
+      else merge(decided, item, decisions.get(item) ?? { status: 'unknown', evidence: [], reason: `check ${check.id} could not decide this item` });
     }
     if (reported.length > 0) {
       for (const finding of reported) findings.push(finding);
@@ -223,20 +217,32 @@ export function runChecksWith<E extends EndpointBase, N>(
   for (const { id } of CHECKLIST) checklist[id] = decided[id] ?? { status: 'unknown', evidence: [], reason: 'not yet analysed', findings: [] };
   for (const finding of findings) checklist[finding.checklistItem].findings.push(finding as Finding);
   return { checklist, findings, publicReason, errors };
+}
 
-  function merge(item: ChecklistItemId, decision: Decision) {
-    const current: ItemResult | undefined = decided[item];
-    // A decision is built for one check's verdict on one item and merged once: its evidence array is taken, not copied.
-    if (current === undefined) {
-      decided[item] = { status: decision.status, evidence: decision.evidence, reason: decision.reason, findings: [] };
-      return;
-    }
-    if (STATUS_RANK[decision.status] > STATUS_RANK[current.status]) {
-      decided[item] = { status: decision.status, evidence: decision.evidence, reason: decision.reason, findings: current.findings };
-    } else if (decision.status === current.status) {
-      current.evidence.push(...decision.evidence);
-      current.reason ??= decision.reason;
-    }
+// decide and merge are module functions, not closures made per endpoint: under tsx (the bench,
+// the dev server) esbuild's keepNames gives every named closure a defineProperty('name') when made.
+
+/** A check's decision on one of its items, folded into what the check decided before (the strongest word wins). */
+function decide<E, N>(check: Check<string, E, N, string>, decisions: Map<ChecklistItemId, Decision>, item: ChecklistItemId, decision: Decision): void {
+  if (!check.items.includes(item)) throw new Error(`check ${check.id} decided ${item}, which it does not declare`);
+  const previous = decisions.get(item);
+  if (previous === undefined || STATUS_RANK[decision.status] > STATUS_RANK[previous.status]) decisions.set(item, decision);
+  else if (previous.status === decision.status) previous.evidence.push(...decision.evidence);
+}
+
+/** One check's verdict on one item, folded into the endpoint's checklist so far. */
+function merge(decided: Partial<Checklist>, item: ChecklistItemId, decision: Decision): void {
+  const current: ItemResult | undefined = decided[item];
+  // A decision is built for one check's verdict on one item and merged once: its evidence array is taken, not copied.
+  if (current === undefined) {
+    decided[item] = { status: decision.status, evidence: decision.evidence, reason: decision.reason, findings: [] };
+    return;
+  }
+  if (STATUS_RANK[decision.status] > STATUS_RANK[current.status]) {
+    decided[item] = { status: decision.status, evidence: decision.evidence, reason: decision.reason, findings: current.findings };
+  } else if (decision.status === current.status) {
+    current.evidence.push(...decision.evidence);
+    current.reason ??= decision.reason;
   }
 }
 

@@ -39,15 +39,14 @@ function isReassigned(endpoint: Endpoint, name: string): boolean {
 export function isFixedValue(endpoint: Endpoint, piece: ts.Expression, depth = 0): boolean {
   if (depth > 6) return false;
   const expression = unwrapExpression(piece);
-  const fixed = (inner: ts.Expression) => isFixedValue(endpoint, inner, depth + 1);
   if (isStringLiteral(expression) || isNumericLiteral(expression) || isNoSubstitutionTemplateLiteral(expression)) return true;
   if (expression.kind === SyntaxKind.TrueKeyword || expression.kind === SyntaxKind.FalseKeyword || expression.kind === SyntaxKind.NullKeyword) return true;
   if (isPrefixUnaryExpression(expression)) return expression.operator === SyntaxKind.PlusToken || expression.operator === SyntaxKind.MinusToken;
-  if (isConditionalExpression(expression)) return fixed(expression.whenTrue) && fixed(expression.whenFalse);
-  if (isTemplateExpression(expression)) return expression.templateSpans.every((span) => fixed(span.expression));
+  if (isConditionalExpression(expression)) return isFixedValue(endpoint, expression.whenTrue, depth + 1) && isFixedValue(endpoint, expression.whenFalse, depth + 1);
+  if (isTemplateExpression(expression)) return expression.templateSpans.every((span) => isFixedValue(endpoint, span.expression, depth + 1));
   if (isBinaryExpression(expression)) {
     const operator = expression.operatorToken.kind;
-    if (operator === SyntaxKind.PlusToken || operator === SyntaxKind.QuestionQuestionToken || operator === SyntaxKind.BarBarToken) return fixed(expression.left) && fixed(expression.right);
+    if (operator === SyntaxKind.PlusToken || operator === SyntaxKind.QuestionQuestionToken || operator === SyntaxKind.BarBarToken) return isFixedValue(endpoint, expression.left, depth + 1) && isFixedValue(endpoint, expression.right, depth + 1);
     // Arithmetic and comparisons give numbers and booleans.
     return operator !== SyntaxKind.AmpersandAmpersandToken && operator !== SyntaxKind.CommaToken && !(operator >= SyntaxKind.FirstAssignment && operator <= SyntaxKind.LastAssignment);
   }
@@ -57,7 +56,7 @@ export function isFixedValue(endpoint: Endpoint, piece: ts.Expression, depth = 0
     // ids.map(Number).join(','): numbers joined by a literal.
     const method = isPropertyAccessExpression(unwrapExpression(expression.expression)) ? (unwrapExpression(expression.expression) as ts.PropertyAccessExpression) : undefined;
     if (method?.name.text === 'map' && expression.arguments[0] !== undefined && NUMBER_CONVERSION.test(expressionPath(expression.arguments[0]))) return true;
-    if (method?.name.text === 'join' && (expression.arguments.length === 0 || fixed(expression.arguments[0]))) return fixed(method.expression);
+    if (method?.name.text === 'join' && (expression.arguments.length === 0 || isFixedValue(endpoint, expression.arguments[0], depth + 1))) return isFixedValue(endpoint, method.expression, depth + 1);
     if (method?.name.text === 'toFixed' || method?.name.text === 'toISOString') return true;
     return false;
   }
@@ -68,7 +67,7 @@ export function isFixedValue(endpoint: Endpoint, piece: ts.Expression, depth = 0
     if (declaration.initializer === undefined || !isIdentifier(declaration.name)) return false;
     const isConst = (getCombinedNodeFlags(declaration) & ts.NodeFlags.Const) !== 0;
     if (!isConst && isReassigned(endpoint, expression.text)) return false;
-    return fixed(declaration.initializer);
+    return isFixedValue(endpoint, declaration.initializer, depth + 1);
   }
   // An entry of a constant map: `COLUMNS[sort]`, `TABLES.users`, `SORTS[req.query.sort] ?? 'id'`.
   if ((isElementAccessExpression(expression) || isPropertyAccessExpression(expression)) && isIdentifier(expression.expression)) {
@@ -77,7 +76,7 @@ export function isFixedValue(endpoint: Endpoint, piece: ts.Expression, depth = 0
     if (initializer !== undefined && isObjectLiteralExpression(initializer)) {
       return initializer.properties.every((property) => isPropertyAssignment(property) && isFixedValue(endpoint, property.initializer, depth + 1));
     }
-    if (initializer !== undefined && isArrayLiteralExpression(initializer)) return initializer.elements.every((element) => fixed(element));
+    if (initializer !== undefined && isArrayLiteralExpression(initializer)) return initializer.elements.every((element) => isFixedValue(endpoint, element, depth + 1));
     return map === undefined && isConstantName(expression.expression.text);
   }
   return false;

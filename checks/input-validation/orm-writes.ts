@@ -80,18 +80,22 @@ function drizzleTable(call: ts.CallExpression, method: 'update' | 'insert'): str
   return undefined;
 }
 
+/** The write of `payload` by `call`, if there is a payload; the model defaults to the call's receiver. */
+function writeOf(call: ts.CallExpression, callee: string, payload: ts.Expression | undefined, model?: string): OrmWrite[] {
+  return payload === undefined ? [] : [{ node: call, payload, model: model ?? modelOf(call), callee }];
+}
+
 function writesOfCall(call: ts.CallExpression): OrmWrite[] {
   const name = calleeName(call);
   const callee = plainCalleePath(call);
   const receiver = calleeObject(call);
   const receiverRoot = receiver === undefined ? '' : expressionPath(receiver).replace(/\(\)/g, '').split('.')[0];
-  const write = (payload: ts.Expression | undefined, model = modelOf(call)): OrmWrite[] => (payload === undefined ? [] : [{ node: call, payload, model, callee }]);
   if (name === 'assign') {
     // Object.assign(entity, body): the entity is saved with whatever the body holds.
     if (callee !== 'Object.assign' || call.arguments.length < 2) return [];
     const target = unwrapExpression(call.arguments[0]);
     if (isObjectLiteralExpression(target)) return [];
-    return call.arguments.slice(1).flatMap((source) => write(source, expressionPath(target)));
+    return call.arguments.slice(1).flatMap((source) => writeOf(call, callee, source, expressionPath(target)));
   }
   if (receiver === undefined || NOT_A_STORE.test(receiverRoot)) return [];
   // Prisma: prisma.user.update({ where, data }), upsert({ create, update }).
@@ -99,30 +103,30 @@ function writesOfCall(call: ts.CallExpression): OrmWrite[] {
   if (options !== undefined && /^(?:create|createMany|update|updateMany|upsert)$/.test(name)) {
     const payloads = name === 'upsert' ? [propertyValue(options, 'create'), propertyValue(options, 'update')] : [propertyValue(options, 'data')];
     const found = payloads.filter((payload): payload is ts.Expression => payload !== undefined);
-    if (found.length > 0) return found.flatMap((payload) => write(payload));
+    if (found.length > 0) return found.flatMap((payload) => writeOf(call, callee, payload));
   }
   switch (name) {
     case 'set': {
       const table = drizzleTable(call, 'update');
-      if (table !== undefined) return write(call.arguments[0], table);
+      if (table !== undefined) return writeOf(call, callee, call.arguments[0], table);
       // Mongoose / Sequelize documents: doc.set(body).
-      return call.arguments.length === 1 && receiver !== undefined && isIdentifier(unwrapExpression(receiver)) ? write(call.arguments[0]) : [];
+      return call.arguments.length === 1 && receiver !== undefined && isIdentifier(unwrapExpression(receiver)) ? writeOf(call, callee, call.arguments[0]) : [];
     }
     case 'values': {
       const table = drizzleTable(call, 'insert');
-      return table === undefined ? [] : write(call.arguments[0], table);
+      return table === undefined ? [] : writeOf(call, callee, call.arguments[0], table);
     }
     case 'update':
     case 'updateMany':
       // Sequelize: Model.update(values, { where }); TypeORM: repo.update(criteria, values); knex / instances: x.update(values).
-      if (objectArgument(call, 1) !== undefined && propertyValue(objectArgument(call, 1)!, 'where') !== undefined) return write(call.arguments[0]);
-      if (call.arguments.length >= 2) return write(updateDocument(call.arguments[1]));
-      return write(call.arguments[0]);
+      if (objectArgument(call, 1) !== undefined && propertyValue(objectArgument(call, 1)!, 'where') !== undefined) return writeOf(call, callee, call.arguments[0]);
+      if (call.arguments.length >= 2) return writeOf(call, callee, updateDocument(call.arguments[1]));
+      return writeOf(call, callee, call.arguments[0]);
     case 'merge':
-      return call.arguments.length >= 2 ? call.arguments.slice(1).flatMap((source) => write(source)) : [];
+      return call.arguments.length >= 2 ? call.arguments.slice(1).flatMap((source) => writeOf(call, callee, source)) : [];
     default:
-      if (SECOND_ARGUMENT_UPDATE.has(name)) return write(call.arguments[1] === undefined ? undefined : updateDocument(call.arguments[1]));
-      return write(call.arguments[0]);
+      if (SECOND_ARGUMENT_UPDATE.has(name)) return writeOf(call, callee, call.arguments[1] === undefined ? undefined : updateDocument(call.arguments[1]));
+      return writeOf(call, callee, call.arguments[0]);
   }
 }
 

@@ -55,6 +55,24 @@ const EVIDENCE_NOTE: Record<ErrorBinding['kind'], string> = {
   'error-handler': 'the error handler answers without error details',
 };
 
+interface Found {
+  leak: Leak;
+  fromErrorHandler: boolean;
+}
+
+/**
+ * Judges one place that names a caught error: its leaks join `found`; true when it answers the
+ * request without leaking (a catch that only logs and rethrows, or calls next(err), answers nothing
+ * itself). A module function, not a closure made per endpoint: under tsx (the bench) esbuild's
+ * keepNames gives every named closure a defineProperty('name') when made.
+ */
+function judge(endpoint: Endpoint, binding: ErrorBinding, fromErrorHandler: boolean, found: Found[]): boolean {
+  const sent = sentValues(endpoint.index, [scopeOf(binding.body)], endpoint.handler, endpoint.framework);
+  const leaks = findLeaks(endpoint.index, binding, sent);
+  for (const leak of leaks) if (!found.some((known) => known.leak.node === leak.node)) found.push({ leak, fromErrorHandler });
+  return leaks.length === 0 && sent.length > 0;
+}
+
 export default createCheck({
   id: 'error-details-in-response',
   items: ['output.errors'],
@@ -81,21 +99,13 @@ export default createCheck({
     const { endpoint } = context;
     const index = endpoint.index;
     const name = `${endpoint.method} ${endpoint.route}`;
-    const sentIn = (binding: ErrorBinding) => sentValues(index, [scopeOf(binding.body)], endpoint.handler, endpoint.framework);
 
-    const found: { leak: Leak; fromErrorHandler: boolean }[] = [];
+    const found: Found[] = [];
     for (const leak of environmentLeaks(index, endpoint.scopes, (range) => sentValues(index, range, endpoint.handler, endpoint.framework))) found.push({ leak, fromErrorHandler: false });
     let answering: ErrorBinding | undefined;
-    const judge = (binding: ErrorBinding, fromErrorHandler: boolean) => {
-      const sent = sentIn(binding);
-      const leaks = findLeaks(index, binding, sent);
-      for (const leak of leaks) if (!found.some((known) => known.leak.node === leak.node)) found.push({ leak, fromErrorHandler });
-      // A catch that only logs and rethrows (or calls next(err)) answers nothing itself.
-      if (leaks.length === 0 && sent.length > 0) answering ??= binding;
-    };
-    for (const binding of errorBindingsOf(index, endpoint.scopes, endpoint.handler)) judge(binding, false);
+    for (const binding of errorBindingsOf(index, endpoint.scopes, endpoint.handler)) if (judge(endpoint, binding, false, found)) answering ??= binding;
     // The file's Express error handlers answer for its routes' errors.
-    if (endpoint.framework === 'express') for (const binding of errorHandlerBindings(index)) judge(binding, true);
+    if (endpoint.framework === 'express') for (const binding of errorHandlerBindings(index)) if (judge(endpoint, binding, true, found)) answering ??= binding;
 
     if (found.length > 0) {
       const perLine = new Map<number, number>();

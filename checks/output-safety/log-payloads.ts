@@ -65,20 +65,36 @@ function isWholeBody(endpoint: Endpoint, name: string): boolean {
   return (isCallExpression(value) && /^(?:req|request|c\.req|ctx\.request)\.(?:json|formData|parseBody)$/.test(plainCalleePath(value))) || WHOLE_REQUEST_PART.test(expressionPath(value));
 }
 
+/** `key` under the key path `path`. */
+function atPath(path: string, key: string): string {
+  return path === '' ? key : `${path}.${key}`;
+}
+
+/**
+ * Records a leak of `expression`, pointing at the element of `list` (argument, property) that
+ * carries it: what a one-line fix would drop. leaksIn's helpers are module functions, not closures
+ * made per call: under tsx (the bench) esbuild's keepNames gives every named closure a
+ * defineProperty('name') when made.
+ */
+function pushLeak(expression: ts.Expression, path: string, list: ts.NodeArray<ts.Node> | undefined, out: LogLeak[], what: string): void {
+  let carrier: ts.Node = expression;
+  while (list !== undefined && !list.includes(carrier) && carrier.parent !== undefined && (isParenthesizedExpression(carrier.parent) || isAsExpression(carrier.parent) || isShorthandPropertyAssignment(carrier.parent) || isPropertyAssignment(carrier.parent))) carrier = carrier.parent;
+  const inList = list !== undefined && list.includes(carrier);
+  out.push({ node: inList ? carrier : expression, what, path: path === '' ? leafName(expression) : path, list: inList ? list : undefined });
+}
+
 /** The leaks in one log argument. `path` is the key path the logger prints it under. */
 export function leaksIn(endpoint: Endpoint, node: ts.Expression, path: string, list: ts.NodeArray<ts.Node> | undefined, out: LogLeak[], depth = 0): LogLeak[] {
   if (depth > 5 || isMasked(node)) return out;
   const expression = unwrapExpression(node);
-  const text = () => endpoint.index.textOf(expression);
-  const at = (key: string) => (path === '' ? key : `${path}.${key}`);
   if (isObjectLiteralExpression(expression)) {
     for (const property of expression.properties) {
       const key = keyOf(property.name);
       if (isSpreadAssignment(property)) leaksIn(endpoint, property.expression, path, undefined, out, depth + 1);
-      else if (isShorthandPropertyAssignment(property)) leaksIn(endpoint, property.name, at(property.name.text), expression.properties, out, depth + 1);
+      else if (isShorthandPropertyAssignment(property)) leaksIn(endpoint, property.name, atPath(path, property.name.text), expression.properties, out, depth + 1);
       else if (isPropertyAssignment(property) && key !== undefined) {
-        if (isPersonalName(key) && !isMasked(property.initializer) && !isFixed(property.initializer)) out.push({ node: property, what: `\`${key}\``, path: at(key), list: expression.properties });
-        else leaksIn(endpoint, property.initializer, at(key), expression.properties, out, depth + 1);
+        if (isPersonalName(key) && !isMasked(property.initializer) && !isFixed(property.initializer)) out.push({ node: property, what: `\`${key}\``, path: atPath(path, key), list: expression.properties });
+        else leaksIn(endpoint, property.initializer, atPath(path, key), expression.properties, out, depth + 1);
       }
     }
     return out;
@@ -104,42 +120,35 @@ export function leaksIn(endpoint: Endpoint, node: ts.Expression, path: string, l
     if (/^(?:JSON\.stringify|String|util\.inspect|inspect)$/.test(plainCalleePath(expression)) && expression.arguments[0] !== undefined) leaksIn(endpoint, expression.arguments[0], path, undefined, out, depth + 1);
     return out;
   }
-  const push = (what: string) => {
-    // The element of the list (argument, property) that carries it: what a one-line fix would drop.
-    let carrier: ts.Node = expression;
-    while (list !== undefined && !list.includes(carrier) && carrier.parent !== undefined && (isParenthesizedExpression(carrier.parent) || isAsExpression(carrier.parent) || isShorthandPropertyAssignment(carrier.parent) || isPropertyAssignment(carrier.parent))) carrier = carrier.parent;
-    const inList = list !== undefined && list.includes(carrier);
-    out.push({ node: inList ? carrier : expression, what, path: path === '' ? leafName(expression) : path, list: inList ? list : undefined });
-  };
   if (isPropertyAccessExpression(expression) || isElementAccessExpression(expression)) {
     const full = expressionPath(expression);
     if (WHOLE_REQUEST_PART.test(full)) {
-      push(`the whole request ${full.split('.').pop()} (\`${full}\`)`);
+      pushLeak(expression, path, list, out, `the whole request ${full.split('.').pop()} (\`${full}\`)`);
       return out;
     }
     const key = isPropertyAccessExpression(expression) ? expression.name.text : keyOf(expression.argumentExpression);
-    if (key !== undefined && isPersonalName(key)) push(`\`${text()}\``);
+    if (key !== undefined && isPersonalName(key)) pushLeak(expression, path, list, out, `\`${endpoint.index.textOf(expression)}\``);
     return out;
   }
   if (isIdentifier(expression)) {
     const name = expression.text;
     if (/^(?:req|request)$/.test(name) && importSources(endpoint.index).get(name) === undefined) {
-      push(`the whole request object (\`${name}\`, headers and cookies included)`);
+      pushLeak(expression, path, list, out, `the whole request object (\`${name}\`, headers and cookies included)`);
       return out;
     }
     if (isPersonalName(name)) {
-      push(`\`${name}\``);
+      pushLeak(expression, path, list, out, `\`${name}\``);
       return out;
     }
     if (isWholeBody(endpoint, name)) {
-      push(`the whole request body (\`${name}\`)`);
+      pushLeak(expression, path, list, out, `the whole request body (\`${name}\`)`);
       return out;
     }
     const carried = carriedBy(endpoint, expression);
     const record = carried.find((item) => item.kind === 'record');
     const narrowed = carried.some((item) => item.kind === 'narrowed');
-    if (record !== undefined && record.kind === 'record') push(`the whole ${record.model} record (\`${name}\`)`);
-    else if (!narrowed && RECORD_NAME.test(name) && variablesByName(endpoint.index).has(name)) push(`the whole ${name.replace(/s$/, '')} record (\`${name}\`)`);
+    if (record !== undefined && record.kind === 'record') pushLeak(expression, path, list, out, `the whole ${record.model} record (\`${name}\`)`);
+    else if (!narrowed && RECORD_NAME.test(name) && variablesByName(endpoint.index).has(name)) pushLeak(expression, path, list, out, `the whole ${name.replace(/s$/, '')} record (\`${name}\`)`);
   }
   return out;
 }
