@@ -120,8 +120,7 @@ function computeRequestData(endpoint: PyEndpoint): RequestData {
     const parent = attribute.parent;
     const called = parent?.type === 'call' && parent.children[0] === attribute;
     const node = called ? parent! : attribute;
-    const label = `\`${index.textOf(node).replace(/\s+/g, ' ')}\``;
-    if ((called && BODY_METHOD.test(name)) || (!called && BODY_ATTRIBUTE.test(name))) bodyReads.push({ node: outerAwait(node), label });
+    if ((called && BODY_METHOD.test(name)) || (!called && BODY_ATTRIBUTE.test(name))) bodyReads.push({ node: outerAwait(node), label: `\`${index.textOf(node).replace(/\s+/g, ' ')}\`` });
   }
   const data: RequestData = { requestNames, caller, raw, modelParameters, scalarParameters, bodyReads };
 
