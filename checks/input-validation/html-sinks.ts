@@ -125,46 +125,54 @@ function initIsHtml(endpoint: Endpoint, init: ts.Expression | undefined): boolea
 const SEND_NAME = /^(?:send|end|write|html|body)$/;
 const SEND_PATH = /^(?:res|response|reply|c|ctx)(?:\.(?:status|code|type|set|header|setHeader))*\.(?:send|end|write|html|body)$/;
 
+/**
+ * Adds `value` sent at `node` to `sinks` when it is HTML. A module function, not a closure made
+ * per endpoint: under tsx (the bench) esbuild's keepNames gives every named closure a
+ * defineProperty('name') when made.
+ */
+function considerSink(endpoint: Endpoint, sinks: HtmlSink[], node: ts.Node, via: string, value: ts.Expression, html: boolean | 'text-default'): void {
+  const escapedBy = escapingTag(endpoint, value);
+  if (escapedBy !== undefined) {
+    if (html !== false) sinks.push({ node, via, pieces: [], escapedBy });
+    return;
+  }
+  const built = piecesOf(endpoint, value);
+  // Express sends a string as text/html unless told otherwise (a fixed 'Not found' is no page, though); others need markup or an HTML type.
+  const isHtml = html === true || built.markup || (html === 'text-default' && built.text && built.pieces.length > 0);
+  if (isHtml) sinks.push({ node, via, pieces: built.pieces });
+}
+
 /** Every place the endpoint answers HTML. */
 export function htmlSinks(endpoint: Endpoint): HtmlSink[] {
   const index = endpoint.index;
   const sinks: HtmlSink[] = [];
   let type: string | undefined | null = null;
-  const typeOf = () => (type === null ? (type = declaredType(endpoint)) : type);
-  const consider = (node: ts.Node, via: string, value: ts.Expression, html: boolean | 'text-default') => {
-    const escapedBy = escapingTag(endpoint, value);
-    if (escapedBy !== undefined) {
-      if (html !== false) sinks.push({ node, via, pieces: [], escapedBy });
-      return;
-    }
-    const built = piecesOf(endpoint, value);
-    // Express sends a string as text/html unless told otherwise (a fixed 'Not found' is no page, though); others need markup or an HTML type.
-    const isHtml = html === true || built.markup || (html === 'text-default' && built.text && built.pieces.length > 0);
-    if (isHtml) sinks.push({ node, via, pieces: built.pieces });
-  };
   for (const call of index.callsNamed(SEND_NAME, endpoint.scopes)) {
     const path = plainCalleePath(call);
     const value = call.arguments[0];
     if (!SEND_PATH.test(path) || value === undefined) continue;
     const via = `${path}()`;
-    const declared = typeOf();
+    // The declared content type, read once when first needed.
+    const declared = type === null ? (type = declaredType(endpoint)) : type;
     if (declared !== undefined && !HTML_TYPE.test(declared)) continue;
-    if (calleeName(call) === 'html') consider(call, via, value, true);
-    else if (declared !== undefined) consider(call, via, value, true);
-    else consider(call, via, value, endpoint.framework === 'express' && /\.send$/.test(path) ? 'text-default' : false);
+    if (calleeName(call) === 'html') considerSink(endpoint, sinks, call, via, value, true);
+    else if (declared !== undefined) considerSink(endpoint, sinks, call, via, value, true);
+    else considerSink(endpoint, sinks, call, via, value, endpoint.framework === 'express' && /\.send$/.test(path) ? 'text-default' : false);
   }
   for (const created of index.nodesOfKind<ts.NewExpression>(SyntaxKind.NewExpression, endpoint.scopes)) {
     const name = expressionPath(created.expression);
     const body = created.arguments?.[0];
     if (!/^(?:Response|NextResponse)$/.test(name) || body === undefined) continue;
-    consider(created, `new ${name}()`, body, initIsHtml(endpoint, created.arguments?.[1]));
+    considerSink(endpoint, sinks, created, `new ${name}()`, body, initIsHtml(endpoint, created.arguments?.[1]));
   }
   for (const assignment of index.nodesOfKind<ts.BinaryExpression>(SyntaxKind.BinaryExpression, endpoint.scopes)) {
     if (assignment.operatorToken.kind !== SyntaxKind.EqualsToken) continue;
     const target = expressionPath(assignment.left);
     // Koa answers a string starting with `<` as text/html.
-    if (/^(?:ctx|context)\.(?:body|response\.body)$/.test(target)) consider(assignment, 'ctx.body', assignment.right, typeOf() !== undefined && HTML_TYPE.test(typeOf()!));
-    else if (/\.(?:innerHTML|outerHTML)$/.test(target)) consider(assignment, target, assignment.right, true);
+    if (/^(?:ctx|context)\.(?:body|response\.body)$/.test(target)) {
+      const declared = type === null ? (type = declaredType(endpoint)) : type;
+      considerSink(endpoint, sinks, assignment, 'ctx.body', assignment.right, declared !== undefined && HTML_TYPE.test(declared));
+    } else if (/\.(?:innerHTML|outerHTML)$/.test(target)) considerSink(endpoint, sinks, assignment, target, assignment.right, true);
   }
   for (const attribute of index.nodesOfKind<ts.JsxAttribute>(SyntaxKind.JsxAttribute, endpoint.scopes)) {
     if (!isIdentifier(attribute.name) || attribute.name.text !== 'dangerouslySetInnerHTML') continue;

@@ -18,14 +18,6 @@ export const SUPPRESSION_RULE_ID = 'suppression-without-reason';
 
 export function finaliseFileFindings(fileFindings: readonly RawFinding[], reports: readonly EndpointReport[], linesFor: (path: string) => readonly string[], result: AnalysisResult): void {
   const suppressionsByFile = new Map<string, ReturnType<typeof findSuppressions>>();
-  const suppressionsFor = (path: string) => {
-    let suppressions = suppressionsByFile.get(path);
-    if (suppressions === undefined) {
-      suppressions = findSuppressions(linesFor(path));
-      suppressionsByFile.set(path, suppressions);
-    }
-    return suppressions;
-  };
   // Fingerprints: the same code reported twice by one rule gets occurrence 0, 1, ...
   // Occurrences count distinct places: one line reported by several endpoints (a shared helper,
   // the file's error handler) keeps one fingerprint and is reported once.
@@ -71,7 +63,13 @@ export function finaliseFileFindings(fileFindings: readonly RawFinding[], report
   const kept: Finding[] = [];
   for (const raw of fileFindings) {
     const finding = raw as Finding;
-    const suppression = suppressionFor(suppressionsFor(finding.file), finding.ruleId, finding.line);
+    // Each file's suppressions are read once (no closure for it: under tsx, keepNames names every named closure made).
+    let suppressions = suppressionsByFile.get(finding.file);
+    if (suppressions === undefined) {
+      suppressions = findSuppressions(linesFor(finding.file));
+      suppressionsByFile.set(finding.file, suppressions);
+    }
+    const suppression = suppressionFor(suppressions, finding.ruleId, finding.line);
     if (suppression !== undefined && suppression.reason !== '') {
       suppressed.push({ finding, reason: suppression.reason, line: suppression.line });
       continue;
