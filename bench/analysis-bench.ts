@@ -5,13 +5,8 @@
  * in alternating order so that drift of the machine hits all of them alike.
  */
 import { ts } from 'ts-morph';
-import { CHECKS } from '../checks/index.js';
 import type { Check } from '../checks/create-check.js';
-import { discoverEndpoints } from '../checks/frameworks/index.js';
-import { parseTypeScript } from '../checks/lang/ts/parse.js';
-import { SourceIndex } from '../checks/lang/ts/source-index.js';
-import { DEFAULT_CONFIG } from '../src/config/schema.js';
-import { analyzeFiles } from '../src/review/analyze-files.js';
+import { analyzeFiles, CHECKS, DEFAULT_CONFIG, discoverEndpoints, parseTypeScript, prepareEngine, SourceIndex } from './engine.js';
 import type { CorpusFile } from './corpus/generate.js';
 import { fastestRoundsTotal, median, medianRound, sum, summarize, type TimingSummary } from './stats.js';
 
@@ -116,6 +111,7 @@ async function verifyCorpus(files: readonly CorpusFile[]): Promise<{ endpoints: 
 }
 
 export async function measureAnalysis(files: readonly CorpusFile[], options: AnalysisBenchOptions): Promise<AnalysisBenchResult> {
+  await prepareEngine();
   const { endpoints, findings } = await verifyCorpus(files);
 
   const rounds: Record<Phase, number[][]> = { parse: [], index: [], analysis: [], engine: [] };
@@ -161,6 +157,7 @@ export async function measureAnalysis(files: readonly CorpusFile[], options: Ana
  * so per-file percentiles of a difference would be noise.
  */
 export async function measureCheckCosts(files: readonly CorpusFile[], options: AnalysisBenchOptions): Promise<CheckCost[]> {
+  await prepareEngine();
   const added = new Map<string, number[]>(CHECKS.map((check) => [check.id, []]));
   const withoutRounds: number[][] = [];
   const withRounds = new Map<string, number[][]>(CHECKS.map((check) => [check.id, []]));

@@ -7,10 +7,7 @@
  * generated from a seed: route files of realistic sizes, mixing secure and
  * vulnerable handlers, so the checks do their real work.
  */
-import { loadPythonParser, parsePythonWith } from '../checks/lang/py/parse.js';
-import { discoverPythonEndpoints } from '../checks/python/frameworks/index.js';
-import { DEFAULT_CONFIG } from '../src/config/schema.js';
-import { analyzeFiles } from '../src/review/analyze-files.js';
+import { analyzeFiles, DEFAULT_CONFIG, discoverPythonEndpoints, loadPythonParser, parsePythonWith, prepareEngine } from './engine.js';
 import { medianRound, summarize, type TimingSummary } from './stats.js';
 
 export const DEFAULT_PYTHON_SEED = 20261129;
@@ -109,6 +106,7 @@ export function generatePythonCorpus(seed = DEFAULT_PYTHON_SEED, filesPerFramewo
 }
 
 export async function measurePython(files: readonly PythonCorpusFile[], options: { warmupRounds: number; rounds: number }): Promise<PythonBenchResult> {
+  await prepareEngine();
   const parser = await loadPythonParser();
   const parseRounds: number[][] = [];
   const indexRounds: number[][] = [];

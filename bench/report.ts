@@ -23,7 +23,7 @@ export type AckSection =
   | { status: 'skipped'; reason: string; floor: AckBenchResult };
 
 export interface BenchReport {
-  machine: { node: string; platform: string; cpus: number; cpuModel: string };
+  machine: { node: string; platform: string; cpus: number; cpuModel: string; engine: 'dist' | 'source' };
   corpus: CorpusFacts;
   warmupRounds: number;
   /** Sections left out by `--only` are undefined. */
@@ -75,6 +75,11 @@ export function formatTable(report: BenchReport): string {
   const { corpus, analysis, ack } = report;
   const out: string[] = [];
   out.push(`api-security-review bench: node ${report.machine.node}, ${report.machine.platform}, ${report.machine.cpus} CPUs (${report.machine.cpuModel})`);
+  out.push(
+    report.machine.engine === 'dist'
+      ? 'engine timed: the compiled JavaScript in dist/ (what npm start runs; npm run bench builds it first)'
+      : 'engine timed: the TypeScript sources through tsx (BENCH_ENGINE=source; esbuild keepNames makes them slower than what ships)',
+  );
   const frameworks = Object.entries(corpus.byFramework).map(([name, count]) => `${count} ${name}`).join(', ');
   out.push(
     `corpus: ${corpus.files} files (${frameworks}; ${corpus.javascriptFiles} JavaScript), ${corpus.lines} lines, ` +

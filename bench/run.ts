@@ -12,6 +12,7 @@
 import { availableParallelism, cpus } from 'node:os';
 import type { ApplicationFunction } from 'probot';
 import { measureAnalysis, measureCheckCosts } from './analysis-bench.js';
+import { ENGINE_BUILD } from './engine.js';
 import { DEFAULT_CORPUS_SEED, generateCorpus } from './corpus/generate.js';
 import { loadCreateApp } from './load-app.js';
 import { describeCorpus, formatJsonLine, formatTable, type AckSection, type BenchReport } from './report.js';
@@ -87,7 +88,7 @@ async function main(): Promise<void> {
   const pipeline = sections.has('pipeline') ? await measurePipeline(PIPELINE, availableParallelism()) : undefined;
   const python = sections.has('python') ? await measurePython(generatePythonCorpus(DEFAULT_PYTHON_SEED), PYTHON) : undefined;
   const report: BenchReport = {
-    machine: { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? 'unknown' },
+    machine: { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? 'unknown', engine: ENGINE_BUILD },
     corpus: describeCorpus(files, DEFAULT_CORPUS_SEED),
     warmupRounds: WARMUP_ROUNDS,
     analysis,
