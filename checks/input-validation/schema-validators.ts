@@ -66,6 +66,21 @@ function isConfiguredValidator(path: string, configured: readonly string[]): boo
 }
 
 /**
+ * A validator call's answer, without the inputs that are not there. A module function, not a
+ * closure made per call asked about: under tsx (the bench) esbuild's keepNames gives every named
+ * closure a defineProperty('name') when made, and validatorCall is asked about every call named
+ * like a validator (`create`, `is`, `parse`...).
+ */
+function makeValidatorCall(call: ts.CallExpression, library: string, outcome: ValidatorCall['outcome'], inputs: (ts.Expression | undefined)[]): ValidatorCall {
+  return {
+    call,
+    library,
+    outcome,
+    inputs: inputs.filter((input): input is ts.Expression => input !== undefined),
+  };
+}
+
+/**
  * What a call validates, or undefined when it is not a schema validator.
  * `configured` are the extra names from `validation.functions`.
  */
@@ -76,13 +91,7 @@ export function validatorCall(index: SourceIndex, call: ts.CallExpression, confi
   const receiverPath = receiver === undefined ? undefined : expressionPath(receiver).replace(/\(\)/g, '');
   const args = call.arguments;
   const first = args[0];
-  const make = (library: string, outcome: ValidatorCall['outcome'], inputs: (ts.Expression | undefined)[]): ValidatorCall => ({
-    call,
-    library,
-    outcome,
-    inputs: inputs.filter((input): input is ts.Expression => input !== undefined),
-  });
-  if (isConfiguredValidator(path, configured)) return make(`${path} (validation.functions)`, 'throws', [...args]);
+  if (isConfiguredValidator(path, configured)) return makeValidatorCall(call, `${path} (validation.functions)`, 'throws', [...args]);
   if (first === undefined) return undefined;
   const root = receiver === undefined ? undefined : accessRoot(receiver, 32);
   const rootModule = schemaModule(index, root);
@@ -95,56 +104,56 @@ export function validatorCall(index: SourceIndex, call: ts.CallExpression, confi
       const outcome = name.startsWith('safe') || name === 'spa' ? 'result' : 'throws';
       // valibot: v.parse(Schema, input) or a named import parse(Schema, input).
       const valibot = receiver === undefined ? moduleOf(index, name) : rootModule;
-      if (valibot !== undefined && VALIBOT.test(valibot)) return make('valibot', outcome, [args[1]]);
+      if (valibot !== undefined && VALIBOT.test(valibot)) return makeValidatorCall(call, 'valibot', outcome, [args[1]]);
       if (receiver === undefined || receiverPath === undefined || NOT_A_SCHEMA.test(receiverPath) || NOT_A_SCHEMA.test(root ?? '')) return undefined;
-      return make(`${rootModule === 'zod' || /^z\b/.test(receiverPath) ? 'zod' : 'schema'} ${name}`, outcome, [first]);
+      return makeValidatorCall(call, `${rootModule === 'zod' || /^z\b/.test(receiverPath) ? 'zod' : 'schema'} ${name}`, outcome, [first]);
     }
     case 'Parse':
     case 'Decode':
       // typebox: Value.Parse(Type, input) throws on bad input.
-      if (receiverPath === 'Value' && args[1] !== undefined) return make(`typebox Value.${name}`, 'throws', [args[1]]);
+      if (receiverPath === 'Value' && args[1] !== undefined) return makeValidatorCall(call, `typebox Value.${name}`, 'throws', [args[1]]);
       return undefined;
     case 'Check':
-      if (receiverPath === 'Value' && args[1] !== undefined) return make('typebox Value.Check', 'result', [args[1]]);
-      if (root !== undefined && isCompiledValidator(index, root)) return make('typebox compiled Check', 'result', [first]);
+      if (receiverPath === 'Value' && args[1] !== undefined) return makeValidatorCall(call, 'typebox Value.Check', 'result', [args[1]]);
+      if (root !== undefined && isCompiledValidator(index, root)) return makeValidatorCall(call, 'typebox compiled Check', 'result', [first]);
       return undefined;
     case 'validate':
       if (receiver === undefined) {
-        if (moduleOf(index, name) === CLASS_VALIDATOR) return make('class-validator validate', 'result', [convertedInput(first)]);
-        if (moduleOf(index, name) === SUPERSTRUCT) return make('superstruct validate', 'result', [first]);
-        if (isCompiledValidator(index, name)) return make('ajv', 'result', [first]);
+        if (moduleOf(index, name) === CLASS_VALIDATOR) return makeValidatorCall(call, 'class-validator validate', 'result', [convertedInput(first)]);
+        if (moduleOf(index, name) === SUPERSTRUCT) return makeValidatorCall(call, 'superstruct validate', 'result', [first]);
+        if (isCompiledValidator(index, name)) return makeValidatorCall(call, 'ajv', 'result', [first]);
         return undefined;
       }
-      if (receiverPath !== undefined && /(?:^|\.)ajv$/i.test(receiverPath) && args[1] !== undefined) return make('ajv', 'result', [args[1]]);
+      if (receiverPath !== undefined && /(?:^|\.)ajv$/i.test(receiverPath) && args[1] !== undefined) return makeValidatorCall(call, 'ajv', 'result', [args[1]]);
       if (receiverPath === undefined || NOT_A_SCHEMA.test(receiverPath)) return undefined;
       // yup's validate rejects (a throw once awaited); joi's returns { error, value }. Awaited and
       // discarded reads as yup; kept and checked reads as joi; both count once checked.
-      return make(rootModule === 'yup' ? 'yup validate' : rootModule === 'joi' || rootModule === '@hapi/joi' ? 'joi validate' : 'schema validate', rootModule === 'yup' || isAwaitedStatement(call) ? 'throws' : 'result', [first]);
+      return makeValidatorCall(call, rootModule === 'yup' ? 'yup validate' : rootModule === 'joi' || rootModule === '@hapi/joi' ? 'joi validate' : 'schema validate', rootModule === 'yup' || isAwaitedStatement(call) ? 'throws' : 'result', [first]);
     case 'validateAsync':
-      return receiver === undefined ? undefined : make('joi validateAsync', 'throws', [first]);
+      return receiver === undefined ? undefined : makeValidatorCall(call, 'joi validateAsync', 'throws', [first]);
     case 'validateSync':
-      if (receiver === undefined) return moduleOf(index, name) === CLASS_VALIDATOR ? make('class-validator validateSync', 'result', [convertedInput(first)]) : undefined;
-      return make('yup validateSync', 'throws', [first]);
+      if (receiver === undefined) return moduleOf(index, name) === CLASS_VALIDATOR ? makeValidatorCall(call, 'class-validator validateSync', 'result', [convertedInput(first)]) : undefined;
+      return makeValidatorCall(call, 'yup validateSync', 'throws', [first]);
     case 'validateOrReject':
-      return make('class-validator validateOrReject', 'throws', [convertedInput(first)]);
+      return makeValidatorCall(call, 'class-validator validateOrReject', 'throws', [convertedInput(first)]);
     case 'assert':
     case 'create':
     case 'mask':
-      if (receiver === undefined && moduleOf(index, name) === SUPERSTRUCT) return make(`superstruct ${name}`, 'throws', [first]);
-      if (name === 'assert' && receiverPath !== undefined && /^(?:Joi|joi)$/.test(receiverPath)) return make('joi assert', 'throws', [first]);
+      if (receiver === undefined && moduleOf(index, name) === SUPERSTRUCT) return makeValidatorCall(call, `superstruct ${name}`, 'throws', [first]);
+      if (name === 'assert' && receiverPath !== undefined && /^(?:Joi|joi)$/.test(receiverPath)) return makeValidatorCall(call, 'joi assert', 'throws', [first]);
       return undefined;
     case 'is':
-      return receiver === undefined && moduleOf(index, name) === SUPERSTRUCT ? make('superstruct is', 'result', [first]) : undefined;
+      return receiver === undefined && moduleOf(index, name) === SUPERSTRUCT ? makeValidatorCall(call, 'superstruct is', 'result', [first]) : undefined;
     case 'attempt':
-      return receiverPath !== undefined && /^(?:Joi|joi)$/.test(receiverPath) ? make('joi attempt', 'throws', [first]) : undefined;
+      return receiverPath !== undefined && /^(?:Joi|joi)$/.test(receiverPath) ? makeValidatorCall(call, 'joi attempt', 'throws', [first]) : undefined;
     case 'validationResult':
-      return { ...make('express-validator validationResult', 'result', [first]), wholeRequest: true };
+      return { ...makeValidatorCall(call, 'express-validator validationResult', 'result', [first]), wholeRequest: true };
     case 'matchedData':
-      return { ...make('express-validator matchedData', 'throws', [first]), wholeRequest: true };
+      return { ...makeValidatorCall(call, 'express-validator matchedData', 'throws', [first]), wholeRequest: true };
     default:
-      if (receiver === undefined && safeActionNames(index).has(name)) return make('next-safe-action', 'throws', [first]);
+      if (receiver === undefined && safeActionNames(index).has(name)) return makeValidatorCall(call, 'next-safe-action', 'throws', [first]);
       // ajv: const validate = ajv.compile(schema); validate(req.body)
-      if (receiver === undefined && isIdentifier(call.expression) && isCompiledValidator(index, name)) return make('ajv', 'result', [first]);
+      if (receiver === undefined && isIdentifier(call.expression) && isCompiledValidator(index, name)) return makeValidatorCall(call, 'ajv', 'result', [first]);
       return undefined;
   }
 }

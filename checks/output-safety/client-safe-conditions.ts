@@ -108,11 +108,18 @@ export function meansClientSafe(condition: ts.Expression, holds: boolean, errorN
   }
   if (isBinaryExpression(expression)) {
     const operator = expression.operatorToken.kind;
-    const left = () => meansClientSafe(expression.left, holds, errorNames, depth + 1);
-    const right = () => meansClientSafe(expression.right, holds, errorNames, depth + 1);
     // a && b true: both hold, one safe atom is enough; false: either may fail, both must say so.
-    if (operator === SyntaxKind.AmpersandAmpersandToken) return holds ? left() || right() : left() && right();
-    if (operator === SyntaxKind.BarBarToken) return holds ? left() && right() : left() || right();
+    // (Direct calls, short-circuited as written: no closure per expression, which tsx's keepNames would name.)
+    if (operator === SyntaxKind.AmpersandAmpersandToken) {
+      return holds
+        ? meansClientSafe(expression.left, holds, errorNames, depth + 1) || meansClientSafe(expression.right, holds, errorNames, depth + 1)
+        : meansClientSafe(expression.left, holds, errorNames, depth + 1) && meansClientSafe(expression.right, holds, errorNames, depth + 1);
+    }
+    if (operator === SyntaxKind.BarBarToken) {
+      return holds
+        ? meansClientSafe(expression.left, holds, errorNames, depth + 1) && meansClientSafe(expression.right, holds, errorNames, depth + 1)
+        : meansClientSafe(expression.left, holds, errorNames, depth + 1) || meansClientSafe(expression.right, holds, errorNames, depth + 1);
+    }
   }
   const polarity = atomPolarity(expression, errorNames);
   return holds ? polarity === 'when-true' : polarity === 'when-false';
