@@ -305,19 +305,16 @@ export class InputFlow {
   private conditionNames(): Set<string> {
     const names = new Set<string>();
     const index = this.endpoint.index;
-    const add = (node: ts.Node) => {
-      for (const identifier of identifiersIn(node)) names.add(identifier.text);
-    };
-    for (const statement of index.nodesOfKind<ts.IfStatement>(SyntaxKind.IfStatement, this.endpoint.scopes)) add(statement.expression);
-    for (const conditional of index.nodesOfKind<ts.ConditionalExpression>(SyntaxKind.ConditionalExpression, this.endpoint.scopes)) add(conditional.condition);
+    for (const statement of index.nodesOfKind<ts.IfStatement>(SyntaxKind.IfStatement, this.endpoint.scopes)) addIdentifierNames(names, statement.expression);
+    for (const conditional of index.nodesOfKind<ts.ConditionalExpression>(SyntaxKind.ConditionalExpression, this.endpoint.scopes)) addIdentifierNames(names, conditional.condition);
     for (const binary of index.nodesOfKind<ts.BinaryExpression>(SyntaxKind.BinaryExpression, this.endpoint.scopes)) {
       const operator = binary.operatorToken.kind;
-      if (operator === SyntaxKind.BarBarToken || operator === SyntaxKind.AmpersandAmpersandToken) add(binary.left);
+      if (operator === SyntaxKind.BarBarToken || operator === SyntaxKind.AmpersandAmpersandToken) addIdentifierNames(names, binary.left);
     }
     // `validationResult(req).throw()`, `result.throw()`: a verdict turned into an exception.
     for (const call of index.callsNamed(/^(?:throw|orThrow|unwrap)$/, this.endpoint.scopes)) {
       const receiver = calleeObject(call);
-      if (receiver !== undefined) add(receiver);
+      if (receiver !== undefined) addIdentifierNames(names, receiver);
     }
     return names;
   }
@@ -609,6 +606,11 @@ export class InputFlow {
     if (value === undefined) return undefined;
     return STRING_METHODS.has(name) ? { ...value, whole: false, stringCast: true } : value;
   }
+}
+
+/** Adds the names of the identifiers in `node` (a module function: tsx's keepNames names every named closure made). */
+function addIdentifierNames(names: Set<string>, node: ts.Node): void {
+  for (const identifier of identifiersIn(node)) names.add(identifier.text);
 }
 
 /**

@@ -250,22 +250,27 @@ function fastifySites(endpoint: Endpoint): UploadSite[] {
     });
 }
 
+/**
+ * Adds the multer upload behind `call` once. A module function, not a closure made per endpoint:
+ * under tsx (the bench) esbuild's keepNames gives every named closure a defineProperty('name').
+ */
+function addMulter(endpoint: Endpoint, sites: UploadSite[], seen: Set<ts.Node>, call: ts.CallExpression): void {
+  const multer = multerBehind(endpoint, call);
+  if (multer === undefined || seen.has(multer)) return;
+  seen.add(multer);
+  sites.push(multerSite(endpoint, multer));
+}
+
 /** Every upload the endpoint takes, in document order. */
 export function uploadSites(endpoint: Endpoint): UploadSite[] {
   const index = endpoint.index;
   const sites: UploadSite[] = [];
   const seen = new Set<ts.Node>();
-  const addMulter = (call: ts.CallExpression) => {
-    const multer = multerBehind(endpoint, call);
-    if (multer === undefined || seen.has(multer)) return;
-    seen.add(multer);
-    sites.push(multerSite(endpoint, multer));
-  };
   for (const control of endpoint.controls) {
     const node = control.node;
-    if (isCallExpression(node)) addMulter(node);
+    if (isCallExpression(node)) addMulter(endpoint, sites, seen, node);
   }
-  for (const call of index.callsNamed(MULTER_HANDLER, endpoint.scopes)) addMulter(call);
+  for (const call of index.callsNamed(MULTER_HANDLER, endpoint.scopes)) addMulter(endpoint, sites, seen, call);
   // Nest decorators sit on the method, before the body the scopes start at.
   const handlerRange = endpoint.handler === undefined ? endpoint.scopes : [{ pos: endpoint.handler.pos, end: endpoint.handler.end }];
   sites.push(...nestSites(endpoint, handlerRange), ...streamParserSites(endpoint), ...formDataSites(endpoint), ...presignedSites(endpoint), ...fastifySites(endpoint));
