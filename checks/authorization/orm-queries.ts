@@ -407,8 +407,10 @@ export function findRecordQueries(index: SourceIndex, scopes: readonly Scope[]):
 }
 
 function computeRecordQueries(index: SourceIndex, scopes: readonly Scope[]): RecordQuery[] {
-  const resolve = localObjectResolver(index, scopes);
-  const hints = ormHints(index);
+  // The resolver (a map of the endpoint's object literals) and the ORM hints are built at the first chain
+  // that names a query method: most endpoints have none, and SQL strings need neither.
+  let resolve: ObjectResolver | undefined;
+  let hints: OrmHints | undefined;
   const queries: RecordQuery[] = [];
   for (const call of index.calls(scopes)) {
     const sql = sqlCallQuery(call);
@@ -418,6 +420,8 @@ function computeRecordQueries(index: SourceIndex, scopes: readonly Scope[]): Rec
     }
     // Most chains name no query method: decide that before building the chain's list of calls.
     if (!isChainTop(call) || !chainNamesQueryMethod(call)) continue;
+    resolve ??= localObjectResolver(index, scopes);
+    hints ??= ormHints(index);
     const calls = chainCalls(call);
     const query = firstLinkQuery(calls, resolve) ?? drizzleBuilderQuery(calls, resolve) ?? knexQuery(calls, resolve) ?? modelQuery(calls, hints, resolve);
     if (query !== undefined) queries.push(query);
