@@ -21,6 +21,8 @@ import { runPyChecks } from '../../checks/python/run-py-checks.js';
 import { finaliseFileFindings } from './finalise-findings.js';
 import type { SourceInput } from './analyze-files.js';
 
+const NO_LINES: readonly string[] = Object.freeze([]);
+
 export interface PythonAnalysisOptions {
   config: Config;
   context?: ContextFileReader;
@@ -70,17 +72,8 @@ export async function analyzePythonFiles(inputs: readonly SourceInput[], options
     for (const region of endpoint.externalCode ?? []) contextIndexes.set(region.index.path, region.index);
     for (const index of [endpoint.entryFile, endpoint.settingsFile]) if (index !== undefined) contextIndexes.set(index.path, index);
   }
-  // Asked for every finding and for each file's suppressions: a file's lines are copied once.
-  const lines = new Map<string, string[]>();
-  const linesFor = (path: string): string[] => {
-    let cached = lines.get(path);
-    if (cached === undefined) {
-      const index = reviewed.get(path) ?? contextIndexes.get(path);
-      cached = index === undefined ? [] : Array.from({ length: index.lineCount }, (_, i) => index.lineText(i + 1));
-      lines.set(path, cached);
-    }
-    return cached;
-  };
+  // Asked for every finding and for each file's suppressions: the index's own lines (read-only), not a copy of them.
+  const linesFor = (path: string): readonly string[] => (reviewed.get(path) ?? contextIndexes.get(path))?.allLines() ?? NO_LINES;
   for (const file of parsed) {
     if (options.budgetSpent()) {
       result.skipped.push({ file: file.index.path, reason: "not analysed: the review's time budget was spent before this file's turn" });

@@ -361,6 +361,11 @@ export class PySourceIndex {
     this.lines ??= this.text.split(/\r?\n/);
     return this.lines.length;
   }
+
+  /** Every line's text (`lineText(n)` is `allLines()[n - 1]`): the index's own array, not to be changed. */
+  allLines(): readonly string[] {
+    return (this.lines ??= this.text.split(/\r?\n/));
+  }
 }
 
 const NO_NODES: readonly PyNode[] = Object.freeze([]);
