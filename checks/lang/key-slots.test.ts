@@ -44,6 +44,19 @@ describe('KeySlots', () => {
     expect(slots.get(scopes.map((x) => x))).toBeUndefined();
   });
 
+  it('keeps an object apart from its prototype, and from a clone', () => {
+    const slots = new KeySlots<object, string>('test');
+    const prototype = { route: '/a' };
+    slots.set(prototype, 'facts of the prototype');
+    const child = Object.create(prototype) as object;
+    expect(slots.get(child)).toBeUndefined();
+    slots.set(child, 'facts of the child');
+    expect(slots.get(child)).toBe('facts of the child');
+    expect(slots.get(prototype)).toBe('facts of the prototype');
+    expect(slots.get(structuredClone(prototype))).toBeUndefined();
+    expect(Reflect.ownKeys(prototype)).toEqual(['route']);
+  });
+
   it('caches on a frozen key too', () => {
     const slots = new KeySlots<object, string>('test');
     const key = Object.freeze([]);
