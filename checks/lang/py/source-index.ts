@@ -117,6 +117,7 @@ export class PySourceIndex {
   private readonly byType = new Map<string, NodeList>();
   private readonly memos = new Map<string, unknown>();
   private readonly callsByPattern = new Map<string, NodeList>();
+  private readonly callsByRegExp = new Map<RegExp, NodeList>();
   private callsByName: Map<string, PyNode[]> | undefined;
   private lines: string[] | undefined;
   private lineStarts: number[] | undefined;
@@ -247,6 +248,19 @@ export class PySourceIndex {
    * matches `pattern`; the pattern runs once per distinct name of the file.
    */
   callsNamed(pattern: RegExp, scopes?: readonly Scope[]): readonly PyNode[] {
+    // By the pattern object first: the checks pass module constants, asked ~35k times a pass, where reading
+    // `flags` and `source` to make the key cost more than the answer. A new object with a known source and flags
+    // shares that pattern's list.
+    let calls = this.callsByRegExp.get(pattern);
+    if (calls === undefined) {
+      calls = this.callsByKey(pattern);
+      this.callsByRegExp.set(pattern, calls);
+    }
+    if (scopes === undefined || calls.all.length === 0) return calls.all;
+    return this.inScopes(calls, scopes);
+  }
+
+  private callsByKey(pattern: RegExp): NodeList {
     const key = pattern.flags === '' ? pattern.source : `${pattern.source}/${pattern.flags}`;
     let calls = this.callsByPattern.get(key);
     if (calls === undefined) {
@@ -259,8 +273,7 @@ export class PySourceIndex {
       calls = { all, key: `\0${key}`, byRange: undefined };
       this.callsByPattern.set(key, calls);
     }
-    if (scopes === undefined || calls.all.length === 0) return calls.all;
-    return this.inScopes(calls, scopes);
+    return calls;
   }
 
   /**

@@ -35,6 +35,10 @@ import type { PyEndpoint } from '../endpoint.js';
 import { AUTHENTICATED_PERMISSION, isAuthDecorator, isAuthDependency } from '../identity-signals.js';
 import { REJECTION_STATUS } from '../logging/rejection-sites.js';
 
+// Call-name patterns as module constants: callsNamed answers a pattern object it has seen by identity (a literal is a new object per evaluation).
+const ABORT_CALL = /^abort$/;
+const VERIFY_JWT_IN_REQUEST_CALL = /^verify_jwt_in_request$/;
+
 /** Calls that verify a token or a session; an `except` around them is the failure path. */
 const VERIFY_CALL = /^(?:decode|decode_token|decode_jwt|decode_access_token|verify|verify_\w+|validate_token|check_token|get_current_user|authenticate|authenticate_credentials|verify_jwt_in_request|get_jwt_identity|get_user_from_token|load_user_from_token|loads)$/;
 /** Calls whose result says who the caller is, or whether the token is good; None/False means "not signed in". */
@@ -283,7 +287,7 @@ function definitionEnforces(index: PySourceIndex, name: string): boolean | undef
   const definition = functionsByName(index).get(name);
   if (definition === undefined) return undefined;
   const scope = [{ pos: definition.pos, end: definition.end }];
-  return index.nodesOfType('raise_statement', scope).length > 0 || index.callsNamed(/^abort$/, scope).length > 0;
+  return index.nodesOfType('raise_statement', scope).length > 0 || index.callsNamed(ABORT_CALL, scope).length > 0;
 }
 
 /** Identity results (`user = authenticate(...)`, `identity = get_jwt_identity()`) and whether a failing one ends the request. */
@@ -382,7 +386,7 @@ function optionalJwt(endpoint: PyEndpoint, regions: readonly Region[]): PyNode |
   const decorator = endpoint.decorators.find((candidate) => /^jwt_required$/.test(lastSegment(candidate.name)) && candidate.node.type === 'call' && booleanValue(keywordArgument(candidate.node, 'optional')) === true);
   if (decorator !== undefined) return decorator.node;
   for (const region of regions) {
-    const call = region.index.callsNamed(/^verify_jwt_in_request$/, region.scopes).find((candidate) => booleanValue(keywordArgument(candidate, 'optional')) === true);
+    const call = region.index.callsNamed(VERIFY_JWT_IN_REQUEST_CALL, region.scopes).find((candidate) => booleanValue(keywordArgument(candidate, 'optional')) === true);
     if (call !== undefined) return call;
   }
   return undefined;

@@ -20,6 +20,9 @@ import { fileOfNode, type PyNode, type PySourceIndex } from '../../lang/py/sourc
 import { createPyCheck, siblingMetadata } from '../create-py-check.js';
 import { isAuthDecorator, isAuthDependency } from '../identity-signals.js';
 
+// Call-name patterns as module constants: callsNamed answers a pattern object it has seen by identity (a literal is a new object per evaluation).
+const JWT_DECODE_CALL = /^(?:decode|get_unverified_claims|get_unverified_header)$/;
+
 /** `jwt.decode`, `jose.jwt.decode`, a `decode` imported from jwt / jose. */
 function jwtModuleOf(call: PyNode, index: PySourceIndex): 'pyjwt' | 'jose' | undefined {
   const path = plainCalleePath(call);
@@ -53,7 +56,7 @@ export default createPyCheck({
     // The endpoint's own code, then imported dependencies' modules (where get_current_user usually decodes).
     const regions = [{ index, scopes: endpoint.scopes }, ...(endpoint.externalCode ?? [])];
     const calls = regions.flatMap((region) =>
-      region.index.callsNamed(/^(?:decode|get_unverified_claims|get_unverified_header)$/, region.scopes).filter((call) => jwtModuleOf(call, region.index) !== undefined).map((call) => ({ call, index: region.index })),
+      region.index.callsNamed(JWT_DECODE_CALL, region.scopes).filter((call) => jwtModuleOf(call, region.index) !== undefined).map((call) => ({ call, index: region.index })),
     );
     let verified: PyNode | undefined;
     for (const { call, index } of calls) {

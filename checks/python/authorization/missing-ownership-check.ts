@@ -13,6 +13,9 @@ import type { PyEndpoint } from '../endpoint.js';
 import { roleCheckOf } from './missing-role-check.js';
 import { OWNER_FIELD, TENANT_FIELD, filteredFields, recordLookups } from './record-lookups.js';
 
+// Call-name patterns as module constants: callsNamed answers a pattern object it has seen by identity (a literal is a new object per evaluation).
+const OBJECT_CHECK_CALL = /^(?:check_object_permissions|has_object_permission|has_perm|has_perms|check_permission|authorize|enforce)$/;
+
 const CALLER = /\b(?:current_user|request\.user|self\.request\.user|user|caller|principal|identity|get_jwt_identity\(\)|g\.user|auth\.user)\b/;
 const OWNER_TEXT = /\b(?:owner|user|author|created_by|creator|account|tenant|organization|organisation|org|team|workspace)(?:_id|_pk)?\b/;
 /** Permission classes known to check the object. */
@@ -44,7 +47,7 @@ function ownerComparison(endpoint: PyEndpoint): PyNode | undefined {
 
 /** An object-level permission check: `self.check_object_permissions(request, obj)`, `user.has_perm("change_order", obj)`. */
 function objectCheckCall(endpoint: PyEndpoint): PyNode | undefined {
-  return endpoint.index.callsNamed(/^(?:check_object_permissions|has_object_permission|has_perm|has_perms|check_permission|authorize|enforce)$/, endpoint.scopes)[0];
+  return endpoint.index.callsNamed(OBJECT_CHECK_CALL, endpoint.scopes)[0];
 }
 
 /** A permission class of the view that checks the object (by name, or defined in this file with has_object_permission). */

@@ -30,6 +30,10 @@ import { createPyCheck, siblingMetadata } from '../create-py-check.js';
 import type { PyEndpoint } from '../endpoint.js';
 import { OWNER_FIELD } from './record-lookups.js';
 
+// Call-name patterns as module constants: callsNamed answers a pattern object it has seen by identity (a literal is a new object per evaluation).
+const CHAINED_GET_CALL = /^(?:get|get_or_404|get_or_none)$/;
+const GET_ONE_CALL = /^(?:get|get_or_404|get_object_or_404|get_list_or_404)$/;
+
 /** The caller as the code names it; its tenant is an attribute of it (`request.user.organization`). */
 const CALLER = /^(?:self\.)?(?:request\.user|current_user|g\.user|user|caller|principal|identity|claims|token_data|payload|current_account|g)$/;
 /** Where a request carries a value the client chose. */
@@ -85,7 +89,7 @@ function conditionsOf(chain: PyNode, index: PySourceIndex): Query['conditions'] 
     if (left !== undefined) conditions.push({ field: lastSegment(expressionPath(left, false)), value: right, node: comparison });
   }
   // `session.get(Project, id)`, `Project.query.get(id)`: the key.
-  for (const call of index.callsNamed(/^(?:get|get_or_404|get_or_none)$/, [{ pos: chain.pos, end: chain.end }])) {
+  for (const call of index.callsNamed(CHAINED_GET_CALL, [{ pos: chain.pos, end: chain.end }])) {
     const positional = positionalArguments(call);
     const key = positional.length >= 2 ? positional[1] : positional[0];
     if (key !== undefined && !(positional.length === 1 && /^[A-Z]/.test(index.textOf(key)))) conditions.push({ field: 'pk', value: key, node: call });
@@ -115,7 +119,7 @@ function findQueries(index: PySourceIndex, scopes: readonly Scope[]): Query[] {
     starts.push({ node: call, model: lastSegment(expressionPath(model, false)).split('.')[0] });
   }
   // `session.get(Project, id)`, `db.get_or_404(Project, id)`, `get_object_or_404(Project, pk=pk)`.
-  for (const call of index.callsNamed(/^(?:get|get_or_404|get_object_or_404|get_list_or_404)$/, scopes)) {
+  for (const call of index.callsNamed(GET_ONE_CALL, scopes)) {
     const model = positionalArguments(call)[0];
     const direct = calleeName(call) === 'get_object_or_404' || calleeName(call) === 'get_list_or_404' || positionalArguments(call).length >= 2;
     if (model?.type === 'identifier' && /^[A-Z]/.test(model.name ?? '') && direct) starts.push({ node: call, model: model.name ?? '' });

@@ -22,6 +22,9 @@ import type { PyNode, PySourceIndex } from '../../lang/py/source-index.js';
 import type { PyEndpoint } from '../endpoint.js';
 import { ScopedFacts } from '../../lang/py/scoped-facts.js';
 
+// Call-name patterns as module constants: callsNamed answers a pattern object it has seen by identity (a literal is a new object per evaluation).
+const SELECT_OR_QUERY_CALL = /^(?:select|query)$/;
+
 /** Fields that tie a record to its owner or tenant. */
 export const OWNER_FIELD = /^(?:owner|user|author|created_by|creator|account|member|members|users|profile)(?:_id|_pk)?$/;
 export const TENANT_FIELD = /^(?:tenant|organization|organisation|org|team|workspace|company|customer|project|group)(?:_id|_pk)?$/;
@@ -103,7 +106,7 @@ function modelOf(call: PyNode, chain: PyNode, index: PySourceIndex): string {
     if (model !== '') return lastSegment(model);
   }
   // select(Item).where(...), session.query(Item).filter(...)
-  const select = index.callsNamed(/^(?:select|query)$/, [{ pos: chain.pos, end: chain.end }])[0];
+  const select = index.callsNamed(SELECT_OR_QUERY_CALL, [{ pos: chain.pos, end: chain.end }])[0];
   if (select !== undefined) {
     const model = positionalArguments(select)[0];
     if (model !== undefined) return lastSegment(expressionPath(model, false));

@@ -23,6 +23,14 @@ import type { DrfPolicy, PyEndpoint } from '../endpoint.js';
 import { dependencyList, joinRoute } from './fastapi.js';
 import { ancestorDirectories, joinPath, type PyContextFiles } from './python-context.js';
 
+// Call-name patterns as module constants: callsNamed answers a pattern object it has seen by identity (a literal is a new object per evaluation).
+const URL_PATTERN_CALL = /^(?:path|re_path|url)$/;
+const ROUTE_OR_REGISTER_CALL = /^(?:register|path|re_path|url)$/;
+const SETDEFAULT_CALL = /^setdefault$/;
+const INCLUDE_ROUTER_CALL = /^include_router$/;
+const FLASK_APP_CALL = /^Flask$/;
+const REGISTER_BLUEPRINT_CALL = /^register_blueprint$/;
+
 /** How many directory levels up the settings, urls and entry files are looked for. */
 const MAX_LEVELS = 4;
 
@@ -38,7 +46,7 @@ function joinUrl(...parts: string[]): string {
 /** `path("v1/", include(router.urls))`: the route prefix per router variable. */
 function routerPrefixes(index: PySourceIndex): Map<string, string> {
   const prefixes = new Map<string, string>();
-  for (const call of index.callsNamed(/^(?:path|re_path|url)$/)) {
+  for (const call of index.callsNamed(URL_PATTERN_CALL)) {
     const [routeNode, viewNode] = positionalArguments(call);
     const route = stringValue(routeNode, index);
     if (route === undefined || viewNode?.type !== 'call' || calleeName(viewNode) !== 'include') continue;
@@ -58,7 +66,7 @@ function routerPrefixes(index: PySourceIndex): Map<string, string> {
 export function routesFromUrls(index: PySourceIndex, prefix = ''): Map<string, { route: string; viewSet: boolean }> {
   const routes = new Map<string, { route: string; viewSet: boolean }>();
   const routers = routerPrefixes(index);
-  for (const call of index.callsNamed(/^(?:register|path|re_path|url)$/)) {
+  for (const call of index.callsNamed(ROUTE_OR_REGISTER_CALL)) {
     const [routeNode, viewNode] = positionalArguments(call);
     const route = stringValue(routeNode ?? keywordArgument(call, 'prefix'), index);
     const view = viewNode ?? keywordArgument(call, 'viewset') ?? keywordArgument(call, 'view');
@@ -74,7 +82,7 @@ export function routesFromUrls(index: PySourceIndex, prefix = ''): Map<string, {
 
 /** The route a root urls.py includes `urlsPath` at: `path("api/", include("shop.urls"))`; undefined when it does not include it. */
 export function includePrefix(root: PySourceIndex, urlsPath: string): string | undefined {
-  for (const call of root.callsNamed(/^(?:path|re_path|url)$/)) {
+  for (const call of root.callsNamed(URL_PATTERN_CALL)) {
     const [routeNode, viewNode] = positionalArguments(call);
     const route = stringValue(routeNode, root);
     if (route === undefined || viewNode?.type !== 'call' || calleeName(viewNode) !== 'include') continue;
@@ -164,7 +172,7 @@ export function readDrfDefaults(index: PySourceIndex): DrfDefaults | undefined {
 
 /** The settings module manage.py names (`os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")`), as a path. */
 function settingsModuleOf(manage: PySourceIndex, directory: string): string | undefined {
-  for (const call of manage.callsNamed(/^setdefault$/)) {
+  for (const call of manage.callsNamed(SETDEFAULT_CALL)) {
     const [key, value] = positionalArguments(call);
     if (stringValue(key, manage) !== 'DJANGO_SETTINGS_MODULE') continue;
     const module = stringValue(value, manage);
@@ -254,7 +262,7 @@ async function findFastApiMount(file: string, router: string, files: PyContextFi
     const found = await files.loadFirst([candidate]);
     if (found?.file.status !== 'found') continue;
     const entry = found.file.index;
-    const include = entry.callsNamed(/^include_router$/).find((call) => {
+    const include = entry.callsNamed(INCLUDE_ROUTER_CALL).find((call) => {
       const argument = positionalArguments(call)[0] ?? keywordArgument(call, 'router');
       return argument !== undefined && namesRouterOf(entry, expressionPath(argument, false), file, router);
     });
@@ -276,7 +284,7 @@ export async function attachFlaskEntryFiles(endpoints: PyEndpoint[], files: PyCo
   // The entry file depends on the blueprint's file and name only: looked for once per pair, not once per route.
   const entries = new Map<string, Promise<PySourceIndex | undefined>>();
   for (const endpoint of endpoints) {
-    if (endpoint.framework !== 'flask' || endpoint.index.callsNamed(/^Flask$/).length > 0) continue;
+    if (endpoint.framework !== 'flask' || endpoint.index.callsNamed(FLASK_APP_CALL).length > 0) continue;
     const callee = endpoint.registration.type === 'call' ? childByField(endpoint.registration, 'function') : undefined;
     const object = callee?.type === 'attribute' ? childByField(callee, 'object') : undefined;
     if (object === undefined) continue;
@@ -297,8 +305,8 @@ async function findFlaskEntryFile(file: string, owner: string, files: PyContextF
     const found = await files.loadFirst([candidate]);
     if (found?.file.status !== 'found') continue;
     const entry = found.file.index;
-    if (entry.callsNamed(/^Flask$/).length === 0) continue;
-    const registers = entry.callsNamed(/^register_blueprint$/).some((call) => {
+    if (entry.callsNamed(FLASK_APP_CALL).length === 0) continue;
+    const registers = entry.callsNamed(REGISTER_BLUEPRINT_CALL).some((call) => {
       const argument = positionalArguments(call)[0] ?? keywordArgument(call, 'blueprint');
       return argument !== undefined && namesRouterOf(entry, expressionPath(argument, false), file, owner);
     });

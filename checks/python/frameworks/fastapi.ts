@@ -27,6 +27,9 @@ import type { PyNode, PySourceIndex } from '../../lang/py/source-index.js';
 import type { PyDependency, PyEndpoint } from '../endpoint.js';
 import { codeScopes } from './code-scopes.js';
 
+// Call-name patterns as module constants: callsNamed answers a pattern object it has seen by identity (a literal is a new object per evaluation).
+const INCLUDE_ROUTER_CALL = /^include_router$/;
+
 const METHOD_DECORATORS = new Set(['get', 'post', 'put', 'patch', 'delete', 'head', 'options', 'trace']);
 
 interface RouteOwner {
@@ -89,7 +92,7 @@ function routeOwners(index: PySourceIndex): Map<string, RouteOwner> {
       dependencies: dependencyList(keywordArgument(value, 'dependencies'), callee === 'FastAPI' ? 'app' : 'router', index),
     });
   }
-  for (const call of index.callsNamed(/^include_router$/)) {
+  for (const call of index.callsNamed(INCLUDE_ROUTER_CALL)) {
     const parent = expressionPath(childByField(childByField(call, 'function')!, 'object') ?? call, false);
     const routerNode = positionalArguments(call)[0] ?? keywordArgument(call, 'router');
     const router = routerNode === undefined ? undefined : owners.get(expressionPath(routerNode, false));

@@ -33,6 +33,11 @@ import type { PyDecorator, PyEndpoint } from '../endpoint.js';
 import { codeScopes } from './code-scopes.js';
 import { joinRoute } from './fastapi.js';
 
+// Call-name patterns as module constants: callsNamed answers a pattern object it has seen by identity (a literal is a new object per evaluation).
+const REGISTER_BLUEPRINT_CALL = /^register_blueprint$/;
+const BEFORE_REQUEST_CALL = /^before_request$/;
+const ADD_URL_RULE_CALL = /^add_url_rule$/;
+
 const METHOD_DECORATORS = new Set(['get', 'post', 'put', 'patch', 'delete']);
 
 interface FlaskOwner {
@@ -53,7 +58,7 @@ function flaskOwners(index: PySourceIndex): Map<string, FlaskOwner> {
     if (callee === 'Flask') owners.set(name, { kind: 'app', prefix: '' });
     if (callee === 'Blueprint') owners.set(name, { kind: 'blueprint', prefix: stringValue(keywordArgument(value, 'url_prefix'), index) ?? '' });
   }
-  for (const call of index.callsNamed(/^register_blueprint$/)) {
+  for (const call of index.callsNamed(REGISTER_BLUEPRINT_CALL)) {
     const blueprint = owners.get(expressionPath(positionalArguments(call)[0] ?? call, false));
     const prefix = stringValue(keywordArgument(call, 'url_prefix'), index);
     if (blueprint !== undefined && prefix !== undefined) blueprint.prefix = prefix;
@@ -75,7 +80,7 @@ function beforeRequestHooks(index: PySourceIndex): Map<string, PyNode[]> {
       if (decorator.type === 'attribute' && childByField(decorator, 'attribute')?.name === 'before_request') add(expressionPath(childByField(decorator, 'object')!, false), fn);
     }
   }
-  for (const call of index.callsNamed(/^before_request$/)) {
+  for (const call of index.callsNamed(BEFORE_REQUEST_CALL)) {
     const target = positionalArguments(call)[0];
     const owner = childByField(call, 'function');
     if (target?.type === 'identifier' && owner?.type === 'attribute') add(expressionPath(childByField(owner, 'object')!, false), functionsByName(index).get(target.name ?? ''));
@@ -140,7 +145,7 @@ function urlRuleEndpoints(index: PySourceIndex, owners: Map<string, FlaskOwner>,
   const endpoints: PyEndpoint[] = [];
   const classes = classesByName(index);
   const functions = functionsByName(index);
-  for (const call of index.callsNamed(/^add_url_rule$/)) {
+  for (const call of index.callsNamed(ADD_URL_RULE_CALL)) {
     const callee = childByField(call, 'function');
     if (callee?.type !== 'attribute') continue;
     const ownerName = expressionPath(childByField(callee, 'object')!, false);

@@ -14,6 +14,9 @@ import type { PyEndpoint } from '../endpoint.js';
 import { importedSerializer, ormModels, privilegedFieldOf, serializersUsed } from '../output-safety/py-models.js';
 import { pydanticModels, rawValueIn, requestDataOf } from './request-data.js';
 
+// Call-name patterns as module constants: callsNamed answers a pattern object it has seen by identity (a literal is a new object per evaluation).
+const UPDATE_OR_SETATTR_CALL = /^(?:update|setattr)$/;
+
 const WRITE = /^(?:create|update|update_or_create|get_or_create|save|bulk_create|insert|insert_one|update_one|update_many|add)$/;
 const WRITING_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
@@ -58,7 +61,7 @@ export default createPyCheck({
     }
 
     // `obj.__dict__.update(data)` and `for k, v in data.items(): setattr(obj, k, v)`.
-    for (const call of index.callsNamed(/^(?:update|setattr)$/, endpoint.scopes)) {
+    for (const call of index.callsNamed(UPDATE_OR_SETATTR_CALL, endpoint.scopes)) {
       const name = calleeName(call);
       if (name === 'update' && !isDictUpdate(call)) continue;
       const source = name === 'update' ? positionalArguments(call)[0] : setattrLoopSource(call);

@@ -13,6 +13,9 @@ import { createPyCheck, siblingMetadata } from '../create-py-check.js';
 import type { PyEndpoint } from '../endpoint.js';
 import { callerValueIn, requestDataOf, type RequestValue } from './request-data.js';
 
+// Call-name patterns as module constants: callsNamed answers a pattern object it has seen by identity (a literal is a new object per evaluation).
+const EXTRA_CALL = /^extra$/;
+
 /** Calls that run SQL text given as their first argument (or `sql=` / `query=`). */
 const RAW_SQL = /^(?:execute|executemany|executescript|exec_driver_sql|raw|text|RawSQL|fetch|fetchrow|fetchval|read_sql|read_sql_query|from_statement)$/;
 /** ORM query APIs: values go as parameters. */
@@ -61,7 +64,7 @@ export default createPyCheck({
       else if (parts.length === 0 && (positionalArguments(call).length > 1 || keywordArgument(call, 'params') !== undefined || /^(?:text|RawSQL)$/.test(name))) parameterised ??= call;
       else fixedOnly ??= call;
     }
-    for (const call of index.callsNamed(/^extra$/, endpoint.scopes)) {
+    for (const call of index.callsNamed(EXTRA_CALL, endpoint.scopes)) {
       const where = keywordArgument(call, 'where');
       if (where === undefined) continue;
       const value = callerValueIn(endpoint, data, where);

@@ -14,6 +14,9 @@ import { createPyCheck, siblingMetadata } from '../create-py-check.js';
 import type { PyEndpoint } from '../endpoint.js';
 import { callLabel, handlerDecorators, pydanticModels, rawValueIn, requestDataOf, type RequestValue } from './request-data.js';
 
+// Call-name patterns as module constants: callsNamed answers a pattern object it has seen by identity (a literal is a new object per evaluation).
+const IS_VALID_CALL = /^is_valid$/;
+
 const NO_INPUT = 'the endpoint reads no body, form, query or path input';
 
 /** Calls that write, send or answer what they are given. */
@@ -119,7 +122,7 @@ function insideSplat(node: PyNode, stop: PyNode): boolean {
 
 /** A bare `serializer.is_valid()` statement: its verdict is thrown away. */
 function ignoredIsValid(endpoint: PyEndpoint): PyNode | undefined {
-  return endpoint.index.callsNamed(/^is_valid$/, endpoint.scopes).find((call) => call.parent?.type === 'expression_statement' && booleanValue(keywordArgument(call, 'raise_exception')) !== true);
+  return endpoint.index.callsNamed(IS_VALID_CALL, endpoint.scopes).find((call) => call.parent?.type === 'expression_statement' && booleanValue(keywordArgument(call, 'raise_exception')) !== true);
 }
 
 /** What validates this endpoint's input, with the line to show. */
@@ -127,7 +130,7 @@ function validationGate(endpoint: PyEndpoint): { node: PyNode; note: string } | 
   const { index } = endpoint;
   const data = requestDataOf(endpoint);
   const models = pydanticModels(index);
-  for (const call of index.callsNamed(/^is_valid$/, endpoint.scopes)) {
+  for (const call of index.callsNamed(IS_VALID_CALL, endpoint.scopes)) {
     const raises = booleanValue(keywordArgument(call, 'raise_exception')) === true;
     return { node: call, note: raises ? `${plainCalleePath(call)}(raise_exception=True) rejects invalid input with 400` : `the result of ${plainCalleePath(call)}() decides the answer` };
   }

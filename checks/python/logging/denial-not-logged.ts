@@ -12,6 +12,9 @@ import { createPyCheck, siblingMetadata } from '../create-py-check.js';
 import type { PyEndpoint } from '../endpoint.js';
 import { drfExceptionHandler, judgeSites, rejectionSites } from './rejection-sites.js';
 
+// Call-name patterns as module constants: callsNamed answers a pattern object it has seen by identity (a literal is a new object per evaluation).
+const OBJECT_PERMISSION_CALL = /^(?:check_object_permissions|get_object_or_403|has_perm)$/;
+
 const PERMISSION_CONTROL = /^(?:IsAdminUser|DjangoModelPermissions\w*|DjangoObjectPermissions|TokenHas\w+|Is\w*(?:Owner|Member|Staff|Admin|Superuser|Author|Creator)\w*|roles_required|roles_accepted|permission_required|admin_required|require_role|require_roles|requires_role|has_role|require_permission|require_admin|check_permissions?)$/;
 
 export default createPyCheck({
@@ -66,7 +69,7 @@ function permissionControl(endpoint: PyEndpoint): string | undefined {
   if (scoped !== undefined) return `\`${scoped.kind}(${scoped.callable}${scoped.scopes.length > 0 ? `, scopes=${JSON.stringify(scoped.scopes)}` : ''})\``;
   const decorator = endpoint.decorators.find((candidate) => PERMISSION_CONTROL.test(lastSegment(candidate.name)));
   if (decorator !== undefined) return `\`@${decorator.name}\``;
-  const objectCheck = endpoint.index.callsNamed(/^(?:check_object_permissions|get_object_or_403|has_perm)$/, endpoint.scopes)[0];
+  const objectCheck = endpoint.index.callsNamed(OBJECT_PERMISSION_CALL, endpoint.scopes)[0];
   if (objectCheck !== undefined) return `\`${endpoint.index.textOf(objectCheck)}\``;
   return undefined;
 }

@@ -14,6 +14,9 @@ import { createPyCheck, siblingMetadata } from '../create-py-check.js';
 import { appFilesOf, type PyEndpoint } from '../endpoint.js';
 import { appInFile } from './rejection-sites.js';
 
+// Call-name patterns as module constants: callsNamed answers a pattern object it has seen by identity (a literal is a new object per evaluation).
+const REQUEST_ID_SETUP_CALL = /^(?:add_middleware|RequestID|init_app)$/;
+
 /** Packages and middleware that assign request ids. */
 const REQUEST_ID_PACKAGE = /^(?:CorrelationIdMiddleware|RequestIdPlugin|RequestID|RequestIDMiddleware|RequestIdMiddleware|GuidMiddleware|guid_middleware|RequestIDMiddleware)$/;
 const REQUEST_ID_TEXT = /x-request-id|x-correlation-id|django_guid|log_request_id|request_id\.middleware|asgi_correlation_id/i;
@@ -77,7 +80,7 @@ function requestIdSignal(index: PySourceIndex): { node: PyNode; note: string } |
 
 function fileRequestIdSignal(index: PySourceIndex): { node: PyNode; note: string } | undefined {
   // In document order, as index.calls() gives them (outer call first).
-  for (const call of index.callsNamed(/^(?:add_middleware|RequestID|init_app)$/)) {
+  for (const call of index.callsNamed(REQUEST_ID_SETUP_CALL)) {
     const text = index.textOf(call);
     const package_ = /\b(CorrelationIdMiddleware|RequestIdPlugin|RequestIDMiddleware|RequestIdMiddleware|RequestID)\b/.exec(text);
     if (package_ !== null && REQUEST_ID_PACKAGE.test(package_[1])) return { node: call, note: `${package_[1]} assigns every request an id and returns it (\`${text.replace(/\s+/g, ' ').slice(0, 70)}\`)` };

@@ -12,6 +12,12 @@ import type { PyEndpoint } from '../endpoint.js';
 import { ScopedFacts, scopesKey } from '../../lang/py/scoped-facts.js';
 import { isLogCall } from '../output-safety/pii-in-logs.js';
 
+// Call-name patterns as module constants: callsNamed answers a pattern object it has seen by identity (a literal is a new object per evaluation).
+const ABORT_CALL = /^abort$/;
+const ERROR_HANDLER_REGISTRATION_CALL = /^(?:add_exception_handler|register_error_handler)$/;
+const FASTAPI_APP_CALL = /^FastAPI$/;
+const FLASK_APP_CALL = /^Flask$/;
+
 export interface RejectionSite {
   node: PyNode;
   status: 401 | 403 | 404;
@@ -74,7 +80,7 @@ function findRejectionSites(endpoint: PyEndpoint): RejectionSite[] {
     const name = target.type === 'call' ? calleeName(target) : expressionPath(target, false).split('.').pop() ?? '';
     add(statement, REJECTION_STATUS[name] ?? (/Exception$/.test(name) ? statusIn(index.textOf(target)) : undefined), true);
   }
-  for (const call of index.callsNamed(/^abort$/, endpoint.scopes)) {
+  for (const call of index.callsNamed(ABORT_CALL, endpoint.scopes)) {
     const first = positionalArguments(call)[0];
     add(call.parent?.type === 'expression_statement' ? call.parent : call, first?.type === 'integer' ? Number(index.textOf(first)) : statusIn(index.textOf(call)), true);
   }
@@ -157,7 +163,7 @@ export function errorHandlersIn(index: PySourceIndex, status: number): { node: P
     if (decorator === undefined) continue;
     handlers.push({ node: decorator, logs: index.calls([{ pos: fn.pos, end: fn.end }]).find(isSecurityLogCall) });
   }
-  for (const call of index.callsNamed(/^(?:add_exception_handler|register_error_handler)$/)) {
+  for (const call of index.callsNamed(ERROR_HANDLER_REGISTRATION_CALL)) {
     if (!matches(index.textOf(positionalArguments(call)[0] ?? call))) continue;
     const target = positionalArguments(call)[1];
     const fn = target?.type === 'identifier' ? index.nodesOfType('function_definition').find((candidate) => childByField(candidate, 'name')?.name === target.name) : undefined;
@@ -180,7 +186,7 @@ export function drfExceptionHandler(endpoint: PyEndpoint): { kind: 'default'; fi
 /** The app object created in this file (FastAPI() / Flask()), whose default handlers are then known. */
 export function appInFile(endpoint: PyEndpoint): PyNode | undefined {
   if (endpoint.framework === 'django-rest-framework') return undefined;
-  return endpoint.index.callsNamed(endpoint.framework === 'fastapi' ? /^FastAPI$/ : /^Flask$/)[0];
+  return endpoint.index.callsNamed(endpoint.framework === 'fastapi' ? FASTAPI_APP_CALL : FLASK_APP_CALL)[0];
 }
 
 /** The endpoint as seen from an imported module's code (`get_current_user` in app/auth.py): its rejection sites and log calls are read there. */

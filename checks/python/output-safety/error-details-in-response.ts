@@ -14,6 +14,12 @@ import { fileOfNode, type PyNode, type PySourceIndex } from '../../lang/py/sourc
 import { createPyCheck, siblingMetadata } from '../create-py-check.js';
 import { appFilesOf, type PyEndpoint } from '../endpoint.js';
 
+// Call-name patterns as module constants: callsNamed answers a pattern object it has seen by identity (a literal is a new object per evaluation).
+const APP_OR_RUN_CALL = /^(?:FastAPI|run|Flask|Starlette)$/;
+const CONFIG_UPDATE_CALL = /^(?:update|from_mapping)$/;
+const FASTAPI_APP_CALL = /^FastAPI$/;
+const FLASK_APP_CALL = /^Flask$/;
+
 const ANSWER_CALL = /^(?:HTTPException|JSONResponse|JsonResponse|Response|HttpResponse|HttpResponseServerError|HttpResponseBadRequest|jsonify|make_response|abort|APIException|ValidationError|ORJSONResponse|PlainTextResponse)$/;
 const TRACEBACK_CALL = /^(?:format_exc|format_exception|format_tb|format_stack|exc_info|print_exc)$/;
 /** Exceptions whose text is meant for the caller. */
@@ -150,11 +156,11 @@ function debugSwitch(index: PySourceIndex): { node: PyNode; what: string } | und
 function fileDebugSwitch(index: PySourceIndex): { node: PyNode; what: string } | undefined {
   const debug = moduleAssignments(index).get('DEBUG');
   if (debug !== undefined && booleanValue(debug.value) === true) return { node: debug.node, what: '`DEBUG = True`' };
-  for (const call of index.callsNamed(/^(?:FastAPI|run|Flask|Starlette)$/)) {
+  for (const call of index.callsNamed(APP_OR_RUN_CALL)) {
     if (booleanValue(keywordArgument(call, 'debug')) === true) return { node: call, what: `\`${plainCalleePath(call)}(debug=True)\`` };
   }
   // `app.config.update(DEBUG=True)`, `app.config.from_mapping(DEBUG=True, ...)`.
-  for (const call of index.callsNamed(/^(?:update|from_mapping)$/)) {
+  for (const call of index.callsNamed(CONFIG_UPDATE_CALL)) {
     if (/\.config$/.test(expressionPath(childByField(childByField(call, 'function')!, 'object') ?? call, false)) && booleanValue(keywordArgument(call, 'DEBUG')) === true) return { node: call, what: `\`${index.textOf(call).replace(/\s+/g, ' ').slice(0, 60)}\`` };
   }
   for (const assignment of index.nodesOfType('assignment')) {
@@ -170,6 +176,6 @@ function fileDebugSwitch(index: PySourceIndex): { node: PyNode; what: string } |
 /** The app created in this file or the entry file read for it (`FastAPI()`, `Flask(__name__)`), whose debug setting is then known. */
 function appCreation(endpoint: PyEndpoint): PyNode | undefined {
   if (endpoint.framework === 'django-rest-framework') return undefined;
-  const pattern = endpoint.framework === 'fastapi' ? /^FastAPI$/ : /^Flask$/;
+  const pattern = endpoint.framework === 'fastapi' ? FASTAPI_APP_CALL : FLASK_APP_CALL;
   return endpoint.index.callsNamed(pattern)[0] ?? endpoint.entryFile?.callsNamed(pattern)[0];
 }

@@ -14,6 +14,9 @@ import type { PyEndpoint } from '../endpoint.js';
 import { pydanticModels } from '../input-validation/request-data.js';
 import { exposedFields, importedSerializer, isSensitiveRecord, ormModels, serializersUsed } from './py-models.js';
 
+// Call-name patterns as module constants: callsNamed answers a pattern object it has seen by identity (a literal is a new object per evaluation).
+const WHOLE_OBJECT_CALL = /^(?:model_to_dict|vars|serialize)$/;
+
 /** Tokens an answer is meant to carry (a login returns its access token). */
 const CLIENT_TOKEN = /^(?:access_token|refresh_token|id_token|token|accessToken|refreshToken|idToken|token_type|csrf_token)$/;
 const RESPONSE_CALL = /^(?:jsonify|JSONResponse|JsonResponse|Response|ORJSONResponse|make_response)$/;
@@ -76,7 +79,7 @@ export default createPyCheck({
     }
 
     // Whole records: model_to_dict / __dict__ / vars() / serializers.serialize, and FastAPI rows without a response model.
-    for (const call of index.callsNamed(/^(?:model_to_dict|vars|serialize)$/, endpoint.scopes)) {
+    for (const call of index.callsNamed(WHOLE_OBJECT_CALL, endpoint.scopes)) {
       if (calleeName(call) === 'model_to_dict' && (keywordArgument(call, 'fields') !== undefined || keywordArgument(call, 'exclude') !== undefined)) continue;
       const argument = positionalArguments(call)[calleeName(call) === 'serialize' ? 1 : 0];
       const record = argument === undefined ? undefined : recordOf(endpoint, argument, call);

@@ -16,6 +16,13 @@ import { createPyCheck, siblingMetadata } from '../create-py-check.js';
 import type { PyEndpoint } from '../endpoint.js';
 import { handlerDecorators } from '../input-validation/request-data.js';
 
+// Call-name patterns as module constants: callsNamed answers a pattern object it has seen by identity (a literal is a new object per evaluation).
+const RATELIMIT_CALL = /^ratelimit$/;
+const FASTAPI_APP_CALL = /^FastAPI$/;
+const FLASK_APP_CALL = /^Flask$/;
+const LIMITER_CALL = /^Limiter$/;
+const ADD_MIDDLEWARE_CALL = /^add_middleware$/;
+
 /** Routes that take credentials or one-time codes: guessing them is the attack a limit stops. */
 const CREDENTIAL_ROUTE = /(?:^|[/_-])(?:login|log-in|signin|sign-in|token|password|passwd|reset|register|signup|sign-up|otp|mfa|2fa|verify|auth|session)s?(?:$|[/_{-])/i;
 
@@ -84,7 +91,7 @@ function coverageOf(endpoint: PyEndpoint, settings: { functions: string[]; upstr
   if (call !== undefined) return { kind: 'limited', node: call, note: `${plainCalleePath(call)}() limits this route in its code` };
   // django-ratelimit on a class view through method_decorator.
   if (endpoint.viewClass !== undefined) {
-    const decorated = index.callsNamed(/^ratelimit$/, [{ pos: endpoint.viewClass.pos, end: endpoint.viewClass.end }])[0];
+    const decorated = index.callsNamed(RATELIMIT_CALL, [{ pos: endpoint.viewClass.pos, end: endpoint.viewClass.end }])[0];
     if (decorated !== undefined) return { kind: 'limited', node: decorated, note: `django-ratelimit \`${index.textOf(decorated)}\` on the view` };
   }
 
@@ -98,7 +105,7 @@ function coverageOf(endpoint: PyEndpoint, settings: { functions: string[]; upstr
     if (entry !== undefined) return entry.kind === 'limited' ? { ...entry, note: `${entry.note}, in ${endpoint.entryFile.path}` } : entry;
     return { kind: 'none', note: `the app in ${endpoint.entryFile.path} sets no limiter` };
   }
-  const appHere = index.callsNamed(endpoint.framework === 'fastapi' ? /^FastAPI$/ : /^Flask$/).length > 0;
+  const appHere = index.callsNamed(endpoint.framework === 'fastapi' ? FASTAPI_APP_CALL : FLASK_APP_CALL).length > 0;
   if (!appHere) {
     const where = endpoint.mountUnknown ?? `the ${endpoint.framework === 'fastapi' ? 'FastAPI app' : 'Flask app'} is created in another file`;
     return { kind: 'unknown', reason: `${where}; a limiter there (slowapi \`SlowAPIMiddleware\` with \`default_limits\`, flask-limiter \`default_limits\`) may cover this route` };
@@ -113,11 +120,11 @@ function appWideCoverage(index: PySourceIndex, framework: PyEndpoint['framework'
 }
 
 function readAppWideCoverage(index: PySourceIndex, framework: PyEndpoint['framework']): Coverage | undefined {
-  const limiter = index.callsNamed(/^Limiter$/)[0];
+  const limiter = index.callsNamed(LIMITER_CALL)[0];
   const defaults = limiter === undefined ? undefined : (keywordArgument(limiter, 'default_limits') ?? keywordArgument(limiter, 'application_limits'));
   if (limiter !== undefined && defaults !== undefined) {
     if (framework === 'flask') return { kind: 'limited', node: limiter, note: `flask-limiter's \`default_limits\` apply to every route (${index.textOf(defaults)})` };
-    const middleware = index.callsNamed(/^add_middleware$/).find((candidate) => /SlowAPI(?:ASGI)?Middleware/.test(index.textOf(candidate)));
+    const middleware = index.callsNamed(ADD_MIDDLEWARE_CALL).find((candidate) => /SlowAPI(?:ASGI)?Middleware/.test(index.textOf(candidate)));
     if (middleware !== undefined) return { kind: 'limited', node: middleware, note: `SlowAPIMiddleware applies the Limiter's \`default_limits\` (${index.textOf(defaults)}) to every route` };
     return { kind: 'none' };
   }

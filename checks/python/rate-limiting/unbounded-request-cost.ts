@@ -13,6 +13,9 @@ import { createPyCheck, siblingMetadata } from '../create-py-check.js';
 import type { PyEndpoint } from '../endpoint.js';
 import { callerValueIn, requestDataOf, type RequestValue } from '../input-validation/request-data.js';
 
+// Call-name patterns as module constants: callsNamed answers a pattern object it has seen by identity (a literal is a new object per evaluation).
+const CLAMP_CALL = /^(?:min|clamp)$/;
+
 const SIZED_CALL = /^(?:limit|fetchmany|islice|sample|Paginator|paginate|range|repeat|take|head)$/;
 const BOUND = /\ble\s*=|\blt\s*=|max_per_page|min\(/;
 
@@ -92,7 +95,7 @@ function boundOf(endpoint: PyEndpoint, value: RequestValue, site: PyNode): { nod
   for (let current = value.node.parent; current !== undefined && current.pos >= site.pos; current = current.parent) {
     if (current.type === 'call' && calleeName(current) === 'min') return { node: current, note: `\`${index.textOf(current)}\`` };
   }
-  const clamp = index.callsNamed(/^(?:min|clamp)$/, endpoint.scopes).find((call) => call.pos < site.pos && name !== '' && index.textOf(call).includes(name));
+  const clamp = index.callsNamed(CLAMP_CALL, endpoint.scopes).find((call) => call.pos < site.pos && name !== '' && index.textOf(call).includes(name));
   if (clamp !== undefined) return { node: clamp, note: `\`${index.textOf(clamp)}\`` };
   const assigned = clampedAssignment(endpoint, name, site);
   return assigned;
