@@ -265,10 +265,19 @@ export class PySourceIndex {
     let calls = this.callsByPattern.get(key);
     if (calls === undefined) {
       const byName = (this.callsByName ??= this.groupCallsByName());
-      const names: string[] = [];
-      for (const name of byName.keys()) if (pattern.test(name)) names.push(name);
-      // One name: its list as it is (document order); several: merged in document order, outer call first.
-      const all = names.length === 0 ? NO_NODES : names.length === 1 ? byName.get(names[0])! : names.flatMap((name) => byName.get(name)!).sort((a, b) => a.pos - b.pos || b.end - a.end);
+      // One name: its list as it is (document order); several: merged in document order, outer call first
+      // (no two calls share both start and end, so the order does not depend on the names' order).
+      let all: readonly PyNode[] = NO_NODES;
+      const exact = key === pattern.source ? exactNames(key) : undefined;
+      if (exact !== undefined) {
+        // `^name$` or `^(?:a|b)$` matches exactly those names: looked up, not tested against every name of the file.
+        for (const name of exact) {
+          const list = byName.get(name);
+          if (list !== undefined) all = all.length === 0 ? list : mergeInDocumentOrder(all, list);
+        }
+      } else {
+        for (const [name, list] of byName) if (pattern.test(name)) all = all.length === 0 ? list : mergeInDocumentOrder(all, list);
+      }
       // The key of the scoped answers: the pattern's, set apart from node types.
       calls = { all, key: `\0${key}`, byRange: undefined };
       this.callsByPattern.set(key, calls);
@@ -419,6 +428,38 @@ function computeLineStarts(text: string): number[] {
   // indexOf searches natively (a loop over every character was ~2% of the walk in a profile).
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
   return starts;
+}
+
+/** exactNames by source (null: not such a source), read once per pattern source rather than once per file and pattern. */
+const EXACT_NAMES = new Map<string, readonly string[] | null>();
+const EXACT_SOURCE = /^\^(?:\(\?:([\w|]+)\)|(\w+))\$$/;
+
+/** The names a `^name$` or `^(?:a|b|c)$` pattern source (no flags) matches exactly, deduplicated; undefined for any other source. */
+function exactNames(source: string): readonly string[] | undefined {
+  let names = EXACT_NAMES.get(source);
+  if (names === undefined) {
+    const match = EXACT_SOURCE.exec(source);
+    const parts = match === null ? [] : (match[1] ?? match[2]).split('|');
+    names = match === null || parts.includes('') ? null : [...new Set(parts)];
+    // The checks' patterns are a few dozen constants; a configuration's names could add more, so the map is kept small.
+    if (EXACT_NAMES.size >= 1000) EXACT_NAMES.clear();
+    EXACT_NAMES.set(source, names);
+  }
+  return names ?? undefined;
+}
+
+/** Two lists of calls, each in document order (outer call first), as one new list in that order. */
+function mergeInDocumentOrder(a: readonly PyNode[], b: readonly PyNode[]): PyNode[] {
+  const merged: PyNode[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i].pos < b[j].pos || (a[i].pos === b[j].pos && a[i].end >= b[j].end)) merged.push(a[i++]);
+    else merged.push(b[j++]);
+  }
+  while (i < a.length) merged.push(a[i++]);
+  while (j < b.length) merged.push(b[j++]);
+  return merged;
 }
 
 /** `filter` for `User.objects.filter(...)`, `Depends` for `Depends(x)`; '' for other callees. */

@@ -61,6 +61,16 @@ describe('PySourceIndex', () => {
     expect(index.textOf(calleeObject(first)!)).toBe('User.objects.filter(id=item_id)');
   });
 
+  it('answers a pattern of exact names as one that is tested against each name: document order, outer call first', async () => {
+    const index = await parsePython('chain.py', 'x = db.get(1).filter(a=get(2))\nfilter(get(3), db.get(4))\n');
+    const exact = index.callsNamed(/^(?:filter|get|filter)$/).map((call) => index.textOf(call));
+    expect(exact).toEqual(['db.get(1).filter(a=get(2))', 'db.get(1)', 'get(2)', 'filter(get(3), db.get(4))', 'get(3)', 'db.get(4)']);
+    expect(index.callsNamed(/^(?:fil+ter|get)$/).map((call) => index.textOf(call))).toEqual(exact);
+    // A new pattern object with a known source shares that pattern's answer.
+    expect(index.callsNamed(new RegExp('^(?:filter|get|filter)$'))).toBe(index.callsNamed(/^(?:filter|get|filter)$/));
+    expect(index.allLines()).toEqual(['x = db.get(1).filter(a=get(2))', 'filter(get(3), db.get(4))', '']);
+  });
+
   it('reads arguments, keywords, string, boolean and dict literals', async () => {
     const index = await parsePython('app.py', APP);
     const [apiRouter] = index.callsNamed(/^APIRouter$/);
