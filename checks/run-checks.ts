@@ -100,7 +100,28 @@ function fillFixTemplate(template: string, data: Record<string, string> | undefi
 /** The answer for a rule the configuration does not name (most of them), shared: asked per check per endpoint. */
 const DEFAULT_SETTING: { readonly off: boolean; readonly severity?: Severity } = Object.freeze({ off: false });
 
+/**
+ * ruleSetting's answers for the last `rules` object asked about, by rule id: asked per check per endpoint, where reading
+ * a rule the configuration does not name (most) from the parsed object went the slow way of a missing key (~0.6% of the
+ * Python analysis). A configuration is not changed once parsed; another one (another review) starts afresh.
+ */
+let answersFor: Config['rules'] | undefined;
+let answers = new Map<string, { readonly off: boolean; readonly severity?: Severity }>();
+
 export function ruleSetting(config: Config, ruleId: string): { readonly off: boolean; readonly severity?: Severity } {
+  if (config.rules !== answersFor) {
+    answersFor = config.rules;
+    answers = new Map();
+  }
+  let answer = answers.get(ruleId);
+  if (answer === undefined) {
+    answer = readRuleSetting(config, ruleId);
+    answers.set(ruleId, answer);
+  }
+  return answer;
+}
+
+function readRuleSetting(config: Config, ruleId: string): { readonly off: boolean; readonly severity?: Severity } {
   const setting = config.rules[ruleId];
   if (setting === undefined) return DEFAULT_SETTING;
   if (setting === 'off') return { off: true };
