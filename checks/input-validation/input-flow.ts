@@ -188,8 +188,12 @@ export class InputFlow {
     const index = endpoint.index;
     this.requestData = traceRequestData(endpoint);
     this.framework = frameworkValidation(endpoint, config.validation.functions);
-    // Most endpoints have no framework gate: the Map's iterator is not made for nothing.
-    if (this.framework.parts.size > 0) for (const [part, gate] of this.framework.parts) this.gates.push({ ...gate, pos: 0, parts: [part] });
+    // Most endpoints have no framework gate: the Map's iterator is not made for nothing. The gate's fields are
+    // named rather than spread: a spread followed by more properties is a generic copy, and most middleware-validated
+    // endpoints make three of these (body, query, params).
+    if (this.framework.parts.size > 0) {
+      for (const [part, gate] of this.framework.parts) this.gates.push({ by: gate.by, strict: gate.strict, node: gate.node, file: gate.file, line: gate.line, pos: 0, parts: [part] });
+    }
     this.collectParameters();
     for (const parameter of this.framework.nestParameters.values()) {
       if (parameter.untraced !== undefined) {
