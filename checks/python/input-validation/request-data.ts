@@ -13,6 +13,7 @@ import { calleeName, calleePath, childByField, classesByName, baseClassNames, de
 import type { PyNode, PySourceIndex } from '../../lang/py/source-index.js';
 import type { PyEndpoint } from '../endpoint.js';
 import { ScopedFacts } from '../../lang/py/scoped-facts.js';
+import { lowerBound } from '../../lang/scopes.js';
 
 /** A value from the request: the node that reads it and how to name it in a message. */
 export interface RequestValue {
@@ -236,7 +237,6 @@ export function callerValuesIn(endpoint: PyEndpoint, data: RequestData, node: Py
 
 function valuesIn(endpoint: PyEndpoint, data: RequestData, node: PyNode, names: Map<string, RequestValue>, anyPart: boolean, firstOnly: boolean): RequestValue[] {
   const { index } = endpoint;
-  const scope = [{ pos: node.pos, end: node.end }];
   const found: RequestValue[] = [];
   for (const read of data.bodyReads) {
     if (read.node.pos >= node.pos && read.node.end <= node.end) {
@@ -244,8 +244,13 @@ function valuesIn(endpoint: PyEndpoint, data: RequestData, node: PyNode, names: 
       if (firstOnly) return found;
     }
   }
+  // The nodes inside `node` are read from the file's lists in place: each node's range is asked about once or twice,
+  // so the index's per-range answer (an array and a map entry each) cost more than the scan.
   if (anyPart) {
-    for (const attribute of index.nodesOfType('attribute', scope)) {
+    const attributes = index.nodesOfType('attribute');
+    for (let at = lowerBound(attributes, node.pos); at < attributes.length && attributes[at].pos < node.end; at++) {
+      const attribute = attributes[at];
+      if (attribute.end > node.end) continue;
       const object = childByField(attribute, 'object');
       const name = childByField(attribute, 'attribute')?.name ?? '';
       if (object?.type === 'identifier' && data.requestNames.has(object.name ?? '') && OTHER_ATTRIBUTE.test(name)) found.push({ node: attribute, label: `\`${index.textOf(attribute)}\`` });
@@ -254,8 +259,12 @@ function valuesIn(endpoint: PyEndpoint, data: RequestData, node: PyNode, names: 
       if (firstOnly) return found;
     }
   }
-  const identifiers = node.type === 'identifier' ? [node] : index.nodesOfType('identifier', scope);
-  for (const identifier of identifiers) {
+  // An identifier is its own only read (even an empty one the parser invented).
+  const single = node.type === 'identifier';
+  const identifiers = single ? [node] : index.nodesOfType('identifier');
+  for (let at = single ? 0 : lowerBound(identifiers, node.pos); at < identifiers.length && (single || identifiers[at].pos < node.end); at++) {
+    const identifier = identifiers[at];
+    if (identifier.end > node.end) continue;
     // `x.attr` names an attribute, not the variable `attr`; keyword names are not reads either.
     if (identifier.field === 'attribute' || identifier.field === 'name') continue;
     const value = names.get(identifier.name ?? '');
