@@ -18,16 +18,17 @@ function locatePyNode(endpoint: PyEndpoint, node: PyNode): { file: string; line:
   return { file: fileOfNode(node) ?? endpoint.file, line: node.line, endLine: node.endLine };
 }
 
-const coveredByChecks = new WeakMap<readonly PyCheck[], ReadonlySet<ChecklistItemId>>();
+const uncoveredByChecks = new WeakMap<readonly PyCheck[], readonly ChecklistItemId[]>();
 
-/** The items some of `checks` decide, once per check list (the engine asks for every endpoint). */
-function coveredItems(checks: readonly PyCheck[]): ReadonlySet<ChecklistItemId> {
-  let covered = coveredByChecks.get(checks);
-  if (covered === undefined) {
-    covered = new Set(checks.flatMap((check) => check.items));
-    coveredByChecks.set(checks, covered);
+/** The checklist's items none of `checks` decides, in checklist order, once per check list (the engine asks for every endpoint). */
+function uncoveredItems(checks: readonly PyCheck[]): readonly ChecklistItemId[] {
+  let uncovered = uncoveredByChecks.get(checks);
+  if (uncovered === undefined) {
+    const covered = new Set(checks.flatMap((check) => check.items));
+    uncovered = CHECKLIST.map(({ id }) => id).filter((id) => !covered.has(id));
+    uncoveredByChecks.set(checks, uncovered);
   }
-  return covered;
+  return uncovered;
 }
 
 export function runPyChecks(endpoint: PyEndpoint, checks: readonly PyCheck[], config: Config, project: ProjectContext): EndpointAnalysis {
@@ -36,10 +37,9 @@ export function runPyChecks(endpoint: PyEndpoint, checks: readonly PyCheck[], co
     return { checklist: emptyChecklist(`syntax error at line ${line} (${message}) inside this endpoint's code: not analysed`), findings: [], errors: [] };
   }
   const analysis = runChecksWith(endpoint, checks, config, project, locatePyNode);
-  const covered = coveredItems(checks);
-  for (const { id } of CHECKLIST) {
+  for (const id of uncoveredItems(checks)) {
     const item = analysis.checklist[id];
-    if (!covered.has(id) && item.status === 'unknown' && item.findings.length === 0) item.reason = NOT_YET_FOR_PYTHON;
+    if (item.status === 'unknown' && item.findings.length === 0) item.reason = NOT_YET_FOR_PYTHON;
   }
   return analysis;
 }
