@@ -63,34 +63,21 @@ if (Object.keys(CHECKLIST_SHAPE).join() !== CHECKLIST.map((item) => item.id).joi
 /** A message template cut once into text and placeholder names (odd positions): every finding fills one. */
 const compiledTemplates = new Map<string, readonly string[]>();
 
-function compiledTemplate(template: string): readonly string[] {
+/**
+ * Fills a template from `data`; given an endpoint, its method and route fill `{{method}}` and
+ * `{{route}}` over data's own (fix texts name the endpoint), without copying data.
+ */
+function fillTemplate(template: string, data: Record<string, string> | undefined, endpoint?: { method: string; route: string }): string {
   let parts = compiledTemplates.get(template);
   if (parts === undefined) {
     parts = template.split(/\{\{\s*(\w+)\s*\}\}/);
     if (compiledTemplates.size > 10_000) compiledTemplates.clear();
     compiledTemplates.set(template, parts);
   }
-  return parts;
-}
-
-function fillTemplate(template: string, data: Record<string, string> | undefined): string {
-  const parts = compiledTemplate(template);
-  let text = parts[0];
-  for (let i = 1; i < parts.length; i += 2) {
-    const value = data?.[parts[i]];
-    if (value === undefined) throw new Error(`message placeholder {{${parts[i]}}} has no data`);
-    text += value + parts[i + 1];
-  }
-  return text;
-}
-
-/** fillTemplate with `data` plus the endpoint's method and route (which win over data's own), without copying data. */
-function fillFixTemplate(template: string, data: Record<string, string> | undefined, method: string, route: string): string {
-  const parts = compiledTemplate(template);
   let text = parts[0];
   for (let i = 1; i < parts.length; i += 2) {
     const name = parts[i];
-    const value = name === 'method' ? method : name === 'route' ? route : data?.[name];
+    const value = endpoint !== undefined && name === 'method' ? endpoint.method : endpoint !== undefined && name === 'route' ? endpoint.route : data?.[name];
     if (value === undefined) throw new Error(`message placeholder {{${name}}} has no data`);
     text += value + parts[i + 1];
   }
@@ -296,7 +283,7 @@ function toFinding<E extends EndpointBase, N>(
     endLine: Math.max(line, endLine),
     message: fillTemplate(template, report.data),
     why: check.why,
-    fix: fillFixTemplate(fixTemplate, report.data, endpoint.method, endpoint.route),
+    fix: fillTemplate(fixTemplate, report.data, endpoint),
     cwe: [...check.cwe],
     owasp: [...check.owasp],
     endpoint: name,
