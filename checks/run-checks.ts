@@ -5,12 +5,10 @@
 import { CHECKLIST, type ChecklistItemId } from './checklist.js';
 import type { Check, CheckContext, Report } from './create-check.js';
 import type { Endpoint } from './frameworks/endpoint.js';
-import { ts } from './lang/ts/parse.js';
+import { ts, SyntaxKind } from './lang/ts/parse.js';
 import type { Config } from '../src/config/schema.js';
 import { endpointName, type Checklist, type Evidence, type Finding, type ItemResult, type ItemStatus, type Severity } from './model.js';
 import type { ProjectContext } from './project-context.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind } = ts;
 
 /** A finding before suppression and fingerprinting (which need the whole file). */
 export type RawFinding = Omit<Finding, 'fingerprint'>;

@@ -1,4 +1,4 @@
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isArrowFunction, isAsExpression, isAwaitExpression, isBinaryExpression, isBlock, isCallExpression, isConditionalExpression, isExpressionStatement, isFunctionExpression, isIdentifier, isIfStatement, isNewExpression, isNonNullExpression, isParenthesizedExpression, isPrefixUnaryExpression, isPropertyAccessExpression, isReturnStatement, isThrowStatement, isVariableDeclaration } from '../lang/ts/parse.js';
 import { createCheck } from '../create-check.js';
 import { boundNames, calleePath, containsNode, identifiersIn, unwrapExpression, plainCalleePath } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
@@ -6,8 +6,6 @@ import { codeRegions, scopeOf, type Endpoint } from '../frameworks/endpoint.js';
 import { definitionAuthenticates, frameworkRejection, identityCallsIn, isAuthControlName, restoresSessionOnly } from './identity-signals.js';
 import { nextMiddlewareOutcome } from './next-middleware-outcome.js';
 import { jwtMiddlewareOf, jwtMiddlewareOption } from './jwt-middleware-packages.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, isArrowFunction, isAsExpression, isAwaitExpression, isBinaryExpression, isBlock, isCallExpression, isConditionalExpression, isExpressionStatement, isFunctionExpression, isIdentifier, isIfStatement, isNewExpression, isNonNullExpression, isParenthesizedExpression, isPrefixUnaryExpression, isPropertyAccessExpression, isReturnStatement, isThrowStatement, isVariableDeclaration } = ts;
 
 /** Identity calls that reject by themselves (throw, redirect or answer 401): their result needs no guard. */
 const SELF_ENFORCING = /(?:^|\.)(?:protect|requireAuth|requireUser|requireSession|ensureAuthenticated|authenticate|withApiAuthRequired)$/;

@@ -3,15 +3,13 @@
  * a handler, authentication middleware and wrappers around it. Shared by the
  * authentication checks (and, later, logging and authorization ones).
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isCallExpression, isClassLike, isIdentifier, isMethodDeclaration, isPropertyAccessExpression } from '../lang/ts/parse.js';
 import { calleeName, plainCalleePath, stringValue, type FunctionNode } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf } from '../frameworks/endpoint.js';
 import { isInertCall, isRequestRead, isResponseCall } from '../frameworks/http-idioms.js';
 import { isAuthOptOutMarker } from '../frameworks/nestjs.js';
 import { KeySlots } from '../lang/key-slots.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, isCallExpression, isClassLike, isIdentifier, isMethodDeclaration, isPropertyAccessExpression } = ts;
 
 export interface IdentitySignal {
   node: ts.Node;

@@ -8,12 +8,10 @@
  * Reading their options turns "defined in a package, not analysed" into a
  * verdict with evidence.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, isCallExpression, isIdentifier, isObjectLiteralExpression, isPropertyAccessExpression, isPropertyAssignment, isStringLiteral } from '../lang/ts/parse.js';
 import { expressionPath, importSources, unwrapExpression } from '../lang/ts/queries.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
 import type { Control, Endpoint } from '../frameworks/endpoint.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { isCallExpression, isIdentifier, isObjectLiteralExpression, isPropertyAccessExpression, isPropertyAssignment, isStringLiteral } = ts;
 
 export type JwtMiddlewarePackage = 'koa-jwt' | 'express-jwt';
 

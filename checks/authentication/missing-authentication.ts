@@ -1,4 +1,4 @@
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isCallExpression, isPropertyAccessExpression } from '../lang/ts/parse.js';
 import { createCheck } from '../create-check.js';
 import { calleePath, plainCalleePath } from '../lang/ts/queries.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
@@ -6,8 +6,6 @@ import { isDataAccessCall, isInertCall, isRequestRead, isResponseCall } from '..
 import { nextMiddlewareOutcome } from './next-middleware-outcome.js';
 import { definitionAuthenticates, delegatedCall, frameworkRejection, identityCallsIn, isAuthControlName, restoresSessionOnly } from './identity-signals.js';
 import { publicRouteReason } from './public-routes.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, isCallExpression, isPropertyAccessExpression } = ts;
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'ALL', 'MUTATION']);
 

@@ -7,12 +7,10 @@
  * checks. The strategy files come from the modules' `providers`
  * (`endpoint.nestApp.strategies`).
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isCallExpression, isClassLike, isIdentifier, isObjectLiteralExpression, isPropertyAssignment, isStringLiteral } from '../lang/ts/parse.js';
 import { importSources, stringValue, unwrapExpression } from '../lang/ts/queries.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, isCallExpression, isClassLike, isIdentifier, isObjectLiteralExpression, isPropertyAssignment, isStringLiteral } = ts;
 
 export interface PassportJwtStrategy {
   index: SourceIndex;

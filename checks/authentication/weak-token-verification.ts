@@ -1,4 +1,4 @@
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isArrayLiteralExpression, isIdentifier, isObjectLiteralExpression, isPropertyAssignment, isStringLiteral } from '../lang/ts/parse.js';
 import { createCheck } from '../create-check.js';
 import { calleePath, enclosingFunction, functionsByName, stringValue, unwrapExpression, variablesByName } from '../lang/ts/queries.js';
 import { definitionAuthenticates, identityCallsIn, isAuthControlName, restoresSessionOnly } from './identity-signals.js';
@@ -6,8 +6,6 @@ import { codeRegions, scopeOf, type CodeRegion, type Endpoint } from '../framewo
 import { nextMiddlewareOutcome } from './next-middleware-outcome.js';
 import { passportJwtStrategyFor, strategyOption, type PassportJwtStrategy } from './passport-jwt-strategy.js';
 import { jwtMiddlewareOf, jwtMiddlewareOption, type JwtMiddlewareUse } from './jwt-middleware-packages.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, isArrayLiteralExpression, isIdentifier, isObjectLiteralExpression, isPropertyAssignment, isStringLiteral } = ts;
 
 /** `jwt.verify` / `jsonwebtoken.verify` / `verify` imported from jsonwebtoken. */
 const VERIFY = /^(?:jwt|jsonwebtoken|JWT)\.verify$/;

@@ -5,11 +5,9 @@
  * argument counts here: a list is scoped, or not, inside the helper, which
  * this file does not show.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, isIdentifier, isPropertyAccessExpression } from '../lang/ts/parse.js';
 import { calleeName, importSources, plainCalleePath } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { isIdentifier, isPropertyAccessExpression } = ts;
 
 export interface ImportedListHelper {
   call: ts.CallExpression;

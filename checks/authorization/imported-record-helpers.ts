@@ -4,12 +4,10 @@
  * The query is out of view, so whether it is scoped to the caller cannot be
  * decided here.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, isObjectLiteralExpression, isPropertyAssignment, isShorthandPropertyAssignment } from '../lang/ts/parse.js';
 import { calleeName, importSources, unwrapExpression, plainCalleePath } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import type { RequestOrigins } from '../frameworks/request-origins.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { isObjectLiteralExpression, isPropertyAssignment, isShorthandPropertyAssignment } = ts;
 
 export interface ImportedRecordHelper {
   call: ts.CallExpression;

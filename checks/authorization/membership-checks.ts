@@ -5,7 +5,7 @@
  * comparison of the caller's tenant with the requested one, or a middleware
  * whose name says so.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isAwaitExpression, isBinaryExpression, isIfStatement, isLiteralExpression, isParenthesizedExpression, isPrefixUnaryExpression, isReturnStatement, isThrowStatement } from '../lang/ts/parse.js';
 import { calleeName, identifiersIn, plainCalleePath, unwrapExpression } from '../lang/ts/queries.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf, type Endpoint } from '../frameworks/endpoint.js';
@@ -13,8 +13,6 @@ import type { RecordQuery } from './orm-queries.js';
 import { isMembershipRelation, isOwnerField } from './owner-fields.js';
 import { recordVariable } from './record-bindings.js';
 import { isTenantField, isTenantModel } from './tenant-fields.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, isAwaitExpression, isBinaryExpression, isIfStatement, isLiteralExpression, isParenthesizedExpression, isPrefixUnaryExpression, isReturnStatement, isThrowStatement } = ts;
 
 /** One membership check and the code it protects. */
 export interface MembershipCheck {

@@ -1,4 +1,4 @@
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isIdentifier } from '../lang/ts/parse.js';
 import { createCheck } from '../create-check.js';
 import { boundNames } from '../lang/ts/queries.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
@@ -10,8 +10,6 @@ import { isKeyColumn, isMembershipRelation, isOwnerField } from './owner-fields.
 import { recordVariable } from './record-bindings.js';
 import { traceRequestOrigins, type RequestOrigins } from '../frameworks/request-origins.js';
 import type { Condition } from './where-conditions.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, isIdentifier } = ts;
 
 /** A query that selects records by a key the caller chose. */
 interface KeyedAccess {

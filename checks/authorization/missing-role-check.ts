@@ -1,9 +1,7 @@
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isCallExpression, isPropertyAccessExpression } from '../lang/ts/parse.js';
 import { createCheck } from '../create-check.js';
 import { expressionPath, stringValue, plainCalleePath } from '../lang/ts/queries.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, isCallExpression, isPropertyAccessExpression } = ts;
 
 /** Path segments that mark an administrative or internal route. */
 const PRIVILEGED_SEGMENT = /^(?:admin|admins|administration|internal|manage|management|staff|superuser|backoffice|back-office|sudo|ops)$/i;

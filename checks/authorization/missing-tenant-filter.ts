@@ -1,4 +1,4 @@
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isIdentifier, isLiteralExpression } from '../lang/ts/parse.js';
 import { createCheck } from '../create-check.js';
 import { accessRoot, boundNames, unwrapExpression } from '../lang/ts/queries.js';
 import { scopeOf, type Endpoint } from '../frameworks/endpoint.js';
@@ -15,8 +15,6 @@ import { isIdentityModel, isTenantField, isTenantModel, pluralModel, tenantIdFie
 import { findTenantSources, type TenantSources } from './tenant-sources.js';
 import { findUnfilteredQueries } from './unfiltered-queries.js';
 import type { Condition } from './where-conditions.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, isIdentifier, isLiteralExpression } = ts;
 
 /** A query the tenant rule looks at, with whether the code shows its filter. */
 interface Target {

@@ -5,14 +5,12 @@
  * MongoDB driver), Knex, and raw SQL with parameters. Syntax only: a call is
  * recognised by its method name, its receiver and the shape of its arguments.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isCallExpression, isElementAccessExpression, isIdentifier, isNonNullExpression, isObjectLiteralExpression, isPropertyAccessExpression, isPropertyAssignment, isShorthandPropertyAssignment, isStringLiteral } from '../lang/ts/parse.js';
 import { calleeName, expressionPath, importedModules, stringValue, unwrapExpression } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { sqlCallQuery, sqlTemplateQuery } from './sql-queries.js';
 import { drizzleConditions, knexConditions, objectConditions, type Condition, type ObjectResolver } from './where-conditions.js';
 import { KeySlots } from '../lang/key-slots.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, isCallExpression, isElementAccessExpression, isIdentifier, isNonNullExpression, isObjectLiteralExpression, isPropertyAccessExpression, isPropertyAssignment, isShorthandPropertyAssignment, isStringLiteral } = ts;
 
 export type Orm = 'prisma' | 'drizzle' | 'typeorm' | 'sequelize' | 'mongoose' | 'knex' | 'sql';
 export type Operation = 'read' | 'update' | 'delete';

@@ -2,11 +2,9 @@
  * The object filter of a query as the code writes it, for the checks that
  * rewrite a filter or need to know whether all of it is in view.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, isCallExpression, isIdentifier, isObjectLiteralExpression, isPropertyAccessExpression, isPropertyAssignment, isSpreadAssignment } from '../lang/ts/parse.js';
 import { calleeName, unwrapExpression } from '../lang/ts/queries.js';
 import type { RecordQuery } from './orm-queries.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { isCallExpression, isIdentifier, isObjectLiteralExpression, isPropertyAccessExpression, isPropertyAssignment, isSpreadAssignment } = ts;
 
 /** The call of the chain that carries the query's method: the query node itself for Prisma. */
 function methodCall(query: RecordQuery): ts.CallExpression | undefined {

@@ -2,9 +2,7 @@
  * Following a fetched record by name: `const invoice = await prisma...`,
  * `const [invoice] = await db.select()...`, `invoice = await Invoice.findById(id)`.
  */
-import { ts } from '../lang/ts/parse.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, isArrayBindingPattern, isAsExpression, isAwaitExpression, isBinaryExpression, isBindingElement, isIdentifier, isNonNullExpression, isObjectBindingPattern, isParenthesizedExpression, isSatisfiesExpression, isVariableDeclaration } = ts;
+import { ts, SyntaxKind, isArrayBindingPattern, isAsExpression, isAwaitExpression, isBinaryExpression, isBindingElement, isIdentifier, isNonNullExpression, isObjectBindingPattern, isParenthesizedExpression, isSatisfiesExpression, isVariableDeclaration } from '../lang/ts/parse.js';
 
 /** The variable the value of `expression` is stored in, if it is stored at all. */
 export function recordVariable(expression: ts.Node): string | undefined {

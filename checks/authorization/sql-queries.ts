@@ -5,13 +5,11 @@
  * The WHERE text is read for its columns; each placeholder is matched to the
  * value the code passes for it.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, isArrayLiteralExpression, isNoSubstitutionTemplateLiteral, isStringLiteral, isTemplateExpression } from '../lang/ts/parse.js';
 import { calleePath, expressionPath, unwrapExpression } from '../lang/ts/queries.js';
 import type { RecordQuery } from './orm-queries.js';
 import { isOwnerField } from './owner-fields.js';
 import type { Condition } from './where-conditions.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { isArrayLiteralExpression, isNoSubstitutionTemplateLiteral, isStringLiteral, isTemplateExpression } = ts;
 
 const STATEMENT = /^\s*(select|update|delete)\b/i;
 const WHERE = /\bwhere\b/i;

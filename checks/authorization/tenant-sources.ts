@@ -6,15 +6,13 @@
  * caller acts in; the second is one the caller chose, which is only safe
  * after a membership check.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isCallExpression, isElementAccessExpression, isIdentifier, isPropertyAccessExpression, isStringLiteral, isVariableDeclaration } from '../lang/ts/parse.js';
 import { calleeName, plainCalleePath, stringValue, unwrapExpression } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { codeRegions, type Endpoint } from '../frameworks/endpoint.js';
 import type { RequestOrigins } from '../frameworks/request-origins.js';
 import { recordVariable } from './record-bindings.js';
 import { isTenantField, tenantIdField } from './tenant-fields.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, isCallExpression, isElementAccessExpression, isIdentifier, isPropertyAccessExpression, isStringLiteral, isVariableDeclaration } = ts;
 
 /** A tenant the caller carries: the one their session, token or middleware says they act in. */
 export interface CallerTenant {

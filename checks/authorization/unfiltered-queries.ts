@@ -5,12 +5,10 @@
  * (orm-queries.ts) starts from a filter, since ownership is about one record
  * selected by id; tenant isolation is about every list, filtered or not.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isCallExpression, isIdentifier, isNoSubstitutionTemplateLiteral, isObjectLiteralExpression, isPropertyAccessExpression, isStringLiteral, isTemplateExpression } from '../lang/ts/parse.js';
 import { calleeName, calleePath, expressionPath, plainCalleePath, unwrapExpression } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import type { RecordQuery } from './orm-queries.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, isCallExpression, isIdentifier, isNoSubstitutionTemplateLiteral, isObjectLiteralExpression, isPropertyAccessExpression, isStringLiteral, isTemplateExpression } = ts;
 
 /** A list query with no filter, or with one the code builds elsewhere. */
 export interface UnfilteredQuery {

@@ -5,10 +5,8 @@
  * `.where('id', id)`. Only what a reader can see: a filter built in another
  * function yields no conditions.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, isArrayLiteralExpression, isArrowFunction, isBlock, isCallExpression, isElementAccessExpression, isFunctionExpression, isIdentifier, isNumericLiteral, isObjectLiteralExpression, isPrivateIdentifier, isPropertyAccessExpression, isPropertyAssignment, isReturnStatement, isShorthandPropertyAssignment, isSpreadAssignment, isStringLiteral, isTaggedTemplateExpression, isTemplateExpression } from '../lang/ts/parse.js';
 import { calleeName, stringValue, unwrapExpression } from '../lang/ts/queries.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { isArrayLiteralExpression, isArrowFunction, isBlock, isCallExpression, isElementAccessExpression, isFunctionExpression, isIdentifier, isNumericLiteral, isObjectLiteralExpression, isPrivateIdentifier, isPropertyAccessExpression, isPropertyAssignment, isReturnStatement, isShorthandPropertyAssignment, isSpreadAssignment, isStringLiteral, isTaggedTemplateExpression, isTemplateExpression } = ts;
 
 export interface Condition {
   /** The field compared, as written at the leaf: `id`, `ownerId`, `owner_id`, `_id`. */

@@ -5,7 +5,7 @@
  * route of the router, so it belongs to the routes' controls. This finds the
  * mounting file among the conventional bootstrap files and attaches it.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, isCallExpression, isIdentifier, isPropertyAccessExpression } from '../lang/ts/parse.js';
 import { expressionPath, functionsByName, importSources, isFunctionNode, stringValue, unwrapExpression, type FunctionNode } from '../lang/ts/queries.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
 import type { ProjectContext } from '../project-context.js';
@@ -14,8 +14,6 @@ import { expressAppNames } from './express.js';
 import { koaAppNames } from './koa.js';
 import { reachableScopes } from './reachable-code.js';
 import { moduleCandidates } from './resolve-imports.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { isCallExpression, isIdentifier, isPropertyAccessExpression } = ts;
 
 const BOOTSTRAP_NAMES = ['app', 'server', 'index', 'main', 'routes', 'router', 'api'];
 const BOOTSTRAP_EXTENSIONS = ['.ts', '.js'];

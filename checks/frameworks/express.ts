@@ -4,7 +4,7 @@
  * `router.use` middleware registered before the route, and the middleware of
  * the `app.use(path, ...middleware, router)` call that mounts a router.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isArrayLiteralExpression, isCallExpression, isIdentifier, isNumericLiteral, isObjectLiteralExpression, isPropertyAccessExpression, isRegularExpressionLiteral, isStringLiteral, isTemplateExpression } from '../lang/ts/parse.js';
 import {
   calleeName,
   expressionPath,
@@ -19,8 +19,6 @@ import {
 import type { SourceIndex } from '../lang/ts/source-index.js';
 import type { Control, Endpoint } from './endpoint.js';
 import { reachableScopes } from './reachable-code.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, isArrayLiteralExpression, isCallExpression, isIdentifier, isNumericLiteral, isObjectLiteralExpression, isPropertyAccessExpression, isRegularExpressionLiteral, isStringLiteral, isTemplateExpression } = ts;
 
 const ROUTE_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'all', 'options', 'head']);
 const ROUTE_METHOD_CALL = namePattern(ROUTE_METHODS);

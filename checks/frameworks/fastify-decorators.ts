@@ -5,15 +5,13 @@
  * file. This finds the decorator among the app's entry files and attaches its
  * definition, so checks read what it does rather than trust its name.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, isIdentifier } from '../lang/ts/parse.js';
 import { functionsByName, isFunctionNode, stringValue, unwrapExpression, type FunctionNode } from '../lang/ts/queries.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
 import type { ProjectContext } from '../project-context.js';
 import type { Endpoint } from './endpoint.js';
 import { bootstrapCandidates } from './express-mounts.js';
 import { reachableScopes } from './reachable-code.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { isIdentifier } = ts;
 
 /** Entry files read per review for decorators at most: each is a fetch for the app. */
 const MAX_FILES = 4;

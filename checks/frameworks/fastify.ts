@@ -4,7 +4,7 @@
  * hooks (`onRequest`, `preParsing`, `preValidation`, `preHandler`) and the
  * `addHook` calls of its plugin scope or an enclosing one as controls.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isArrayLiteralExpression, isCallExpression, isIdentifier, isMethodDeclaration, isNumericLiteral, isObjectLiteralExpression, isPropertyAccessExpression, isPropertyAssignment, isShorthandPropertyAssignment, isStringLiteral, isTemplateExpression } from '../lang/ts/parse.js';
 import {
   enclosingFunction,
   expressionPath,
@@ -21,8 +21,6 @@ import {
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import type { Control, Endpoint } from './endpoint.js';
 import { reachableScopes } from './reachable-code.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, isArrayLiteralExpression, isCallExpression, isIdentifier, isMethodDeclaration, isNumericLiteral, isObjectLiteralExpression, isPropertyAccessExpression, isPropertyAssignment, isShorthandPropertyAssignment, isStringLiteral, isTemplateExpression } = ts;
 
 const SHORTHAND_METHODS = new Set(['get', 'head', 'post', 'put', 'delete', 'options', 'patch', 'all']);
 const ROUTE_CALL = namePattern([...SHORTHAND_METHODS, 'route']);

@@ -4,14 +4,12 @@
  * ...middleware)` registered before the route as controls, and those of a
  * parent app before the `parent.route(prefix, subApp)` that mounts it.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isArrayLiteralExpression, isCallExpression, isIdentifier, isNewExpression, isNumericLiteral, isObjectLiteralExpression, isPropertyAccessExpression, isSpreadElement, isStringLiteral } from '../lang/ts/parse.js';
 import { compileUntrustedPattern } from '../lang/untrusted-pattern.js';
 import { calleeName, expressionPath, functionsByName, isFunctionNode, namePattern, stringValue, unwrapExpression, variablesByName, type FunctionNode } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import type { Control, Endpoint } from './endpoint.js';
 import { reachableScopes } from './reachable-code.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, isArrayLiteralExpression, isCallExpression, isIdentifier, isNewExpression, isNumericLiteral, isObjectLiteralExpression, isPropertyAccessExpression, isSpreadElement, isStringLiteral } = ts;
 
 const ROUTE_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'options', 'all']);
 /** Methods that return the app, so that calls chain. */

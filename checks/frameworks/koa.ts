@@ -4,14 +4,12 @@
  * with the `router.use(...)` registered before the route and the `app.use`
  * middleware registered before `app.use(router.routes())` as controls.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isArrayLiteralExpression, isCallExpression, isIdentifier, isNewExpression, isNumericLiteral, isObjectLiteralExpression, isPropertyAccessExpression, isPropertyAssignment, isRegularExpressionLiteral, isStringLiteral } from '../lang/ts/parse.js';
 import { compileUntrustedPattern } from '../lang/untrusted-pattern.js';
 import { calleeName, expressionPath, functionsByName, importSources, isFunctionNode, namePattern, stringValue, unwrapExpression, type FunctionNode } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import type { Control, Endpoint } from './endpoint.js';
 import { reachableScopes } from './reachable-code.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, isArrayLiteralExpression, isCallExpression, isIdentifier, isNewExpression, isNumericLiteral, isObjectLiteralExpression, isPropertyAccessExpression, isPropertyAssignment, isRegularExpressionLiteral, isStringLiteral } = ts;
 
 const ROUTER_MODULES = new Set(['@koa/router', 'koa-router']);
 const ROUTE_METHODS: ReadonlyMap<string, string> = new Map([

@@ -7,7 +7,7 @@
  * the guard classes the routes name (one import hop), so that a
  * `canActivate` that verifies nothing does not count for its name.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isArrayLiteralExpression, isCallExpression, isIdentifier, isObjectLiteralExpression, isPropertyAccessExpression, isPropertyAssignment } from '../lang/ts/parse.js';
 import { calleeName, importSources, stringValue, unwrapExpression } from '../lang/ts/queries.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
 import type { ProjectContext } from '../project-context.js';
@@ -15,8 +15,6 @@ import type { Control, Endpoint, NestAppFiles } from './endpoint.js';
 import { classesByName, classMethod, controllerNameOf, enhancerControl, guardIgnoresOptOut, isAuthOptOutMarker, joinNestPath } from './nestjs.js';
 import { reachableScopes } from './reachable-code.js';
 import { moduleCandidates } from './resolve-imports.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, isArrayLiteralExpression, isCallExpression, isIdentifier, isObjectLiteralExpression, isPropertyAccessExpression, isPropertyAssignment } = ts;
 
 /** Files parsed per review for the app's bootstrap and modules at most: each is a fetch for the app. */
 const MAX_APP_FILES = 8;

@@ -7,13 +7,11 @@
  * (`app.useGlobalGuards`, `APP_GUARD`) live in other files: see
  * nestjs-global-guards.ts.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, canHaveDecorators, getDecorators, isArrayLiteralExpression, isCallExpression, isClassDeclaration, isDecorator, isIdentifier, isMethodDeclaration, isNewExpression, isObjectLiteralExpression, isPropertyAssignment } from '../lang/ts/parse.js';
 import { calleeName, expressionPath, functionsByName, stringValue, unwrapExpression } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf, type Control, type Endpoint } from './endpoint.js';
 import { reachableScopes } from './reachable-code.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, canHaveDecorators, getDecorators, isArrayLiteralExpression, isCallExpression, isClassDeclaration, isDecorator, isIdentifier, isMethodDeclaration, isNewExpression, isObjectLiteralExpression, isPropertyAssignment } = ts;
 
 const HTTP_DECORATORS: Readonly<Record<string, string>> = {
   Get: 'GET',

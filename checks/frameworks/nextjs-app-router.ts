@@ -2,13 +2,11 @@
  * Next.js App Router route handlers: `app/**\/route.(ts|js)` files whose
  * exported GET/POST/... functions are the endpoints, routed by the file path.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, canHaveModifiers, getModifiers, isCallExpression, isExportDeclaration, isFunctionDeclaration, isIdentifier, isNamedExports, isVariableStatement } from '../lang/ts/parse.js';
 import { functionsByName, variablesByName, isFunctionNode, unwrapExpression, expressionPath, type FunctionNode } from '../lang/ts/queries.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
 import type { Control, Endpoint } from './endpoint.js';
 import { reachableScopes } from './reachable-code.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, canHaveModifiers, getModifiers, isCallExpression, isExportDeclaration, isFunctionDeclaration, isIdentifier, isNamedExports, isVariableStatement } = ts;
 
 export const NEXT_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 

@@ -2,12 +2,10 @@
  * The Next.js `middleware.ts` (`proxy.ts` since Next.js 16) that runs before
  * App Router handlers: where it is, and whether it authenticates a route.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, isArrayLiteralExpression, isExportDeclaration, isIdentifier, isObjectLiteralExpression, isPropertyAssignment, isVariableStatement } from '../lang/ts/parse.js';
 import { compileUntrustedPattern, type UntrustedMatcher } from '../lang/untrusted-pattern.js';
 import { calleePath, expressionPath, importSources, stringValue, unwrapExpression, plainCalleePath } from '../lang/ts/queries.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { isArrayLiteralExpression, isExportDeclaration, isIdentifier, isObjectLiteralExpression, isPropertyAssignment, isVariableStatement } = ts;
 
 /** Where the middleware of the app containing `routeFile` can be: beside the `app/` folder. */
 export function nextMiddlewareCandidates(routeFile: string): string[] {

@@ -4,7 +4,7 @@
  * each method branch becomes its own endpoint, routed by the file path.
  */
 import { isDataAccessCall } from './http-idioms.js';
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, canHaveModifiers, getModifiers, isArrayLiteralExpression, isBinaryExpression, isBlock, isCallExpression, isCaseClause, isDefaultClause, isExportAssignment, isExportDeclaration, isExpressionStatement, isFunctionDeclaration, isIdentifier, isIfStatement, isNamedExports, isObjectBindingPattern, isPrefixUnaryExpression, isPropertyAccessExpression, isReturnStatement, isSourceFile, isThrowStatement } from '../lang/ts/parse.js';
 import {
   boundNames,
   calleeName,
@@ -22,8 +22,6 @@ import {
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf, type Control, type Endpoint } from './endpoint.js';
 import { reachableScopes } from './reachable-code.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, canHaveModifiers, getModifiers, isArrayLiteralExpression, isBinaryExpression, isBlock, isCallExpression, isCaseClause, isDefaultClause, isExportAssignment, isExportDeclaration, isExpressionStatement, isFunctionDeclaration, isIdentifier, isIfStatement, isNamedExports, isObjectBindingPattern, isPrefixUnaryExpression, isPropertyAccessExpression, isReturnStatement, isSourceFile, isThrowStatement } = ts;
 
 const API_FILE = /(?:^|\/)pages\/api\/(.+)\.(?:ts|tsx|js|jsx|mjs|cjs)$/;
 const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);

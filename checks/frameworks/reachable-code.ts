@@ -1,9 +1,7 @@
-import { ts } from '../lang/ts/parse.js';
+import { ts, isIdentifier } from '../lang/ts/parse.js';
 import { functionsByName, type FunctionNode } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf } from './endpoint.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { isIdentifier } = ts;
 
 /** Bound on helper functions followed, so a file of mutual calls stays linear. */
 const MAX_FUNCTIONS = 32;

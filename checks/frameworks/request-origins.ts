@@ -11,12 +11,10 @@
  * `input` of a tRPC resolver's options (`{ ctx, input }`), whose `ctx` is the
  * server's (`ctx.session.user.id` is the caller's own id).
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, canHaveDecorators, getDecorators, isArrayBindingPattern, isBinaryExpression, isCallExpression, isConditionalExpression, isElementAccessExpression, isIdentifier, isNewExpression, isPropertyAccessExpression, isStringLiteral, isTemplateExpression } from '../lang/ts/parse.js';
 import { calleeName, functionsByName, stringValue, unwrapExpression, type FunctionNode } from '../lang/ts/queries.js';
 import type { Endpoint } from './endpoint.js';
 import { KeySlots } from '../lang/key-slots.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, canHaveDecorators, getDecorators, isArrayBindingPattern, isBinaryExpression, isCallExpression, isConditionalExpression, isElementAccessExpression, isIdentifier, isNewExpression, isPropertyAccessExpression, isStringLiteral, isTemplateExpression } = ts;
 
 /** `request`: an object whose `params`/`query`/`body` are caller data; `data`: caller data itself. */
 export interface RequestOrigin {

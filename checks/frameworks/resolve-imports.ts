@@ -3,11 +3,9 @@
  * defines it in another module of the project, so that checks can read the
  * middleware or wrapper instead of trusting its name.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, getModifiers, isBinaryExpression, isExportAssignment, isExportDeclaration, isExpressionStatement, isFunctionDeclaration, isIdentifier, isNamedExports, isObjectLiteralExpression, isPropertyAssignment, isShorthandPropertyAssignment } from '../lang/ts/parse.js';
 import { functionsByName, unwrapExpression, isFunctionNode, type FunctionNode } from '../lang/ts/queries.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, getModifiers, isBinaryExpression, isExportAssignment, isExportDeclaration, isExpressionStatement, isFunctionDeclaration, isIdentifier, isNamedExports, isObjectLiteralExpression, isPropertyAssignment, isShorthandPropertyAssignment } = ts;
 
 const EXTENSIONS = ['.ts', '.tsx', '.js', '.mjs', '.cjs', '.jsx'];
 

@@ -6,7 +6,7 @@
  * middleware that authenticates instead of trusting `protectedProcedure`.
  * A procedure whose module cannot be read keeps its name, which then decides.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, isIdentifier } from '../lang/ts/parse.js';
 import { importSources, variablesByName } from '../lang/ts/queries.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
 import type { ProjectContext } from '../project-context.js';
@@ -14,8 +14,6 @@ import type { Control, Endpoint } from './endpoint.js';
 import { reachableScopes } from './reachable-code.js';
 import { moduleCandidates } from './resolve-imports.js';
 import { middlewareNamed, procedureChain, procedureControls } from './trpc-procedures.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { isIdentifier } = ts;
 
 /** Modules read per review for procedures at most: each is a fetch for the app. */
 const MAX_MODULES = 4;

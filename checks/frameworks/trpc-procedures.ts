@@ -6,12 +6,10 @@
  * run before the resolver, so that checks read the middleware that
  * authenticates rather than trust the procedure's name.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, isCallExpression, isIdentifier, isPropertyAccessExpression } from '../lang/ts/parse.js';
 import { calleeName, expressionPath, functionsByName, isFunctionNode, unwrapExpression, variablesByName, type FunctionNode } from '../lang/ts/queries.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
 import type { Control } from './endpoint.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { isCallExpression, isIdentifier, isPropertyAccessExpression } = ts;
 
 /** Builder methods that return a procedure, so that the chain goes on. */
 const BUILDER_METHODS = new Set(['use', 'input', 'output', 'meta', 'concat', 'unstable_concat']);

@@ -6,14 +6,12 @@
  * `QUERY` / `MUTATION` / `SUBSCRIPTION`, and the controls are the
  * middlewares of its procedure chain (see trpc-procedures.ts).
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isAsExpression, isCallExpression, isComputedPropertyName, isIdentifier, isNoSubstitutionTemplateLiteral, isNonNullExpression, isNumericLiteral, isObjectLiteralExpression, isParenthesizedExpression, isPrivateIdentifier, isPropertyAccessExpression, isPropertyAssignment, isSatisfiesExpression, isShorthandPropertyAssignment, isStringLiteral, isVariableDeclaration } from '../lang/ts/parse.js';
 import { calleeName, functionsByName, isFunctionNode, stringValue, unwrapExpression, type FunctionNode } from '../lang/ts/queries.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf, type Endpoint } from './endpoint.js';
 import { reachableScopes } from './reachable-code.js';
 import { isProcedureRoot, procedureChain, procedureControls } from './trpc-procedures.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, isAsExpression, isCallExpression, isComputedPropertyName, isIdentifier, isNoSubstitutionTemplateLiteral, isNonNullExpression, isNumericLiteral, isObjectLiteralExpression, isParenthesizedExpression, isPrivateIdentifier, isPropertyAccessExpression, isPropertyAssignment, isSatisfiesExpression, isShorthandPropertyAssignment, isStringLiteral, isVariableDeclaration } = ts;
 
 const PROCEDURE_TYPES: Readonly<Record<string, string>> = { query: 'QUERY', mutation: 'MUTATION', subscription: 'SUBSCRIPTION' };
 const PROCEDURE_CALL = /^(?:query|mutation|subscription)$/;

@@ -5,11 +5,9 @@
  * 'ASC' : 'DESC'`), constants of the file and entries of constant maps
  * (`SORT_COLUMNS[sort]`).
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, getCombinedNodeFlags, isArrayLiteralExpression, isBinaryExpression, isCallExpression, isConditionalExpression, isElementAccessExpression, isIdentifier, isNoSubstitutionTemplateLiteral, isNumericLiteral, isObjectLiteralExpression, isPrefixUnaryExpression, isPropertyAccessExpression, isPropertyAssignment, isStringLiteral, isTemplateExpression } from '../lang/ts/parse.js';
 import { expressionPath, unwrapExpression, variablesByName } from '../lang/ts/queries.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, getCombinedNodeFlags, isArrayLiteralExpression, isBinaryExpression, isCallExpression, isConditionalExpression, isElementAccessExpression, isIdentifier, isNoSubstitutionTemplateLiteral, isNumericLiteral, isObjectLiteralExpression, isPrefixUnaryExpression, isPropertyAccessExpression, isPropertyAssignment, isStringLiteral, isTemplateExpression } = ts;
 
 const NUMBER_CONVERSION = /^(?:Number|parseInt|parseFloat|Math\.\w+|BigInt)$/;
 const NUMERIC_PROPERTY = /^(?:length|size)$/;

@@ -6,12 +6,10 @@
  * `validation.functions`). express-validator chains only collect errors; they
  * count once `validationResult` is checked (see input-flow.ts).
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, canHaveDecorators, getDecorators, isCallExpression, isComputedPropertyName, isIdentifier, isMethodDeclaration, isNewExpression, isObjectLiteralExpression, isPropertyAssignment, isShorthandPropertyAssignment, isStringLiteral, isTypeReferenceNode } from '../lang/ts/parse.js';
 import { calleeName, expressionPath, importedModules, stringValue, unwrapExpression, variablesByName } from '../lang/ts/queries.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf, type Control, type Endpoint } from '../frameworks/endpoint.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { canHaveDecorators, getDecorators, isCallExpression, isComputedPropertyName, isIdentifier, isMethodDeclaration, isNewExpression, isObjectLiteralExpression, isPropertyAssignment, isShorthandPropertyAssignment, isStringLiteral, isTypeReferenceNode } = ts;
 
 /** Where request input comes from, as far as validation is concerned. */
 export type InputPart = 'body' | 'query' | 'params' | 'headers' | 'cookies' | 'input' | 'other';

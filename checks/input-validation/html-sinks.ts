@@ -6,12 +6,10 @@
  * Tagged `html` templates (hono/html, lit) and JSX children escape what they
  * interpolate, so they splice nothing raw.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isBinaryExpression, isCallExpression, isIdentifier, isJsxElement, isJsxExpression, isJsxFragment, isJsxSelfClosingElement, isObjectLiteralExpression, isPropertyAccessExpression, isTaggedTemplateExpression, isTemplateExpression } from '../lang/ts/parse.js';
 import { calleeName, expressionPath, importSources, plainCalleePath, stringValue, unwrapExpression, variablesByName } from '../lang/ts/queries.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
 import { propertyValue } from './upload-parsers.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, isBinaryExpression, isCallExpression, isIdentifier, isJsxElement, isJsxExpression, isJsxFragment, isJsxSelfClosingElement, isObjectLiteralExpression, isPropertyAccessExpression, isTaggedTemplateExpression, isTemplateExpression } = ts;
 
 export interface HtmlSink {
   /** Where the HTML goes out: the response call, the `new Response`, the JSX attribute. */

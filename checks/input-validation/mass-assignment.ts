@@ -8,15 +8,13 @@
  * ValidationPipe without `whitelist`) does not prevent it; one whose output
  * is written, or that rejects unknown fields (joi), does.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isIdentifier, isObjectLiteralExpression, isSpreadAssignment, isStringLiteral } from '../lang/ts/parse.js';
 import { createCheck } from '../create-check.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
 import { calleeObject, unwrapExpression, variablesByName } from '../lang/ts/queries.js';
 import type { ValidatorCall } from './schema-validators.js';
 import { inputFlowOf } from './input-flow.js';
 import { ormWrites, type OrmWrite } from './orm-writes.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, isIdentifier, isObjectLiteralExpression, isSpreadAssignment, isStringLiteral } = ts;
 
 /** Fields that grant rights or money when the caller can set them. */
 const PRIVILEGED_FIELD = /^(?:role|roles|isAdmin|is_admin|admin|isSuperuser|superuser|isStaff|verified|isVerified|emailVerified|email_verified|ownerId|owner_id|owner|userId|user_id|balance|credits|permissions|scopes|plan|tier|tenantId|tenant_id|orgId|organizationId|approved|status)$/;

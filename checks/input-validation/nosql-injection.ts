@@ -9,13 +9,11 @@
  * `typeof x === 'string'` check, path parameters, Mongoose `sanitizeFilter`
  * and express-mongo-sanitize.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, isArrayLiteralExpression, isComputedPropertyName, isIdentifier, isObjectLiteralExpression, isPropertyAssignment, isShorthandPropertyAssignment, isSpreadAssignment, isStringLiteral } from '../lang/ts/parse.js';
 import { createCheck } from '../create-check.js';
 import { calleeName, calleeObject, expressionPath, importedModules, plainCalleePath, unwrapExpression } from '../lang/ts/queries.js';
 import { codeRegions, type Endpoint } from '../frameworks/endpoint.js';
 import { inputFlowOf, type InputFlow, type RawValue } from './input-flow.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { isArrayLiteralExpression, isComputedPropertyName, isIdentifier, isObjectLiteralExpression, isPropertyAssignment, isShorthandPropertyAssignment, isSpreadAssignment, isStringLiteral } = ts;
 
 /** Mongo and Mongoose query methods, with the position of their filter. */
 const QUERY_METHOD = /^(?:find|findOne|findOneAndUpdate|findOneAndDelete|findOneAndRemove|findOneAndReplace|updateOne|updateMany|deleteOne|deleteMany|replaceOne|countDocuments|count|exists|distinct|aggregate|remove)$/;

@@ -5,13 +5,11 @@
  * TypeORM `save` / `merge` / `update(criteria, x)`, knex `.insert(x)`, and
  * `Object.assign(entity, x)` before a save.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isCallExpression, isIdentifier, isObjectLiteralExpression, isPropertyAssignment, isShorthandPropertyAssignment, isStringLiteral } from '../lang/ts/parse.js';
 import { calleeName, calleeObject, expressionPath, importSources, importedModules, plainCalleePath, unwrapExpression } from '../lang/ts/queries.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
 import { KeySlots } from '../lang/key-slots.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, isCallExpression, isIdentifier, isObjectLiteralExpression, isPropertyAssignment, isShorthandPropertyAssignment, isStringLiteral } = ts;
 
 export interface OrmWrite {
   node: ts.CallExpression | ts.NewExpression;

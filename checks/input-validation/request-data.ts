@@ -7,13 +7,11 @@
  * text the caller wrote: `req.headers['x-tenant']`, `req.cookies.sid`,
  * `request.headers.get('x-id')`, `cookies().get('sid')` from next/headers.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isCallExpression, isElementAccessExpression, isIdentifier, isObjectBindingPattern, isPropertyAccessExpression } from '../lang/ts/parse.js';
 import { calleeName, importSources, stringValue, unwrapExpression } from '../lang/ts/queries.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
 import { traceRequestOrigins, type RequestOrigins } from '../frameworks/request-origins.js';
 import { KeySlots } from '../lang/key-slots.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, isCallExpression, isElementAccessExpression, isIdentifier, isObjectBindingPattern, isPropertyAccessExpression } = ts;
 
 /** Request properties holding headers and cookies (Express, Koa, Fetch `Request`). */
 const HEADER_CONTAINER = new Set(['headers', 'cookies', 'signedCookies', 'header']);

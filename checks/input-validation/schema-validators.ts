@@ -4,11 +4,9 @@
  * or hand back a result the code must check (`safeParse`'s `success`, joi's
  * `error`, ajv's boolean, express-validator's `validationResult`).
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, isAwaitExpression, isCallExpression, isExpressionStatement, isIdentifier, isVariableDeclaration } from '../lang/ts/parse.js';
 import { accessRoot, calleeName, calleeObject, expressionPath, importSources, plainCalleePath, unwrapExpression, variablesByName } from '../lang/ts/queries.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { isAwaitExpression, isCallExpression, isExpressionStatement, isIdentifier, isVariableDeclaration } = ts;
 
 export interface ValidatorCall {
   call: ts.CallExpression;

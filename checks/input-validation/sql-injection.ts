@@ -4,7 +4,7 @@
  * cannot carry text in fixed-values.ts, what the caller controls in
  * request-data.ts.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isTaggedTemplateExpression } from '../lang/ts/parse.js';
 import { createCheck } from '../create-check.js';
 import { calleeName, expressionPath, importSources, plainCalleePath, unwrapExpression } from '../lang/ts/queries.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
@@ -12,8 +12,6 @@ import { findRecordQueries } from '../authorization/orm-queries.js';
 import { isFixedValue } from './fixed-values.js';
 import { traceRequestData, type RequestData } from './request-data.js';
 import { sqlTextOf, type BuiltText } from './sql-text.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, isTaggedTemplateExpression } = ts;
 
 /**
  * Raw-SQL entry points by the callee's last name. `always`: the first

@@ -3,11 +3,9 @@
  * the values spliced into it, through template literals, `+`, `.concat()`,
  * local variables (with `+=`) and same-file helpers that return the text.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isBinaryExpression, isBlock, isCallExpression, isFunctionLike, isIdentifier, isNoSubstitutionTemplateLiteral, isPropertyAccessExpression, isStringLiteral, isTemplateExpression } from '../lang/ts/parse.js';
 import { functionsByName, importSources, unwrapExpression, type FunctionNode } from '../lang/ts/queries.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, isBinaryExpression, isBlock, isCallExpression, isFunctionLike, isIdentifier, isNoSubstitutionTemplateLiteral, isPropertyAccessExpression, isStringLiteral, isTemplateExpression } = ts;
 
 /** SQL text as built by the code: the literal parts (a spliced value reads ` ? `) and the spliced values. */
 export interface BuiltText {

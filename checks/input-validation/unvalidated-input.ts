@@ -6,7 +6,7 @@
  * how input travels is in input-flow.ts. Path parameters are strings the
  * router cut out of the URL: they are not asked for a schema here.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isIdentifier, isNewExpression, isNoSubstitutionTemplateLiteral, isNumericLiteral, isStringLiteral } from '../lang/ts/parse.js';
 import { createCheck } from '../create-check.js';
 import { enclosingFunction, functionsByName, plainCalleePath } from '../lang/ts/queries.js';
 import { isDataAccessCall, isInertCall, isRequestRead, isResponseCall } from '../frameworks/http-idioms.js';
@@ -14,8 +14,6 @@ import type { Endpoint } from '../frameworks/endpoint.js';
 import { ruleSetting } from '../run-checks.js';
 import { inputFlowOf, mentionsRequestInput, type Gate, type RawValue } from './input-flow.js';
 import { ormWrites } from './orm-writes.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, isIdentifier, isNewExpression, isNoSubstitutionTemplateLiteral, isNumericLiteral, isStringLiteral } = ts;
 
 /** File-system and file-sending calls: `fs.writeFile(path)`, `res.sendFile(name)`, `res.download(file)`. */
 const FILE_CALL = /^(?:fs|fsp|fsPromises|promises)\.\w+$|(?:^|\.)(?:writeFile|writeFileSync|appendFile|readFile|readFileSync|createReadStream|createWriteStream|unlink|unlinkSync|rm|rmSync|mkdir|rename|copyFile|sendFile|download)$/;

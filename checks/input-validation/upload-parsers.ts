@@ -6,12 +6,10 @@
  * @fastify/multipart. Options are read from the object literal at the call
  * or from the `const` it names.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isAsExpression, isAwaitExpression, isBinaryExpression, isCallExpression, isGetAccessorDeclaration, isIdentifier, isMethodDeclaration, isNonNullExpression, isObjectLiteralExpression, isParenthesizedExpression, isPropertyAccessExpression, isPropertyAssignment, isShorthandPropertyAssignment, isVariableDeclaration } from '../lang/ts/parse.js';
 import { calleeName, calleeObject, expressionPath, plainCalleePath, stringValue, unwrapExpression, variablesByName } from '../lang/ts/queries.js';
 import type { Scope } from '../lang/ts/source-index.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, isAsExpression, isAwaitExpression, isBinaryExpression, isCallExpression, isGetAccessorDeclaration, isIdentifier, isMethodDeclaration, isNonNullExpression, isObjectLiteralExpression, isParenthesizedExpression, isPropertyAccessExpression, isPropertyAssignment, isShorthandPropertyAssignment, isVariableDeclaration } = ts;
 
 export interface UploadSite {
   parser: 'multer' | 'nest' | 'busboy' | 'formidable' | 'form-data' | 's3-post' | 's3-put' | 'fastify-multipart';

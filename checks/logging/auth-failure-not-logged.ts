@@ -1,4 +1,4 @@
-import { ts } from '../lang/ts/parse.js';
+import { ts, isCallExpression } from '../lang/ts/parse.js';
 import { importSources, plainCalleePath } from '../lang/ts/queries.js';
 import { loggingErrorHandler } from './rejection-sites.js';
 import { createCheck } from '../create-check.js';
@@ -10,8 +10,6 @@ import { nextMiddlewareOutcome } from '../authentication/next-middleware-outcome
 import { codeRegions } from '../frameworks/endpoint.js';
 import { judgeRejections, siteLocation } from './judge-rejections.js';
 import { nestExceptionLogging } from './nest-app-logging.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { isCallExpression } = ts;
 
 /** Identity calls that reject by themselves (throw, redirect or answer 401 in library code). */
 const SELF_REJECTING = /(?:^|\.)(?:protect|requireAuth|requireUser|requireSession|ensureAuthenticated|authenticate|withApiAuthRequired|verify|jwtVerify|verifyIdToken|verifySessionCookie)$|^(?:jwt|jwk|bearerAuth|basicAuth)$/;

@@ -9,15 +9,13 @@
  * record it. When main.ts and every module the root imports were read and
  * none of those is there, an unlogged denial is a fact, not a guess.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isImportClause, isImportSpecifier } from '../lang/ts/parse.js';
 import { importSources } from '../lang/ts/queries.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
 import { loggingErrorHandler } from './rejection-sites.js';
 import { requestIdIn, type RequestIdSignal } from './request-id-signals.js';
 import { scopeOf } from '../frameworks/endpoint.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, isImportClause, isImportSpecifier } = ts;
 
 export type NestExceptionLogging =
   | { kind: 'logged'; node: ts.Node; note: string }

@@ -5,7 +5,7 @@
  * and whether that branch records a security event. Shared by the logging
  * checks.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, getDecorators, isArrowFunction, isCallExpression, isCaseClause, isCatchClause, isConditionalExpression, isDefaultClause, isFunctionExpression, isFunctionLike, isIdentifier, isIfStatement, isPropertyAccessExpression, isStatement, isThrowStatement, isTryStatement } from '../lang/ts/parse.js';
 import { calleeName, expressionPath, plainCalleePath, stringValue, unwrapExpression } from '../lang/ts/queries.js';
 import { koaAppNames } from '../frameworks/koa.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
@@ -15,8 +15,6 @@ import { isLogCall, logCallIn } from './security-log-calls.js';
 import { isComparedOrCase } from '../rate-limiting/limiter-signals.js';
 import { fileMentions } from '../rate-limiting/text-hints.js';
 import { KeySlots } from '../lang/key-slots.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, getDecorators, isArrowFunction, isCallExpression, isCaseClause, isCatchClause, isConditionalExpression, isDefaultClause, isFunctionExpression, isFunctionLike, isIdentifier, isIfStatement, isPropertyAccessExpression, isStatement, isThrowStatement, isTryStatement } = ts;
 
 export type RejectionKind = 'auth' | 'denial';
 

@@ -5,15 +5,13 @@
  * middleware or handler that sets `X-Request-ID` or binds an id to a child
  * logger, Fastify's built-in `request.id`.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isBinaryExpression, isCallExpression, isIdentifier, isObjectLiteralExpression, isPropertyAccessExpression, isStringLiteral, isVariableDeclaration } from '../lang/ts/parse.js';
 import { calleeName, expressionPath, importSources, plainCalleePath, unwrapExpression, variablesByName } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf, type Control } from '../frameworks/endpoint.js';
 import { propertyOf } from '../rate-limiting/limiter-signals.js';
 import { fileMentions } from '../rate-limiting/text-hints.js';
 import { KeySlots } from '../lang/key-slots.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, isBinaryExpression, isCallExpression, isIdentifier, isObjectLiteralExpression, isPropertyAccessExpression, isStringLiteral, isVariableDeclaration } = ts;
 
 export interface RequestIdSignal {
   node: ts.Node;

@@ -6,12 +6,10 @@
  * `recordFailedLogin`). Debug and trace levels do not count: production
  * runs without them.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, isIdentifier } from '../lang/ts/parse.js';
 import { functionsByName, plainCalleePath } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf } from '../frameworks/endpoint.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { isIdentifier } = ts;
 
 /** Last names worth a closer look: logger levels and helpers named for security events. */
 const CANDIDATE_NAME = /^(?:info|warn|warning|error|fatal|notice|critical|crit|alert|emerg|log|audit|security|captureMessage|captureException)$|^(?:log|audit|record|report|track|emit)\w*$/i;

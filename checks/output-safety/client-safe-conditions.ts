@@ -6,10 +6,8 @@
  * syntax, so `err instanceof Error` (any error at all) or a database error
  * class never counts.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isBinaryExpression, isBlock, isCaseClause, isConditionalExpression, isDefaultClause, isIdentifier, isIfStatement, isNumericLiteral, isPrefixUnaryExpression, isPropertyAccessExpression, isReturnStatement, isSourceFile, isThrowStatement } from '../lang/ts/parse.js';
 import { expressionPath, stringValue, unwrapExpression } from '../lang/ts/queries.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, isBinaryExpression, isBlock, isCaseClause, isConditionalExpression, isDefaultClause, isIdentifier, isIfStatement, isNumericLiteral, isPrefixUnaryExpression, isPropertyAccessExpression, isReturnStatement, isSourceFile, isThrowStatement } = ts;
 
 /** Errors of the runtime, drivers and ORMs: their messages describe the system, not the request. */
 const SYSTEM_ERROR = /^(?:Error|TypeError|RangeError|SyntaxError|ReferenceError|EvalError|URIError|AggregateError|DOMException|SystemError)$|Prisma|QueryFailed|Database|Sequelize|Mongo|Sql|Knex|Typeorm|Postgres|^Pg|Mysql|Redis|Connection|Timeout|Axios|Fetch|Driver|Db[A-Z]/i;

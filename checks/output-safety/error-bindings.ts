@@ -4,11 +4,9 @@
  * and the Express error handlers `(err, req, res, next)` the file registers
  * with `use`. Each binding comes with the code in which that name is the error.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isArrowFunction, isCallExpression, isFunctionExpression, isIdentifier, isObjectBindingPattern, isPropertyAccessExpression } from '../lang/ts/parse.js';
 import { functionsByName, unwrapExpression, type FunctionNode } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, isArrowFunction, isCallExpression, isFunctionExpression, isIdentifier, isObjectBindingPattern, isPropertyAccessExpression } = ts;
 
 export type ErrorBindingKind = 'catch' | 'promise-catch' | 'callback' | 'error-handler';
 

@@ -5,15 +5,13 @@
  * counts when it flows into what is sent: an argument of a response call, a
  * property of the body, a template, a concatenation, a string method.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isArrayLiteralExpression, isAsExpression, isAwaitExpression, isBinaryExpression, isBindingElement, isCallExpression, isConditionalExpression, isElementAccessExpression, isFunctionLike, isIdentifier, isMethodDeclaration, isNonNullExpression, isObjectBindingPattern, isParameter, isParenthesizedExpression, isPropertyAccessExpression, isPropertyAssignment, isPropertyDeclaration, isSatisfiesExpression, isShorthandPropertyAssignment, isSpreadAssignment, isSpreadElement, isTemplateSpan, isThrowStatement, isTypeAssertionExpression, isVariableDeclaration } from '../lang/ts/parse.js';
 import { expressionPath, importSources, plainCalleePath, type FunctionNode } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf, type Framework } from '../frameworks/endpoint.js';
 import { isResponseCall } from '../frameworks/http-idioms.js';
 import type { ErrorBinding } from './error-bindings.js';
 import { underClientSafeCondition } from './client-safe-conditions.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, isArrayLiteralExpression, isAsExpression, isAwaitExpression, isBinaryExpression, isBindingElement, isCallExpression, isConditionalExpression, isElementAccessExpression, isFunctionLike, isIdentifier, isMethodDeclaration, isNonNullExpression, isObjectBindingPattern, isParameter, isParenthesizedExpression, isPropertyAccessExpression, isPropertyAssignment, isPropertyDeclaration, isSatisfiesExpression, isShorthandPropertyAssignment, isSpreadAssignment, isSpreadElement, isTemplateSpan, isThrowStatement, isTypeAssertionExpression, isVariableDeclaration } = ts;
 
 /** Properties of an error that describe the system: message, stack, driver and ORM details. */
 const DETAIL_PROPERTY = /^(?:message|stack|sqlMessage|sql|detail|details|meta|cause|original|parent|errno|syscall|path|hostname|address|query|parameters)$/;

@@ -4,13 +4,11 @@
  * cookies and user records; and how the logger masks them (pino `redact`
  * paths, a masking helper around the value).
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isArrayLiteralExpression, isAsExpression, isAwaitExpression, isBinaryExpression, isCallExpression, isElementAccessExpression, isIdentifier, isNumericLiteral, isObjectLiteralExpression, isParenthesizedExpression, isPrivateIdentifier, isPropertyAccessExpression, isPropertyAssignment, isShorthandPropertyAssignment, isSpreadAssignment, isTemplateExpression } from '../lang/ts/parse.js';
 import { calleeName, expressionPath, importSources, plainCalleePath, stringValue, unwrapExpression, variablesByName } from '../lang/ts/queries.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
 import { carriedBy, isSecretField } from './sensitive-data.js';
 import { propertyValue } from '../input-validation/upload-parsers.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, isArrayLiteralExpression, isAsExpression, isAwaitExpression, isBinaryExpression, isCallExpression, isElementAccessExpression, isIdentifier, isNumericLiteral, isObjectLiteralExpression, isParenthesizedExpression, isPrivateIdentifier, isPropertyAccessExpression, isPropertyAssignment, isShorthandPropertyAssignment, isSpreadAssignment, isTemplateExpression } = ts;
 
 const LOG_LEVEL = /^(?:log|info|warn|warning|error|debug|trace|fatal|verbose|silly|http|notice)$/;
 /** Receivers that are loggers: console, pino/winston/bunyan instances, Nest's Logger, req.log. */

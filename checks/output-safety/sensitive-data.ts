@@ -5,12 +5,10 @@
  * Drizzle columns, Mongoose `.select('-password')`, Sequelize `attributes`,
  * TypeORM `select`, DTO mappers, rest-destructuring that drops the secret).
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isArrayLiteralExpression, isArrowFunction, isAwaitExpression, isBindingElement, isBlock, isCallExpression, isConditionalExpression, isElementAccessExpression, isIdentifier, isNewExpression, isObjectBindingPattern, isObjectLiteralExpression, isPropertyAccessExpression, isPropertyAssignment, isShorthandPropertyAssignment, isSpreadAssignment, isSpreadElement, isStringLiteral, isVariableDeclaration } from '../lang/ts/parse.js';
 import { calleeName, calleeObject, expressionPath, plainCalleePath, stringValue, unwrapExpression, variablesByName } from '../lang/ts/queries.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
 import { KeySlots } from '../lang/key-slots.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, isArrayLiteralExpression, isArrowFunction, isAwaitExpression, isBindingElement, isBlock, isCallExpression, isConditionalExpression, isElementAccessExpression, isIdentifier, isNewExpression, isObjectBindingPattern, isObjectLiteralExpression, isPropertyAccessExpression, isPropertyAssignment, isShorthandPropertyAssignment, isSpreadAssignment, isSpreadElement, isStringLiteral, isVariableDeclaration } = ts;
 
 /** Field names that are secrets whatever record they are on. */
 const SECRET_FIELD =

@@ -5,7 +5,7 @@
  * `config.api.bodyParser.sizeLimit` (1 MB by default), Hono's `bodyLimit`
  * middleware (no limit without it), and a `content-length` check in code.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, getDecorators, isBinaryExpression, isCallExpression, isIdentifier, isNoSubstitutionTemplateLiteral, isNumericLiteral, isObjectLiteralExpression, isPropertyAccessExpression, isStatement, isStringLiteral } from '../lang/ts/parse.js';
 import { calleeName, expressionPath, plainCalleePath, unwrapExpression, variablesByName } from '../lang/ts/queries.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
 import type { Control, Endpoint } from '../frameworks/endpoint.js';
@@ -14,8 +14,6 @@ import { nestFactoryCall } from '../logging/nest-app-logging.js';
 import type { ProjectContext } from '../project-context.js';
 import { propertyOf } from './limiter-signals.js';
 import { fileMentions } from './text-hints.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, getDecorators, isBinaryExpression, isCallExpression, isIdentifier, isNoSubstitutionTemplateLiteral, isNumericLiteral, isObjectLiteralExpression, isPropertyAccessExpression, isStatement, isStringLiteral } = ts;
 
 /** Above this a JSON or form body is a memory and CPU lever, not a payload. */
 export const LARGE_BODY_BYTES = 10 * 1024 * 1024;

@@ -4,11 +4,9 @@
  * the service real money or time per call (search, export, file processing,
  * mail and SMS, AI models). Missing rate limits there weigh more.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isIdentifier } from '../lang/ts/parse.js';
 import { plainCalleePath } from '../lang/ts/queries.js';
 import { codeRegions, type Endpoint } from '../frameworks/endpoint.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, isIdentifier } = ts;
 
 export type EndpointCost =
   | { kind: 'credential'; reason: string }

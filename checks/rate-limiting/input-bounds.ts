@@ -4,15 +4,13 @@
  * request, a regular expression built from request data, and a
  * catastrophic (nested-quantifier) pattern run on request data.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isBinaryExpression, isCallExpression, isIdentifier, isLiteralExpression, isNewExpression, isObjectLiteralExpression, isOmittedExpression, isPropertyAccessExpression, isPropertyAssignment, isRegularExpressionLiteral, isStringLiteral } from '../lang/ts/parse.js';
 import { calleeName, calleeObject, identifiersIn, plainCalleePath, unwrapExpression, variablesByName } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
 import { traceRequestOrigins, type RequestOrigins } from '../frameworks/request-origins.js';
 import { fileHasKind, fileMentions } from './text-hints.js';
 import { KeySlots } from '../lang/key-slots.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, isBinaryExpression, isCallExpression, isIdentifier, isLiteralExpression, isNewExpression, isObjectLiteralExpression, isOmittedExpression, isPropertyAccessExpression, isPropertyAssignment, isRegularExpressionLiteral, isStringLiteral } = ts;
 
 export interface CostFinding {
   kind: 'page-size' | 'loop' | 'regex-from-input' | 'catastrophic-regex';

@@ -5,14 +5,12 @@
  * code (rate-limiter-flexible `consume`, Upstash `ratelimit.limit()`, Arcjet
  * `aj.protect()`), a 429 answer, and the project's own `rate_limit.functions`.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isArrowFunction, isAwaitExpression, isBinaryExpression, isCallExpression, isCaseClause, isExpressionStatement, isFunctionExpression, isIdentifier, isNewExpression, isObjectLiteralExpression, isParenthesizedExpression, isPropertyAccessExpression, isPropertyAssignment, isStringLiteral } from '../lang/ts/parse.js';
 import { accessRoot, calleeName, calleeObject, expressionPath, importSources, plainCalleePath, stringValue, unwrapExpression, variablesByName } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf, type Control } from '../frameworks/endpoint.js';
 import { fileMentions } from './text-hints.js';
 import { KeySlots } from '../lang/key-slots.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, isArrowFunction, isAwaitExpression, isBinaryExpression, isCallExpression, isCaseClause, isExpressionStatement, isFunctionExpression, isIdentifier, isNewExpression, isObjectLiteralExpression, isParenthesizedExpression, isPropertyAccessExpression, isPropertyAssignment, isStringLiteral } = ts;
 
 export interface LimiterSignal {
   node: ts.Node;

@@ -1,11 +1,9 @@
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind } from '../lang/ts/parse.js';
 import { createCheck } from '../create-check.js';
 import { plainCalleePath } from '../lang/ts/queries.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
 import { endpointCost } from './endpoint-cost.js';
 import { rateLimitCoverage } from './rate-limit-coverage.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind } = ts;
 
 function registrationNode(endpoint: Endpoint): ts.Node {
   return endpoint.registration.kind === SyntaxKind.CallExpression ? (endpoint.registration as ts.CallExpression).expression : endpoint.registration;

@@ -8,7 +8,7 @@
  * Every shape CodeQL's `js/missing-rate-limiting` misreads (a plugin, a
  * wrapped middleware, an app-level `use`, the entry file's mount) is covered.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, canHaveDecorators, getDecorators, isCallExpression, isIdentifier, isObjectLiteralExpression, isPropertyAccessExpression } from '../lang/ts/parse.js';
 import { calleeName, enclosingFunction, expressionPath, importSources, unwrapExpression, variablesByName } from '../lang/ts/queries.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
 import { codeRegions, type Endpoint } from '../frameworks/endpoint.js';
@@ -18,8 +18,6 @@ import type { ProjectContext } from '../project-context.js';
 import type { Config } from '../../src/config/schema.js';
 import { controlLimiter, fastifyLimiterRegistrations, ignoredLimitResult, importsLimiter, limiterCallsIn, propertyOf, type LimiterSignal } from './limiter-signals.js';
 import { nextMiddlewareFor, wholeFile } from './next-middleware-coverage.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, canHaveDecorators, getDecorators, isCallExpression, isIdentifier, isObjectLiteralExpression, isPropertyAccessExpression } = ts;
 
 export type RateLimitCoverage =
   | { kind: 'limited'; evidence: { node?: ts.Node; line?: number; file?: string; note: string } }

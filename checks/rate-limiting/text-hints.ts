@@ -5,10 +5,8 @@
  * once per file; a hint then tests only the distinct names, never the whole
  * text.
  */
-import { ts } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, escapeLeadingUnderscores } from '../lang/ts/parse.js';
 import { literalAlternatives, type SourceIndex } from '../lang/ts/source-index.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, escapeLeadingUnderscores } = ts;
 
 /**
  * The names of a file, read without a set of every identifier: the parser

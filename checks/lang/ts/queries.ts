@@ -2,10 +2,8 @@
  * Small questions asked of raw TypeScript nodes, so that checks read as the
  * rule and not as tree plumbing.
  */
-import { ts } from './parse.js';
+import { ts, SyntaxKind, forEachChild, isArrowFunction, isCallExpression, isElementAccessExpression, isFunctionDeclaration, isFunctionExpression, isIdentifier, isMethodDeclaration, isNamespaceImport, isNoSubstitutionTemplateLiteral, isObjectBindingPattern, isOmittedExpression, isPrivateIdentifier, isPropertyAccessExpression, isStringLiteral } from './parse.js';
 import type { SourceIndex } from './source-index.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, forEachChild, isArrowFunction, isCallExpression, isElementAccessExpression, isFunctionDeclaration, isFunctionExpression, isIdentifier, isMethodDeclaration, isNamespaceImport, isNoSubstitutionTemplateLiteral, isObjectBindingPattern, isOmittedExpression, isPrivateIdentifier, isPropertyAccessExpression, isStringLiteral } = ts;
 
 export type FunctionNode = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration;
 

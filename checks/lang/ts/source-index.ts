@@ -1,8 +1,6 @@
-import { ts } from './parse.js';
+import { ts, SyntaxKind, forEachChild, isAsExpression, isElementAccessExpression, isIdentifier, isNoSubstitutionTemplateLiteral, isNonNullExpression, isParenthesizedExpression, isPropertyAccessExpression, isStringLiteral } from './parse.js';
 import { lowerBound, mergeScopes, type Scope } from '../scopes.js';
 import { KeySlots } from '../key-slots.js';
-// TypeScript's exports are getters on a dictionary-mode object: read once, not per node.
-const { SyntaxKind, forEachChild, isAsExpression, isElementAccessExpression, isIdentifier, isNoSubstitutionTemplateLiteral, isNonNullExpression, isParenthesizedExpression, isPropertyAccessExpression, isStringLiteral } = ts;
 
 export type { Scope };
 
@@ -54,6 +52,8 @@ export type { Scope };
  *   (queries.ts). Prefer them to `textOf(node)` + a regex in a loop: the
  *   text of a node costs a scan of its leading trivia and a new string.
  * - Lines: `lineOf(node)` and `lineText(n)` for reports only, not in loops.
+ * - `SyntaxKind` and `ts.isX` in per-node code: import them from `parse.ts`
+ *   (module bindings), not off `ts`, whose every export is a getter.
  */
 export class SourceIndex {
   readonly sourceFile: ts.SourceFile;
