@@ -9,6 +9,7 @@ import { ts, SyntaxKind } from './lang/ts/parse.js';
 import type { Config } from '../src/config/schema.js';
 import { endpointName, type Checklist, type Evidence, type Finding, type ItemResult, type ItemStatus, type Severity } from './model.js';
 import type { ProjectContext } from './project-context.js';
+import { KeySlots } from './lang/key-slots.js';
 
 /** A finding before suppression and fingerprinting (which need the whole file). */
 export type RawFinding = Omit<Finding, 'fingerprint'>;
@@ -187,8 +188,10 @@ export function runChecksWith<E extends EndpointBase, N>(
     },
   };
 
-  for (check of checks) {
-    const setting = ruleSetting(config, check.id);
+  const settings = settingsOf(checks, config);
+  for (let at = 0; at < checks.length; at++) {
+    check = checks[at];
+    const setting = settings[at];
     if (setting.off) {
       for (const item of check.items) merge(decided, item, { status: 'unknown', evidence: [], reason: `rule ${check.id} is turned off in the configuration` });
       continue;
@@ -209,8 +212,8 @@ export function runChecksWith<E extends EndpointBase, N>(
       continue;
     }
     for (const item of check.items) {
-      if (reported.some((finding) => finding.checklistItem === item)) merge(decided, item, { status: 'fail', evidence: [] });
-      else merge(decided, item, decisions.get(item) ?? { status: 'unknown', evidence: [], reason: `check ${check.id} could not decide this item` });
+      if (reported.length > 0 && reportsOn(reported, item)) merge(decided, item, { status: 'fail', evidence: [] });
+      else merge(decided, item, decisions.get(item) ?? { status: 'unknown', evidence: [], reason: undecidedReason(check) });
     }
     if (reported.length > 0) {
       for (const finding of reported) findings.push(finding);
@@ -218,11 +221,45 @@ export function runChecksWith<E extends EndpointBase, N>(
     }
   }
 
-  // In the checklist's own order, as emptyChecklist() lays it out.
-  const checklist = { ...CHECKLIST_SHAPE } as unknown as Checklist;
-  for (const { id } of CHECKLIST) checklist[id] = decided[id] ?? { status: 'unknown', evidence: [], reason: 'not yet analysed', findings: [] };
+  // `decided` has every item's key in the checklist's order (a copy of CHECKLIST_SHAPE): it becomes the checklist.
+  for (const { id } of CHECKLIST) if (decided[id] === undefined) decided[id] = { status: 'unknown', evidence: [], reason: 'not yet analysed', findings: [] };
+  const checklist = decided as Checklist;
   for (const finding of findings) checklist[finding.checklistItem].findings.push(finding as Finding);
   return { checklist, findings, publicReason, errors };
+}
+
+/**
+ * The settings of a check list under a configuration, in the list's order: asked per check per endpoint, looked up once
+ * per list (the last configuration asked about is kept per list; a review has one).
+ */
+const settingsByChecks = new KeySlots<readonly object[], { rules: Config['rules']; settings: { readonly off: boolean; readonly severity?: Severity }[] }>('ruleSettings');
+
+function settingsOf(checks: readonly { id: string }[], config: Config): readonly { readonly off: boolean; readonly severity?: Severity }[] {
+  let known = settingsByChecks.get(checks);
+  if (known === undefined || known.rules !== config.rules) {
+    known = { rules: config.rules, settings: checks.map((check) => ruleSetting(config, check.id)) };
+    settingsByChecks.set(checks, known);
+  }
+  return known.settings;
+}
+
+/** Whether a check reported a finding on `item` (no closure per item, as `some` would make). */
+function reportsOn(reported: readonly RawFinding[], item: ChecklistItemId): boolean {
+  for (const finding of reported) if (finding.checklistItem === item) return true;
+  return false;
+}
+
+/** The reason for an item a check left undecided, one string per check rather than one per item per endpoint. */
+const undecidedReasons = new Map<string, string>();
+
+function undecidedReason(check: { id: string }): string {
+  let reason = undecidedReasons.get(check.id);
+  if (reason === undefined) {
+    reason = `check ${check.id} could not decide this item`;
+    if (undecidedReasons.size > 10_000) undecidedReasons.clear();
+    undecidedReasons.set(check.id, reason);
+  }
+  return reason;
 }
 
 // decide and merge are module functions, not closures made per endpoint: under tsx (the bench,

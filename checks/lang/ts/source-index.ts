@@ -66,6 +66,8 @@ export class SourceIndex {
   private callsByName: Map<string, ts.CallExpression[]> | undefined;
   private lines: string[] | undefined;
   private otherLineEnds = false;
+  private lastScopes: readonly Scope[] | undefined;
+  private lastAnswers: ScopedAnswers | undefined;
 
   constructor(path: string, sourceFile: ts.SourceFile) {
     this.path = path;
@@ -122,11 +124,11 @@ export class SourceIndex {
     // One range (a node's own extent) is cheap to answer and rarely asked twice: no caching.
     if (scopes.length === 1) return this.collectInScopes(all, scopes);
     // Every check asks about the same endpoint's scopes: answer each (scopes, kind) once.
-    const byKind = (this.answersFor(scopes).byKind ??= new Map());
-    let cached = byKind.get(kind);
+    const byKind = (this.answersFor(scopes).byKind ??= []);
+    let cached = byKind[kind];
     if (cached === undefined) {
       cached = this.collectInScopes(all, scopes);
-      byKind.set(kind, cached);
+      byKind[kind] = cached;
     }
     return cached as T[];
   }
@@ -152,12 +154,16 @@ export class SourceIndex {
 
   /** What this index has answered about a scopes array, kept on the array (see key-slots.ts for why not a WeakMap). */
   private answersFor(scopes: readonly Scope[]): ScopedAnswers {
+    // The checks of an endpoint ask one after another about its scopes: the last array's answers are at hand.
+    if (scopes === this.lastScopes) return this.lastAnswers!;
     let answers = scopedAnswers.get(scopes);
     // An array asked of another index (never in practice) starts over rather than share that index's answers.
     if (answers === undefined || answers.index !== this) {
       answers = { index: this };
       scopedAnswers.set(scopes, answers);
     }
+    this.lastScopes = scopes;
+    this.lastAnswers = answers;
     return answers;
   }
 
@@ -326,7 +332,8 @@ const NO_NODES: readonly ts.Node[] = Object.freeze([]);
 interface ScopedAnswers {
   index: SourceIndex;
   merged?: readonly Scope[];
-  byKind?: Map<ts.SyntaxKind, readonly ts.Node[]>;
+  /** Indexed by SyntaxKind. */
+  byKind?: (readonly ts.Node[] | undefined)[];
   callsByName?: Map<string, ts.CallExpression[]>;
 }
 
