@@ -21,8 +21,11 @@ export interface EndpointAnalysis {
   errors: string[];
 }
 
-/** Where several checks decide one item, the strongest word wins. */
-const STATUS_RANK: Record<ItemStatus, number> = { 'n/a': 0, pass: 1, unknown: 2, fail: 3 };
+/** Where several checks decide one item, the strongest word wins: n/a < pass < unknown < fail. */
+function rank(status: ItemStatus): number {
+  // Compares interned strings: cheaper than a keyed read of a rank table per verdict.
+  return status === 'fail' ? 3 : status === 'unknown' ? 2 : status === 'pass' ? 1 : 0;
+}
 
 export function emptyChecklist(reason = 'not yet analysed'): Checklist {
   const checklist = { ...CHECKLIST_SHAPE } as unknown as Checklist;
@@ -193,7 +196,7 @@ export function runChecksWith<E extends EndpointBase, N>(
     check = checks[at];
     const setting = settings[at];
     if (setting.off) {
-      for (const item of check.items) merge(decided, item, { status: 'unknown', evidence: [], reason: `rule ${check.id} is turned off in the configuration` });
+      for (const item of check.items) merge(decided, item, 'unknown', undefined, `rule ${check.id} is turned off in the configuration`);
       continue;
     }
     severityOverride = setting.severity;
@@ -207,13 +210,18 @@ export function runChecksWith<E extends EndpointBase, N>(
       // One check's crash costs this check's items on this endpoint, never the review.
       const message = `check ${check.id} failed on ${endpoint.file}:${endpoint.line}: ${(error as Error).message}`;
       errors.push(message);
-      for (const item of check.items) merge(decided, item, { status: 'unknown', evidence: [], reason: message });
+      for (const item of check.items) merge(decided, item, 'unknown', undefined, message);
       reported = [];
       continue;
     }
     for (const item of check.items) {
-      if (reported.length > 0 && reportsOn(reported, item)) merge(decided, item, { status: 'fail', evidence: [] });
-      else merge(decided, item, decisions.get(item) ?? { status: 'unknown', evidence: [], reason: undecidedReason(check) });
+      if (reported.length > 0 && reportsOn(reported, item)) {
+        merge(decided, item, 'fail', undefined, undefined);
+        continue;
+      }
+      const decision = decisions.size > 0 ? decisions.get(item) : undefined;
+      if (decision !== undefined) merge(decided, item, decision.status, decision.evidence, decision.reason);
+      else merge(decided, item, 'unknown', undefined, undecidedReason(check));
     }
     if (reported.length > 0) {
       for (const finding of reported) findings.push(finding);
@@ -269,23 +277,29 @@ function undecidedReason(check: { id: string }): string {
 function decide<E, N>(check: Check<string, E, N, string>, decisions: Map<ChecklistItemId, Decision>, item: ChecklistItemId, decision: Decision): void {
   if (!check.items.includes(item)) throw new Error(`check ${check.id} decided ${item}, which it does not declare`);
   const previous = decisions.get(item);
-  if (previous === undefined || STATUS_RANK[decision.status] > STATUS_RANK[previous.status]) decisions.set(item, decision);
+  if (previous === undefined || rank(decision.status) > rank(previous.status)) decisions.set(item, decision);
   else if (previous.status === decision.status) previous.evidence.push(...decision.evidence);
 }
 
-/** One check's verdict on one item, folded into the endpoint's checklist so far. */
-function merge(decided: Partial<Checklist>, item: ChecklistItemId, decision: Decision): void {
+/**
+ * One check's verdict on one item, folded into the endpoint's checklist so far. Given as its parts, not as a
+ * Decision: most verdicts are a fail or an undecided item with no evidence, and most lose to what is there.
+ */
+function merge(decided: Partial<Checklist>, item: ChecklistItemId, status: ItemStatus, evidence: Evidence[] | undefined, reason: string | undefined): void {
   const current: ItemResult | undefined = decided[item];
   // A decision is built for one check's verdict on one item and merged once: its evidence array is taken, not copied.
   if (current === undefined) {
-    decided[item] = { status: decision.status, evidence: decision.evidence, reason: decision.reason, findings: [] };
+    decided[item] = { status, evidence: evidence ?? [], reason, findings: [] };
     return;
   }
-  if (STATUS_RANK[decision.status] > STATUS_RANK[current.status]) {
-    decided[item] = { status: decision.status, evidence: decision.evidence, reason: decision.reason, findings: current.findings };
-  } else if (decision.status === current.status) {
-    current.evidence.push(...decision.evidence);
-    current.reason ??= decision.reason;
+  if (rank(status) > rank(current.status)) {
+    // The item's result is this endpoint's own, made by the first verdict: the stronger one takes it over.
+    current.status = status;
+    current.evidence = evidence ?? [];
+    current.reason = reason;
+  } else if (status === current.status) {
+    if (evidence !== undefined) current.evidence.push(...evidence);
+    current.reason ??= reason;
   }
 }
 

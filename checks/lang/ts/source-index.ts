@@ -62,7 +62,8 @@ export class SourceIndex {
   /** Nodes by kind (the index is the SyntaxKind), each list in document order. */
   private readonly byKind: (ts.Node[] | undefined)[] = [];
   private readonly memos = new Map<string, unknown>();
-  private readonly callNamesByPattern = new Map<string, readonly string[]>();
+  /** By pattern key: the names of the file's calls it matches, and its answer for the whole file once asked. */
+  private readonly answersByPattern = new Map<string, { names: readonly string[]; fileCalls: readonly ts.CallExpression[] | undefined }>();
   private callsByName: Map<string, ts.CallExpression[]> | undefined;
   private lines: string[] | undefined;
   private otherLineEnds = false;
@@ -124,11 +125,11 @@ export class SourceIndex {
     // One range (a node's own extent) is cheap to answer and rarely asked twice: no caching.
     if (scopes.length === 1) return this.collectInScopes(all, scopes);
     // Every check asks about the same endpoint's scopes: answer each (scopes, kind) once.
-    const byKind = (this.answersFor(scopes).byKind ??= []);
-    let cached = byKind[kind];
+    const byKind = (this.answersFor(scopes).byKind ??= new Map());
+    let cached = byKind.get(kind);
     if (cached === undefined) {
       cached = this.collectInScopes(all, scopes);
-      byKind[kind] = cached;
+      byKind.set(kind, cached);
     }
     return cached as T[];
   }
@@ -181,12 +182,14 @@ export class SourceIndex {
     const byName = (this.callsByName ??= this.groupCallsByName());
     // Keyed by the pattern's source: a regex literal inside a function is a new object on every call, but its source string is shared.
     const key = pattern.flags === '' ? pattern.source : `${pattern.source}/${pattern.flags}`;
-    let names = this.callNamesByPattern.get(key);
-    if (names === undefined) {
-      names = this.namesMatching(pattern, key, byName);
-      this.callNamesByPattern.set(key, names);
+    let answer = this.answersByPattern.get(key);
+    if (answer === undefined) {
+      answer = { names: this.namesMatching(pattern, key, byName), fileCalls: undefined };
+      this.answersByPattern.set(key, answer);
     }
-    return this.callsOfNames(byName, names, scopes);
+    // The whole file's answer is kept: merging several names' calls is the costly part, and it does not change.
+    if (scopes === undefined) return (answer.fileCalls ??= this.callsOfNames(byName, answer.names, undefined));
+    return this.callsOfNames(byName, answer.names, scopes);
   }
 
   /**
@@ -196,6 +199,8 @@ export class SourceIndex {
    */
   callsNamedIn(names: Iterable<string>, scopes?: readonly Scope[]): readonly ts.CallExpression[] {
     const byName = (this.callsByName ??= this.groupCallsByName());
+    // One name (the most common question) needs no list of the names present.
+    if (Array.isArray(names) && names.length === 1) return byName.has(names[0]) ? this.callsOfNames(byName, names as string[], scopes) : (NO_NODES as readonly ts.CallExpression[]);
     const present: string[] = [];
     for (const name of names) if (byName.has(name) && !present.includes(name)) present.push(name);
     return this.callsOfNames(byName, present, scopes);
@@ -204,8 +209,11 @@ export class SourceIndex {
   /** The names of the file's calls that `pattern` matches; a plain list of names is looked up, not tested name by name. */
   private namesMatching(pattern: RegExp, key: string, byName: Map<string, ts.CallExpression[]>): string[] {
     const alternatives = literalAlternatives(key);
-    if (alternatives !== undefined) return alternatives.filter((name) => byName.has(name));
     const names: string[] = [];
+    if (alternatives !== undefined) {
+      for (const name of alternatives) if (byName.has(name)) names.push(name);
+      return names;
+    }
     for (const name of byName.keys()) if (pattern.test(name)) names.push(name);
     return names;
   }
@@ -240,21 +248,16 @@ export class SourceIndex {
       const list = byName.get(names[0]) ?? (NO_NODES as readonly ts.CallExpression[]);
       return scopes === undefined ? list : this.collectInScopes(list, scopes);
     }
-    // Most names of a pattern have no call in the scopes: merge (and sort) only when two lists have calls.
-    let merged: ts.CallExpression[] | undefined;
-    let single: readonly ts.CallExpression[] = NO_NODES as readonly ts.CallExpression[];
+    // Most names of a pattern have no call in the scopes: merge only when two lists have calls.
+    let merged: readonly ts.CallExpression[] = NO_NODES as readonly ts.CallExpression[];
     for (const name of names) {
       const list = byName.get(name);
       if (list === undefined) continue;
       const found = scopes === undefined ? list : this.collectInScopes(list, scopes);
       if (found.length === 0) continue;
-      if (single.length === 0) single = found;
-      else {
-        merged ??= [...single];
-        for (const call of found) merged.push(call);
-      }
+      merged = merged.length === 0 ? found : mergeInDocumentOrder(merged, found);
     }
-    return merged === undefined ? single : merged.sort((a, b) => a.pos - b.pos || b.end - a.end);
+    return merged;
   }
 
   private groupCallsByName(): Map<string, ts.CallExpression[]> {
@@ -332,8 +335,7 @@ const NO_NODES: readonly ts.Node[] = Object.freeze([]);
 interface ScopedAnswers {
   index: SourceIndex;
   merged?: readonly Scope[];
-  /** Indexed by SyntaxKind. */
-  byKind?: (readonly ts.Node[] | undefined)[];
+  byKind?: Map<ts.SyntaxKind, readonly ts.Node[]>;
   callsByName?: Map<string, ts.CallExpression[]>;
 }
 
@@ -368,6 +370,31 @@ export function literalAlternatives(key: string): readonly string[] | undefined 
     literalPatterns.set(key, names);
   }
   return names ?? undefined;
+}
+
+/**
+ * Two lists of distinct nodes in document order (by start, the enclosing node
+ * first) merged into one: what sorting their concatenation gives, without
+ * sorting.
+ */
+function mergeInDocumentOrder<T extends ts.Node>(first: readonly T[], second: readonly T[]): T[] {
+  const merged: T[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < first.length && j < second.length) {
+    const a = first[i];
+    const b = second[j];
+    if (a.pos < b.pos || (a.pos === b.pos && a.end >= b.end)) {
+      merged.push(a);
+      i++;
+    } else {
+      merged.push(b);
+      j++;
+    }
+  }
+  while (i < first.length) merged.push(first[i++]);
+  while (j < second.length) merged.push(second[j++]);
+  return merged;
 }
 
 function isSortedAndDisjoint(scopes: readonly Scope[]): boolean {
