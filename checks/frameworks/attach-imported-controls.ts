@@ -49,9 +49,9 @@ export async function attachImportedControls(endpoints: readonly Endpoint[], pro
       const head = dot < 0 ? name : name.slice(0, dot);
       const source = imports.get(head.includes('()') ? head.replace(/\(\)/g, '') : head);
       if (source === undefined || !isProjectSpecifier(source.module)) continue;
-      const segments = name.replace(/\(\)/g, '').split('.');
       // `import * as auth from './auth'; auth.verify` and `const auth = require('./auth'); auth.verify`.
-      const imported = segments.length > 1 && (source.imported === '*' || source.imported === 'default') ? segments[1] : source.imported;
+      const member = source.imported === '*' || source.imported === 'default' ? secondSegment(name) : undefined;
+      const imported = member ?? source.imported;
       const candidates = candidatesOf(owner.path, source.module);
       if (candidates.length === 0) continue;
       const key = candidates[0];
@@ -75,5 +75,14 @@ export async function attachImportedControls(endpoints: readonly Endpoint[], pro
       );
     }
   }
-  await Promise.all(pending);
+  if (pending.length > 0) await Promise.all(pending);
+}
+
+/** The second segment of a dotted name without call markers (`verify` of `auth.verify()`), if it has one. */
+function secondSegment(name: string): string | undefined {
+  const plain = name.includes('()') ? name.replace(/\(\)/g, '') : name;
+  const first = plain.indexOf('.');
+  if (first < 0) return undefined;
+  const second = plain.indexOf('.', first + 1);
+  return second < 0 ? plain.slice(first + 1) : plain.slice(first + 1, second);
 }

@@ -41,16 +41,28 @@ interface RouterNames {
   readonly any: boolean;
 }
 
+/**
+ * The file's `const name = callee(...)` declarations, as the name and the callee's path, in document order: apps
+ * and routers are found among them, by discovery and again by the mounts step. Once per file.
+ */
+function callInitializedVariables(index: SourceIndex): readonly { name: string; callee: string }[] {
+  return index.memo('express:callInitializedVariables', () => {
+    const found: { name: string; callee: string }[] = [];
+    for (const variable of index.nodesOfKind<ts.VariableDeclaration>(SyntaxKind.VariableDeclaration)) {
+      if (!isIdentifier(variable.name) || variable.initializer === undefined) continue;
+      const initializer = unwrapExpression(variable.initializer);
+      if (isCallExpression(initializer)) found.push({ name: variable.name.text, callee: expressionPath(initializer.expression) });
+    }
+    return found;
+  });
+}
+
 function routerNames(index: SourceIndex, usesExpress: boolean): RouterNames {
   const declared = new Set<string>();
-  for (const variable of index.nodesOfKind<ts.VariableDeclaration>(SyntaxKind.VariableDeclaration)) {
-    if (!isIdentifier(variable.name) || variable.initializer === undefined) continue;
-    const initializer = unwrapExpression(variable.initializer);
-    if (!isCallExpression(initializer)) continue;
-    const path = expressionPath(initializer.expression);
+  for (const { name, callee: path } of callInitializedVariables(index)) {
     // A bare Router() is Express's only when the file uses Express (@koa/router exports a Router too).
     if (path === 'express' || path === 'express.Router' || (path === 'Router' && usesExpress) || path === 'express.default' || path === 'PromiseRouter') {
-      declared.add(variable.name.text);
+      declared.add(name);
     }
   }
   return {
@@ -93,16 +105,23 @@ function collectUseCalls(index: SourceIndex, routers: RouterNames): UseCall[] {
     if (!isIdentifier(target) || !routers.has(target.text)) continue;
     const first = call.arguments[0];
     const path = first !== undefined ? routeText(index, first) : undefined;
-    const handlers = [...call.arguments].slice(path !== undefined ? 1 : 0).flatMap(flattenArray);
+    const handlers = flattenArguments(call.arguments, path !== undefined ? 1 : 0);
     uses.push({ router: target.text, call, path, handlers });
   }
   return uses;
 }
 
-function flattenArray(expression: ts.Expression): ts.Expression[] {
+/** The arguments from `from` on, unwrapped, with array literals spread (`[auth, audit]` counts as two handlers). */
+function flattenArguments(args: readonly ts.Expression[], from: number): ts.Expression[] {
+  const flat: ts.Expression[] = [];
+  for (let at = from; at < args.length; at++) flattenInto(args[at], flat);
+  return flat;
+}
+
+function flattenInto(expression: ts.Expression, flat: ts.Expression[]): void {
   const unwrapped = unwrapExpression(expression);
-  if (isArrayLiteralExpression(unwrapped)) return unwrapped.elements.flatMap(flattenArray);
-  return [unwrapped];
+  if (isArrayLiteralExpression(unwrapped)) for (const element of unwrapped.elements) flattenInto(element, flat);
+  else flat.push(unwrapped);
 }
 
 function pathApplies(usePath: string | undefined, route: string): boolean {
@@ -166,13 +185,13 @@ export function discoverExpressRoutes(index: SourceIndex): Endpoint[] {
     if (isIdentifier(target) && routers.has(target.text)) {
       router = target.text;
       route = routeText(index, call.arguments[0]);
-      handlerArguments = [...call.arguments].slice(1).flatMap(flattenArray);
+      handlerArguments = flattenArguments(call.arguments, 1);
     } else {
       const origin = routeChainOrigin(target);
       if (origin === undefined || !routers.has(origin.router)) continue;
       router = origin.router;
       route = routeText(index, origin.pathNode);
-      handlerArguments = [...call.arguments].flatMap(flattenArray);
+      handlerArguments = flattenArguments(call.arguments, 0);
     }
     if (route === undefined || !looksLikePath(route) || handlerArguments.length === 0) continue;
     const last = handlerArguments[handlerArguments.length - 1];
@@ -244,12 +263,10 @@ export function discoverExpressRoutes(index: SourceIndex): Endpoint[] {
 }
 
 /** Names bound to `express()` itself: an app, which nothing else mounts. */
-export function expressAppNames(index: SourceIndex): Set<string> {
-  const names = new Set<string>();
-  for (const variable of index.nodesOfKind<ts.VariableDeclaration>(SyntaxKind.VariableDeclaration)) {
-    if (!isIdentifier(variable.name) || variable.initializer === undefined) continue;
-    const initializer = unwrapExpression(variable.initializer);
-    if (isCallExpression(initializer) && /^express(?:\.default)?$/.test(expressionPath(initializer.expression))) names.add(variable.name.text);
-  }
-  return names;
+export function expressAppNames(index: SourceIndex): ReadonlySet<string> {
+  return index.memo('expressAppNames', () => {
+    const names = new Set<string>();
+    for (const { name, callee } of callInitializedVariables(index)) if (callee === 'express' || callee === 'express.default') names.add(name);
+    return names;
+  });
 }

@@ -80,7 +80,8 @@ const scratchParts: string[] = [];
 /** The path with or without call markers, built right to left from the chain's parts. */
 function buildPath(expression: ts.Expression, withCalls: boolean): string {
   const parts = scratchParts;
-  parts.length = 0;
+  // Counted rather than emptied with `parts.length = 0`, which is a call into the runtime on every path.
+  let count = 0;
   // A string key with dots or parentheses (`x['a.()']`) would be read as path syntax: such paths take the
   // textual route (join, then rewrite the markers), which gives exactly what the path always was.
   let textual = false;
@@ -88,38 +89,38 @@ function buildPath(expression: ts.Expression, withCalls: boolean): string {
   for (let guard = 0; guard < 64; guard++) {
     current = unwrapExpression(current);
     if (isIdentifier(current) || isPrivateIdentifier(current)) {
-      parts.push(current.text);
+      parts[count++] = current.text;
       break;
     }
     if (current.kind === SyntaxKind.ThisKeyword) {
-      parts.push('this');
+      parts[count++] = 'this';
       break;
     }
     if (isPropertyAccessExpression(current)) {
-      parts.push(current.name.text);
+      parts[count++] = current.name.text;
       current = current.expression;
       continue;
     }
     if (isElementAccessExpression(current)) {
       const key = stringValue(current.argumentExpression);
       if (key !== undefined && /[.()]/.test(key)) textual = true;
-      parts.push(key ?? '[]');
+      parts[count++] = key ?? '[]';
       current = current.expression;
       continue;
     }
     if (isCallExpression(current)) {
-      parts.push(CALL_MARKER);
+      parts[count++] = CALL_MARKER;
       current = current.expression;
       continue;
     }
-    parts.push('?');
+    parts[count++] = '?';
     break;
   }
   if (textual) {
-    const path = parts.reverse().join('.').replace(/\.\(\)/g, '()');
+    const path = parts.slice(0, count).reverse().join('.').replace(/\.\(\)/g, '()');
     return withCalls ? path : path.replace(/\(\)/g, '');
   }
-  let last = parts.length - 1;
+  let last = count - 1;
   let path = parts[last] === CALL_MARKER && !withCalls ? '' : parts[last];
   while (--last >= 0) {
     const part = parts[last];
