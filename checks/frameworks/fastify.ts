@@ -21,6 +21,7 @@ import {
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import type { Control, Endpoint } from './endpoint.js';
 import { reachableScopes } from './reachable-code.js';
+import { mentionsFramework } from './framework-mentions.js';
 
 const SHORTHAND_METHODS = new Set(['get', 'head', 'post', 'put', 'delete', 'options', 'patch', 'all']);
 const ROUTE_CALL = namePattern([...SHORTHAND_METHODS, 'route']);
@@ -274,7 +275,7 @@ function resolveHandler(resolver: Resolver, node: ts.Expression | FunctionNode):
  * lifecycle order: per phase, the scope's `addHook` hooks, then the route's.
  */
 export function discoverFastifyRoutes(index: SourceIndex): Endpoint[] {
-  if (!/fastify/i.test(index.text)) return [];
+  if (!mentionsFramework(index, 'fastify')) return [];
   const modules = importedModules(index);
   const usesFastify = [...modules].some(isFastifyModule);
   const instances = instanceNames(index, usesFastify);

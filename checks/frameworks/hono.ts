@@ -10,6 +10,7 @@ import { calleeName, expressionPath, functionsByName, isFunctionNode, namePatter
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import type { Control, Endpoint } from './endpoint.js';
 import { reachableScopes } from './reachable-code.js';
+import { mentionsFramework } from './framework-mentions.js';
 
 const ROUTE_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'options', 'all']);
 /** Methods that return the app, so that calls chain. */
@@ -175,7 +176,7 @@ function registrationScope(call: ts.CallExpression): Scope {
  * (the route as registered on the sub-app).
  */
 export function discoverHonoRoutes(index: SourceIndex): Endpoint[] {
-  if (!/hono/i.test(index.text)) return [];
+  if (!mentionsFramework(index, 'hono')) return [];
   const apps = appsOf(index);
   const functions = functionsByName(index);
   const variables = variablesByName(index);

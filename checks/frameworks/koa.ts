@@ -10,6 +10,7 @@ import { calleeName, expressionPath, functionsByName, importSources, isFunctionN
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import type { Control, Endpoint } from './endpoint.js';
 import { reachableScopes } from './reachable-code.js';
+import { mentionsFramework } from './framework-mentions.js';
 
 const ROUTER_MODULES = new Set(['@koa/router', 'koa-router']);
 const ROUTE_METHODS: ReadonlyMap<string, string> = new Map([
@@ -243,7 +244,7 @@ function registrationScope(call: ts.CallExpression): Scope {
  * own `prefix` option, not the path of a parent that mounts it.
  */
 export function discoverKoaRoutes(index: SourceIndex): Endpoint[] {
-  if (!/koa/i.test(index.text)) return [];
+  if (!mentionsFramework(index, 'koa')) return [];
   const routers = routersOf(index, routerClasses(index));
   if (routers.size === 0) return [];
   const functions = functionsByName(index);
