@@ -87,3 +87,46 @@ describe('line starts', () => {
     }
   });
 });
+
+describe('the walk', () => {
+  /** Every node below the file in document order with its parent, by a plain recursive forEachChild. */
+  function plainWalk(file: ts.SourceFile): { node: ts.Node; parent: ts.Node }[] {
+    const found: { node: ts.Node; parent: ts.Node }[] = [];
+    const visit = (parent: ts.Node) => (node: ts.Node) => {
+      found.push({ node, parent });
+      ts.forEachChild(node, visit(node));
+    };
+    ts.forEachChild(file, visit(file));
+    return found;
+  }
+
+  function indexedInOrder(index: SourceIndex): ts.Node[] {
+    const all: ts.Node[] = [];
+    for (let kind = 0; kind <= ts.SyntaxKind.Count; kind++) all.push(...index.nodesOfKind(kind as ts.SyntaxKind));
+    return all.sort((a, b) => a.pos - b.pos || b.end - a.end);
+  }
+
+  it('indexes every node in document order and sets its parent', () => {
+    const file = parseTypeScript('a.ts', CODE).sourceFile;
+    const index = new SourceIndex('a.ts', file);
+    const plain = plainWalk(file);
+    for (const { node, parent } of plain) expect(node.parent).toBe(parent);
+    expect(indexedInOrder(index).length).toBe(plain.length);
+    for (let kind = 0; kind <= ts.SyntaxKind.Count; kind++) {
+      expect(index.nodesOfKind(kind as ts.SyntaxKind)).toEqual(plain.map(({ node }) => node).filter((node) => node.kind === kind));
+    }
+  });
+
+  it('indexes deep nesting in document order without overflowing the stack', () => {
+    // The parser reads a chain of `+` in a loop: the tree is as deep as the chain is long.
+    const depth = 20_000;
+    const text = `const x = f(0)${' + 1'.repeat(depth)}; g(2);`;
+    const file = parseTypeScript('deep.ts', text).sourceFile;
+    const index = new SourceIndex('deep.ts', file);
+    expect(index.nodesOfKind(ts.SyntaxKind.BinaryExpression)).toHaveLength(depth);
+    expect(texts(index, index.calls())).toEqual(['f(0)', 'g(2)']);
+    let levels = 0;
+    for (let node: ts.Node | undefined = index.calls()[0]; node !== undefined && node !== file; node = node.parent) levels++;
+    expect(levels).toBeGreaterThan(depth);
+  });
+});

@@ -86,7 +86,15 @@ export class SourceIndex {
       (child as { parent: ts.Node }).parent = current;
       stack.push(child);
     };
-    forEachChild(this.sourceFile, push);
+    // A list of children (statements, arguments) comes whole: one call for the list rather than one per element.
+    const pushAll = (children: ts.NodeArray<ts.Node>) => {
+      for (let at = 0; at < children.length; at++) {
+        const child = children[at];
+        (child as { parent: ts.Node }).parent = current;
+        stack.push(child);
+      }
+    };
+    forEachChild(this.sourceFile, push, pushAll);
     stack.reverse();
     const byKind = this.byKind;
     while (stack.length > 0) {
@@ -97,7 +105,7 @@ export class SourceIndex {
       else list.push(node);
       // Children go on the stack in reverse so that they come off in document order.
       const start = stack.length;
-      forEachChild(node, push);
+      forEachChild(node, push, pushAll);
       for (let low = start, high = stack.length - 1; low < high; low++, high--) {
         const swap = stack[low];
         stack[low] = stack[high];
