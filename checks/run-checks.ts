@@ -119,6 +119,7 @@ function readRuleSetting(config: Config, ruleId: string): { readonly off: boolea
 }
 
 interface Decision {
+  item: ChecklistItemId;
   status: ItemStatus;
   evidence: Evidence[];
   reason?: string;
@@ -166,7 +167,8 @@ export function runChecksWith<E extends EndpointBase, N>(
   // per check per endpoint was a large share of the engine's allocations.
   let check: Check<string, E, N, string> = checks[0];
   let severityOverride: Severity | undefined;
-  const decisions = new Map<ChecklistItemId, Decision>();
+  // A check decides one to three items: a short list, emptied per check (a Map's clear allocated a new table each time).
+  const decisions: Decision[] = [];
   let reported: RawFinding[] = [];
   const context: CheckContext<string, E, N> = {
     endpoint,
@@ -178,13 +180,13 @@ export function runChecksWith<E extends EndpointBase, N>(
     pass(item, evidence) {
       const located = evidence.node !== undefined && evidence.line === undefined ? locate(endpoint, evidence.node) : undefined;
       const line = evidence.line ?? located?.line ?? endpoint.line;
-      decide(check, decisions, item, { status: 'pass', evidence: [{ file: evidence.file ?? located?.file ?? endpoint.file, line, note: evidence.note }] });
+      decide(check, decisions, { item, status: 'pass', evidence: [{ file: evidence.file ?? located?.file ?? endpoint.file, line, note: evidence.note }] });
     },
     unknown(item, reason) {
-      decide(check, decisions, item, { status: 'unknown', evidence: [], reason });
+      decide(check, decisions, { item, status: 'unknown', evidence: [], reason });
     },
     notApplicable(item, reason) {
-      decide(check, decisions, item, { status: 'n/a', evidence: [], reason });
+      decide(check, decisions, { item, status: 'n/a', evidence: [], reason });
     },
     markPublic(reason) {
       publicReason ??= reason;
@@ -200,8 +202,7 @@ export function runChecksWith<E extends EndpointBase, N>(
       continue;
     }
     severityOverride = setting.severity;
-    // Map#clear allocates a new table even when empty, and most checks decide through a report.
-    if (decisions.size > 0) decisions.clear();
+    if (decisions.length > 0) decisions.length = 0;
     // Findings reported before a crash are dropped with the crashed check.
     if (reported.length > 0) reported = [];
     try {
@@ -219,7 +220,7 @@ export function runChecksWith<E extends EndpointBase, N>(
         merge(decided, item, 'fail', undefined, undefined);
         continue;
       }
-      const decision = decisions.size > 0 ? decisions.get(item) : undefined;
+      const decision = decisions.length > 0 ? decisionOn(decisions, item) : undefined;
       if (decision !== undefined) merge(decided, item, decision.status, decision.evidence, decision.reason);
       else merge(decided, item, 'unknown', undefined, undecidedReason(check));
     }
@@ -251,6 +252,12 @@ function settingsOf(checks: readonly { id: string }[], config: Config): readonly
   return known.settings;
 }
 
+/** The check's decision on `item`, if it made one. */
+function decisionOn(decisions: readonly Decision[], item: ChecklistItemId): Decision | undefined {
+  for (const decision of decisions) if (decision.item === item) return decision;
+  return undefined;
+}
+
 /** Whether a check reported a finding on `item` (no closure per item, as `some` would make). */
 function reportsOn(reported: readonly RawFinding[], item: ChecklistItemId): boolean {
   for (const finding of reported) if (finding.checklistItem === item) return true;
@@ -274,11 +281,17 @@ function undecidedReason(check: { id: string }): string {
 // the dev server) esbuild's keepNames gives every named closure a defineProperty('name') when made.
 
 /** A check's decision on one of its items, folded into what the check decided before (the strongest word wins). */
-function decide<E, N>(check: Check<string, E, N, string>, decisions: Map<ChecklistItemId, Decision>, item: ChecklistItemId, decision: Decision): void {
+function decide<E, N>(check: Check<string, E, N, string>, decisions: Decision[], decision: Decision): void {
+  const item = decision.item;
   if (!check.items.includes(item)) throw new Error(`check ${check.id} decided ${item}, which it does not declare`);
-  const previous = decisions.get(item);
-  if (previous === undefined || rank(decision.status) > rank(previous.status)) decisions.set(item, decision);
-  else if (previous.status === decision.status) previous.evidence.push(...decision.evidence);
+  for (let at = 0; at < decisions.length; at++) {
+    const previous = decisions[at];
+    if (previous.item !== item) continue;
+    if (rank(decision.status) > rank(previous.status)) decisions[at] = decision;
+    else if (previous.status === decision.status) previous.evidence.push(...decision.evidence);
+    return;
+  }
+  decisions.push(decision);
 }
 
 /**
