@@ -56,6 +56,16 @@ describe('SourceIndex.callsNamed', () => {
     });
   }
 
+  it('tells apart patterns with the same source and other flags', () => {
+    const fresh = indexOf(CODE);
+    for (const pattern of [/^JSON$/, /^JSON$/i, /^JSON$/, /^JSON$/im, /^JSON$/i]) {
+      expect(texts(fresh, fresh.callsNamed(pattern))).toEqual(expected(fresh, (name) => pattern.test(name)));
+      expect(texts(fresh, fresh.callsNamed(pattern, scopes))).toEqual(expected(fresh, (name) => pattern.test(name), scopes));
+    }
+    expect(fresh.callsNamed(/^JSON$/)).toHaveLength(0);
+    expect(fresh.callsNamed(/^JSON$/i).length).toBeGreaterThan(0);
+  });
+
   it('callsNamedIn finds the calls of a list of names, in document order, each once', () => {
     const names = ['render', 'renderPage', 'send', 'missing', 'send'];
     expect(texts(index, index.callsNamedIn(names))).toEqual(expected(index, (name) => names.includes(name)));

@@ -62,8 +62,8 @@ export class SourceIndex {
   /** Nodes by kind (the index is the SyntaxKind), each list in document order. */
   private readonly byKind: (ts.Node[] | undefined)[] = [];
   private readonly memos = new Map<string, unknown>();
-  /** By pattern key: the names of the file's calls it matches, and its answer for the whole file once asked. */
-  private readonly answersByPattern = new Map<string, { names: readonly string[]; fileCalls: readonly ts.CallExpression[] | undefined }>();
+  /** By pattern source: the names of the file's calls it matches, and its answer for the whole file once asked. */
+  private readonly answersByPattern = new Map<string, PatternAnswer>();
   private callsByName: Map<string, ts.CallExpression[]> | undefined;
   private lines: string[] | undefined;
   private otherLineEnds = false;
@@ -188,12 +188,17 @@ export class SourceIndex {
    */
   callsNamed(pattern: RegExp, scopes?: readonly Scope[]): readonly ts.CallExpression[] {
     const byName = (this.callsByName ??= this.groupCallsByName());
-    // Keyed by the pattern's source: a regex literal inside a function is a new object on every call, but its source string is shared.
-    const key = pattern.flags === '' ? pattern.source : `${pattern.source}/${pattern.flags}`;
-    let answer = this.answersByPattern.get(key);
+    // Keyed by the pattern's source: a regex literal inside a function is a new object on every call, but its source string
+    // is shared (and hashed once). Patterns with the same source and other flags are chained on its answer, rather than
+    // keyed by a source-and-flags string built, hashed and compared on every call.
+    const source = pattern.source;
+    const flags = pattern.flags;
+    const first = this.answersByPattern.get(source);
+    let answer = first;
+    while (answer !== undefined && answer.flags !== flags) answer = answer.sameSource;
     if (answer === undefined) {
-      answer = { names: this.namesMatching(pattern, key, byName), fileCalls: undefined };
-      this.answersByPattern.set(key, answer);
+      answer = { flags, names: this.namesMatching(pattern, flags === '' ? source : undefined, byName), fileCalls: undefined, sameSource: first };
+      this.answersByPattern.set(source, answer);
     }
     // The whole file's answer is kept: merging several names' calls is the costly part, and it does not change.
     if (scopes === undefined) return (answer.fileCalls ??= this.callsOfNames(byName, answer.names, undefined));
@@ -214,9 +219,9 @@ export class SourceIndex {
     return this.callsOfNames(byName, present, scopes);
   }
 
-  /** The names of the file's calls that `pattern` matches; a plain list of names is looked up, not tested name by name. */
-  private namesMatching(pattern: RegExp, key: string, byName: Map<string, ts.CallExpression[]>): string[] {
-    const alternatives = literalAlternatives(key);
+  /** The names of the file's calls that `pattern` matches; a plain list of names (`source` of a pattern without flags) is looked up, not tested name by name. */
+  private namesMatching(pattern: RegExp, source: string | undefined, byName: Map<string, ts.CallExpression[]>): string[] {
+    const alternatives = source === undefined ? undefined : literalAlternatives(source);
     const names: string[] = [];
     if (alternatives !== undefined) {
       for (const name of alternatives) if (byName.has(name)) names.push(name);
@@ -338,6 +343,17 @@ export class SourceIndex {
 }
 
 const NO_NODES: readonly ts.Node[] = Object.freeze([]);
+
+/** What an index knows about a pattern (source and flags). */
+interface PatternAnswer {
+  readonly flags: string;
+  /** The names of the file's calls that the pattern matches. */
+  readonly names: readonly string[];
+  /** The calls of the whole file, once asked. */
+  fileCalls: readonly ts.CallExpression[] | undefined;
+  /** A pattern with the same source and other flags. */
+  readonly sameSource: PatternAnswer | undefined;
+}
 
 /** An index's cached answers about one scopes array (an endpoint's, asked by every check). */
 interface ScopedAnswers {
