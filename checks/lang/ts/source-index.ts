@@ -65,6 +65,8 @@ export class SourceIndex {
   /** By pattern source: the names of the file's calls it matches, and its answer for the whole file once asked. */
   private readonly answersByPattern = new Map<string, PatternAnswer>();
   private callsByName: Map<string, ts.CallExpression[]> | undefined;
+  /** The callee's last name of each call of the file, in the order of `calls()`: set with `callsByName`. */
+  private callNames: string[] | undefined;
   private lines: string[] | undefined;
   private otherLineEnds = false;
   private lastScopes: readonly Scope[] | undefined;
@@ -244,11 +246,17 @@ export class SourceIndex {
     let grouped = answers.callsByName;
     if (grouped === undefined) {
       grouped = new Map();
-      for (const call of this.calls(scopes)) {
-        const name = lastCalleeName(call);
-        const list = grouped.get(name);
-        if (list === undefined) grouped.set(name, [call]);
-        else list.push(call);
+      // The calls inside the scopes, as calls(scopes) lists them, with the names the file's grouping read (not read again).
+      const all = this.calls();
+      const names = this.callNames!;
+      for (const scope of this.mergedScopes(scopes)) {
+        for (let at = lowerBound(all, scope.pos); at < all.length && all[at].pos < scope.end; at++) {
+          const call = all[at];
+          if (call.end > scope.end) continue;
+          const list = grouped.get(names[at]);
+          if (list === undefined) grouped.set(names[at], [call]);
+          else list.push(call);
+        }
       }
       answers.callsByName = grouped;
     }
@@ -275,8 +283,11 @@ export class SourceIndex {
 
   private groupCallsByName(): Map<string, ts.CallExpression[]> {
     const map = new Map<string, ts.CallExpression[]>();
-    for (const call of this.calls()) {
+    const calls = this.calls();
+    const names: string[] = (this.callNames = []);
+    for (const call of calls) {
       const name = lastCalleeName(call);
+      names.push(name);
       const list = map.get(name);
       if (list === undefined) map.set(name, [call]);
       else list.push(call);
