@@ -21,13 +21,16 @@ export async function attachImportedControls(endpoints: readonly Endpoint[], pro
   const modules = new Map<string, Promise<SourceIndex | undefined>>();
   const pending: Promise<void>[] = [];
   // Every endpoint of a router names the same few imported middlewares: their paths are worked out once per file and module.
-  const candidatesByImport = new Map<string, string[]>();
+  // By file, then specifier: both strings are the index's and the import's own, hashed once, where a key joining them
+  // was built and hashed for every control.
+  const candidatesByImport = new Map<string, Map<string, string[]>>();
   const candidatesOf = (fromFile: string, specifier: string): string[] => {
-    const key = `${fromFile}\0${specifier}`;
-    let candidates = candidatesByImport.get(key);
+    let bySpecifier = candidatesByImport.get(fromFile);
+    if (bySpecifier === undefined) candidatesByImport.set(fromFile, (bySpecifier = new Map()));
+    let candidates = bySpecifier.get(specifier);
     if (candidates === undefined) {
       candidates = moduleCandidates(fromFile, specifier);
-      candidatesByImport.set(key, candidates);
+      bySpecifier.set(specifier, candidates);
     }
     return candidates;
   };

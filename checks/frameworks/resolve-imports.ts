@@ -42,13 +42,29 @@ export function moduleCandidates(fromFile: string, specifier: string): string[] 
     return [];
   }
   const candidates: string[] = [];
-  for (const base of bases) {
-    const stripped = base.replace(/\.(?:js|mjs|cjs|jsx)$/, '');
-    if (stripped !== base) candidates.push(...EXTENSIONS.map((extension) => `${stripped}${extension}`));
-    else if (EXTENSIONS.some((extension) => base.endsWith(extension))) candidates.push(base);
-    else candidates.push(...EXTENSIONS.slice(0, 3).map((extension) => `${base}${extension}`), `${base}/index.ts`, `${base}/index.js`);
+  for (const base of bases) addCandidates(base, candidates);
+  // One base gives distinct paths; several may share some.
+  return bases.length === 1 ? candidates : [...new Set(candidates)];
+}
+
+/** The paths a module written `base` may be: `x.js` is `x.ts` compiled (any extension), `x` is `x.ts` or `x/index.ts`. */
+function addCandidates(base: string, candidates: string[]): void {
+  const script = scriptExtensionLength(base);
+  if (script > 0) {
+    const stripped = base.slice(0, base.length - script);
+    for (const extension of EXTENSIONS) candidates.push(stripped + extension);
+  } else if (EXTENSIONS.some((extension) => base.endsWith(extension))) {
+    candidates.push(base);
+  } else {
+    for (let at = 0; at < 3; at++) candidates.push(base + EXTENSIONS[at]);
+    candidates.push(`${base}/index.ts`, `${base}/index.js`);
   }
-  return [...new Set(candidates)];
+}
+
+/** The length of a JavaScript extension ending `path` (`.js`, `.mjs`, `.cjs`, `.jsx`), 0 for none. */
+function scriptExtensionLength(path: string): number {
+  if (path.endsWith('.js')) return 3;
+  return path.endsWith('.mjs') || path.endsWith('.cjs') || path.endsWith('.jsx') ? 4 : 0;
 }
 
 /** The function a module exports as `name` (`default` for the default export). */
