@@ -88,6 +88,15 @@ describe('line starts', () => {
     }
   });
 
+  it('gives every position the line TypeScript gives it', () => {
+    for (const text of ['', 'a', 'a\n', '\n\nx\n', 'const a = 1;\r\nconst b = 2;\r\n', 'a\rb\u2028c\u2029d\n']) {
+      const index = new SourceIndex('a.ts', parseTypeScript('a.ts', text).sourceFile);
+      // TypeScript's own answer, from a file whose line starts it computed itself.
+      const own = ts.createSourceFile('a.ts', text, ts.ScriptTarget.Latest);
+      for (let pos = 0; pos <= text.length; pos++) expect(index.lineAt(pos)).toBe(own.getLineAndCharacterOfPosition(pos).line + 1);
+    }
+  });
+
   it('answers lines in files with any line ends', () => {
     for (const newline of ['\n', '\r\n', '\r', '\u2028']) {
       const text = ['const a = 1;', '', 'function f() {', '  return a;', '}', ''].join(newline);
