@@ -204,9 +204,22 @@ function limiterCallNames(index: SourceIndex, configured: readonly string[]): Re
         .map((variable) => (variable.name as ts.Identifier).text),
     );
     const extra = [...bound, ...configured.map((entry) => entry.split('.').pop() ?? entry)].map((name) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-    const source = `${CONSUME_METHOD.source}|${LIMITER_NAME.source}|${LIMITER_FACTORY.source}${extra.length > 0 ? `|^(?:${extra.join('|')})$` : ''}`;
-    pattern = new RegExp(source, 'i');
+    pattern = limiterCallPattern(extra.length > 0 ? `|^(?:${extra.join('|')})$` : '');
     byConfigured.set(configured, pattern);
+  }
+  return pattern;
+}
+
+/** Patterns by the alternative their extra names add (most files have none): one object per distinct pattern, not one per file. */
+const limiterCallPatterns = new Map<string, RegExp>();
+
+function limiterCallPattern(extra: string): RegExp {
+  let pattern = limiterCallPatterns.get(extra);
+  if (pattern === undefined) {
+    pattern = new RegExp(`${CONSUME_METHOD.source}|${LIMITER_NAME.source}|${LIMITER_FACTORY.source}${extra}`, 'i');
+    // Extra names come from the code read: bounded so that they cannot grow the map forever.
+    if (limiterCallPatterns.size > 1_000) limiterCallPatterns.clear();
+    limiterCallPatterns.set(extra, pattern);
   }
   return pattern;
 }
