@@ -10,7 +10,6 @@ import { scopeOf } from '../frameworks/endpoint.js';
 import { isInertCall, isRequestRead, isResponseCall } from '../frameworks/http-idioms.js';
 import { isAuthOptOutMarker } from '../frameworks/nestjs.js';
 import { KeySlots } from '../lang/key-slots.js';
-import { callsMatching } from '../rate-limiting/named-calls.js';
 
 export interface IdentitySignal {
   node: ts.Node;
@@ -131,9 +130,7 @@ function candidateNames(configured: readonly string[]): RegExp {
 
 function computeIdentityCalls(index: SourceIndex, scopes: readonly Scope[], configured: readonly string[]): IdentitySignal[] {
   const signals: IdentitySignal[] = [];
-  // The usual constant pattern is looked up by its names; a configured one is made anew per question.
-  const calls = configured.length === 0 ? callsMatching(index, IDENTITY_NAME_HINT, scopes) : index.callsNamed(candidateNames(configured), scopes);
-  for (const call of calls) {
+  for (const call of index.callsNamed(candidateNames(configured), scopes)) {
     const path = plainCalleePath(call);
     const provider = isAuthCallee(path, calleeName(call), configured);
     if (provider !== undefined) signals.push({ node: call, note: `${index.textOf(call.expression)}() (${provider})` });

@@ -10,7 +10,6 @@ import { ts, isIdentifier } from '../lang/ts/parse.js';
 import { functionsByName, plainCalleePath } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf } from '../frameworks/endpoint.js';
-import { callsMatching } from '../rate-limiting/named-calls.js';
 
 /** Last names worth a closer look: logger levels and helpers named for security events. */
 const CANDIDATE_NAME = /^(?:info|warn|warning|error|fatal|notice|critical|crit|alert|emerg|log|audit|security|captureMessage|captureException)$|^(?:log|audit|record|report|track|emit)\w*$/i;
@@ -37,14 +36,14 @@ export function isLogCall(call: ts.CallExpression): boolean {
  */
 export function logCallIn(index: SourceIndex, node: ts.Node): ts.CallExpression | undefined {
   const scopes: Scope[] = [scopeOf(node)];
-  const direct = callsMatching(index, CANDIDATE_NAME, scopes).find(isLogCall);
+  const direct = index.callsNamed(CANDIDATE_NAME, scopes).find(isLogCall);
   if (direct !== undefined) return direct;
   const functions = functionsByName(index);
   for (const call of index.calls(scopes)) {
     if (!isIdentifier(call.expression)) continue;
     const helper = functions.get(call.expression.text);
     if (helper === undefined || (helper.pos <= node.pos && helper.end >= node.end)) continue;
-    const inside = callsMatching(index, CANDIDATE_NAME, [scopeOf(helper)]).find(isLogCall);
+    const inside = index.callsNamed(CANDIDATE_NAME, [scopeOf(helper)]).find(isLogCall);
     if (inside !== undefined) return inside;
   }
   return undefined;

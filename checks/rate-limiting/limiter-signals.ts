@@ -10,7 +10,6 @@ import { accessRoot, calleeName, calleeObject, expressionPath, importSources, pl
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf, type Control } from '../frameworks/endpoint.js';
 import { fileMentions } from './text-hints.js';
-import { callsMatching } from './named-calls.js';
 import { KeySlots } from '../lang/key-slots.js';
 
 export interface LimiterSignal {
@@ -158,7 +157,7 @@ export function limiterCallsIn(index: SourceIndex, scopes: readonly Scope[], con
     limiterCallsByScopes.set(scopes, { configured, signals });
     return signals;
   }
-  for (const call of callsMatching(index, limiterCallNames(index, configured), scopes)) {
+  for (const call of index.callsNamed(limiterCallNames(index, configured), scopes)) {
     const path = plainCalleePath(call);
     const name = calleeName(call);
     if (configuredName(path, configured)) {
