@@ -13,7 +13,6 @@ import { bootstrapCandidates } from '../frameworks/express-mounts.js';
 import { nestFactoryCall } from '../logging/nest-app-logging.js';
 import type { ProjectContext } from '../project-context.js';
 import { propertyOf } from './limiter-signals.js';
-import { fileMentions } from './text-hints.js';
 
 /** Above this a JSON or form body is a memory and CPU lever, not a payload. */
 export const LARGE_BODY_BYTES = 10 * 1024 * 1024;
@@ -48,8 +47,8 @@ export function sizeInBytes(node: ts.Expression): number | undefined {
 
 /** The request body is read: `req.body`, `await request.json()`, `c.req.json()`, `ctx.request.body`, Nest `@Body()`. */
 export function bodyRead(endpoint: Endpoint): ts.Node | undefined {
+  // No file-wide hint first: nearly every file names a body, json or text, so the hint only cost its lookups.
   const { index, scopes } = endpoint;
-  if (!fileMentions(index, 'bodyRead', /^(?:body|json|formData|text|arrayBuffer|blob|parseBody|valid|Body)$/)) return undefined;
   for (const access of index.nodesOfKind<ts.PropertyAccessExpression>(SyntaxKind.PropertyAccessExpression, scopes)) {
     if (access.name.text === 'body' && /^(?:req|request|ctx\.request|context\.request|event)$/.test(expressionPath(access.expression))) return access;
   }
