@@ -59,11 +59,20 @@ export function limiterConstruction(index: SourceIndex, expression: ts.Expressio
     return undefined;
   }
   if (!isCallExpression(value)) return undefined;
-  const root = accessRoot(value.expression);
-  const source = root === undefined ? undefined : importSources(index).get(root);
-  if (source !== undefined && LIMITER_MODULE.test(source.module)) return `${expressionPath(value.expression)}(...) from ${source.module}`;
+  const imports = limiterImports(index);
+  const module = imports.size === 0 ? undefined : imports.get(accessRoot(value.expression) ?? '');
+  if (module !== undefined) return `${expressionPath(value.expression)}(...) from ${module}`;
   if (LIMITER_FACTORY.test(calleeName(value))) return `${expressionPath(value.expression)}(...)`;
   return undefined;
+}
+
+/** The file's names imported from limiter packages, with the package: asked of every call that may build a limiter, and most files have none. */
+function limiterImports(index: SourceIndex): ReadonlyMap<string, string> {
+  return index.memo('limiterImports', () => {
+    const imports = new Map<string, string>();
+    for (const [name, source] of importSources(index)) if (LIMITER_MODULE.test(source.module)) imports.set(name, source.module);
+    return imports;
+  });
 }
 
 /**
