@@ -31,9 +31,8 @@ interface FileNames {
 function fileNames(index: SourceIndex): FileNames {
   return index.memo('distinctNames', () => {
     const literals = new Set<string>();
-    // Numbers first: a pattern that finds a literal stops there, and the status codes (401, 429) are the usual finds.
-    for (const literal of index.nodesOfKind<ts.NumericLiteral>(SyntaxKind.NumericLiteral)) literals.add(literal.text);
     for (const literal of index.nodesOfKind<ts.StringLiteral>(SyntaxKind.StringLiteral)) literals.add(literal.text);
+    for (const literal of index.nodesOfKind<ts.NumericLiteral>(SyntaxKind.NumericLiteral)) literals.add(literal.text);
     const identifiers = index.nodesOfKind<ts.Identifier>(SyntaxKind.Identifier);
     const table = (index.sourceFile as { identifiers?: unknown }).identifiers;
     const names: FileNames = { literals, identifiers, table: table instanceof Map ? table : undefined, confirmed: new Map() };
