@@ -53,8 +53,14 @@ function findGuard(index: SourceIndex, scopes: readonly Scope[], names: readonly
   return undefined;
 }
 
+/** Whether the file calls `next` anywhere: both rules below need a `next()` call, and many files have none. */
+function callsNext(index: SourceIndex): boolean {
+  return index.callsNamed(/^next$/).length > 0;
+}
+
 /** Express callback style: `if (err) res.sendStatus(403);` with no return, then `next()` anyway. */
 function fallsThroughToNext(index: SourceIndex, scopes: readonly Scope[]): ts.IfStatement | undefined {
+  if (!callsNext(index)) return undefined;
   for (const statement of index.nodesOfKind<ts.IfStatement>(SyntaxKind.IfStatement, scopes)) {
     // The tests are independent: the cheap ones (no else, inside a block) first, the walks last.
     const block = statement.parent;
@@ -72,12 +78,14 @@ function fallsThroughToNext(index: SourceIndex, scopes: readonly Scope[]): ts.If
 
 /** `catch { next(); }` after a verification in the try block: the request goes on unauthenticated. */
 function catchContinues(index: SourceIndex, scopes: readonly Scope[], configured: readonly string[]): ts.CatchClause | undefined {
+  // The region's identity calls are computed once; only their position matters here.
+  const signals = identityCallsIn(index, scopes, configured);
+  if (signals.length === 0 || !callsNext(index)) return undefined;
   for (const tryStatement of index.nodesOfKind<ts.TryStatement>(SyntaxKind.TryStatement, scopes)) {
     const clause = tryStatement.catchClause;
     if (clause === undefined) continue;
-    // The region's identity calls are computed once; only their position matters here.
     const block = tryStatement.tryBlock;
-    if (!identityCallsIn(index, scopes, configured).some((signal) => signal.node.pos >= block.pos && signal.node.end <= block.end)) continue;
+    if (!signals.some((signal) => signal.node.pos >= block.pos && signal.node.end <= block.end)) continue;
     const callsNext = containsNode(clause.block, (node) => isCallExpression(node) && isIdentifier(node.expression) && node.expression.text === 'next' && node.arguments.length === 0);
     if (callsNext) return clause;
   }

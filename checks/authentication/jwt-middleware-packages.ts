@@ -40,12 +40,21 @@ function factoryCall(node: ts.Node): ts.CallExpression | undefined {
   return undefined;
 }
 
+/** Whether the file imports koa-jwt or express-jwt at all: most never do, and then none of its controls is one. */
+function importsJwtMiddleware(index: SourceIndex): boolean {
+  return index.memo('importsJwtMiddleware', () => {
+    for (const source of importSources(index).values()) if (source.module === 'koa-jwt' || source.module === 'express-jwt') return true;
+    return false;
+  });
+}
+
 /** The koa-jwt / express-jwt middleware among the endpoint's controls, if any. */
 export function jwtMiddlewareOf(endpoint: Endpoint): JwtMiddlewareUse | undefined {
   for (const control of endpoint.controls) {
+    const index = control.index ?? endpoint.index;
+    if (!importsJwtMiddleware(index)) continue;
     const call = factoryCall(control.node);
     if (call === undefined) continue;
-    const index = control.index ?? endpoint.index;
     const root = expressionPath(call.expression).split('.')[0];
     const module = importSources(index).get(root)?.module;
     if (module !== 'koa-jwt' && module !== 'express-jwt') continue;

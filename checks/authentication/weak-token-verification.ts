@@ -1,7 +1,7 @@
 import { ts, SyntaxKind, isArrayLiteralExpression, isIdentifier, isObjectLiteralExpression, isPropertyAssignment, isStringLiteral } from '../lang/ts/parse.js';
 import { createCheck } from '../create-check.js';
 import { calleePath, enclosingFunction, functionsByName, stringValue, unwrapExpression, variablesByName } from '../lang/ts/queries.js';
-import { definitionAuthenticates, identityCallsIn, isAuthControlName, restoresSessionOnly } from './identity-signals.js';
+import { definitionAuthenticates, identityCallsIn, isAuthControlName, restoresSessionOnly, type IdentitySignal } from './identity-signals.js';
 import { codeRegions, scopeOf, type CodeRegion, type Endpoint } from '../frameworks/endpoint.js';
 import { nextMiddlewareOutcome } from './next-middleware-outcome.js';
 import { passportJwtStrategyFor, strategyOption, type PassportJwtStrategy } from './passport-jwt-strategy.js';
@@ -132,6 +132,14 @@ function trpcContextRegions(endpoint: Endpoint, configured: readonly string[]): 
   return [];
 }
 
+/** The first identity call of the regions made by a session provider (not a JWT verification or a helper of the project's). */
+function firstProviderCall(regions: readonly CodeRegion[], configured: readonly string[]): IdentitySignal | undefined {
+  for (const { index, scopes } of regions) {
+    for (const signal of identityCallsIn(index, scopes, configured)) if (!/JWT verification|authentication helper|configured/.test(signal.note)) return signal;
+  }
+  return undefined;
+}
+
 export default createCheck({
   id: 'weak-token-verification',
   items: ['authn.token-expiry'],
@@ -156,7 +164,8 @@ export default createCheck({
     const { endpoint } = context;
     // The endpoint's own code and the imported middleware it runs (one hop).
     const regions = [...codeRegions(endpoint), ...trpcContextRegions(endpoint, context.config.auth.functions)];
-    const calls = regions.flatMap(({ index, scopes }) => index.callsNamed(TOKEN_CALL_NAME, scopes));
+    // One region is the usual case: its calls are the index's own list, read as is.
+    const calls = regions.length === 1 ? regions[0].index.callsNamed(TOKEN_CALL_NAME, regions[0].scopes) : regions.flatMap(({ index, scopes }) => index.callsNamed(TOKEN_CALL_NAME, scopes));
     const { problems, verified } = problemsOf(calls);
     for (const problem of problems) {
       context.report({ messageId: problem.messageId, node: problem.node, data: problem.data, severity: problem.severity });
@@ -184,10 +193,9 @@ export default createCheck({
       }
       return;
     }
-    const providers = regions
-      .flatMap(({ index, scopes }) => identityCallsIn(index, scopes, context.config.auth.functions)).filter((signal) => !/JWT verification|authentication helper|configured/.test(signal.note));
-    if (providers.length > 0) {
-      context.pass('authn.token-expiry', { node: providers[0].node, note: `${providers[0].note} verifies the session and its expiry` });
+    const provider = firstProviderCall(regions, context.config.auth.functions);
+    if (provider !== undefined) {
+      context.pass('authn.token-expiry', { node: provider.node, note: `${provider.note} verifies the session and its expiry` });
       return;
     }
     const middleware = nextMiddlewareOutcome(endpoint, context.project);

@@ -8,12 +8,28 @@ import { nestExceptionLogging } from './nest-app-logging.js';
 /** Role and permission controls whose denial happens where this check cannot see it. */
 const PERMISSION_CONTROL = /^(?:requireRoles?|requirePermissions?|hasRoles?|hasPermissions?|checkRoles?|checkPermissions?|restrictTo|authorize|can|ensureAdmin|requireAdmin|isAdmin|adminOnly|RolesGuard|PermissionsGuard|PoliciesGuard|CaslGuard|AbilitiesGuard)$/;
 
+/**
+ * Answers of isPermissionControl by control name: asked about every control of every endpoint, and the same
+ * names recur across endpoints and files. Strings only, so a module-level map keeps no syntax tree alive; bounded.
+ */
+const permissionByName = new Map<string, boolean>();
+
+/** Whether a control's last name (call arguments cut off) is a role or permission check: `requireRoles('admin')`, `RolesGuard`. */
+function isPermissionControl(name: string): boolean {
+  let answer = permissionByName.get(name);
+  if (answer === undefined) {
+    answer = PERMISSION_CONTROL.test(name.replace(/\(.*$/, '').split('.').pop() ?? '');
+    if (permissionByName.size > 10_000) permissionByName.clear();
+    permissionByName.set(name, answer);
+  }
+  return answer;
+}
+
 /** A control that denies by permission whose denying code is not in view. */
 function denialOutOfView(endpoint: Endpoint): string | undefined {
-  const control =
-    endpoint.controls.find((candidate) => candidate.definition === undefined && PERMISSION_CONTROL.test(candidate.name.replace(/\(.*$/, '').split('.').pop() ?? '')) ??
-    adminOnlyControl(endpoint.index, endpoint.controls.filter((candidate) => candidate.definition === undefined)) ??
-    ownershipControl(endpoint.controls.filter((candidate) => candidate.definition === undefined));
+  const external = endpoint.controls.filter((candidate) => candidate.definition === undefined);
+  if (external.length === 0) return undefined;
+  const control = external.find((candidate) => isPermissionControl(candidate.name)) ?? adminOnlyControl(endpoint.index, external) ?? ownershipControl(external);
   return control === undefined ? undefined : `${control.name} (line ${control.line})`;
 }
 
@@ -57,7 +73,7 @@ export default createCheck({
       return;
     }
     // A Nest permission guard denies by returning false (Nest throws ForbiddenException); the app's filter decides the logging.
-    const guard = endpoint.framework === 'nestjs' ? endpoint.controls.find((candidate) => PERMISSION_CONTROL.test(candidate.name.replace(/\(.*$/, '').split('.').pop() ?? '')) : undefined;
+    const guard = endpoint.framework === 'nestjs' ? endpoint.controls.find((candidate) => isPermissionControl(candidate.name)) : undefined;
     const nest = guard === undefined || logsInDefinition(guard) ? undefined : nestExceptionLogging(endpoint);
     if (guard !== undefined && nest?.kind === 'not-logged') {
       context.report({ messageId: 'not-logged-nest', node: guard.node, data: { guard: `${guard.name} (line ${guard.line})`, main: nest.main } });

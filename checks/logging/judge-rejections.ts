@@ -10,6 +10,7 @@ import type { ProjectContext } from '../project-context.js';
 import { nextMiddlewareFor, wholeFile } from '../rate-limiting/next-middleware-coverage.js';
 import { loggingErrorHandler, rejectionSites, type RejectionKind, type RejectionSite } from './rejection-sites.js';
 import { nestExceptionLogging } from './nest-app-logging.js';
+import { KeySlots } from '../lang/key-slots.js';
 
 export interface RejectionVerdict {
   /** Rejections whose branch records an event (or whose error handler does). */
@@ -39,11 +40,32 @@ function errorHandlerFiles(endpoint: Endpoint, project: ProjectContext, site: Re
   return [...files];
 }
 
+/** Both kinds' verdicts of an endpoint, with the project they were judged in. */
+interface Verdicts {
+  project: ProjectContext;
+  byKind: Record<RejectionKind, RejectionVerdict>;
+}
+
+const verdictsByEndpoint = new KeySlots<Endpoint, Verdicts>('rejectionVerdicts');
+
+/**
+ * The rejections of one kind in the endpoint's code, sorted into logged, not logged and thrown. Both kinds are
+ * judged in one pass over the sites and kept per endpoint: the 401 and the 403 checks ask about the same sites.
+ */
 export function judgeRejections(endpoint: Endpoint, project: ProjectContext, kind: RejectionKind): RejectionVerdict {
-  const verdict: RejectionVerdict = { logged: [], unlogged: [], thrown: [] };
+  let verdicts = verdictsByEndpoint.get(endpoint);
+  if (verdicts === undefined || verdicts.project !== project) {
+    verdicts = { project, byKind: judgeAllRejections(endpoint, project) };
+    verdictsByEndpoint.set(endpoint, verdicts);
+  }
+  return verdicts.byKind[kind];
+}
+
+function judgeAllRejections(endpoint: Endpoint, project: ProjectContext): Record<RejectionKind, RejectionVerdict> {
+  const byKind: Record<RejectionKind, RejectionVerdict> = { auth: { logged: [], unlogged: [], thrown: [] }, denial: { logged: [], unlogged: [], thrown: [] } };
   for (const { index, scopes } of regionsWithMiddleware(endpoint, project)) {
     for (const site of rejectionSites(index, scopes)) {
-      if (site.kind !== kind) continue;
+      const verdict = byKind[site.kind];
       if (site.logged !== undefined) {
         verdict.logged.push({ site, evidence: site.logged, note: `the ${site.what} branch logs: ${index.textOf(site.logged.expression)}(...)` });
         continue;
@@ -66,7 +88,7 @@ export function judgeRejections(endpoint: Endpoint, project: ProjectContext, kin
       else verdict.thrown.push(site);
     }
   }
-  return verdict;
+  return byKind;
 }
 
 /** `src/middleware/auth.ts:12` or `line 12` for the endpoint's own file. */

@@ -26,6 +26,15 @@ const REQUEST_ID_NAME = /request[-_]?id|req[-_]?id|correlation|trace[-_]?id|rtra
 const ID_HEADER = /^(?:x-)?(?:request|correlation|trace|amzn-trace)-id$|^traceparent$/i;
 /** Properties that carry an id in a log record or a child logger's bindings. */
 const ID_PROPERTY = /^(?:requestId|reqId|request_id|req_id|correlationId|correlation_id|traceId|trace_id)$/;
+/**
+ * Whether a text may be an id header at all: every name ID_HEADER matches ends in `d` (`-id`) or `t`
+ * (`traceparent`), in either case. Asked of every string and property name of the endpoint first, the pattern
+ * after, only of the few that may.
+ */
+function mayBeIdHeader(text: string): boolean {
+  const last = text.charCodeAt(text.length - 1) | 0x20;
+  return last === 0x64 /* d */ || last === 0x74 /* t */;
+}
 const HEADER_SETTER = /^(?:set|setHeader|header|append|appendHeader)$/;
 const ID_GENERATOR = /^(?:randomUUID|uuid|v4|uuidv4|nanoid|ulid|cuid|createId|randomBytes)$/;
 
@@ -116,7 +125,7 @@ export function requestIdIn(index: SourceIndex, scopes: readonly Scope[]): Reque
 function computeRequestIdIn(index: SourceIndex, scopes: readonly Scope[]): RequestIdInCode {
   if (!fileMentions(index, 'requestIds', /[Rr]equest-?[Ii][Dd]|reqId|req_id|[Cc]orrelation|[Tt]race|randomUUID|uuid|nanoid|ulid|cuid|createId|randomBytes/)) return {};
   for (const literal of index.nodesOfKind<ts.StringLiteral>(SyntaxKind.StringLiteral, scopes)) {
-    if (!ID_HEADER.test(literal.text)) continue;
+    if (!mayBeIdHeader(literal.text) || !ID_HEADER.test(literal.text)) continue;
     const call = literal.parent;
     if (call !== undefined && isCallExpression(call) && call.arguments[0] === literal && HEADER_SETTER.test(calleeName(call)) && call.arguments.length >= 2) {
       return { signal: { node: call, note: `sets the ${literal.text} header: ${index.textOf(call.expression)}(...)` } };
@@ -124,7 +133,7 @@ function computeRequestIdIn(index: SourceIndex, scopes: readonly Scope[]): Reque
   }
   for (const property of index.nodesOfKind<ts.PropertyAssignment>(SyntaxKind.PropertyAssignment, scopes)) {
     const key = isIdentifier(property.name) || isStringLiteral(property.name) ? property.name.text : '';
-    if (ID_HEADER.test(key)) return { signal: { node: property, note: `sends the ${key} header` } };
+    if (mayBeIdHeader(key) && ID_HEADER.test(key)) return { signal: { node: property, note: `sends the ${key} header` } };
   }
   for (const call of index.callsNamed(/^(?:child|info|warn|error|log|debug|fatal)$/, scopes)) {
     const name = calleeName(call);

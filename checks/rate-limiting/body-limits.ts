@@ -13,7 +13,6 @@ import { bootstrapCandidates } from '../frameworks/express-mounts.js';
 import { nestFactoryCall } from '../logging/nest-app-logging.js';
 import type { ProjectContext } from '../project-context.js';
 import { propertyOf } from './limiter-signals.js';
-import { fileMentions } from './text-hints.js';
 
 /** Above this a JSON or form body is a memory and CPU lever, not a payload. */
 export const LARGE_BODY_BYTES = 10 * 1024 * 1024;
@@ -48,8 +47,8 @@ export function sizeInBytes(node: ts.Expression): number | undefined {
 
 /** The request body is read: `req.body`, `await request.json()`, `c.req.json()`, `ctx.request.body`, Nest `@Body()`. */
 export function bodyRead(endpoint: Endpoint): ts.Node | undefined {
+  // No file-wide hint first: nearly every file names a body, json or text, so the hint only cost its lookups.
   const { index, scopes } = endpoint;
-  if (!fileMentions(index, 'bodyRead', /^(?:body|json|formData|text|arrayBuffer|blob|parseBody|valid|Body)$/)) return undefined;
   for (const access of index.nodesOfKind<ts.PropertyAccessExpression>(SyntaxKind.PropertyAccessExpression, scopes)) {
     if (access.name.text === 'body' && /^(?:req|request|ctx\.request|context\.request|event)$/.test(expressionPath(access.expression))) return access;
   }
@@ -96,6 +95,43 @@ function computeParserCall(control: Control, index: SourceIndex): { call: ts.Cal
   return { call: node, index };
 }
 
+/** What a body parser call says about the limit, whichever endpoint it runs for. */
+interface ParserFacts {
+  /** The first limit option above LARGE_BODY_BYTES. */
+  large?: BodyLimit & { kind: 'large' };
+  /** The call as written on one line, when it sets a limit option. */
+  explicit?: string;
+}
+
+/** A router's parser runs for each of its routes: its options are read once per call. */
+function parserFacts(call: ts.CallExpression, index: SourceIndex): ParserFacts {
+  const known = index.memo('bodyParserFacts', () => new Map<ts.CallExpression, ParserFacts>());
+  let facts = known.get(call);
+  if (facts === undefined) {
+    facts = computeParserFacts(call, index);
+    known.set(call, facts);
+  }
+  return facts;
+}
+
+function computeParserFacts(call: ts.CallExpression, index: SourceIndex): ParserFacts {
+  const facts: ParserFacts = {};
+  const options = call.arguments[0] === undefined ? undefined : unwrapExpression(call.arguments[0]);
+  if (options !== undefined && isObjectLiteralExpression(options)) {
+    for (const option of LIMIT_OPTIONS) {
+      const value = propertyOf(options, option);
+      if (value === undefined) continue;
+      const bytes = sizeInBytes(value);
+      if (bytes !== undefined && bytes > LARGE_BODY_BYTES) {
+        facts.large = { kind: 'large', node: value, index, size: index.textOf(value) };
+        break;
+      }
+    }
+  }
+  if (call.arguments[0] !== undefined && /\b(?:limit|jsonLimit|formLimit|textLimit)\s*:/.test(index.textOf(call.arguments[0]))) facts.explicit = index.textOf(call).replace(/\s+/g, ' ');
+  return facts;
+}
+
 /** Express and Koa: the body parsers among the controls, and the largest limit they set. */
 function parserLimit(endpoint: Endpoint): BodyLimit {
   const parsers = endpoint.controls.map((control) => parserCall(control, endpoint.index)).filter((found) => found !== undefined);
@@ -103,19 +139,13 @@ function parserLimit(endpoint: Endpoint): BodyLimit {
     return { kind: 'unknown', reason: 'no body parser was found among the middleware that runs for it (the app entry file may register one), so its size limit could not be read' };
   }
   for (const { call, index } of parsers) {
-    const options = call.arguments[0] === undefined ? undefined : unwrapExpression(call.arguments[0]);
-    if (options === undefined || !isObjectLiteralExpression(options)) continue;
-    for (const option of LIMIT_OPTIONS) {
-      const value = propertyOf(options, option);
-      if (value === undefined) continue;
-      const bytes = sizeInBytes(value);
-      if (bytes !== undefined && bytes > LARGE_BODY_BYTES) return { kind: 'large', node: value, index, size: index.textOf(value) };
-    }
+    const large = parserFacts(call, index).large;
+    if (large !== undefined) return large;
   }
   const { call, index } = parsers[0];
-  const explicit = call.arguments[0] !== undefined && /\b(?:limit|jsonLimit|formLimit|textLimit)\s*:/.test(index.textOf(call.arguments[0]));
+  const explicit = parserFacts(call, index).explicit;
   const where = index === endpoint.index ? '' : ` in ${index.path}`;
-  const note = explicit ? `${index.textOf(call).replace(/\s+/g, ' ')} bounds the body${where}` : `${expressionPath(call.expression)}() keeps its default limit of ${DEFAULT_PARSER_LIMIT[endpoint.framework] ?? 'its parser'}${where}`;
+  const note = explicit !== undefined ? `${explicit} bounds the body${where}` : `${expressionPath(call.expression)}() keeps its default limit of ${DEFAULT_PARSER_LIMIT[endpoint.framework] ?? 'its parser'}${where}`;
   return { kind: 'bounded', node: call, note };
 }
 

@@ -27,7 +27,7 @@ export interface BoundEvidence {
 }
 
 /** Page size keys of ORMs and query builders: Prisma/TypeORM `take`, Sequelize/Mongo `limit`, `pageSize`. */
-const PAGE_SIZE_KEY = /^(?:take|limit|pageSize|perPage|per_page|page_size|top|batchSize)$/;
+const PAGE_SIZE_KEY = new Set(['take', 'limit', 'pageSize', 'perPage', 'per_page', 'page_size', 'top', 'batchSize']);
 const PAGE_SIZE_METHOD = /^(?:limit|take|top|paginate|batchSize)$/;
 /** Calls that clamp a number: `Math.min(n, 100)`, `clamp(n, 1, 100)`, lodash `_.clamp`. */
 const CLAMP = /\bMath\.min\s*\(|\bclamp\s*\(/;
@@ -158,11 +158,11 @@ function pageSizes(endpoint: Endpoint, bounds: BoundEvidence[]): CostFinding[] {
   for (const property of index.nodesOfKind<ts.PropertyAssignment>(SyntaxKind.PropertyAssignment, scopes)) {
     const key = isIdentifier(property.name) ? property.name.text : undefined;
     // Only inside a call's arguments: `findMany({ take })`, not an object the handler returns.
-    if (key === undefined || !PAGE_SIZE_KEY.test(key) || !insideCallArgument(property)) continue;
+    if (key === undefined || !PAGE_SIZE_KEY.has(key) || !insideCallArgument(property)) continue;
     judgePageSize(endpoint, bounds, found, property.initializer, property);
   }
   for (const shorthand of index.nodesOfKind<ts.ShorthandPropertyAssignment>(SyntaxKind.ShorthandPropertyAssignment, scopes)) {
-    if (!PAGE_SIZE_KEY.test(shorthand.name.text) || !insideCallArgument(shorthand)) continue;
+    if (!PAGE_SIZE_KEY.has(shorthand.name.text) || !insideCallArgument(shorthand)) continue;
     judgePageSize(endpoint, bounds, found, shorthand.name, shorthand);
   }
   for (const call of index.callsNamed(PAGE_SIZE_METHOD, scopes)) {

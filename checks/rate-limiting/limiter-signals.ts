@@ -59,11 +59,20 @@ export function limiterConstruction(index: SourceIndex, expression: ts.Expressio
     return undefined;
   }
   if (!isCallExpression(value)) return undefined;
-  const root = accessRoot(value.expression);
-  const source = root === undefined ? undefined : importSources(index).get(root);
-  if (source !== undefined && LIMITER_MODULE.test(source.module)) return `${expressionPath(value.expression)}(...) from ${source.module}`;
+  const imports = limiterImports(index);
+  const module = imports.size === 0 ? undefined : imports.get(accessRoot(value.expression) ?? '');
+  if (module !== undefined) return `${expressionPath(value.expression)}(...) from ${module}`;
   if (LIMITER_FACTORY.test(calleeName(value))) return `${expressionPath(value.expression)}(...)`;
   return undefined;
+}
+
+/** The file's names imported from limiter packages, with the package: asked of every call that may build a limiter, and most files have none. */
+function limiterImports(index: SourceIndex): ReadonlyMap<string, string> {
+  return index.memo('limiterImports', () => {
+    const imports = new Map<string, string>();
+    for (const [name, source] of importSources(index)) if (LIMITER_MODULE.test(source.module)) imports.set(name, source.module);
+    return imports;
+  });
 }
 
 /**
@@ -204,9 +213,22 @@ function limiterCallNames(index: SourceIndex, configured: readonly string[]): Re
         .map((variable) => (variable.name as ts.Identifier).text),
     );
     const extra = [...bound, ...configured.map((entry) => entry.split('.').pop() ?? entry)].map((name) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-    const source = `${CONSUME_METHOD.source}|${LIMITER_NAME.source}|${LIMITER_FACTORY.source}${extra.length > 0 ? `|^(?:${extra.join('|')})$` : ''}`;
-    pattern = new RegExp(source, 'i');
+    pattern = limiterCallPattern(extra.length > 0 ? `|^(?:${extra.join('|')})$` : '');
     byConfigured.set(configured, pattern);
+  }
+  return pattern;
+}
+
+/** Patterns by the alternative their extra names add (most files have none): one object per distinct pattern, not one per file. */
+const limiterCallPatterns = new Map<string, RegExp>();
+
+function limiterCallPattern(extra: string): RegExp {
+  let pattern = limiterCallPatterns.get(extra);
+  if (pattern === undefined) {
+    pattern = new RegExp(`${CONSUME_METHOD.source}|${LIMITER_NAME.source}|${LIMITER_FACTORY.source}${extra}`, 'i');
+    // Extra names come from the code read: bounded so that they cannot grow the map forever.
+    if (limiterCallPatterns.size > 1_000) limiterCallPatterns.clear();
+    limiterCallPatterns.set(extra, pattern);
   }
   return pattern;
 }

@@ -9,15 +9,31 @@ import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
 import { matcherCovers, nextMiddlewareCandidates } from '../frameworks/nextjs-middleware.js';
 import type { ProjectContext } from '../project-context.js';
+import { KeySlots } from '../lang/key-slots.js';
 
 export type NextMiddlewareFile =
   | { status: 'none' }
   | { status: 'unavailable'; path: string; reason: string }
   | { status: 'found'; path: string; index: SourceIndex; covers: boolean | 'unknown'; coverage: string };
 
-/** The middleware that runs before an App Router endpoint, as loaded by the engine. */
+const NO_MIDDLEWARE: NextMiddlewareFile = Object.freeze({ status: 'none' });
+
+const middlewareByEndpoint = new KeySlots<Endpoint, { project: ProjectContext; file: NextMiddlewareFile }>('nextMiddlewareFor');
+
+/**
+ * The middleware that runs before an App Router endpoint, as loaded by the engine. Kept per endpoint: the
+ * rate-limit, request-id and both rejection-logging checks ask about every endpoint.
+ */
 export function nextMiddlewareFor(endpoint: Endpoint, project: ProjectContext): NextMiddlewareFile {
-  if (endpoint.framework !== 'nextjs-app-router') return { status: 'none' };
+  if (endpoint.framework !== 'nextjs-app-router') return NO_MIDDLEWARE;
+  const known = middlewareByEndpoint.get(endpoint);
+  if (known !== undefined && known.project === project) return known.file;
+  const file = findNextMiddleware(endpoint, project);
+  middlewareByEndpoint.set(endpoint, { project, file });
+  return file;
+}
+
+function findNextMiddleware(endpoint: Endpoint, project: ProjectContext): NextMiddlewareFile {
   for (const path of nextMiddlewareCandidates(endpoint.file)) {
     const file = project.get(path);
     if (file === undefined || file.status === 'missing') continue;
