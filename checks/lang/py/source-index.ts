@@ -138,7 +138,7 @@ export class PySourceIndex {
     const steps = openCursor(tree, this.directWalk);
     try {
       // Types and field names by id from the language's tables, lines from the text: every cursor
-      // read is a call into wasm, so each node costs five (type, field, start, end, one move).
+      // read is a call into wasm, so each node costs three (type, field, one move; offsets come from memory).
       const types = tree.language.types;
       const fields = tree.language.fields;
       // Whether a node is named depends on its type alone (tree-sitter reads it from the symbol's metadata): asked once per type.
@@ -150,8 +150,9 @@ export class PySourceIndex {
       // Nodes come in document order, so the start line only moves forward.
       let line = 1;
       const make = (parent: PyNodeRecord | undefined): PyNodeRecord => {
-        const pos = steps.startIndex();
-        const end = steps.endIndex();
+        steps.readSpan();
+        const pos = steps.start;
+        const end = steps.end;
         const typeId = steps.typeId();
         const fieldId = steps.fieldId();
         while (line < lastLine && starts[line] <= pos) line++;
