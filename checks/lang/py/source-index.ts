@@ -9,9 +9,11 @@ export type { Scope };
  * one walk. Plain data: it outlives the tree (which is deleted right after
  * indexing) and costs no wasm call to read. `type` is tree-sitter-python's
  * node type (`call`, `function_definition`, `attribute`, ...); anonymous
- * tokens (`==`, `not`, `async`, punctuation) are kept as children with
+ * tokens (`==`, `not`, `async`, `:`, `=`) are kept as children with
  * `named: false` so that operators can be read, but only named nodes are
- * indexed by type.
+ * indexed by type. Brackets, commas, dots and `@` are not kept unless in a
+ * field (an operator) or invented by the parser (a missing `)`): nothing
+ * reads them, and they were a quarter of all nodes.
  */
 export interface PyNode {
   readonly type: string;
@@ -149,12 +151,17 @@ export class PySourceIndex {
       const lastLine = starts.length;
       // Nodes come in document order, so the start line only moves forward.
       let line = 1;
-      const make = (parent: PyNodeRecord | undefined): PyNodeRecord => {
+      const droppedById: (boolean | undefined)[] = [];
+      /** The node at the cursor, or undefined for a token that is not kept (see PyNode). */
+      const make = (parent: PyNodeRecord | undefined): PyNodeRecord | undefined => {
+        const typeId = steps.typeId();
+        const fieldId = steps.fieldId();
         steps.readSpan();
         const pos = steps.start;
         const end = steps.end;
-        const typeId = steps.typeId();
-        const fieldId = steps.fieldId();
+        let dropped = droppedById[typeId];
+        if (dropped === undefined) dropped = droppedById[typeId] = typeId !== ERROR_TYPE_ID && DROPPED_TOKENS.has(types[typeId] ?? '');
+        if (dropped && fieldId === 0 && pos !== end) return undefined;
         while (line < lastLine && starts[line] <= pos) line++;
         if (starts[line - 1] > pos) line = this.lineAt(pos);
         // The line of the last character: a block ending with its line break ends on that line.
@@ -185,7 +192,7 @@ export class PySourceIndex {
         }
         return node;
       };
-      const root = make(undefined);
+      const root = make(undefined)!;
       // Depth-first in document order: every node is pushed to its type's list when first reached.
       // Children wait on one shared stack and get an array of their exact size when their parent is
       // left (a leaf keeps the shared empty one): most nodes are leaves, and a growing array would
@@ -197,26 +204,29 @@ export class PySourceIndex {
       const firstPending: number[] = [];
       const close = (node: PyNodeRecord) => {
         const from = firstPending.pop()!;
-        node.children = pending.slice(from, top);
+        // A node whose tokens were all dropped (`()`) keeps the shared empty array.
+        if (from !== top) node.children = pending.slice(from, top);
         top = from;
       };
-      let current = root;
+      // The node at the cursor (undefined: a token not kept, always a leaf) and the parent of its place.
+      let current: PyNodeRecord | undefined = root;
+      let parent: PyNodeRecord | undefined;
       while (true) {
-        if (steps.gotoFirstChild()) {
+        if (current !== undefined && steps.gotoFirstChild()) {
           firstPending.push(top);
-          const child = make(current);
-          pending[top++] = child;
-          current = child;
+          parent = current;
+          current = make(parent);
+          if (current !== undefined) pending[top++] = current;
           continue;
         }
         while (!steps.gotoNextSibling()) {
           if (!steps.gotoParent()) return root;
-          current = current.parent!;
+          current = parent!;
+          parent = current.parent;
           close(current);
         }
-        const sibling = make(current.parent);
-        pending[top++] = sibling;
-        current = sibling;
+        current = make(parent);
+        if (current !== undefined) pending[top++] = current;
       }
     } finally {
       steps.close();
@@ -392,6 +402,11 @@ export class PySourceIndex {
 }
 
 const NO_NODES: readonly PyNode[] = Object.freeze([]);
+
+/** Tokens the walk does not copy when they have no field and are not invented by the parser (see PyNode). */
+const DROPPED_TOKENS: ReadonlySet<string> = new Set(['(', ')', '[', ']', '{', '}', ',', '.', '@']);
+/** The type id of ERROR nodes (tree-sitter's builtin error symbol). */
+const ERROR_TYPE_ID = 0xffff;
 
 /** Nodes in document order (of a type, or calls by name pattern) and their answers per single-scope range. */
 interface NodeList {
