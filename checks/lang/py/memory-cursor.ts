@@ -48,6 +48,8 @@ export interface LanguageTables {
   symbolMetadata: number;
   publicSymbolMap: number;
   aliasSequences: number;
+  /** Per production id, the field id of each structural child (0: none), read from the field map on first use. */
+  readonly fieldsByProduction: (readonly number[] | undefined)[];
 }
 
 /** The language's tables, or undefined when its header does not read as `expected` says (another ABI, another layout). */
@@ -64,6 +66,7 @@ export function readLanguageTables(views: WasmMemoryViews, language: number, exp
     symbolMetadata: words[base + 18],
     publicSymbolMap: words[base + 19],
     aliasSequences: words[base + 21],
+    fieldsByProduction: [],
   };
   if (tables.fieldCount !== expected.fieldCount) return undefined;
   // symbol_names (at 56) against the names web-tree-sitter read through the API: the pointers around it are then where they should be.
@@ -100,6 +103,10 @@ export class MemoryCursorSteps implements CursorSteps {
   private readonly positions: number[];
   private readonly childIndexes: number[];
   private readonly structuralIndexes: number[];
+  /** Per entry, as the iterator left it (see push): whether it is visible, and where its next sibling starts. */
+  private readonly visibles: boolean[] = [true];
+  private readonly nextPositions: number[] = [0];
+  private readonly nextStructurals: number[] = [0];
 
   constructor(
     views: WasmMemoryViews,
@@ -174,28 +181,29 @@ export class MemoryCursorSteps implements CursorSteps {
     return this.aliasAt(this.productionId(this.subtrees[index - 1]), this.structuralIndexes[index]) !== 0;
   }
 
-  private push(subtree: number, position: number, childIndex: number, structuralIndex: number): void {
+  /** Pushes a child as the iterator left it: `visible` as it judged it, `nextPosition` and `nextStructural` where its next sibling starts. */
+  private push(subtree: number, position: number, childIndex: number, structuralIndex: number, visible: boolean, nextPosition: number, nextStructural: number): void {
     const at = this.size++;
     this.subtrees[at] = subtree;
     this.positions[at] = position;
     this.childIndexes[at] = childIndex;
     this.structuralIndexes[at] = structuralIndex;
+    this.visibles[at] = visible;
+    this.nextPositions[at] = nextPosition;
+    this.nextStructurals[at] = nextStructural;
   }
 
   /**
    * ts_tree_cursor_child_iterator over the children of the top entry, from child `childIndex` (at `position`,
    * structural index `structuralIndex`): pushes the first child that is visible (VISIBLE) or holds visible
-   * children (HIDDEN); NONE when there is none. With `skipFirst`, the child at `childIndex` is only stepped over
-   * (the one the cursor was on), and when it is visible and `stopIfVisible`, STOP: the cursor had come up out of
-   * a hidden node's children to a visible node, whose siblings are not this node's.
+   * children (HIDDEN); NONE when there is none.
    */
-  private advanceChildren(childIndex: number, structuralIndex: number, position: number, skipFirst: boolean, stopIfVisible: boolean): number {
+  private advanceChildren(childIndex: number, structuralIndex: number, position: number): number {
     const parent = this.subtrees[this.size - 1];
     const count = this.childCount(parent);
     if (count === 0) return NONE;
     const productionId = this.productionId(parent);
-    const children = (this.u32[parent >>> 2] >>> 0) - count * 8;
-    let skip = skipFirst;
+    const children = this.u32[parent >>> 2] - count * 8;
     while (childIndex < count) {
       const child = children + childIndex * 8;
       const entryPosition = position;
@@ -209,17 +217,12 @@ export class MemoryCursorSteps implements CursorSteps {
       position += this.sizeBytes(child);
       childIndex++;
       if (childIndex < count) position += this.paddingBytes(children + childIndex * 8);
-      if (skip) {
-        skip = false;
-        if (visible && stopIfVisible) return STOP;
-        continue;
-      }
       if (visible) {
-        this.push(child, entryPosition, childIndex - 1, entryStructural);
+        this.push(child, entryPosition, childIndex - 1, entryStructural, true, position, structuralIndex);
         return VISIBLE;
       }
       if (this.visibleChildCount(child) > 0) {
-        this.push(child, entryPosition, childIndex - 1, entryStructural);
+        this.push(child, entryPosition, childIndex - 1, entryStructural, false, position, structuralIndex);
         return HIDDEN;
       }
     }
@@ -228,20 +231,23 @@ export class MemoryCursorSteps implements CursorSteps {
 
   gotoFirstChild(): boolean {
     for (;;) {
-      const top = this.size - 1;
-      const step = this.advanceChildren(0, 0, this.positions[top], false, false);
+      const step = this.advanceChildren(0, 0, this.positions[this.size - 1]);
       if (step === HIDDEN) continue;
       return step === VISIBLE;
     }
   }
 
-  /** ts_tree_cursor_goto_sibling_internal with child_iterator_next. */
+  /**
+   * ts_tree_cursor_goto_sibling_internal with child_iterator_next. C steps the iterator over the popped entry
+   * again; its visibility and where its next sibling starts were kept when it was pushed.
+   */
   private nextSiblingStep(): number {
     const initialSize = this.size;
     while (this.size > 1) {
       const popped = --this.size;
-      const step = this.advanceChildren(this.childIndexes[popped], this.structuralIndexes[popped], this.positions[popped], true, this.size + 1 < initialSize);
-      if (step === STOP) break;
+      // Come up out of a hidden node's children to a visible node: its siblings are not the cursor's.
+      if (this.visibles[popped] && this.size + 1 < initialSize) break;
+      const step = this.advanceChildren(this.childIndexes[popped] + 1, this.nextStructurals[popped], this.nextPositions[popped]);
       if (step !== NONE) return step;
     }
     this.size = initialSize;
@@ -281,22 +287,34 @@ export class MemoryCursorSteps implements CursorSteps {
 
   /** ts_tree_cursor_current_field_id: the field of the current node, or of the hidden nodes it is the visible face of. */
   fieldId(): number {
-    const { fieldCount, fieldMapSlices, fieldMapEntries } = this.language;
+    if (this.language.fieldCount === 0) return 0;
     for (let index = this.size - 1; index > 0; index--) {
       if (index !== this.size - 1 && this.isEntryVisible(index)) break;
       if ((this.flags(this.subtrees[index]) & 8) !== 0) break;
-      if (fieldCount === 0) continue;
-      const slice = this.u32[(fieldMapSlices >>> 2) + this.productionId(this.subtrees[index - 1])];
-      const from = slice & 0xffff;
-      const to = from + (slice >>> 16);
-      const structuralIndex = this.structuralIndexes[index];
-      for (let entry = from; entry < to; entry++) {
-        // TSFieldMapEntry: field_id (u16), child_index (u8), inherited (bool).
-        const word = this.u32[(fieldMapEntries >>> 2) + entry];
-        if ((word >>> 24) === 0 && ((word >>> 16) & 0xff) === structuralIndex) return word & 0xffff;
-      }
+      const field = this.fieldsOf(this.productionId(this.subtrees[index - 1]))[this.structuralIndexes[index]];
+      if (field !== undefined && field !== 0) return field;
     }
     return 0;
+  }
+
+  /** A production's field ids by structural child index: the first entry of its field map that is not inherited, as C looks them up. */
+  private fieldsOf(productionId: number): readonly number[] {
+    const known = this.language.fieldsByProduction[productionId];
+    if (known !== undefined) return known;
+    const fields: number[] = [];
+    const slice = this.u32[(this.language.fieldMapSlices >>> 2) + productionId];
+    const from = slice & 0xffff;
+    const to = from + (slice >>> 16);
+    for (let entry = from; entry < to; entry++) {
+      // TSFieldMapEntry: field_id (u16), child_index (u8), inherited (bool).
+      const word = this.u32[(this.language.fieldMapEntries >>> 2) + entry];
+      const childIndex = (word >>> 16) & 0xff;
+      if (word >>> 24 === 0 && !(fields[childIndex] > 0)) fields[childIndex] = word & 0xffff;
+    }
+    // Holes read as 0: no field.
+    for (let at = 0; at < fields.length; at++) fields[at] ??= 0;
+    this.language.fieldsByProduction[productionId] = fields;
+    return fields;
   }
 
   readSpan(): void {
@@ -321,7 +339,6 @@ export class MemoryCursorSteps implements CursorSteps {
   close(): void {}
 }
 
-const STOP = -1;
 const NONE = 0;
 const HIDDEN = 1;
 const VISIBLE = 2;
