@@ -166,7 +166,13 @@ function classViews(index: PySourceIndex): PyEndpoint[] {
     if (!isDrfView(bases)) continue;
     const name = definitionName(cls);
     const methods = lineage.flatMap((c) => methodsOf(c));
-    const own = (action: string) => methods.find((method) => definitionName(method) === action);
+    // The first method of each name (the class's own before its bases'), named once: each action and verb asks.
+    const byName = new Map<string, PyNode>();
+    for (const method of methods) {
+      const methodName = definitionName(method);
+      if (!byName.has(methodName)) byName.set(methodName, method);
+    }
+    const own = (action: string) => byName.get(action);
     const isViewSet = bases.some((base) => base.endsWith('ViewSet') || base in VIEWSET_ACTIONS);
     const routes: { method: string; route: string; action: string; handler?: PyNode; detail: boolean }[] = [];
     if (isViewSet) {
