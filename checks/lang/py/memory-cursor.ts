@@ -103,8 +103,16 @@ export class MemoryCursorSteps implements CursorSteps {
   private readonly positions: number[];
   private readonly childIndexes: number[];
   private readonly structuralIndexes: number[];
-  /** Per entry, as the iterator left it (see push): whether it is visible, and where its next sibling starts. */
+  /**
+   * Per entry, what the iterator knew when it pushed it (see push), so that no read asks memory again: its
+   * end byte, whether it is visible and extra, its alias and its field in the parent's production (0: none),
+   * and where its next sibling starts.
+   */
+  private readonly ends: number[];
   private readonly visibles: boolean[] = [true];
+  private readonly extras: boolean[] = [false];
+  private readonly aliases: number[] = [0];
+  private readonly ownFields: number[] = [0];
   private readonly nextPositions: number[] = [0];
   private readonly nextStructurals: number[] = [0];
 
@@ -119,6 +127,7 @@ export class MemoryCursorSteps implements CursorSteps {
     // ts_tree_root_node: the root subtree is the tree's first field; the node starts after its padding.
     this.subtrees = [tree];
     this.positions = [this.paddingBytes(tree)];
+    this.ends = [this.positions[0] + this.sizeBytes(tree)];
     this.childIndexes = [0];
     this.structuralIndexes = [0];
   }
@@ -172,23 +181,23 @@ export class MemoryCursorSteps implements CursorSteps {
     return this.u16[(this.language.aliasSequences >>> 1) + productionId * this.language.maxAliasLength + childIndex];
   }
 
-  /** ts_tree_cursor_is_entry_visible. */
+  /** ts_tree_cursor_is_entry_visible: the root, or as the iterator judged the entry (visible, or aliased and not extra). */
   private isEntryVisible(index: number): boolean {
-    const subtree = this.subtrees[index];
-    const flags = this.flags(subtree);
-    if (index === 0 || (flags & 2) !== 0) return true;
-    if ((flags & 8) !== 0) return false;
-    return this.aliasAt(this.productionId(this.subtrees[index - 1]), this.structuralIndexes[index]) !== 0;
+    return index === 0 || this.visibles[index];
   }
 
-  /** Pushes a child as the iterator left it: `visible` as it judged it, `nextPosition` and `nextStructural` where its next sibling starts. */
-  private push(subtree: number, position: number, childIndex: number, structuralIndex: number, visible: boolean, nextPosition: number, nextStructural: number): void {
+  /** Pushes a child as the iterator left it (see the per-entry arrays). */
+  private push(subtree: number, position: number, end: number, childIndex: number, structuralIndex: number, flags: number, alias: number, field: number, nextPosition: number, nextStructural: number): void {
     const at = this.size++;
     this.subtrees[at] = subtree;
     this.positions[at] = position;
+    this.ends[at] = end;
     this.childIndexes[at] = childIndex;
     this.structuralIndexes[at] = structuralIndex;
-    this.visibles[at] = visible;
+    this.visibles[at] = (flags & 2) !== 0 || alias !== 0;
+    this.extras[at] = (flags & 8) !== 0;
+    this.aliases[at] = alias;
+    this.ownFields[at] = field;
     this.nextPositions[at] = nextPosition;
     this.nextStructurals[at] = nextStructural;
   }
@@ -203,27 +212,27 @@ export class MemoryCursorSteps implements CursorSteps {
     const count = this.childCount(parent);
     if (count === 0) return NONE;
     const productionId = this.productionId(parent);
+    const fields = this.language.fieldCount === 0 ? NO_FIELDS : this.fieldsOf(productionId);
     const children = this.u32[parent >>> 2] - count * 8;
     while (childIndex < count) {
       const child = children + childIndex * 8;
       const entryPosition = position;
       const entryStructural = structuralIndex;
       const flags = this.flags(child);
-      let visible = (flags & 2) !== 0;
+      // An extra (a comment) takes no alias and no structural index (ts_tree_cursor_child_iterator_next).
+      let alias = 0;
       if ((flags & 8) === 0) {
-        if (productionId !== 0 && this.aliasAt(productionId, structuralIndex) !== 0) visible = true;
+        alias = this.aliasAt(productionId, structuralIndex);
         structuralIndex++;
       }
-      position += this.sizeBytes(child);
+      const end = position + this.sizeBytes(child);
+      position = end;
       childIndex++;
       if (childIndex < count) position += this.paddingBytes(children + childIndex * 8);
-      if (visible) {
-        this.push(child, entryPosition, childIndex - 1, entryStructural, true, position, structuralIndex);
-        return VISIBLE;
-      }
-      if (this.visibleChildCount(child) > 0) {
-        this.push(child, entryPosition, childIndex - 1, entryStructural, false, position, structuralIndex);
-        return HIDDEN;
+      if ((flags & 2) !== 0 || alias !== 0 || this.visibleChildCount(child) > 0) {
+        const field = (flags & 8) === 0 ? (fields[entryStructural] ?? 0) : 0;
+        this.push(child, entryPosition, end, childIndex - 1, entryStructural, flags, alias, field, position, structuralIndex);
+        return (flags & 2) !== 0 || alias !== 0 ? VISIBLE : HIDDEN;
       }
     }
     return NONE;
@@ -273,26 +282,20 @@ export class MemoryCursorSteps implements CursorSteps {
     return false;
   }
 
-  /** The alias of the current node (ts_tree_cursor_current_node): by the parent's production, none for extras and the root. */
-  private currentAlias(): number {
-    const top = this.size - 1;
-    if (top === 0 || (this.flags(this.subtrees[top]) & 8) !== 0) return 0;
-    return this.aliasAt(this.productionId(this.subtrees[top - 1]), this.structuralIndexes[top]);
-  }
-
   typeId(): number {
-    const symbol = this.currentAlias() || this.symbol(this.subtrees[this.size - 1]);
+    const top = this.size - 1;
+    // ts_tree_cursor_current_node: the alias the parent's production gives (none for extras and the root).
+    const symbol = this.aliases[top] || this.symbol(this.subtrees[top]);
     return symbol === ERROR_SYMBOL ? symbol : this.u16[(this.language.publicSymbolMap >>> 1) + symbol];
   }
 
   /** ts_tree_cursor_current_field_id: the field of the current node, or of the hidden nodes it is the visible face of. */
   fieldId(): number {
-    if (this.language.fieldCount === 0) return 0;
     for (let index = this.size - 1; index > 0; index--) {
-      if (index !== this.size - 1 && this.isEntryVisible(index)) break;
-      if ((this.flags(this.subtrees[index]) & 8) !== 0) break;
-      const field = this.fieldsOf(this.productionId(this.subtrees[index - 1]))[this.structuralIndexes[index]];
-      if (field !== undefined && field !== 0) return field;
+      if (index !== this.size - 1 && this.visibles[index]) break;
+      if (this.extras[index]) break;
+      const field = this.ownFields[index];
+      if (field !== 0) return field;
     }
     return 0;
   }
@@ -319,14 +322,13 @@ export class MemoryCursorSteps implements CursorSteps {
 
   readSpan(): void {
     const top = this.size - 1;
-    const position = this.positions[top];
     // Bytes of the UTF-16 input, halved like the exports' byte_to_code_unit.
-    this.start = position >>> 1;
-    this.end = (position + this.sizeBytes(this.subtrees[top])) >>> 1;
+    this.start = this.positions[top] >>> 1;
+    this.end = this.ends[top] >>> 1;
   }
 
   isNamed(): boolean {
-    const alias = this.currentAlias();
+    const alias = this.aliases[this.size - 1];
     // TSSymbolMetadata: visible, named, supertype (one byte each).
     if (alias !== 0) return this.u8[this.language.symbolMetadata + alias * 3 + 1] !== 0;
     return (this.flags(this.subtrees[this.size - 1]) & 4) !== 0;
@@ -339,6 +341,7 @@ export class MemoryCursorSteps implements CursorSteps {
   close(): void {}
 }
 
+const NO_FIELDS: readonly number[] = [];
 const NONE = 0;
 const HIDDEN = 1;
 const VISIBLE = 2;
