@@ -151,10 +151,15 @@ class CheckedSteps implements CursorSteps {
   constructor(
     private readonly memory: MemoryCursorSteps,
     private readonly exports: DirectCursorSteps,
-  ) {}
+  ) {
+    // The exports' cursor was made after the memory one: its allocation may have grown the memory.
+    memory.refreshViews();
+  }
 
   private same<T>(fromMemory: T, fromExports: T): T {
     if (fromMemory !== fromExports) memoryWalk = 'differs';
+    // The exports' cursor moves may allocate (its stack grows) and so grow the memory.
+    this.memory.refreshViews();
     return fromExports;
   }
 

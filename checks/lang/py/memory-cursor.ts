@@ -94,9 +94,9 @@ function readCString(bytes: Uint8Array, address: number): string {
 export class MemoryCursorSteps implements CursorSteps {
   start = 0;
   end = 0;
-  private readonly u8: Uint8Array;
-  private readonly u16: Uint16Array;
-  private readonly u32: Uint32Array;
+  private u8: Uint8Array;
+  private u16: Uint16Array;
+  private u32: Uint32Array;
   /** The stack's live part is [0, size); entries above it are kept, as a pop in C keeps them. */
   private size = 1;
   private readonly subtrees: number[];
@@ -117,7 +117,7 @@ export class MemoryCursorSteps implements CursorSteps {
   private readonly nextStructurals: number[] = [0];
 
   constructor(
-    views: WasmMemoryViews,
+    private readonly views: WasmMemoryViews,
     tree: number,
     private readonly language: LanguageTables,
   ) {
@@ -130,6 +130,17 @@ export class MemoryCursorSteps implements CursorSteps {
     this.ends = [this.positions[0] + this.sizeBytes(tree)];
     this.childIndexes = [0];
     this.structuralIndexes = [0];
+  }
+
+  /**
+   * Takes the module's views again when the memory grew (a grown memory detaches the old views: length 0).
+   * Only the checked walk calls into wasm while this cursor lives (CheckedSteps, after each of its calls).
+   */
+  refreshViews(): void {
+    if (this.u32.length !== 0) return;
+    this.u8 = this.views.HEAPU8;
+    this.u16 = this.views.HEAPU16;
+    this.u32 = this.views.HEAPU32;
   }
 
   // ---- Subtree fields (SUBTREE_GET and friends in lib/subtree.h). `subtree` is the address of the 8-byte Subtree.
