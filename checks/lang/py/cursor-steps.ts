@@ -20,6 +20,7 @@
  * (test/checks/lang/py-cursor-steps.test.ts compares both).
  */
 import type { Tree, TreeCursor } from 'web-tree-sitter';
+import { MemoryCursorSteps, readLanguageTables, type LanguageTables, type WasmMemoryViews } from './memory-cursor.js';
 
 /** What the walk asks of a cursor. Offsets are UTF-16 code units (web-tree-sitter parses JavaScript strings as UTF-16). */
 export interface CursorSteps {
@@ -28,8 +29,11 @@ export interface CursorSteps {
   gotoParent(): boolean;
   typeId(): number;
   fieldId(): number;
-  startIndex(): number;
-  endIndex(): number;
+  /** Reads the current node's offsets into `start` and `end`. */
+  readSpan(): void;
+  /** The current node's start and end offsets, as of the last readSpan. */
+  readonly start: number;
+  readonly end: number;
   isNamed(): boolean;
   isMissing(): boolean;
   /** Frees the cursor; the steps are unusable afterwards. */
@@ -68,6 +72,15 @@ const EXPORT_NAMES: readonly (keyof CursorExports)[] = [
 ];
 
 let cursorExports: CursorExports | undefined;
+/** The module's views of wasm memory, for the memory walk (memory-cursor.ts); undefined when it has none. */
+let memoryViews: WasmMemoryViews | undefined;
+/**
+ * Whether the memory walk gave what the exports give: 'unchecked' walks run both in step and compare
+ * (CheckedSteps) until NODES_TO_CHECK nodes agreed; 'differs' for good after one difference.
+ */
+let memoryWalk: 'unchecked' | 'agrees' | 'differs' = 'unchecked';
+let nodesChecked = 0;
+const NODES_TO_CHECK = 5000;
 
 /**
  * Hands over the module object that was passed to `Parser.init` (the
@@ -77,12 +90,19 @@ let cursorExports: CursorExports | undefined;
 export function useCursorExports(module: object | undefined): boolean {
   const candidate = module as Partial<Record<keyof CursorExports, unknown>> | undefined;
   cursorExports = candidate !== undefined && EXPORT_NAMES.every((name) => typeof candidate[name] === 'function') ? (candidate as CursorExports) : undefined;
+  const views = module as Partial<WasmMemoryViews> | undefined;
+  memoryViews = views?.HEAPU8 instanceof Uint8Array && views.HEAPU16 instanceof Uint16Array && views.HEAPU32 instanceof Uint32Array ? (module as WasmMemoryViews) : undefined;
   return cursorExports !== undefined;
 }
 
 /** Whether walks call the wasm exports directly (false: the public cursor). */
 export function usesDirectCursor(): boolean {
   return cursorExports !== undefined;
+}
+
+/** How walks read the tree: from wasm memory ('agrees'), in step with the exports while being checked ('unchecked'), or not. */
+export function memoryWalkState(): 'unchecked' | 'agrees' | 'differs' | 'unavailable' {
+  return memoryViews === undefined || cursorExports === undefined ? 'unavailable' : memoryWalk;
 }
 
 /** The tree's address in wasm memory (web-tree-sitter keeps it at index 0 of the Tree object). */
@@ -94,8 +114,94 @@ function treeAddress(tree: Tree): number | undefined {
 /** A cursor at the root of `tree`: the direct one when the exports are known, else the public one. */
 export function openCursor(tree: Tree, direct = true): CursorSteps {
   const address = treeAddress(tree);
-  if (direct && cursorExports !== undefined && address !== undefined) return new DirectCursorSteps(cursorExports, address);
-  return new PublicCursorSteps(tree.walk());
+  if (!direct || cursorExports === undefined || address === undefined) return new PublicCursorSteps(tree.walk());
+  const memory = memoryWalk === 'differs' ? undefined : memoryCursor(tree, address);
+  if (memory === undefined) return new DirectCursorSteps(cursorExports, address);
+  return memoryWalk === 'agrees' ? memory : new CheckedSteps(memory, new DirectCursorSteps(cursorExports, address));
+}
+
+/** A cursor over wasm memory for `tree`, when the module's views and the language's header read as expected. */
+function memoryCursor(tree: Tree, address: number): MemoryCursorSteps | undefined {
+  // Views are taken from the module on each walk: a parse that grew the memory replaced them.
+  const views = memoryViews;
+  if (views === undefined) return undefined;
+  const language = views.HEAPU32[(address + 8) >>> 2];
+  const languageAddress = (tree.language as unknown as Record<number, unknown>)[0];
+  if (language !== languageAddress) return undefined;
+  let tables = tablesByLanguage.get(language);
+  if (tables === undefined) {
+    const { types, fields } = tree.language;
+    tables = readLanguageTables(views, language, { fieldCount: fields.length - 1, symbolNames: (id) => types[id] ?? undefined }) ?? null;
+    tablesByLanguage.set(language, tables);
+  }
+  return tables === null ? undefined : new MemoryCursorSteps(views, address, tables);
+}
+
+/** A language's tables by its address, read and checked once (null: its header did not read as expected). Languages are never freed. */
+const tablesByLanguage = new Map<number, LanguageTables | null>();
+
+/**
+ * The memory walk and the exports in step, every answer compared; the exports' answers are the ones used.
+ * After NODES_TO_CHECK nodes agreed, later walks read memory alone; one difference, and never again.
+ */
+class CheckedSteps implements CursorSteps {
+  start = 0;
+  end = 0;
+
+  constructor(
+    private readonly memory: MemoryCursorSteps,
+    private readonly exports: DirectCursorSteps,
+  ) {
+    // The exports' cursor was made after the memory one: its allocation may have grown the memory.
+    memory.refreshViews();
+  }
+
+  private same<T>(fromMemory: T, fromExports: T): T {
+    if (fromMemory !== fromExports) memoryWalk = 'differs';
+    // The exports' cursor moves may allocate (its stack grows) and so grow the memory.
+    this.memory.refreshViews();
+    return fromExports;
+  }
+
+  gotoFirstChild(): boolean {
+    return this.same(this.memory.gotoFirstChild(), this.exports.gotoFirstChild());
+  }
+
+  gotoNextSibling(): boolean {
+    return this.same(this.memory.gotoNextSibling(), this.exports.gotoNextSibling());
+  }
+
+  gotoParent(): boolean {
+    return this.same(this.memory.gotoParent(), this.exports.gotoParent());
+  }
+
+  typeId(): number {
+    return this.same(this.memory.typeId(), this.exports.typeId());
+  }
+
+  fieldId(): number {
+    return this.same(this.memory.fieldId(), this.exports.fieldId());
+  }
+
+  readSpan(): void {
+    this.memory.readSpan();
+    this.exports.readSpan();
+    this.start = this.same(this.memory.start, this.exports.start);
+    this.end = this.same(this.memory.end, this.exports.end);
+    if (memoryWalk === 'unchecked' && ++nodesChecked >= NODES_TO_CHECK) memoryWalk = 'agrees';
+  }
+
+  isNamed(): boolean {
+    return this.same(this.memory.isNamed(), this.exports.isNamed());
+  }
+
+  isMissing(): boolean {
+    return this.same(this.memory.isMissing(), this.exports.isMissing());
+  }
+
+  close(): void {
+    this.exports.close();
+  }
 }
 
 class DirectCursorSteps implements CursorSteps {
@@ -152,12 +258,12 @@ class DirectCursorSteps implements CursorSteps {
     return this.fieldIdOf(this.tree);
   }
 
-  startIndex(): number {
-    return this.startOf(this.tree);
-  }
+  start = 0;
+  end = 0;
 
-  endIndex(): number {
-    return this.endOf(this.tree);
+  readSpan(): void {
+    this.start = this.startOf(this.tree);
+    this.end = this.endOf(this.tree);
   }
 
   isNamed(): boolean {
@@ -198,12 +304,12 @@ class PublicCursorSteps implements CursorSteps {
     return this.cursor.currentFieldId;
   }
 
-  startIndex(): number {
-    return this.cursor.startIndex;
-  }
+  start = 0;
+  end = 0;
 
-  endIndex(): number {
-    return this.cursor.endIndex;
+  readSpan(): void {
+    this.start = this.cursor.startIndex;
+    this.end = this.cursor.endIndex;
   }
 
   isNamed(): boolean {

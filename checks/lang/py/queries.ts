@@ -63,6 +63,8 @@ interface NodeFacts {
   plainCalleePath: string;
   decorators: readonly PyNode[];
   parameters: readonly PyParameter[];
+  positionalArguments: readonly PyNode[];
+  baseClassNames: readonly string[];
 }
 
 /** `User.objects.filter().first` for `User.objects.filter(id=1).first()`; memoized per node. */
@@ -99,9 +101,9 @@ function argumentNodes(call: PyNode): PyNode[] {
   return namedChildren(list);
 }
 
-/** Positional arguments, without `*args` / `**kwargs` spreads. */
-export function positionalArguments(call: PyNode): PyNode[] {
-  return argumentNodes(call).filter((node) => node.type !== 'keyword_argument' && node.type !== 'list_splat' && node.type !== 'dictionary_splat');
+/** Positional arguments, without `*args` / `**kwargs` spreads; memoized per node (asked of the same calls by most checks), not to be changed. */
+export function positionalArguments(call: PyNode): readonly PyNode[] {
+  return (nodeMemo<NodeFacts>(call).positionalArguments ??= argumentNodes(call).filter((node) => node.type !== 'keyword_argument' && node.type !== 'list_splat' && node.type !== 'dictionary_splat'));
 }
 
 /** The value of keyword argument `name`: `prefix` in `APIRouter(prefix="/items")`. */
@@ -350,8 +352,12 @@ export function methodsOf(cls: PyNode): PyNode[] {
   return methods;
 }
 
-/** Base class names as written (`generics.RetrieveAPIView` gives `generics.RetrieveAPIView`). */
-export function baseClassNames(cls: PyNode): string[] {
+/** Base class names as written (`generics.RetrieveAPIView` gives `generics.RetrieveAPIView`); memoized per node (discovery and the model readers ask), not to be changed. */
+export function baseClassNames(cls: PyNode): readonly string[] {
+  return (nodeMemo<NodeFacts>(cls).baseClassNames ??= readBaseClassNames(cls));
+}
+
+function readBaseClassNames(cls: PyNode): readonly string[] {
   const list = childByField(cls, 'superclasses');
   if (list === undefined) return [];
   return namedChildren(list)

@@ -9,9 +9,11 @@ export type { Scope };
  * one walk. Plain data: it outlives the tree (which is deleted right after
  * indexing) and costs no wasm call to read. `type` is tree-sitter-python's
  * node type (`call`, `function_definition`, `attribute`, ...); anonymous
- * tokens (`==`, `not`, `async`, punctuation) are kept as children with
+ * tokens (`==`, `not`, `async`, `:`, `=`) are kept as children with
  * `named: false` so that operators can be read, but only named nodes are
- * indexed by type.
+ * indexed by type. Brackets, commas, dots and `@` are not kept unless in a
+ * field (an operator) or invented by the parser (a missing `)`): nothing
+ * reads them, and they were a quarter of all nodes.
  */
 export interface PyNode {
   readonly type: string;
@@ -138,7 +140,7 @@ export class PySourceIndex {
     const steps = openCursor(tree, this.directWalk);
     try {
       // Types and field names by id from the language's tables, lines from the text: every cursor
-      // read is a call into wasm, so each node costs five (type, field, start, end, one move).
+      // read is a call into wasm, so each node costs three (type, field, one move; offsets come from memory).
       const types = tree.language.types;
       const fields = tree.language.fields;
       // Whether a node is named depends on its type alone (tree-sitter reads it from the symbol's metadata): asked once per type.
@@ -149,11 +151,17 @@ export class PySourceIndex {
       const lastLine = starts.length;
       // Nodes come in document order, so the start line only moves forward.
       let line = 1;
-      const make = (parent: PyNodeRecord | undefined): PyNodeRecord => {
-        const pos = steps.startIndex();
-        const end = steps.endIndex();
+      const droppedById: (boolean | undefined)[] = [];
+      /** The node at the cursor, or undefined for a token that is not kept (see PyNode). */
+      const make = (parent: PyNodeRecord | undefined): PyNodeRecord | undefined => {
         const typeId = steps.typeId();
         const fieldId = steps.fieldId();
+        steps.readSpan();
+        const pos = steps.start;
+        const end = steps.end;
+        let dropped = droppedById[typeId];
+        if (dropped === undefined) dropped = droppedById[typeId] = typeId !== ERROR_TYPE_ID && DROPPED_TOKENS.has(types[typeId] ?? '');
+        if (dropped && fieldId === 0 && pos !== end) return undefined;
         while (line < lastLine && starts[line] <= pos) line++;
         if (starts[line - 1] > pos) line = this.lineAt(pos);
         // The line of the last character: a block ending with its line break ends on that line.
@@ -169,7 +177,7 @@ export class PySourceIndex {
           if (list === undefined) {
             list = this.byType.get(type);
             if (list === undefined) {
-              list = { all: [], key: type, byRange: undefined };
+              list = { all: [], key: type, lastPos: 0, lastEnd: 0, lastAnswer: undefined };
               this.byType.set(type, list);
             }
             listsById[typeId] = list;
@@ -184,7 +192,7 @@ export class PySourceIndex {
         }
         return node;
       };
-      const root = make(undefined);
+      const root = make(undefined)!;
       // Depth-first in document order: every node is pushed to its type's list when first reached.
       // Children wait on one shared stack and get an array of their exact size when their parent is
       // left (a leaf keeps the shared empty one): most nodes are leaves, and a growing array would
@@ -196,26 +204,29 @@ export class PySourceIndex {
       const firstPending: number[] = [];
       const close = (node: PyNodeRecord) => {
         const from = firstPending.pop()!;
-        node.children = pending.slice(from, top);
+        // A node whose tokens were all dropped (`()`) keeps the shared empty array.
+        if (from !== top) node.children = pending.slice(from, top);
         top = from;
       };
-      let current = root;
+      // The node at the cursor (undefined: a token not kept, always a leaf) and the parent of its place.
+      let current: PyNodeRecord | undefined = root;
+      let parent: PyNodeRecord | undefined;
       while (true) {
-        if (steps.gotoFirstChild()) {
+        if (current !== undefined && steps.gotoFirstChild()) {
           firstPending.push(top);
-          const child = make(current);
-          pending[top++] = child;
-          current = child;
+          parent = current;
+          current = make(parent);
+          if (current !== undefined) pending[top++] = current;
           continue;
         }
         while (!steps.gotoNextSibling()) {
           if (!steps.gotoParent()) return root;
-          current = current.parent!;
+          current = parent!;
+          parent = current.parent;
           close(current);
         }
-        const sibling = make(current.parent);
-        pending[top++] = sibling;
-        current = sibling;
+        current = make(parent);
+        if (current !== undefined) pending[top++] = current;
       }
     } finally {
       steps.close();
@@ -279,16 +290,16 @@ export class PySourceIndex {
         for (const [name, list] of byName) if (pattern.test(name)) all = all.length === 0 ? list : mergeInDocumentOrder(all, list);
       }
       // The key of the scoped answers: the pattern's, set apart from node types.
-      calls = { all, key: `\0${key}`, byRange: undefined };
+      calls = { all, key: `\0${key}`, lastPos: 0, lastEnd: 0, lastAnswer: undefined };
       this.callsByPattern.set(key, calls);
     }
     return calls;
   }
 
   /**
-   * The nodes of `list` (in document order) inside `scopes`, cached: by the
-   * range for one scope (checks ask the same handler's or function's range
-   * again and again, each time in a new array), on the array itself for
+   * The nodes of `list` (in document order) inside `scopes`, cached: for one
+   * scope, the last range asked of the list (checks ask about one node's range
+   * several times in a row, each time in a new array), on the array itself for
    * several (an endpoint's `scopes`, one array per distinct code of the file:
    * see codeScopes).
    */
@@ -296,17 +307,15 @@ export class PySourceIndex {
     const all = list.all;
     if (all.length === 0) return NO_NODES;
     if (scopes.length === 1) {
+      // Only the last range: over the bench corpus, of 37k single-range questions 22k asked a range for the first
+      // time and 10k the list's previous range; a map of every range cost more in inserts than its other 5k hits saved.
       const { pos, end } = scopes[0];
-      // pos * (length + 1) + end names the range exactly while both are offsets into the text.
-      if (!Number.isInteger(pos) || !Number.isInteger(end) || pos < 0 || end > this.text.length || pos > end) return this.collectInScopes(all, scopes);
-      const byRange = (list.byRange ??= new Map());
-      const range = pos * (this.text.length + 1) + end;
-      let cached = byRange.get(range);
-      if (cached === undefined) {
-        cached = this.collectInScopes(all, scopes);
-        byRange.set(range, cached);
-      }
-      return cached;
+      if (list.lastAnswer !== undefined && list.lastPos === pos && list.lastEnd === end) return list.lastAnswer;
+      const answer = this.collectInScopes(all, scopes);
+      list.lastPos = pos;
+      list.lastEnd = end;
+      list.lastAnswer = answer;
+      return answer;
     }
     const answers = this.scopedAnswers(scopes);
     let cached = answers.byKey.get(list.key);
@@ -392,12 +401,19 @@ export class PySourceIndex {
 
 const NO_NODES: readonly PyNode[] = Object.freeze([]);
 
-/** Nodes in document order (of a type, or calls by name pattern) and their answers per single-scope range. */
+/** Tokens the walk does not copy when they have no field and are not invented by the parser (see PyNode). */
+const DROPPED_TOKENS: ReadonlySet<string> = new Set(['(', ')', '[', ']', '{', '}', ',', '.', '@']);
+/** The type id of ERROR nodes (tree-sitter's builtin error symbol). */
+const ERROR_TYPE_ID = 0xffff;
+
+/** Nodes in document order (of a type, or calls by name pattern) and the answer for the last single-scope range asked. */
 interface NodeList {
   readonly all: readonly PyNode[];
   /** The key of this list's answers for a scopes array: the type, or the pattern set apart with a NUL. */
   readonly key: string;
-  byRange: Map<number, readonly PyNode[]> | undefined;
+  lastPos: number;
+  lastEnd: number;
+  lastAnswer: readonly PyNode[] | undefined;
 }
 
 /** On a scopes array: its merged ranges and, per list key, the nodes inside, for the index that asked first. */

@@ -70,6 +70,10 @@ const VIEWSET_ACTIONS: Record<string, string[]> = {
 
 const POLICY_ATTRIBUTES = { permissionClasses: 'permission_classes', authenticationClasses: 'authentication_classes', throttleClasses: 'throttle_classes' } as const;
 type PolicyKey = keyof typeof POLICY_ATTRIBUTES;
+const POLICY_KEYS = Object.keys(POLICY_ATTRIBUTES) as PolicyKey[];
+const ACTION_KEYS = Object.keys(ACTIONS);
+/** ViewSet actions and APIView verbs: a method of another name is a hook every action runs. */
+const ACTION_NAMES: ReadonlySet<string> = new Set([...ACTION_KEYS, ...HTTP_METHODS]);
 
 /** Class names of a policy list: `[IsAuthenticated, permissions.IsAdminUser]`, `(A & B)`, `[A | B]` read as their names. */
 export function policyNames(node: PyNode | undefined, index: PySourceIndex): string[] | undefined {
@@ -96,7 +100,7 @@ function functionViews(index: PySourceIndex): PyEndpoint[] {
     for (const decorator of decorators) {
       if (decorator === apiView) continue;
       const name = lastSegment(decoratorPath(decorator));
-      const key = (Object.keys(POLICY_ATTRIBUTES) as PolicyKey[]).find((k) => POLICY_ATTRIBUTES[k] === name);
+      const key = POLICY_KEYS.find((k) => POLICY_ATTRIBUTES[k] === name);
       if (key !== undefined && decorator.type === 'call') {
         policies[key] = { names: policyNames(positionalArguments(decorator)[0], index) ?? [], source: 'decorator', file: index.path, line: decorator.line, node: decorator };
       } else {
@@ -166,12 +170,18 @@ function classViews(index: PySourceIndex): PyEndpoint[] {
     if (!isDrfView(bases)) continue;
     const name = definitionName(cls);
     const methods = lineage.flatMap((c) => methodsOf(c));
-    const own = (action: string) => methods.find((method) => definitionName(method) === action);
+    // The first method of each name (the class's own before its bases'), named once: each action and verb asks.
+    const byName = new Map<string, PyNode>();
+    for (const method of methods) {
+      const methodName = definitionName(method);
+      if (!byName.has(methodName)) byName.set(methodName, method);
+    }
+    const own = (action: string) => byName.get(action);
     const isViewSet = bases.some((base) => base.endsWith('ViewSet') || base in VIEWSET_ACTIONS);
     const routes: { method: string; route: string; action: string; handler?: PyNode; detail: boolean }[] = [];
     if (isViewSet) {
       const actions = new Set(bases.flatMap((base) => VIEWSET_ACTIONS[base] ?? []));
-      for (const action of Object.keys(ACTIONS)) if (own(action) !== undefined) actions.add(action);
+      for (const action of ACTION_KEYS) if (own(action) !== undefined) actions.add(action);
       for (const action of actions) {
         const { method, detail } = ACTIONS[action];
         routes.push({ method, route: detail ? `${name}/{pk}` : name, action, handler: own(action), detail });
@@ -200,10 +210,9 @@ function classViews(index: PySourceIndex): PyEndpoint[] {
       }
     }
     // Hooks every action runs: queryset, object lookup, perform_*, permission methods, helpers.
-    const actionNames = new Set([...Object.keys(ACTIONS), ...HTTP_METHODS]);
-    const hooks = methods.filter((method) => !actionNames.has(definitionName(method)) && !decoratorsOf(method).some((d) => lastSegment(decoratorPath(d)) === 'action'));
+    const hooks = methods.filter((method) => !ACTION_NAMES.has(definitionName(method)) && !decoratorsOf(method).some((d) => lastSegment(decoratorPath(d)) === 'action'));
     const policies: Partial<Record<PolicyKey, DrfPolicy>> = {};
-    for (const key of Object.keys(POLICY_ATTRIBUTES) as PolicyKey[]) {
+    for (const key of POLICY_KEYS) {
       for (const c of lineage) {
         const attribute = classAttribute(c, POLICY_ATTRIBUTES[key]);
         if (attribute === undefined) continue;

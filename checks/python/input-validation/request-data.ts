@@ -127,18 +127,19 @@ function computeRequestData(endpoint: PyEndpoint): RequestData {
 
   // Names assigned from request data, to a fixed point (a few rounds: chains are short).
   // Each binding's names and whether its value is validated, read once for all rounds.
-  const bindings: { right: PyNode; targets: string[]; validating: boolean }[] = [];
+  const bindings: { right: PyNode; targets: string[]; validating: boolean; reads: ValueReads | undefined }[] = [];
   for (const list of [index.nodesOfType('assignment', endpoint.scopes), index.nodesOfType('for_statement', endpoint.scopes), index.nodesOfType('named_expression', endpoint.scopes)]) {
     for (const assignment of list) {
       const left = childByField(assignment, assignment.type === 'named_expression' ? 'name' : 'left');
       const right = childByField(assignment, assignment.type === 'named_expression' ? 'value' : 'right');
       if (left === undefined || right === undefined) continue;
-      bindings.push({ right, targets: boundNames(left), validating: isValidating(right, models) });
+      bindings.push({ right, targets: boundNames(left), validating: isValidating(right, models), reads: undefined });
     }
   }
   for (let round = 0; round < 4; round++) {
     let grew = false;
-    for (const { right, targets, validating } of bindings) {
+    for (const binding of bindings) {
+      const { right, targets, validating } = binding;
       // Only a name not yet known to carry a kind of data can take it: the other kind's reads are not looked for.
       let needCaller = false;
       let needRaw = false;
@@ -147,8 +148,10 @@ function computeRequestData(endpoint: PyEndpoint): RequestData {
         if (!raw.has(target)) needRaw = true;
       }
       if (!needCaller && !needRaw) continue;
-      const fromCaller = needCaller ? callerValueIn(endpoint, data, right) : undefined;
-      const fromRaw = !needRaw || validating ? undefined : rawValueIn(endpoint, data, right);
+      // What the value reads is found once for all rounds; only which names carry data changes between them.
+      const reads = (binding.reads ??= valueReads(endpoint, data, right));
+      const fromCaller = needCaller ? firstValue(reads, caller, true) : undefined;
+      const fromRaw = !needRaw || validating ? undefined : firstValue(reads, raw, false);
       for (const target of targets) {
         if (fromCaller !== undefined && !caller.has(target)) {
           caller.set(target, fromCaller);
@@ -235,6 +238,67 @@ export function callerValuesIn(endpoint: PyEndpoint, data: RequestData, node: Py
   return valuesIn(endpoint, data, node, data.caller, true, false);
 }
 
+/**
+ * What `node` reads that can be caller data, found once for computeRequestData's rounds: its first body read,
+ * its first other request part, and the identifiers that may name a carrier. firstValue then answers as
+ * valueIn does.
+ */
+interface ValueReads {
+  bodyRead: RequestValue | undefined;
+  otherPart: RequestValue | undefined;
+  identifiers: readonly PyNode[];
+}
+
+function valueReads(endpoint: PyEndpoint, data: RequestData, node: PyNode): ValueReads {
+  const { index } = endpoint;
+  let bodyRead: RequestValue | undefined;
+  for (const read of data.bodyReads) {
+    if (read.node.pos >= node.pos && read.node.end <= node.end) {
+      bodyRead = read;
+      break;
+    }
+  }
+  let otherPart: RequestValue | undefined;
+  const attributes = index.nodesOfType('attribute');
+  for (let at = lowerBound(attributes, node.pos); at < attributes.length && attributes[at].pos < node.end && otherPart === undefined; at++) {
+    if (attributes[at].end <= node.end) otherPart = otherPartOf(attributes[at], data, index);
+  }
+  const identifiers: PyNode[] = [];
+  const single = node.type === 'identifier';
+  const all = single ? [node] : index.nodesOfType('identifier');
+  for (let at = single ? 0 : lowerBound(all, node.pos); at < all.length && (single || all[at].pos < node.end); at++) {
+    const identifier = all[at];
+    if (identifier.end > node.end || identifier.field === 'attribute' || identifier.field === 'name') continue;
+    identifiers.push(identifier);
+  }
+  return { bodyRead, otherPart, identifiers };
+}
+
+/** valueIn over what valueReads found: a body read, else (with `anyPart`) another request part, else the first name in `names`. */
+function firstValue(reads: ValueReads, names: Map<string, RequestValue>, anyPart: boolean): RequestValue | undefined {
+  if (reads.bodyRead !== undefined) return reads.bodyRead;
+  if (anyPart && reads.otherPart !== undefined) return reads.otherPart;
+  for (const identifier of reads.identifiers) {
+    const value = names.get(identifier.name ?? '');
+    if (value !== undefined) return nameRead(identifier, value);
+  }
+  return undefined;
+}
+
+/** A use of a name that carries request data, labelled with where the data came from. */
+function nameRead(identifier: PyNode, value: RequestValue): RequestValue {
+  return { node: identifier, label: value.node === identifier ? value.label : `\`${identifier.name}\` (${value.label.replace(/^the /, '')})` };
+}
+
+/** A caller-controlled request part other than the body (`request.headers`, `self.kwargs`), or undefined. */
+function otherPartOf(attribute: PyNode, data: RequestData, index: PySourceIndex): RequestValue | undefined {
+  const object = childByField(attribute, 'object');
+  const name = childByField(attribute, 'attribute')?.name ?? '';
+  if (object?.type === 'identifier' && data.requestNames.has(object.name ?? '') && OTHER_ATTRIBUTE.test(name)) return { node: attribute, label: `\`${index.textOf(attribute)}\`` };
+  if (object !== undefined && name === 'kwargs' && expressionPath(object, false) === 'self') return { node: attribute, label: '`self.kwargs`' };
+  return undefined;
+}
+
 function valuesIn(endpoint: PyEndpoint, data: RequestData, node: PyNode, names: Map<string, RequestValue>, anyPart: boolean, firstOnly: boolean): RequestValue[] {
   const { index } = endpoint;
   const found: RequestValue[] = [];
@@ -251,11 +315,9 @@ function valuesIn(endpoint: PyEndpoint, data: RequestData, node: PyNode, names: 
     for (let at = lowerBound(attributes, node.pos); at < attributes.length && attributes[at].pos < node.end; at++) {
       const attribute = attributes[at];
       if (attribute.end > node.end) continue;
-      const object = childByField(attribute, 'object');
-      const name = childByField(attribute, 'attribute')?.name ?? '';
-      if (object?.type === 'identifier' && data.requestNames.has(object.name ?? '') && OTHER_ATTRIBUTE.test(name)) found.push({ node: attribute, label: `\`${index.textOf(attribute)}\`` });
-      else if (object !== undefined && name === 'kwargs' && expressionPath(object, false) === 'self') found.push({ node: attribute, label: '`self.kwargs`' });
-      else continue;
+      const part = otherPartOf(attribute, data, index);
+      if (part === undefined) continue;
+      found.push(part);
       if (firstOnly) return found;
     }
   }
@@ -269,7 +331,7 @@ function valuesIn(endpoint: PyEndpoint, data: RequestData, node: PyNode, names: 
     if (identifier.field === 'attribute' || identifier.field === 'name') continue;
     const value = names.get(identifier.name ?? '');
     if (value === undefined) continue;
-    found.push({ node: identifier, label: value.node === identifier ? value.label : `\`${identifier.name}\` (${value.label.replace(/^the /, '')})` });
+    found.push(nameRead(identifier, value));
     if (firstOnly) return found;
   }
   return found.sort((a, b) => a.node.pos - b.node.pos);

@@ -51,7 +51,7 @@ export default createPyCheck({
       if (sql === undefined) continue;
       // `execute(text(...))` is judged at the `text()` call; `execute(select(...))` is the ORM.
       const inner = unwrapExpression(sql);
-      if (inner.type === 'call' && !/^(?:format)$/.test(calleeName(inner))) continue;
+      if (inner.type === 'call' && calleeName(inner) !== 'format') continue;
       const parts = sqlParts(endpoint, sql, call, 0);
       if (parts === undefined) continue;
       const caller = parts.find((part): part is Extract<Part, { kind: 'caller' }> => part.kind === 'caller');

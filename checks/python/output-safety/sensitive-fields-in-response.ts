@@ -115,14 +115,13 @@ export default createPyCheck({
         context.report({ messageId: 'record', node: statement, data: { endpoint: name, model: `\`${record.model}\``, query: `\`${record.query}\`` } });
         return;
       }
-      const filterOnly = responseFilter(endpoint);
-      if (filterOnly !== undefined) {
-        const leaked = filterOnly.fields?.find(isSecretField);
+      if (filter !== undefined) {
+        const leaked = filter.fields?.find(isSecretField);
         if (leaked !== undefined) {
-          context.report({ messageId: 'field', node: filterOnly.node, data: { endpoint: name, field: leaked } });
+          context.report({ messageId: 'field', node: filter.node, data: { endpoint: name, field: leaked } });
           return;
         }
-        context.pass('output.fields', { node: filterOnly.node, note: filterOnly.note });
+        context.pass('output.fields', { node: filter.node, note: filter.note });
         return;
       }
     }
@@ -191,7 +190,7 @@ function fieldsOfClass(endpoint: PyEndpoint, name: string): string[] {
   const { index } = endpoint;
   const model = ormModels(index).get(name);
   if (model !== undefined) return model.fields;
-  const cls = [...index.nodesOfType('class_definition')].find((candidate) => childByField(candidate, 'name')?.name === name);
+  const cls = index.nodesOfType('class_definition').find((candidate) => childByField(candidate, 'name')?.name === name);
   const fields: string[] = [];
   for (const statement of cls === undefined ? [] : (childByField(cls, 'body')?.children ?? [])) {
     const inner = statement.type === 'expression_statement' ? statement.children[0] : undefined;

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { loadPythonParser } from '../../../checks/lang/py/parse.js';
-import { usesDirectCursor } from '../../../checks/lang/py/cursor-steps.js';
+import { memoryWalkState, usesDirectCursor } from '../../../checks/lang/py/cursor-steps.js';
 import { PySourceIndex, type PyNode } from '../../../checks/lang/py/source-index.js';
 
 const CLEAN = `from fastapi import APIRouter, Depends
@@ -55,7 +55,18 @@ function plain(node: PyNode): Plain {
   return { type, named, pos, end, line, endLine, field, name, children: node.children.map(plain) };
 }
 
+/** A file of some thousands of nodes: walked first, so that the memory walk is checked and in use for the files compared. */
+const LARGE = Array.from({ length: 200 }, (_, i) => `@app.get("/é${i}")\ndef f${i}(x: int = Depends(g), *args, **kw) -> dict:\n    # ☕ ${i}\n    return {"a": [x, (${i} + 1)], 'b': f"😀{x!r}", **kw} if x else lambda: x[1:2]\n`).join('\n');
+
+let checked: Promise<void> | undefined;
+
 async function indexBoth(text: string): Promise<{ direct: PySourceIndex; shared: PySourceIndex }> {
+  checked ??= indexBothNow(LARGE).then(() => undefined);
+  await checked;
+  return indexBothNow(text);
+}
+
+async function indexBothNow(text: string): Promise<{ direct: PySourceIndex; shared: PySourceIndex }> {
   const parser = await loadPythonParser();
   const tree = parser.parse(text)!;
   try {
@@ -71,7 +82,14 @@ describe('the direct cursor walk', () => {
     expect(usesDirectCursor()).toBe(true);
   });
 
+  it('reads the tree from wasm memory once it agreed with the exports on the first nodes walked', async () => {
+    const { direct, shared } = await indexBoth(LARGE);
+    expect(memoryWalkState()).toBe('agrees');
+    expect(plain(direct.root)).toEqual(plain(shared.root));
+  });
+
   it.each([
+    ['a large file', LARGE],
     ['a clean file', CLEAN],
     ['non-ASCII text (offsets in UTF-16 units)', NON_ASCII],
     ['CRLF line breaks', CRLF],
@@ -82,6 +100,7 @@ describe('the direct cursor walk', () => {
     expect(plain(direct.root)).toEqual(plain(shared.root));
     expect(direct.syntaxErrors).toEqual(shared.syntaxErrors);
     expect(direct.nodesOfType('identifier').map((node) => node.name)).toEqual(shared.nodesOfType('identifier').map((node) => node.name));
+    expect(memoryWalkState()).toBe('agrees');
   });
 
   it('slices identifiers by UTF-16 offsets', async () => {
