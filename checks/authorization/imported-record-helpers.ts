@@ -8,6 +8,7 @@ import { ts, isObjectLiteralExpression, isPropertyAssignment, isShorthandPropert
 import { calleeName, importSources, unwrapExpression, plainCalleePath } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import type { RequestOrigins } from '../frameworks/request-origins.js';
+import { callsMatching } from './named-calls.js';
 
 export interface ImportedRecordHelper {
   call: ts.CallExpression;
@@ -47,7 +48,7 @@ function requestArgument(call: ts.CallExpression, origins: RequestOrigins): stri
  * file instead of once per call per endpoint.
  */
 function recordVerbCalls(index: SourceIndex, scopes: readonly Scope[]): readonly ts.CallExpression[] {
-  const named = index.callsNamed(RECORD_VERB, scopes);
+  const named = callsMatching(index, 'authz:recordVerbCalls', RECORD_VERB, scopes);
   const unnamed = index.callsNamedIn([''], scopes).filter((call) => RECORD_VERB.test(calleeName(call)));
   if (unnamed.length === 0) return named;
   return [...named, ...unnamed].sort((a, b) => a.pos - b.pos || b.end - a.end);
