@@ -34,8 +34,8 @@ export interface RecordQuery {
   result: ts.Expression;
   /** Drizzle builder chains: `select`, `update` or `delete`; relational queries say `query`. */
   drizzleStyle?: 'builder' | 'query';
-  /** Raw SQL: the statement, whitespace collapsed. */
-  sqlText?: string;
+  /** Raw SQL: the statement as written (values as `$n`); collapse its whitespace to show it (`sqlOneLine`). */
+  sqlStatement?: string;
 }
 
 /** The calls of a method chain, innermost first: `db.select().from(t).where(c)` gives select, from, where. */

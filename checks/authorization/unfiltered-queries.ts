@@ -147,7 +147,7 @@ function sqlQuery(node: ts.Node, text: string | undefined, callee: string): Unfi
   if (table === undefined) return undefined;
   const client = callee.includes('.') ? callee.slice(0, callee.lastIndexOf('.')) : callee;
   return {
-    query: { operation: 'read', node, conditions: [], result: node as ts.Expression, orm: 'sql', model: table.slice(table.lastIndexOf('.') + 1), callee, method: 'SELECT', client, sqlText: text.trim().replace(/\s+/g, ' ') },
+    query: { operation: 'read', node, conditions: [], result: node as ts.Expression, orm: 'sql', model: table.slice(table.lastIndexOf('.') + 1), callee, method: 'SELECT', client, sqlStatement: text },
     hidden: false,
   };
 }
