@@ -260,12 +260,15 @@ interface OrmHints {
   sequelize: boolean;
 }
 
+/** Per file: every endpoint with a query of the file asks. */
 function ormHints(index: SourceIndex): OrmHints {
-  const modules = [...importedModules(index)];
-  return {
-    typeorm: modules.some((name) => name === 'typeorm' || name.startsWith('@nestjs/typeorm')),
-    sequelize: modules.some((name) => name === 'sequelize' || name === 'sequelize-typescript'),
-  };
+  return index.memo('authz:ormHints', () => {
+    const modules = [...importedModules(index)];
+    return {
+      typeorm: modules.some((name) => name === 'typeorm' || name.startsWith('@nestjs/typeorm')),
+      sequelize: modules.some((name) => name === 'sequelize' || name === 'sequelize-typescript'),
+    };
+  });
 }
 
 function idCondition(column: string, value: ts.Expression, node: ts.Node): Condition[] {
