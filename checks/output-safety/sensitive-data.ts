@@ -168,7 +168,8 @@ export function carriedBy(endpoint: Endpoint, expression: ts.Expression, depth =
   if (isElementAccessExpression(node)) return carriedBy(endpoint, node.expression, inner, out);
   if (isPropertyAccessExpression(node)) {
     // `req.user`: whatever the auth layer stored, often the whole row.
-    if (/^(?:req|request|ctx\.state|ctx\.req)\.user$/.test(expressionPath(node))) out.push({ kind: 'opaque', node, reason: `${expressionPath(node)} is whatever the authentication layer stored (often the whole user row, password hash included); check what it holds` });
+    // The path ends with the property's name: only `.user` can be it, so no path is built for the others.
+    if (node.name.text === 'user' && /^(?:req|request|ctx\.state|ctx\.req)\.user$/.test(expressionPath(node))) out.push({ kind: 'opaque', node, reason: `${expressionPath(node)} is whatever the authentication layer stored (often the whole user row, password hash included); check what it holds` });
     return out;
   }
   if (!isCallExpression(node)) return out;
