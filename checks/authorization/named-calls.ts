@@ -19,20 +19,25 @@ import { KeySlots } from '../lang/key-slots.js';
  * another pattern.
  */
 export function callsMatching(index: SourceIndex, key: string, pattern: RegExp, scopes: readonly Scope[]): readonly ts.CallExpression[] {
-  const all = index.memo(key, () => index.callsNamed(pattern));
-  if (all.length === 0) return all;
-  const ranges = mergedRanges(scopes);
-  // As the index collects: per range (sorted, disjoint), by binary search over the calls in document order.
-  let found: ts.CallExpression[] | undefined;
-  for (const range of ranges) {
-    for (let at = lowerBound(all, range.pos); at < all.length && all[at].pos < range.end; at++) {
-      if (all[at].end <= range.end) (found ??= []).push(all[at]);
-    }
-  }
-  return found ?? NONE;
+  return nodesInScopes(index.memo(key, () => index.callsNamed(pattern)), scopes);
 }
 
-const NONE: readonly ts.CallExpression[] = Object.freeze([]);
+/**
+ * The nodes of a file-wide list (document order) inside `scopes`, as the
+ * index collects them: per range (sorted, disjoint), by binary search.
+ */
+export function nodesInScopes<T extends ts.Node>(nodes: readonly T[], scopes: readonly Scope[]): readonly T[] {
+  if (nodes.length === 0) return nodes;
+  let found: T[] | undefined;
+  for (const range of mergedRanges(scopes)) {
+    for (let at = lowerBound(nodes, range.pos); at < nodes.length && nodes[at].pos < range.end; at++) {
+      if (nodes[at].end <= range.end) (found ??= []).push(nodes[at]);
+    }
+  }
+  return found ?? (NONE as readonly T[]);
+}
+
+const NONE: readonly ts.Node[] = Object.freeze([]);
 
 const mergedByScopes = new KeySlots<readonly Scope[], readonly Scope[]>('namedCallRanges');
 
