@@ -72,7 +72,8 @@ function importedVerbCalls(index: SourceIndex): { calls: readonly ts.CallExpress
     const byCall = new Map<ts.CallExpression, ImportedCall>();
     for (const call of recordVerbCalls(index)) {
       const path = plainCalleePath(call);
-      const source = imports.get(path.split('.')[0]);
+      const dot = path.indexOf('.');
+      const source = imports.get(dot < 0 ? path : path.slice(0, dot));
       if (source === undefined) continue;
       calls.push(call);
       byCall.set(call, { call, path, module: source.module });

@@ -13,6 +13,20 @@ const PERMISSION_SEGMENT = /^(?:roles?|permissions?|grants?|privileges?|membersh
 const ROLE_CHECK_NAME =
   /^(?:require(?:Role|Roles|Admin|Permission|Permissions|Scope|Scopes)|ensure(?:Admin|Role|Permission)|is(?:Admin|SuperAdmin|Staff)|has(?:Role|Roles|Permission|Permissions|Scope)|check(?:Role|Roles|Permission|Permissions|Scope|Admin)|authorize|authorized|restrictTo|permit|allow|can|cannot|throwUnlessCan|enforce|withRole|withAdmin|withPermission|adminOnly|onlyAdmin|requiredScopes|guard)$/i;
 
+/** Answers of ROLE_CHECK_NAME by name: every endpoint's middleware names (`authenticate`, `validateBody`) are asked, and they repeat. */
+const roleCheckNames = new Map<string, boolean>();
+const ROLE_NAME_CACHE_LIMIT = 10_000;
+
+function isRoleCheckName(name: string): boolean {
+  let answer = roleCheckNames.get(name);
+  if (answer === undefined) {
+    answer = ROLE_CHECK_NAME.test(name);
+    if (roleCheckNames.size >= ROLE_NAME_CACHE_LIMIT) roleCheckNames.clear();
+    roleCheckNames.set(name, answer);
+  }
+  return answer;
+}
+
 /** Last names of calls that may check a role: the names above and Clerk's `protect`. */
 const ROLE_CALL_NAME = new RegExp(`${ROLE_CHECK_NAME.source}|^protect$`, 'i');
 
@@ -89,8 +103,8 @@ function findRoleCheck(endpoint: Endpoint, configured: readonly string[]): { nod
   const nest = nestRoleGuard(endpoint);
   if (nest !== undefined) return nest;
   for (const control of endpoint.controls) {
-    const last = control.name.split('.').pop() ?? control.name;
-    if (ROLE_CHECK_NAME.test(last) || configured.includes(control.name) || configured.includes(last)) {
+    const last = control.name.slice(control.name.lastIndexOf('.') + 1);
+    if (isRoleCheckName(last) || configured.includes(control.name) || configured.includes(last)) {
       return { node: control.node, note: `${control.kind === 'wrapper' ? 'wrapper' : 'middleware'} ${control.name}` };
     }
   }
