@@ -57,9 +57,19 @@ function chainCalls(top: ts.CallExpression): ts.CallExpression[] {
 }
 
 /** A call that no further `.method()` continues: the value the chain produces. */
+/*
+ * Kinds read once, compared directly in the tests every call of an endpoint goes through (isChainTop,
+ * chainNamesQueryMethod): a ts.isX call there is not inlined and its load sees every kind of node.
+ */
+const CALL = SyntaxKind.CallExpression;
+const PROPERTY_ACCESS = SyntaxKind.PropertyAccessExpression;
+const ELEMENT_ACCESS = SyntaxKind.ElementAccessExpression;
+const NON_NULL = SyntaxKind.NonNullExpression;
+
 function isChainTop(call: ts.CallExpression): boolean {
   const parent = call.parent;
-  if (!isPropertyAccessExpression(parent) && !isElementAccessExpression(parent) && !isNonNullExpression(parent)) return true;
+  const kind = parent.kind;
+  if (kind !== PROPERTY_ACCESS && kind !== ELEMENT_ACCESS && kind !== NON_NULL) return true;
   const access = isNonNullExpression(parent) ? parent.parent : parent;
   return !(isPropertyAccessExpression(access) || isElementAccessExpression(access)) || !isCallExpression(access.parent) || access.parent.expression !== access;
 }
@@ -352,11 +362,12 @@ function chainNamesQueryMethod(top: ts.CallExpression): boolean {
   let current: ts.Expression = top;
   for (let depth = 0; depth < 32; depth++) {
     current = unwrapExpression(current);
-    if (isCallExpression(current)) {
-      if (QUERY_METHODS.has(calleeName(current))) return true;
-      current = current.expression;
-    } else if (isPropertyAccessExpression(current) || isElementAccessExpression(current)) {
-      current = current.expression;
+    const kind = current.kind;
+    if (kind === CALL) {
+      if (QUERY_METHODS.has(calleeName(current as ts.CallExpression))) return true;
+      current = (current as ts.CallExpression).expression;
+    } else if (kind === PROPERTY_ACCESS || kind === ELEMENT_ACCESS) {
+      current = (current as ts.PropertyAccessExpression | ts.ElementAccessExpression).expression;
     } else {
       return false;
     }

@@ -5,7 +5,7 @@
  * The WHERE text is read for its columns; each placeholder is matched to the
  * value the code passes for it.
  */
-import { ts, isArrayLiteralExpression, isNoSubstitutionTemplateLiteral, isStringLiteral, isTemplateExpression } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isArrayLiteralExpression, isNoSubstitutionTemplateLiteral, isStringLiteral, isTemplateExpression } from '../lang/ts/parse.js';
 import { calleePath, expressionPath, unwrapExpression } from '../lang/ts/queries.js';
 import type { RecordQuery } from './orm-queries.js';
 import { isOwnerField } from './owner-fields.js';
@@ -102,10 +102,20 @@ function templateText(template: ts.TemplateExpression): SqlText {
   return { text, values };
 }
 
+/*
+ * Kinds read once, compared directly: sqlCallQuery runs for every call of every endpoint, and a
+ * ts.isX call there (not inlined, with a load that sees every kind of node) cost more than the rest of the test.
+ */
+const STRING_LITERAL = SyntaxKind.StringLiteral;
+const PLAIN_TEMPLATE = SyntaxKind.NoSubstitutionTemplateLiteral;
+const TEMPLATE = SyntaxKind.TemplateExpression;
+
 /** A call whose first argument is a SQL statement with a WHERE, and the values passed with it. */
 export function sqlCallQuery(call: ts.CallExpression): RecordQuery | undefined {
   const first = call.arguments[0] === undefined ? undefined : unwrapExpression(call.arguments[0]);
   if (first === undefined) return undefined;
+  const kind = first.kind;
+  if (kind !== STRING_LITERAL && kind !== PLAIN_TEMPLATE && kind !== TEMPLATE) return undefined;
   let sql: SqlText;
   if ((isStringLiteral(first) || isNoSubstitutionTemplateLiteral(first)) && isStatement(first.text)) {
     const second = call.arguments[1] === undefined ? undefined : unwrapExpression(call.arguments[1]);
