@@ -169,7 +169,7 @@ const ROLE_CONTROL = /^(?:requireRoles?|requireAdmin|isAdmin|adminOnly|onlyAdmin
  */
 export function adminOnlyControl(index: SourceIndex, controls: readonly Control[]): Control | undefined {
   return controls.find((control) => {
-    const name = control.name.split('.').pop() ?? control.name;
+    const name = control.name.slice(control.name.lastIndexOf('.') + 1);
     if (!ROLE_CONTROL.test(name)) return false;
     return /admin/i.test(name) || /admin|superuser|staff/i.test(index.textOf(control.node));
   });

@@ -233,15 +233,24 @@ function leaksIn(index: SourceIndex, root: ts.Expression, holders: ReadonlyMap<s
     if (holder === undefined || !isReference(identifier)) continue;
     const use = holder.alias ? errorUse(identifier, identifier.text) : { node: throughWrappers(identifier), what: `\`${identifier.text}\` (which holds ${holder.source})`, stack: holder.stack };
     if (use === undefined || !flowsInto(use.node, root)) continue;
-    leaks.push({ ...use, replaceable: isWholeValue(use.node, root) });
+    leaks.push({ node: use.node, what: use.what, stack: use.stack, replaceable: isWholeValue(use.node, root) });
   }
   return leaks;
+}
+
+/**
+ * Whether the file has an identifier `process`, which a `process.env` read needs: asked of the parser's
+ * table of identifier texts, which spares most files a search of their whole text.
+ */
+function mayReadProcess(index: SourceIndex): boolean {
+  const table = (index.sourceFile as { identifiers?: unknown }).identifiers;
+  return !(table instanceof Map) || table.has('process');
 }
 
 /** `process.env` read as a whole (not `process.env.X`) anywhere in the file: rare, so found once per file. */
 function wholeEnvironmentReads(index: SourceIndex): readonly ts.PropertyAccessExpression[] {
   return index.memo('wholeEnvironmentReads', () =>
-    !index.text.includes('process.env')
+    !mayReadProcess(index) || !index.text.includes('process.env')
       ? []
       : index.nodesOfKind<ts.PropertyAccessExpression>(SyntaxKind.PropertyAccessExpression).filter((access) => {
       if (access.name.text !== 'env' || expressionPath(access) !== 'process.env') return false;
