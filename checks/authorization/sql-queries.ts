@@ -19,7 +19,7 @@ const STATEMENT = /^\s*(select|update|delete)\b/i;
  * character no statement starts with. Only white space (which STATEMENT
  * skips) or s, u, d in either case can start a match.
  */
-function isStatement(text: string): boolean {
+export function isStatement(text: string): boolean {
   const first = text.charCodeAt(0);
   if (first > 32 && first < 127) {
     const lower = first | 0x20;
