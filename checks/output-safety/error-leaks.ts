@@ -65,6 +65,38 @@ interface Sending {
   values: readonly ts.Expression[];
 }
 
+/** Which sending nodes other than response calls a file can have at all. */
+interface FileSenders {
+  /** `new Response(...)` or a client exception thrown (`throw new BadRequestException(...)`). */
+  constructors: boolean;
+  /** `ctx.body = ...`. */
+  contextBody: boolean;
+}
+
+/**
+ * Read once per file from its identifiers and imports: a `new Response(...)`
+ * needs the identifier `Response` (or `NextResponse`, `HttpResponse`), a
+ * client exception a `throw` and an import from a module that has them,
+ * `ctx.body =` the identifier `ctx` or `context`. Most files have none, and their endpoints
+ * then skip a path built for every `new` and every assignment.
+ */
+function fileSenders(index: SourceIndex): FileSenders {
+  return index.memo('output:fileSenders', () => {
+    const table = (index.sourceFile as { identifiers?: unknown }).identifiers;
+    const names = table instanceof Map ? table : undefined;
+    const has = (name: string) => names === undefined || names.has(name);
+    return {
+      constructors: has('Response') || has('NextResponse') || has('HttpResponse') || (index.nodesOfKind(SyntaxKind.ThrowStatement).length > 0 && importsClientExceptions(index)),
+      contextBody: has('ctx') || has('context'),
+    };
+  });
+}
+
+function importsClientExceptions(index: SourceIndex): boolean {
+  for (const { module } of importSources(index).values()) if (CLIENT_EXCEPTION_MODULE.test(module)) return true;
+  return false;
+}
+
 /** The nodes in `range` that send values to the client, grouped by kind as sentValues lists their values. */
 function sendingNodes(index: SourceIndex, range: readonly Scope[], handler: FunctionNode | undefined, framework: Framework): Sending[] {
   const sending: Sending[] = [];
@@ -72,12 +104,13 @@ function sendingNodes(index: SourceIndex, range: readonly Scope[], handler: Func
     const path = plainCalleePath(call);
     if (isResponseCall(path) || RAW_WRITE.test(path)) sending.push({ node: call, values: call.arguments });
   }
-  for (const created of index.nodesOfKind<ts.NewExpression>(SyntaxKind.NewExpression, range)) {
+  const senders = fileSenders(index);
+  for (const created of senders.constructors ? index.nodesOfKind<ts.NewExpression>(SyntaxKind.NewExpression, range) : NO_NEW) {
     const name = expressionPath(created.expression);
     const clientException = isThrowStatement(created.parent) && CLIENT_EXCEPTION_MODULE.test(importSources(index).get(name)?.module ?? '');
     if (RESPONSE_CONSTRUCTOR.test(name) || clientException) sending.push({ node: created, values: created.arguments ?? [] });
   }
-  for (const assignment of index.nodesOfKind<ts.BinaryExpression>(SyntaxKind.BinaryExpression, range)) {
+  for (const assignment of senders.contextBody ? index.nodesOfKind<ts.BinaryExpression>(SyntaxKind.BinaryExpression, range) : NO_BINARY) {
     if (assignment.operatorToken.kind === SyntaxKind.EqualsToken && /^(?:ctx|context)\.(?:body|response\.body)$/.test(expressionPath(assignment.left))) sending.push({ node: assignment, values: [assignment.right] });
   }
   if (RETURNS_RESPONSE.has(framework) && handler !== undefined) {
@@ -87,6 +120,9 @@ function sendingNodes(index: SourceIndex, range: readonly Scope[], handler: Func
   }
   return sending;
 }
+
+const NO_NEW: readonly ts.NewExpression[] = [];
+const NO_BINARY: readonly ts.BinaryExpression[] = [];
 
 /** An endpoint's sending nodes, found once: the response check sends them all, the error check asks per catch block. */
 const sendingByEndpoint = new KeySlots<Endpoint, Sending[]>('sendingNodes');
