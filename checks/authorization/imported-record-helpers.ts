@@ -8,6 +8,7 @@ import { ts, isObjectLiteralExpression, isPropertyAssignment, isShorthandPropert
 import { calleeName, importSources, unwrapExpression, plainCalleePath } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import type { RequestOrigins } from '../frameworks/request-origins.js';
+import { nodesInScopes } from './named-calls.js';
 
 export interface ImportedRecordHelper {
   call: ts.CallExpression;
@@ -39,18 +40,46 @@ function requestArgument(call: ts.CallExpression, origins: RequestOrigins): stri
 }
 
 /**
- * The calls in `scopes` whose callee name (`calleeName`) reads like record
- * access, in document order. The index groups calls by the same last name,
- * except that it does not look through `await`, `satisfies` or `<T>` around
- * a callee (`(await getLoader)(id)`): those are in its '' group and are
- * tested one by one. The pattern then runs once per distinct name of the
- * file instead of once per call per endpoint.
+ * The file's calls whose callee name (`calleeName`) reads like record access,
+ * in document order. The index groups calls by the same last name, except
+ * that it does not look through `await`, `satisfies` or `<T>` around a
+ * callee (`(await getLoader)(id)`): those are in its '' group and are tested
+ * one by one.
  */
-function recordVerbCalls(index: SourceIndex, scopes: readonly Scope[]): readonly ts.CallExpression[] {
-  const named = index.callsNamed(RECORD_VERB, scopes);
-  const unnamed = index.callsNamedIn([''], scopes).filter((call) => RECORD_VERB.test(calleeName(call)));
+function recordVerbCalls(index: SourceIndex): readonly ts.CallExpression[] {
+  const named = index.callsNamed(RECORD_VERB);
+  const unnamed = index.callsNamedIn(['']).filter((call) => RECORD_VERB.test(calleeName(call)));
   if (unnamed.length === 0) return named;
   return [...named, ...unnamed].sort((a, b) => a.pos - b.pos || b.end - a.end);
+}
+
+/** A record-verb call of the file on an imported name, with its callee path and the module. */
+interface ImportedCall {
+  call: ts.CallExpression;
+  path: string;
+  module: string;
+}
+
+/**
+ * The file's record-verb calls on an imported name, found once per file:
+ * every endpoint of the file asks, and most such calls (`router.get`,
+ * `res.set`) are on local names.
+ */
+function importedVerbCalls(index: SourceIndex): { calls: readonly ts.CallExpression[]; byCall: ReadonlyMap<ts.CallExpression, ImportedCall> } {
+  return index.memo('authz:importedVerbCalls', () => {
+    const imports = importSources(index);
+    const calls: ts.CallExpression[] = [];
+    const byCall = new Map<ts.CallExpression, ImportedCall>();
+    for (const call of recordVerbCalls(index)) {
+      const path = plainCalleePath(call);
+      const dot = path.indexOf('.');
+      const source = imports.get(dot < 0 ? path : path.slice(0, dot));
+      if (source === undefined) continue;
+      calls.push(call);
+      byCall.set(call, { call, path, module: source.module });
+    }
+    return { calls, byCall };
+  });
 }
 
 /**
@@ -59,17 +88,14 @@ function recordVerbCalls(index: SourceIndex, scopes: readonly Scope[]): readonly
  * pass the cheaper tests.
  */
 export function findImportedRecordHelpers(index: SourceIndex, scopes: readonly Scope[], origins: () => RequestOrigins, excluded: readonly ts.Node[]): ImportedRecordHelper[] {
-  const imports = importSources(index);
+  const { calls, byCall } = importedVerbCalls(index);
   const helpers: ImportedRecordHelper[] = [];
-  for (const call of recordVerbCalls(index, scopes)) {
+  for (const call of nodesInScopes(calls, scopes)) {
     if (excluded.some((node) => call.pos >= node.pos && call.end <= node.end)) continue;
-    const path = plainCalleePath(call);
-    const root = path.split('.')[0];
-    const source = imports.get(root);
-    if (source === undefined) continue;
+    const { path, module } = byCall.get(call)!;
     const label = requestArgument(call, origins());
     if (label === undefined) continue;
-    helpers.push({ call, callee: path, module: source.module, label });
+    helpers.push({ call, callee: path, module, label });
   }
   return helpers;
 }

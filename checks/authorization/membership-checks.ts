@@ -11,6 +11,7 @@ import type { SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf, type Endpoint } from '../frameworks/endpoint.js';
 import type { RecordQuery } from './orm-queries.js';
 import { isMembershipRelation, isOwnerField } from './owner-fields.js';
+import { callsMatching } from './named-calls.js';
 import { recordVariable } from './record-bindings.js';
 import { isTenantField, isTenantModel } from './tenant-fields.js';
 
@@ -26,6 +27,8 @@ export interface MembershipCheck {
 const REQUIRING_CALL = /^(?:ensure|require|assert|check|verify|validate|authorize)\w*(?:Member|Membership|Access|Tenant|Org|Organi[sz]ation|Workspace|Team)\w*$/;
 /** Predicates that answer membership: `isMember`, `hasOrgAccess`, `canAccessWorkspace`, Clerk's `has`. */
 const PREDICATE_CALL = /^(?:is\w*Member\w*|has\w*(?:Member|Membership|Access)\w*|canAccess\w*|has)$/;
+/** Calls that may check membership: the two kinds above and Clerk's `protect`. */
+const MEMBERSHIP_CALL = new RegExp(`${REQUIRING_CALL.source}|${PREDICATE_CALL.source}|^protect$`);
 /** Middleware and wrappers that check membership by name. */
 const MEMBERSHIP_CONTROL = /member|(?:tenant|org|organi[sz]ation|workspace|team)(?:access|guard|scope)|(?:with|require|ensure)(?:tenant|org|organi[sz]ation|workspace|team)/i;
 const DENIAL_CALL = /^(?:notFound|forbidden|unauthorized|redirect|sendStatus|status|code|abort|error|deny)$/;
@@ -97,7 +100,7 @@ export function findMembershipChecks(
     const decision = resultDecision(index, query, ifs);
     if (decision !== undefined) checks.push({ node: query.node, note: `\`${query.callee}\` looks up the caller's membership`, covers: before(decision) });
   }
-  for (const call of index.callsNamed(new RegExp(`${REQUIRING_CALL.source}|${PREDICATE_CALL.source}|^protect$`), scopes)) {
+  for (const call of callsMatching(index, 'authz:membershipCalls', MEMBERSHIP_CALL, scopes)) {
     const name = calleeName(call);
     const path = plainCalleePath(call);
     // Clerk: `has` destructured from auth() or called on it; `auth.protect(...)` with a condition.

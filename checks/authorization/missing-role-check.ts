@@ -2,6 +2,7 @@ import { ts, SyntaxKind, isCallExpression, isPropertyAccessExpression } from '..
 import { createCheck } from '../create-check.js';
 import { expressionPath, stringValue, plainCalleePath } from '../lang/ts/queries.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
+import { callsMatching } from './named-calls.js';
 
 /** Path segments that mark an administrative or internal route. */
 const PRIVILEGED_SEGMENT = /^(?:admin|admins|administration|internal|manage|management|staff|superuser|backoffice|back-office|sudo|ops)$/i;
@@ -11,6 +12,20 @@ const PERMISSION_SEGMENT = /^(?:roles?|permissions?|grants?|privileges?|membersh
 /** Middleware / wrapper / call names that check a role or a permission. */
 const ROLE_CHECK_NAME =
   /^(?:require(?:Role|Roles|Admin|Permission|Permissions|Scope|Scopes)|ensure(?:Admin|Role|Permission)|is(?:Admin|SuperAdmin|Staff)|has(?:Role|Roles|Permission|Permissions|Scope)|check(?:Role|Roles|Permission|Permissions|Scope|Admin)|authorize|authorized|restrictTo|permit|allow|can|cannot|throwUnlessCan|enforce|withRole|withAdmin|withPermission|adminOnly|onlyAdmin|requiredScopes|guard)$/i;
+
+/** Answers of ROLE_CHECK_NAME by name: every endpoint's middleware names (`authenticate`, `validateBody`) are asked, and they repeat. */
+const roleCheckNames = new Map<string, boolean>();
+const ROLE_NAME_CACHE_LIMIT = 10_000;
+
+function isRoleCheckName(name: string): boolean {
+  let answer = roleCheckNames.get(name);
+  if (answer === undefined) {
+    answer = ROLE_CHECK_NAME.test(name);
+    if (roleCheckNames.size >= ROLE_NAME_CACHE_LIMIT) roleCheckNames.clear();
+    roleCheckNames.set(name, answer);
+  }
+  return answer;
+}
 
 /** Last names of calls that may check a role: the names above and Clerk's `protect`. */
 const ROLE_CALL_NAME = new RegExp(`${ROLE_CHECK_NAME.source}|^protect$`, 'i');
@@ -26,10 +41,26 @@ function isCallerExpression(text: string): boolean {
 /** A collection of accounts: deleting one of its items is user management. */
 const ACCOUNT_SEGMENT = /^(?:users|accounts|members|customers|employees)$/i;
 
+/**
+ * The non-empty parts of a path between `/` and `.`: `served.split(/[/.]/)`
+ * without the regex split, which copies its regex (species constructor) on
+ * every call, once per endpoint.
+ */
+function pathSegments(path: string): string[] {
+  const segments: string[] = [];
+  let start = 0;
+  for (let at = 0; at <= path.length; at++) {
+    if (at < path.length && path[at] !== '/' && path[at] !== '.') continue;
+    if (at > start) segments.push(path.slice(start, at));
+    start = at + 1;
+  }
+  return segments;
+}
+
 function privilegeOf(endpoint: Endpoint): string | undefined {
   // Served path: the mount prefix of an Express router (`/admin` + `/users/:id`) counts too.
   const served = `${endpoint.mountedAt?.prefix ?? ''}${endpoint.route}`;
-  const segments = served.split(/[/.]/).filter((segment) => segment.length > 0);
+  const segments = pathSegments(served);
   const privileged = segments.find((segment) => PRIVILEGED_SEGMENT.test(segment));
   if (privileged !== undefined) return `the route is under /${privileged}`;
   if (endpoint.method !== 'GET' && endpoint.method !== 'HEAD' && endpoint.method !== 'OPTIONS') {
@@ -72,14 +103,17 @@ function findRoleCheck(endpoint: Endpoint, configured: readonly string[]): { nod
   const nest = nestRoleGuard(endpoint);
   if (nest !== undefined) return nest;
   for (const control of endpoint.controls) {
-    const last = control.name.split('.').pop() ?? control.name;
-    if (ROLE_CHECK_NAME.test(last) || configured.includes(control.name) || configured.includes(last)) {
+    const last = control.name.slice(control.name.lastIndexOf('.') + 1);
+    if (isRoleCheckName(last) || configured.includes(control.name) || configured.includes(last)) {
       return { node: control.node, note: `${control.kind === 'wrapper' ? 'wrapper' : 'middleware'} ${control.name}` };
     }
   }
   const index = endpoint.index;
-  const candidates = configured.length === 0 ? ROLE_CALL_NAME : new RegExp(`${ROLE_CALL_NAME.source}|^(?:${configured.map((name) => (name.split('.').pop() ?? name).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`, 'i');
-  for (const call of index.callsNamed(candidates, endpoint.scopes)) {
+  const candidates =
+    configured.length === 0
+      ? callsMatching(index, 'authz:roleCalls', ROLE_CALL_NAME, endpoint.scopes)
+      : index.callsNamed(new RegExp(`${ROLE_CALL_NAME.source}|^(?:${configured.map((name) => (name.split('.').pop() ?? name).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`, 'i'), endpoint.scopes);
+  for (const call of candidates) {
     const path = plainCalleePath(call);
     const last = path.split('.').pop() ?? path;
     if (ROLE_CHECK_NAME.test(last) || configured.includes(path) || configured.includes(last)) return { node: call, note: `${path}()` };

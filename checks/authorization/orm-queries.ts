@@ -8,9 +8,10 @@
 import { ts, SyntaxKind, isCallExpression, isElementAccessExpression, isIdentifier, isNonNullExpression, isObjectLiteralExpression, isPropertyAccessExpression, isPropertyAssignment, isShorthandPropertyAssignment, isStringLiteral } from '../lang/ts/parse.js';
 import { calleeName, expressionPath, importedModules, stringValue, unwrapExpression } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
-import { sqlCallQuery, sqlTemplateQuery } from './sql-queries.js';
+import { isStatement, sqlCallQuery, sqlTemplateQuery } from './sql-queries.js';
 import { drizzleConditions, knexConditions, objectConditions, type Condition, type ObjectResolver } from './where-conditions.js';
 import { KeySlots } from '../lang/key-slots.js';
+import { nodesInScopes } from './named-calls.js';
 
 export type Orm = 'prisma' | 'drizzle' | 'typeorm' | 'sequelize' | 'mongoose' | 'knex' | 'sql';
 export type Operation = 'read' | 'update' | 'delete';
@@ -34,8 +35,8 @@ export interface RecordQuery {
   result: ts.Expression;
   /** Drizzle builder chains: `select`, `update` or `delete`; relational queries say `query`. */
   drizzleStyle?: 'builder' | 'query';
-  /** Raw SQL: the statement, whitespace collapsed. */
-  sqlText?: string;
+  /** Raw SQL: the statement as written (values as `$n`); collapse its whitespace to show it (`sqlOneLine`). */
+  sqlStatement?: string;
 }
 
 /** The calls of a method chain, innermost first: `db.select().from(t).where(c)` gives select, from, where. */
@@ -57,9 +58,19 @@ function chainCalls(top: ts.CallExpression): ts.CallExpression[] {
 }
 
 /** A call that no further `.method()` continues: the value the chain produces. */
+/*
+ * Kinds read once, compared directly in the tests every call of an endpoint goes through (isChainTop,
+ * chainNamesQueryMethod): a ts.isX call there is not inlined and its load sees every kind of node.
+ */
+const CALL = SyntaxKind.CallExpression;
+const PROPERTY_ACCESS = SyntaxKind.PropertyAccessExpression;
+const ELEMENT_ACCESS = SyntaxKind.ElementAccessExpression;
+const NON_NULL = SyntaxKind.NonNullExpression;
+
 function isChainTop(call: ts.CallExpression): boolean {
   const parent = call.parent;
-  if (!isPropertyAccessExpression(parent) && !isElementAccessExpression(parent) && !isNonNullExpression(parent)) return true;
+  const kind = parent.kind;
+  if (kind !== PROPERTY_ACCESS && kind !== ELEMENT_ACCESS && kind !== NON_NULL) return true;
   const access = isNonNullExpression(parent) ? parent.parent : parent;
   return !(isPropertyAccessExpression(access) || isElementAccessExpression(access)) || !isCallExpression(access.parent) || access.parent.expression !== access;
 }
@@ -260,12 +271,15 @@ interface OrmHints {
   sequelize: boolean;
 }
 
+/** Per file: every endpoint with a query of the file asks. */
 function ormHints(index: SourceIndex): OrmHints {
-  const modules = [...importedModules(index)];
-  return {
-    typeorm: modules.some((name) => name === 'typeorm' || name.startsWith('@nestjs/typeorm')),
-    sequelize: modules.some((name) => name === 'sequelize' || name === 'sequelize-typescript'),
-  };
+  return index.memo('authz:ormHints', () => {
+    const modules = [...importedModules(index)];
+    return {
+      typeorm: modules.some((name) => name === 'typeorm' || name.startsWith('@nestjs/typeorm')),
+      sequelize: modules.some((name) => name === 'sequelize' || name === 'sequelize-typescript'),
+    };
+  });
 }
 
 function idCondition(column: string, value: ts.Expression, node: ts.Node): Condition[] {
@@ -344,16 +358,20 @@ const QUERY_METHODS: ReadonlySet<string> = new Set([
   'update',
 ]);
 
+/** QUERY_METHODS and '', the index's group of calls it cannot name (see queryCandidates). */
+const QUERY_METHOD_GROUPS: readonly string[] = [...QUERY_METHODS, ''];
+
 /** Whether a call of the chain ending at `top` has a query method's name (the links chainCalls would list). */
 function chainNamesQueryMethod(top: ts.CallExpression): boolean {
   let current: ts.Expression = top;
   for (let depth = 0; depth < 32; depth++) {
     current = unwrapExpression(current);
-    if (isCallExpression(current)) {
-      if (QUERY_METHODS.has(calleeName(current))) return true;
-      current = current.expression;
-    } else if (isPropertyAccessExpression(current) || isElementAccessExpression(current)) {
-      current = current.expression;
+    const kind = current.kind;
+    if (kind === CALL) {
+      if (QUERY_METHODS.has(calleeName(current as ts.CallExpression))) return true;
+      current = (current as ts.CallExpression).expression;
+    } else if (kind === PROPERTY_ACCESS || kind === ELEMENT_ACCESS) {
+      current = (current as ts.PropertyAccessExpression | ts.ElementAccessExpression).expression;
     } else {
       return false;
     }
@@ -404,13 +422,76 @@ export function findRecordQueries(index: SourceIndex, scopes: readonly Scope[]):
   return queries;
 }
 
+const WRAPPERS: ReadonlySet<ts.SyntaxKind> = new Set([
+  SyntaxKind.ParenthesizedExpression,
+  SyntaxKind.AsExpression,
+  SyntaxKind.NonNullExpression,
+  SyntaxKind.AwaitExpression,
+  SyntaxKind.SatisfiesExpression,
+  SyntaxKind.TypeAssertionExpression,
+]);
+
+/** `node` is the `.expression` of its parent, a wrapper that unwrapExpression strips. */
+function isWrapped(node: ts.Node): boolean {
+  const parent = node.parent as ts.Node & { expression?: ts.Node };
+  return WRAPPERS.has(parent.kind) && parent.expression === node;
+}
+
+/** The call whose first argument, unwrapped, is `value`: `pool.query(('SELECT ...'))`. */
+function callOfFirstArgument(value: ts.Node): ts.CallExpression | undefined {
+  let argument = value;
+  while (isWrapped(argument)) argument = argument.parent;
+  const call = argument.parent;
+  return call.kind === CALL && (call as ts.CallExpression).arguments[0] === argument ? (call as ts.CallExpression) : undefined;
+}
+
+/** `link` and every call of the chains it is a link of: the calls whose chain (chainNamesQueryMethod) reaches it. */
+function addChainCalls(link: ts.CallExpression, found: Set<ts.CallExpression>): void {
+  found.add(link);
+  for (let current: ts.Node = link; ; ) {
+    const parent = current.parent as ts.Node & { expression?: ts.Node };
+    const kind = parent.kind;
+    if (parent.expression !== current || (kind !== CALL && kind !== PROPERTY_ACCESS && kind !== ELEMENT_ACCESS && !WRAPPERS.has(kind))) return;
+    if (kind === CALL) found.add(parent as ts.CallExpression);
+    current = parent;
+  }
+}
+
+/**
+ * The calls of the file that may be record queries, found once per file
+ * (document order): those whose first argument is a string that starts like
+ * a SQL statement, and those whose chain has a call of a query method's name.
+ * A superset: each endpoint's calls among them still go through sqlCallQuery
+ * and the chain tests, so the answer is the one a look at every call of the
+ * endpoint gives, for a look at far fewer calls (every call of every endpoint
+ * was most of the cost of the record queries).
+ */
+function queryCandidates(index: SourceIndex): readonly ts.CallExpression[] {
+  return index.memo('authz:queryCandidates', () => {
+    const found = new Set<ts.CallExpression>();
+    for (const kind of [SyntaxKind.StringLiteral, SyntaxKind.NoSubstitutionTemplateLiteral]) {
+      for (const literal of index.nodesOfKind<ts.StringLiteral | ts.NoSubstitutionTemplateLiteral>(kind)) {
+        const call = isStatement(literal.text) ? callOfFirstArgument(literal) : undefined;
+        if (call !== undefined) found.add(call);
+      }
+    }
+    for (const template of index.nodesOfKind<ts.TemplateExpression>(SyntaxKind.TemplateExpression)) {
+      const call = isStatement(template.head.text) ? callOfFirstArgument(template) : undefined;
+      if (call !== undefined) found.add(call);
+    }
+    // calleeName looks through `await`, `satisfies` and `<T>` around a callee; the index's grouping leaves those in ''.
+    for (const call of index.callsNamedIn(QUERY_METHOD_GROUPS)) addChainCalls(call, found);
+    return [...found].sort((a, b) => a.pos - b.pos || b.end - a.end);
+  });
+}
+
 function computeRecordQueries(index: SourceIndex, scopes: readonly Scope[]): RecordQuery[] {
   // The resolver (a map of the endpoint's object literals) and the ORM hints are built at the first chain
   // that names a query method: most endpoints have none, and SQL strings need neither.
   let resolve: ObjectResolver | undefined;
   let hints: OrmHints | undefined;
   const queries: RecordQuery[] = [];
-  for (const call of index.calls(scopes)) {
+  for (const call of nodesInScopes(queryCandidates(index), scopes)) {
     const sql = sqlCallQuery(call);
     if (sql !== undefined) {
       queries.push(sql);

@@ -142,15 +142,26 @@ export function findOwnerComparisons(index: SourceIndex, scopes: readonly Scope[
   return comparisons;
 }
 
+function isAuthorizationName(answers: Map<string, boolean>, name: string): boolean {
+  let answer = answers.get(name);
+  if (answer === undefined) {
+    answer = AUTHORIZATION_CALL.test(name);
+    answers.set(name, answer);
+  }
+  return answer;
+}
+
 /** Calls to authorization helpers and libraries: `ability.can('read', invoice)`, `authorize(user, invoice)`, `policy.update(user, invoice)`. */
 export function findAuthorizationCalls(index: SourceIndex, scopes: readonly Scope[]): AuthorizationCall[] {
   const found: AuthorizationCall[] = [];
   // Reading a receiver's text costs a trivia scan and a string per call: not in a file that never writes "polic".
   const policies = index.memo('mentionsPolicy', () => /polic/i.test(index.text));
+  // The name test is answered once per callee name of the file: every call of the endpoint is asked.
+  const authorizing = index.memo('authorizationCallNames', () => new Map<string, boolean>());
   for (const call of index.calls(scopes)) {
     const receiver = isPropertyAccessExpression(call.expression) ? call.expression.expression : undefined;
     const isPolicy = policies && receiver !== undefined && /polic(?:y|ies)\b/i.test(index.textOf(receiver));
-    if (!isPolicy && !AUTHORIZATION_CALL.test(calleeName(call))) continue;
+    if (!isPolicy && !isAuthorizationName(authorizing, calleeName(call))) continue;
     const path = plainCalleePath(call);
     const names = new Set<string>();
     for (const argument of call.arguments) for (const identifier of identifiersIn(argument)) names.add(identifier.text);
@@ -169,7 +180,7 @@ const ROLE_CONTROL = /^(?:requireRoles?|requireAdmin|isAdmin|adminOnly|onlyAdmin
  */
 export function adminOnlyControl(index: SourceIndex, controls: readonly Control[]): Control | undefined {
   return controls.find((control) => {
-    const name = control.name.split('.').pop() ?? control.name;
+    const name = control.name.slice(control.name.lastIndexOf('.') + 1);
     if (!ROLE_CONTROL.test(name)) return false;
     return /admin/i.test(name) || /admin|superuser|staff/i.test(index.textOf(control.node));
   });

@@ -5,13 +5,28 @@
  * The WHERE text is read for its columns; each placeholder is matched to the
  * value the code passes for it.
  */
-import { ts, isArrayLiteralExpression, isNoSubstitutionTemplateLiteral, isStringLiteral, isTemplateExpression } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isArrayLiteralExpression, isNoSubstitutionTemplateLiteral, isStringLiteral, isTemplateExpression } from '../lang/ts/parse.js';
 import { calleePath, expressionPath, unwrapExpression } from '../lang/ts/queries.js';
 import type { RecordQuery } from './orm-queries.js';
 import { isOwnerField } from './owner-fields.js';
 import type { Condition } from './where-conditions.js';
 
 const STATEMENT = /^\s*(select|update|delete)\b/i;
+
+/**
+ * STATEMENT.test, after a look at the first character: the first argument of
+ * nearly every call is asked, and most (a path, a message) start with a
+ * character no statement starts with. Only white space (which STATEMENT
+ * skips) or s, u, d in either case can start a match.
+ */
+export function isStatement(text: string): boolean {
+  const first = text.charCodeAt(0);
+  if (first > 32 && first < 127) {
+    const lower = first | 0x20;
+    if (lower !== 0x73 && lower !== 0x75 && lower !== 0x64) return false;
+  }
+  return STATEMENT.test(text);
+}
 const WHERE = /\bwhere\b/i;
 const WHERE_END = /\b(?:order\s+by|group\s+by|limit|offset|returning|for\s+update|having)\b/i;
 /** `col = $1`, `t.col = ?`, `col IN ($2)`, `col = ANY($1)`. */
@@ -47,7 +62,9 @@ function parseSql(sql: SqlText, node: ts.Node, callee: string, client: string): 
   const alternative = /\bor\b/i.test(where);
   const conditions: Condition[] = [];
   const seen = new Set<string>();
-  for (const match of where.matchAll(COMPARISON)) {
+  // An exec loop, not matchAll: matchAll copies the regex through its species constructor on every statement.
+  COMPARISON.lastIndex = 0;
+  for (let match = COMPARISON.exec(where); match !== null; match = COMPARISON.exec(where)) {
     const column = match[1].slice(match[1].lastIndexOf('.') + 1);
     seen.add(column.toLowerCase());
     const value = valueFor(match[2], whereAt + (match.index ?? 0) + match[0].length - match[2].length, sql);
@@ -71,7 +88,7 @@ function parseSql(sql: SqlText, node: ts.Node, callee: string, client: string): 
     client,
     conditions,
     result: node as ts.Expression,
-    sqlText: sql.text.trim().replace(/\s+/g, ' '),
+    sqlStatement: sql.text,
   };
 }
 
@@ -85,16 +102,26 @@ function templateText(template: ts.TemplateExpression): SqlText {
   return { text, values };
 }
 
+/*
+ * Kinds read once, compared directly: sqlCallQuery runs for every call of every endpoint, and a
+ * ts.isX call there (not inlined, with a load that sees every kind of node) cost more than the rest of the test.
+ */
+const STRING_LITERAL = SyntaxKind.StringLiteral;
+const PLAIN_TEMPLATE = SyntaxKind.NoSubstitutionTemplateLiteral;
+const TEMPLATE = SyntaxKind.TemplateExpression;
+
 /** A call whose first argument is a SQL statement with a WHERE, and the values passed with it. */
 export function sqlCallQuery(call: ts.CallExpression): RecordQuery | undefined {
   const first = call.arguments[0] === undefined ? undefined : unwrapExpression(call.arguments[0]);
   if (first === undefined) return undefined;
+  const kind = first.kind;
+  if (kind !== STRING_LITERAL && kind !== PLAIN_TEMPLATE && kind !== TEMPLATE) return undefined;
   let sql: SqlText;
-  if ((isStringLiteral(first) || isNoSubstitutionTemplateLiteral(first)) && STATEMENT.test(first.text)) {
+  if ((isStringLiteral(first) || isNoSubstitutionTemplateLiteral(first)) && isStatement(first.text)) {
     const second = call.arguments[1] === undefined ? undefined : unwrapExpression(call.arguments[1]);
-    const values = second !== undefined && isArrayLiteralExpression(second) ? [...second.elements] : [...call.arguments].slice(1);
+    const values = second !== undefined && isArrayLiteralExpression(second) ? second.elements : [...call.arguments].slice(1);
     sql = { text: first.text, values };
-  } else if (isTemplateExpression(first) && STATEMENT.test(first.head.text)) {
+  } else if (isTemplateExpression(first) && isStatement(first.head.text)) {
     sql = templateText(first);
   } else {
     return undefined;
@@ -104,10 +131,15 @@ export function sqlCallQuery(call: ts.CallExpression): RecordQuery | undefined {
   return parseSql(sql, call, callee, client);
 }
 
+/** A statement on one line, as a fix shows it; only for reports, so not collapsed for every query found. */
+export function sqlOneLine(statement: string): string {
+  return statement.trim().replace(/\s+/g, ' ');
+}
+
 /** `` sql`SELECT ... WHERE id = ${id}` ``, `` prisma.$queryRaw`...` ``. */
 export function sqlTemplateQuery(tagged: ts.TaggedTemplateExpression): RecordQuery | undefined {
   const template = tagged.template;
-  if (!STATEMENT.test(isNoSubstitutionTemplateLiteral(template) ? template.text : template.head.text)) return undefined;
+  if (!isStatement(isNoSubstitutionTemplateLiteral(template) ? template.text : template.head.text)) return undefined;
   const sql: SqlText = isNoSubstitutionTemplateLiteral(template) ? { text: template.text, values: [] } : templateText(template);
   const callee = expressionPath(tagged.tag);
   const client = callee.includes('.') ? callee.slice(0, callee.lastIndexOf('.')) : callee;

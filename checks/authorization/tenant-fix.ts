@@ -7,6 +7,7 @@ import { ts } from '../lang/ts/parse.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
 import type { RecordQuery } from './orm-queries.js';
 import { objectFilterOf } from './query-filters.js';
+import { sqlOneLine } from './sql-queries.js';
 
 /** The tenant to add: the field the code uses and the caller's tenant id as the code writes it. */
 export interface TenantScope {
@@ -99,6 +100,6 @@ export function tenantScopedExample(query: RecordQuery, index: SourceIndex, tena
     case 'knex':
       return `${query.client}('${query.model}').where(${filterWithTenant(query, index, field, tenant.value)})`;
     case 'sql':
-      return `${sqlWithTenant(query.sqlText ?? `SELECT ... FROM ${query.model}`, field)} with ${tenant.value} as the new parameter`;
+      return `${sqlWithTenant(query.sqlStatement === undefined ? `SELECT ... FROM ${query.model}` : sqlOneLine(query.sqlStatement), field)} with ${tenant.value} as the new parameter`;
   }
 }

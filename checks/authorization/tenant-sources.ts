@@ -11,6 +11,7 @@ import { calleeName, plainCalleePath, stringValue, unwrapExpression } from '../l
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { codeRegions, type Endpoint } from '../frameworks/endpoint.js';
 import type { RequestOrigins } from '../frameworks/request-origins.js';
+import { callsMatching } from './named-calls.js';
 import { recordVariable } from './record-bindings.js';
 import { isTenantField, tenantIdField } from './tenant-fields.js';
 
@@ -55,6 +56,9 @@ const CALLER_CALL = /auth|session|user|token|claims|verify|decode|tenant|org|wor
 
 /** Helpers that return the caller's tenant: `getTenant(req)`, `currentOrganization()`, `getActiveWorkspaceId()`, `requireOrg()`. */
 const TENANT_HELPER = /^(?:get|current|require|resolve|load|fetch|find|use|with)?(?:Current|Active|Session|Selected)?(?:Tenant|Org|Organi[sz]ation|Workspace|Team)(?:Id)?$/i;
+
+/** Calls that may return the caller's tenant: Hono's `get`, and the helpers above by their name. */
+const TENANT_HELPER_CALL = /^(?:get|\w*(?:Tenant|Org|Organi[sz]ation|Workspace|Team)(?:Id)?)$/i;
 
 /** Request data by name in the code: a key the caller fills in. */
 const REQUEST_TEXT = /\b(?:params|query|body|searchParams|input|headers|cookies|dto)\b/;
@@ -108,7 +112,7 @@ function accessedTenants(index: SourceIndex, scopes: readonly Scope[], found: Ca
 
 /** `const tenant = await getTenant(req)`, `currentOrganization()`, Hono's `c.get('tenant')`. */
 function helperTenants(index: SourceIndex, scopes: readonly Scope[], fromRequest: (expression: ts.Expression) => boolean, found: CallerTenant[]): void {
-  for (const call of index.callsNamed(/^(?:get|\w*(?:Tenant|Org|Organi[sz]ation|Workspace|Team)(?:Id)?)$/i, scopes)) {
+  for (const call of callsMatching(index, 'authz:tenantHelperCalls', TENANT_HELPER_CALL, scopes)) {
     const name = calleeName(call);
     const key = name === 'get' ? stringValue(call.arguments[0]) : TENANT_HELPER.test(name) ? name.replace(/^(?:get|current|require|resolve|load|fetch|find|use|with)?(?:Current|Active|Session|Selected)?/i, '') : undefined;
     if (key === undefined || !isTenantField(key)) continue;
@@ -187,7 +191,7 @@ export function findTenantSources(endpoint: Endpoint, origins: () => RequestOrig
   const headerNames = new Map<string, string>();
   const candidates = [
     ...index.nodesOfKind<ts.ElementAccessExpression>(SyntaxKind.ElementAccessExpression, endpoint.scopes),
-    ...index.callsNamed(/^(?:get|header)$/, endpoint.scopes),
+    ...callsMatching(index, 'authz:headerGetCalls', /^(?:get|header)$/, endpoint.scopes),
   ];
   for (const node of candidates) {
     const name = tenantHeaderName(node);

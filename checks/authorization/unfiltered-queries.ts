@@ -8,6 +8,7 @@
 import { ts, SyntaxKind, isCallExpression, isIdentifier, isNoSubstitutionTemplateLiteral, isObjectLiteralExpression, isPropertyAccessExpression, isStringLiteral, isTemplateExpression } from '../lang/ts/parse.js';
 import { calleeName, calleePath, expressionPath, plainCalleePath, unwrapExpression } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
+import { callsMatching } from './named-calls.js';
 import type { RecordQuery } from './orm-queries.js';
 
 /** A list query with no filter, or with one the code builds elsewhere. */
@@ -146,7 +147,7 @@ function sqlQuery(node: ts.Node, text: string | undefined, callee: string): Unfi
   if (table === undefined) return undefined;
   const client = callee.includes('.') ? callee.slice(0, callee.lastIndexOf('.')) : callee;
   return {
-    query: { operation: 'read', node, conditions: [], result: node as ts.Expression, orm: 'sql', model: table.slice(table.lastIndexOf('.') + 1), callee, method: 'SELECT', client, sqlText: text.trim().replace(/\s+/g, ' ') },
+    query: { operation: 'read', node, conditions: [], result: node as ts.Expression, orm: 'sql', model: table.slice(table.lastIndexOf('.') + 1), callee, method: 'SELECT', client, sqlStatement: text },
     hidden: false,
   };
 }
@@ -165,7 +166,7 @@ export function findUnfilteredQueries(index: SourceIndex, scopes: readonly Scope
       found.push(candidate);
     }
   };
-  for (const call of index.callsNamed(LIST_METHODS, scopes)) add(modelListQuery(call) ?? drizzleSelect(call) ?? modelFind(call));
+  for (const call of callsMatching(index, 'authz:listMethodCalls', LIST_METHODS, scopes)) add(modelListQuery(call) ?? drizzleSelect(call) ?? modelFind(call));
   // Most files hold no SQL: one look at the text spares a pass over their calls.
   if (!index.memo('quotesSelect', () => /['"`]\s*select\s/i.test(index.text))) return found.sort((a, b) => a.query.node.pos - b.query.node.pos);
   for (const call of index.calls(scopes)) {

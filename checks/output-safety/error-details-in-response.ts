@@ -5,10 +5,10 @@
  * when a leak is fine (client errors, development) in client-safe-conditions.ts.
  */
 import { createCheck } from '../create-check.js';
-import { scopeOf, type Endpoint } from '../frameworks/endpoint.js';
+import type { Endpoint } from '../frameworks/endpoint.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
 import { errorBindingsOf, errorHandlerBindings, type ErrorBinding } from './error-bindings.js';
-import { environmentLeaks, findLeaks, sentValues, type Leak } from './error-leaks.js';
+import { endpointSentValues, environmentLeaks, findLeaks, sentValuesIn, type Leak } from './error-leaks.js';
 
 const GENERIC_MESSAGE = "'Internal server error'";
 
@@ -67,7 +67,7 @@ interface Found {
  * keepNames gives every named closure a defineProperty('name') when made.
  */
 function judge(endpoint: Endpoint, binding: ErrorBinding, fromErrorHandler: boolean, found: Found[]): boolean {
-  const sent = sentValues(endpoint.index, [scopeOf(binding.body)], endpoint.handler, endpoint.framework);
+  const sent = sentValuesIn(endpoint, binding.body);
   const leaks = findLeaks(endpoint.index, binding, sent);
   for (const leak of leaks) if (!found.some((known) => known.leak.node === leak.node)) found.push({ leak, fromErrorHandler });
   return leaks.length === 0 && sent.length > 0;
@@ -101,7 +101,7 @@ export default createCheck({
     const name = `${endpoint.method} ${endpoint.route}`;
 
     const found: Found[] = [];
-    for (const leak of environmentLeaks(index, endpoint.scopes, (range) => sentValues(index, range, endpoint.handler, endpoint.framework))) found.push({ leak, fromErrorHandler: false });
+    for (const leak of environmentLeaks(index, endpoint.scopes, () => endpointSentValues(endpoint))) found.push({ leak, fromErrorHandler: false });
     let answering: ErrorBinding | undefined;
     for (const binding of errorBindingsOf(index, endpoint.scopes, endpoint.handler)) if (judge(endpoint, binding, false, found)) answering ??= binding;
     // The file's Express error handlers answer for its routes' errors.

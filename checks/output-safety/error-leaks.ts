@@ -8,7 +8,9 @@
 import { ts, SyntaxKind, isArrayLiteralExpression, isAsExpression, isAwaitExpression, isBinaryExpression, isBindingElement, isCallExpression, isConditionalExpression, isElementAccessExpression, isFunctionLike, isIdentifier, isMethodDeclaration, isNonNullExpression, isObjectBindingPattern, isParameter, isParenthesizedExpression, isPropertyAccessExpression, isPropertyAssignment, isPropertyDeclaration, isSatisfiesExpression, isShorthandPropertyAssignment, isSpreadAssignment, isSpreadElement, isTemplateSpan, isThrowStatement, isTypeAssertionExpression, isVariableDeclaration } from '../lang/ts/parse.js';
 import { expressionPath, importSources, plainCalleePath, type FunctionNode } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
-import { scopeOf, type Framework } from '../frameworks/endpoint.js';
+import { scopeOf, type Endpoint, type Framework } from '../frameworks/endpoint.js';
+import { KeySlots } from '../lang/key-slots.js';
+import { callsMatching } from '../authorization/named-calls.js';
 import { isResponseCall } from '../frameworks/http-idioms.js';
 import type { ErrorBinding } from './error-bindings.js';
 import { underClientSafeCondition } from './client-safe-conditions.js';
@@ -53,22 +55,106 @@ interface Holder {
 /** Values that reach the client from the code in `range`. */
 export function sentValues(index: SourceIndex, range: readonly Scope[], handler: FunctionNode | undefined, framework: Framework): ts.Expression[] {
   const sent: ts.Expression[] = [];
-  for (const call of index.callsNamed(RESPONSE_METHOD, range)) {
+  for (const { values } of sendingNodes(index, range, handler, framework)) for (const value of values) sent.push(value);
+  return sent;
+}
+
+/** A node that sends (a response call, `new Response(...)`, `ctx.body =`, a returned value) and what it sends. */
+interface Sending {
+  node: ts.Node;
+  values: readonly ts.Expression[];
+}
+
+/** Which sending nodes other than response calls a file can have at all. */
+interface FileSenders {
+  /** `new Response(...)` or a client exception thrown (`throw new BadRequestException(...)`). */
+  constructors: boolean;
+  /** `ctx.body = ...`. */
+  contextBody: boolean;
+}
+
+/**
+ * Read once per file from its identifiers and imports: a `new Response(...)`
+ * needs the identifier `Response` (or `NextResponse`, `HttpResponse`), a
+ * client exception a `throw` and an import from a module that has them,
+ * `ctx.body =` the identifier `ctx` or `context`. Most files have none, and their endpoints
+ * then skip a path built for every `new` and every assignment.
+ */
+function fileSenders(index: SourceIndex): FileSenders {
+  return index.memo('output:fileSenders', () => {
+    const table = (index.sourceFile as { identifiers?: unknown }).identifiers;
+    const names = table instanceof Map ? table : undefined;
+    const has = (name: string) => names === undefined || names.has(name);
+    return {
+      constructors: has('Response') || has('NextResponse') || has('HttpResponse') || (index.nodesOfKind(SyntaxKind.ThrowStatement).length > 0 && importsClientExceptions(index)),
+      contextBody: has('ctx') || has('context'),
+    };
+  });
+}
+
+function importsClientExceptions(index: SourceIndex): boolean {
+  for (const { module } of importSources(index).values()) if (CLIENT_EXCEPTION_MODULE.test(module)) return true;
+  return false;
+}
+
+/** The nodes in `range` that send values to the client, grouped by kind as sentValues lists their values. */
+function sendingNodes(index: SourceIndex, range: readonly Scope[], handler: FunctionNode | undefined, framework: Framework): Sending[] {
+  const sending: Sending[] = [];
+  for (const call of callsMatching(index, 'output:responseMethodCalls', RESPONSE_METHOD, range)) {
     const path = plainCalleePath(call);
-    if (isResponseCall(path) || RAW_WRITE.test(path)) sent.push(...call.arguments);
+    if (isResponseCall(path) || RAW_WRITE.test(path)) sending.push({ node: call, values: call.arguments });
   }
-  for (const created of index.nodesOfKind<ts.NewExpression>(SyntaxKind.NewExpression, range)) {
+  const senders = fileSenders(index);
+  for (const created of senders.constructors ? index.nodesOfKind<ts.NewExpression>(SyntaxKind.NewExpression, range) : NO_NEW) {
     const name = expressionPath(created.expression);
     const clientException = isThrowStatement(created.parent) && CLIENT_EXCEPTION_MODULE.test(importSources(index).get(name)?.module ?? '');
-    if (RESPONSE_CONSTRUCTOR.test(name) || clientException) sent.push(...(created.arguments ?? []));
+    if (RESPONSE_CONSTRUCTOR.test(name) || clientException) sending.push({ node: created, values: created.arguments ?? [] });
   }
-  for (const assignment of index.nodesOfKind<ts.BinaryExpression>(SyntaxKind.BinaryExpression, range)) {
-    if (assignment.operatorToken.kind === SyntaxKind.EqualsToken && /^(?:ctx|context)\.(?:body|response\.body)$/.test(expressionPath(assignment.left))) sent.push(assignment.right);
+  for (const assignment of senders.contextBody ? index.nodesOfKind<ts.BinaryExpression>(SyntaxKind.BinaryExpression, range) : NO_BINARY) {
+    if (assignment.operatorToken.kind === SyntaxKind.EqualsToken && /^(?:ctx|context)\.(?:body|response\.body)$/.test(expressionPath(assignment.left))) sending.push({ node: assignment, values: [assignment.right] });
   }
   if (RETURNS_RESPONSE.has(framework) && handler !== undefined) {
     for (const statement of index.nodesOfKind<ts.ReturnStatement>(SyntaxKind.ReturnStatement, range)) {
-      if (statement.expression !== undefined && nearestFunction(statement) === handler) sent.push(statement.expression);
+      if (statement.expression !== undefined && nearestFunction(statement) === handler) sending.push({ node: statement, values: [statement.expression] });
     }
+  }
+  return sending;
+}
+
+const NO_NEW: readonly ts.NewExpression[] = [];
+const NO_BINARY: readonly ts.BinaryExpression[] = [];
+
+/** An endpoint's sending nodes, found once: the response check sends them all, the error check asks per catch block. */
+const sendingByEndpoint = new KeySlots<Endpoint, Sending[]>('sendingNodes');
+
+function endpointSending(endpoint: Endpoint): Sending[] {
+  let sending = sendingByEndpoint.get(endpoint);
+  if (sending === undefined) {
+    sending = sendingNodes(endpoint.index, endpoint.scopes, endpoint.handler, endpoint.framework);
+    sendingByEndpoint.set(endpoint, sending);
+  }
+  return sending;
+}
+
+/** Values the endpoint's code sends to the client: sentValues over its scopes, shared by the checks that ask. */
+export function endpointSentValues(endpoint: Endpoint): ts.Expression[] {
+  const sent: ts.Expression[] = [];
+  for (const { values } of endpointSending(endpoint)) for (const value of values) sent.push(value);
+  return sent;
+}
+
+/**
+ * Values sent from the code of `node` (a catch block, a callback): picked from
+ * the endpoint's when the node lies inside the endpoint's scopes, which gives
+ * what sentValues over the node would, without asking the index again.
+ */
+export function sentValuesIn(endpoint: Endpoint, node: ts.Node): ts.Expression[] {
+  const inside = endpoint.scopes.some((scope) => node.pos >= scope.pos && node.end <= scope.end);
+  if (!inside) return sentValues(endpoint.index, [scopeOf(node)], endpoint.handler, endpoint.framework);
+  const sent: ts.Expression[] = [];
+  for (const sending of endpointSending(endpoint)) {
+    if (sending.node.pos < node.pos || sending.node.end > node.end) continue;
+    for (const value of sending.values) sent.push(value);
   }
   return sent;
 }
@@ -183,15 +269,24 @@ function leaksIn(index: SourceIndex, root: ts.Expression, holders: ReadonlyMap<s
     if (holder === undefined || !isReference(identifier)) continue;
     const use = holder.alias ? errorUse(identifier, identifier.text) : { node: throughWrappers(identifier), what: `\`${identifier.text}\` (which holds ${holder.source})`, stack: holder.stack };
     if (use === undefined || !flowsInto(use.node, root)) continue;
-    leaks.push({ ...use, replaceable: isWholeValue(use.node, root) });
+    leaks.push({ node: use.node, what: use.what, stack: use.stack, replaceable: isWholeValue(use.node, root) });
   }
   return leaks;
+}
+
+/**
+ * Whether the file has an identifier `process`, which a `process.env` read needs: asked of the parser's
+ * table of identifier texts, which spares most files a search of their whole text.
+ */
+function mayReadProcess(index: SourceIndex): boolean {
+  const table = (index.sourceFile as { identifiers?: unknown }).identifiers;
+  return !(table instanceof Map) || table.has('process');
 }
 
 /** `process.env` read as a whole (not `process.env.X`) anywhere in the file: rare, so found once per file. */
 function wholeEnvironmentReads(index: SourceIndex): readonly ts.PropertyAccessExpression[] {
   return index.memo('wholeEnvironmentReads', () =>
-    !index.text.includes('process.env')
+    !mayReadProcess(index) || !index.text.includes('process.env')
       ? []
       : index.nodesOfKind<ts.PropertyAccessExpression>(SyntaxKind.PropertyAccessExpression).filter((access) => {
       if (access.name.text !== 'env' || expressionPath(access) !== 'process.env') return false;
@@ -273,18 +368,28 @@ function isAliasValue(value: ts.Expression, holders: ReadonlyMap<string, Holder>
   return false;
 }
 
+/** The names that hold the error itself (not a copy of its details). */
+function aliasNames(holders: ReadonlyMap<string, Holder>): Set<string> {
+  const names = new Set<string>();
+  for (const [name, holder] of holders) if (holder.alias) names.add(name);
+  return names;
+}
+
 /**
  * The leaks inside `binding`'s body: error details in a value sent to the
  * client, except where the code sends them only for client errors or in
  * development.
  */
 export function findLeaks(index: SourceIndex, binding: ErrorBinding, sent: readonly ts.Expression[]): Leak[] {
+  // Nothing sent, nothing leaked: the holders (a pass over the body's declarations) are not needed.
+  if (sent.length === 0) return [];
   const holders = holdersOf(index, binding);
   if (holders.size === 0) return [];
-  const errorNames = new Set([...holders].filter(([, holder]) => holder.alias).map(([name]) => name));
+  let errorNames: Set<string> | undefined;
   const leaks: Leak[] = [];
   for (const root of sent) {
     for (const leak of leaksIn(index, root, holders)) {
+      errorNames ??= aliasNames(holders);
       if (underClientSafeCondition(leak.node, binding.body, errorNames)) continue;
       if (!leaks.some((known) => known.node === leak.node)) leaks.push(leak);
     }

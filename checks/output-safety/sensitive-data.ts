@@ -5,7 +5,7 @@
  * Drizzle columns, Mongoose `.select('-password')`, Sequelize `attributes`,
  * TypeORM `select`, DTO mappers, rest-destructuring that drops the secret).
  */
-import { ts, SyntaxKind, isArrayLiteralExpression, isArrowFunction, isAwaitExpression, isBindingElement, isBlock, isCallExpression, isConditionalExpression, isElementAccessExpression, isIdentifier, isNewExpression, isObjectBindingPattern, isObjectLiteralExpression, isPropertyAccessExpression, isPropertyAssignment, isShorthandPropertyAssignment, isSpreadAssignment, isSpreadElement, isStringLiteral, isVariableDeclaration } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isArrowFunction, isAwaitExpression, isBindingElement, isBlock, isCallExpression, isIdentifier, isObjectBindingPattern, isObjectLiteralExpression, isPropertyAssignment, isStringLiteral, isVariableDeclaration } from '../lang/ts/parse.js';
 import { calleeName, calleeObject, expressionPath, plainCalleePath, stringValue, unwrapExpression, variablesByName } from '../lang/ts/queries.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
 import { KeySlots } from '../lang/key-slots.js';
@@ -123,55 +123,91 @@ function queryResult(call: ts.CallExpression): Carried | undefined {
   return { kind: 'record', model, node: call };
 }
 
+/*
+ * Kinds read once and compared directly: carriedBy asks what every node of every sent value is, and a chain
+ * of ts.isX calls there (not inlined, each with a load that sees every kind of node) was most of its cost.
+ */
+const AWAIT = SyntaxKind.AwaitExpression;
+const OBJECT_LITERAL = SyntaxKind.ObjectLiteralExpression;
+const ARRAY_LITERAL = SyntaxKind.ArrayLiteralExpression;
+const CONDITIONAL = SyntaxKind.ConditionalExpression;
+const IDENTIFIER = SyntaxKind.Identifier;
+const NEW = SyntaxKind.NewExpression;
+const ELEMENT_ACCESS = SyntaxKind.ElementAccessExpression;
+const PROPERTY_ACCESS = SyntaxKind.PropertyAccessExpression;
+const CALL = SyntaxKind.CallExpression;
+const STRING_LITERAL = SyntaxKind.StringLiteral;
+const PROPERTY_ASSIGNMENT = SyntaxKind.PropertyAssignment;
+const SHORTHAND_ASSIGNMENT = SyntaxKind.ShorthandPropertyAssignment;
+const SPREAD_ASSIGNMENT = SyntaxKind.SpreadAssignment;
+const SPREAD_ELEMENT = SyntaxKind.SpreadElement;
+
 /** What `expression` carries that matters for secrets, following locals of the endpoint. */
 export function carriedBy(endpoint: Endpoint, expression: ts.Expression, depth = 0, out: Carried[] = []): Carried[] {
   if (depth > 6) return out;
   const node = unwrapExpression(expression);
   // Recursion by direct calls, not through a closure made on every step.
   const inner = depth + 1;
-  if (isAwaitExpression(node)) return carriedBy(endpoint, node.expression, inner, out);
-  if (isObjectLiteralExpression(node)) {
-    for (const property of node.properties) {
-      const key = property.name !== undefined && (isIdentifier(property.name) || isStringLiteral(property.name)) ? property.name.text : undefined;
-      const value = isPropertyAssignment(property) ? property.initializer : isShorthandPropertyAssignment(property) ? property.name : undefined;
-      if (key !== undefined && isSecretField(key) && !(value !== undefined && (isEmptyValue(value) || isIssued(endpoint, key, value)))) {
-        out.push({ kind: 'field', name: key, node: property, object: node });
-        continue;
-      }
-      if (isPropertyAssignment(property)) carriedBy(endpoint, property.initializer, inner, out);
-      else if (isShorthandPropertyAssignment(property)) carriedBy(endpoint, property.name, inner, out);
-      else if (isSpreadAssignment(property)) carriedBy(endpoint, property.expression, inner, out);
+  switch (node.kind) {
+    case AWAIT:
+      return carriedBy(endpoint, (node as ts.AwaitExpression).expression, inner, out);
+    case OBJECT_LITERAL:
+      return objectCarries(endpoint, node as ts.ObjectLiteralExpression, inner, out);
+    case ARRAY_LITERAL:
+      for (const element of (node as ts.ArrayLiteralExpression).elements) carriedBy(endpoint, element.kind === SPREAD_ELEMENT ? (element as ts.SpreadElement).expression : element, inner, out);
+      return out;
+    case CONDITIONAL:
+      carriedBy(endpoint, (node as ts.ConditionalExpression).whenTrue, inner, out);
+      return carriedBy(endpoint, (node as ts.ConditionalExpression).whenFalse, inner, out);
+    case IDENTIFIER: {
+      const declaration = declarationOf(endpoint, (node as ts.Identifier).text);
+      if (declaration === undefined) return out;
+      if (isBindingElement(declaration)) return restOf(endpoint, declaration, out, depth);
+      if (declaration.initializer !== undefined) carriedBy(endpoint, declaration.initializer, inner, out);
+      return out;
     }
-    return out;
+    case NEW: {
+      const name = expressionPath((node as ts.NewExpression).expression);
+      if (DTO_CLASS.test(name)) out.push({ kind: 'narrowed', model: name, node, note: `the response is mapped to ${name}` });
+      return out;
+    }
+    // `rows[0]`: an element of the result is a row of it.
+    case ELEMENT_ACCESS:
+      return carriedBy(endpoint, (node as ts.ElementAccessExpression).expression, inner, out);
+    case PROPERTY_ACCESS:
+      // `req.user`: whatever the auth layer stored, often the whole row.
+      // The path ends with the property's name: only `.user` can be it, so no path is built for the others.
+      if ((node as ts.PropertyAccessExpression).name.text === 'user' && /^(?:req|request|ctx\.state|ctx\.req)\.user$/.test(expressionPath(node))) {
+        out.push({ kind: 'opaque', node, reason: `${expressionPath(node)} is whatever the authentication layer stored (often the whole user row, password hash included); check what it holds` });
+      }
+      return out;
+    case CALL:
+      return callCarries(endpoint, node as ts.CallExpression, depth, out);
+    default:
+      return out;
   }
-  if (isArrayLiteralExpression(node)) {
-    for (const element of node.elements) carriedBy(endpoint, isSpreadElement(element) ? element.expression : element, inner, out);
-    return out;
+}
+
+/** `{ token, user: row, ...rest }`: secret-named keys, and what the values carry. */
+function objectCarries(endpoint: Endpoint, node: ts.ObjectLiteralExpression, inner: number, out: Carried[]): Carried[] {
+  for (const property of node.properties) {
+    const name = property.name;
+    const key = name !== undefined && (name.kind === IDENTIFIER || name.kind === STRING_LITERAL) ? (name as ts.Identifier | ts.StringLiteral).text : undefined;
+    const kind = property.kind;
+    const value = kind === PROPERTY_ASSIGNMENT ? (property as ts.PropertyAssignment).initializer : kind === SHORTHAND_ASSIGNMENT ? (property as ts.ShorthandPropertyAssignment).name : undefined;
+    if (key !== undefined && isSecretField(key) && !(value !== undefined && (isEmptyValue(value) || isIssued(endpoint, key, value)))) {
+      out.push({ kind: 'field', name: key, node: property, object: node });
+      continue;
+    }
+    if (kind === PROPERTY_ASSIGNMENT) carriedBy(endpoint, (property as ts.PropertyAssignment).initializer, inner, out);
+    else if (kind === SHORTHAND_ASSIGNMENT) carriedBy(endpoint, (property as ts.ShorthandPropertyAssignment).name, inner, out);
+    else if (kind === SPREAD_ASSIGNMENT) carriedBy(endpoint, (property as ts.SpreadAssignment).expression, inner, out);
   }
-  if (isConditionalExpression(node)) {
-    carriedBy(endpoint, node.whenTrue, inner, out);
-    return carriedBy(endpoint, node.whenFalse, inner, out);
-  }
-  if (isIdentifier(node)) {
-    const declaration = declarationOf(endpoint, node.text);
-    if (declaration === undefined) return out;
-    if (isBindingElement(declaration)) return restOf(endpoint, declaration, out, depth);
-    if (declaration.initializer !== undefined) carriedBy(endpoint, declaration.initializer, inner, out);
-    return out;
-  }
-  if (isNewExpression(node)) {
-    const name = expressionPath(node.expression);
-    if (DTO_CLASS.test(name)) out.push({ kind: 'narrowed', model: name, node, note: `the response is mapped to ${name}` });
-    return out;
-  }
-  // `rows[0]`: an element of the result is a row of it.
-  if (isElementAccessExpression(node)) return carriedBy(endpoint, node.expression, inner, out);
-  if (isPropertyAccessExpression(node)) {
-    // `req.user`: whatever the auth layer stored, often the whole row.
-    if (/^(?:req|request|ctx\.state|ctx\.req)\.user$/.test(expressionPath(node))) out.push({ kind: 'opaque', node, reason: `${expressionPath(node)} is whatever the authentication layer stored (often the whole user row, password hash included); check what it holds` });
-    return out;
-  }
-  if (!isCallExpression(node)) return out;
+  return out;
+}
+
+/** What a call's result carries: a DTO mapping, a `.map` of rows, a query's rows, a helper's record. */
+function callCarries(endpoint: Endpoint, node: ts.CallExpression, depth: number, out: Carried[]): Carried[] {
   const name = calleeName(node);
   if (DTO_CALL.test(name)) {
     out.push({ kind: 'narrowed', model: name, node, note: `the response goes through ${plainCalleePath(node)}()` });

@@ -6,7 +6,7 @@
 import { createCheck } from '../create-check.js';
 import { removeListElement } from '../lang/ts/line-edits.js';
 import { carriedBy, fileSerializer, type Carried } from './sensitive-data.js';
-import { sentValues } from './error-leaks.js';
+import { endpointSentValues } from './error-leaks.js';
 
 export default createCheck({
   id: 'sensitive-fields-in-response',
@@ -31,7 +31,7 @@ export default createCheck({
     const index = endpoint.index;
     const name = `${endpoint.method} ${endpoint.route}`;
     const carried: Carried[] = [];
-    for (const value of sentValues(index, endpoint.scopes, endpoint.handler, endpoint.framework)) carriedBy(endpoint, value, 0, carried);
+    for (const value of endpointSentValues(endpoint)) carriedBy(endpoint, value, 0, carried);
     const serializer = fileSerializer(endpoint);
     let reported = false;
     const seen = new Set<unknown>();
