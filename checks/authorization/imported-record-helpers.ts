@@ -8,7 +8,7 @@ import { ts, isObjectLiteralExpression, isPropertyAssignment, isShorthandPropert
 import { calleeName, importSources, unwrapExpression, plainCalleePath } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import type { RequestOrigins } from '../frameworks/request-origins.js';
-import { nodesInScopes } from './named-calls.js';
+import { nodesInScopes } from './nodes-in-scopes.js';
 
 export interface ImportedRecordHelper {
   call: ts.CallExpression;

@@ -11,7 +11,6 @@ import type { SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf, type Endpoint } from '../frameworks/endpoint.js';
 import type { RecordQuery } from './orm-queries.js';
 import { isMembershipRelation, isOwnerField } from './owner-fields.js';
-import { callsMatching } from './named-calls.js';
 import { recordVariable } from './record-bindings.js';
 import { isTenantField, isTenantModel } from './tenant-fields.js';
 
@@ -100,7 +99,7 @@ export function findMembershipChecks(
     const decision = resultDecision(index, query, ifs);
     if (decision !== undefined) checks.push({ node: query.node, note: `\`${query.callee}\` looks up the caller's membership`, covers: before(decision) });
   }
-  for (const call of callsMatching(index, 'authz:membershipCalls', MEMBERSHIP_CALL, scopes)) {
+  for (const call of index.callsNamed(MEMBERSHIP_CALL, scopes)) {
     const name = calleeName(call);
     const path = plainCalleePath(call);
     // Clerk: `has` destructured from auth() or called on it; `auth.protect(...)` with a condition.

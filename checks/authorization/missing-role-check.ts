@@ -2,7 +2,6 @@ import { ts, SyntaxKind, isCallExpression, isPropertyAccessExpression } from '..
 import { createCheck } from '../create-check.js';
 import { expressionPath, stringValue, plainCalleePath } from '../lang/ts/queries.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
-import { callsMatching } from './named-calls.js';
 
 /** Path segments that mark an administrative or internal route. */
 const PRIVILEGED_SEGMENT = /^(?:admin|admins|administration|internal|manage|management|staff|superuser|backoffice|back-office|sudo|ops)$/i;
@@ -111,7 +110,7 @@ function findRoleCheck(endpoint: Endpoint, configured: readonly string[]): { nod
   const index = endpoint.index;
   const candidates =
     configured.length === 0
-      ? callsMatching(index, 'authz:roleCalls', ROLE_CALL_NAME, endpoint.scopes)
+      ? index.callsNamed(ROLE_CALL_NAME, endpoint.scopes)
       : index.callsNamed(new RegExp(`${ROLE_CALL_NAME.source}|^(?:${configured.map((name) => (name.split('.').pop() ?? name).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`, 'i'), endpoint.scopes);
   for (const call of candidates) {
     const path = plainCalleePath(call);

@@ -11,7 +11,7 @@ import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { isStatement, sqlCallQuery, sqlTemplateQuery } from './sql-queries.js';
 import { drizzleConditions, knexConditions, objectConditions, type Condition, type ObjectResolver } from './where-conditions.js';
 import { KeySlots } from '../lang/key-slots.js';
-import { nodesInScopes } from './named-calls.js';
+import { nodesInScopes } from './nodes-in-scopes.js';
 
 export type Orm = 'prisma' | 'drizzle' | 'typeorm' | 'sequelize' | 'mongoose' | 'knex' | 'sql';
 export type Operation = 'read' | 'update' | 'delete';

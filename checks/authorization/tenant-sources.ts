@@ -11,7 +11,6 @@ import { calleeName, plainCalleePath, stringValue, unwrapExpression } from '../l
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { codeRegions, type Endpoint } from '../frameworks/endpoint.js';
 import type { RequestOrigins } from '../frameworks/request-origins.js';
-import { callsMatching } from './named-calls.js';
 import { recordVariable } from './record-bindings.js';
 import { isTenantField, tenantIdField } from './tenant-fields.js';
 
@@ -112,7 +111,7 @@ function accessedTenants(index: SourceIndex, scopes: readonly Scope[], found: Ca
 
 /** `const tenant = await getTenant(req)`, `currentOrganization()`, Hono's `c.get('tenant')`. */
 function helperTenants(index: SourceIndex, scopes: readonly Scope[], fromRequest: (expression: ts.Expression) => boolean, found: CallerTenant[]): void {
-  for (const call of callsMatching(index, 'authz:tenantHelperCalls', TENANT_HELPER_CALL, scopes)) {
+  for (const call of index.callsNamed(TENANT_HELPER_CALL, scopes)) {
     const name = calleeName(call);
     const key = name === 'get' ? stringValue(call.arguments[0]) : TENANT_HELPER.test(name) ? name.replace(/^(?:get|current|require|resolve|load|fetch|find|use|with)?(?:Current|Active|Session|Selected)?/i, '') : undefined;
     if (key === undefined || !isTenantField(key)) continue;
@@ -191,7 +190,7 @@ export function findTenantSources(endpoint: Endpoint, origins: () => RequestOrig
   const headerNames = new Map<string, string>();
   const candidates = [
     ...index.nodesOfKind<ts.ElementAccessExpression>(SyntaxKind.ElementAccessExpression, endpoint.scopes),
-    ...callsMatching(index, 'authz:headerGetCalls', /^(?:get|header)$/, endpoint.scopes),
+    ...index.callsNamed(/^(?:get|header)$/, endpoint.scopes),
   ];
   for (const node of candidates) {
     const name = tenantHeaderName(node);

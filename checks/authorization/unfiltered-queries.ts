@@ -8,7 +8,6 @@
 import { ts, SyntaxKind, isCallExpression, isIdentifier, isNoSubstitutionTemplateLiteral, isObjectLiteralExpression, isPropertyAccessExpression, isStringLiteral, isTemplateExpression } from '../lang/ts/parse.js';
 import { calleeName, calleePath, expressionPath, plainCalleePath, unwrapExpression } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
-import { callsMatching } from './named-calls.js';
 import type { RecordQuery } from './orm-queries.js';
 
 /** A list query with no filter, or with one the code builds elsewhere. */
@@ -166,7 +165,7 @@ export function findUnfilteredQueries(index: SourceIndex, scopes: readonly Scope
       found.push(candidate);
     }
   };
-  for (const call of callsMatching(index, 'authz:listMethodCalls', LIST_METHODS, scopes)) add(modelListQuery(call) ?? drizzleSelect(call) ?? modelFind(call));
+  for (const call of index.callsNamed(LIST_METHODS, scopes)) add(modelListQuery(call) ?? drizzleSelect(call) ?? modelFind(call));
   // Most files hold no SQL: one look at the text spares a pass over their calls.
   if (!index.memo('quotesSelect', () => /['"`]\s*select\s/i.test(index.text))) return found.sort((a, b) => a.query.node.pos - b.query.node.pos);
   for (const call of index.calls(scopes)) {

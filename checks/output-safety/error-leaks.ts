@@ -10,7 +10,6 @@ import { expressionPath, importSources, plainCalleePath, type FunctionNode } fro
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf, type Endpoint, type Framework } from '../frameworks/endpoint.js';
 import { KeySlots } from '../lang/key-slots.js';
-import { callsMatching } from '../authorization/named-calls.js';
 import { isResponseCall } from '../frameworks/http-idioms.js';
 import type { ErrorBinding } from './error-bindings.js';
 import { underClientSafeCondition } from './client-safe-conditions.js';
@@ -100,7 +99,7 @@ function importsClientExceptions(index: SourceIndex): boolean {
 /** The nodes in `range` that send values to the client, grouped by kind as sentValues lists their values. */
 function sendingNodes(index: SourceIndex, range: readonly Scope[], handler: FunctionNode | undefined, framework: Framework): Sending[] {
   const sending: Sending[] = [];
-  for (const call of callsMatching(index, 'output:responseMethodCalls', RESPONSE_METHOD, range)) {
+  for (const call of index.callsNamed(RESPONSE_METHOD, range)) {
     const path = plainCalleePath(call);
     if (isResponseCall(path) || RAW_WRITE.test(path)) sending.push({ node: call, values: call.arguments });
   }

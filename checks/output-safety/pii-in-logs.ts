@@ -8,7 +8,6 @@ import type { ts } from '../lang/ts/parse.js';
 import { createCheck } from '../create-check.js';
 import { removeListElement } from '../lang/ts/line-edits.js';
 import { plainCalleePath } from '../lang/ts/queries.js';
-import { callsMatching } from '../authorization/named-calls.js';
 import { isLoggerCall, isRedacted, leaksIn, loggerOrigin, redactPaths, type LogLeak } from './log-payloads.js';
 
 export default createCheck({
@@ -31,7 +30,7 @@ export default createCheck({
   run(context) {
     const { endpoint } = context;
     const index = endpoint.index;
-    const calls = callsMatching(index, 'output:logMethodCalls', /^(?:log|info|warn|warning|error|debug|trace|fatal|verbose|silly|http|notice)$/, endpoint.scopes).filter(isLoggerCall);
+    const calls = index.callsNamed(/^(?:log|info|warn|warning|error|debug|trace|fatal|verbose|silly|http|notice)$/, endpoint.scopes).filter(isLoggerCall);
     if (calls.length === 0) {
       context.notApplicable('output.pii-logs', 'the endpoint logs nothing');
       return;

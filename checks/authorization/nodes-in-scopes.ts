@@ -1,26 +1,15 @@
 /**
- * Calls whose callee's last name matches a pattern, for patterns asked about
- * once per endpoint. `index.callsNamed(pattern, scopes)` keys its per-file
- * answers by the pattern's source, a string rebuilt and hashed on every
- * question: for the long name patterns of the authorization and output
- * checks that was most of the question's cost. Here the whole file's calls
- * of the pattern are found once, under a constant key, and each endpoint
- * picks those inside its scopes.
+ * The nodes of a file-wide list that fall inside an endpoint's scopes, for
+ * lists a check gathers once per file (candidate record queries, calls of
+ * imported helpers) and asks about once per endpoint: a binary search per
+ * scope range rather than a scan of the whole list. Calls by callee name are
+ * asked of the index instead (`index.callsNamed(pattern, scopes)`), which
+ * answers the same way.
  */
 import type { ts } from '../lang/ts/parse.js';
-import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
+import type { Scope } from '../lang/ts/source-index.js';
 import { lowerBound, mergeScopes } from '../lang/scopes.js';
 import { KeySlots } from '../lang/key-slots.js';
-
-/**
- * What `index.callsNamed(pattern, scopes)` answers: the same calls in the
- * same order (document order, an outer call before the calls it contains).
- * `key` names the pattern for the file's memo and must not be shared by
- * another pattern.
- */
-export function callsMatching(index: SourceIndex, key: string, pattern: RegExp, scopes: readonly Scope[]): readonly ts.CallExpression[] {
-  return nodesInScopes(index.memo(key, () => index.callsNamed(pattern)), scopes);
-}
 
 /**
  * The nodes of a file-wide list (document order) inside `scopes`, as the
