@@ -41,12 +41,8 @@ function isPublicContent(model: string): boolean {
 
 /** `invoices` and `Invoice` and `invoice` name the same records. */
 function sameModel(a: string, b: string): boolean {
-  return normalModel(a) === normalModel(b);
-}
-
-// A module function, not a closure per call: under tsx (the bench) every named closure costs a defineProperty('name').
-function normalModel(name: string): string {
-  return name.toLowerCase().replace(/(?:model|repository|repo|table|collection)$/, '').replace(/s$/, '');
+  const normal = (name: string) => name.toLowerCase().replace(/(?:model|repository|repo|table|collection)$/, '').replace(/s$/, '');
+  return normal(a) === normal(b);
 }
 
 /** The caller's id as the endpoint's code would write it, for the fix. */
@@ -87,11 +83,6 @@ function ownerConditionOf(query: RecordQuery, origins: RequestOrigins): Conditio
     // An owner taken from the request is the attacker's choice, not a restriction.
     return ownerish && (condition.value === undefined || origins.dataLabel(condition.value) === undefined);
   });
-}
-
-/** Tracing request data costs a pass over the endpoint's declarations: only when something asks. */
-function lazyOrigins(endpoint: Endpoint): () => RequestOrigins {
-  return () => traceRequestOrigins(endpoint);
 }
 
 function keyedAccessOf(query: RecordQuery, origins: RequestOrigins): KeyedAccess | undefined {
@@ -188,8 +179,8 @@ export default createCheck({
     const control = ownershipControl(endpoint.controls);
     const index = endpoint.index;
     // Tracing request data costs a pass over the endpoint's declarations: only when something may need it.
-    // traceRequestOrigins answers once per endpoint; an unnamed arrow (see normalModel).
-    const originsOf = lazyOrigins(endpoint);
+    let traced: RequestOrigins | undefined;
+    const originsOf = () => (traced ??= traceRequestOrigins(endpoint));
     const queries = findRecordQueries(index, endpoint.scopes);
     const accesses = queries
       .filter((query) => query.conditions.length > 0)

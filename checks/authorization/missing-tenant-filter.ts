@@ -223,22 +223,6 @@ function membershipExample(query: RecordQuery, user: string, field: string, labe
   }
 }
 
-/*
- * Factories of the endpoint's small getters: an arrow written `const f = () => ...` in the check's body is a
- * named closure, and under tsx (the bench) each one made costs a defineProperty('name'); a returned arrow has no name.
- */
-function lazyOrigins(endpoint: Endpoint): () => RequestOrigins {
-  return () => traceRequestOrigins(endpoint);
-}
-
-function requestTenantOf(origins: RequestOrigins, sources: TenantSources): (expression: ts.Expression) => string | undefined {
-  return (expression) => origins.dataLabel(expression) ?? sources.headerLabel(expression);
-}
-
-function isDefinedBy(label: (expression: ts.Expression) => string | undefined): (expression: ts.Expression) => boolean {
-  return (expression) => label(expression) !== undefined;
-}
-
 export default createCheck({
   id: 'missing-tenant-filter',
   items: ['authz.tenant'],
@@ -271,8 +255,8 @@ export default createCheck({
     }
     const { index, scopes } = endpoint;
     const queries = findRecordQueries(index, scopes);
-    // traceRequestOrigins answers once per endpoint; the getters below come from factories (see requestTenantOf).
-    const originsOf = lazyOrigins(endpoint);
+    let traced: RequestOrigins | undefined;
+    const originsOf = () => (traced ??= traceRequestOrigins(endpoint));
     const sources = findTenantSources(endpoint, originsOf);
     // Unfiltered queries have no conditions, so they cannot show a tenant: the concept is decided before looking for them.
     const filtersByTenant = queries.some((query) => active(query).some((condition) => tenantSegmentOf(condition) !== undefined));
@@ -289,8 +273,8 @@ export default createCheck({
     const targets: Target[] = [...queries.map((query) => ({ query, hidden: false })), ...unfiltered].sort((a, b) => a.query.node.pos - b.query.node.pos);
 
     const origins = originsOf();
-    const requestTenant = requestTenantOf(origins, sources);
-    const fromRequest = isDefinedBy(requestTenant);
+    const requestTenant = (expression: ts.Expression) => origins.dataLabel(expression) ?? sources.headerLabel(expression);
+    const fromRequest = (expression: ts.Expression) => requestTenant(expression) !== undefined;
     const view: TenantView = {
       endpoint,
       sources,

@@ -175,7 +175,7 @@ export function findTenantSources(endpoint: Endpoint, origins: () => RequestOrig
   const caller: CallerTenant[] = [];
   if (!codeRegions(endpoint).some((region) => mentionsTenant(region.index))) return { caller, requested: [], headerLabel: () => undefined };
   // Tracing request data costs a pass over the endpoint: asked only about names that say tenant.
-  const fromRequest = carriesRequestData(origins);
+  const fromRequest = (expression: ts.Expression) => origins().of(expression) !== undefined;
   for (const region of codeRegions(endpoint)) {
     // Imported middleware has no request tracer of its own: its request reads are caught by name.
     const isOwn = region.index === endpoint.index;
@@ -201,21 +201,10 @@ export function findTenantSources(endpoint: Endpoint, origins: () => RequestOrig
     if (variable !== undefined) headerNames.set(variable, label);
     if (!requested.some((known) => known.label === label)) requested.push({ label, field: tenantIdField(name.replace(/^x-/i, '').replace(/-id$/i, 'Id').replace(/-/g, '')) ?? 'tenantId' });
   }
-  return { caller, requested, headerLabel: headerLabeller(index, headerNodes, headerNames) };
-}
-
-/*
- * The endpoint's getters come from factories: written as named arrows in findTenantSources, each would cost a
- * defineProperty('name') per endpoint under tsx (the bench); a returned arrow has no name.
- */
-function carriesRequestData(origins: () => RequestOrigins): (expression: ts.Expression) => boolean {
-  return (expression) => origins().of(expression) !== undefined;
-}
-
-function headerLabeller(index: SourceIndex, headerNodes: Map<ts.Node, string>, headerNames: Map<string, string>): (expression: ts.Expression) => string | undefined {
-  return (expression) => {
+  const headerLabel = (expression: ts.Expression): string | undefined => {
     const node = unwrapExpression(expression);
     if (isIdentifier(node)) return headerNames.get(node.text);
     return headerNodes.get(node) ?? (tenantHeaderName(node) === undefined ? undefined : index.textOf(node).replace(/\s+/g, ''));
   };
+  return { caller, requested, headerLabel };
 }

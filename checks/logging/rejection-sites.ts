@@ -107,20 +107,6 @@ function siteKind(index: SourceIndex, node: ts.Node, status: string): RejectionK
 /** Every rejection below is written with one of these. */
 const REJECTION_HINT = /^40[134]$|nauthori[sz]ed|orbidden|^notFound$|^NotFound(?:Exception|Error)$|^NOT_FOUND$|^UNAUTHORIZED$|^FORBIDDEN$|Authenticat\w*Error|AccessDenied|PermissionDenied|NotAuthorized|AuthorizationError/;
 
-/**
- * The function that records a rejection once per branch: made here rather than written as a named arrow in
- * rejectionSites, which under tsx (the bench) costs a defineProperty('name') per call; a returned arrow has no name.
- */
-function siteAdder(index: SourceIndex, sites: RejectionSite[], seenBranches: Set<ts.Node>): (kind: RejectionKind, what: string, node: ts.Node) => void {
-  return (kind, what, node) => {
-    const branch = branchOf(node);
-    // One branch answers once: `res.status(401).json({ code: 401 })` is one rejection.
-    if (seenBranches.has(branch)) return;
-    seenBranches.add(branch);
-    sites.push({ kind, what, node, index, branch, style: styleOf(node), logged: logCallIn(index, branch) });
-  };
-}
-
 const sitesByScopes = new KeySlots<readonly Scope[], RejectionSite[]>('rejectionSites');
 
 /** Every rejection in the given code, in document order, with its branch and whether the branch logs. Memoized per scopes. */
@@ -133,7 +119,13 @@ export function rejectionSites(index: SourceIndex, scopes: readonly Scope[]): Re
     return sites;
   }
   const seenBranches = new Set<ts.Node>();
-  const add = siteAdder(index, sites, seenBranches);
+  const add = (kind: RejectionKind, what: string, node: ts.Node) => {
+    const branch = branchOf(node);
+    // One branch answers once: `res.status(401).json({ code: 401 })` is one rejection.
+    if (seenBranches.has(branch)) return;
+    seenBranches.add(branch);
+    sites.push({ kind, what, node, index, branch, style: styleOf(node), logged: logCallIn(index, branch) });
+  };
   for (const literal of index.nodesOfKind<ts.NumericLiteral>(SyntaxKind.NumericLiteral, scopes)) {
     if (literal.text !== '401' && literal.text !== '403' && literal.text !== '404') continue;
     if (isComparedOrCase(literal)) continue;

@@ -161,7 +161,7 @@ async function analyzeTogether(inputs: readonly SourceInput[], options: AnalyzeO
   const parsed: ParsedFile[] = [];
   const pythonInputs: SourceInput[] = [];
   const clock = options.budget?.now ?? Date.now;
-  const budgetSpent = spentCheck(options.budget, clock);
+  const budgetSpent = (): boolean => options.budget !== undefined && clock() > options.budget.deadline;
 
   for (const input of inputs) {
     if (budgetSpent()) {
@@ -220,7 +220,10 @@ async function analyzeTogether(inputs: readonly SourceInput[], options: AnalyzeO
   const checks = options.checks ?? CHECKS;
   // Lines and suppressions per file, for the reviewed files and the context files findings may point into.
   const indexes = new Map<string, SourceIndex>(parsed.map((file) => [file.index.path, file.index]));
-  const linesFor = linesReader(indexes, project);
+  const linesFor = (path: string): readonly string[] => {
+    const index = indexes.get(path) ?? contextIndex(project, path);
+    return index === undefined ? [] : index.allLines();
+  };
   for (const file of parsed) {
     if (budgetSpent()) {
       result.skipped.push({ file: file.input.path, reason: outOfTimeReason() });
@@ -235,22 +238,6 @@ async function analyzeTogether(inputs: readonly SourceInput[], options: AnalyzeO
   const seen = new Set<string>();
   result.findings = result.findings.filter((finding) => !seen.has(finding.fingerprint) && seen.add(finding.fingerprint) !== undefined);
   return result;
-}
-
-// The two callbacks of a pass come from factories: under tsx (the bench, the dev server) esbuild's keepNames
-// gives every named closure a defineProperty('name') when made, and the bench makes a pass per file.
-
-/** Whether the review's time budget is spent. */
-function spentCheck(budget: AnalysisBudget | undefined, clock: () => number): () => boolean {
-  return () => budget !== undefined && clock() > budget.deadline;
-}
-
-/** The lines of a reviewed file or of a context file findings may point into. */
-function linesReader(indexes: ReadonlyMap<string, SourceIndex>, project: ProjectContext): (path: string) => readonly string[] {
-  return (path) => {
-    const index = indexes.get(path) ?? contextIndex(project, path);
-    return index === undefined ? [] : index.allLines();
-  };
 }
 
 function contextIndex(project: ProjectContext, path: string): SourceIndex | undefined {

@@ -175,24 +175,14 @@ export function stringValue(node: ts.Node | undefined): string | undefined {
   return undefined;
 }
 
-/**
- * The callback that pushes a walk's children: made by a function rather than
- * written `const push = (child) => ...` in each walk, because tsx (the
- * bench, the dev server) gives every such named closure a
- * defineProperty('name') when it is made; a returned arrow has no name.
- */
-function pusherOnto(stack: ts.Node[]): (child: ts.Node) => void {
-  return (child) => {
-    stack.push(child);
-  };
-}
-
 /** Identifiers read anywhere inside `node` (including node itself). Iterative. */
 export function identifiersIn(node: ts.Node): ts.Identifier[] {
   const found: ts.Identifier[] = [];
   const stack: ts.Node[] = [node];
   // One callback per walk, not one per node visited; it returns nothing, so forEachChild never stops early.
-  const push = pusherOnto(stack);
+  const push = (child: ts.Node): void => {
+    stack.push(child);
+  };
   while (stack.length > 0) {
     const current = stack.pop()!;
     if (isIdentifier(current)) found.push(current);
@@ -204,7 +194,9 @@ export function identifiersIn(node: ts.Node): ts.Identifier[] {
 /** Whether any node inside `node` (or node itself) satisfies `test`. Iterative. */
 export function containsNode(node: ts.Node, test: (candidate: ts.Node) => boolean): boolean {
   const stack: ts.Node[] = [node];
-  const push = pusherOnto(stack);
+  const push = (child: ts.Node): void => {
+    stack.push(child);
+  };
   while (stack.length > 0) {
     const current = stack.pop()!;
     if (test(current)) return true;
