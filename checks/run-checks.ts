@@ -277,9 +277,6 @@ function undecidedReason(check: { id: string }): string {
   return reason;
 }
 
-// decide and merge are module functions, not closures made per endpoint: under tsx (the bench,
-// the dev server) esbuild's keepNames gives every named closure a defineProperty('name') when made.
-
 /** A check's decision on one of its items, folded into what the check decided before (the strongest word wins). */
 function decide<E, N>(check: Check<string, E, N, string>, decisions: Decision[], decision: Decision): void {
   const item = decision.item;

@@ -107,7 +107,6 @@ export function meansClientSafe(condition: ts.Expression, holds: boolean, errorN
   if (isBinaryExpression(expression)) {
     const operator = expression.operatorToken.kind;
     // a && b true: both hold, one safe atom is enough; false: either may fail, both must say so.
-    // (Direct calls, short-circuited as written: no closure per expression, which tsx's keepNames would name.)
     if (operator === SyntaxKind.AmpersandAmpersandToken) {
       return holds
         ? meansClientSafe(expression.left, holds, errorNames, depth + 1) || meansClientSafe(expression.right, holds, errorNames, depth + 1)

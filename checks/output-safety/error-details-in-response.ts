@@ -63,8 +63,7 @@ interface Found {
 /**
  * Judges one place that names a caught error: its leaks join `found`; true when it answers the
  * request without leaking (a catch that only logs and rethrows, or calls next(err), answers nothing
- * itself). A module function, not a closure made per endpoint: under tsx (the bench) esbuild's
- * keepNames gives every named closure a defineProperty('name') when made.
+ * itself).
  */
 function judge(endpoint: Endpoint, binding: ErrorBinding, fromErrorHandler: boolean, found: Found[]): boolean {
   const sent = sentValuesIn(endpoint, binding.body);

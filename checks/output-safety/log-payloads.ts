@@ -70,9 +70,7 @@ function atPath(path: string, key: string): string {
 
 /**
  * Records a leak of `expression`, pointing at the element of `list` (argument, property) that
- * carries it: what a one-line fix would drop. leaksIn's helpers are module functions, not closures
- * made per call: under tsx (the bench) esbuild's keepNames gives every named closure a
- * defineProperty('name') when made.
+ * carries it: what a one-line fix would drop.
  */
 function pushLeak(expression: ts.Expression, path: string, list: ts.NodeArray<ts.Node> | undefined, out: LogLeak[], what: string): void {
   let carrier: ts.Node = expression;

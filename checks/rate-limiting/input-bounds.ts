@@ -132,12 +132,6 @@ function clampedRequestData(endpoint: Endpoint, value: ts.Expression): BoundEvid
 }
 
 /** Page sizes from the request with no maximum: `take: Number(req.query.take)`, `.limit(limit)`. */
-/*
- * The judges below are module functions, not closures made per endpoint: the
- * bench runs the sources through tsx, whose keepNames gives every named
- * closure a defineProperty('name') when it is created (0.8% of the analysis
- * profile for these three).
- */
 function judgePageSize(endpoint: Endpoint, bounds: BoundEvidence[], found: CostFinding[], value: ts.Expression, node: ts.Node): void {
   // A literal page size needs no tracing of where request data goes.
   if (isLiteralExpression(unwrapExpression(value))) return;

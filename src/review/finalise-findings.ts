@@ -63,7 +63,7 @@ export function finaliseFileFindings(fileFindings: readonly RawFinding[], report
   const kept: Finding[] = [];
   for (const raw of fileFindings) {
     const finding = raw as Finding;
-    // Each file's suppressions are read once (no closure for it: under tsx, keepNames names every named closure made).
+    // Each file's suppressions are read once.
     let suppressions = suppressionsByFile.get(finding.file);
     if (suppressions === undefined) {
       suppressions = findSuppressions(linesFor(finding.file));
