@@ -100,7 +100,7 @@ const PART_SEGMENTS: Record<string, InputPart> = {
   rawInput: 'input',
 };
 /** Expressions that cannot carry the caller's data: literals, functions, `this`, type-only wrappers' leaves. */
-const CARRIES_NOTHING: ReadonlySet<ts.SyntaxKind> = new Set([
+const CARRIES_NOTHING = kindTable([
   SyntaxKind.StringLiteral,
   SyntaxKind.NumericLiteral,
   SyntaxKind.BigIntLiteral,
@@ -116,9 +116,18 @@ const CARRIES_NOTHING: ReadonlySet<ts.SyntaxKind> = new Set([
   SyntaxKind.VoidExpression,
 ]);
 
+/** A lookup by SyntaxKind as a plain array: asked of every expression traced, where a Set's hashing showed. */
+function kindTable(kinds: readonly ts.SyntaxKind[]): readonly boolean[] {
+  const table: boolean[] = [];
+  for (let kind = 0; kind <= SyntaxKind.Count; kind++) table.push(false);
+  for (const kind of kinds) table[kind] = true;
+  return table;
+}
+
 /** Which parts matter most when an expression mixes several. */
 const PART_RANK: Partial<Record<InputPart, number>> = { body: 0, query: 0, headers: 1, cookies: 1, other: 2, input: 3, params: 3 };
 const WHOLE_SEGMENTS = new Set(['body', 'rawBody', 'query', 'input', 'rawInput']);
+const FUNCTION_KINDS = [SyntaxKind.ArrowFunction, SyntaxKind.FunctionExpression, SyntaxKind.FunctionDeclaration, SyntaxKind.MethodDeclaration];
 
 /** The request part a label reads, and whether it is the whole part: `req.body` -> body (whole), `req.query.sort` -> query. */
 export function partOfLabel(label: string): LabelPart {
@@ -295,10 +304,17 @@ export class InputFlow {
     const index = this.endpoint.index;
     const handler = this.endpoint.handler;
     if (handler !== undefined) for (const parameter of handler.parameters) for (const name of boundNames(parameter.name)) this.handlerParameters.add(name);
-    for (const kind of [SyntaxKind.ArrowFunction, SyntaxKind.FunctionExpression, SyntaxKind.FunctionDeclaration, SyntaxKind.MethodDeclaration]) {
+    for (const kind of FUNCTION_KINDS) {
       for (const fn of index.nodesOfKind<FunctionNode>(kind, this.endpoint.scopes)) {
         if (fn === handler) continue;
-        for (const parameter of fn.parameters) for (const name of boundNames(parameter.name)) if (!this.handlerParameters.has(name)) this.foreignParameters.add(name);
+        for (const parameter of fn.parameters) {
+          // Most parameters are plain names: no list of names is built for those.
+          if (isIdentifier(parameter.name)) {
+            if (!this.handlerParameters.has(parameter.name.text)) this.foreignParameters.add(parameter.name.text);
+            continue;
+          }
+          for (const name of boundNames(parameter.name)) if (!this.handlerParameters.has(name)) this.foreignParameters.add(name);
+        }
       }
     }
   }
@@ -380,23 +396,25 @@ export class InputFlow {
   /** Parameters of the file's helpers take what the handler passes them. */
   private bindHelperParameters(): void {
     const index = this.endpoint.index;
+    const called = calledHelperNames(index);
+    if (called.length === 0) return;
     const functions = functionsByName(index);
-    if (functions.size === 0) return;
-    for (const call of index.callsNamedIn(functions.keys(), this.endpoint.scopes)) {
+    for (const call of index.callsNamedIn(called, this.endpoint.scopes)) {
       if (!isIdentifier(call.expression)) continue;
       const target = functions.get(call.expression.text);
       if (target === undefined || target === this.endpoint.handler) continue;
-      call.arguments.forEach((argument, position) => {
-        const parameter = target.parameters[position];
-        if (parameter === undefined) return;
-        const value = this.trace(argument, 0);
-        if (value !== undefined) {
-          const gate = value.gate ?? this.gateFor(value, call.pos);
-          this.bindRaw(parameter.name, gate === undefined ? value : { ...value, gate });
-        } else if (identifiersIn(argument).some((identifier) => this.isValidated(identifier.text))) {
-          for (const name of boundNames(parameter.name)) this.validated.set(name, 'the caller’s schema');
-        }
-      });
+      const count = Math.min(call.arguments.length, target.parameters.length);
+      for (let position = 0; position < count; position++) this.bindHelperParameter(target.parameters[position], call.arguments[position], call.pos);
+    }
+  }
+
+  private bindHelperParameter(parameter: ts.ParameterDeclaration, argument: ts.Expression, at: number): void {
+    const value = this.trace(argument, 0);
+    if (value !== undefined) {
+      const gate = value.gate ?? this.gateFor(value, at);
+      this.bindRaw(parameter.name, gate === undefined ? value : { ...value, gate });
+    } else if (identifiersIn(argument).some((identifier) => this.isValidated(identifier.text))) {
+      for (const name of boundNames(parameter.name)) this.validated.set(name, 'the caller’s schema');
     }
   }
 
@@ -487,7 +505,7 @@ export class InputFlow {
   private trace(node: ts.Expression, depth: number, at: number = node.pos): RawValue | undefined {
     if (depth > 24) return undefined;
     const expression = unwrapExpression(node);
-    if (CARRIES_NOTHING.has(expression.kind)) return undefined;
+    if (CARRIES_NOTHING[expression.kind]) return undefined;
     if (isIdentifier(expression)) {
       const name = expression.text;
       if (this.isValidated(name) || this.results.has(name)) return undefined;
@@ -629,8 +647,15 @@ function extend(value: RawValue, key: string): RawValue | undefined {
 
 /** Whether a gate or verdict on `prefix` covers `label`: itself or a field of it. */
 function covers(prefix: string, label: string): boolean {
-  return prefix === '' || label === prefix || label.startsWith(`${prefix}.`) || label.startsWith(`${prefix}[`);
+  if (prefix === '' || label === prefix) return true;
+  // Asked for every gate of every traced value: no `${prefix}.` string is built to test.
+  if (label.length <= prefix.length || !label.startsWith(prefix)) return false;
+  const next = label.charCodeAt(prefix.length);
+  return next === DOT || next === OPEN_BRACKET;
 }
+
+const DOT = 0x2e;
+const OPEN_BRACKET = 0x5b;
 
 /** A schema's output: `schema.parse(x)`, `(await schema.safeParseAsync(x)).data`, `schema.validate(x).value`. */
 function validatorSource(initializer: ts.Expression, validatorByCall: Map<ts.CallExpression, ValidatorCall>): ValidatorCall | undefined {
@@ -690,6 +715,11 @@ function validatorNamesCalled(index: SourceIndex, configured: readonly string[])
     calledValidatorNames.set(index, called);
   }
   return called.called;
+}
+
+/** The file's helper names (functionsByName) that some call of the file has, once per file: most helpers of a file are called by none of its endpoints. */
+function calledHelperNames(index: SourceIndex): readonly string[] {
+  return index.memo('inputFlow:calledHelperNames', () => [...functionsByName(index).keys()].filter((name) => index.callsNamedIn([name]).length > 0));
 }
 
 const calledValidatorNames = new KeySlots<SourceIndex, { names: ReadonlySet<string>; called: readonly string[] }>('calledValidatorNames');

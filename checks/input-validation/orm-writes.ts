@@ -5,7 +5,7 @@
  * TypeORM `save` / `merge` / `update(criteria, x)`, knex `.insert(x)`, and
  * `Object.assign(entity, x)` before a save.
  */
-import { ts, SyntaxKind, isCallExpression, isIdentifier, isObjectLiteralExpression, isPropertyAssignment, isShorthandPropertyAssignment, isStringLiteral } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isCallExpression, isElementAccessExpression, isIdentifier, isObjectLiteralExpression, isPrivateIdentifier, isPropertyAccessExpression, isPropertyAssignment, isShorthandPropertyAssignment, isStringLiteral } from '../lang/ts/parse.js';
 import { calleeName, calleeObject, expressionPath, importSources, importedModules, plainCalleePath, unwrapExpression } from '../lang/ts/queries.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
@@ -87,7 +87,7 @@ function writesOfCall(call: ts.CallExpression): OrmWrite[] {
   const name = calleeName(call);
   const callee = plainCalleePath(call);
   const receiver = calleeObject(call);
-  const receiverRoot = receiver === undefined ? '' : expressionPath(receiver).replace(/\(\)/g, '').split('.')[0];
+  const receiverRoot = receiver === undefined ? '' : pathRoot(receiver);
   if (name === 'assign') {
     // Object.assign(entity, body): the entity is saved with whatever the body holds.
     if (callee !== 'Object.assign' || call.arguments.length < 2) return [];
@@ -128,13 +128,35 @@ function writesOfCall(call: ts.CallExpression): OrmWrite[] {
   }
 }
 
+/**
+ * The first name of `expressionPath(expression)` with the call markers dropped: `prisma` for `prisma.user`,
+ * `getDb` for `getDb().users`, `this` for `this.repo`. Walked to the root without building the path.
+ */
+function pathRoot(expression: ts.Expression): string {
+  let current = expression;
+  // The same 64 links expressionPath follows; a longer chain is left to it.
+  for (let guard = 0; guard < 64; guard++) {
+    current = unwrapExpression(current);
+    if (isIdentifier(current) || isPrivateIdentifier(current)) return current.text;
+    if (current.kind === SyntaxKind.ThisKeyword) return 'this';
+    if (!isPropertyAccessExpression(current) && !isElementAccessExpression(current) && !isCallExpression(current)) return '?';
+    current = current.expression;
+  }
+  return expressionPath(expression).replace(/\(\)/g, '').split('.')[0];
+}
+
 /** `new User(req.body)` for a model class of an ORM or of the project's models. */
 function isModelClass(index: SourceIndex, expression: ts.NewExpression): boolean {
   const callee = unwrapExpression(expression.expression);
   if (!isIdentifier(callee) || !/^[A-Z]/.test(callee.text) || BUILTIN_CLASS.test(callee.text)) return false;
   const source = importSources(index).get(callee.text)?.module;
   if (source !== undefined && (MODEL_MODULE.test(source) || ORM_MODULE.test(source))) return true;
-  return [...importedModules(index)].some((module) => ORM_MODULE.test(module));
+  return importsOrm(index);
+}
+
+/** Whether the file imports an ORM (asked for every `new X(...)` of every endpoint: answered once per file). */
+function importsOrm(index: SourceIndex): boolean {
+  return index.memo('ormWrites:importsOrm', () => [...importedModules(index)].some((module) => ORM_MODULE.test(module)));
 }
 
 const writesByEndpoint = new KeySlots<Endpoint, OrmWrite[]>('ormWrites');

@@ -27,18 +27,25 @@ type SinkKind = 'database' | 'outside' | 'file' | 'response';
 /** Drizzle and knex chains: `db.insert(posts).values(x)`, `db.update(users).set(x)`, `knex('t').where(x)`. */
 const QUERY_CHAIN = /(?:^|\.)(?:insert|update|delete|select|from)\.(?:\w+\.)*(?:values|set|where|onConflictDoUpdate)$/;
 
-/** Callee paths repeat across a review (`res.json`, `prisma.user.findMany`): each is classified once. */
-const sinkKinds = new Map<string, SinkKind | null>();
+/** What a call that is no sink is: inert (`JSON.parse`, `z.object`) or opaque (it may take the data somewhere unseen). */
+type CallRole = SinkKind | 'inert' | 'opaque';
 
-function sinkKind(path: string, framework: Endpoint['framework']): SinkKind | undefined {
-  const key = framework === 'nestjs' ? `nest:${path}` : path;
-  let kind = sinkKinds.get(key);
-  if (kind === undefined) {
-    kind = classifySink(path, framework) ?? null;
-    if (sinkKinds.size > 50_000) sinkKinds.clear();
-    sinkKinds.set(key, kind);
+/**
+ * Callee paths repeat across a review (`res.json`, `prisma.user.findMany`): each is classified once, sink and
+ * inertness in one lookup. NestJS paths have a map of their own (its services are sinks there).
+ */
+const callRoles = new Map<string, CallRole>();
+const nestCallRoles = new Map<string, CallRole>();
+
+function callRole(path: string, framework: Endpoint['framework']): CallRole {
+  const roles = framework === 'nestjs' ? nestCallRoles : callRoles;
+  let role = roles.get(path);
+  if (role === undefined) {
+    role = classifySink(path, framework) ?? (isInertCall(path) ? 'inert' : 'opaque');
+    if (roles.size > 50_000) roles.clear();
+    roles.set(path, role);
   }
-  return kind ?? undefined;
+  return role;
 }
 
 function classifySink(path: string, framework: Endpoint['framework']): SinkKind | undefined {
@@ -70,9 +77,10 @@ function sinksOf(endpoint: Endpoint): { sinks: Sink[]; opaque: { call: ts.CallEx
     // A call without arguments, or with literals only (`res.status(500)`), takes no data anywhere.
     if (literalsOnly(call.arguments)) continue;
     const path = plainCalleePath(call);
-    const kind = sinkKind(path, endpoint.framework);
-    if (kind !== undefined) sinks.push({ node: call, kind, name: `${path}()`, values: call.arguments });
-    else if (!isInertCall(path) && !(isIdentifier(call.expression) && helpers.has(call.expression.text)) && path !== '') opaque.push({ call, path });
+    const role = callRole(path, endpoint.framework);
+    if (role === 'opaque') {
+      if (!(isIdentifier(call.expression) && helpers.has(call.expression.text)) && path !== '') opaque.push({ call, path });
+    } else if (role !== 'inert') sinks.push({ node: call, kind: role, name: `${path}()`, values: call.arguments });
   }
   for (const write of ormWrites(endpoint)) if (isNewExpression(write.node)) sinks.push({ node: write.node, kind: 'database', name: `${write.callee}()`, values: [write.payload] });
   // `new Response(html)`, `new NextResponse(body)`: the Fetch API's own response.
