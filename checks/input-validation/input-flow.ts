@@ -208,7 +208,7 @@ export class InputFlow {
         this.validated.set(parameter.name, 'an unseen pipe');
         continue;
       }
-      this.raw.set(parameter.name, { label: parameter.label, part: parameter.part, whole: parameter.whole, stringCast: false, gate: parameter.gate, note: parameter.note });
+      this.raw.set(parameter.name, rawValue(parameter.label, parameter.part, parameter.whole, false, undefined, parameter.gate, parameter.note));
     }
     const configured = config.validation.functions;
     for (const call of index.callsNamedIn(validatorNamesCalled(index, configured), endpoint.scopes)) {
@@ -247,7 +247,7 @@ export class InputFlow {
     if (value === undefined) return undefined;
     if (value.gate !== undefined) return value;
     const gate = this.gateFor(value, at);
-    return gate === undefined ? value : { ...value, gate };
+    return gate === undefined ? value : withGate(value, gate);
   }
 
   /** Whether `expression` reads a schema's output (`parsed.data.name`, `dto.title` behind a pipe, tRPC `input`). */
@@ -377,13 +377,13 @@ export class InputFlow {
       return;
     }
     if (isArrayBindingPattern(name)) {
-      for (const element of name.elements) if (!isOmittedExpression(element)) this.bindRaw(element.name, { ...value, label: `${value.label}[]`, whole: false });
+      for (const element of name.elements) if (!isOmittedExpression(element)) this.bindRaw(element.name, rawValue(`${value.label}[]`, value.part, false, value.stringCast, value.escaped, value.gate, value.note));
       return;
     }
     for (const element of name.elements) {
       if (element.dotDotDotToken !== undefined) {
         // `const { id, ...rest } = req.body`: the rest is the body minus a few fields.
-        this.bindRaw(element.name, { ...value, whole: value.whole });
+        this.bindRaw(element.name, withGate(value, value.gate));
         continue;
       }
       const key = element.propertyName === undefined ? (isIdentifier(element.name) ? element.name.text : undefined) : isIdentifier(element.propertyName) || isStringLiteral(element.propertyName) ? element.propertyName.text : undefined;
@@ -412,7 +412,7 @@ export class InputFlow {
     const value = this.trace(argument, 0);
     if (value !== undefined) {
       const gate = value.gate ?? this.gateFor(value, at);
-      this.bindRaw(parameter.name, gate === undefined ? value : { ...value, gate });
+      this.bindRaw(parameter.name, gate === undefined ? value : withGate(value, gate));
     } else if (identifiersIn(argument).some((identifier) => this.isValidated(identifier.text))) {
       for (const name of boundNames(parameter.name)) this.validated.set(name, 'the caller’s schema');
     }
@@ -458,6 +458,18 @@ export class InputFlow {
    * caller's data no schema saw, before validated data and path parameters.
    */
   private pick(values: (RawValue | undefined)[], at: number): RawValue | undefined {
+    // Mostly one value is the caller's (`x ?? 'default'`): it is the pick, with no gate to look up to rank it.
+    let only: RawValue | undefined;
+    let several = false;
+    for (const value of values) {
+      if (value === undefined) continue;
+      if (only !== undefined) {
+        several = true;
+        break;
+      }
+      only = value;
+    }
+    if (!several) return only;
     let chosen: RawValue | undefined;
     let chosenRank = Infinity;
     for (const value of values) {
@@ -497,9 +509,9 @@ export class InputFlow {
     // Pages Router: the dynamic segments of the file name arrive in req.query.
     if (this.endpoint.framework === 'nextjs-pages' && located.part === 'query') {
       const key = /\.query\.(\w+)/.exec(label)?.[1];
-      if (key !== undefined && new RegExp(`\\[(?:\\[)?(?:\\.\\.\\.)?${key}\\]`).test(this.endpoint.route)) return { label, part: 'params', whole: false, stringCast: false };
+      if (key !== undefined && new RegExp(`\\[(?:\\[)?(?:\\.\\.\\.)?${key}\\]`).test(this.endpoint.route)) return rawValue(label, 'params', false, false, undefined, undefined, undefined);
     }
-    return { label, part: located.part, whole: located.whole, stringCast: false };
+    return rawValue(label, located.part, located.whole, false, undefined, undefined, undefined);
   }
 
   private trace(node: ts.Expression, depth: number, at: number = node.pos): RawValue | undefined {
@@ -535,17 +547,17 @@ export class InputFlow {
           continue;
         }
         const value = isPropertyAssignment(property) ? this.trace(property.initializer, depth + 1, at) : isShorthandPropertyAssignment(property) ? this.trace(property.name, depth + 1, at) : undefined;
-        if (value !== undefined) values.push(value.whole ? { ...value, whole: false } : value);
+        if (value !== undefined) values.push(value.whole ? asField(value) : value);
       }
       return values.length === 0 ? undefined : values.length === 1 ? values[0] : this.pick(values, at);
     }
     if (isArrayLiteralExpression(expression)) {
       const value = this.pick(expression.elements.map((element) => this.trace(isSpreadElement(element) ? element.expression : element, depth + 1, at)), at);
-      return value === undefined ? undefined : { ...value, whole: false };
+      return value === undefined ? undefined : asField(value);
     }
     if (isTemplateExpression(expression)) {
       const value = this.pick(expression.templateSpans.map((span) => this.trace(span.expression, depth + 1, at)), at);
-      return value === undefined ? undefined : { ...value, whole: false, stringCast: true };
+      return value === undefined ? undefined : asText(value);
     }
     if (isBinaryExpression(expression)) {
       const operator = expression.operatorToken.kind;
@@ -553,14 +565,14 @@ export class InputFlow {
       if (operator === SyntaxKind.AmpersandAmpersandToken) return this.trace(expression.right, depth + 1, at);
       if (operator === SyntaxKind.PlusToken || operator === SyntaxKind.MinusToken || operator === SyntaxKind.AsteriskToken || operator === SyntaxKind.SlashToken || operator === SyntaxKind.PercentToken) {
         const value = this.pick([this.trace(expression.left, depth + 1, at), this.trace(expression.right, depth + 1, at)], at);
-        return value === undefined ? undefined : { ...value, whole: false, stringCast: true };
+        return value === undefined ? undefined : asText(value);
       }
       return undefined;
     }
     if (isConditionalExpression(expression)) return this.pick([this.trace(expression.whenTrue, depth + 1, at), this.trace(expression.whenFalse, depth + 1, at)], at);
     if (isPrefixUnaryExpression(expression) && (expression.operator === SyntaxKind.PlusToken || expression.operator === SyntaxKind.MinusToken)) {
       const value = this.trace(expression.operand, depth + 1, at);
-      return value === undefined ? undefined : { ...value, whole: false, stringCast: true };
+      return value === undefined ? undefined : asText(value);
     }
     if (isNewExpression(expression)) {
       const callee = unwrapExpression(expression.expression);
@@ -587,17 +599,17 @@ export class InputFlow {
       }
       if (STRING_CONVERSION.test(path) || NUMERIC_CONVERSION.test(path) || this.isEscaper(path)) {
         const value = call.arguments[0] === undefined ? undefined : this.trace(call.arguments[0], depth + 1, at);
-        return value === undefined ? undefined : { ...value, whole: false, stringCast: true };
+        return value === undefined ? undefined : asText(value);
       }
       if (CONDITION_BUILDER.test(path)) {
         const value = this.pick(call.arguments.map((argument) => this.trace(argument, depth + 1, at)), at);
-        return value === undefined ? undefined : { ...value, whole: false };
+        return value === undefined ? undefined : asField(value);
       }
       if (WHOLE_COPY.test(path)) return this.pick(call.arguments.map((argument) => this.trace(argument, depth + 1, at)), at);
       // `_.pick(req.body, ['name', 'bio'])`: named fields of the input, no longer the whole of it.
       if (PICK.test(path)) {
         const value = call.arguments[0] === undefined ? undefined : this.trace(call.arguments[0], depth + 1, at);
-        return value === undefined ? undefined : { ...value, whole: false };
+        return value === undefined ? undefined : asField(value);
       }
     }
     // A helper of the file (`escapeRegExp(q)`): what it returns is made from what it is given, unless it validates.
@@ -607,7 +619,7 @@ export class InputFlow {
         if (this.validators.some((validator) => validator.call.pos >= helper.pos && validator.call.end <= helper.end)) return undefined;
         const value = this.pick(call.arguments.map((argument) => this.trace(argument, depth + 1, at)), at);
         if (value === undefined) return undefined;
-        return /escape|sanitize|quote/i.test(callee.text) ? { ...value, whole: false, stringCast: true, escaped: true } : { ...value, whole: false };
+        return /escape|sanitize|quote/i.test(callee.text) ? rawValue(value.label, value.part, false, true, true, value.gate, value.note) : asField(value);
       }
     }
     const receiver = calleeObject(call);
@@ -616,16 +628,38 @@ export class InputFlow {
       if (root !== undefined && (this.isValidated(root) || this.isResult(root))) return undefined;
       const base = root !== undefined && this.isRaw(root) ? this.trace(receiver, depth + 1, at) : undefined;
       if (base !== undefined) {
-        if (STRING_METHODS.has(name)) return { ...base, whole: false, stringCast: true };
-        if (DERIVING_METHODS.has(name)) return { ...base, whole: false };
+        if (STRING_METHODS.has(name)) return asText(base);
+        if (DERIVING_METHODS.has(name)) return asField(base);
         if (name === 'get' || name === 'getAll') return extend(base, `${name}('${stringValue(call.arguments[0]) ?? '...'}')`);
         return undefined;
       }
     }
     const value = this.fallback(call);
     if (value === undefined) return undefined;
-    return STRING_METHODS.has(name) ? { ...value, whole: false, stringCast: true } : value;
+    return STRING_METHODS.has(name) ? asText(value) : value;
   }
+}
+
+/**
+ * Every RawValue the tracer makes, with all its fields in one order: one object shape where the
+ * tracer reads them, and no spread (a spread followed by more properties is a generic, slow copy).
+ */
+function rawValue(label: string, part: InputPart, whole: boolean, stringCast: boolean, escaped: boolean | undefined, gate: Gate | undefined, note: string | undefined): RawValue {
+  return { label, part, whole, stringCast, escaped, gate, note };
+}
+
+/** One field of the value, or a copy of it: no longer the whole body or query. */
+function asField(value: RawValue): RawValue {
+  return rawValue(value.label, value.part, false, value.stringCast, value.escaped, value.gate, value.note);
+}
+
+/** The value converted to text (`String(x)`, a template): it can no longer be an object. */
+function asText(value: RawValue): RawValue {
+  return rawValue(value.label, value.part, false, true, value.escaped, value.gate, value.note);
+}
+
+function withGate(value: RawValue, gate: Gate | undefined): RawValue {
+  return rawValue(value.label, value.part, value.whole, value.stringCast, value.escaped, gate, value.note);
 }
 
 /** Adds the names of the identifiers in `node` (a module function: tsx's keepNames names every named closure made). */
@@ -639,10 +673,10 @@ function addIdentifierNames(names: Set<string>, node: ts.Node): void {
  */
 function extend(value: RawValue, key: string): RawValue | undefined {
   const label = value.label === '' ? key : key.startsWith('[') ? `${value.label}${key}` : `${value.label}.${key}`;
-  if (value.part !== 'other') return { ...value, label, whole: false };
+  if (value.part !== 'other') return rawValue(label, value.part, false, value.stringCast, value.escaped, value.gate, value.note);
   const located = partOfLabel(label);
   if (located.validated) return undefined;
-  return { ...value, label, part: located.part, whole: located.whole };
+  return rawValue(label, located.part, located.whole, value.stringCast, value.escaped, value.gate, value.note);
 }
 
 /** Whether a gate or verdict on `prefix` covers `label`: itself or a field of it. */
