@@ -122,14 +122,26 @@ function nestSites(endpoint: Endpoint, range: readonly Scope[]): UploadSite[] {
   });
 }
 
+const STREAM_PARSER_CLASS = new Set(['Busboy', 'busboy', 'IncomingForm', 'Formidable']);
+
+/** `new Busboy(...)`, `new formidable.IncomingForm(...)`: the last name of the class, read without building its path. */
+function isStreamParserClass(expression: ts.Expression): boolean {
+  const callee = unwrapExpression(expression);
+  if (isIdentifier(callee)) return STREAM_PARSER_CLASS.has(callee.text);
+  if (isPropertyAccessExpression(callee)) return STREAM_PARSER_CLASS.has(callee.name.text);
+  return /(?:^|\.)(?:Busboy|busboy|IncomingForm|Formidable)$/.test(expressionPath(expression));
+}
+
 /** busboy and formidable: size limits only (neither has a type filter worth the name; the type is checked per file). */
 function streamParserSites(endpoint: Endpoint): UploadSite[] {
   const index = endpoint.index;
   const sites: UploadSite[] = [];
   const parsers: (ts.CallExpression | ts.NewExpression)[] = [...index.callsNamed(/^(?:busboy|Busboy|formidable|IncomingForm|Formidable)$/, endpoint.scopes)];
   for (const created of index.nodesOfKind<ts.NewExpression>(SyntaxKind.NewExpression, endpoint.scopes)) {
-    if (/(?:^|\.)(?:Busboy|busboy|IncomingForm|Formidable)$/.test(expressionPath(created.expression))) parsers.push(created);
+    if (isStreamParserClass(created.expression)) parsers.push(created);
   }
+  // Most endpoints parse no stream: their member accesses are not searched for an assignment.
+  if (parsers.length === 0) return sites;
   const assigned = new Set(index.nodesOfKind<ts.PropertyAccessExpression>(SyntaxKind.PropertyAccessExpression, endpoint.scopes).filter((access) => access.name.text === 'maxFileSize' && isBinaryExpression(access.parent) && access.parent.left === access).map((access) => access.name.text));
   for (const parser of parsers) {
     const name = isCallExpression(parser) ? calleeName(parser) : expressionPath(parser.expression).split('.').pop()!;
