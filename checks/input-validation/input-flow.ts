@@ -742,21 +742,21 @@ function resultIsRead(call: ts.CallExpression): boolean {
  * per file: every endpoint then looks up these few rather than all twenty.
  */
 function validatorNamesCalled(index: SourceIndex, configured: readonly string[]): readonly string[] {
-  const names = validatorNames(index, configured);
-  let called = calledValidatorNames.get(index);
-  if (called === undefined || called.names !== names) {
-    called = { names, called: [...names].filter((name) => index.callsNamedIn([name]).length > 0) };
-    calledValidatorNames.set(index, called);
-  }
-  return called.called;
+  // The usual configuration names no function: a constant key.
+  return index.memo(configured.length === 0 ? 'inputFlow:validatorNamesCalled' : `inputFlow:validatorNamesCalled:${configured.join(',')}`, () => calledNames(index, validatorNames(index, configured)));
+}
+
+/** Those of `names` that some call of the file has (by the callee's last name). */
+function calledNames(index: SourceIndex, names: Iterable<string>): string[] {
+  const called: string[] = [];
+  for (const name of names) if (index.callsNamedIn([name]).length > 0) called.push(name);
+  return called;
 }
 
 /** The file's helper names (functionsByName) that some call of the file has, once per file: most helpers of a file are called by none of its endpoints. */
 function calledHelperNames(index: SourceIndex): readonly string[] {
-  return index.memo('inputFlow:calledHelperNames', () => [...functionsByName(index).keys()].filter((name) => index.callsNamedIn([name]).length > 0));
+  return index.memo('inputFlow:calledHelperNames', () => calledNames(index, functionsByName(index).keys()));
 }
-
-const calledValidatorNames = new KeySlots<SourceIndex, { names: ReadonlySet<string>; called: readonly string[] }>('calledValidatorNames');
 
 const flows = new KeySlots<Endpoint, { config: Config; flow: InputFlow }>('inputFlow');
 
