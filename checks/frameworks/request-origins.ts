@@ -103,10 +103,11 @@ function originOf(node: ts.Expression, bindings: ReadonlyMap<string, RequestOrig
     const key = isPropertyAccessExpression(expression) ? expression.name.text : stringValue(expression.argumentExpression);
     const base = originOf(expression.expression, bindings, inner);
     if (base === undefined) return undefined;
-    const label = key === undefined ? `${base.label}[]` : join(base.label, key);
-    if (base.kind === 'data') return { label, kind: 'data' };
-    if (key !== undefined && isDataKey(base, key)) return { label, kind: 'data' };
-    if (key !== undefined && isNestedRequest(base, key)) return { label, kind: 'request' };
+    // The label is built only for an answer: most members read of a request (`req.user.id`) are none.
+    if (base.kind === 'data') return { label: key === undefined ? `${base.label}[]` : join(base.label, key), kind: 'data' };
+    if (key === undefined) return undefined;
+    if (isDataKey(base, key)) return { label: join(base.label, key), kind: 'data' };
+    if (isNestedRequest(base, key)) return { label: join(base.label, key), kind: 'request' };
     // req.user, req.session, req.auth, req.headers: the caller's own identity, not data they chose.
     return undefined;
   }

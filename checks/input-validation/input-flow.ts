@@ -185,6 +185,7 @@ export class InputFlow {
   /** Parameters of helpers and callbacks: only what this tracer bound them to counts. */
   private readonly foreignParameters = new Set<string>();
   private readonly handlerParameters = new Set<string>();
+  private conditionNameSet: Set<string> | undefined;
   /** Reasons a NestJS parameter could not be judged. */
   readonly untraced: string[] = [];
 
@@ -219,7 +220,6 @@ export class InputFlow {
       }
     }
     // Only verdicts that come back as a result need to be seen checked in a condition.
-    const conditionNames = this.validators.some((validator) => validator.outcome === 'result') ? this.conditionNames() : new Set<string>();
     this.validatorByCall = new Map(this.validators.map((validator) => [validator.call, validator]));
     // Declarations are traced when a name is first asked about: most locals of a handler never reach a sink.
     for (const declaration of index.nodesOfKind<ts.VariableDeclaration>(SyntaxKind.VariableDeclaration, endpoint.scopes)) {
@@ -232,9 +232,9 @@ export class InputFlow {
       for (const name of boundNames(declaration.name)) if (!this.pending.has(name)) this.pending.set(name, declaration);
     }
     // Validators of the handler gate what helpers are then given; those inside helpers see their parameters once bound.
-    const pending = this.validators.filter((validator) => !this.gateOrIgnore(validator, conditionNames));
+    const pending = this.validators.filter((validator) => !this.gateOrIgnore(validator));
     this.bindHelperParameters();
-    for (const validator of pending) this.gateOrIgnore(validator, conditionNames);
+    for (const validator of pending) this.gateOrIgnore(validator);
     this.typeofGates();
   }
 
@@ -317,6 +317,11 @@ export class InputFlow {
         }
       }
     }
+  }
+
+  /** Whether `name` is read in a condition; the names are collected when first asked (only a result bound to a name needs them). */
+  readsInCondition(name: string): boolean {
+    return (this.conditionNameSet ??= this.conditionNames()).has(name);
   }
 
   /** Identifiers read in conditions: `if (!result.success)`, `errors.isEmpty() ? ... : ...`, `ok || fail()`. */
@@ -422,7 +427,7 @@ export class InputFlow {
    * A checked (or throwing) validator gates what it saw; an unchecked one is
    * an ignored verdict. False when none of its inputs could be traced yet.
    */
-  private gateOrIgnore(validator: ValidatorCall, conditionNames: Set<string>): boolean {
+  private gateOrIgnore(validator: ValidatorCall): boolean {
     const labels: string[] = [];
     const parts: InputPart[] = [];
     if (validator.wholeRequest) parts.push('body', 'query', 'params', 'headers', 'cookies');
@@ -432,7 +437,7 @@ export class InputFlow {
     }
     if (labels.length === 0 && parts.length === 0) return false;
     const strict = /^joi\b/.test(validator.library);
-    if (validator.outcome === 'throws' || isChecked(validator.call, conditionNames)) {
+    if (validator.outcome === 'throws' || isChecked(validator.call, this)) {
       for (const prefix of labels) this.gates.push({ by: validator.library, strict, node: validator.call, pos: validator.call.pos, prefix });
       if (parts.length > 0) this.gates.push({ by: validator.library, strict, node: validator.call, pos: validator.call.pos, parts });
       return true;
@@ -709,14 +714,14 @@ function isWholeOutput(expression: ts.Expression): boolean {
 }
 
 /** Whether a result-returning validator's verdict is read: in a condition itself, or bound to a name a condition reads. */
-function isChecked(call: ts.CallExpression, conditionNames: Set<string>): boolean {
+function isChecked(call: ts.CallExpression, flow: { readsInCondition(name: string): boolean }): boolean {
   let current: ts.Node = call;
   while (current.parent !== undefined && !isStatement(current.parent) && !isFunctionNode(current.parent)) {
     const parent: ts.Node = current.parent;
     if (isConditionalExpression(parent) && parent.condition === current) return true;
     if (isPrefixUnaryExpression(parent) && parent.operator === SyntaxKind.ExclamationToken) return true;
     if (isBinaryExpression(parent) && (parent.operatorToken.kind === SyntaxKind.BarBarToken || parent.operatorToken.kind === SyntaxKind.AmpersandAmpersandToken)) return true;
-    if (isVariableDeclaration(parent)) return boundNames(parent.name).some((name) => conditionNames.has(name));
+    if (isVariableDeclaration(parent)) return boundNames(parent.name).some((name) => flow.readsInCondition(name));
     // `validationResult(req).throw()`: the verdict becomes an exception.
     if (isPropertyAccessExpression(parent) && /^(?:throw|orThrow|unwrap|assert)$/.test(parent.name.text) && parent.parent !== undefined && isCallExpression(parent.parent)) return true;
     current = parent;
