@@ -14,6 +14,7 @@
 import { ts, SyntaxKind, canHaveDecorators, getDecorators, isArrayBindingPattern, isBinaryExpression, isCallExpression, isConditionalExpression, isElementAccessExpression, isIdentifier, isNewExpression, isPropertyAccessExpression, isStringLiteral, isTemplateExpression } from '../lang/ts/parse.js';
 import { calleeName, functionsByName, stringValue, unwrapExpression, type FunctionNode } from '../lang/ts/queries.js';
 import type { Endpoint } from './endpoint.js';
+import type { SourceIndex } from '../lang/ts/source-index.js';
 import { KeySlots } from '../lang/key-slots.js';
 
 /** `request`: an object whose `params`/`query`/`body` are caller data; `data`: caller data itself. */
@@ -234,7 +235,9 @@ function bindTrpcOptions(handler: FunctionNode, bindings: Map<string, RequestOri
 function bindHandlerParameters(endpoint: Endpoint, handler: FunctionNode, bindings: Map<string, RequestOrigin>): void {
   if (endpoint.framework === 'nestjs') return bindNestParameters(handler, bindings);
   if (endpoint.framework === 'trpc') return bindTrpcOptions(handler, bindings);
-  const [first, second] = handler.parameters;
+  // Indexed, not destructured: an array pattern goes through the iterator protocol, for every endpoint.
+  const first = handler.parameters[0];
+  const second = handler.parameters[1];
   if (first !== undefined) {
     if (isIdentifier(first.name)) bindings.set(first.name.text, { label: first.name.text, kind: 'request' });
     else bindPattern(first.name, { label: 'req', kind: 'request' }, bindings);
@@ -270,8 +273,9 @@ function computeRequestOrigins(endpoint: Endpoint): RequestOrigins {
   const index = endpoint.index;
   const declarations = index.nodesOfKind<ts.VariableDeclaration>(SyntaxKind.VariableDeclaration, endpoint.scopes);
   const functions = functionsByName(index);
-  // Calls of same-file helpers: their parameters take what the handler passes.
-  const helperCalls = index.calls(endpoint.scopes).filter((call) => isIdentifier(call.expression) && functions.has(call.expression.text) && call.arguments.length > 0);
+  // Calls of same-file helpers: their parameters take what the handler passes. Looked up by the names
+  // of the file's called helpers rather than by testing every call of the endpoint.
+  const helperCalls = index.callsNamedIn(calledHelperNames(index), endpoint.scopes).filter((call) => isIdentifier(call.expression) && functions.has(call.expression.text) && call.arguments.length > 0);
   // A second round only when a helper took request data: its body may sit above the handler.
   for (let round = 0; round < 2; round++) {
     for (const declaration of declarations) {
@@ -282,16 +286,28 @@ function computeRequestOrigins(endpoint: Endpoint): RequestOrigins {
     let boundParameter = false;
     for (const call of helperCalls) {
       const target = functions.get((call.expression as ts.Identifier).text)!;
-      call.arguments.forEach((argument, position) => {
-        const parameter = target.parameters[position];
-        const origin = parameter === undefined ? undefined : originOf(argument, bindings, 0);
-        if (parameter !== undefined && origin !== undefined) {
-          bindPattern(parameter.name, origin, bindings);
+      const count = Math.min(call.arguments.length, target.parameters.length);
+      for (let position = 0; position < count; position++) {
+        const origin = originOf(call.arguments[position], bindings, 0);
+        if (origin !== undefined) {
+          bindPattern(target.parameters[position].name, origin, bindings);
           boundParameter = true;
         }
-      });
+      }
     }
     if (!boundParameter) break;
   }
   return new RequestOrigins(bindings);
+}
+
+/**
+ * The names of the file's functions (functionsByName) that some call of the file names, once per file:
+ * tracers look up the calls of these few instead of testing every call of an endpoint.
+ */
+export function calledHelperNames(index: SourceIndex): readonly string[] {
+  return index.memo('calledHelperNames', () => {
+    const called: string[] = [];
+    for (const name of functionsByName(index).keys()) if (index.callsNamedIn([name]).length > 0) called.push(name);
+    return called;
+  });
 }

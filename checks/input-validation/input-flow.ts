@@ -17,6 +17,7 @@
 import { ts, SyntaxKind, isArrayBindingPattern, isArrayLiteralExpression, isAwaitExpression, isBinaryExpression, isCallExpression, isConditionalExpression, isElementAccessExpression, isIdentifier, isIfStatement, isNewExpression, isObjectBindingPattern, isObjectLiteralExpression, isOmittedExpression, isParenthesizedExpression, isPrefixUnaryExpression, isPropertyAccessExpression, isPropertyAssignment, isReturnStatement, isShorthandPropertyAssignment, isSpreadAssignment, isSpreadElement, isStatement, isStringLiteral, isTemplateExpression, isVariableDeclaration, isWhileStatement } from '../lang/ts/parse.js';
 import { accessRoot, boundNames, calleeName, calleeObject, functionsByName, identifiersIn, importSources, isFunctionNode, plainCalleePath, stringValue, unwrapExpression, type FunctionNode } from '../lang/ts/queries.js';
 import { isRequestRead } from '../frameworks/http-idioms.js';
+import { calledHelperNames } from '../frameworks/request-origins.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
 import type { Config } from '../../src/config/schema.js';
 import { traceRequestData, type RequestData } from './request-data.js';
@@ -758,10 +759,6 @@ function calledNames(index: SourceIndex, names: Iterable<string>): string[] {
   return called;
 }
 
-/** The file's helper names (functionsByName) that some call of the file has, once per file: most helpers of a file are called by none of its endpoints. */
-function calledHelperNames(index: SourceIndex): readonly string[] {
-  return index.memo('inputFlow:calledHelperNames', () => calledNames(index, functionsByName(index).keys()));
-}
 
 const flows = new KeySlots<Endpoint, { config: Config; flow: InputFlow }>('inputFlow');
 
