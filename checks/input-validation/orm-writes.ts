@@ -83,6 +83,13 @@ function writeOf(call: ts.CallExpression, callee: string, payload: ts.Expression
   return payload === undefined ? [] : [{ node: call, payload, model: model ?? modelOf(call), callee }];
 }
 
+/** Prisma's writes, whose payload is `data` (or `create` / `update` of an upsert). */
+const PRISMA_WRITE = new Set(['create', 'createMany', 'update', 'updateMany', 'upsert']);
+
+function addWrite(writes: OrmWrite[], call: ts.CallExpression, callee: string, payload: ts.Expression | undefined): void {
+  if (payload !== undefined) writes.push({ node: call, payload, model: modelOf(call), callee });
+}
+
 function writesOfCall(call: ts.CallExpression): OrmWrite[] {
   const name = calleeName(call);
   const callee = plainCalleePath(call);
@@ -98,10 +105,14 @@ function writesOfCall(call: ts.CallExpression): OrmWrite[] {
   if (receiver === undefined || NOT_A_STORE.test(receiverRoot)) return [];
   // Prisma: prisma.user.update({ where, data }), upsert({ create, update }).
   const options = objectArgument(call, 0);
-  if (options !== undefined && /^(?:create|createMany|update|updateMany|upsert)$/.test(name)) {
-    const payloads = name === 'upsert' ? [propertyValue(options, 'create'), propertyValue(options, 'update')] : [propertyValue(options, 'data')];
-    const found = payloads.filter((payload): payload is ts.Expression => payload !== undefined);
-    if (found.length > 0) return found.flatMap((payload) => writeOf(call, callee, payload));
+  if (options !== undefined && PRISMA_WRITE.has(name)) {
+    // Written out rather than filtered and flat-mapped: this runs for every create/update call of every endpoint.
+    const writes: OrmWrite[] = [];
+    if (name === 'upsert') {
+      addWrite(writes, call, callee, propertyValue(options, 'create'));
+      addWrite(writes, call, callee, propertyValue(options, 'update'));
+    } else addWrite(writes, call, callee, propertyValue(options, 'data'));
+    if (writes.length > 0) return writes;
   }
   switch (name) {
     case 'set': {
