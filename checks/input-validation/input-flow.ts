@@ -14,7 +14,7 @@
  * The walk is over raw compiler nodes of the endpoint's scopes, from the
  * per-file SourceIndex; nothing here visits the tree again per use.
  */
-import { ts, SyntaxKind, isArrayBindingPattern, isArrayLiteralExpression, isAwaitExpression, isBinaryExpression, isCallExpression, isConditionalExpression, isElementAccessExpression, isIdentifier, isIfStatement, isNewExpression, isObjectBindingPattern, isObjectLiteralExpression, isOmittedExpression, isParenthesizedExpression, isPrefixUnaryExpression, isPropertyAccessExpression, isPropertyAssignment, isReturnStatement, isShorthandPropertyAssignment, isSpreadAssignment, isSpreadElement, isStatement, isStringLiteral, isTemplateExpression, isVariableDeclaration, isWhileStatement } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, forEachChild, isArrayBindingPattern, isArrayLiteralExpression, isAwaitExpression, isBinaryExpression, isCallExpression, isConditionalExpression, isElementAccessExpression, isIdentifier, isIfStatement, isNewExpression, isObjectBindingPattern, isObjectLiteralExpression, isOmittedExpression, isParenthesizedExpression, isPrefixUnaryExpression, isPropertyAccessExpression, isPropertyAssignment, isReturnStatement, isShorthandPropertyAssignment, isSpreadAssignment, isSpreadElement, isStatement, isStringLiteral, isTemplateExpression, isVariableDeclaration, isWhileStatement } from '../lang/ts/parse.js';
 import { accessRoot, boundNames, calleeName, calleeObject, functionsByName, identifiersIn, importSources, isFunctionNode, plainCalleePath, stringValue, unwrapExpression, type FunctionNode } from '../lang/ts/queries.js';
 import { isRequestRead } from '../frameworks/http-idioms.js';
 import { calledHelperNames } from '../frameworks/request-origins.js';
@@ -253,9 +253,24 @@ export class InputFlow {
 
   /** Whether `expression` reads a schema's output (`parsed.data.name`, `dto.title` behind a pipe, tRPC `input`). */
   carriesValidated(expression: ts.Expression): boolean {
-    if (identifiersIn(expression).some((identifier) => this.isValidated(identifier.text))) return true;
+    if (this.readsValidated(expression)) return true;
     const value = this.rawIn(expression);
     return value !== undefined && value.gate !== undefined;
+  }
+
+  /**
+   * Whether an identifier inside `node` holds a schema's output: `identifiersIn(node).some(isValidated)`,
+   * in the same order, without listing every identifier of a large payload first.
+   */
+  private readsValidated(node: ts.Node): boolean {
+    const stack: ts.Node[] = [node];
+    const push = pusherOnto(stack);
+    while (stack.length > 0) {
+      const current = stack.pop()!;
+      if (isIdentifier(current) && this.isValidated(current.text)) return true;
+      forEachChild(current, push);
+    }
+    return false;
   }
 
   /**
@@ -545,17 +560,23 @@ export class InputFlow {
     if (isCallExpression(expression)) return this.traceCall(expression, depth, at);
     if (isObjectLiteralExpression(expression)) {
       // A spread keeps the whole body (`{ ...req.body, ownerId }`); a named property is one field.
-      const values: RawValue[] = [];
-      for (const property of expression.properties) {
-        if (isSpreadAssignment(property)) {
-          const value = this.trace(property.expression, depth + 1, at);
-          if (value !== undefined) values.push(value);
-          continue;
+      // Most objects (a query's `where`, a response) carry one value of the caller's or none: a list only for two.
+      let first: RawValue | undefined;
+      let values: RawValue[] | undefined;
+      const properties = expression.properties;
+      for (let position = 0; position < properties.length; position++) {
+        const property = properties[position];
+        let value: RawValue | undefined;
+        if (isSpreadAssignment(property)) value = this.trace(property.expression, depth + 1, at);
+        else {
+          value = isPropertyAssignment(property) ? this.trace(property.initializer, depth + 1, at) : isShorthandPropertyAssignment(property) ? this.trace(property.name, depth + 1, at) : undefined;
+          if (value !== undefined && value.whole) value = asField(value);
         }
-        const value = isPropertyAssignment(property) ? this.trace(property.initializer, depth + 1, at) : isShorthandPropertyAssignment(property) ? this.trace(property.name, depth + 1, at) : undefined;
-        if (value !== undefined) values.push(value.whole ? asField(value) : value);
+        if (value === undefined) continue;
+        if (first === undefined) first = value;
+        else (values ??= [first]).push(value);
       }
-      return values.length === 0 ? undefined : values.length === 1 ? values[0] : this.pick(values, at);
+      return values === undefined ? first : this.pick(values, at);
     }
     if (isArrayLiteralExpression(expression)) {
       const value = this.pick(expression.elements.map((element) => this.trace(isSpreadElement(element) ? element.expression : element, depth + 1, at)), at);
@@ -666,6 +687,13 @@ function asText(value: RawValue): RawValue {
 
 function withGate(value: RawValue, gate: Gate | undefined): RawValue {
   return rawValue(value.label, value.part, value.whole, value.stringCast, value.escaped, gate, value.note);
+}
+
+/** A callback pushing a walk's children; it returns nothing, so forEachChild never stops early. */
+function pusherOnto(stack: ts.Node[]): (child: ts.Node) => void {
+  return (child) => {
+    stack.push(child);
+  };
 }
 
 /** Adds the names of the identifiers in `node` (a module function: tsx's keepNames names every named closure made). */
