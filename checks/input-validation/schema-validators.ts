@@ -86,11 +86,14 @@ export function validatorCall(index: SourceIndex, call: ts.CallExpression, confi
   const name = calleeName(call);
   const path = plainCalleePath(call);
   const receiver = calleeObject(call);
-  const receiverPath = receiver === undefined ? undefined : expressionPath(receiver).replace(/\(\)/g, '');
   const args = call.arguments;
   const first = args[0];
   if (isConfiguredValidator(path, configured)) return makeValidatorCall(call, `${path} (validation.functions)`, 'throws', [...args]);
   if (first === undefined) return undefined;
+  // `prisma.user.create(...)`, `schema.is(...)` on an object: never a validator below, and the most common
+  // of these names; answered before the receiver's path and module are looked up.
+  if (receiver !== undefined && (name === 'create' || name === 'mask' || name === 'is')) return undefined;
+  const receiverPath = receiver === undefined ? undefined : expressionPath(receiver).replace(/\(\)/g, '');
   const root = receiver === undefined ? undefined : accessRoot(receiver, 32);
   const rootModule = schemaModule(index, root);
   switch (name) {
