@@ -14,7 +14,7 @@
  * The walk is over raw compiler nodes of the endpoint's scopes, from the
  * per-file SourceIndex; nothing here visits the tree again per use.
  */
-import { ts, SyntaxKind, forEachChild, isArrayBindingPattern, isArrayLiteralExpression, isAwaitExpression, isBinaryExpression, isCallExpression, isConditionalExpression, isElementAccessExpression, isIdentifier, isIfStatement, isNewExpression, isObjectBindingPattern, isObjectLiteralExpression, isOmittedExpression, isParenthesizedExpression, isPrefixUnaryExpression, isPropertyAccessExpression, isPropertyAssignment, isReturnStatement, isShorthandPropertyAssignment, isSpreadAssignment, isSpreadElement, isStatement, isStringLiteral, isTemplateExpression, isVariableDeclaration, isWhileStatement } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, forEachChild, isArrayBindingPattern, isArrayLiteralExpression, isAwaitExpression, isBinaryExpression, isCallExpression, isConditionalExpression, isElementAccessExpression, isIdentifier, isIfStatement, isNewExpression, isObjectBindingPattern, isObjectLiteralExpression, isOmittedExpression, isParenthesizedExpression, isPrefixUnaryExpression, isPropertyAccessExpression, isPropertyAssignment, isReturnStatement, isShorthandPropertyAssignment, isSpreadAssignment, isSpreadElement, isStatement, isStringLiteral, isTemplateExpression, isTemplateSpan, isVariableDeclaration, isWhileStatement } from '../lang/ts/parse.js';
 import { accessRoot, boundNames, calleeName, calleeObject, functionsByName, identifiersIn, importSources, isFunctionNode, plainCalleePath, stringValue, unwrapExpression, type FunctionNode } from '../lang/ts/queries.js';
 import { isRequestRead } from '../frameworks/http-idioms.js';
 import { calledHelperNames } from '../frameworks/request-origins.js';
@@ -159,6 +159,25 @@ function locatePart(label: string): LabelPart {
   return { part: 'other', whole: false, validated: false };
 }
 
+/** What the tracer knows of one local name. */
+interface NameFacts {
+  /** Its (first) declaration while not traced yet: declarations are traced when a name is first asked about. */
+  declaration: ts.VariableDeclaration | undefined;
+  /** The caller's value it holds. */
+  raw: RawValue | undefined;
+  /** It holds a schema's output: by which validator. */
+  validated: string | undefined;
+  /** It holds a schema call's whole output: the call (for what the schema keeps). */
+  output: ValidatorCall | undefined;
+  /**
+   * Bound to what a call or constructor returned (`const user = new User(req.body)`, `const row = await
+   * db.insert(...)`): a record, not the input. request-origins reads some of those as the input passed through.
+   */
+  result: boolean;
+  /** A parameter of a helper or callback, not the handler's: only what this tracer bound it to counts. */
+  foreign: boolean;
+}
+
 export class InputFlow {
   readonly framework: FrameworkValidation;
   /** Every schema validator in the endpoint's code, in order. */
@@ -168,24 +187,10 @@ export class InputFlow {
   readonly bounds: ts.CallExpression[] = [];
   private readonly requestData: RequestData;
   private readonly validatorCalls = new Set<ts.CallExpression>();
-  private readonly raw = new Map<string, RawValue>();
-  /** Names holding a schema's output, with the validator. */
-  private readonly validated = new Map<string, string>();
-  /** Names holding a schema call's output, with the call (for what the schema keeps). */
-  private readonly outputs = new Map<string, ValidatorCall>();
+  /** What is known of each local name: one entry and one lookup per name asked about, not one per question. */
+  private readonly names = new Map<string, NameFacts>();
   private readonly gates: LabelGate[] = [];
   private readonly validatorByCall: Map<ts.CallExpression, ValidatorCall>;
-  /** Local names not traced yet, with their (first) declaration. */
-  private readonly pending = new Map<string, ts.VariableDeclaration>();
-  /**
-   * Names bound to what a call or constructor returned (`const user = new
-   * User(req.body)`, `const row = await db.insert(...)`): a record, not the
-   * input. request-origins reads some of those as the input passed through.
-   */
-  private readonly results = new Set<string>();
-  /** Parameters of helpers and callbacks: only what this tracer bound them to counts. */
-  private readonly foreignParameters = new Set<string>();
-  private readonly handlerParameters = new Set<string>();
   private conditionNameSet: Set<string> | undefined;
   /** Reasons a NestJS parameter could not be judged. */
   readonly untraced: string[] = [];
@@ -207,10 +212,10 @@ export class InputFlow {
     for (const parameter of this.framework.nestParameters.values()) {
       if (parameter.untraced !== undefined) {
         this.untraced.push(parameter.untraced);
-        this.validated.set(parameter.name, 'an unseen pipe');
+        this.factsOf(parameter.name).validated = 'an unseen pipe';
         continue;
       }
-      this.raw.set(parameter.name, rawValue(parameter.label, parameter.part, parameter.whole, false, undefined, parameter.gate, parameter.note));
+      this.factsOf(parameter.name).raw = rawValue(parameter.label, parameter.part, parameter.whole, false, undefined, parameter.gate, parameter.note);
     }
     const configured = config.validation.functions;
     for (const call of index.callsNamedIn(validatorNamesCalled(index, configured), endpoint.scopes)) {
@@ -227,10 +232,10 @@ export class InputFlow {
       if (declaration.initializer === undefined) continue;
       // Most declarations bind one name: no list of names is built for those.
       if (isIdentifier(declaration.name)) {
-        if (!this.pending.has(declaration.name.text)) this.pending.set(declaration.name.text, declaration);
+        this.declare(declaration.name.text, declaration);
         continue;
       }
-      for (const name of boundNames(declaration.name)) if (!this.pending.has(name)) this.pending.set(name, declaration);
+      for (const name of boundNames(declaration.name)) this.declare(name, declaration);
     }
     // Validators of the handler gate what helpers are then given; those inside helpers see their parameters once bound.
     const pending = this.validators.filter((validator) => !this.gateOrIgnore(validator));
@@ -283,8 +288,7 @@ export class InputFlow {
     if (isCallExpression(unwrapped) && this.validatorCalls.has(unwrapped)) return this.validators.find((validator) => validator.call === unwrapped);
     if (!isWholeOutput(unwrapped)) return undefined;
     const root = accessRoot(unwrapped, 32);
-    if (root !== undefined) this.resolve(root);
-    return root === undefined ? undefined : this.outputs.get(root);
+    return root === undefined ? undefined : this.known(root)?.output;
   }
 
   /** The validator whose ignored verdict covers `value`, if any. */
@@ -292,44 +296,69 @@ export class InputFlow {
     return this.ignored.find((entry) => entry.labels.some((label) => covers(label, value.label)))?.validator;
   }
 
-  /** Traces the declaration of `name` if that has not happened yet; every check of a name goes through here. */
-  private resolve(name: string): void {
-    const declaration = this.pending.get(name);
-    if (declaration === undefined || declaration.initializer === undefined) return;
-    if (isIdentifier(declaration.name)) this.pending.delete(declaration.name.text);
-    else for (const bound of boundNames(declaration.name)) if (this.pending.get(bound) === declaration) this.pending.delete(bound);
-    this.bindDeclaration(declaration.name, declaration.initializer);
+  /** The facts of `name`, made empty when first written. */
+  private factsOf(name: string): NameFacts {
+    let facts = this.names.get(name);
+    if (facts === undefined) {
+      facts = { declaration: undefined, raw: undefined, validated: undefined, output: undefined, result: false, foreign: false };
+      this.names.set(name, facts);
+    }
+    return facts;
+  }
+
+  /** Records the first declaration of `name`, traced when the name is first asked about. */
+  private declare(name: string, declaration: ts.VariableDeclaration): void {
+    const facts = this.factsOf(name);
+    facts.declaration ??= declaration;
+  }
+
+  /**
+   * What is known of `name`, its declaration traced first if that has not happened yet; every question
+   * about a name goes through here. Undefined when nothing is (an entry, once made, is never replaced).
+   */
+  private known(name: string): NameFacts | undefined {
+    const facts = this.names.get(name);
+    if (facts !== undefined && facts.declaration !== undefined) this.resolve(facts.declaration);
+    return facts;
+  }
+
+  /** Traces a declaration not traced yet: every name it binds stops waiting for it first. */
+  private resolve(declaration: ts.VariableDeclaration): void {
+    if (isIdentifier(declaration.name)) this.names.get(declaration.name.text)!.declaration = undefined;
+    else {
+      for (const bound of boundNames(declaration.name)) {
+        const facts = this.names.get(bound);
+        if (facts !== undefined && facts.declaration === declaration) facts.declaration = undefined;
+      }
+    }
+    this.bindDeclaration(declaration.name, declaration.initializer!);
   }
 
   private isValidated(name: string): boolean {
-    this.resolve(name);
-    return this.validated.has(name);
+    return this.known(name)?.validated !== undefined;
   }
 
-  private isRaw(name: string): boolean {
-    this.resolve(name);
-    return this.raw.has(name);
-  }
-
-  private isResult(name: string): boolean {
-    this.resolve(name);
-    return this.results.has(name) && !this.raw.has(name);
+  /** Holds what a call or constructor returned, and no caller's value. */
+  private isResult(facts: NameFacts): boolean {
+    return facts.result && facts.raw === undefined;
   }
 
   private collectParameters(): void {
     const index = this.endpoint.index;
     const handler = this.endpoint.handler;
-    if (handler !== undefined) for (const parameter of handler.parameters) for (const name of boundNames(parameter.name)) this.handlerParameters.add(name);
+    // The handler's own names (a few): a helper's parameter of the same name is still the handler's.
+    const own: string[] = [];
+    if (handler !== undefined) for (const parameter of handler.parameters) for (const name of boundNames(parameter.name)) own.push(name);
     for (const kind of FUNCTION_KINDS) {
       for (const fn of index.nodesOfKind<FunctionNode>(kind, this.endpoint.scopes)) {
         if (fn === handler) continue;
         for (const parameter of fn.parameters) {
           // Most parameters are plain names: no list of names is built for those.
           if (isIdentifier(parameter.name)) {
-            if (!this.handlerParameters.has(parameter.name.text)) this.foreignParameters.add(parameter.name.text);
+            if (!own.includes(parameter.name.text)) this.factsOf(parameter.name.text).foreign = true;
             continue;
           }
-          for (const name of boundNames(parameter.name)) if (!this.handlerParameters.has(name)) this.foreignParameters.add(name);
+          for (const name of boundNames(parameter.name)) if (!own.includes(name)) this.factsOf(name).foreign = true;
         }
       }
     }
@@ -361,14 +390,14 @@ export class InputFlow {
   private bindDeclaration(name: ts.BindingName, initializer: ts.Expression): void {
     const source = validatorSource(initializer, this.validatorByCall);
     if (source !== undefined) {
-      for (const bound of boundNames(name)) this.validated.set(bound, source.library);
+      for (const bound of boundNames(name)) this.factsOf(bound).validated = source.library;
       // `const data = Schema.parse(body)` holds the whole output; `const { name } = ...` one field of it.
-      if (isIdentifier(name)) this.outputs.set(name.text, source);
+      if (isIdentifier(name)) this.factsOf(name.text).output = source;
       // `const { error, value } = schema.validate(body)`: `value` is the whole output.
       if (isObjectBindingPattern(name)) {
         for (const element of name.elements) {
           const key = element.propertyName === undefined ? element.name : element.propertyName;
-          if (isIdentifier(key) && /^(?:data|value|output)$/.test(key.text) && isIdentifier(element.name)) this.outputs.set(element.name.text, source);
+          if (isIdentifier(key) && /^(?:data|value|output)$/.test(key.text) && isIdentifier(element.name)) this.factsOf(element.name.text).output = source;
         }
       }
       return;
@@ -376,10 +405,11 @@ export class InputFlow {
     const unwrapped = unwrapExpression(initializer);
     // `const { data } = parsed`, `const input = result.data`: a schema's output passed on.
     const root = accessRoot(unwrapped, 32);
-    if (root !== undefined && this.isValidated(root) && !this.raw.has(root)) {
-      for (const bound of boundNames(name)) this.validated.set(bound, this.validated.get(root)!);
-      const output = this.outputs.get(root);
-      if (output !== undefined && isIdentifier(name) && isWholeOutput(unwrapped)) this.outputs.set(name.text, output);
+    const rootFacts = root === undefined ? undefined : this.known(root);
+    if (rootFacts !== undefined && rootFacts.validated !== undefined && rootFacts.raw === undefined) {
+      for (const bound of boundNames(name)) this.factsOf(bound).validated = rootFacts.validated;
+      const output = rootFacts.output;
+      if (output !== undefined && isIdentifier(name) && isWholeOutput(unwrapped)) this.factsOf(name.text).output = output;
       return;
     }
     const value = this.trace(unwrapped, 0);
@@ -388,13 +418,14 @@ export class InputFlow {
       return;
     }
     if ((isCallExpression(unwrapped) && !isRequestRead(plainCalleePath(unwrapped))) || isNewExpression(unwrapped)) {
-      for (const bound of boundNames(name)) this.results.add(bound);
+      for (const bound of boundNames(name)) this.factsOf(bound).result = true;
     }
   }
 
   private bindRaw(name: ts.BindingName, value: RawValue): void {
     if (isIdentifier(name)) {
-      if (!this.raw.has(name.text)) this.raw.set(name.text, value);
+      const facts = this.factsOf(name.text);
+      facts.raw ??= value;
       return;
     }
     if (isArrayBindingPattern(name)) {
@@ -435,7 +466,7 @@ export class InputFlow {
       const gate = value.gate ?? this.gateFor(value, at);
       this.bindRaw(parameter.name, gate === undefined ? value : withGate(value, gate));
     } else if (identifiersIn(argument).some((identifier) => this.isValidated(identifier.text))) {
-      for (const name of boundNames(parameter.name)) this.validated.set(name, 'the caller’s schema');
+      for (const name of boundNames(parameter.name)) this.factsOf(name).validated = 'the caller’s schema';
     }
   }
 
@@ -505,6 +536,31 @@ export class InputFlow {
     return chosen;
   }
 
+  /**
+   * The pick of what each of `nodes` carries (arguments, array elements, template spans), traced in order:
+   * no array of values and no closure per traced step, a list only when two carry something. An array's
+   * spread element carries what it spreads; a call's spread argument is traced as itself (it carries nothing).
+   */
+  private traceAll(nodes: readonly (ts.Expression | ts.TemplateSpan)[], depth: number, at: number, spreads = false): RawValue | undefined {
+    let first: RawValue | undefined;
+    let values: RawValue[] | undefined;
+    for (let position = 0; position < nodes.length; position++) {
+      const node = nodes[position];
+      const value = this.trace(isTemplateSpan(node) ? node.expression : spreads && isSpreadElement(node) ? node.expression : node, depth + 1, at);
+      if (value === undefined) continue;
+      if (first === undefined) first = value;
+      else (values ??= [first]).push(value);
+    }
+    return values === undefined ? first : this.pick(values, at);
+  }
+
+  /** `pick([left, right])` without the array when at most one carries something. */
+  private pickOf(left: RawValue | undefined, right: RawValue | undefined, at: number): RawValue | undefined {
+    if (left === undefined) return right;
+    if (right === undefined) return left;
+    return this.pick([left, right], at);
+  }
+
   private gateFor(value: RawValue, at: number): Gate | undefined {
     for (const gate of this.gates) {
       if (gate.pos > at) continue;
@@ -540,20 +596,22 @@ export class InputFlow {
     const expression = unwrapExpression(node);
     if (CARRIES_NOTHING[expression.kind]) return undefined;
     if (isIdentifier(expression)) {
-      const name = expression.text;
-      if (this.isValidated(name) || this.results.has(name)) return undefined;
-      const bound = this.raw.get(name);
-      if (bound !== undefined) return bound;
-      if (this.foreignParameters.has(name) && !this.handlerParameters.has(name)) return undefined;
+      const facts = this.known(expression.text);
+      if (facts !== undefined) {
+        if (facts.validated !== undefined || facts.result) return undefined;
+        if (facts.raw !== undefined) return facts.raw;
+        if (facts.foreign) return undefined;
+      }
       return this.fallback(expression);
     }
     if (isPropertyAccessExpression(expression) || isElementAccessExpression(expression)) {
       const root = accessRoot(expression, 32);
-      if (root !== undefined && (this.isValidated(root) || this.isResult(root))) return undefined;
-      if (root !== undefined && this.foreignParameters.has(root) && !this.handlerParameters.has(root) && !this.raw.has(root)) return undefined;
+      const facts = root === undefined ? undefined : this.known(root);
+      if (facts !== undefined && (facts.validated !== undefined || this.isResult(facts))) return undefined;
+      if (facts !== undefined && facts.foreign && facts.raw === undefined) return undefined;
       const key = isPropertyAccessExpression(expression) ? expression.name.text : stringValue(expression.argumentExpression);
       if (key === 'length') return undefined;
-      const base = root !== undefined && this.raw.has(root) ? this.trace(expression.expression, depth + 1, at) : undefined;
+      const base = facts !== undefined && facts.raw !== undefined ? this.trace(expression.expression, depth + 1, at) : undefined;
       if (base !== undefined) return extend(base, key ?? '[]');
       return this.fallback(expression);
     }
@@ -579,24 +637,24 @@ export class InputFlow {
       return values === undefined ? first : this.pick(values, at);
     }
     if (isArrayLiteralExpression(expression)) {
-      const value = this.pick(expression.elements.map((element) => this.trace(isSpreadElement(element) ? element.expression : element, depth + 1, at)), at);
+      const value = this.traceAll(expression.elements, depth, at, true);
       return value === undefined ? undefined : asField(value);
     }
     if (isTemplateExpression(expression)) {
-      const value = this.pick(expression.templateSpans.map((span) => this.trace(span.expression, depth + 1, at)), at);
+      const value = this.traceAll(expression.templateSpans, depth, at);
       return value === undefined ? undefined : asText(value);
     }
     if (isBinaryExpression(expression)) {
       const operator = expression.operatorToken.kind;
-      if (operator === SyntaxKind.QuestionQuestionToken || operator === SyntaxKind.BarBarToken) return this.pick([this.trace(expression.left, depth + 1, at), this.trace(expression.right, depth + 1, at)], at);
+      if (operator === SyntaxKind.QuestionQuestionToken || operator === SyntaxKind.BarBarToken) return this.pickOf(this.trace(expression.left, depth + 1, at), this.trace(expression.right, depth + 1, at), at);
       if (operator === SyntaxKind.AmpersandAmpersandToken) return this.trace(expression.right, depth + 1, at);
       if (operator === SyntaxKind.PlusToken || operator === SyntaxKind.MinusToken || operator === SyntaxKind.AsteriskToken || operator === SyntaxKind.SlashToken || operator === SyntaxKind.PercentToken) {
-        const value = this.pick([this.trace(expression.left, depth + 1, at), this.trace(expression.right, depth + 1, at)], at);
+        const value = this.pickOf(this.trace(expression.left, depth + 1, at), this.trace(expression.right, depth + 1, at), at);
         return value === undefined ? undefined : asText(value);
       }
       return undefined;
     }
-    if (isConditionalExpression(expression)) return this.pick([this.trace(expression.whenTrue, depth + 1, at), this.trace(expression.whenFalse, depth + 1, at)], at);
+    if (isConditionalExpression(expression)) return this.pickOf(this.trace(expression.whenTrue, depth + 1, at), this.trace(expression.whenFalse, depth + 1, at), at);
     if (isPrefixUnaryExpression(expression) && (expression.operator === SyntaxKind.PlusToken || expression.operator === SyntaxKind.MinusToken)) {
       const value = this.trace(expression.operand, depth + 1, at);
       return value === undefined ? undefined : asText(value);
@@ -620,7 +678,7 @@ export class InputFlow {
       const path = isIdentifier(callee) ? callee.text : `${isIdentifier(callee.expression) ? `${callee.expression.text}.` : ''}${callee.name.text}`;
       // `Math.min(Number(req.query.limit) || 20, 100)`: a number bounded by hand is what a schema would check.
       if (BOUND.test(path)) {
-        const value = this.pick(call.arguments.map((argument) => this.trace(argument, depth + 1, at)), at);
+        const value = this.traceAll(call.arguments, depth, at);
         if (value !== undefined && !this.bounds.includes(call)) this.bounds.push(call);
         return undefined;
       }
@@ -629,10 +687,10 @@ export class InputFlow {
         return value === undefined ? undefined : asText(value);
       }
       if (CONDITION_BUILDER.test(path)) {
-        const value = this.pick(call.arguments.map((argument) => this.trace(argument, depth + 1, at)), at);
+        const value = this.traceAll(call.arguments, depth, at);
         return value === undefined ? undefined : asField(value);
       }
-      if (WHOLE_COPY.test(path)) return this.pick(call.arguments.map((argument) => this.trace(argument, depth + 1, at)), at);
+      if (WHOLE_COPY.test(path)) return this.traceAll(call.arguments, depth, at);
       // `_.pick(req.body, ['name', 'bio'])`: named fields of the input, no longer the whole of it.
       if (PICK.test(path)) {
         const value = call.arguments[0] === undefined ? undefined : this.trace(call.arguments[0], depth + 1, at);
@@ -644,7 +702,7 @@ export class InputFlow {
       const helper = functionsByName(this.endpoint.index).get(callee.text);
       if (helper !== undefined && helper !== this.endpoint.handler) {
         if (this.validators.some((validator) => validator.call.pos >= helper.pos && validator.call.end <= helper.end)) return undefined;
-        const value = this.pick(call.arguments.map((argument) => this.trace(argument, depth + 1, at)), at);
+        const value = this.traceAll(call.arguments, depth, at);
         if (value === undefined) return undefined;
         return /escape|sanitize|quote/i.test(callee.text) ? rawValue(value.label, value.part, false, true, true, value.gate, value.note) : asField(value);
       }
@@ -652,8 +710,9 @@ export class InputFlow {
     const receiver = calleeObject(call);
     if (receiver !== undefined) {
       const root = accessRoot(receiver, 32);
-      if (root !== undefined && (this.isValidated(root) || this.isResult(root))) return undefined;
-      const base = root !== undefined && this.isRaw(root) ? this.trace(receiver, depth + 1, at) : undefined;
+      const facts = root === undefined ? undefined : this.known(root);
+      if (facts !== undefined && (facts.validated !== undefined || this.isResult(facts))) return undefined;
+      const base = facts !== undefined && facts.raw !== undefined ? this.trace(receiver, depth + 1, at) : undefined;
       if (base !== undefined) {
         if (STRING_METHODS.has(name)) return asText(base);
         if (DERIVING_METHODS.has(name)) return asField(base);
