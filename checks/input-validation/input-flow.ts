@@ -21,10 +21,9 @@ import { calledHelperNames } from '../frameworks/request-origins.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
 import type { Config } from '../../src/config/schema.js';
 import { traceRequestData, type RequestData } from './request-data.js';
-import { validatorCall, validatorNames, type ValidatorCall } from './schema-validators.js';
+import { calledValidatorNames, validatorCall, type ValidatorCall } from './schema-validators.js';
 import { frameworkValidation, type FrameworkValidation, type Gate, type InputPart } from './framework-validation.js';
 import { KeySlots } from '../lang/key-slots.js';
-import type { SourceIndex } from '../lang/ts/source-index.js';
 
 export type { Gate, InputPart } from './framework-validation.js';
 
@@ -218,7 +217,7 @@ export class InputFlow {
       this.factsOf(parameter.name).raw = rawValue(parameter.label, parameter.part, parameter.whole, false, undefined, parameter.gate, parameter.note);
     }
     const configured = config.validation.functions;
-    for (const call of index.callsNamedIn(validatorNamesCalled(index, configured), endpoint.scopes)) {
+    for (const call of index.callsNamedIn(calledValidatorNames(index, configured), endpoint.scopes)) {
       const validator = validatorCall(index, call, configured);
       if (validator !== undefined) {
         this.validators.push(validator);
@@ -829,23 +828,6 @@ function resultIsRead(call: ts.CallExpression): boolean {
   if (parent !== undefined && isVariableDeclaration(parent)) return false;
   return false;
 }
-
-/**
- * The validator names (validatorNames) that some call of the file has, once
- * per file: every endpoint then looks up these few rather than all twenty.
- */
-function validatorNamesCalled(index: SourceIndex, configured: readonly string[]): readonly string[] {
-  // The usual configuration names no function: a constant key.
-  return index.memo(configured.length === 0 ? 'inputFlow:validatorNamesCalled' : `inputFlow:validatorNamesCalled:${configured.join(',')}`, () => calledNames(index, validatorNames(index, configured)));
-}
-
-/** Those of `names` that some call of the file has (by the callee's last name). */
-function calledNames(index: SourceIndex, names: Iterable<string>): string[] {
-  const called: string[] = [];
-  for (const name of names) if (index.callsNamedIn([name]).length > 0) called.push(name);
-  return called;
-}
-
 
 const flows = new KeySlots<Endpoint, { config: Config; flow: InputFlow }>('inputFlow');
 
