@@ -24,6 +24,7 @@ import { traceRequestData, type RequestData } from './request-data.js';
 import { calledValidatorNames, validatorCall, type ValidatorCall } from './schema-validators.js';
 import { frameworkValidation, type FrameworkValidation, type Gate, type InputPart } from './framework-validation.js';
 import { KeySlots } from '../lang/key-slots.js';
+import type { SourceIndex } from '../lang/ts/source-index.js';
 
 export type { Gate, InputPart } from './framework-validation.js';
 
@@ -79,6 +80,31 @@ const CONDITION_BUILDER = /^(?:eq|ne|gt|gte|lt|lte|like|ilike|notLike|notIlike|i
 const PICK = /^(?:pick|_\.pick|lodash\.pick|R\.pick)$/;
 /** Copies of an object that keep every field: `Object.assign({}, body)`, `structuredClone(body)`, `{ ...body }`. */
 const WHOLE_COPY = /^(?:Object\.assign|structuredClone|_\.clone|_\.cloneDeep|cloneDeep|clone|Object\.fromEntries)$/;
+
+/** What a call does to the value it is given, by its callee's path (the patterns above, tested in this order). */
+type CallKind = 'bound' | 'conversion' | 'condition' | 'copy' | 'pick' | 'other';
+
+/** Callee paths repeat across endpoints (`String`, `eq`, `res.json`): each is tested against the patterns once. */
+const callKinds = new Map<string, CallKind>();
+
+function callKindOf(path: string): CallKind {
+  let kind = callKinds.get(path);
+  if (kind === undefined) {
+    kind = BOUND.test(path) ? 'bound' : STRING_CONVERSION.test(path) || NUMERIC_CONVERSION.test(path) ? 'conversion' : CONDITION_BUILDER.test(path) ? 'condition' : WHOLE_COPY.test(path) ? 'copy' : PICK.test(path) ? 'pick' : 'other';
+    if (callKinds.size > 50_000) callKinds.clear();
+    callKinds.set(path, kind);
+  }
+  return kind;
+}
+
+/** The local names of the file's imports from escaping modules (`import esc from 'escape-html'`), once per file. */
+function escaperImports(index: SourceIndex): readonly string[] {
+  return index.memo('inputFlow:escaperImports', () => {
+    const names: string[] = [];
+    for (const [name, source] of importSources(index)) if (ESCAPER_MODULE.test(source.module)) names.push(name);
+    return names;
+  });
+}
 
 const PART_SEGMENTS: Record<string, InputPart> = {
   body: 'body',
@@ -570,9 +596,11 @@ export class InputFlow {
   }
 
   private isEscaper(path: string): boolean {
+    // Asked of every call traced; most files import no escaper, and then nothing is cut or looked up.
+    const escapers = escaperImports(this.endpoint.index);
+    if (escapers.length === 0) return false;
     const dot = path.indexOf('.');
-    const module = importSources(this.endpoint.index).get(dot < 0 ? path : path.slice(0, dot))?.module;
-    return module !== undefined && ESCAPER_MODULE.test(module);
+    return escapers.includes(dot < 0 ? path : path.slice(0, dot));
   }
 
   private fallback(expression: ts.Expression): RawValue | undefined {
@@ -676,22 +704,23 @@ export class InputFlow {
     if (isIdentifier(callee) || isPropertyAccessExpression(callee)) {
       const path = isIdentifier(callee) ? callee.text : `${isIdentifier(callee.expression) ? `${callee.expression.text}.` : ''}${callee.name.text}`;
       // `Math.min(Number(req.query.limit) || 20, 100)`: a number bounded by hand is what a schema would check.
-      if (BOUND.test(path)) {
+      const kind = callKindOf(path);
+      if (kind === 'bound') {
         const value = this.traceAll(call.arguments, depth, at);
         if (value !== undefined && !this.bounds.includes(call)) this.bounds.push(call);
         return undefined;
       }
-      if (STRING_CONVERSION.test(path) || NUMERIC_CONVERSION.test(path) || this.isEscaper(path)) {
+      if (kind === 'conversion' || this.isEscaper(path)) {
         const value = call.arguments[0] === undefined ? undefined : this.trace(call.arguments[0], depth + 1, at);
         return value === undefined ? undefined : asText(value);
       }
-      if (CONDITION_BUILDER.test(path)) {
+      if (kind === 'condition') {
         const value = this.traceAll(call.arguments, depth, at);
         return value === undefined ? undefined : asField(value);
       }
-      if (WHOLE_COPY.test(path)) return this.traceAll(call.arguments, depth, at);
+      if (kind === 'copy') return this.traceAll(call.arguments, depth, at);
       // `_.pick(req.body, ['name', 'bio'])`: named fields of the input, no longer the whole of it.
-      if (PICK.test(path)) {
+      if (kind === 'pick') {
         const value = call.arguments[0] === undefined ? undefined : this.trace(call.arguments[0], depth + 1, at);
         return value === undefined ? undefined : asField(value);
       }
