@@ -12,7 +12,7 @@ import { enclosingFunction, functionsByName, plainCalleePath } from '../lang/ts/
 import { isDataAccessCall, isInertCall, isRequestRead, isResponseCall } from '../frameworks/http-idioms.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
 import { ruleSetting } from '../run-checks.js';
-import { inputFlowOf, mentionsRequestInput, type Gate, type RawValue } from './input-flow.js';
+import { inputFlowOf, mentionsRequestInput, type Gate, type InputFlow, type RawValue } from './input-flow.js';
 import { ormWrites } from './orm-writes.js';
 
 /** File-system and file-sending calls: `fs.writeFile(path)`, `res.sendFile(name)`, `res.download(file)`. */
@@ -95,7 +95,13 @@ function sinksOf(endpoint: Endpoint): { sinks: Sink[]; opaque: { call: ts.CallEx
       if (statement.expression !== undefined && enclosingFunction(statement) === endpoint.handler) sinks.push({ node: statement, kind: 'response', name: 'the handler’s return value', values: [statement.expression] });
     }
   }
-  return { sinks: sinks.sort((a, b) => a.node.pos - b.node.pos), opaque };
+  // Calls come in document order and most endpoints have no other sink: the (stable) sort only when out of order.
+  return { sinks: sortedByPos(sinks) ? sinks : sinks.sort((a, b) => a.node.pos - b.node.pos), opaque };
+}
+
+function sortedByPos(sinks: readonly Sink[]): boolean {
+  for (let i = 1; i < sinks.length; i++) if (sinks[i - 1].node.pos > sinks[i].node.pos) return false;
+  return true;
 }
 
 function literalsOnly(nodes: readonly ts.Expression[]): boolean {
@@ -113,6 +119,15 @@ function needsSchema(value: RawValue, kind: SinkKind): boolean {
   // A header or cookie forwarded or echoed is routing, not data; stored or queried on, it is data.
   if ((value.part === 'headers' || value.part === 'cookies') && kind !== 'database') return false;
   return true;
+}
+
+/** The first argument of `call` that carries the caller's data no schema saw (no list of every argument's value). */
+function unvalidatedArgument(flow: InputFlow, call: ts.CallExpression): RawValue | undefined {
+  for (const argument of call.arguments) {
+    const value = flow.rawIn(argument, call.pos);
+    if (value !== undefined && needsSchema(value, 'database') && value.gate === undefined) return value;
+  }
+  return undefined;
 }
 
 function evidenceOf(gate: Gate): { node?: ts.Node; line?: number; file?: string; note: string } {
@@ -192,7 +207,7 @@ export default createCheck({
     }
     // Input handed to a function this file does not show: it may validate, or not.
     for (const { call, path } of opaque) {
-      const value = call.arguments.map((argument) => flow.rawIn(argument, call.pos)).find((candidate) => candidate !== undefined && needsSchema(candidate, 'database') && candidate.gate === undefined);
+      const value = unvalidatedArgument(flow, call);
       if (value !== undefined) {
         context.unknown('input.schema', `${path}() at line ${index.lineOf(call)} receives ${value.label} unvalidated; whether it validates (or where it sends it) is not visible in this file`);
         return;
