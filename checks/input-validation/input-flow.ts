@@ -15,7 +15,7 @@
  * per-file SourceIndex; nothing here visits the tree again per use.
  */
 import { ts, SyntaxKind, forEachChild, isArrayBindingPattern, isArrayLiteralExpression, isAwaitExpression, isBinaryExpression, isCallExpression, isConditionalExpression, isElementAccessExpression, isIdentifier, isIfStatement, isNewExpression, isObjectBindingPattern, isObjectLiteralExpression, isOmittedExpression, isParenthesizedExpression, isPrefixUnaryExpression, isPropertyAccessExpression, isPropertyAssignment, isReturnStatement, isShorthandPropertyAssignment, isSpreadAssignment, isSpreadElement, isStatement, isStringLiteral, isTemplateExpression, isTemplateSpan, isVariableDeclaration, isWhileStatement } from '../lang/ts/parse.js';
-import { accessRoot, boundNames, calleeName, calleeObject, functionsByName, identifiersIn, importSources, isFunctionNode, plainCalleePath, stringValue, unwrapExpression, type FunctionNode } from '../lang/ts/queries.js';
+import { accessRoot, boundNames, calleeName, calleeObject, functionsByName, importSources, isFunctionNode, plainCalleePath, stringValue, unwrapExpression, type FunctionNode } from '../lang/ts/queries.js';
 import { isRequestRead } from '../frameworks/http-idioms.js';
 import { calledHelperNames } from '../frameworks/request-origins.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
@@ -398,16 +398,19 @@ export class InputFlow {
   private conditionNames(): Set<string> {
     const names = new Set<string>();
     const index = this.endpoint.index;
-    for (const statement of index.nodesOfKind<ts.IfStatement>(SyntaxKind.IfStatement, this.endpoint.scopes)) addIdentifierNames(names, statement.expression);
-    for (const conditional of index.nodesOfKind<ts.ConditionalExpression>(SyntaxKind.ConditionalExpression, this.endpoint.scopes)) addIdentifierNames(names, conditional.condition);
+    // One stack and one pusher for every condition walked.
+    const stack: ts.Node[] = [];
+    const push = pusherOnto(stack);
+    for (const statement of index.nodesOfKind<ts.IfStatement>(SyntaxKind.IfStatement, this.endpoint.scopes)) addIdentifierNames(names, statement.expression, stack, push);
+    for (const conditional of index.nodesOfKind<ts.ConditionalExpression>(SyntaxKind.ConditionalExpression, this.endpoint.scopes)) addIdentifierNames(names, conditional.condition, stack, push);
     for (const binary of index.nodesOfKind<ts.BinaryExpression>(SyntaxKind.BinaryExpression, this.endpoint.scopes)) {
       const operator = binary.operatorToken.kind;
-      if (operator === SyntaxKind.BarBarToken || operator === SyntaxKind.AmpersandAmpersandToken) addIdentifierNames(names, binary.left);
+      if (operator === SyntaxKind.BarBarToken || operator === SyntaxKind.AmpersandAmpersandToken) addIdentifierNames(names, binary.left, stack, push);
     }
     // `validationResult(req).throw()`, `result.throw()`: a verdict turned into an exception.
     for (const call of index.callsNamed(/^(?:throw|orThrow|unwrap)$/, this.endpoint.scopes)) {
       const receiver = calleeObject(call);
-      if (receiver !== undefined) addIdentifierNames(names, receiver);
+      if (receiver !== undefined) addIdentifierNames(names, receiver, stack, push);
     }
     return names;
   }
@@ -490,7 +493,7 @@ export class InputFlow {
     if (value !== undefined) {
       const gate = value.gate ?? this.gateFor(value, at);
       this.bindRaw(parameter.name, gate === undefined ? value : withGate(value, gate));
-    } else if (identifiersIn(argument).some((identifier) => this.isValidated(identifier.text))) {
+    } else if (this.readsValidated(argument)) {
       for (const name of boundNames(parameter.name)) this.factsOf(name).validated = 'the caller’s schema';
     }
   }
@@ -783,9 +786,17 @@ function pusherOnto(stack: ts.Node[]): (child: ts.Node) => void {
   };
 }
 
-/** Adds the names of the identifiers in `node` (a module function: tsx's keepNames names every named closure made). */
-function addIdentifierNames(names: Set<string>, node: ts.Node): void {
-  for (const identifier of identifiersIn(node)) names.add(identifier.text);
+/**
+ * Adds the names of the identifiers in `node` (identifiersIn's, without listing them), walking on `stack`
+ * (empty) with its pusher `push`. A module function: tsx's keepNames names every named closure made.
+ */
+function addIdentifierNames(names: Set<string>, node: ts.Node, stack: ts.Node[], push: (child: ts.Node) => void): void {
+  stack.push(node);
+  while (stack.length > 0) {
+    const current = stack.pop()!;
+    if (isIdentifier(current)) names.add(current.text);
+    forEachChild(current, push);
+  }
 }
 
 /**
