@@ -14,7 +14,7 @@
 import { ts, SyntaxKind, canHaveDecorators, getDecorators, isArrayBindingPattern, isBinaryExpression, isCallExpression, isConditionalExpression, isElementAccessExpression, isIdentifier, isNewExpression, isPropertyAccessExpression, isStringLiteral, isTemplateExpression } from '../lang/ts/parse.js';
 import { calleeName, functionsByName, stringValue, unwrapExpression, type FunctionNode } from '../lang/ts/queries.js';
 import type { Endpoint } from './endpoint.js';
-import type { SourceIndex } from '../lang/ts/source-index.js';
+import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { KeySlots } from '../lang/key-slots.js';
 
 /** `request`: an object whose `params`/`query`/`body` are caller data; `data`: caller data itself. */
@@ -40,8 +40,9 @@ const PASS_THROUGH_FUNCTIONS = new Set(['Number', 'String', 'BigInt', 'parseInt'
 const PASS_THROUGH_METHODS = new Set(['parse', 'parseAsync', 'validate', 'validateAsync', 'validateSync', 'cast', 'toString', 'trim', 'toLowerCase', 'toUpperCase', 'ObjectId', 'createFromHexString']);
 /** Methods of caller data that still give caller data: `ids.map(...).join(',')`, `id.split(',')`. */
 const DATA_DERIVING_METHODS = new Set(['map', 'filter', 'slice', 'join', 'split', 'at', 'flat', 'concat']);
-/** Names that hold the request by convention in helpers the handler calls with it. */
-const CONVENTIONAL_REQUEST_NAMES = ['req', 'request'];
+/** The names that hold the request by convention in helpers the handler calls with it; origins are never changed, so shared. */
+const REQ: RequestOrigin = { label: 'req', kind: 'request' };
+const REQUEST: RequestOrigin = { label: 'request', kind: 'request' };
 /** NestJS parameter decorators that hand the handler what the caller sent, with the request part each reads. */
 const NEST_DATA_DECORATORS: ReadonlyMap<string, string> = new Map([
   ['Param', 'params'],
@@ -268,14 +269,15 @@ export function traceRequestOrigins(endpoint: Endpoint): RequestOrigins {
 
 function computeRequestOrigins(endpoint: Endpoint): RequestOrigins {
   const bindings = new Map<string, RequestOrigin>();
-  for (const name of CONVENTIONAL_REQUEST_NAMES) bindings.set(name, { label: name, kind: 'request' });
+  bindings.set('req', REQ);
+  bindings.set('request', REQUEST);
   if (endpoint.handler !== undefined) bindHandlerParameters(endpoint, endpoint.handler, bindings);
   const index = endpoint.index;
   const declarations = index.nodesOfKind<ts.VariableDeclaration>(SyntaxKind.VariableDeclaration, endpoint.scopes);
   const functions = functionsByName(index);
   // Calls of same-file helpers: their parameters take what the handler passes. Looked up by the names
   // of the file's called helpers rather than by testing every call of the endpoint.
-  const helperCalls = index.callsNamedIn(calledHelperNames(index), endpoint.scopes).filter((call) => isIdentifier(call.expression) && functions.has(call.expression.text) && call.arguments.length > 0);
+  const helperCalls = helperCallsWithArguments(index, endpoint.scopes, functions);
   // A second round only when a helper took request data: its body may sit above the handler.
   for (let round = 0; round < 2; round++) {
     for (const declaration of declarations) {
@@ -298,6 +300,17 @@ function computeRequestOrigins(endpoint: Endpoint): RequestOrigins {
     if (!boundParameter) break;
   }
   return new RequestOrigins(bindings);
+}
+
+const NO_CALLS: readonly ts.CallExpression[] = Object.freeze([]);
+
+/** Calls of the file's functions that pass something; most endpoints call none, and then no list is made. */
+function helperCallsWithArguments(index: SourceIndex, scopes: readonly Scope[], functions: ReadonlyMap<string, FunctionNode>): readonly ts.CallExpression[] {
+  const names = calledHelperNames(index);
+  if (names.length === 0) return NO_CALLS;
+  const calls: ts.CallExpression[] = [];
+  for (const call of index.callsNamedIn(names, scopes)) if (isIdentifier(call.expression) && functions.has(call.expression.text) && call.arguments.length > 0) calls.push(call);
+  return calls;
 }
 
 /**
