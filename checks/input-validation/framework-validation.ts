@@ -42,7 +42,7 @@ export interface FrameworkValidation {
   /** Parts validated before the handler runs. */
   parts: Map<InputPart, Gate>;
   /** NestJS: the handler's decorated parameters. */
-  nestParameters: Map<string, NestParameter>;
+  nestParameters: ReadonlyMap<string, NestParameter>;
   /** express-validator chains in the route (`body('email').isEmail()`): they validate only if `validationResult` is checked. */
   collectingChains: Control[];
 }
@@ -249,12 +249,15 @@ function nestParameters(endpoint: Endpoint): Map<string, NestParameter> {
 }
 
 /** What the framework validates for this endpoint before its handler runs. */
+/** Other frameworks' endpoints share one empty map. */
+const NO_NEST_PARAMETERS: ReadonlyMap<string, NestParameter> = new Map();
+
 export function frameworkValidation(endpoint: Endpoint, configured: readonly string[]): FrameworkValidation {
   const parts = new Map<InputPart, Gate>();
   const collectingChains: Control[] = [];
   if (endpoint.framework === 'fastify') fastifySchema(endpoint, parts);
   if (endpoint.framework === 'trpc') trpcInput(endpoint, parts);
   middlewareValidation(endpoint, configured, parts, collectingChains);
-  const nest = endpoint.framework === 'nestjs' ? nestParameters(endpoint) : new Map<string, NestParameter>();
+  const nest = endpoint.framework === 'nestjs' ? nestParameters(endpoint) : NO_NEST_PARAMETERS;
   return { parts, nestParameters: nest, collectingChains };
 }

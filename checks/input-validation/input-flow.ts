@@ -184,6 +184,8 @@ function locatePart(label: string): LabelPart {
   return { part: 'other', whole: false, validated: false };
 }
 
+const NO_VALIDATOR_CALLS: ReadonlyMap<ts.CallExpression, ValidatorCall> = new Map();
+
 /** What the tracer knows of one local name. */
 interface NameFacts {
   /** Its (first) declaration while not traced yet: declarations are traced when a name is first asked about. */
@@ -211,11 +213,11 @@ export class InputFlow {
   /** `Math.min(...)` / `Math.max(...)` calls that bound a number from the request: evidence of validation by hand. */
   readonly bounds: ts.CallExpression[] = [];
   private readonly requestData: RequestData;
-  private readonly validatorCalls = new Set<ts.CallExpression>();
   /** What is known of each local name: one entry and one lookup per name asked about, not one per question. */
   private readonly names = new Map<string, NameFacts>();
   private readonly gates: LabelGate[] = [];
-  private readonly validatorByCall: Map<ts.CallExpression, ValidatorCall>;
+  /** The validators by their call; most endpoints have none, and share one empty map. */
+  private readonly validatorByCall: ReadonlyMap<ts.CallExpression, ValidatorCall>;
   private conditionNameSet: Set<string> | undefined;
   /** Reasons a NestJS parameter could not be judged. */
   readonly untraced: string[] = [];
@@ -234,24 +236,15 @@ export class InputFlow {
       for (const [part, gate] of this.framework.parts) this.gates.push({ by: gate.by, strict: gate.strict, node: gate.node, file: gate.file, line: gate.line, pos: 0, parts: [part] });
     }
     this.collectParameters();
-    for (const parameter of this.framework.nestParameters.values()) {
-      if (parameter.untraced !== undefined) {
-        this.untraced.push(parameter.untraced);
-        this.factsOf(parameter.name).validated = 'an unseen pipe';
-        continue;
-      }
-      this.factsOf(parameter.name).raw = rawValue(parameter.label, parameter.part, parameter.whole, false, undefined, parameter.gate, parameter.note);
-    }
+    // Only NestJS handlers have decorated parameters: the others make no iterator.
+    if (this.framework.nestParameters.size > 0) this.bindNestParameters();
     const configured = config.validation.functions;
     for (const call of index.callsNamedIn(calledValidatorNames(index, configured), endpoint.scopes)) {
       const validator = validatorCall(index, call, configured);
-      if (validator !== undefined) {
-        this.validators.push(validator);
-        this.validatorCalls.add(call);
-      }
+      if (validator !== undefined) this.validators.push(validator);
     }
     // Only verdicts that come back as a result need to be seen checked in a condition.
-    this.validatorByCall = new Map(this.validators.map((validator) => [validator.call, validator]));
+    this.validatorByCall = this.validators.length === 0 ? NO_VALIDATOR_CALLS : new Map(this.validators.map((validator) => [validator.call, validator]));
     // Declarations are traced when a name is first asked about: most locals of a handler never reach a sink.
     for (const declaration of index.nodesOfKind<ts.VariableDeclaration>(SyntaxKind.VariableDeclaration, endpoint.scopes)) {
       if (declaration.initializer === undefined) continue;
@@ -263,9 +256,10 @@ export class InputFlow {
       for (const name of boundNames(declaration.name)) this.declare(name, declaration);
     }
     // Validators of the handler gate what helpers are then given; those inside helpers see their parameters once bound.
-    const pending = this.validators.filter((validator) => !this.gateOrIgnore(validator));
+    let pending: ValidatorCall[] | undefined;
+    for (const validator of this.validators) if (!this.gateOrIgnore(validator)) (pending ??= []).push(validator);
     this.bindHelperParameters();
-    for (const validator of pending) this.gateOrIgnore(validator);
+    if (pending !== undefined) for (const validator of pending) this.gateOrIgnore(validator);
     this.typeofGates();
   }
 
@@ -310,7 +304,7 @@ export class InputFlow {
    */
   schemaOutputOf(expression: ts.Expression): ValidatorCall | undefined {
     const unwrapped = unwrapExpression(expression);
-    if (isCallExpression(unwrapped) && this.validatorCalls.has(unwrapped)) return this.validators.find((validator) => validator.call === unwrapped);
+    if (isCallExpression(unwrapped) && this.validatorByCall.has(unwrapped)) return this.validators.find((validator) => validator.call === unwrapped);
     if (!isWholeOutput(unwrapped)) return undefined;
     const root = accessRoot(unwrapped, 32);
     return root === undefined ? undefined : this.known(root)?.output;
@@ -319,6 +313,18 @@ export class InputFlow {
   /** The validator whose ignored verdict covers `value`, if any. */
   ignoredFor(value: RawValue): ValidatorCall | undefined {
     return this.ignored.find((entry) => entry.labels.some((label) => covers(label, value.label)))?.validator;
+  }
+
+  /** A NestJS handler's decorated parameters: the value a pipe validated, or a reason it could not be judged. */
+  private bindNestParameters(): void {
+    for (const parameter of this.framework.nestParameters.values()) {
+      if (parameter.untraced !== undefined) {
+        this.untraced.push(parameter.untraced);
+        this.factsOf(parameter.name).validated = 'an unseen pipe';
+        continue;
+      }
+      this.factsOf(parameter.name).raw = rawValue(parameter.label, parameter.part, parameter.whole, false, undefined, parameter.gate, parameter.note);
+    }
   }
 
   /** The facts of `name`, made empty when first written. */
@@ -703,7 +709,7 @@ export class InputFlow {
   private traceCall(call: ts.CallExpression, depth: number, at: number): RawValue | undefined {
     const name = calleeName(call);
     const callee = unwrapExpression(call.expression);
-    if (this.validatorCalls.has(call)) return undefined;
+    if (this.validatorByCall.has(call)) return undefined;
     if (isIdentifier(callee) || isPropertyAccessExpression(callee)) {
       const path = isIdentifier(callee) ? callee.text : `${isIdentifier(callee.expression) ? `${callee.expression.text}.` : ''}${callee.name.text}`;
       // `Math.min(Number(req.query.limit) || 20, 100)`: a number bounded by hand is what a schema would check.
@@ -824,7 +830,7 @@ const DOT = 0x2e;
 const OPEN_BRACKET = 0x5b;
 
 /** A schema's output: `schema.parse(x)`, `(await schema.safeParseAsync(x)).data`, `schema.validate(x).value`. */
-function validatorSource(initializer: ts.Expression, validatorByCall: Map<ts.CallExpression, ValidatorCall>): ValidatorCall | undefined {
+function validatorSource(initializer: ts.Expression, validatorByCall: ReadonlyMap<ts.CallExpression, ValidatorCall>): ValidatorCall | undefined {
   let current = unwrapExpression(initializer);
   for (let guard = 0; guard < 4; guard++) {
     if (isCallExpression(current)) return validatorByCall.get(current);
