@@ -185,10 +185,21 @@ export function ormWrites(endpoint: Endpoint): OrmWrite[] {
 function findOrmWrites(endpoint: Endpoint): OrmWrite[] {
   const index = endpoint.index;
   const writes: OrmWrite[] = [];
-  for (const call of index.callsNamed(WRITE_NAME, endpoint.scopes)) writes.push(...writesOfCall(call));
+  for (const call of index.callsNamed(WRITE_NAME, endpoint.scopes)) {
+    // Pushed one by one, not spread: a spread goes through the iterator protocol, per write call.
+    const found = writesOfCall(call);
+    for (let position = 0; position < found.length; position++) writes.push(found[position]);
+  }
   for (const expression of index.nodesOfKind<ts.NewExpression>(SyntaxKind.NewExpression, endpoint.scopes)) {
     const first = expression.arguments?.[0];
     if (first !== undefined && isModelClass(index, expression)) writes.push({ node: expression, payload: first, model: (expression.expression as ts.Identifier).text, callee: `new ${(expression.expression as ts.Identifier).text}` });
   }
-  return writes.sort((a, b) => a.node.pos - b.node.pos);
+  // The calls come in document order; only a model constructor can come out of it. The sort is stable: skipping it on
+  // a sorted list changes nothing.
+  return sortedByPos(writes) ? writes : writes.sort((a, b) => a.node.pos - b.node.pos);
+}
+
+function sortedByPos(writes: readonly OrmWrite[]): boolean {
+  for (let position = 1; position < writes.length; position++) if (writes[position - 1].node.pos > writes[position].node.pos) return false;
+  return true;
 }
