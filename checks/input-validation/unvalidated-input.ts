@@ -166,15 +166,16 @@ export default createCheck({
     }
     const flow = inputFlowOf(endpoint, config);
     // The raw body written whole into a record is mass-assignment's finding: one comment per line.
-    const massAssigned = new Set<ts.Node>();
+    // This set and the labels reported below are made when first needed: most endpoints need neither.
+    let massAssigned: Set<ts.Node> | undefined;
     if (!ruleSetting(config, 'mass-assignment').off) {
-      for (const write of ormWrites(endpoint)) if (flow.rawIn(write.payload, write.node.pos)?.whole) massAssigned.add(write.node);
+      for (const write of ormWrites(endpoint)) if (flow.rawIn(write.payload, write.node.pos)?.whole) (massAssigned ??= new Set()).add(write.node);
     }
     const { sinks, opaque } = sinksOf(endpoint);
     const index = endpoint.index;
     const chainsCollectOnly = flow.framework.collectingChains.length > 0 && !flow.validators.some((validator) => validator.library.startsWith('express-validator'));
     let gateUsed: Gate | undefined;
-    const reportedLabels = new Set<string>();
+    let reportedLabels: Set<string> | undefined;
     for (const sink of sinks) {
       for (const argument of sink.values) {
         const value = flow.rawIn(argument, sink.node.pos);
@@ -183,10 +184,10 @@ export default createCheck({
           gateUsed ??= value.gate;
           continue;
         }
-        if (massAssigned.has(sink.node)) continue;
+        if (massAssigned !== undefined && massAssigned.has(sink.node)) continue;
         // One comment per value: the same field reaching a second sink adds nothing to fix.
-        if (reportedLabels.has(value.label)) continue;
-        reportedLabels.add(value.label);
+        if (reportedLabels !== undefined && reportedLabels.has(value.label)) continue;
+        (reportedLabels ??= new Set()).add(value.label);
         const data = { sink: sink.kind === 'response' && sink.name.startsWith('the') ? sink.name : `\`${sink.name}\``, data: `\`${value.label}\`` };
         const ignored = flow.ignoredFor(value);
         if (value.note !== undefined) context.report({ messageId: 'unpiped', node: argument, data: { ...data, note: value.note } });
@@ -196,7 +197,7 @@ export default createCheck({
         break;
       }
     }
-    if (reportedLabels.size > 0) return;
+    if (reportedLabels !== undefined) return;
     if (flow.untraced.length > 0) {
       context.unknown('input.schema', flow.untraced[0]);
       return;
