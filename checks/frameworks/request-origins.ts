@@ -14,6 +14,7 @@
 import { ts, SyntaxKind, canHaveDecorators, getDecorators, isArrayBindingPattern, isBinaryExpression, isCallExpression, isConditionalExpression, isElementAccessExpression, isIdentifier, isNewExpression, isPropertyAccessExpression, isStringLiteral, isTemplateExpression } from '../lang/ts/parse.js';
 import { calleeName, functionsByName, stringValue, unwrapExpression, type FunctionNode } from '../lang/ts/queries.js';
 import type { Endpoint } from './endpoint.js';
+import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { KeySlots } from '../lang/key-slots.js';
 
 /** `request`: an object whose `params`/`query`/`body` are caller data; `data`: caller data itself. */
@@ -39,8 +40,9 @@ const PASS_THROUGH_FUNCTIONS = new Set(['Number', 'String', 'BigInt', 'parseInt'
 const PASS_THROUGH_METHODS = new Set(['parse', 'parseAsync', 'validate', 'validateAsync', 'validateSync', 'cast', 'toString', 'trim', 'toLowerCase', 'toUpperCase', 'ObjectId', 'createFromHexString']);
 /** Methods of caller data that still give caller data: `ids.map(...).join(',')`, `id.split(',')`. */
 const DATA_DERIVING_METHODS = new Set(['map', 'filter', 'slice', 'join', 'split', 'at', 'flat', 'concat']);
-/** Names that hold the request by convention in helpers the handler calls with it. */
-const CONVENTIONAL_REQUEST_NAMES = ['req', 'request'];
+/** The names that hold the request by convention in helpers the handler calls with it; origins are never changed, so shared. */
+const REQ: RequestOrigin = { label: 'req', kind: 'request' };
+const REQUEST: RequestOrigin = { label: 'request', kind: 'request' };
 /** NestJS parameter decorators that hand the handler what the caller sent, with the request part each reads. */
 const NEST_DATA_DECORATORS: ReadonlyMap<string, string> = new Map([
   ['Param', 'params'],
@@ -103,10 +105,11 @@ function originOf(node: ts.Expression, bindings: ReadonlyMap<string, RequestOrig
     const key = isPropertyAccessExpression(expression) ? expression.name.text : stringValue(expression.argumentExpression);
     const base = originOf(expression.expression, bindings, inner);
     if (base === undefined) return undefined;
-    const label = key === undefined ? `${base.label}[]` : join(base.label, key);
-    if (base.kind === 'data') return { label, kind: 'data' };
-    if (key !== undefined && isDataKey(base, key)) return { label, kind: 'data' };
-    if (key !== undefined && isNestedRequest(base, key)) return { label, kind: 'request' };
+    // The label is built only for an answer: most members read of a request (`req.user.id`) are none.
+    if (base.kind === 'data') return { label: key === undefined ? `${base.label}[]` : join(base.label, key), kind: 'data' };
+    if (key === undefined) return undefined;
+    if (isDataKey(base, key)) return { label: join(base.label, key), kind: 'data' };
+    if (isNestedRequest(base, key)) return { label: join(base.label, key), kind: 'request' };
     // req.user, req.session, req.auth, req.headers: the caller's own identity, not data they chose.
     return undefined;
   }
@@ -233,7 +236,9 @@ function bindTrpcOptions(handler: FunctionNode, bindings: Map<string, RequestOri
 function bindHandlerParameters(endpoint: Endpoint, handler: FunctionNode, bindings: Map<string, RequestOrigin>): void {
   if (endpoint.framework === 'nestjs') return bindNestParameters(handler, bindings);
   if (endpoint.framework === 'trpc') return bindTrpcOptions(handler, bindings);
-  const [first, second] = handler.parameters;
+  // Indexed, not destructured: an array pattern goes through the iterator protocol, for every endpoint.
+  const first = handler.parameters[0];
+  const second = handler.parameters[1];
   if (first !== undefined) {
     if (isIdentifier(first.name)) bindings.set(first.name.text, { label: first.name.text, kind: 'request' });
     else bindPattern(first.name, { label: 'req', kind: 'request' }, bindings);
@@ -264,13 +269,15 @@ export function traceRequestOrigins(endpoint: Endpoint): RequestOrigins {
 
 function computeRequestOrigins(endpoint: Endpoint): RequestOrigins {
   const bindings = new Map<string, RequestOrigin>();
-  for (const name of CONVENTIONAL_REQUEST_NAMES) bindings.set(name, { label: name, kind: 'request' });
+  bindings.set('req', REQ);
+  bindings.set('request', REQUEST);
   if (endpoint.handler !== undefined) bindHandlerParameters(endpoint, endpoint.handler, bindings);
   const index = endpoint.index;
   const declarations = index.nodesOfKind<ts.VariableDeclaration>(SyntaxKind.VariableDeclaration, endpoint.scopes);
   const functions = functionsByName(index);
-  // Calls of same-file helpers: their parameters take what the handler passes.
-  const helperCalls = index.calls(endpoint.scopes).filter((call) => isIdentifier(call.expression) && functions.has(call.expression.text) && call.arguments.length > 0);
+  // Calls of same-file helpers: their parameters take what the handler passes. Looked up by the names
+  // of the file's called helpers rather than by testing every call of the endpoint.
+  const helperCalls = helperCallsWithArguments(index, endpoint.scopes, functions);
   // A second round only when a helper took request data: its body may sit above the handler.
   for (let round = 0; round < 2; round++) {
     for (const declaration of declarations) {
@@ -281,16 +288,39 @@ function computeRequestOrigins(endpoint: Endpoint): RequestOrigins {
     let boundParameter = false;
     for (const call of helperCalls) {
       const target = functions.get((call.expression as ts.Identifier).text)!;
-      call.arguments.forEach((argument, position) => {
-        const parameter = target.parameters[position];
-        const origin = parameter === undefined ? undefined : originOf(argument, bindings, 0);
-        if (parameter !== undefined && origin !== undefined) {
-          bindPattern(parameter.name, origin, bindings);
+      const count = Math.min(call.arguments.length, target.parameters.length);
+      for (let position = 0; position < count; position++) {
+        const origin = originOf(call.arguments[position], bindings, 0);
+        if (origin !== undefined) {
+          bindPattern(target.parameters[position].name, origin, bindings);
           boundParameter = true;
         }
-      });
+      }
     }
     if (!boundParameter) break;
   }
   return new RequestOrigins(bindings);
+}
+
+const NO_CALLS: readonly ts.CallExpression[] = Object.freeze([]);
+
+/** Calls of the file's functions that pass something; most endpoints call none, and then no list is made. */
+function helperCallsWithArguments(index: SourceIndex, scopes: readonly Scope[], functions: ReadonlyMap<string, FunctionNode>): readonly ts.CallExpression[] {
+  const names = calledHelperNames(index);
+  if (names.length === 0) return NO_CALLS;
+  const calls: ts.CallExpression[] = [];
+  for (const call of index.callsNamedIn(names, scopes)) if (isIdentifier(call.expression) && functions.has(call.expression.text) && call.arguments.length > 0) calls.push(call);
+  return calls;
+}
+
+/**
+ * The names of the file's functions (functionsByName) that some call of the file names, once per file:
+ * tracers look up the calls of these few instead of testing every call of an endpoint.
+ */
+export function calledHelperNames(index: SourceIndex): readonly string[] {
+  return index.memo('calledHelperNames', () => {
+    const called: string[] = [];
+    for (const name of functionsByName(index).keys()) if (index.callsNamedIn([name]).length > 0) called.push(name);
+    return called;
+  });
 }

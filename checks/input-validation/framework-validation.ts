@@ -42,7 +42,7 @@ export interface FrameworkValidation {
   /** Parts validated before the handler runs. */
   parts: Map<InputPart, Gate>;
   /** NestJS: the handler's decorated parameters. */
-  nestParameters: Map<string, NestParameter>;
+  nestParameters: ReadonlyMap<string, NestParameter>;
   /** express-validator chains in the route (`body('email').isEmail()`): they validate only if `validationResult` is checked. */
   collectingChains: Control[];
 }
@@ -132,15 +132,33 @@ function middlewareParts(control: Control): InputPart[] {
   return ['body', 'query', 'params'];
 }
 
+/** Whether a middleware is named under `validation.functions`, by its full or last name. */
+function isConfigured(name: string, configured: readonly string[]): boolean {
+  if (configured.length === 0) return false;
+  return configured.includes(name) || configured.includes(name.split('.').pop() ?? name);
+}
+
+/** Middleware names repeat across endpoints and files (`authenticate`, `rateLimit`): each is tested once. */
+const validatingByName = new Map<string, boolean>();
+
+function isValidatingMiddleware(name: string): boolean {
+  let validating = validatingByName.get(name);
+  if (validating === undefined) {
+    validating = VALIDATING_MIDDLEWARE.test(name);
+    if (validatingByName.size > 50_000) validatingByName.clear();
+    validatingByName.set(name, validating);
+  }
+  return validating;
+}
+
 function middlewareValidation(endpoint: Endpoint, configured: readonly string[], parts: Map<InputPart, Gate>, chains: Control[]): void {
   const usesExpressValidator = importedModules(endpoint.index).has('express-validator');
   for (const control of endpoint.controls) {
-    const last = control.name.split('.').pop() ?? control.name;
     if (usesExpressValidator && EXPRESS_VALIDATOR_CHAIN.test(control.name)) {
       chains.push(control);
       continue;
     }
-    if (!configured.includes(control.name) && !configured.includes(last) && !VALIDATING_MIDDLEWARE.test(control.name)) continue;
+    if (!isConfigured(control.name, configured) && !isValidatingMiddleware(control.name)) continue;
     for (const part of middlewareParts(control)) {
       if (!parts.has(part)) parts.set(part, { by: `the ${control.name}() middleware`, strict: false, node: control.node, line: control.index === undefined ? control.line : undefined, file: control.index?.path });
     }
@@ -231,12 +249,15 @@ function nestParameters(endpoint: Endpoint): Map<string, NestParameter> {
 }
 
 /** What the framework validates for this endpoint before its handler runs. */
+/** Other frameworks' endpoints share one empty map. */
+const NO_NEST_PARAMETERS: ReadonlyMap<string, NestParameter> = new Map();
+
 export function frameworkValidation(endpoint: Endpoint, configured: readonly string[]): FrameworkValidation {
   const parts = new Map<InputPart, Gate>();
   const collectingChains: Control[] = [];
   if (endpoint.framework === 'fastify') fastifySchema(endpoint, parts);
   if (endpoint.framework === 'trpc') trpcInput(endpoint, parts);
   middlewareValidation(endpoint, configured, parts, collectingChains);
-  const nest = endpoint.framework === 'nestjs' ? nestParameters(endpoint) : new Map<string, NestParameter>();
+  const nest = endpoint.framework === 'nestjs' ? nestParameters(endpoint) : NO_NEST_PARAMETERS;
   return { parts, nestParameters: nest, collectingChains };
 }

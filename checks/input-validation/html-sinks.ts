@@ -140,6 +140,20 @@ function considerSink(endpoint: Endpoint, sinks: HtmlSink[], node: ts.Node, via:
   if (isHtml) sinks.push({ node, via, pieces: built.pieces });
 }
 
+/** Properties whose assignment may answer HTML (`ctx.body`, `el.innerHTML`). */
+const HTML_TARGET_NAMES = new Set(['body', 'innerHTML', 'outerHTML']);
+
+/**
+ * Whether an assignment to `target` may write `ctx.body`, `ctx.response.body` or an `innerHTML`: a quick
+ * look at its last name, so that the path of every other assignment of the endpoint is not built.
+ */
+function mayAssignHtml(target: ts.Expression): boolean {
+  const node = unwrapExpression(target);
+  if (isPropertyAccessExpression(node)) return HTML_TARGET_NAMES.has(node.name.text);
+  // A plain name has no dot for either pattern to match; anything else (`ctx['body']`) is read in full.
+  return !isIdentifier(node);
+}
+
 /** Every place the endpoint answers HTML. */
 export function htmlSinks(endpoint: Endpoint): HtmlSink[] {
   const index = endpoint.index;
@@ -158,13 +172,14 @@ export function htmlSinks(endpoint: Endpoint): HtmlSink[] {
     else considerSink(endpoint, sinks, call, via, value, endpoint.framework === 'express' && /\.send$/.test(path) ? 'text-default' : false);
   }
   for (const created of index.nodesOfKind<ts.NewExpression>(SyntaxKind.NewExpression, endpoint.scopes)) {
-    const name = expressionPath(created.expression);
+    // `new Response(...)`: a plain name, read without building the callee's path.
+    const callee = unwrapExpression(created.expression);
     const body = created.arguments?.[0];
-    if (!/^(?:Response|NextResponse)$/.test(name) || body === undefined) continue;
-    considerSink(endpoint, sinks, created, `new ${name}()`, body, initIsHtml(endpoint, created.arguments?.[1]));
+    if (!isIdentifier(callee) || (callee.text !== 'Response' && callee.text !== 'NextResponse') || body === undefined) continue;
+    considerSink(endpoint, sinks, created, `new ${callee.text}()`, body, initIsHtml(endpoint, created.arguments?.[1]));
   }
   for (const assignment of index.nodesOfKind<ts.BinaryExpression>(SyntaxKind.BinaryExpression, endpoint.scopes)) {
-    if (assignment.operatorToken.kind !== SyntaxKind.EqualsToken) continue;
+    if (assignment.operatorToken.kind !== SyntaxKind.EqualsToken || !mayAssignHtml(assignment.left)) continue;
     const target = expressionPath(assignment.left);
     // Koa answers a string starting with `<` as text/html.
     if (/^(?:ctx|context)\.(?:body|response\.body)$/.test(target)) {

@@ -17,7 +17,7 @@ import { inputFlowOf } from './input-flow.js';
 import { ormWrites, type OrmWrite } from './orm-writes.js';
 
 /** Fields that grant rights or money when the caller can set them. */
-const PRIVILEGED_FIELD = /^(?:role|roles|isAdmin|is_admin|admin|isSuperuser|superuser|isStaff|verified|isVerified|emailVerified|email_verified|ownerId|owner_id|owner|userId|user_id|balance|credits|permissions|scopes|plan|tier|tenantId|tenant_id|orgId|organizationId|approved|status)$/;
+const PRIVILEGED_FIELD: ReadonlySet<string> = new Set(['role', 'roles', 'isAdmin', 'is_admin', 'admin', 'isSuperuser', 'superuser', 'isStaff', 'verified', 'isVerified', 'emailVerified', 'email_verified', 'ownerId', 'owner_id', 'owner', 'userId', 'user_id', 'balance', 'credits', 'permissions', 'scopes', 'plan', 'tier', 'tenantId', 'tenant_id', 'orgId', 'organizationId', 'approved']);
 /** Models that carry such fields as a rule: accounts, users, members, wallets. */
 const PRIVILEGED_MODEL = /user|account|member|admin|customer|profile|employee|wallet|subscription|staff|tenant|organi[sz]ation|org\b/i;
 
@@ -28,7 +28,7 @@ function privilegedFieldsOf(index: SourceIndex): string[] {
     for (const kind of [SyntaxKind.PropertyAssignment, SyntaxKind.PropertyDeclaration, SyntaxKind.PropertySignature, SyntaxKind.ShorthandPropertyAssignment]) {
       for (const node of index.nodesOfKind<ts.PropertyAssignment | ts.PropertyDeclaration | ts.PropertySignature | ts.ShorthandPropertyAssignment>(kind)) {
         const name = node.name;
-        if ((isIdentifier(name) || isStringLiteral(name)) && PRIVILEGED_FIELD.test(name.text) && name.text !== 'status') found.add(name.text);
+        if ((isIdentifier(name) || isStringLiteral(name)) && PRIVILEGED_FIELD.has(name.text)) found.add(name.text);
       }
     }
     return [...found];

@@ -13,6 +13,7 @@ import { ts, isArrayLiteralExpression, isComputedPropertyName, isIdentifier, isO
 import { createCheck } from '../create-check.js';
 import { calleeName, calleeObject, expressionPath, importedModules, plainCalleePath, unwrapExpression } from '../lang/ts/queries.js';
 import { codeRegions, type Endpoint } from '../frameworks/endpoint.js';
+import type { SourceIndex } from '../lang/ts/source-index.js';
 import { inputFlowOf, type InputFlow, type RawValue } from './input-flow.js';
 
 /** Mongo and Mongoose query methods, with the position of their filter. */
@@ -36,10 +37,17 @@ function isMongoReceiver(endpoint: Endpoint, call: ts.CallExpression): boolean {
   if (receiver === undefined) return false;
   const path = expressionPath(receiver);
   if (/(?:^|\.)collection\(\)$|Collection$|(?:^|\.)\w*Model$/.test(path)) return true;
-  const modules = [...importedModules(endpoint.index)];
-  if (modules.some((module) => OTHER_ORM_MODULE.test(module)) && !modules.some((module) => MONGO_MODULE.test(module))) return false;
-  const root = path.split('.')[0];
-  return modules.some((module) => MONGO_MODULE.test(module)) || /^[A-Z]\w*$/.test(root);
+  const imports = databaseImports(endpoint.index);
+  if (imports.otherOrm && !imports.mongo) return false;
+  return imports.mongo || /^[A-Z]\w*$/.test(path.split('.')[0]);
+}
+
+/** Whether the file imports a Mongo driver or another ORM: asked for every query call, answered once per file. */
+function databaseImports(index: SourceIndex): { mongo: boolean; otherOrm: boolean } {
+  return index.memo('nosql:databaseImports', () => {
+    const modules = [...importedModules(index)];
+    return { mongo: modules.some((module) => MONGO_MODULE.test(module)), otherOrm: modules.some((module) => OTHER_ORM_MODULE.test(module)) };
+  });
 }
 
 function mongoQueries(endpoint: Endpoint): MongoQuery[] {

@@ -5,7 +5,7 @@
  * TypeORM `save` / `merge` / `update(criteria, x)`, knex `.insert(x)`, and
  * `Object.assign(entity, x)` before a save.
  */
-import { ts, SyntaxKind, isCallExpression, isIdentifier, isObjectLiteralExpression, isPropertyAssignment, isShorthandPropertyAssignment, isStringLiteral } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isCallExpression, isElementAccessExpression, isIdentifier, isObjectLiteralExpression, isPrivateIdentifier, isPropertyAccessExpression, isPropertyAssignment, isShorthandPropertyAssignment, isStringLiteral } from '../lang/ts/parse.js';
 import { calleeName, calleeObject, expressionPath, importSources, importedModules, plainCalleePath, unwrapExpression } from '../lang/ts/queries.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
@@ -83,11 +83,18 @@ function writeOf(call: ts.CallExpression, callee: string, payload: ts.Expression
   return payload === undefined ? [] : [{ node: call, payload, model: model ?? modelOf(call), callee }];
 }
 
+/** Prisma's writes, whose payload is `data` (or `create` / `update` of an upsert). */
+const PRISMA_WRITE = new Set(['create', 'createMany', 'update', 'updateMany', 'upsert']);
+
+function addWrite(writes: OrmWrite[], call: ts.CallExpression, callee: string, payload: ts.Expression | undefined): void {
+  if (payload !== undefined) writes.push({ node: call, payload, model: modelOf(call), callee });
+}
+
 function writesOfCall(call: ts.CallExpression): OrmWrite[] {
   const name = calleeName(call);
   const callee = plainCalleePath(call);
   const receiver = calleeObject(call);
-  const receiverRoot = receiver === undefined ? '' : expressionPath(receiver).replace(/\(\)/g, '').split('.')[0];
+  const receiverRoot = receiver === undefined ? '' : pathRoot(receiver);
   if (name === 'assign') {
     // Object.assign(entity, body): the entity is saved with whatever the body holds.
     if (callee !== 'Object.assign' || call.arguments.length < 2) return [];
@@ -98,10 +105,14 @@ function writesOfCall(call: ts.CallExpression): OrmWrite[] {
   if (receiver === undefined || NOT_A_STORE.test(receiverRoot)) return [];
   // Prisma: prisma.user.update({ where, data }), upsert({ create, update }).
   const options = objectArgument(call, 0);
-  if (options !== undefined && /^(?:create|createMany|update|updateMany|upsert)$/.test(name)) {
-    const payloads = name === 'upsert' ? [propertyValue(options, 'create'), propertyValue(options, 'update')] : [propertyValue(options, 'data')];
-    const found = payloads.filter((payload): payload is ts.Expression => payload !== undefined);
-    if (found.length > 0) return found.flatMap((payload) => writeOf(call, callee, payload));
+  if (options !== undefined && PRISMA_WRITE.has(name)) {
+    // Written out rather than filtered and flat-mapped: this runs for every create/update call of every endpoint.
+    const writes: OrmWrite[] = [];
+    if (name === 'upsert') {
+      addWrite(writes, call, callee, propertyValue(options, 'create'));
+      addWrite(writes, call, callee, propertyValue(options, 'update'));
+    } else addWrite(writes, call, callee, propertyValue(options, 'data'));
+    if (writes.length > 0) return writes;
   }
   switch (name) {
     case 'set': {
@@ -128,13 +139,35 @@ function writesOfCall(call: ts.CallExpression): OrmWrite[] {
   }
 }
 
+/**
+ * The first name of `expressionPath(expression)` with the call markers dropped: `prisma` for `prisma.user`,
+ * `getDb` for `getDb().users`, `this` for `this.repo`. Walked to the root without building the path.
+ */
+function pathRoot(expression: ts.Expression): string {
+  let current = expression;
+  // The same 64 links expressionPath follows; a longer chain is left to it.
+  for (let guard = 0; guard < 64; guard++) {
+    current = unwrapExpression(current);
+    if (isIdentifier(current) || isPrivateIdentifier(current)) return current.text;
+    if (current.kind === SyntaxKind.ThisKeyword) return 'this';
+    if (!isPropertyAccessExpression(current) && !isElementAccessExpression(current) && !isCallExpression(current)) return '?';
+    current = current.expression;
+  }
+  return expressionPath(expression).replace(/\(\)/g, '').split('.')[0];
+}
+
 /** `new User(req.body)` for a model class of an ORM or of the project's models. */
 function isModelClass(index: SourceIndex, expression: ts.NewExpression): boolean {
   const callee = unwrapExpression(expression.expression);
   if (!isIdentifier(callee) || !/^[A-Z]/.test(callee.text) || BUILTIN_CLASS.test(callee.text)) return false;
   const source = importSources(index).get(callee.text)?.module;
   if (source !== undefined && (MODEL_MODULE.test(source) || ORM_MODULE.test(source))) return true;
-  return [...importedModules(index)].some((module) => ORM_MODULE.test(module));
+  return importsOrm(index);
+}
+
+/** Whether the file imports an ORM (asked for every `new X(...)` of every endpoint: answered once per file). */
+function importsOrm(index: SourceIndex): boolean {
+  return index.memo('ormWrites:importsOrm', () => [...importedModules(index)].some((module) => ORM_MODULE.test(module)));
 }
 
 const writesByEndpoint = new KeySlots<Endpoint, OrmWrite[]>('ormWrites');
@@ -152,10 +185,21 @@ export function ormWrites(endpoint: Endpoint): OrmWrite[] {
 function findOrmWrites(endpoint: Endpoint): OrmWrite[] {
   const index = endpoint.index;
   const writes: OrmWrite[] = [];
-  for (const call of index.callsNamed(WRITE_NAME, endpoint.scopes)) writes.push(...writesOfCall(call));
+  for (const call of index.callsNamed(WRITE_NAME, endpoint.scopes)) {
+    // Pushed one by one, not spread: a spread goes through the iterator protocol, per write call.
+    const found = writesOfCall(call);
+    for (let position = 0; position < found.length; position++) writes.push(found[position]);
+  }
   for (const expression of index.nodesOfKind<ts.NewExpression>(SyntaxKind.NewExpression, endpoint.scopes)) {
     const first = expression.arguments?.[0];
     if (first !== undefined && isModelClass(index, expression)) writes.push({ node: expression, payload: first, model: (expression.expression as ts.Identifier).text, callee: `new ${(expression.expression as ts.Identifier).text}` });
   }
-  return writes.sort((a, b) => a.node.pos - b.node.pos);
+  // The calls come in document order; only a model constructor can come out of it. The sort is stable: skipping it on
+  // a sorted list changes nothing.
+  return sortedByPos(writes) ? writes : writes.sort((a, b) => a.node.pos - b.node.pos);
+}
+
+function sortedByPos(writes: readonly OrmWrite[]): boolean {
+  for (let position = 1; position < writes.length; position++) if (writes[position - 1].node.pos > writes[position].node.pos) return false;
+  return true;
 }

@@ -26,9 +26,12 @@ export interface RequestData {
 }
 
 class TracedRequestData implements RequestData {
-  /** Local names bound to a header/cookie container (`const h = await headers()`) or to one value of it. */
-  private readonly containers = new Map<string, string>();
-  private readonly values = new Map<string, string>();
+  /**
+   * Local names bound to a header/cookie container (`const h = await headers()`) or to one value of it;
+   * each map made on its first binding (most endpoints read no header or cookie into a local).
+   */
+  private containers: Map<string, string> | undefined;
+  private values: Map<string, string> | undefined;
 
   constructor(
     private readonly endpoint: Endpoint,
@@ -42,8 +45,16 @@ class TracedRequestData implements RequestData {
       const operator = assignment.operatorToken.kind;
       if ((operator !== SyntaxKind.EqualsToken && operator !== SyntaxKind.PlusEqualsToken) || !isIdentifier(assignment.left)) continue;
       const value = this.label(assignment.right);
-      if (value !== undefined && !this.values.has(assignment.left.text)) this.values.set(assignment.left.text, value);
+      if (value !== undefined && (this.values === undefined || !this.values.has(assignment.left.text))) this.setValue(assignment.left.text, value);
     }
+  }
+
+  private setContainer(name: string, label: string): void {
+    (this.containers ??= new Map()).set(name, label);
+  }
+
+  private setValue(name: string, label: string): void {
+    (this.values ??= new Map()).set(name, label);
   }
 
   label(expression: ts.Expression): string | undefined {
@@ -53,10 +64,10 @@ class TracedRequestData implements RequestData {
   private bind(name: ts.BindingName, initializer: ts.Expression): void {
     const container = this.container(initializer);
     if (isIdentifier(name)) {
-      if (container !== undefined) this.containers.set(name.text, container);
+      if (container !== undefined) this.setContainer(name.text, container);
       else {
         const value = this.headerValue(initializer, 0);
-        if (value !== undefined) this.values.set(name.text, value);
+        if (value !== undefined) this.setValue(name.text, value);
       }
       return;
     }
@@ -65,15 +76,15 @@ class TracedRequestData implements RequestData {
     for (const element of name.elements) {
       const key = element.propertyName === undefined ? (isIdentifier(element.name) ? element.name.text : undefined) : stringValue(element.propertyName) ?? (isIdentifier(element.propertyName) ? element.propertyName.text : undefined);
       if (key === undefined || !isIdentifier(element.name)) continue;
-      if (container !== undefined) this.values.set(element.name.text, `${container}.${key}`);
-      else if (HEADER_CONTAINER.has(key) && this.origins.of(initializer)?.kind === 'request') this.containers.set(element.name.text, key);
+      if (container !== undefined) this.setValue(element.name.text, `${container}.${key}`);
+      else if (HEADER_CONTAINER.has(key) && this.origins.of(initializer)?.kind === 'request') this.setContainer(element.name.text, key);
     }
   }
 
   /** `req.headers`, `request.cookies`, `await headers()`, a local holding one of those: its label. */
   private container(node: ts.Expression): string | undefined {
     const expression = unwrapExpression(node);
-    if (isIdentifier(expression)) return this.containers.get(expression.text);
+    if (isIdentifier(expression)) return this.containers?.get(expression.text);
     if (isPropertyAccessExpression(expression) && HEADER_CONTAINER.has(expression.name.text)) {
       const base = this.origins.of(expression.expression);
       if (base?.kind === 'request') return base.label === '' ? expression.name.text : `${base.label}.${expression.name.text}`;
@@ -88,7 +99,7 @@ class TracedRequestData implements RequestData {
   private headerValue(node: ts.Expression, depth: number): string | undefined {
     if (depth > 8) return undefined;
     const expression = unwrapExpression(node);
-    if (isIdentifier(expression)) return this.values.get(expression.text);
+    if (isIdentifier(expression)) return this.values?.get(expression.text);
     if (isPropertyAccessExpression(expression) || isElementAccessExpression(expression)) {
       const key = isPropertyAccessExpression(expression) ? expression.name.text : stringValue(expression.argumentExpression) ?? '[]';
       const container = this.container(expression.expression);

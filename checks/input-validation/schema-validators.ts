@@ -86,11 +86,14 @@ export function validatorCall(index: SourceIndex, call: ts.CallExpression, confi
   const name = calleeName(call);
   const path = plainCalleePath(call);
   const receiver = calleeObject(call);
-  const receiverPath = receiver === undefined ? undefined : expressionPath(receiver).replace(/\(\)/g, '');
   const args = call.arguments;
   const first = args[0];
   if (isConfiguredValidator(path, configured)) return makeValidatorCall(call, `${path} (validation.functions)`, 'throws', [...args]);
   if (first === undefined) return undefined;
+  // `prisma.user.create(...)`, `schema.is(...)` on an object: never a validator below, and the most common
+  // of these names; answered before the receiver's path and module are looked up.
+  if (receiver !== undefined && (name === 'create' || name === 'mask' || name === 'is')) return undefined;
+  const receiverPath = receiver === undefined ? undefined : expressionPath(receiver).replace(/\(\)/g, '');
   const root = receiver === undefined ? undefined : accessRoot(receiver, 32);
   const rootModule = schemaModule(index, root);
   switch (name) {
@@ -160,21 +163,33 @@ export function validatorCall(index: SourceIndex, call: ts.CallExpression, confi
 const VALIDATOR_NAMES = ['parse', 'parseAsync', 'safeParse', 'safeParseAsync', 'spa', 'Parse', 'Decode', 'Check', 'validate', 'validateAsync', 'validateSync', 'validateOrReject', 'assert', 'create', 'mask', 'is', 'attempt', 'validationResult', 'matchedData'];
 
 /**
- * The callee names (for `SourceIndex.callsNamedIn`) of every call that may
+ * The callee names (for `SourceIndex.callsNamedIn`) of the calls that may
  * validate in this file: the library names above, ajv / typebox validators
  * compiled into a variable (`const check = ajv.compile(schema)`), and the
- * configured names.
+ * configured names; only those some call of the file has, once per file
+ * (every endpoint then looks up these few). No Set of all the names is
+ * built: most files call two or three of them.
  */
-export function validatorNames(index: SourceIndex, configured: readonly string[]): ReadonlySet<string> {
-  // The usual configuration names no function: a constant key, not a new string to hash per endpoint.
-  return index.memo(configured.length === 0 ? 'validatorNames:' : `validatorNames:${configured.join(',')}`, () => {
-    const names = new Set([...VALIDATOR_NAMES, ...configured.map((name) => name.split('.').pop() ?? name), ...safeActionNames(index)]);
-    for (const call of index.callsNamed(/^(?:compile|getSchema|Compile)$/)) {
-      const parent = call.parent;
-      if (parent !== undefined && isVariableDeclaration(parent) && isIdentifier(parent.name)) names.add(parent.name.text);
-    }
-    return names;
+export function calledValidatorNames(index: SourceIndex, configured: readonly string[]): readonly string[] {
+  return index.memo(configured.length === 0 ? 'calledValidatorNames:' : `calledValidatorNames:${configured.join(',')}`, () => {
+    const called: string[] = [];
+    const add = (name: string): void => {
+      if (!called.includes(name) && index.callsNamedIn([name]).length > 0) called.push(name);
+    };
+    for (const name of VALIDATOR_NAMES) add(name);
+    forEachFileValidatorName(index, configured, add);
+    return called;
   });
+}
+
+/** The validator names beyond the libraries' own: configured, next-safe-action actions, compiled validators. */
+function forEachFileValidatorName(index: SourceIndex, configured: readonly string[], visit: (name: string) => void): void {
+  for (const name of configured) visit(name.split('.').pop() ?? name);
+  for (const name of safeActionNames(index)) visit(name);
+  for (const call of index.callsNamed(/^(?:compile|getSchema|Compile)$/)) {
+    const parent = call.parent;
+    if (parent !== undefined && isVariableDeclaration(parent) && isIdentifier(parent.name)) visit(parent.name.text);
+  }
 }
 
 /**

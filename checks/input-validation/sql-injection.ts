@@ -61,7 +61,8 @@ function isSqlSink(endpoint: Endpoint, call: ts.CallExpression, literal: string 
   if (ALWAYS_SQL.test(name)) return name !== 'raw' || !/^(?:String|res|reply|req|request|c|ctx)\.raw$/.test(path);
   if (literal === undefined) return SQL_LIKE_SINK.test(name) && DB_CLIENT.test(path);
   if (SQL_LIKE_SINK.test(name)) return SQL_STATEMENT.test(literal);
-  return BUILDER_CONDITION.test(name) && /createQueryBuilder|getRepository|\.(?:select|from|update|delete)\b/.test(path + expressionPath(call.expression)) && SQL_CONDITION.test(literal);
+  // The literal first: most `where('id', ...)` texts are no condition, and then no path is built.
+  return BUILDER_CONDITION.test(name) && SQL_CONDITION.test(literal) && /createQueryBuilder|getRepository|\.(?:select|from|update|delete)\b/.test(path + expressionPath(call.expression));
 }
 
 /** Raw SQL calls of the endpoint: built from spliced values, with text from elsewhere, or fixed text. */

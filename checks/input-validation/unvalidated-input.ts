@@ -12,7 +12,7 @@ import { enclosingFunction, functionsByName, plainCalleePath } from '../lang/ts/
 import { isDataAccessCall, isInertCall, isRequestRead, isResponseCall } from '../frameworks/http-idioms.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
 import { ruleSetting } from '../run-checks.js';
-import { inputFlowOf, mentionsRequestInput, type Gate, type RawValue } from './input-flow.js';
+import { inputFlowOf, mentionsRequestInput, type Gate, type InputFlow, type RawValue } from './input-flow.js';
 import { ormWrites } from './orm-writes.js';
 
 /** File-system and file-sending calls: `fs.writeFile(path)`, `res.sendFile(name)`, `res.download(file)`. */
@@ -27,18 +27,25 @@ type SinkKind = 'database' | 'outside' | 'file' | 'response';
 /** Drizzle and knex chains: `db.insert(posts).values(x)`, `db.update(users).set(x)`, `knex('t').where(x)`. */
 const QUERY_CHAIN = /(?:^|\.)(?:insert|update|delete|select|from)\.(?:\w+\.)*(?:values|set|where|onConflictDoUpdate)$/;
 
-/** Callee paths repeat across a review (`res.json`, `prisma.user.findMany`): each is classified once. */
-const sinkKinds = new Map<string, SinkKind | null>();
+/** What a call that is no sink is: inert (`JSON.parse`, `z.object`) or opaque (it may take the data somewhere unseen). */
+type CallRole = SinkKind | 'inert' | 'opaque';
 
-function sinkKind(path: string, framework: Endpoint['framework']): SinkKind | undefined {
-  const key = framework === 'nestjs' ? `nest:${path}` : path;
-  let kind = sinkKinds.get(key);
-  if (kind === undefined) {
-    kind = classifySink(path, framework) ?? null;
-    if (sinkKinds.size > 50_000) sinkKinds.clear();
-    sinkKinds.set(key, kind);
+/**
+ * Callee paths repeat across a review (`res.json`, `prisma.user.findMany`): each is classified once, sink and
+ * inertness in one lookup. NestJS paths have a map of their own (its services are sinks there).
+ */
+const callRoles = new Map<string, CallRole>();
+const nestCallRoles = new Map<string, CallRole>();
+
+function callRole(path: string, framework: Endpoint['framework']): CallRole {
+  const roles = framework === 'nestjs' ? nestCallRoles : callRoles;
+  let role = roles.get(path);
+  if (role === undefined) {
+    role = classifySink(path, framework) ?? (isInertCall(path) ? 'inert' : 'opaque');
+    if (roles.size > 50_000) roles.clear();
+    roles.set(path, role);
   }
-  return kind ?? undefined;
+  return role;
 }
 
 function classifySink(path: string, framework: Endpoint['framework']): SinkKind | undefined {
@@ -70,9 +77,10 @@ function sinksOf(endpoint: Endpoint): { sinks: Sink[]; opaque: { call: ts.CallEx
     // A call without arguments, or with literals only (`res.status(500)`), takes no data anywhere.
     if (literalsOnly(call.arguments)) continue;
     const path = plainCalleePath(call);
-    const kind = sinkKind(path, endpoint.framework);
-    if (kind !== undefined) sinks.push({ node: call, kind, name: `${path}()`, values: call.arguments });
-    else if (!isInertCall(path) && !(isIdentifier(call.expression) && helpers.has(call.expression.text)) && path !== '') opaque.push({ call, path });
+    const role = callRole(path, endpoint.framework);
+    if (role === 'opaque') {
+      if (!(isIdentifier(call.expression) && helpers.has(call.expression.text)) && path !== '') opaque.push({ call, path });
+    } else if (role !== 'inert') sinks.push({ node: call, kind: role, name: `${path}()`, values: call.arguments });
   }
   for (const write of ormWrites(endpoint)) if (isNewExpression(write.node)) sinks.push({ node: write.node, kind: 'database', name: `${write.callee}()`, values: [write.payload] });
   // `new Response(html)`, `new NextResponse(body)`: the Fetch API's own response.
@@ -87,7 +95,13 @@ function sinksOf(endpoint: Endpoint): { sinks: Sink[]; opaque: { call: ts.CallEx
       if (statement.expression !== undefined && enclosingFunction(statement) === endpoint.handler) sinks.push({ node: statement, kind: 'response', name: 'the handler’s return value', values: [statement.expression] });
     }
   }
-  return { sinks: sinks.sort((a, b) => a.node.pos - b.node.pos), opaque };
+  // Calls come in document order and most endpoints have no other sink: the (stable) sort only when out of order.
+  return { sinks: sortedByPos(sinks) ? sinks : sinks.sort((a, b) => a.node.pos - b.node.pos), opaque };
+}
+
+function sortedByPos(sinks: readonly Sink[]): boolean {
+  for (let i = 1; i < sinks.length; i++) if (sinks[i - 1].node.pos > sinks[i].node.pos) return false;
+  return true;
 }
 
 function literalsOnly(nodes: readonly ts.Expression[]): boolean {
@@ -105,6 +119,15 @@ function needsSchema(value: RawValue, kind: SinkKind): boolean {
   // A header or cookie forwarded or echoed is routing, not data; stored or queried on, it is data.
   if ((value.part === 'headers' || value.part === 'cookies') && kind !== 'database') return false;
   return true;
+}
+
+/** The first argument of `call` that carries the caller's data no schema saw (no list of every argument's value). */
+function unvalidatedArgument(flow: InputFlow, call: ts.CallExpression): RawValue | undefined {
+  for (const argument of call.arguments) {
+    const value = flow.rawIn(argument, call.pos);
+    if (value !== undefined && needsSchema(value, 'database') && value.gate === undefined) return value;
+  }
+  return undefined;
 }
 
 function evidenceOf(gate: Gate): { node?: ts.Node; line?: number; file?: string; note: string } {
@@ -143,15 +166,16 @@ export default createCheck({
     }
     const flow = inputFlowOf(endpoint, config);
     // The raw body written whole into a record is mass-assignment's finding: one comment per line.
-    const massAssigned = new Set<ts.Node>();
+    // This set and the labels reported below are made when first needed: most endpoints need neither.
+    let massAssigned: Set<ts.Node> | undefined;
     if (!ruleSetting(config, 'mass-assignment').off) {
-      for (const write of ormWrites(endpoint)) if (flow.rawIn(write.payload, write.node.pos)?.whole) massAssigned.add(write.node);
+      for (const write of ormWrites(endpoint)) if (flow.rawIn(write.payload, write.node.pos)?.whole) (massAssigned ??= new Set()).add(write.node);
     }
     const { sinks, opaque } = sinksOf(endpoint);
     const index = endpoint.index;
     const chainsCollectOnly = flow.framework.collectingChains.length > 0 && !flow.validators.some((validator) => validator.library.startsWith('express-validator'));
     let gateUsed: Gate | undefined;
-    const reportedLabels = new Set<string>();
+    let reportedLabels: Set<string> | undefined;
     for (const sink of sinks) {
       for (const argument of sink.values) {
         const value = flow.rawIn(argument, sink.node.pos);
@@ -160,10 +184,10 @@ export default createCheck({
           gateUsed ??= value.gate;
           continue;
         }
-        if (massAssigned.has(sink.node)) continue;
+        if (massAssigned !== undefined && massAssigned.has(sink.node)) continue;
         // One comment per value: the same field reaching a second sink adds nothing to fix.
-        if (reportedLabels.has(value.label)) continue;
-        reportedLabels.add(value.label);
+        if (reportedLabels !== undefined && reportedLabels.has(value.label)) continue;
+        (reportedLabels ??= new Set()).add(value.label);
         const data = { sink: sink.kind === 'response' && sink.name.startsWith('the') ? sink.name : `\`${sink.name}\``, data: `\`${value.label}\`` };
         const ignored = flow.ignoredFor(value);
         if (value.note !== undefined) context.report({ messageId: 'unpiped', node: argument, data: { ...data, note: value.note } });
@@ -173,7 +197,7 @@ export default createCheck({
         break;
       }
     }
-    if (reportedLabels.size > 0) return;
+    if (reportedLabels !== undefined) return;
     if (flow.untraced.length > 0) {
       context.unknown('input.schema', flow.untraced[0]);
       return;
@@ -184,7 +208,7 @@ export default createCheck({
     }
     // Input handed to a function this file does not show: it may validate, or not.
     for (const { call, path } of opaque) {
-      const value = call.arguments.map((argument) => flow.rawIn(argument, call.pos)).find((candidate) => candidate !== undefined && needsSchema(candidate, 'database') && candidate.gate === undefined);
+      const value = unvalidatedArgument(flow, call);
       if (value !== undefined) {
         context.unknown('input.schema', `${path}() at line ${index.lineOf(call)} receives ${value.label} unvalidated; whether it validates (or where it sends it) is not visible in this file`);
         return;

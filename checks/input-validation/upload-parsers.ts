@@ -122,14 +122,27 @@ function nestSites(endpoint: Endpoint, range: readonly Scope[]): UploadSite[] {
   });
 }
 
+const STREAM_PARSER_CLASS = new Set(['Busboy', 'busboy', 'IncomingForm', 'Formidable']);
+
+/** `new Busboy(...)`, `new formidable.IncomingForm(...)`: the last name of the class, read without building its path. */
+function isStreamParserClass(expression: ts.Expression): boolean {
+  const callee = unwrapExpression(expression);
+  if (isIdentifier(callee)) return STREAM_PARSER_CLASS.has(callee.text);
+  if (isPropertyAccessExpression(callee)) return STREAM_PARSER_CLASS.has(callee.name.text);
+  return /(?:^|\.)(?:Busboy|busboy|IncomingForm|Formidable)$/.test(expressionPath(expression));
+}
+
 /** busboy and formidable: size limits only (neither has a type filter worth the name; the type is checked per file). */
 function streamParserSites(endpoint: Endpoint): UploadSite[] {
   const index = endpoint.index;
   const sites: UploadSite[] = [];
-  const parsers: (ts.CallExpression | ts.NewExpression)[] = [...index.callsNamed(/^(?:busboy|Busboy|formidable|IncomingForm|Formidable)$/, endpoint.scopes)];
+  const called = index.callsNamed(/^(?:busboy|Busboy|formidable|IncomingForm|Formidable)$/, endpoint.scopes);
+  // Most endpoints parse no stream: no list of parsers is made for them, and their member accesses are not searched.
+  let parsers: (ts.CallExpression | ts.NewExpression)[] | undefined = called.length === 0 ? undefined : [...called];
   for (const created of index.nodesOfKind<ts.NewExpression>(SyntaxKind.NewExpression, endpoint.scopes)) {
-    if (/(?:^|\.)(?:Busboy|busboy|IncomingForm|Formidable)$/.test(expressionPath(created.expression))) parsers.push(created);
+    if (isStreamParserClass(created.expression)) (parsers ??= []).push(created);
   }
+  if (parsers === undefined) return sites;
   const assigned = new Set(index.nodesOfKind<ts.PropertyAccessExpression>(SyntaxKind.PropertyAccessExpression, endpoint.scopes).filter((access) => access.name.text === 'maxFileSize' && isBinaryExpression(access.parent) && access.parent.left === access).map((access) => access.name.text));
   for (const parser of parsers) {
     const name = isCallExpression(parser) ? calleeName(parser) : expressionPath(parser.expression).split('.').pop()!;
@@ -271,6 +284,15 @@ export function uploadSites(endpoint: Endpoint): UploadSite[] {
   for (const call of index.callsNamed(MULTER_HANDLER, endpoint.scopes)) addMulter(endpoint, sites, seen, call);
   // Nest decorators sit on the method, before the body the scopes start at.
   const handlerRange = endpoint.handler === undefined ? endpoint.scopes : [{ pos: endpoint.handler.pos, end: endpoint.handler.end }];
-  sites.push(...nestSites(endpoint, handlerRange), ...streamParserSites(endpoint), ...formDataSites(endpoint), ...presignedSites(endpoint), ...fastifySites(endpoint));
+  // Pushed one by one: spreading five (mostly empty) lists goes through the iterator protocol, per endpoint.
+  pushAll(sites, nestSites(endpoint, handlerRange));
+  pushAll(sites, streamParserSites(endpoint));
+  pushAll(sites, formDataSites(endpoint));
+  pushAll(sites, presignedSites(endpoint));
+  pushAll(sites, fastifySites(endpoint));
   return sites;
+}
+
+function pushAll(sites: UploadSite[], more: readonly UploadSite[]): void {
+  for (let position = 0; position < more.length; position++) sites.push(more[position]);
 }
