@@ -124,9 +124,7 @@ const SEND_NAME = /^(?:send|end|write|html|body)$/;
 const SEND_PATH = /^(?:res|response|reply|c|ctx)(?:\.(?:status|code|type|set|header|setHeader))*\.(?:send|end|write|html|body)$/;
 
 /**
- * Adds `value` sent at `node` to `sinks` when it is HTML. A module function, not a closure made
- * per endpoint: under tsx (the bench) esbuild's keepNames gives every named closure a
- * defineProperty('name') when made.
+ * Adds `value` sent at `node` to `sinks` when it is HTML.
  */
 function considerSink(endpoint: Endpoint, sinks: HtmlSink[], node: ts.Node, via: string, value: ts.Expression, html: boolean | 'text-default'): void {
   const escapedBy = escapingTag(endpoint, value);

@@ -794,7 +794,7 @@ function pusherOnto(stack: ts.Node[]): (child: ts.Node) => void {
 
 /**
  * Adds the names of the identifiers in `node` (identifiersIn's, without listing them), walking on `stack`
- * (empty) with its pusher `push`. A module function: tsx's keepNames names every named closure made.
+ * (empty) with its pusher `push`.
  */
 function addIdentifierNames(names: Set<string>, node: ts.Node, stack: ts.Node[], push: (child: ts.Node) => void): void {
   stack.push(node);

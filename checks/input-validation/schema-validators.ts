@@ -64,10 +64,7 @@ function isConfiguredValidator(path: string, configured: readonly string[]): boo
 }
 
 /**
- * A validator call's answer, without the inputs that are not there. A module function, not a
- * closure made per call asked about: under tsx (the bench) esbuild's keepNames gives every named
- * closure a defineProperty('name') when made, and validatorCall is asked about every call named
- * like a validator (`create`, `is`, `parse`...).
+ * A validator call's answer, without the inputs that are not there.
  */
 function makeValidatorCall(call: ts.CallExpression, library: string, outcome: ValidatorCall['outcome'], inputs: (ts.Expression | undefined)[]): ValidatorCall {
   return {

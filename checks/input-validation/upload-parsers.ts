@@ -262,8 +262,7 @@ function fastifySites(endpoint: Endpoint): UploadSite[] {
 }
 
 /**
- * Adds the multer upload behind `call` once. A module function, not a closure made per endpoint:
- * under tsx (the bench) esbuild's keepNames gives every named closure a defineProperty('name').
+ * Adds the multer upload behind `call` once.
  */
 function addMulter(endpoint: Endpoint, sites: UploadSite[], seen: Set<ts.Node>, call: ts.CallExpression): void {
   const multer = multerBehind(endpoint, call);
