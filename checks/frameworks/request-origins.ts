@@ -65,26 +65,24 @@ function isNestedRequest(origin: RequestOrigin, key: string): boolean {
   return origin.dataKeys === undefined && NESTED_REQUEST.has(key);
 }
 
-/**
- * The last answer about a node, on the node itself with the tracer that gave
- * it (a node of a shared helper belongs to several endpoints): several checks
- * ask one endpoint's tracer about the same expressions, and a symbol property
- * is far cheaper to set than a Map entry keyed by a fresh node.
- */
-const ANSWERED_BY = Symbol('originAnsweredBy');
-const ANSWER = Symbol('origin');
-type OriginSlot = { [ANSWERED_BY]?: RequestOrigins; [ANSWER]?: RequestOrigin };
-
 export class RequestOrigins {
+  /**
+   * The answers given, by expression: several checks ask one endpoint's tracer about the same expressions.
+   * A Map of this tracer's, not properties on the compiler's nodes: a property added to a node changes its
+   * hidden class, which every reader of nodes (the parser's own code, every check) then has to tell apart.
+   * Made on the first question.
+   */
+  private answers: Map<ts.Expression, RequestOrigin | undefined> | undefined;
+
   constructor(private readonly bindings: ReadonlyMap<string, RequestOrigin>) {}
 
   /** Where an expression comes from, when it comes from the request. */
   of(expression: ts.Expression): RequestOrigin | undefined {
-    const slot = expression as OriginSlot;
-    if (slot[ANSWERED_BY] === this) return slot[ANSWER];
+    const answers = (this.answers ??= new Map());
+    const known = answers.get(expression);
+    if (known !== undefined || answers.has(expression)) return known;
     const origin = originOf(expression, this.bindings, 0);
-    slot[ANSWERED_BY] = this;
-    slot[ANSWER] = origin;
+    answers.set(expression, origin);
     return origin;
   }
 
