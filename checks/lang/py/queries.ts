@@ -13,7 +13,20 @@ export function childByField(node: PyNode, field: string): PyNode | undefined {
 }
 
 export function namedChildren(node: PyNode): PyNode[] {
-  return node.children.filter((child) => child.named && child.type !== 'comment');
+  const named: PyNode[] = [];
+  for (const child of node.children) if (child.named && child.type !== 'comment') named.push(child);
+  return named;
+}
+
+/** `namedChildren(node)[at]` without building the list: most questions want the first or second. */
+export function namedChild(node: PyNode, at: number): PyNode | undefined {
+  let left = at;
+  for (const child of node.children) {
+    if (!child.named || child.type === 'comment') continue;
+    if (left === 0) return child;
+    left--;
+  }
+  return undefined;
 }
 
 /** Strips parentheses and `await`: `(await db.get(x))` reads as `db.get(x)`. */
@@ -21,7 +34,7 @@ export function unwrapExpression(node: PyNode): PyNode {
   let current = node;
   for (let link = 0; link < 32; link++) {
     if (current.type !== 'parenthesized_expression' && current.type !== 'await') return current;
-    const inner = namedChildren(current)[0];
+    const inner = namedChild(current, 0);
     if (inner === undefined) return current;
     current = inner;
   }
@@ -209,7 +222,7 @@ export function decoratorsOf(definition: PyNode): readonly PyNode[] {
   const decorators: PyNode[] = [];
   for (const child of parent.children) {
     if (child.type !== 'decorator') continue;
-    const expression = namedChildren(child)[0];
+    const expression = namedChild(child, 0);
     if (expression !== undefined) decorators.push(expression);
   }
   return (slots.decorators = decorators);
@@ -309,12 +322,12 @@ function readParameters(fn: PyNode): readonly PyParameter[] {
     }
     const nameNode = childByField(parameter, 'name') ?? parameter.children.find((child) => child.type === 'identifier' || child.type === 'list_splat_pattern' || child.type === 'dictionary_splat_pattern');
     const typeNode = childByField(parameter, 'type');
-    const name = nameNode?.type === 'identifier' ? (nameNode.name ?? '') : nameNode !== undefined ? (namedChildren(nameNode)[0]?.name ?? '') : '';
+    const name = nameNode?.type === 'identifier' ? (nameNode.name ?? '') : nameNode !== undefined ? (namedChild(nameNode, 0)?.name ?? '') : '';
     result.push({
       name,
       node: parameter,
       // A `type` node wraps the annotation expression.
-      type: typeNode === undefined ? undefined : (namedChildren(typeNode)[0] ?? typeNode),
+      type: typeNode === undefined ? undefined : (namedChild(typeNode, 0) ?? typeNode),
       default: childByField(parameter, 'value'),
     });
   }

@@ -121,6 +121,8 @@ export class PySourceIndex {
   private readonly callsByPattern = new Map<string, NodeList>();
   private readonly callsByRegExp = new Map<RegExp, NodeList>();
   private callsByName: Map<string, PyNode[]> | undefined;
+  /** NodeLists made so far: the next one's slot. */
+  private listCount = 0;
   private lines: string[] | undefined;
   private lineStarts: number[] | undefined;
   private readonly directWalk: boolean;
@@ -177,7 +179,7 @@ export class PySourceIndex {
           if (list === undefined) {
             list = this.byType.get(type);
             if (list === undefined) {
-              list = { all: [], key: type, lastPos: 0, lastEnd: 0, lastAnswer: undefined };
+              list = { all: [], slot: this.listCount++, lastPos: 0, lastEnd: 0, lastAnswer: undefined };
               this.byType.set(type, list);
             }
             listsById[typeId] = list;
@@ -289,8 +291,7 @@ export class PySourceIndex {
       } else {
         for (const [name, list] of byName) if (pattern.test(name)) all = all.length === 0 ? list : mergeInDocumentOrder(all, list);
       }
-      // The key of the scoped answers: the pattern's, set apart from node types.
-      calls = { all, key: `\0${key}`, lastPos: 0, lastEnd: 0, lastAnswer: undefined };
+      calls = { all, slot: this.listCount++, lastPos: 0, lastEnd: 0, lastAnswer: undefined };
       this.callsByPattern.set(key, calls);
     }
     return calls;
@@ -318,10 +319,10 @@ export class PySourceIndex {
       return answer;
     }
     const answers = this.scopedAnswers(scopes);
-    let cached = answers.byKey.get(list.key);
+    let cached = answers.byList[list.slot];
     if (cached === undefined) {
       cached = this.collectInScopes(all, answers.merged);
-      answers.byKey.set(list.key, cached);
+      answers.byList[list.slot] = cached;
     }
     return cached;
   }
@@ -330,7 +331,7 @@ export class PySourceIndex {
   private scopedAnswers(scopes: readonly Scope[]): ScopedAnswers {
     const held = (scopes as { [SCOPED_ANSWERS]?: ScopedAnswers })[SCOPED_ANSWERS];
     if (held !== undefined && held.index === this) return held;
-    const answers: ScopedAnswers = { index: this, merged: mergeScopes(scopes), byKey: new Map() };
+    const answers: ScopedAnswers = { index: this, merged: mergeScopes(scopes), byList: [] };
     // The first index to ask keeps the slot (a scopes array belongs to one file); a frozen array is answered uncached.
     if (held === undefined && Object.isExtensible(scopes)) (scopes as { [SCOPED_ANSWERS]?: ScopedAnswers })[SCOPED_ANSWERS] = answers;
     return answers;
@@ -409,18 +410,18 @@ const ERROR_TYPE_ID = 0xffff;
 /** Nodes in document order (of a type, or calls by name pattern) and the answer for the last single-scope range asked. */
 interface NodeList {
   readonly all: readonly PyNode[];
-  /** The key of this list's answers for a scopes array: the type, or the pattern set apart with a NUL. */
-  readonly key: string;
+  /** Where a scopes array keeps this list's answer (ScopedAnswers.byList): numbered per index, by an array read rather than a hash. */
+  readonly slot: number;
   lastPos: number;
   lastEnd: number;
   lastAnswer: readonly PyNode[] | undefined;
 }
 
-/** On a scopes array: its merged ranges and, per list key, the nodes inside, for the index that asked first. */
+/** On a scopes array: its merged ranges and, per list slot, the nodes inside, for the index that asked first. */
 interface ScopedAnswers {
   readonly index: PySourceIndex;
   readonly merged: readonly Scope[];
-  readonly byKey: Map<string, readonly PyNode[]>;
+  readonly byList: (readonly PyNode[] | undefined)[];
 }
 
 const SCOPED_ANSWERS = Symbol('py:scopedAnswers');

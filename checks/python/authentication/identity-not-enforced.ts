@@ -23,7 +23,7 @@ import {
   keywordArgument,
   lastSegment,
   methodsOf,
-  namedChildren,
+  namedChild, namedChildren,
   parametersOf,
   plainCalleePath,
   positionalArguments,
@@ -116,7 +116,7 @@ function returnedStatus(value: PyNode, index: PySourceIndex): number | undefined
   const target = unwrapExpression(value);
   if (target.type === 'call' && RENDERED_PAGE.test(calleeName(target))) return statusIn(index.textOf(target));
   if (target.type === 'tuple' || target.type === 'expression_list') {
-    const status = namedChildren(target)[1];
+    const status = namedChild(target, 1);
     return status?.type === 'integer' ? Number(index.textOf(status)) : (status !== undefined ? statusIn(`status=${index.textOf(status)}`) : undefined) ?? 200;
   }
   if (target.type === 'call') {
@@ -141,7 +141,7 @@ function outcomeOf(statements: readonly PyNode[], role: Role, index: PySourceInd
     };
     const raise = [statement, ...index.nodesOfType('raise_statement', scope)].find((node) => node.type === 'raise_statement' && direct(node));
     if (raise !== undefined) {
-      const raised = namedChildren(raise)[0];
+      const raised = namedChild(raise, 0);
       if (raised === undefined) return { kind: 'ends', status: inExcept ? 500 : undefined, node: raise };
       let target = unwrapExpression(raised);
       if (target.type === 'identifier') {
@@ -160,7 +160,7 @@ function outcomeOf(statements: readonly PyNode[], role: Role, index: PySourceInd
     }
     const returned = [statement, ...index.nodesOfType('return_statement', scope)].find((node) => node.type === 'return_statement' && direct(node));
     if (returned !== undefined) {
-      const value = namedChildren(returned)[0];
+      const value = namedChild(returned, 0);
       const none = value === undefined || value.type === 'none' || value.type === 'false';
       if (role === 'drf-authenticate') return none ? { kind: 'anonymous', node: returned } : { kind: 'continues', node: returned };
       if (role === 'continuing') {
@@ -357,7 +357,7 @@ const TOKEN_PARAMETER = /token|credential|authorization|api_?key|bearer/i;
 function identityNamesOf(fn: PyNode, index: PySourceIndex): string[] {
   const names = parametersOf(fn).filter((parameter) => TOKEN_PARAMETER.test(parameter.name)).map((parameter) => parameter.name);
   for (const statement of index.nodesOfType('return_statement', [{ pos: fn.pos, end: fn.end }])) {
-    const value = namedChildren(statement)[0];
+    const value = namedChild(statement, 0);
     if (value?.type === 'identifier' && enclosingFunctionOf(statement) === fn) names.push(value.name ?? '');
   }
   return names;

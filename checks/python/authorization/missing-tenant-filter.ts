@@ -19,7 +19,7 @@ import {
   keywordArguments,
   lastSegment,
   methodsOf,
-  namedChildren,
+  namedChild, namedChildren,
   parametersOf,
   plainCalleePath,
   positionalArguments,
@@ -166,7 +166,7 @@ function findTenantModelField(index: PySourceIndex): { model: string; field: str
   for (const cls of index.nodesOfType('class_definition')) {
     const body = childByField(cls, 'body');
     for (const statement of body === undefined ? [] : namedChildren(body)) {
-      const assignment = statement.type === 'expression_statement' ? namedChildren(statement)[0] : undefined;
+      const assignment = statement.type === 'expression_statement' ? namedChild(statement, 0) : undefined;
       const left = assignment?.type === 'assignment' ? childByField(assignment, 'left') : undefined;
       const right = assignment === undefined ? undefined : childByField(assignment, 'right');
       if (left?.type === 'identifier' && isTenantField(left.name ?? '') && right?.type === 'call' && /^(?:ForeignKey|OneToOneField|Column|mapped_column|Field|ForeignKeyField|IntegerField|UUIDField|CharField|relationship)$/.test(calleeName(right))) {

@@ -13,7 +13,7 @@ import {
   expressionPath,
   keywordArguments,
   lastSegment,
-  namedChildren,
+  namedChild, namedChildren,
   parametersOf,
   plainCalleePath,
   positionalArguments,
@@ -91,7 +91,7 @@ export function filteredFields(chain: PyNode, index: PySourceIndex): string[] {
     for (const { name } of keywordArguments(call)) fields.push(...name.split('__'));
   }
   for (const comparison of index.nodesOfType('comparison_operator', [{ pos: chain.pos, end: chain.end }])) {
-    const left = namedChildren(comparison)[0];
+    const left = namedChild(comparison, 0);
     if (left !== undefined) fields.push(lastSegment(expressionPath(left, false)));
   }
   return fields;

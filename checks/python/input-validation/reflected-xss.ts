@@ -9,7 +9,7 @@
  * the endpoint answers no HTML.
  */
 import tsCheck from '../../input-validation/reflected-xss.js';
-import { calleeName, childByField, enclosingFunction, keywordArgument, namedChildren, plainCalleePath, positionalArguments, unwrapExpression } from '../../lang/py/queries.js';
+import { calleeName, childByField, enclosingFunction, keywordArgument, namedChild, plainCalleePath, positionalArguments, unwrapExpression } from '../../lang/py/queries.js';
 import type { PyNode } from '../../lang/py/source-index.js';
 import { createPyCheck, siblingMetadata } from '../create-py-check.js';
 import type { PyEndpoint } from '../endpoint.js';
@@ -83,8 +83,8 @@ function htmlSinks(endpoint: PyEndpoint): Sink[] {
   if (endpoint.framework === 'flask' && endpoint.handler !== undefined) {
     for (const statement of index.nodesOfType('return_statement', [{ pos: endpoint.handler.pos, end: endpoint.handler.end }])) {
       if (enclosingFunction(statement) !== endpoint.handler) continue;
-      let value = namedChildren(statement)[0];
-      if (value !== undefined && unwrapExpression(value).type === 'tuple') value = namedChildren(unwrapExpression(value))[0];
+      let value = namedChild(statement, 0);
+      if (value !== undefined && unwrapExpression(value).type === 'tuple') value = namedChild(unwrapExpression(value), 0);
       if (value !== undefined && isStringExpression(value)) sinks.push({ node: statement, via: 'The view\'s returned string (Flask sends it as text/html)', content: value });
     }
   }

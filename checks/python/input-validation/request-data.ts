@@ -9,7 +9,7 @@
  * a marshmallow `load()` ends a raw flow. The Python twin of
  * checks/input-validation/request-data.ts.
  */
-import { calleeName, calleePath, childByField, classesByName, baseClassNames, decoratorsOf, definitionName, expressionPath, lastSegment, namedChildren, parametersOf, plainCalleePath, unwrapExpression } from '../../lang/py/queries.js';
+import { calleeName, calleePath, childByField, classesByName, baseClassNames, decoratorsOf, definitionName, expressionPath, lastSegment, namedChild, namedChildren, parametersOf, plainCalleePath, unwrapExpression } from '../../lang/py/queries.js';
 import type { PyNode, PySourceIndex } from '../../lang/py/source-index.js';
 import type { PyEndpoint } from '../endpoint.js';
 import { ScopedFacts } from '../../lang/py/scoped-facts.js';
@@ -190,7 +190,7 @@ function annotationName(type: PyNode, index: PySourceIndex): string {
     if (/^(?:Optional|Annotated|typing\.Optional|typing\.Annotated)$/.test(outer)) return lastSegment(inner);
     return lastSegment(outer);
   }
-  if (target.type === 'type') return annotationName(namedChildren(target)[0] ?? target, index);
+  if (target.type === 'type') return annotationName(namedChild(target, 0) ?? target, index);
   return lastSegment(expressionPath(target, false));
 }
 

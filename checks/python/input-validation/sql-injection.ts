@@ -7,7 +7,7 @@
  * caller's data is a finding, from data the analysis cannot trace unknown.
  */
 import tsCheck from '../../input-validation/sql-injection.js';
-import { assignmentsTo, calleeName, childByField, keywordArgument, lastSegment, moduleAssignments, namedChildren, plainCalleePath, positionalArguments, stringValue, unwrapExpression } from '../../lang/py/queries.js';
+import { assignmentsTo, calleeName, childByField, keywordArgument, lastSegment, moduleAssignments, namedChild, namedChildren, plainCalleePath, positionalArguments, stringValue, unwrapExpression } from '../../lang/py/queries.js';
 import type { PyNode } from '../../lang/py/source-index.js';
 import { createPyCheck, siblingMetadata } from '../create-py-check.js';
 import type { PyEndpoint } from '../endpoint.js';
@@ -104,7 +104,7 @@ function sqlParts(endpoint: PyEndpoint, node: PyNode, call: PyNode, depth: numbe
   const target = unwrapExpression(node);
   if (target.type === 'string') {
     const interpolations = namedChildren(target).filter((child) => child.type === 'interpolation');
-    return interpolations.map((interpolation) => partOf(endpoint, namedChildren(interpolation)[0] ?? interpolation, call, depth));
+    return interpolations.map((interpolation) => partOf(endpoint, namedChild(interpolation, 0) ?? interpolation, call, depth));
   }
   if (target.type === 'concatenated_string') return namedChildren(target).flatMap((part) => sqlParts(endpoint, part, call, depth) ?? []);
   if (target.type === 'binary_operator') {

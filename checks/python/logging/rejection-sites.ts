@@ -6,7 +6,7 @@
  * in a not-owner branch. Shared by the two Python logging checks, like
  * checks/logging/rejection-sites.ts for TypeScript.
  */
-import { assignmentsTo, calleeName, childByField, decoratorsOf, dictEntries, expressionPath, moduleAssignments, namedChildren, positionalArguments, stringValue, unwrapExpression } from '../../lang/py/queries.js';
+import { assignmentsTo, calleeName, childByField, decoratorsOf, dictEntries, expressionPath, moduleAssignments, namedChild, positionalArguments, stringValue, unwrapExpression } from '../../lang/py/queries.js';
 import { fileOfNode, type PyNode, type PySourceIndex } from '../../lang/py/source-index.js';
 import type { PyEndpoint } from '../endpoint.js';
 import { ScopedFacts, scopesKey } from '../../lang/py/scoped-facts.js';
@@ -68,7 +68,7 @@ function findRejectionSites(endpoint: PyEndpoint): RejectionSite[] {
     sites.push({ node, status, raised, what: `\`${index.textOf(node).replace(/\s+/g, ' ').slice(0, 80)}\`` });
   };
   for (const statement of index.nodesOfType('raise_statement', endpoint.scopes)) {
-    const raised = namedChildren(statement)[0];
+    const raised = namedChild(statement, 0);
     if (raised === undefined) continue;
     let target = unwrapExpression(raised);
     // `raise credentials_exception`, with `credentials_exception = HTTPException(status_code=401, ...)` above.
@@ -85,11 +85,11 @@ function findRejectionSites(endpoint: PyEndpoint): RejectionSite[] {
     add(call.parent?.type === 'expression_statement' ? call.parent : call, first?.type === 'integer' ? Number(index.textOf(first)) : statusIn(index.textOf(call)), true);
   }
   for (const statement of index.nodesOfType('return_statement', endpoint.scopes)) {
-    const value = namedChildren(statement)[0];
+    const value = namedChild(statement, 0);
     if (value === undefined) continue;
     const target = unwrapExpression(value);
     if (target.type === 'tuple' || target.type === 'expression_list') {
-      const status = namedChildren(target)[1];
+      const status = namedChild(target, 1);
       if (status?.type === 'integer') add(statement, Number(index.textOf(status)), false);
       else if (status !== undefined) add(statement, statusIn(`status=${index.textOf(status)}`), false);
       continue;

@@ -7,7 +7,7 @@
  */
 import tsCheck from '../../output-safety/sensitive-fields-in-response.js';
 import { isSecretField } from '../../output-safety/sensitive-data.js';
-import { assignmentsTo, calleeName, childByField, dictEntries, enclosingFunction, keywordArgument, lastSegment, namedChildren, plainCalleePath, positionalArguments, unwrapExpression } from '../../lang/py/queries.js';
+import { assignmentsTo, calleeName, childByField, dictEntries, enclosingFunction, keywordArgument, lastSegment, namedChild, namedChildren, plainCalleePath, positionalArguments, unwrapExpression } from '../../lang/py/queries.js';
 import type { PyNode } from '../../lang/py/source-index.js';
 import { createPyCheck, siblingMetadata } from '../create-py-check.js';
 import type { PyEndpoint } from '../endpoint.js';
@@ -98,7 +98,7 @@ export default createPyCheck({
       const filter = responseFilter(endpoint);
       for (const statement of index.nodesOfType('return_statement', [{ pos: endpoint.handler.pos, end: endpoint.handler.end }])) {
         if (enclosingFunction(statement) !== endpoint.handler) continue;
-        const value = namedChildren(statement)[0];
+        const value = namedChild(statement, 0);
         const record = value === undefined ? undefined : recordOf(endpoint, value, statement);
         if (record === undefined) continue;
         const sensitive = isSensitiveRecord(index, record.model);
@@ -144,7 +144,7 @@ function answers(endpoint: PyEndpoint): PyNode[] {
   const { index } = endpoint;
   const found: PyNode[] = [];
   for (const statement of index.nodesOfType('return_statement', endpoint.scopes)) {
-    const value = namedChildren(statement)[0];
+    const value = namedChild(statement, 0);
     if (value !== undefined) found.push(value);
   }
   for (const call of index.callsNamed(RESPONSE_CALL, endpoint.scopes)) found.push(call);

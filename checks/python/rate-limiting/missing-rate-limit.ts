@@ -22,6 +22,7 @@ const FASTAPI_APP_CALL = /^FastAPI$/;
 const FLASK_APP_CALL = /^Flask$/;
 const LIMITER_CALL = /^Limiter$/;
 const ADD_MIDDLEWARE_CALL = /^add_middleware$/;
+const LIMITER_METHOD_CALL = /^(?:ratelimit|limiter|rate_limiter)\.(?:hit|limit|check)$/;
 
 /** Routes that take credentials or one-time codes: guessing them is the attack a limit stops. */
 const CREDENTIAL_ROUTE = /(?:^|[/_-])(?:login|log-in|signin|sign-in|token|password|passwd|reset|register|signup|sign-up|otp|mfa|2fa|verify|auth|session)s?(?:$|[/_{-])/i;
@@ -87,7 +88,7 @@ function coverageOf(endpoint: PyEndpoint, settings: { functions: string[]; upstr
   if (limit !== undefined) return { kind: 'limited', node: limit.node, note: `\`@${index.textOf(limit.node).replace(/\s+/g, ' ')}\` limits this route` };
   const dependency = endpoint.dependencies.find((d) => /RateLimiter|rate_?limit|throttle/i.test(d.callable) || settings.functions.includes(lastSegment(d.callable)));
   if (dependency !== undefined) return { kind: 'limited', node: dependency.node, file: dependency.file, line: dependency.line, note: `\`${index.textOf(dependency.node)}\` on the ${dependency.level} limits this route` };
-  const call = index.calls(endpoint.scopes).find((candidate) => settings.functions.includes(calleeName(candidate)) || /^(?:ratelimit|limiter|rate_limiter)\.(?:hit|limit|check)$/.test(plainCalleePath(candidate)));
+  const call = limiterCallIn(endpoint, settings.functions);
   if (call !== undefined) return { kind: 'limited', node: call, note: `${plainCalleePath(call)}() limits this route in its code` };
   // django-ratelimit on a class view through method_decorator.
   if (endpoint.viewClass !== undefined) {
@@ -111,6 +112,16 @@ function coverageOf(endpoint: PyEndpoint, settings: { functions: string[]; upstr
     return { kind: 'unknown', reason: `${where}; a limiter there (slowapi \`SlowAPIMiddleware\` with \`default_limits\`, flask-limiter \`default_limits\`) may cover this route` };
   }
   return { kind: 'none' };
+}
+
+/** A call in the endpoint's code that limits it: a configured function, or `limiter.hit()` and the like. */
+function limiterCallIn(endpoint: PyEndpoint, functions: string[]): PyNode | undefined {
+  const { index } = endpoint;
+  // A callee path is made of the file's own names: a file that never spells `limiter` or `ratelimit` has no such
+  // call, and most files do not, so their calls' paths are not read at all.
+  const mentioned = index.memo('py:mentionsLimiter', () => /limiter|ratelimit/.test(index.text));
+  if (!mentioned && functions.length === 0) return undefined;
+  return index.calls(endpoint.scopes).find((candidate) => functions.includes(calleeName(candidate)) || (mentioned && LIMITER_METHOD_CALL.test(plainCalleePath(candidate))));
 }
 
 /** A limiter with defaults in `index` (slowapi needs SlowAPIMiddleware to apply them; flask-limiter applies them itself), or one imported from another module. */
