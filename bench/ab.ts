@@ -1,5 +1,5 @@
 /**
- * `npm run bench:ab -- BEFORE AFTER [--rounds N] [--checks none|id,id] [--python]`:
+ * `npm run bench:ab -- BEFORE AFTER [--rounds N] [--checks none|id,id]`:
  * two compiled builds of the engine (folders laid out like dist/, e.g. a copy
  * of dist/ taken before a change, and dist/ after it) timed on the same bench
  * corpus in one process, file by file, alternating which goes first, with
@@ -22,23 +22,27 @@
  *
  * The two builds must resolve the same node_modules (a copy inside the
  * checkout, or one of its worktrees, does). Exits non-zero only on errors.
+ *
+ * TypeScript only: two Python engines cannot share a process fairly, since
+ * web-tree-sitter's `Parser.init` sets one process-wide module and only one
+ * engine then reads the tree from wasm memory. Compare Python builds in
+ * separate processes (`npm run bench -- --only python`, several times each).
+ * Nor can this see a change to the shape of the compiler's nodes, which both
+ * builds share.
  */
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ts } from 'ts-morph';
 import { generateCorpus } from './corpus/generate.js';
-import { DEFAULT_PYTHON_SEED, generatePythonCorpus } from './python-bench.js';
 
 type SourceInput = { path: string; text: string };
 type Analyze = (input: SourceInput) => Promise<unknown>;
-type Parse = (input: SourceInput) => void;
 
 interface Options {
   folders: [string, string];
   rounds: number;
   checks: string | undefined;
-  python: boolean;
   /** Set in the child processes: time the builds in this process and print one JSON line. */
   child: boolean;
 }
@@ -55,20 +59,18 @@ function parseArguments(argv: readonly string[]): Options {
   const folders: string[] = [];
   let rounds = 8;
   let checks: string | undefined;
-  let python = false;
   let child = false;
   for (let i = 0; i < argv.length; i++) {
     const argument = argv[i];
     if (argument === '--rounds') rounds = Number(argv[++i]);
     else if (argument === '--checks') checks = argv[++i];
-    else if (argument === '--python') python = true;
     else if (argument === '--child') child = true;
     else folders.push(argument);
   }
   if (folders.length !== 2 || !Number.isInteger(rounds) || rounds < 1) {
-    throw new Error('usage: npm run bench:ab -- BEFORE_DIST AFTER_DIST [--rounds N] [--checks none|id,id] [--python]');
+    throw new Error('usage: npm run bench:ab -- BEFORE_DIST AFTER_DIST [--rounds N] [--checks none|id,id]');
   }
-  return { folders: [folders[0], folders[1]], rounds, checks, python, child };
+  return { folders: [folders[0], folders[1]], rounds, checks, child };
 }
 
 /** analyzeFiles of the build in `folder`, with every check, none, or the listed ones. */
@@ -83,25 +85,12 @@ async function loadBuild(folder: string, checkIds: string | undefined): Promise<
   return (input) => analyzeFiles([input], { config: DEFAULT_CONFIG, checks });
 }
 
-/** The bare parse the ratios are read against: TypeScript's, or tree-sitter's through the BEFORE build. */
-async function loadParse(python: boolean, before: string): Promise<Parse> {
-  if (!python) return (input) => void ts.createSourceFile(input.path, input.text, ts.ScriptTarget.Latest);
-  const { loadPythonParser } = await import(`${pathToFileURL(resolve(before)).href}/checks/lang/py/parse.js`);
-  const parser = await loadPythonParser();
-  return (input) => {
-    const tree = parser.parse(input.text);
-    if (tree === null) throw new Error(`tree-sitter returned no tree for ${input.path}`);
-    tree.delete();
-  };
-}
-
 /** Times the two builds of `options` in this process, `folders[0]` loaded first. */
 async function measureInProcess(options: Options): Promise<ChildResult> {
-  const files: SourceInput[] = (options.python ? generatePythonCorpus(DEFAULT_PYTHON_SEED) : generateCorpus()).map((file) => ({ path: file.path, text: file.text }));
+  const files: SourceInput[] = generateCorpus().map((file) => ({ path: file.path, text: file.text }));
   const first = await loadBuild(options.folders[0], options.checks);
   const second = await loadBuild(options.folders[1], options.checks);
   const builds = [first, second];
-  const parse = await loadParse(options.python, options.folders[0]);
   const totals: [number, number] = [0, 0];
   let parseTotal = 0;
   for (let round = 0; round < WARMUP_ROUNDS + options.rounds; round++) {
@@ -114,7 +103,7 @@ async function measureInProcess(options: Options): Promise<ChildResult> {
         if (measured) totals[which] += performance.now() - start;
       }
       const start = performance.now();
-      parse(file);
+      ts.createSourceFile(file.path, file.text, ts.ScriptTarget.Latest);
       if (measured) parseTotal += performance.now() - start;
     }
   }
@@ -125,7 +114,6 @@ async function measureInProcess(options: Options): Promise<ChildResult> {
 function runChild(options: Options, folders: [string, string]): ChildResult {
   const args = [fileURLToPath(import.meta.url), ...folders, '--rounds', String(options.rounds), '--child'];
   if (options.checks !== undefined) args.push('--checks', options.checks);
-  if (options.python) args.push('--python');
   const output = execFileSync(process.execPath, [...process.execArgv, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   return JSON.parse(output.trim().split('\n').at(-1)!) as ChildResult;
 }
@@ -144,7 +132,7 @@ async function main(): Promise<void> {
     ['before loaded first', beforeFirst.parseMs, beforeFirst.buildMs[0], beforeFirst.buildMs[1]],
     ['after loaded first', afterFirst.parseMs, afterFirst.buildMs[1], afterFirst.buildMs[0]],
   ];
-  console.log(`${options.python ? 'Python' : 'TypeScript'} bench corpus, checks: ${options.checks ?? 'all'}, ${options.rounds} rounds after ${WARMUP_ROUNDS} warm-up, per round`);
+  console.log(`TypeScript bench corpus, checks: ${options.checks ?? 'all'}, ${options.rounds} rounds after ${WARMUP_ROUNDS} warm-up, per round`);
   console.log(`  before: ${before}\n  after:  ${after}`);
   for (const [label, parseMs, beforeMs, afterMs] of orders) {
     console.log(`  ${label.padEnd(20)} parse ${parseMs.toFixed(1)} ms, before ${beforeMs.toFixed(1)} ms (${(beforeMs / parseMs).toFixed(2)}x), after ${afterMs.toFixed(1)} ms (${(afterMs / parseMs).toFixed(2)}x), after/before ${(afterMs / beforeMs).toFixed(3)}`);
