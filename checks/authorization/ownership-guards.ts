@@ -9,6 +9,7 @@ import { accessRoot, calleeName, identifiersIn, unwrapExpression, plainCalleePat
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf, type Control } from '../frameworks/endpoint.js';
 import { isOwnerField } from './owner-fields.js';
+import { nodesInScopes } from './nodes-in-scopes.js';
 import type { RequestOrigins } from '../frameworks/request-origins.js';
 
 /** `record.ownerId !== userId` (or `.equals(...)`) deciding an `if` that leaves, or an assertion. */
@@ -118,23 +119,55 @@ function isNegated(node: ts.Node): boolean {
   return negated;
 }
 
+/** An equality of the file with an owner access on a side: the records each side reads. */
+interface OwnerEquality {
+  binary: ts.BinaryExpression;
+  left: readonly string[];
+  right: readonly string[];
+}
+
+/**
+ * The file's `===`, `!==`, `==`, `!=` comparisons with an owner access on a
+ * side, found once per file (document order): the ownership and tenant checks
+ * both ask about every endpoint, and most comparisons read no owner field.
+ */
+function ownerEqualities(index: SourceIndex): { binaries: readonly ts.BinaryExpression[]; byBinary: ReadonlyMap<ts.BinaryExpression, OwnerEquality> } {
+  return index.memo('authz:ownerEqualities', () => {
+    const binaries: ts.BinaryExpression[] = [];
+    const byBinary = new Map<ts.BinaryExpression, OwnerEquality>();
+    for (const binary of index.nodesOfKind<ts.BinaryExpression>(SyntaxKind.BinaryExpression)) {
+      if (!EQUALITY.has(binary.operatorToken.kind)) continue;
+      const left = ownerRecordsIn(index, binary.left);
+      const right = ownerRecordsIn(index, binary.right);
+      if (left.length === 0 && right.length === 0) continue;
+      binaries.push(binary);
+      byBinary.set(binary, { binary, left, right });
+    }
+    return { binaries, byBinary };
+  });
+}
+
 /** Comparisons of a record's owner field with the caller that decide what happens next. */
 export function findOwnerComparisons(index: SourceIndex, scopes: readonly Scope[], origins: RequestOrigins): OwnerComparison[] {
   const comparisons: OwnerComparison[] = [];
-  for (const binary of index.nodesOfKind<ts.BinaryExpression>(SyntaxKind.BinaryExpression, scopes)) {
+  const { binaries, byBinary } = ownerEqualities(index);
+  for (const binary of nodesInScopes(binaries, scopes)) {
+    const { left, right } = byBinary.get(binary)!;
     const operator = binary.operatorToken.kind;
-    if (!EQUALITY.has(operator)) continue;
     const negative = operator === SyntaxKind.ExclamationEqualsEqualsToken || operator === SyntaxKind.ExclamationEqualsToken ? !isNegated(binary) : isNegated(binary);
-    for (const [side, other] of [[binary.left, binary.right], [binary.right, binary.left]] as const) {
-      const records = ownerRecordsIn(index, side);
-      if (records.length === 0 || !isCallerSide(other, origins) || !decides(index, binary, negative)) continue;
-      for (const record of records) comparisons.push({ node: binary, record, pos: binary.pos, note: `\`${index.textOf(binary)}\`` });
-      break;
-    }
+    // The record's side first, then the other way round: the first side that decides gives the records.
+    const records =
+      left.length > 0 && isCallerSide(binary.right, origins) && decides(index, binary, negative)
+        ? left
+        : right.length > 0 && isCallerSide(binary.left, origins) && decides(index, binary, negative)
+          ? right
+          : undefined;
+    if (records === undefined) continue;
+    for (const record of records) comparisons.push({ node: binary, record, pos: binary.pos, note: `\`${index.textOf(binary)}\`` });
   }
-  // Mongoose ObjectIds: `invoice.owner.equals(req.user._id)`.
-  for (const call of index.calls(scopes)) {
-    if (calleeName(call) !== 'equals' || call.arguments.length !== 1 || !isPropertyAccessExpression(call.expression)) continue;
+  // Mongoose ObjectIds: `invoice.owner.equals(req.user._id)`. A property access callee is grouped by its name as written.
+  for (const call of index.callsNamedIn(['equals'], scopes)) {
+    if (call.arguments.length !== 1 || !isPropertyAccessExpression(call.expression)) continue;
     const records = ownerRecordsIn(index, call.expression.expression);
     if (records.length === 0 || !isCallerSide(call.arguments[0], origins) || !decides(index, call, isNegated(call))) continue;
     for (const record of records) comparisons.push({ node: call, record, pos: call.pos, note: `\`${index.textOf(call)}\`` });
@@ -151,21 +184,39 @@ function isAuthorizationName(answers: Map<string, boolean>, name: string): boole
   return answer;
 }
 
+/**
+ * The calls whose callee name (`calleeName`) is an authorization name, in
+ * document order: the index's calls of those names, and of its '' group (a
+ * callee behind `await`, `satisfies` or `<T>`, which calleeName looks through)
+ * those that pass the same test.
+ */
+function authorizationNamedCalls(index: SourceIndex, scopes: readonly Scope[]): readonly ts.CallExpression[] {
+  const named = index.callsNamed(AUTHORIZATION_CALL, scopes);
+  const unnamed = index.callsNamedIn([''], scopes).filter((call) => AUTHORIZATION_CALL.test(calleeName(call)));
+  if (unnamed.length === 0) return named;
+  return [...named, ...unnamed].sort((a, b) => a.pos - b.pos || b.end - a.end);
+}
+
+function authorizationCall(call: ts.CallExpression): AuthorizationCall {
+  const names = new Set<string>();
+  for (const argument of call.arguments) for (const identifier of identifiersIn(argument)) names.add(identifier.text);
+  return { node: call, names, pos: call.pos, note: `${plainCalleePath(call)}()` };
+}
+
 /** Calls to authorization helpers and libraries: `ability.can('read', invoice)`, `authorize(user, invoice)`, `policy.update(user, invoice)`. */
 export function findAuthorizationCalls(index: SourceIndex, scopes: readonly Scope[]): AuthorizationCall[] {
-  const found: AuthorizationCall[] = [];
   // Reading a receiver's text costs a trivia scan and a string per call: not in a file that never writes "polic".
   const policies = index.memo('mentionsPolicy', () => /polic/i.test(index.text));
+  // Without policy objects only the names decide: the index's calls of those names, not every call of the endpoint.
+  if (!policies) return authorizationNamedCalls(index, scopes).map(authorizationCall);
+  const found: AuthorizationCall[] = [];
   // The name test is answered once per callee name of the file: every call of the endpoint is asked.
   const authorizing = index.memo('authorizationCallNames', () => new Map<string, boolean>());
   for (const call of index.calls(scopes)) {
     const receiver = isPropertyAccessExpression(call.expression) ? call.expression.expression : undefined;
-    const isPolicy = policies && receiver !== undefined && /polic(?:y|ies)\b/i.test(index.textOf(receiver));
+    const isPolicy = receiver !== undefined && /polic(?:y|ies)\b/i.test(index.textOf(receiver));
     if (!isPolicy && !isAuthorizationName(authorizing, calleeName(call))) continue;
-    const path = plainCalleePath(call);
-    const names = new Set<string>();
-    for (const argument of call.arguments) for (const identifier of identifiersIn(argument)) names.add(identifier.text);
-    found.push({ node: call, names, pos: call.pos, note: `${path}()` });
+    found.push(authorizationCall(call));
   }
   return found;
 }
