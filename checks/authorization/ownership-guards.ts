@@ -9,7 +9,6 @@ import { accessRoot, calleeName, identifiersIn, unwrapExpression, plainCalleePat
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf, type Control } from '../frameworks/endpoint.js';
 import { isOwnerField } from './owner-fields.js';
-import { nodesInScopes } from './nodes-in-scopes.js';
 import type { RequestOrigins } from '../frameworks/request-origins.js';
 
 /** `record.ownerId !== userId` (or `.equals(...)`) deciding an `if` that leaves, or an assertion. */
@@ -119,49 +118,21 @@ function isNegated(node: ts.Node): boolean {
   return negated;
 }
 
-/** An equality of the file with an owner access on a side: the records each side reads. */
-interface OwnerEquality {
-  binary: ts.BinaryExpression;
-  left: readonly string[];
-  right: readonly string[];
-}
-
-/**
- * The file's `===`, `!==`, `==`, `!=` comparisons with an owner access on a
- * side, found once per file (document order): the ownership and tenant checks
- * both ask about every endpoint, and most comparisons read no owner field.
- */
-function ownerEqualities(index: SourceIndex): { binaries: readonly ts.BinaryExpression[]; byBinary: ReadonlyMap<ts.BinaryExpression, OwnerEquality> } {
-  return index.memo('authz:ownerEqualities', () => {
-    const binaries: ts.BinaryExpression[] = [];
-    const byBinary = new Map<ts.BinaryExpression, OwnerEquality>();
-    for (const binary of index.nodesOfKind<ts.BinaryExpression>(SyntaxKind.BinaryExpression)) {
-      if (!EQUALITY.has(binary.operatorToken.kind)) continue;
-      const left = ownerRecordsIn(index, binary.left);
-      const right = ownerRecordsIn(index, binary.right);
-      if (left.length === 0 && right.length === 0) continue;
-      binaries.push(binary);
-      byBinary.set(binary, { binary, left, right });
-    }
-    return { binaries, byBinary };
-  });
+/** The records whose owner `side` reads, when `other` is the caller and the comparison decides. */
+function deciding(index: SourceIndex, binary: ts.BinaryExpression, side: ts.Expression, other: ts.Expression, negative: boolean, origins: RequestOrigins): string[] | undefined {
+  const records = ownerRecordsIn(index, side);
+  return records.length === 0 || !isCallerSide(other, origins) || !decides(index, binary, negative) ? undefined : records;
 }
 
 /** Comparisons of a record's owner field with the caller that decide what happens next. */
 export function findOwnerComparisons(index: SourceIndex, scopes: readonly Scope[], origins: RequestOrigins): OwnerComparison[] {
   const comparisons: OwnerComparison[] = [];
-  const { binaries, byBinary } = ownerEqualities(index);
-  for (const binary of nodesInScopes(binaries, scopes)) {
-    const { left, right } = byBinary.get(binary)!;
+  for (const binary of index.nodesOfKind<ts.BinaryExpression>(SyntaxKind.BinaryExpression, scopes)) {
     const operator = binary.operatorToken.kind;
+    if (!EQUALITY.has(operator)) continue;
     const negative = operator === SyntaxKind.ExclamationEqualsEqualsToken || operator === SyntaxKind.ExclamationEqualsToken ? !isNegated(binary) : isNegated(binary);
-    // The record's side first, then the other way round: the first side that decides gives the records.
-    const records =
-      left.length > 0 && isCallerSide(binary.right, origins) && decides(index, binary, negative)
-        ? left
-        : right.length > 0 && isCallerSide(binary.left, origins) && decides(index, binary, negative)
-          ? right
-          : undefined;
+    // The left side as the record's first, then the right: the first side that decides gives the records.
+    const records = deciding(index, binary, binary.left, binary.right, negative, origins) ?? deciding(index, binary, binary.right, binary.left, negative, origins);
     if (records === undefined) continue;
     for (const record of records) comparisons.push({ node: binary, record, pos: binary.pos, note: `\`${index.textOf(binary)}\`` });
   }
