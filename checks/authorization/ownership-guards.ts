@@ -118,6 +118,12 @@ function isNegated(node: ts.Node): boolean {
   return negated;
 }
 
+/** The records whose owner `side` reads, when `other` is the caller and the comparison decides. */
+function deciding(index: SourceIndex, binary: ts.BinaryExpression, side: ts.Expression, other: ts.Expression, negative: boolean, origins: RequestOrigins): string[] | undefined {
+  const records = ownerRecordsIn(index, side);
+  return records.length === 0 || !isCallerSide(other, origins) || !decides(index, binary, negative) ? undefined : records;
+}
+
 /** Comparisons of a record's owner field with the caller that decide what happens next. */
 export function findOwnerComparisons(index: SourceIndex, scopes: readonly Scope[], origins: RequestOrigins): OwnerComparison[] {
   const comparisons: OwnerComparison[] = [];
@@ -125,16 +131,14 @@ export function findOwnerComparisons(index: SourceIndex, scopes: readonly Scope[
     const operator = binary.operatorToken.kind;
     if (!EQUALITY.has(operator)) continue;
     const negative = operator === SyntaxKind.ExclamationEqualsEqualsToken || operator === SyntaxKind.ExclamationEqualsToken ? !isNegated(binary) : isNegated(binary);
-    for (const [side, other] of [[binary.left, binary.right], [binary.right, binary.left]] as const) {
-      const records = ownerRecordsIn(index, side);
-      if (records.length === 0 || !isCallerSide(other, origins) || !decides(index, binary, negative)) continue;
-      for (const record of records) comparisons.push({ node: binary, record, pos: binary.pos, note: `\`${index.textOf(binary)}\`` });
-      break;
-    }
+    // The left side as the record's first, then the right: the first side that decides gives the records.
+    const records = deciding(index, binary, binary.left, binary.right, negative, origins) ?? deciding(index, binary, binary.right, binary.left, negative, origins);
+    if (records === undefined) continue;
+    for (const record of records) comparisons.push({ node: binary, record, pos: binary.pos, note: `\`${index.textOf(binary)}\`` });
   }
-  // Mongoose ObjectIds: `invoice.owner.equals(req.user._id)`.
-  for (const call of index.calls(scopes)) {
-    if (calleeName(call) !== 'equals' || call.arguments.length !== 1 || !isPropertyAccessExpression(call.expression)) continue;
+  // Mongoose ObjectIds: `invoice.owner.equals(req.user._id)`. A property access callee is grouped by its name as written.
+  for (const call of index.callsNamedIn(['equals'], scopes)) {
+    if (call.arguments.length !== 1 || !isPropertyAccessExpression(call.expression)) continue;
     const records = ownerRecordsIn(index, call.expression.expression);
     if (records.length === 0 || !isCallerSide(call.arguments[0], origins) || !decides(index, call, isNegated(call))) continue;
     for (const record of records) comparisons.push({ node: call, record, pos: call.pos, note: `\`${index.textOf(call)}\`` });
@@ -151,21 +155,39 @@ function isAuthorizationName(answers: Map<string, boolean>, name: string): boole
   return answer;
 }
 
+/**
+ * The calls whose callee name (`calleeName`) is an authorization name, in
+ * document order: the index's calls of those names, and of its '' group (a
+ * callee behind `await`, `satisfies` or `<T>`, which calleeName looks through)
+ * those that pass the same test.
+ */
+function authorizationNamedCalls(index: SourceIndex, scopes: readonly Scope[]): readonly ts.CallExpression[] {
+  const named = index.callsNamed(AUTHORIZATION_CALL, scopes);
+  const unnamed = index.callsNamedIn([''], scopes).filter((call) => AUTHORIZATION_CALL.test(calleeName(call)));
+  if (unnamed.length === 0) return named;
+  return [...named, ...unnamed].sort((a, b) => a.pos - b.pos || b.end - a.end);
+}
+
+function authorizationCall(call: ts.CallExpression): AuthorizationCall {
+  const names = new Set<string>();
+  for (const argument of call.arguments) for (const identifier of identifiersIn(argument)) names.add(identifier.text);
+  return { node: call, names, pos: call.pos, note: `${plainCalleePath(call)}()` };
+}
+
 /** Calls to authorization helpers and libraries: `ability.can('read', invoice)`, `authorize(user, invoice)`, `policy.update(user, invoice)`. */
 export function findAuthorizationCalls(index: SourceIndex, scopes: readonly Scope[]): AuthorizationCall[] {
-  const found: AuthorizationCall[] = [];
   // Reading a receiver's text costs a trivia scan and a string per call: not in a file that never writes "polic".
   const policies = index.memo('mentionsPolicy', () => /polic/i.test(index.text));
+  // Without policy objects only the names decide: the index's calls of those names, not every call of the endpoint.
+  if (!policies) return authorizationNamedCalls(index, scopes).map(authorizationCall);
+  const found: AuthorizationCall[] = [];
   // The name test is answered once per callee name of the file: every call of the endpoint is asked.
   const authorizing = index.memo('authorizationCallNames', () => new Map<string, boolean>());
   for (const call of index.calls(scopes)) {
     const receiver = isPropertyAccessExpression(call.expression) ? call.expression.expression : undefined;
-    const isPolicy = policies && receiver !== undefined && /polic(?:y|ies)\b/i.test(index.textOf(receiver));
+    const isPolicy = receiver !== undefined && /polic(?:y|ies)\b/i.test(index.textOf(receiver));
     if (!isPolicy && !isAuthorizationName(authorizing, calleeName(call))) continue;
-    const path = plainCalleePath(call);
-    const names = new Set<string>();
-    for (const argument of call.arguments) for (const identifier of identifiersIn(argument)) names.add(identifier.text);
-    found.push({ node: call, names, pos: call.pos, note: `${path}()` });
+    found.push(authorizationCall(call));
   }
   return found;
 }

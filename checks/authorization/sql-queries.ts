@@ -5,7 +5,7 @@
  * The WHERE text is read for its columns; each placeholder is matched to the
  * value the code passes for it.
  */
-import { ts, SyntaxKind, isArrayLiteralExpression, isNoSubstitutionTemplateLiteral, isStringLiteral, isTemplateExpression } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isNoSubstitutionTemplateLiteral } from '../lang/ts/parse.js';
 import { calleePath, expressionPath, unwrapExpression } from '../lang/ts/queries.js';
 import type { RecordQuery } from './orm-queries.js';
 import { isOwnerField } from './owner-fields.js';
@@ -117,12 +117,12 @@ export function sqlCallQuery(call: ts.CallExpression): RecordQuery | undefined {
   const kind = first.kind;
   if (kind !== STRING_LITERAL && kind !== PLAIN_TEMPLATE && kind !== TEMPLATE) return undefined;
   let sql: SqlText;
-  if ((isStringLiteral(first) || isNoSubstitutionTemplateLiteral(first)) && isStatement(first.text)) {
+  if (kind !== TEMPLATE && isStatement((first as ts.StringLiteral | ts.NoSubstitutionTemplateLiteral).text)) {
     const second = call.arguments[1] === undefined ? undefined : unwrapExpression(call.arguments[1]);
-    const values = second !== undefined && isArrayLiteralExpression(second) ? second.elements : [...call.arguments].slice(1);
-    sql = { text: first.text, values };
-  } else if (isTemplateExpression(first) && isStatement(first.head.text)) {
-    sql = templateText(first);
+    const values = second !== undefined && second.kind === SyntaxKind.ArrayLiteralExpression ? (second as ts.ArrayLiteralExpression).elements : call.arguments.slice(1);
+    sql = { text: (first as ts.StringLiteral | ts.NoSubstitutionTemplateLiteral).text, values };
+  } else if (kind === TEMPLATE && isStatement((first as ts.TemplateExpression).head.text)) {
+    sql = templateText(first as ts.TemplateExpression);
   } else {
     return undefined;
   }

@@ -12,6 +12,7 @@ import { scopeOf, type Control } from '../frameworks/endpoint.js';
 import { propertyOf } from '../rate-limiting/limiter-signals.js';
 import { fileMentions } from '../rate-limiting/text-hints.js';
 import { KeySlots } from '../lang/key-slots.js';
+import { nodesInScopes } from '../authorization/nodes-in-scopes.js';
 
 export interface RequestIdSignal {
   node: ts.Node;
@@ -122,19 +123,43 @@ export function requestIdIn(index: SourceIndex, scopes: readonly Scope[]): Reque
   return result;
 }
 
+function propertyKey(property: ts.PropertyAssignment): string {
+  return isIdentifier(property.name) || isStringLiteral(property.name) ? property.name.text : '';
+}
+
+/**
+ * The file's id headers, in document order: string literals set as one
+ * (`res.setHeader('X-Request-ID', id)`) and properties named as one. Listed
+ * once per file; each endpoint takes the first inside its scopes.
+ */
+function idHeaderNodes(index: SourceIndex): { setters: readonly ts.StringLiteral[]; properties: readonly ts.PropertyAssignment[] } {
+  return index.memo('logging:idHeaderNodes', () => {
+    const setters: ts.StringLiteral[] = [];
+    for (const literal of index.nodesOfKind<ts.StringLiteral>(SyntaxKind.StringLiteral)) {
+      if (!mayBeIdHeader(literal.text) || !ID_HEADER.test(literal.text)) continue;
+      const call = literal.parent;
+      if (call !== undefined && isCallExpression(call) && call.arguments[0] === literal && HEADER_SETTER.test(calleeName(call)) && call.arguments.length >= 2) setters.push(literal);
+    }
+    const properties: ts.PropertyAssignment[] = [];
+    for (const property of index.nodesOfKind<ts.PropertyAssignment>(SyntaxKind.PropertyAssignment)) {
+      const key = propertyKey(property);
+      if (mayBeIdHeader(key) && ID_HEADER.test(key)) properties.push(property);
+    }
+    return { setters, properties };
+  });
+}
+
 function computeRequestIdIn(index: SourceIndex, scopes: readonly Scope[]): RequestIdInCode {
   if (!fileMentions(index, 'requestIds', /[Rr]equest-?[Ii][Dd]|reqId|req_id|[Cc]orrelation|[Tt]race|randomUUID|uuid|nanoid|ulid|cuid|createId|randomBytes/)) return {};
-  for (const literal of index.nodesOfKind<ts.StringLiteral>(SyntaxKind.StringLiteral, scopes)) {
-    if (!mayBeIdHeader(literal.text) || !ID_HEADER.test(literal.text)) continue;
-    const call = literal.parent;
-    if (call !== undefined && isCallExpression(call) && call.arguments[0] === literal && HEADER_SETTER.test(calleeName(call)) && call.arguments.length >= 2) {
-      return { signal: { node: call, note: `sets the ${literal.text} header: ${index.textOf(call.expression)}(...)` } };
-    }
+  // The file's header setters and header properties are found once: every endpoint (and control) asks.
+  const { setters, properties } = idHeaderNodes(index);
+  const setter = nodesInScopes(setters, scopes)[0];
+  if (setter !== undefined) {
+    const call = setter.parent as ts.CallExpression;
+    return { signal: { node: call, note: `sets the ${setter.text} header: ${index.textOf(call.expression)}(...)` } };
   }
-  for (const property of index.nodesOfKind<ts.PropertyAssignment>(SyntaxKind.PropertyAssignment, scopes)) {
-    const key = isIdentifier(property.name) || isStringLiteral(property.name) ? property.name.text : '';
-    if (mayBeIdHeader(key) && ID_HEADER.test(key)) return { signal: { node: property, note: `sends the ${key} header` } };
-  }
+  const property = nodesInScopes(properties, scopes)[0];
+  if (property !== undefined) return { signal: { node: property, note: `sends the ${propertyKey(property)} header` } };
   for (const call of index.callsNamed(/^(?:child|info|warn|error|log|debug|fatal)$/, scopes)) {
     const name = calleeName(call);
     const bound = call.arguments.map((argument) => unwrapExpression(argument)).find((argument) => isObjectLiteralExpression(argument) && argument.properties.some((property) => property.name !== undefined && isIdentifier(property.name) && ID_PROPERTY.test(property.name.text)));

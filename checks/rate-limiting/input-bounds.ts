@@ -11,6 +11,7 @@ import type { Endpoint } from '../frameworks/endpoint.js';
 import { traceRequestOrigins, type RequestOrigins } from '../frameworks/request-origins.js';
 import { fileHasKind, fileMentions } from './text-hints.js';
 import { KeySlots } from '../lang/key-slots.js';
+import { nodesInScopes } from '../authorization/nodes-in-scopes.js';
 
 export interface CostFinding {
   kind: 'page-size' | 'loop' | 'regex-from-input' | 'catastrophic-regex';
@@ -146,19 +147,32 @@ function judgePageSize(endpoint: Endpoint, bounds: BoundEvidence[], found: CostF
   else found.push({ kind: 'page-size', node, label });
 }
 
+/**
+ * The file's page-size properties inside a call's arguments (`findMany({ take })`),
+ * found once per file: every endpoint asked about all its property assignments.
+ */
+function pageSizeProperties(index: SourceIndex): { assigned: readonly ts.PropertyAssignment[]; shorthand: readonly ts.ShorthandPropertyAssignment[] } {
+  return index.memo('bounds:pageSizeProperties', () => {
+    const assigned: ts.PropertyAssignment[] = [];
+    for (const property of index.nodesOfKind<ts.PropertyAssignment>(SyntaxKind.PropertyAssignment)) {
+      const key = isIdentifier(property.name) ? property.name.text : undefined;
+      // Only inside a call's arguments: `findMany({ take })`, not an object the handler returns.
+      if (key !== undefined && PAGE_SIZE_KEY.has(key) && insideCallArgument(property)) assigned.push(property);
+    }
+    const shorthand: ts.ShorthandPropertyAssignment[] = [];
+    for (const property of index.nodesOfKind<ts.ShorthandPropertyAssignment>(SyntaxKind.ShorthandPropertyAssignment)) {
+      if (PAGE_SIZE_KEY.has(property.name.text) && insideCallArgument(property)) shorthand.push(property);
+    }
+    return { assigned, shorthand };
+  });
+}
+
 function pageSizes(endpoint: Endpoint, bounds: BoundEvidence[]): CostFinding[] {
   const { index, scopes } = endpoint;
   const found: CostFinding[] = [];
-  for (const property of index.nodesOfKind<ts.PropertyAssignment>(SyntaxKind.PropertyAssignment, scopes)) {
-    const key = isIdentifier(property.name) ? property.name.text : undefined;
-    // Only inside a call's arguments: `findMany({ take })`, not an object the handler returns.
-    if (key === undefined || !PAGE_SIZE_KEY.has(key) || !insideCallArgument(property)) continue;
-    judgePageSize(endpoint, bounds, found, property.initializer, property);
-  }
-  for (const shorthand of index.nodesOfKind<ts.ShorthandPropertyAssignment>(SyntaxKind.ShorthandPropertyAssignment, scopes)) {
-    if (!PAGE_SIZE_KEY.has(shorthand.name.text) || !insideCallArgument(shorthand)) continue;
-    judgePageSize(endpoint, bounds, found, shorthand.name, shorthand);
-  }
+  const { assigned, shorthand } = pageSizeProperties(index);
+  for (const property of nodesInScopes(assigned, scopes)) judgePageSize(endpoint, bounds, found, property.initializer, property);
+  for (const property of nodesInScopes(shorthand, scopes)) judgePageSize(endpoint, bounds, found, property.name, property);
   for (const call of index.callsNamed(PAGE_SIZE_METHOD, scopes)) {
     if (call.arguments.length !== 1 || calleeObject(call) === undefined) continue;
     judgePageSize(endpoint, bounds, found, call.arguments[0], call);
