@@ -7,18 +7,20 @@
  *
  * Why: on a shared machine two separate runs differ by 10-20% from load
  * alone, more than most single changes save. Interleaved per file, drift and
- * other tenants' bursts hit both builds alike, so the ratio AFTER/BEFORE is
- * steady to a percent or two where separate runs are not.
+ * other tenants' bursts hit both builds alike, and CPU time rather than wall
+ * time leaves out the waits for a core, so the ratio AFTER/BEFORE is steady
+ * to a percent or two where separate runs are not.
  *
  *   cp -r dist /tmp/dist-before     # before the change
  *   npm run build                   # after it
  *   npm run bench:ab -- /tmp/dist-before dist
  *
- * The build loaded first into a process measured up to 15-30% faster than
- * the other on this machine, whichever it was (shared library code's inline
- * caches and the parser instance it warms), so each comparison runs twice, in
- * two child processes, once with each build loaded first; the figure is the
- * geometric mean of the two AFTER/BEFORE ratios, and both are printed.
+ * Timed by wall clock, the build loaded first into a process measured 15-40%
+ * faster than the other on this machine, whichever it was; by CPU time the
+ * two load orders agree within about a percent. Each comparison still runs
+ * twice, in two child processes, once with each build loaded first, and
+ * prints both ratios and their geometric mean: a disagreement between them
+ * says the figure is not to be trusted.
  *
  * The two builds must resolve the same node_modules (a copy inside the
  * checkout, or one of its worktrees, does). Exits non-zero only on errors.
@@ -85,6 +87,16 @@ async function loadBuild(folder: string, checkIds: string | undefined): Promise<
   return (input) => analyzeFiles([input], { config: DEFAULT_CONFIG, checks });
 }
 
+/**
+ * The process's CPU time in ms (user + system, all its threads, so garbage
+ * collection on helper threads counts): on a machine shared with other
+ * tenants it moves by about 1% between runs where wall time moves by 10%.
+ */
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
 /** Times the two builds of `options` in this process, `folders[0]` loaded first. */
 async function measureInProcess(options: Options): Promise<ChildResult> {
   const files: SourceInput[] = generateCorpus().map((file) => ({ path: file.path, text: file.text }));
@@ -98,13 +110,13 @@ async function measureInProcess(options: Options): Promise<ChildResult> {
     for (const file of files) {
       // Alternate which build goes first: the second one finds the file's text warmer in the caches.
       for (const which of round % 2 === 0 ? [0, 1] : [1, 0]) {
-        const start = performance.now();
+        const start = cpuMs();
         await builds[which](file);
-        if (measured) totals[which] += performance.now() - start;
+        if (measured) totals[which] += cpuMs() - start;
       }
-      const start = performance.now();
+      const start = cpuMs();
       ts.createSourceFile(file.path, file.text, ts.ScriptTarget.Latest);
-      if (measured) parseTotal += performance.now() - start;
+      if (measured) parseTotal += cpuMs() - start;
     }
   }
   return { parseMs: parseTotal / options.rounds, buildMs: [totals[0] / options.rounds, totals[1] / options.rounds] };
