@@ -8,7 +8,6 @@ import { ts, isObjectLiteralExpression, isPropertyAssignment, isShorthandPropert
 import { calleeName, importSources, unwrapExpression, plainCalleePath } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import type { RequestOrigins } from '../frameworks/request-origins.js';
-import { nodesInScopes } from './nodes-in-scopes.js';
 
 export interface ImportedRecordHelper {
   call: ts.CallExpression;
@@ -90,7 +89,7 @@ function importedVerbCalls(index: SourceIndex): { calls: readonly ts.CallExpress
 export function findImportedRecordHelpers(index: SourceIndex, scopes: readonly Scope[], origins: () => RequestOrigins, excluded: readonly ts.Node[]): ImportedRecordHelper[] {
   const { calls, byCall } = importedVerbCalls(index);
   const helpers: ImportedRecordHelper[] = [];
-  for (const call of nodesInScopes(calls, scopes)) {
+  for (const call of index.nodesInScopes(calls, scopes)) {
     if (excluded.some((node) => call.pos >= node.pos && call.end <= node.end)) continue;
     const { path, module } = byCall.get(call)!;
     const label = requestArgument(call, origins());

@@ -11,7 +11,6 @@ import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { isStatement, sqlCallQuery, sqlTemplateQuery } from './sql-queries.js';
 import { drizzleConditions, knexConditions, objectConditions, type Condition, type ObjectResolver } from './where-conditions.js';
 import { KeySlots } from '../lang/key-slots.js';
-import { nodesInScopes } from './nodes-in-scopes.js';
 
 export type Orm = 'prisma' | 'drizzle' | 'typeorm' | 'sequelize' | 'mongoose' | 'knex' | 'sql';
 export type Operation = 'read' | 'update' | 'delete';
@@ -491,7 +490,7 @@ function computeRecordQueries(index: SourceIndex, scopes: readonly Scope[]): Rec
   let resolve: ObjectResolver | undefined;
   let hints: OrmHints | undefined;
   const queries: RecordQuery[] = [];
-  for (const call of nodesInScopes(queryCandidates(index), scopes)) {
+  for (const call of index.nodesInScopes(queryCandidates(index), scopes)) {
     const sql = sqlCallQuery(call);
     if (sql !== undefined) {
       queries.push(sql);

@@ -12,7 +12,6 @@ import { scopeOf, type Control } from '../frameworks/endpoint.js';
 import { propertyOf } from '../rate-limiting/limiter-signals.js';
 import { fileMentions } from '../rate-limiting/text-hints.js';
 import { KeySlots } from '../lang/key-slots.js';
-import { nodesInScopes } from '../authorization/nodes-in-scopes.js';
 
 export interface RequestIdSignal {
   node: ts.Node;
@@ -153,12 +152,12 @@ function computeRequestIdIn(index: SourceIndex, scopes: readonly Scope[]): Reque
   if (!fileMentions(index, 'requestIds', /[Rr]equest-?[Ii][Dd]|reqId|req_id|[Cc]orrelation|[Tt]race|randomUUID|uuid|nanoid|ulid|cuid|createId|randomBytes/)) return {};
   // The file's header setters and header properties are found once: every endpoint (and control) asks.
   const { setters, properties } = idHeaderNodes(index);
-  const setter = nodesInScopes(setters, scopes)[0];
+  const setter = index.nodesInScopes(setters, scopes)[0];
   if (setter !== undefined) {
     const call = setter.parent as ts.CallExpression;
     return { signal: { node: call, note: `sets the ${setter.text} header: ${index.textOf(call.expression)}(...)` } };
   }
-  const property = nodesInScopes(properties, scopes)[0];
+  const property = index.nodesInScopes(properties, scopes)[0];
   if (property !== undefined) return { signal: { node: property, note: `sends the ${propertyKey(property)} header` } };
   for (const call of index.callsNamed(/^(?:child|info|warn|error|log|debug|fatal)$/, scopes)) {
     const name = calleeName(call);

@@ -11,7 +11,6 @@ import type { Endpoint } from '../frameworks/endpoint.js';
 import { traceRequestOrigins, type RequestOrigins } from '../frameworks/request-origins.js';
 import { fileHasKind, fileMentions } from './text-hints.js';
 import { KeySlots } from '../lang/key-slots.js';
-import { nodesInScopes } from '../authorization/nodes-in-scopes.js';
 
 export interface CostFinding {
   kind: 'page-size' | 'loop' | 'regex-from-input' | 'catastrophic-regex';
@@ -171,8 +170,8 @@ function pageSizes(endpoint: Endpoint, bounds: BoundEvidence[]): CostFinding[] {
   const { index, scopes } = endpoint;
   const found: CostFinding[] = [];
   const { assigned, shorthand } = pageSizeProperties(index);
-  for (const property of nodesInScopes(assigned, scopes)) judgePageSize(endpoint, bounds, found, property.initializer, property);
-  for (const property of nodesInScopes(shorthand, scopes)) judgePageSize(endpoint, bounds, found, property.name, property);
+  for (const property of index.nodesInScopes(assigned, scopes)) judgePageSize(endpoint, bounds, found, property.initializer, property);
+  for (const property of index.nodesInScopes(shorthand, scopes)) judgePageSize(endpoint, bounds, found, property.name, property);
   for (const call of index.callsNamed(PAGE_SIZE_METHOD, scopes)) {
     if (call.arguments.length !== 1 || calleeObject(call) === undefined) continue;
     judgePageSize(endpoint, bounds, found, call.arguments[0], call);

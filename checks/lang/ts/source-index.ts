@@ -133,18 +133,22 @@ export class SourceIndex {
     const all = (this.byKind[kind] ?? NO_NODES) as readonly T[];
     if (scopes === undefined || all.length === 0) return all;
     // One range (a node's own extent) is cheap to answer and rarely asked twice: no caching.
-    if (scopes.length === 1) return this.collectInScopes(all, scopes);
+    if (scopes.length === 1) return this.nodesInScopes(all, scopes);
     // Every check asks about the same endpoint's scopes: answer each (scopes, kind) once.
     const byKind = (this.answersFor(scopes).byKind ??= new Map());
     let cached = byKind.get(kind);
     if (cached === undefined) {
-      cached = this.collectInScopes(all, scopes);
+      cached = this.nodesInScopes(all, scopes);
       byKind.set(kind, cached);
     }
     return cached as T[];
   }
 
-  private collectInScopes<T extends ts.Node>(all: readonly T[], scopes: readonly Scope[]): readonly T[] {
+  /**
+   * The nodes of a file-wide list (document order) inside `scopes`: a binary search per merged range. For lists a
+   * check gathers once per file (candidate record queries, calls of imported helpers) and asks about per endpoint.
+   */
+  nodesInScopes<T extends ts.Node>(all: readonly T[], scopes: readonly Scope[]): readonly T[] {
     // Most questions find nothing in an endpoint's code: the shared empty list then, no allocation.
     let result: T[] | undefined;
     for (const scope of scopes.length === 1 ? scopes : this.mergedScopes(scopes)) {
@@ -267,14 +271,14 @@ export class SourceIndex {
   private namedCallsIn(byName: Map<string, ts.CallExpression[]>, names: readonly string[], scopes: readonly Scope[] | undefined): readonly ts.CallExpression[] {
     if (names.length === 1) {
       const list = byName.get(names[0]) ?? (NO_NODES as readonly ts.CallExpression[]);
-      return scopes === undefined ? list : this.collectInScopes(list, scopes);
+      return scopes === undefined ? list : this.nodesInScopes(list, scopes);
     }
     // Most names of a pattern have no call in the scopes: merge only when two lists have calls.
     let merged: readonly ts.CallExpression[] = NO_NODES as readonly ts.CallExpression[];
     for (const name of names) {
       const list = byName.get(name);
       if (list === undefined) continue;
-      const found = scopes === undefined ? list : this.collectInScopes(list, scopes);
+      const found = scopes === undefined ? list : this.nodesInScopes(list, scopes);
       if (found.length === 0) continue;
       merged = merged.length === 0 ? found : mergeInDocumentOrder(merged, found);
     }
