@@ -10,6 +10,7 @@ import type { Config } from '../src/config/schema.js';
 import { endpointName, type Checklist, type Evidence, type Finding, type ItemResult, type ItemStatus, type Severity } from './model.js';
 import type { ProjectContext } from './project-context.js';
 import { KeySlots } from './lang/key-slots.js';
+import { answerOnce } from './lang/answer-once.js';
 
 /** A finding before suppression and fingerprinting (which need the whole file). */
 export type RawFinding = Omit<Finding, 'fingerprint'>;
@@ -63,19 +64,14 @@ const CHECKLIST_SHAPE: Readonly<Record<ChecklistItemId, undefined>> = {
 if (Object.keys(CHECKLIST_SHAPE).join() !== CHECKLIST.map((item) => item.id).join()) throw new Error('CHECKLIST_SHAPE must list the checklist items in CHECKLIST order');
 
 /** A message template cut once into text and placeholder names (odd positions): every finding fills one. */
-const compiledTemplates = new Map<string, readonly string[]>();
+const templateParts = answerOnce((template: string): readonly string[] => template.split(/\{\{\s*(\w+)\s*\}\}/), 10_000);
 
 /**
  * Fills a template from `data`; given an endpoint, its method and route fill `{{method}}` and
  * `{{route}}` over data's own (fix texts name the endpoint), without copying data.
  */
 function fillTemplate(template: string, data: Record<string, string> | undefined, endpoint?: { method: string; route: string }): string {
-  let parts = compiledTemplates.get(template);
-  if (parts === undefined) {
-    parts = template.split(/\{\{\s*(\w+)\s*\}\}/);
-    if (compiledTemplates.size > 10_000) compiledTemplates.clear();
-    compiledTemplates.set(template, parts);
-  }
+  const parts = templateParts(template);
   let text = parts[0];
   for (let i = 1; i < parts.length; i += 2) {
     const name = parts[i];
@@ -222,7 +218,7 @@ export function runChecksWith<E extends EndpointBase, N>(
       }
       const decision = decisions.length > 0 ? decisionOn(decisions, item) : undefined;
       if (decision !== undefined) merge(decided, item, decision.status, decision.evidence, decision.reason);
-      else merge(decided, item, 'unknown', undefined, undecidedReason(check));
+      else merge(decided, item, 'unknown', undefined, undecidedReason(check.id));
     }
     if (reported.length > 0) {
       for (const finding of reported) findings.push(finding);
@@ -265,17 +261,7 @@ function reportsOn(reported: readonly RawFinding[], item: ChecklistItemId): bool
 }
 
 /** The reason for an item a check left undecided, one string per check rather than one per item per endpoint. */
-const undecidedReasons = new Map<string, string>();
-
-function undecidedReason(check: { id: string }): string {
-  let reason = undecidedReasons.get(check.id);
-  if (reason === undefined) {
-    reason = `check ${check.id} could not decide this item`;
-    if (undecidedReasons.size > 10_000) undecidedReasons.clear();
-    undecidedReasons.set(check.id, reason);
-  }
-  return reason;
-}
+const undecidedReason = answerOnce((checkId: string) => `check ${checkId} could not decide this item`, 10_000);
 
 /** A check's decision on one of its items, folded into what the check decided before (the strongest word wins). */
 function decide<E, N>(check: Check<string, E, N, string>, decisions: Decision[], decision: Decision): void {

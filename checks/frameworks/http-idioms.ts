@@ -1,3 +1,5 @@
+import { answerOnce } from '../lang/answer-once.js';
+
 /**
  * Calls that only read the request or write the response. They are not
  * "work" in the sense of the checklist (data access, side effects), and
@@ -36,7 +38,7 @@ const DATA_VERB =
   /^(?:find\w*|select|selectFrom|insert\w*|update\w*|delete\w*|remove\w*|destroy|create\w*|save|upsert|query\w*|execute|exec|run|aggregate|count|from|fetch|request|send\w*|write\w*|charge|transfer|refund|publish|enqueue|\$queryRaw\w*|\$executeRaw\w*|get\w*By\w*|list\w*|read\w*)$/;
 
 /** Whether a call (by callee path) reads or changes data or has an outside effect. */
-export const isDataAccessCall = memoized(classifyDataAccess);
+export const isDataAccessCall = answerOnce(classifyDataAccess);
 
 function classifyDataAccess(path: string): boolean {
   const name = path.split('.').pop() ?? path;
@@ -47,21 +49,8 @@ function classifyDataAccess(path: string): boolean {
 /**
  * Every check asks these of every call of every endpoint, and callee paths
  * repeat across endpoints and files (`res.json`, `prisma.user.findMany`): each
- * path's answer is computed once. Bounded: paths come from the code reviewed.
+ * path's answer is computed once.
  */
-function memoized(test: (path: string) => boolean): (path: string) => boolean {
-  const answers = new Map<string, boolean>();
-  return (path) => {
-    let answer = answers.get(path);
-    if (answer === undefined) {
-      answer = test(path);
-      if (answers.size > 50_000) answers.clear();
-      answers.set(path, answer);
-    }
-    return answer;
-  };
-}
-
 function memoizedTest(pattern: RegExp): (path: string) => boolean {
-  return memoized((path) => pattern.test(path));
+  return answerOnce((path: string) => pattern.test(path));
 }

@@ -1,6 +1,7 @@
 import { ts, SyntaxKind, forEachChild, isAsExpression, isElementAccessExpression, isIdentifier, isNoSubstitutionTemplateLiteral, isNonNullExpression, isParenthesizedExpression, isPropertyAccessExpression, isStringLiteral } from './parse.js';
 import { lowerBound, mergeScopes, type Scope } from '../scopes.js';
 import { KeySlots } from '../key-slots.js';
+import { answerOnce } from '../answer-once.js';
 
 export type { Scope };
 
@@ -392,25 +393,17 @@ export function lfLineStartsOf(text: string): number[] | undefined {
 
 const scopedAnswers = new KeySlots<readonly Scope[], ScopedAnswers>('sourceIndexAnswers');
 
-/** Patterns by key that are a plain list of names (`^(?:json|send)$`, `^render$`), with the names; null for any other pattern. */
-const literalPatterns = new Map<string, readonly string[] | null>();
 const LITERAL_LIST = /^\^(?:\(\?:((?:[\w]|\\\$)+(?:\|(?:[\w]|\\\$)+)*)\)|((?:[\w]|\\\$)+))\$$/;
 
 /**
  * The names of a pattern key (source, no flags) that only lists names, e.g.
  * `^(?:json|send|\$queryRaw)$`: what matches it is then found by lookup.
+ * Keys are the patterns of the checks' code, plus a few built per file: bounded so the latter cannot grow it forever.
  */
-export function literalAlternatives(key: string): readonly string[] | undefined {
-  let names = literalPatterns.get(key);
-  if (names === undefined) {
-    const match = LITERAL_LIST.exec(key);
-    names = match === null ? null : [...new Set((match[1] ?? match[2]).split('|').map((name) => name.replace(/\\\$/g, '$')))];
-    // Keys are the patterns of the checks' code, plus a few built per file: bounded so the latter cannot grow it forever.
-    if (literalPatterns.size > 10_000) literalPatterns.clear();
-    literalPatterns.set(key, names);
-  }
-  return names ?? undefined;
-}
+export const literalAlternatives: (key: string) => readonly string[] | undefined = answerOnce((key: string) => {
+  const match = LITERAL_LIST.exec(key);
+  return match === null ? undefined : [...new Set((match[1] ?? match[2]).split('|').map((name) => name.replace(/\\\$/g, '$')))];
+}, 10_000);
 
 /**
  * Two lists of distinct nodes in document order (by start, the enclosing node
