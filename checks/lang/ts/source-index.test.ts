@@ -74,6 +74,22 @@ describe('SourceIndex.callsNamed', () => {
   });
 });
 
+describe('SourceIndex.mayHaveIdentifier', () => {
+  it('says no only for a name the file never uses as an identifier', () => {
+    const code = `
+      class User { toJSON() { return {}; } }
+      const query = { select: { id: true } };
+      el.delete(key);
+      <Input onChange={handle} />;
+      const text = 'password in a string'; // secret in a comment
+    `;
+    const index = new SourceIndex('a.tsx', parseTypeScript('a.tsx', code).sourceFile);
+    expect(parseTypeScript('a.tsx', code).syntaxProblems).toEqual([]);
+    for (const name of ['User', 'toJSON', 'select', 'id', 'delete', 'el', 'onChange', 'handle', 'text']) expect(index.mayHaveIdentifier(name)).toBe(true);
+    for (const name of ['password', 'secret', 'string', 'Input2']) expect(index.mayHaveIdentifier(name)).toBe(false);
+  });
+});
+
 describe('line starts', () => {
   it('lists the lines of LF text as TypeScript does, and leaves other line ends to TypeScript', () => {
     for (const text of ['', 'a', 'a\n', '\n\n', 'const a = 1;\nconst b = 2;\n\n// end', '\nx\ny']) {

@@ -300,6 +300,18 @@ export class SourceIndex {
     return map;
   }
 
+  /**
+   * Whether the file may have an identifier `name` (a binding, a reference, a property or method name, a JSX
+   * attribute): false says it has none, from the parser's own table of the file's identifier texts, without a look
+   * at any node. A check's cheapest exact first test: a file that never names `toJSON` has no `toJSON()` method to
+   * look for. Names inside strings, comments and templates are not identifiers.
+   */
+  mayHaveIdentifier(name: string): boolean {
+    // `identifiers` is internal but has been on every parsed file since TypeScript 1.x; without it, assume it may.
+    const table = (this.sourceFile as { identifiers?: ReadonlyMap<string, string> }).identifiers;
+    return table === undefined || table.has(name);
+  }
+
   /** 1-based line of a node's first token (comments before it excluded). */
   lineOf(node: ts.Node): number {
     this.ensureLineStarts();
