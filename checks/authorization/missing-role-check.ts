@@ -2,6 +2,7 @@ import { ts, SyntaxKind, isCallExpression, isPropertyAccessExpression } from '..
 import { createCheck } from '../create-check.js';
 import { expressionPath, stringValue, plainCalleePath } from '../lang/ts/queries.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
+import { lowerBound } from '../lang/scopes.js';
 
 /** Path segments that mark an administrative or internal route. */
 const PRIVILEGED_SEGMENT = /^(?:admin|admins|administration|internal|manage|management|staff|superuser|backoffice|back-office|sudo|ops)$/i;
@@ -119,16 +120,27 @@ function findRoleCheck(endpoint: Endpoint, configured: readonly string[]): { nod
     // Clerk: auth.protect({ role: 'org:admin' }) / has({ permission: ... })
     if (/(?:^|\.)protect$/.test(path) && call.arguments.length > 0) return { node: call, note: `${path}() with a role condition` };
   }
+  const accesses = index.nodesOfKind<ts.PropertyAccessExpression>(SyntaxKind.PropertyAccessExpression);
+  const literals = index.nodesOfKind<ts.StringLiteral>(SyntaxKind.StringLiteral);
   for (const statement of index.nodesOfKind<ts.IfStatement>(SyntaxKind.IfStatement, endpoint.scopes)) {
-    const mentionsRole = index
-      .nodesOfKind<ts.PropertyAccessExpression>(SyntaxKind.PropertyAccessExpression, [{ pos: statement.expression.pos, end: statement.expression.end }])
-      .some((access) => ROLE_PROPERTY.test(access.name.text) && isCallerExpression(index.textOf(access.expression)));
-    const comparesToRole = index
-      .nodesOfKind<ts.StringLiteral>(SyntaxKind.StringLiteral, [{ pos: statement.expression.pos, end: statement.expression.end }])
-      .some((literal) => /admin|owner|staff|moderator|superuser|manager/i.test(literal.text));
-    if (mentionsRole || comparesToRole) return { node: statement, note: `\`${index.textOf(statement.expression)}\`` };
+    const condition = statement.expression;
+    const mentionsRole = someInside(accesses, condition, (access) => ROLE_PROPERTY.test(access.name.text) && isCallerExpression(index.textOf(access.expression)));
+    if (mentionsRole || someInside(literals, condition, (literal) => /admin|owner|staff|moderator|superuser|manager/i.test(literal.text))) {
+      return { node: statement, note: `\`${index.textOf(condition)}\`` };
+    }
   }
   return undefined;
+}
+
+/**
+ * Whether a node of the file-wide list `all` (document order) inside `node` passes `test`: the
+ * index's answer for `[scopeOf(node)]`, read in place rather than copied out for each condition.
+ */
+function someInside<T extends ts.Node>(all: readonly T[], node: ts.Node, test: (found: T) => boolean): boolean {
+  for (let at = lowerBound(all, node.pos); at < all.length && all[at].pos < node.end; at++) {
+    if (all[at].end <= node.end && test(all[at])) return true;
+  }
+  return false;
 }
 
 export default createCheck({

@@ -389,16 +389,25 @@ function firstLinkQuery(calls: readonly ts.CallExpression[], resolve: ObjectReso
 
 /** `where: filter` with `const filter = { ... }` in the same code: follow the name one hop. */
 function localObjectResolver(index: SourceIndex, scopes: readonly Scope[]): ObjectResolver {
+  // Most filters are written in place: the endpoint's declarations are read at the first filter given by name.
+  let initializers: Map<string, ts.Expression> | undefined;
+  return (expression) => {
+    const unwrapped = unwrapExpression(expression);
+    if (!isIdentifier(unwrapped)) return unwrapped;
+    initializers ??= objectInitializers(index, scopes);
+    return initializers.get(unwrapped.text) ?? unwrapped;
+  };
+}
+
+/** The object literals the code's variables are declared with, by name (the first declaration of a name). */
+function objectInitializers(index: SourceIndex, scopes: readonly Scope[]): Map<string, ts.Expression> {
   const initializers = new Map<string, ts.Expression>();
   for (const declaration of index.nodesOfKind<ts.VariableDeclaration>(SyntaxKind.VariableDeclaration, scopes)) {
     if (!isIdentifier(declaration.name) || declaration.initializer === undefined) continue;
     const initializer = unwrapExpression(declaration.initializer);
     if (isObjectLiteralExpression(initializer) && !initializers.has(declaration.name.text)) initializers.set(declaration.name.text, initializer);
   }
-  return (expression) => {
-    const unwrapped = unwrapExpression(expression);
-    return isIdentifier(unwrapped) ? initializers.get(unwrapped.text) ?? unwrapped : unwrapped;
-  };
+  return initializers;
 }
 
 /**

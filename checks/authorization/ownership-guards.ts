@@ -202,13 +202,50 @@ const ROLE_CONTROL = /^(?:requireRoles?|requireAdmin|isAdmin|adminOnly|onlyAdmin
  */
 export function adminOnlyControl(index: SourceIndex, controls: readonly Control[]): Control | undefined {
   return controls.find((control) => {
-    const name = control.name.slice(control.name.lastIndexOf('.') + 1);
-    if (!ROLE_CONTROL.test(name)) return false;
-    return /admin/i.test(name) || /admin|superuser|staff/i.test(index.textOf(control.node));
+    const role = roleControlOf(control.name);
+    if (role === NOT_A_ROLE_CONTROL) return false;
+    return role === ADMIN_BY_NAME || /admin|superuser|staff/i.test(index.textOf(control.node));
   });
 }
 
 /** A middleware or wrapper around the handler whose name says it checks ownership or membership. */
 export function ownershipControl(controls: readonly Control[]): Control | undefined {
-  return controls.find((control) => OWNERSHIP_CONTROL.test(control.name));
+  return controls.find((control) => answerByName(ownershipControlNames, control.name, namesOwnershipControl));
+}
+
+/*
+ * Answers by control name: every endpoint asks about its middleware (`authenticate`, `validateBody`,
+ * router-level `app.use` controls), and the same names come back endpoint after endpoint. Cleared
+ * when large, so a long-running server does not keep every name it saw.
+ */
+const CONTROL_NAMES_KEPT = 5000;
+const ownershipControlNames = new Map<string, boolean>();
+const roleControlNames = new Map<string, number>();
+const NOT_A_ROLE_CONTROL = 0;
+const ADMIN_BY_NAME = 1;
+const ROLE_BY_NAME = 2;
+
+function namesOwnershipControl(name: string): boolean {
+  return OWNERSHIP_CONTROL.test(name);
+}
+
+/** Whether a control's last name is a role control, and whether that name itself says admin. */
+function roleKindOf(name: string): number {
+  const last = name.slice(name.lastIndexOf('.') + 1);
+  if (!ROLE_CONTROL.test(last)) return NOT_A_ROLE_CONTROL;
+  return /admin/i.test(last) ? ADMIN_BY_NAME : ROLE_BY_NAME;
+}
+
+function roleControlOf(name: string): number {
+  return answerByName(roleControlNames, name, roleKindOf);
+}
+
+function answerByName<T>(answers: Map<string, T>, name: string, compute: (name: string) => T): T {
+  let known = answers.get(name);
+  if (known === undefined) {
+    known = compute(name);
+    if (answers.size >= CONTROL_NAMES_KEPT) answers.clear();
+    answers.set(name, known);
+  }
+  return known;
 }

@@ -43,48 +43,102 @@ function tableOf(statement: string, text: string): string | undefined {
   return pattern.exec(text)?.[1];
 }
 
-/** The value passed for a placeholder: `$2` is the second value; the n-th `?` of the statement the n-th. */
-function valueFor(placeholder: string, offset: number, sql: SqlText): ts.Expression | undefined {
-  if (placeholder.startsWith('$')) return sql.values[Number(placeholder.slice(1)) - 1];
-  const before = sql.text.slice(0, offset).split('?').length - 1;
-  return sql.values[before];
+/** A value compared in the WHERE: `col = $2` is the second value; the n-th `?` of the statement the n-th. */
+interface SqlComparison {
+  column: string;
+  /** Index into the values passed with the statement. */
+  valueAt: number;
 }
 
-function parseSql(sql: SqlText, node: ts.Node, callee: string, client: string): RecordQuery | undefined {
-  const statement = STATEMENT.exec(sql.text)?.[1]?.toLowerCase();
+/** What a statement's text says, whatever values are passed with it. */
+interface ParsedSql {
+  operation: RecordQuery['operation'];
+  method: string;
+  model: string;
+  /** An OR somewhere in the WHERE. */
+  alternative: boolean;
+  comparisons: readonly SqlComparison[];
+  /** Owner columns compared with something other than a parameter. */
+  ownerColumns: readonly string[];
+}
+
+/** The index into the values of the placeholder at `offset` of the statement: `$2` is 1; a `?` counts the `?` before it. */
+function valueIndex(placeholder: string, offset: number, text: string): number {
+  if (placeholder.startsWith('$')) return Number(placeholder.slice(1)) - 1;
+  return text.slice(0, offset).split('?').length - 1;
+}
+
+/*
+ * Statements by text: the same SQL comes back in several handlers and files (a lookup by id, a
+ * delete by id), and reading one costs half a dozen regexes. Cleared when large, so a long-running
+ * server does not keep every statement it saw.
+ */
+const parsedByText = new Map<string, ParsedSql | null>();
+const PARSED_KEPT = 2000;
+
+function parsedSql(text: string): ParsedSql | undefined {
+  let parsed = parsedByText.get(text);
+  if (parsed === undefined) {
+    parsed = readSql(text) ?? null;
+    if (parsedByText.size >= PARSED_KEPT) parsedByText.clear();
+    parsedByText.set(text, parsed);
+  }
+  return parsed ?? undefined;
+}
+
+function readSql(text: string): ParsedSql | undefined {
+  const statement = STATEMENT.exec(text)?.[1]?.toLowerCase();
   if (statement === undefined) return undefined;
-  const whereAt = sql.text.search(WHERE);
+  const whereAt = text.search(WHERE);
   if (whereAt < 0) return undefined;
-  const rest = sql.text.slice(whereAt);
+  const rest = text.slice(whereAt);
   const endAt = rest.slice(5).search(WHERE_END);
   const where = endAt < 0 ? rest : rest.slice(0, endAt + 5);
   // An OR anywhere in the WHERE may make any one condition optional: fail closed, count none as a restriction.
   const alternative = /\bor\b/i.test(where);
-  const conditions: Condition[] = [];
+  const comparisons: SqlComparison[] = [];
+  const ownerColumns: string[] = [];
   const seen = new Set<string>();
   // An exec loop, not matchAll: matchAll copies the regex through its species constructor on every statement.
   COMPARISON.lastIndex = 0;
   for (let match = COMPARISON.exec(where); match !== null; match = COMPARISON.exec(where)) {
     const column = match[1].slice(match[1].lastIndexOf('.') + 1);
     seen.add(column.toLowerCase());
-    const value = valueFor(match[2], whereAt + (match.index ?? 0) + match[0].length - match[2].length, sql);
-    conditions.push({ column, path: [column], value, node, alternative });
+    comparisons.push({ column, valueAt: valueIndex(match[2], whereAt + (match.index ?? 0) + match[0].length - match[2].length, text) });
   }
   // Owner columns compared with something other than a parameter (`owner_id = current_user_id()`).
   for (const token of where.match(/[A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)?/g) ?? []) {
     const column = token.slice(token.lastIndexOf('.') + 1);
     if (isOwnerField(column) && !seen.has(column.toLowerCase())) {
       seen.add(column.toLowerCase());
-      conditions.push({ column, path: [column], node, alternative });
+      ownerColumns.push(column);
     }
   }
   return {
-    orm: 'sql',
     operation: statement === 'select' ? 'read' : statement === 'update' ? 'update' : 'delete',
-    model: tableOf(statement, sql.text) ?? 'record',
+    method: statement.toUpperCase(),
+    model: tableOf(statement, text) ?? 'record',
+    alternative,
+    comparisons,
+    ownerColumns,
+  };
+}
+
+function parseSql(sql: SqlText, node: ts.Node, callee: string, client: string): RecordQuery | undefined {
+  const parsed = parsedSql(sql.text);
+  if (parsed === undefined) return undefined;
+  const { alternative } = parsed;
+  // Conditions are the query's own (their node and values): built for each query from the shared reading.
+  const conditions: Condition[] = [];
+  for (const { column, valueAt } of parsed.comparisons) conditions.push({ column, path: [column], value: sql.values[valueAt], node, alternative });
+  for (const column of parsed.ownerColumns) conditions.push({ column, path: [column], node, alternative });
+  return {
+    orm: 'sql',
+    operation: parsed.operation,
+    model: parsed.model,
     node,
     callee,
-    method: statement.toUpperCase(),
+    method: parsed.method,
     client,
     conditions,
     result: node as ts.Expression,
