@@ -289,3 +289,26 @@ app.get('/api/notes', async (c) => c.json(await db.note.findMany()));
 
 // NestJS apps read whole (main.ts, modules): see nest-app-logging.test.ts.
 it.todo('valid: a tRPC middleware whose UNAUTHORIZED error is logged by the adapter onError in another file');
+
+describe('auth-failure-not-logged: rejections shared by routes', () => {
+  const SHARED = `import express from 'express';
+const app = express();
+function requireAuth(req, res, next) {
+  if (!req.headers.authorization) {
+    return res.status(401).json({ error: new UnauthorizedError('missing token'), code: 401 });
+  }
+  next();
+}
+app.get('/a', requireAuth, (req, res) => res.json({}));
+app.get('/b', requireAuth, (req, res) => res.json({}));
+`;
+
+  it('invalid: each route behind the middleware fails on its one unlogged branch, named by the status written first', async () => {
+    for (const endpoint of ['GET /a', 'GET /b']) {
+      const { item, findings } = await verdict(APP, SHARED, endpoint);
+      expect(item.status).toBe('fail');
+      expect(findings.map((finding) => finding.message)).toContain('This 401 (line 5) turns an unauthenticated caller away without logging it: failed sign-ins and bad tokens leave no trace.');
+      expect(findings.every((finding) => finding.line === 5)).toBe(true);
+    }
+  });
+});
