@@ -142,6 +142,29 @@ const CARRIES_NOTHING = kindTable([
   SyntaxKind.VoidExpression,
 ]);
 
+/**
+ * Whether `expression` carries nothing of the caller's whatever the flow knows: the tracer gives undefined for it
+ * without looking anything up. Literals, functions, and object and array literals made of those only
+ * (`{ error: 'Not found' }`); a name, a spread or a call may carry something.
+ */
+export function carriesNothing(node: ts.Expression): boolean {
+  const expression = unwrapExpression(node);
+  if (CARRIES_NOTHING[expression.kind]) return true;
+  if (isObjectLiteralExpression(expression)) {
+    for (const property of expression.properties) {
+      // Methods and accessors are never traced; a named property carries what its value does.
+      if (isSpreadAssignment(property) || isShorthandPropertyAssignment(property)) return false;
+      if (isPropertyAssignment(property) && !carriesNothing(property.initializer)) return false;
+    }
+    return true;
+  }
+  if (isArrayLiteralExpression(expression)) {
+    for (const element of expression.elements) if (isSpreadElement(element) || !carriesNothing(element)) return false;
+    return true;
+  }
+  return false;
+}
+
 /** A lookup by SyntaxKind as a plain array: asked of every expression traced, where a Set's hashing showed. */
 function kindTable(kinds: readonly ts.SyntaxKind[]): readonly boolean[] {
   const table: boolean[] = [];

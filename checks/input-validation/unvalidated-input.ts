@@ -6,13 +6,13 @@
  * how input travels is in input-flow.ts. Path parameters are strings the
  * router cut out of the URL: they are not asked for a schema here.
  */
-import { ts, SyntaxKind, isIdentifier, isNewExpression, isNoSubstitutionTemplateLiteral, isNumericLiteral, isStringLiteral } from '../lang/ts/parse.js';
+import { ts, SyntaxKind, isIdentifier, isNewExpression } from '../lang/ts/parse.js';
 import { createCheck } from '../create-check.js';
 import { enclosingFunction, functionsByName, plainCalleePath } from '../lang/ts/queries.js';
 import { isDataAccessCall, isInertCall, isRequestRead, isResponseCall } from '../frameworks/http-idioms.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
 import { ruleSetting } from '../run-checks.js';
-import { inputFlowOf, mentionsRequestInput, type Gate, type InputFlow, type RawValue } from './input-flow.js';
+import { carriesNothing, inputFlowOf, mentionsRequestInput, type Gate, type InputFlow, type RawValue } from './input-flow.js';
 import { ormWrites } from './orm-writes.js';
 
 /** File-system and file-sending calls: `fs.writeFile(path)`, `res.sendFile(name)`, `res.download(file)`. */
@@ -74,8 +74,8 @@ function sinksOf(endpoint: Endpoint): { sinks: Sink[]; opaque: { call: ts.CallEx
   const opaque: { call: ts.CallExpression; path: string }[] = [];
   const helpers = functionsByName(index);
   for (const call of index.calls(endpoint.scopes)) {
-    // A call without arguments, or with literals only (`res.status(500)`), takes no data anywhere.
-    if (literalsOnly(call.arguments)) continue;
+    // A call without arguments, or with constants only (`res.status(500)`, `res.json({ error: 'Not found' })`), takes no data anywhere.
+    if (constantsOnly(call.arguments)) continue;
     const path = plainCalleePath(call);
     const role = callRole(path, endpoint.framework);
     if (role === 'opaque') {
@@ -104,13 +104,9 @@ function sortedByPos(sinks: readonly Sink[]): boolean {
   return true;
 }
 
-function literalsOnly(nodes: readonly ts.Expression[]): boolean {
-  for (let i = 0; i < nodes.length; i++) if (!isLiteral(nodes[i])) return false;
+function constantsOnly(nodes: readonly ts.Expression[]): boolean {
+  for (let i = 0; i < nodes.length; i++) if (!carriesNothing(nodes[i])) return false;
   return true;
-}
-
-function isLiteral(node: ts.Expression): boolean {
-  return isStringLiteral(node) || isNumericLiteral(node) || isNoSubstitutionTemplateLiteral(node) || node.kind === SyntaxKind.TrueKeyword || node.kind === SyntaxKind.FalseKeyword || node.kind === SyntaxKind.NullKeyword;
 }
 
 /** Whether `value` is the caller's data this check asks a schema of, for a sink of `kind`. */
