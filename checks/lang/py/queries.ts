@@ -70,6 +70,19 @@ export function expressionPath(node: PyNode, withCalls = true): string {
   return '';
 }
 
+/**
+ * A fact of one node of `index` that checks ask for each endpoint it serves (a DRF view class: each of its
+ * actions is an endpoint), computed once and kept in the node's memo under `key` (a constant, one per fact).
+ */
+export function nodeFact<T>(node: PyNode, index: PySourceIndex, key: string, compute: () => T): T {
+  const facts = nodeMemo<Record<string, { index: PySourceIndex; value: T }>>(node);
+  const known = facts[key];
+  if (known !== undefined && known.index === index) return known.value;
+  const value = compute();
+  facts[key] ??= { index, value };
+  return value;
+}
+
 /** What this file memoizes per node, in the node's one memo object (nodeMemo). */
 interface NodeFacts {
   calleePath: string;

@@ -394,7 +394,8 @@ function optionalJwt(endpoint: PyEndpoint, regions: readonly Region[]): PyNode |
 
 /** Handler parameters bound to an authentication dependency: `user = Depends(get_current_user)`. */
 function authParameterNames(endpoint: PyEndpoint, configured: readonly string[]): string[] {
-  if (endpoint.handler === undefined) return [];
+  // Flask and DRF endpoints have no dependencies: nothing to filter.
+  if (endpoint.handler === undefined || endpoint.dependencies.length === 0) return [];
   const parameters = parametersOf(endpoint.handler);
   return endpoint.dependencies
     .filter((dependency) => dependency.level === 'parameter' && isAuthDependency(dependency, configured))

@@ -6,8 +6,8 @@
  * owner compared with the caller). The TypeScript check's id and messages.
  */
 import tsCheck from '../../authorization/missing-ownership-check.js';
-import { classesByName, definitionName, methodsOf, namedChildren, plainCalleePath, classAttribute, expressionPath } from '../../lang/py/queries.js';
-import type { PyNode } from '../../lang/py/source-index.js';
+import { classesByName, definitionName, methodsOf, namedChildren, nodeFact, plainCalleePath, classAttribute, expressionPath } from '../../lang/py/queries.js';
+import type { PyNode, PySourceIndex } from '../../lang/py/source-index.js';
 import { createPyCheck, siblingMetadata } from '../create-py-check.js';
 import type { PyEndpoint } from '../endpoint.js';
 import { roleCheckOf } from './missing-role-check.js';
@@ -67,10 +67,15 @@ function objectPermissionClass(endpoint: PyEndpoint): { name: string; line: numb
 function scopedQueryset(endpoint: PyEndpoint): PyNode | undefined {
   const view = endpoint.viewClass;
   if (view === undefined) return undefined;
+  // A fact of the view class: read once for all its actions.
+  return nodeFact(view, endpoint.index, 'py:scopedQueryset', () => findScopedQueryset(endpoint.index, view));
+}
+
+function findScopedQueryset(index: PySourceIndex, view: PyNode): PyNode | undefined {
   const method = methodsOf(view).find((candidate) => definitionName(candidate) === 'get_queryset');
   if (method === undefined) return undefined;
-  const text = endpoint.index.textOf(method);
-  const fields = filteredFields(method, endpoint.index);
+  const text = index.textOf(method);
+  const fields = filteredFields(method, index);
   return CALLER.test(text) && fields.some((field) => OWNER_FIELD.test(field) || TENANT_FIELD.test(field)) ? method : undefined;
 }
 

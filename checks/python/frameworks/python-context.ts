@@ -66,11 +66,16 @@ export class PyContextFiles {
   }
 }
 
-/** `a/b/c.py` gives ['a/b', 'a', ''] : the file's directory and its ancestors, nearest first. */
-export function ancestorDirectories(path: string): string[] {
+/** The last path asked and its answer: the context lookups ask about the same file for each of its endpoints and imports. */
+let lastAncestors: { path: string; directories: readonly string[] } | undefined;
+
+/** `a/b/c.py` gives ['a/b', 'a', ''] : the file's directory and its ancestors, nearest first (shared: not to be changed). */
+export function ancestorDirectories(path: string): readonly string[] {
+  if (lastAncestors?.path === path) return lastAncestors.directories;
   const parts = path.split('/').slice(0, -1);
   const directories: string[] = [];
   for (let length = parts.length; length >= 0; length--) directories.push(parts.slice(0, length).join('/'));
+  lastAncestors = { path, directories: Object.freeze(directories) };
   return directories;
 }
 

@@ -126,20 +126,20 @@ function computeRequestData(endpoint: PyEndpoint): RequestData {
   const data: RequestData = { requestNames, caller, raw, modelParameters, scalarParameters, bodyReads };
 
   // Names assigned from request data, to a fixed point (a few rounds: chains are short).
-  // Each binding's names and whether its value is validated, read once for all rounds.
-  const bindings: { right: PyNode; targets: string[]; validating: boolean; reads: ValueReads | undefined }[] = [];
+  // Each binding's names, read once for all rounds; whether its value is validated only once it would carry raw data.
+  const bindings: { right: PyNode; targets: string[]; validating: boolean | undefined; reads: ValueReads | undefined }[] = [];
   for (const list of [index.nodesOfType('assignment', endpoint.scopes), index.nodesOfType('for_statement', endpoint.scopes), index.nodesOfType('named_expression', endpoint.scopes)]) {
     for (const assignment of list) {
       const left = childByField(assignment, assignment.type === 'named_expression' ? 'name' : 'left');
       const right = childByField(assignment, assignment.type === 'named_expression' ? 'value' : 'right');
       if (left === undefined || right === undefined) continue;
-      bindings.push({ right, targets: boundNames(left), validating: isValidating(right, models), reads: undefined });
+      bindings.push({ right, targets: boundNames(left), validating: undefined, reads: undefined });
     }
   }
   for (let round = 0; round < 4; round++) {
     let grew = false;
     for (const binding of bindings) {
-      const { right, targets, validating } = binding;
+      const { right, targets } = binding;
       // Only a name not yet known to carry a kind of data can take it: the other kind's reads are not looked for.
       let needCaller = false;
       let needRaw = false;
@@ -151,7 +151,9 @@ function computeRequestData(endpoint: PyEndpoint): RequestData {
       // What the value reads is found once for all rounds; only which names carry data changes between them.
       const reads = (binding.reads ??= valueReads(endpoint, data, right));
       const fromCaller = needCaller ? firstValue(reads, caller, true) : undefined;
-      const fromRaw = !needRaw || validating ? undefined : firstValue(reads, raw, false);
+      let fromRaw = needRaw ? firstValue(reads, raw, false) : undefined;
+      // Most values read no raw data: the callee's names are read only for those that do.
+      if (fromRaw !== undefined && (binding.validating ??= isValidating(right, models))) fromRaw = undefined;
       for (const target of targets) {
         if (fromCaller !== undefined && !caller.has(target)) {
           caller.set(target, fromCaller);
@@ -287,7 +289,24 @@ function firstValue(reads: ValueReads, names: Map<string, RequestValue>, anyPart
 
 /** A use of a name that carries request data, labelled with where the data came from. */
 function nameRead(identifier: PyNode, value: RequestValue): RequestValue {
-  return { node: identifier, label: value.node === identifier ? value.label : `\`${identifier.name}\` (${value.label.replace(/^the /, '')})` };
+  return new NameRead(identifier, value);
+}
+
+/**
+ * A name's read as a RequestValue whose label is made when first read: only messages read it, and the flow
+ * (computeRequestData's rounds, valuesIn) makes many reads that never reach one.
+ */
+class NameRead implements RequestValue {
+  private text: string | undefined = undefined;
+
+  constructor(
+    readonly node: PyNode,
+    private readonly from: RequestValue,
+  ) {}
+
+  get label(): string {
+    return (this.text ??= this.from.node === this.node ? this.from.label : `\`${this.node.name}\` (${this.from.label.replace(/^the /, '')})`);
+  }
 }
 
 /** A caller-controlled request part other than the body (`request.headers`, `self.kwargs`), or undefined. */

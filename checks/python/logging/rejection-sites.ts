@@ -149,13 +149,26 @@ const HANDLED_BY: Record<number, RegExp> = {
 };
 
 /** Exception handlers of the endpoint's file for these statuses: FastAPI `exception_handler`, Flask `errorhandler`; with whether they log. */
-export function fileErrorHandlers(endpoint: PyEndpoint, status: number): { node: PyNode; logs: PyNode | undefined }[] {
+export function fileErrorHandlers(endpoint: PyEndpoint, status: number): readonly ErrorHandler[] {
   return errorHandlersIn(endpoint.index, status);
 }
 
-/** Exception handlers registered in `index` for this status, with whether they log. */
-export function errorHandlersIn(index: PySourceIndex, status: number): { node: PyNode; logs: PyNode | undefined }[] {
-  const handlers: { node: PyNode; logs: PyNode | undefined }[] = [];
+type ErrorHandler = { node: PyNode; logs: PyNode | undefined };
+
+/** The memo key of each status's handlers (constant strings: a key built per call would be hashed per call). */
+const HANDLERS_KEY: Record<number, string> = { 401: 'py:errorHandlers:401', 403: 'py:errorHandlers:403', 404: 'py:errorHandlers:404' };
+
+/**
+ * Exception handlers registered in `index` for this status, with whether they log: the same for every site of
+ * every endpoint of the file, so read once per file and status (shared and read-only).
+ */
+export function errorHandlersIn(index: PySourceIndex, status: number): readonly ErrorHandler[] {
+  const key = HANDLERS_KEY[status];
+  return key === undefined ? findErrorHandlers(index, status) : index.memo(key, () => findErrorHandlers(index, status));
+}
+
+function findErrorHandlers(index: PySourceIndex, status: number): ErrorHandler[] {
+  const handlers: ErrorHandler[] = [];
   const pattern = HANDLED_BY[status];
   const matches = (text: string) => pattern !== undefined && pattern.test(text);
   for (const fn of index.nodesOfType('function_definition')) {

@@ -6,7 +6,7 @@
  * mass assignment (input.schema) and sensitive fields (output.fields).
  */
 import { isSecretField, isSensitiveModel } from '../../output-safety/sensitive-data.js';
-import { baseClassNames, bodyOf, childByField, classAttribute, classesByName, definitionName, dictEntries, expressionPath, lastSegment, plainCalleePath, sequenceElements, stringValue } from '../../lang/py/queries.js';
+import { baseClassNames, bodyOf, childByField, classAttribute, classesByName, definitionName, dictEntries, expressionPath, lastSegment, nodeFact, plainCalleePath, sequenceElements, stringValue } from '../../lang/py/queries.js';
 import { ScopedFacts } from '../../lang/py/scoped-facts.js';
 import type { PyNode, PySourceIndex } from '../../lang/py/source-index.js';
 
@@ -160,14 +160,22 @@ function findSerializersUsed(index: PySourceIndex, viewClass: PyNode | undefined
 }
 
 /** A DRF view whose serializer_class is imported and whose queryset reads a sensitive model. */
-export function importedSerializer(endpoint: { index: PySourceIndex; viewClass?: PyNode }): { serializer: string; model: string; node: PyNode } | undefined {
-  if (endpoint.viewClass === undefined) return undefined;
-  const attribute = classAttribute(endpoint.viewClass, 'serializer_class');
+export function importedSerializer(endpoint: { index: PySourceIndex; viewClass?: PyNode }): ImportedSerializer | undefined {
+  const view = endpoint.viewClass;
+  if (view === undefined) return undefined;
+  // A fact of the view class: read once for all its actions (both checks ask for each).
+  return nodeFact(view, endpoint.index, 'py:importedSerializer', () => findImportedSerializer(endpoint.index, view));
+}
+
+type ImportedSerializer = { serializer: string; model: string; node: PyNode };
+
+function findImportedSerializer(index: PySourceIndex, view: PyNode): ImportedSerializer | undefined {
+  const attribute = classAttribute(view, 'serializer_class');
   if (attribute === undefined) return undefined;
   const serializer = lastSegment(expressionPath(attribute.value, false));
-  if (serializers(endpoint.index).has(serializer)) return undefined;
-  const queryset = classAttribute(endpoint.viewClass, 'queryset');
-  const model = (queryset === undefined ? undefined : /\b([A-Z]\w*)\.objects\b/.exec(endpoint.index.textOf(queryset.value))?.[1]) ?? serializer.replace(/Serializer$/, '');
-  return isSensitiveRecord(endpoint.index, model).sensitive ? { serializer, model, node: attribute.node } : undefined;
+  if (serializers(index).has(serializer)) return undefined;
+  const queryset = classAttribute(view, 'queryset');
+  const model = (queryset === undefined ? undefined : /\b([A-Z]\w*)\.objects\b/.exec(index.textOf(queryset.value))?.[1]) ?? serializer.replace(/Serializer$/, '');
+  return isSensitiveRecord(index, model).sensitive ? { serializer, model, node: attribute.node } : undefined;
 }
 

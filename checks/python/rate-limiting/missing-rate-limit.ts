@@ -23,6 +23,8 @@ const FLASK_APP_CALL = /^Flask$/;
 const LIMITER_CALL = /^Limiter$/;
 const ADD_MIDDLEWARE_CALL = /^add_middleware$/;
 const LIMITER_METHOD_CALL = /^(?:ratelimit|limiter|rate_limiter)\.(?:hit|limit|check)$/;
+/** The last names LIMITER_METHOD_CALL allows. */
+const LIMITER_METHOD_NAME = /^(?:hit|limit|check)$/;
 
 /** Routes that take credentials or one-time codes: guessing them is the attack a limit stops. */
 const CREDENTIAL_ROUTE = /(?:^|[/_-])(?:login|log-in|signin|sign-in|token|password|passwd|reset|register|signup|sign-up|otp|mfa|2fa|verify|auth|session)s?(?:$|[/_{-])/i;
@@ -121,6 +123,8 @@ function limiterCallIn(endpoint: PyEndpoint, functions: string[]): PyNode | unde
   // call, and most files do not, so their calls' paths are not read at all.
   const mentioned = index.memo('py:mentionsLimiter', () => /limiter|ratelimit/.test(index.text));
   if (!mentioned && functions.length === 0) return undefined;
+  // `limiter.hit()` and the like end in one of three names: with no configured functions only those calls are read.
+  if (functions.length === 0) return index.callsNamed(LIMITER_METHOD_NAME, endpoint.scopes).find((candidate) => LIMITER_METHOD_CALL.test(plainCalleePath(candidate)));
   return index.calls(endpoint.scopes).find((candidate) => functions.includes(calleeName(candidate)) || (mentioned && LIMITER_METHOD_CALL.test(plainCalleePath(candidate))));
 }
 
