@@ -10,6 +10,7 @@ import { ts, SyntaxKind, isBinaryExpression, isCallExpression, isIdentifier, isJ
 import { calleeName, expressionPath, importSources, plainCalleePath, stringValue, unwrapExpression, variablesByName } from '../lang/ts/queries.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
 import { propertyValue } from './upload-parsers.js';
+import { mayName } from '../output-safety/identifier-table.js';
 
 export interface HtmlSink {
   /** Where the HTML goes out: the response call, the `new Response`, the JSX attribute. */
@@ -86,6 +87,8 @@ function declaredType(endpoint: Endpoint): string | undefined {
     if (calleeName(call) === 'type' || calleeName(call) === 'contentType') return first;
     if (/^content-type$/i.test(first)) return stringValue(call.arguments[1]) ?? 'unknown';
   }
+  // `ctx.type =` needs the name `ctx` or `context`: files without either skip building a path per assignment.
+  if (!fileHtmlSenders(endpoint).contextAssignments) return undefined;
   for (const assignment of index.nodesOfKind<ts.BinaryExpression>(SyntaxKind.BinaryExpression, endpoint.scopes)) {
     if (assignment.operatorToken.kind === SyntaxKind.EqualsToken && /^(?:ctx|context)\.(?:type|response\.type)$/.test(expressionPath(assignment.left))) return stringValue(assignment.right) ?? 'unknown';
   }
@@ -152,6 +155,26 @@ function mayAssignHtml(target: ts.Expression): boolean {
   return !isIdentifier(node);
 }
 
+const NO_NEW: readonly ts.NewExpression[] = [];
+const NO_BINARY: readonly ts.BinaryExpression[] = [];
+
+/**
+ * Which scans of the endpoint's code can find anything in the file: `new Response(...)` needs the name `Response`
+ * or `NextResponse`; an assignment to `ctx.body` or `ctx.type` the name `ctx` or `context`, one to an `innerHTML`
+ * that name. Most files have none of them.
+ */
+function fileHtmlSenders(endpoint: Endpoint): { responses: boolean; contextAssignments: boolean; assignments: boolean } {
+  const index = endpoint.index;
+  return index.memo('xss:fileSenders', () => {
+    const contextAssignments = mayName(index, 'ctx') || mayName(index, 'context');
+    return {
+      responses: mayName(index, 'Response') || mayName(index, 'NextResponse'),
+      contextAssignments,
+      assignments: contextAssignments || mayName(index, 'innerHTML') || mayName(index, 'outerHTML'),
+    };
+  });
+}
+
 /** Every place the endpoint answers HTML. */
 export function htmlSinks(endpoint: Endpoint): HtmlSink[] {
   const index = endpoint.index;
@@ -169,14 +192,16 @@ export function htmlSinks(endpoint: Endpoint): HtmlSink[] {
     else if (declared !== undefined) considerSink(endpoint, sinks, call, via, value, true);
     else considerSink(endpoint, sinks, call, via, value, endpoint.framework === 'express' && /\.send$/.test(path) ? 'text-default' : false);
   }
-  for (const created of index.nodesOfKind<ts.NewExpression>(SyntaxKind.NewExpression, endpoint.scopes)) {
+  // The scans below look for names most files never use (`Response`, `ctx.body`, `innerHTML`): such files skip them.
+  const senders = fileHtmlSenders(endpoint);
+  for (const created of senders.responses ? index.nodesOfKind<ts.NewExpression>(SyntaxKind.NewExpression, endpoint.scopes) : NO_NEW) {
     // `new Response(...)`: a plain name, read without building the callee's path.
     const callee = unwrapExpression(created.expression);
     const body = created.arguments?.[0];
     if (!isIdentifier(callee) || (callee.text !== 'Response' && callee.text !== 'NextResponse') || body === undefined) continue;
     considerSink(endpoint, sinks, created, `new ${callee.text}()`, body, initIsHtml(endpoint, created.arguments?.[1]));
   }
-  for (const assignment of index.nodesOfKind<ts.BinaryExpression>(SyntaxKind.BinaryExpression, endpoint.scopes)) {
+  for (const assignment of senders.assignments ? index.nodesOfKind<ts.BinaryExpression>(SyntaxKind.BinaryExpression, endpoint.scopes) : NO_BINARY) {
     if (assignment.operatorToken.kind !== SyntaxKind.EqualsToken || !mayAssignHtml(assignment.left)) continue;
     const target = expressionPath(assignment.left);
     // Koa answers a string starting with `<` as text/html.

@@ -62,8 +62,11 @@ function modelOf(call: ts.CallExpression): string {
     const first = unwrapped.arguments[0];
     if (first !== undefined && (isStringLiteral(first) || isIdentifier(first))) return first.text;
   }
-  const path = expressionPath(receiver).replace(/\(\)/g, '');
-  return path.split('.').pop() ?? path;
+  // The last name of the path without call markers, cut from the path rather than split and rewritten whole:
+  // asked for every write call of every endpoint. A marker holds no dot, so dropping it after the cut is the same.
+  const path = expressionPath(receiver);
+  const last = path.slice(path.lastIndexOf('.') + 1);
+  return last.includes('()') ? last.replace(/\(\)/g, '') : last;
 }
 
 /** The table of a Drizzle chain: `db.update(users).set(x)` -> users. */

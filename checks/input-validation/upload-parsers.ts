@@ -8,8 +8,9 @@
  */
 import { ts, SyntaxKind, isAsExpression, isAwaitExpression, isBinaryExpression, isCallExpression, isGetAccessorDeclaration, isIdentifier, isMethodDeclaration, isNonNullExpression, isObjectLiteralExpression, isParenthesizedExpression, isPropertyAccessExpression, isPropertyAssignment, isShorthandPropertyAssignment, isVariableDeclaration } from '../lang/ts/parse.js';
 import { calleeName, calleeObject, expressionPath, plainCalleePath, stringValue, unwrapExpression, variablesByName } from '../lang/ts/queries.js';
-import type { Scope } from '../lang/ts/source-index.js';
+import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
+import { mayName } from '../output-safety/identifier-table.js';
 
 export interface UploadSite {
   parser: 'multer' | 'nest' | 'busboy' | 'formidable' | 'form-data' | 's3-post' | 's3-put' | 'fastify-multipart';
@@ -271,24 +272,55 @@ function addMulter(endpoint: Endpoint, sites: UploadSite[], seen: Set<ts.Node>, 
   sites.push(multerSite(endpoint, multer));
 }
 
+/** Which parsers the file can set up at all: each needs a name of its own in the file (see fileUploadNames). */
+interface FileParsers {
+  multer: boolean;
+  nest: boolean;
+  stream: boolean;
+  formData: boolean;
+  presigned: boolean;
+  fastify: boolean;
+}
+
+/**
+ * Read once per file from the parser's table of its identifier texts (which also holds quoted keys): a multer
+ * upload in the endpoint's code needs a `multer(...)` call, a Nest one an interceptor, busboy or formidable their
+ * names, a Fetch upload `formData()` or `parseBody()`, a presigned one its S3 helper, @fastify/multipart
+ * `request.file()` and the like. Most files name none of them, and their endpoints skip every search below.
+ */
+function fileParsers(index: SourceIndex): FileParsers {
+  return index.memo('upload:fileParsers', () => {
+    const names = (list: readonly string[]) => list.some((name) => mayName(index, name));
+    return {
+      multer: mayName(index, 'multer'),
+      nest: names(['FileInterceptor', 'FilesInterceptor', 'FileFieldsInterceptor', 'AnyFilesInterceptor']),
+      stream: names(['busboy', 'Busboy', 'formidable', 'IncomingForm', 'Formidable']),
+      formData: names(['formData', 'parseBody']),
+      presigned: names(['createPresignedPost', 'createPresignedPostAsync', 'getSignedUrl']),
+      fastify: names(['file', 'files', 'parts', 'saveRequestFiles']),
+    };
+  });
+}
+
 /** Every upload the endpoint takes, in document order. */
 export function uploadSites(endpoint: Endpoint): UploadSite[] {
   const index = endpoint.index;
   const sites: UploadSite[] = [];
   const seen = new Set<ts.Node>();
+  // A control may come from another file: always looked at.
   for (const control of endpoint.controls) {
     const node = control.node;
     if (isCallExpression(node)) addMulter(endpoint, sites, seen, node);
   }
-  for (const call of index.callsNamed(MULTER_HANDLER, endpoint.scopes)) addMulter(endpoint, sites, seen, call);
+  const parsers = fileParsers(index);
+  if (parsers.multer) for (const call of index.callsNamed(MULTER_HANDLER, endpoint.scopes)) addMulter(endpoint, sites, seen, call);
   // Nest decorators sit on the method, before the body the scopes start at.
-  const handlerRange = endpoint.handler === undefined ? endpoint.scopes : [{ pos: endpoint.handler.pos, end: endpoint.handler.end }];
+  if (parsers.nest) pushAll(sites, nestSites(endpoint, endpoint.handler === undefined ? endpoint.scopes : [{ pos: endpoint.handler.pos, end: endpoint.handler.end }]));
   // Pushed one by one: spreading five (mostly empty) lists goes through the iterator protocol, per endpoint.
-  pushAll(sites, nestSites(endpoint, handlerRange));
-  pushAll(sites, streamParserSites(endpoint));
-  pushAll(sites, formDataSites(endpoint));
-  pushAll(sites, presignedSites(endpoint));
-  pushAll(sites, fastifySites(endpoint));
+  if (parsers.stream) pushAll(sites, streamParserSites(endpoint));
+  if (parsers.formData) pushAll(sites, formDataSites(endpoint));
+  if (parsers.presigned) pushAll(sites, presignedSites(endpoint));
+  if (parsers.fastify) pushAll(sites, fastifySites(endpoint));
   return sites;
 }
 
