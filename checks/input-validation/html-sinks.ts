@@ -10,7 +10,6 @@ import { ts, SyntaxKind, isBinaryExpression, isCallExpression, isIdentifier, isJ
 import { calleeName, expressionPath, importSources, plainCalleePath, stringValue, unwrapExpression, variablesByName } from '../lang/ts/queries.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
 import { propertyValue } from './upload-parsers.js';
-import { mayName } from '../output-safety/identifier-table.js';
 
 export interface HtmlSink {
   /** Where the HTML goes out: the response call, the `new Response`, the JSX attribute. */
@@ -166,11 +165,11 @@ const NO_BINARY: readonly ts.BinaryExpression[] = [];
 function fileHtmlSenders(endpoint: Endpoint): { responses: boolean; contextAssignments: boolean; assignments: boolean } {
   const index = endpoint.index;
   return index.memo('xss:fileSenders', () => {
-    const contextAssignments = mayName(index, 'ctx') || mayName(index, 'context');
+    const contextAssignments = index.mayHaveIdentifier('ctx') || index.mayHaveIdentifier('context');
     return {
-      responses: mayName(index, 'Response') || mayName(index, 'NextResponse'),
+      responses: index.mayHaveIdentifier('Response') || index.mayHaveIdentifier('NextResponse'),
       contextAssignments,
-      assignments: contextAssignments || mayName(index, 'innerHTML') || mayName(index, 'outerHTML'),
+      assignments: contextAssignments || index.mayHaveIdentifier('innerHTML') || index.mayHaveIdentifier('outerHTML'),
     };
   });
 }

@@ -10,7 +10,6 @@ import { ts, SyntaxKind, isAsExpression, isAwaitExpression, isBinaryExpression, 
 import { calleeName, calleeObject, expressionPath, plainCalleePath, stringValue, unwrapExpression, variablesByName } from '../lang/ts/queries.js';
 import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
-import { mayName } from '../output-safety/identifier-table.js';
 
 export interface UploadSite {
   parser: 'multer' | 'nest' | 'busboy' | 'formidable' | 'form-data' | 's3-post' | 's3-put' | 'fastify-multipart';
@@ -290,9 +289,9 @@ interface FileParsers {
  */
 function fileParsers(index: SourceIndex): FileParsers {
   return index.memo('upload:fileParsers', () => {
-    const names = (list: readonly string[]) => list.some((name) => mayName(index, name));
+    const names = (list: readonly string[]) => list.some((name) => index.mayHaveIdentifier(name));
     return {
-      multer: mayName(index, 'multer'),
+      multer: index.mayHaveIdentifier('multer'),
       nest: names(['FileInterceptor', 'FilesInterceptor', 'FileFieldsInterceptor', 'AnyFilesInterceptor']),
       stream: names(['busboy', 'Busboy', 'formidable', 'IncomingForm', 'Formidable']),
       formData: names(['formData', 'parseBody']),

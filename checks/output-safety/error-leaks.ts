@@ -81,9 +81,7 @@ interface FileSenders {
  */
 function fileSenders(index: SourceIndex): FileSenders {
   return index.memo('output:fileSenders', () => {
-    const table = (index.sourceFile as { identifiers?: unknown }).identifiers;
-    const names = table instanceof Map ? table : undefined;
-    const has = (name: string) => names === undefined || names.has(name);
+    const has = (name: string) => index.mayHaveIdentifier(name);
     return {
       constructors: has('Response') || has('NextResponse') || has('HttpResponse') || (index.nodesOfKind(SyntaxKind.ThrowStatement).length > 0 && importsClientExceptions(index)),
       contextBody: has('ctx') || has('context'),
@@ -278,8 +276,7 @@ function leaksIn(index: SourceIndex, root: ts.Expression, holders: ReadonlyMap<s
  * table of identifier texts, which spares most files a search of their whole text.
  */
 function mayReadProcess(index: SourceIndex): boolean {
-  const table = (index.sourceFile as { identifiers?: unknown }).identifiers;
-  return !(table instanceof Map) || table.has('process');
+  return index.mayHaveIdentifier('process');
 }
 
 /** `process.env` read as a whole (not `process.env.X`) anywhere in the file: rare, so found once per file. */

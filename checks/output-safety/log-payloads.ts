@@ -9,7 +9,6 @@ import { calleeName, expressionPath, importSources, plainCalleePath, stringValue
 import type { Endpoint } from '../frameworks/endpoint.js';
 import { carriedBy, isSecretField } from './sensitive-data.js';
 import { propertyValue } from '../input-validation/upload-parsers.js';
-import { mayName } from './identifier-table.js';
 
 const LOG_LEVEL = /^(?:log|info|warn|warning|error|debug|trace|fatal|verbose|silly|http|notice)$/;
 /** Receivers that are loggers: console, pino/winston/bunyan instances, Nest's Logger, req.log. */
@@ -165,7 +164,7 @@ export function redactPaths(endpoint: Endpoint): { paths: RegExp[]; node: ts.Nod
   const index = endpoint.index;
   return index.memo('pii:redact', () => {
     // Most files configure no logger: no pass over all their properties to find none named `redact`.
-    if (!mayName(index, 'redact')) return undefined;
+    if (!index.mayHaveIdentifier('redact')) return undefined;
     for (const property of index.nodesOfKind<ts.PropertyAssignment>(SyntaxKind.PropertyAssignment)) {
       if (keyOf(property.name) !== 'redact') continue;
       let value = unwrapExpression(property.initializer);

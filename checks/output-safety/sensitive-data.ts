@@ -9,7 +9,6 @@ import { ts, SyntaxKind, isArrowFunction, isAwaitExpression, isBindingElement, i
 import { calleeName, calleeObject, expressionPath, plainCalleePath, stringValue, unwrapExpression, variablesByName } from '../lang/ts/queries.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
 import { KeySlots } from '../lang/key-slots.js';
-import { mayName } from './identifier-table.js';
 
 /** Field names that are secrets whatever record they are on. */
 const SECRET_FIELD =
@@ -305,10 +304,10 @@ export function fileSerializer(endpoint: Endpoint): { node: ts.Node; note: strin
     }
     // The two scans below look for an identifier `toJSON` and `select`: most files name neither, and are spared a
     // pass over all their methods and properties.
-    for (const method of mayName(index, 'toJSON') ? index.nodesOfKind<ts.MethodDeclaration>(SyntaxKind.MethodDeclaration) : []) {
+    for (const method of index.mayHaveIdentifier('toJSON') ? index.nodesOfKind<ts.MethodDeclaration>(SyntaxKind.MethodDeclaration) : []) {
       if (isIdentifier(method.name) && method.name.text === 'toJSON') return { node: method, note: 'the model’s toJSON() decides what is serialised' };
     }
-    for (const property of mayName(index, 'select') ? index.nodesOfKind<ts.PropertyAssignment>(SyntaxKind.PropertyAssignment) : []) {
+    for (const property of index.mayHaveIdentifier('select') ? index.nodesOfKind<ts.PropertyAssignment>(SyntaxKind.PropertyAssignment) : []) {
       if (isIdentifier(property.name) && property.name.text === 'select' && property.initializer.kind === SyntaxKind.FalseKeyword && isObjectLiteralExpression(property.parent) && isPropertyAssignment(property.parent.parent) && isSecretField(property.parent.parent.name.getText())) {
         return { node: property, note: `the schema's \`select: false\` keeps ${property.parent.parent.name.getText()} out of queries` };
       }

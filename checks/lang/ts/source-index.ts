@@ -304,7 +304,8 @@ export class SourceIndex {
    * Whether the file may have an identifier `name` (a binding, a reference, a property or method name, a JSX
    * attribute): false says it has none, from the parser's own table of the file's identifier texts, without a look
    * at any node. A check's cheapest exact first test: a file that never names `toJSON` has no `toJSON()` method to
-   * look for. Names inside strings, comments and templates are not identifiers.
+   * look for. The table also holds quoted property names and the string keys of element accesses (`x['name']`), so
+   * true means "look"; other strings, comments and template text are not in it.
    */
   mayHaveIdentifier(name: string): boolean {
     // `identifiers` is internal but has been on every parsed file since TypeScript 1.x; without it, assume it may.
