@@ -10,6 +10,7 @@ import { scopeOf } from '../frameworks/endpoint.js';
 import { isInertCall, isRequestRead, isResponseCall } from '../frameworks/http-idioms.js';
 import { isAuthOptOutMarker } from '../frameworks/nestjs.js';
 import { KeySlots } from '../lang/key-slots.js';
+import { answerOnce } from '../lang/answer-once.js';
 
 export interface IdentitySignal {
   node: ts.Node;
@@ -79,20 +80,16 @@ export function isAuthCallee(path: string, name: string, configured: readonly st
  * Answers for the names of controls when no auth function is configured (the
  * usual case), wrappers apart: every authentication check asks about every
  * control of every endpoint, and the same few names recur across files.
- * Strings only, so a module-level map keeps no syntax tree alive; bounded.
+ * Middleware and router middleware are named alike, so they share answers.
  */
-const controlNameAnswers = { wrapper: new Map<string, boolean>(), other: new Map<string, boolean>() };
+const controlNameAnswers = {
+  wrapper: answerOnce((path: string) => authControlName(path, [], 'wrapper'), 10_000),
+  other: answerOnce((path: string) => authControlName(path, [], 'middleware'), 10_000),
+};
 
 export function isAuthControlName(path: string, configured: readonly string[], kind: 'middleware' | 'router-middleware' | 'wrapper'): boolean {
   if (configured.length > 0) return authControlName(path, configured, kind);
-  const answers = kind === 'wrapper' ? controlNameAnswers.wrapper : controlNameAnswers.other;
-  let answer = answers.get(path);
-  if (answer === undefined) {
-    answer = authControlName(path, configured, kind);
-    if (answers.size > 10_000) answers.clear();
-    answers.set(path, answer);
-  }
-  return answer;
+  return kind === 'wrapper' ? controlNameAnswers.wrapper(path) : controlNameAnswers.other(path);
 }
 
 function authControlName(path: string, configured: readonly string[], kind: 'middleware' | 'router-middleware' | 'wrapper'): boolean {

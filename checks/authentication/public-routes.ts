@@ -4,6 +4,7 @@
  * OAuth callbacks, webhook receivers, CORS preflight).
  */
 import picomatch from 'picomatch';
+import { answerOnce } from '../lang/answer-once.js';
 
 const CONVENTIONAL_PUBLIC_SEGMENT: ReadonlyArray<[RegExp, string]> = [
   [/^(?:health|healthz|healthcheck|health-check|livez|readyz|ready|readiness|liveness|live|ping|status|version)$/i, 'health / status endpoint'],
@@ -16,7 +17,7 @@ const CONVENTIONAL_PUBLIC_SEGMENT: ReadonlyArray<[RegExp, string]> = [
 const matchers = new WeakMap<readonly string[], (route: string) => boolean>();
 
 /** Conventional answers by route: routes repeat across the endpoints of a review (one per method). */
-const conventionalByRoute = new Map<string, string | null>();
+const conventionalByRoute = answerOnce(conventionalReason, 10_000);
 
 export function publicRouteReason(method: string, route: string, configuredGlobs: readonly string[]): string | undefined {
   if (method === 'OPTIONS') return 'CORS preflight';
@@ -28,13 +29,7 @@ export function publicRouteReason(method: string, route: string, configuredGlobs
     }
     if (matches(route)) return 'listed in auth.public_routes';
   }
-  let reason = conventionalByRoute.get(route);
-  if (reason === undefined) {
-    reason = conventionalReason(route) ?? null;
-    if (conventionalByRoute.size > 10_000) conventionalByRoute.clear();
-    conventionalByRoute.set(route, reason);
-  }
-  return reason ?? undefined;
+  return conventionalByRoute(route);
 }
 
 function conventionalReason(route: string): string | undefined {

@@ -3,6 +3,7 @@ import { createCheck } from '../create-check.js';
 import { expressionPath, stringValue, plainCalleePath } from '../lang/ts/queries.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
 import { lowerBound } from '../lang/scopes.js';
+import { answerOnce } from '../lang/answer-once.js';
 
 /** Path segments that mark an administrative or internal route. */
 const PRIVILEGED_SEGMENT = /^(?:admin|admins|administration|internal|manage|management|staff|superuser|backoffice|back-office|sudo|ops)$/i;
@@ -14,18 +15,7 @@ const ROLE_CHECK_NAME =
   /^(?:require(?:Role|Roles|Admin|Permission|Permissions|Scope|Scopes)|ensure(?:Admin|Role|Permission)|is(?:Admin|SuperAdmin|Staff)|has(?:Role|Roles|Permission|Permissions|Scope)|check(?:Role|Roles|Permission|Permissions|Scope|Admin)|authorize|authorized|restrictTo|permit|allow|can|cannot|throwUnlessCan|enforce|withRole|withAdmin|withPermission|adminOnly|onlyAdmin|requiredScopes|guard)$/i;
 
 /** Answers of ROLE_CHECK_NAME by name: every endpoint's middleware names (`authenticate`, `validateBody`) are asked, and they repeat. */
-const roleCheckNames = new Map<string, boolean>();
-const ROLE_NAME_CACHE_LIMIT = 10_000;
-
-function isRoleCheckName(name: string): boolean {
-  let answer = roleCheckNames.get(name);
-  if (answer === undefined) {
-    answer = ROLE_CHECK_NAME.test(name);
-    if (roleCheckNames.size >= ROLE_NAME_CACHE_LIMIT) roleCheckNames.clear();
-    roleCheckNames.set(name, answer);
-  }
-  return answer;
-}
+const isRoleCheckName = answerOnce((name: string) => ROLE_CHECK_NAME.test(name), 10_000);
 
 /** Last names of calls that may check a role: the names above and Clerk's `protect`. */
 const ROLE_CALL_NAME = new RegExp(`${ROLE_CHECK_NAME.source}|^protect$`, 'i');

@@ -4,6 +4,8 @@
  * fetch. Kept in one place so that check options can extend it later.
  */
 
+import { answerOnce } from '../lang/answer-once.js';
+
 /** Fields (columns, Mongoose paths, Prisma relations) that hold a record's owner, tenant or membership. */
 export const OWNER_FIELDS: readonly string[] = [
   'ownerId',
@@ -37,47 +39,23 @@ const OWNER_KEYS: ReadonlySet<string> = new Set(
 
 const MEMBERSHIP_KEYS: ReadonlySet<string> = new Set(MEMBERSHIP_RELATIONS.map(normalize));
 
+/*
+ * Answers by name: the owner tests are asked of every property name an owner comparison, a where
+ * condition or a SQL statement shows, and the same few names (`id`, `user`, `body`) come back all the
+ * time; a lookup costs a third of normalize's two new strings (microbench over the bench corpus's
+ * property names).
+ */
+const ANSWERS_KEPT = 5000;
+
 /**
  * Whether a field name says "owner": `ownerId`, `owner_id`, `created_by`,
  * `createdById`, `tenant`, `org_id`, `user`. Table prefixes (`i.owner_id`)
  * are dropped first.
  */
-export function isOwnerField(name: string): boolean {
-  return answer(ownerAnswers, name, namesOwner);
-}
+export const isOwnerField = answerOnce((name: string) => OWNER_KEYS.has(normalize(name.slice(name.lastIndexOf('.') + 1))), ANSWERS_KEPT);
 
 /** Whether a key of a nested filter is a membership relation (`members`, `collaborators`). */
-export function isMembershipRelation(name: string): boolean {
-  return answer(membershipAnswers, name, namesMembership);
-}
-
-/*
- * Answers by name: the owner tests are asked of every property name an owner comparison, a where
- * condition or a SQL statement shows, and the same few names (`id`, `user`, `body`) come back all the
- * time; a lookup costs a third of normalize's two new strings (microbench over the bench corpus's
- * property names). Cleared when large, so a long-running server does not keep every name it saw.
- */
-const ANSWERS_KEPT = 5000;
-const ownerAnswers = new Map<string, boolean>();
-const membershipAnswers = new Map<string, boolean>();
-
-function namesOwner(name: string): boolean {
-  return OWNER_KEYS.has(normalize(name.slice(name.lastIndexOf('.') + 1)));
-}
-
-function namesMembership(name: string): boolean {
-  return MEMBERSHIP_KEYS.has(normalize(name));
-}
-
-function answer(answers: Map<string, boolean>, name: string, compute: (name: string) => boolean): boolean {
-  let known = answers.get(name);
-  if (known === undefined) {
-    known = compute(name);
-    if (answers.size >= ANSWERS_KEPT) answers.clear();
-    answers.set(name, known);
-  }
-  return known;
-}
+export const isMembershipRelation = answerOnce((name: string) => MEMBERSHIP_KEYS.has(normalize(name)), ANSWERS_KEPT);
 
 /** Columns that select one record (or one parent's records) by key: `id`, `_id`, `invoiceId`, `project_id`, `uuid`, `slug`. */
 const KEY_COLUMN = /^_?id$|Id$|_id$|ID$|^uuid$|Uuid$|_uuid$|^slug$|^key$/;

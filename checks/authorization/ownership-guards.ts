@@ -10,6 +10,7 @@ import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf, type Control } from '../frameworks/endpoint.js';
 import { isOwnerField } from './owner-fields.js';
 import type { RequestOrigins } from '../frameworks/request-origins.js';
+import { answerOnce } from '../lang/answer-once.js';
 
 /** `record.ownerId !== userId` (or `.equals(...)`) deciding an `if` that leaves, or an assertion. */
 export interface OwnerComparison {
@@ -210,42 +211,23 @@ export function adminOnlyControl(index: SourceIndex, controls: readonly Control[
 
 /** A middleware or wrapper around the handler whose name says it checks ownership or membership. */
 export function ownershipControl(controls: readonly Control[]): Control | undefined {
-  return controls.find((control) => answerByName(ownershipControlNames, control.name, namesOwnershipControl));
+  return controls.find((control) => namesOwnershipControl(control.name));
 }
 
 /*
  * Answers by control name: every endpoint asks about its middleware (`authenticate`, `validateBody`,
- * router-level `app.use` controls), and the same names come back endpoint after endpoint. Cleared
- * when large, so a long-running server does not keep every name it saw.
+ * router-level `app.use` controls), and the same names come back endpoint after endpoint.
  */
 const CONTROL_NAMES_KEPT = 5000;
-const ownershipControlNames = new Map<string, boolean>();
-const roleControlNames = new Map<string, number>();
 const NOT_A_ROLE_CONTROL = 0;
 const ADMIN_BY_NAME = 1;
 const ROLE_BY_NAME = 2;
 
-function namesOwnershipControl(name: string): boolean {
-  return OWNERSHIP_CONTROL.test(name);
-}
+const namesOwnershipControl = answerOnce((name: string) => OWNERSHIP_CONTROL.test(name), CONTROL_NAMES_KEPT);
 
 /** Whether a control's last name is a role control, and whether that name itself says admin. */
-function roleKindOf(name: string): number {
+const roleControlOf = answerOnce((name: string): number => {
   const last = name.slice(name.lastIndexOf('.') + 1);
   if (!ROLE_CONTROL.test(last)) return NOT_A_ROLE_CONTROL;
   return /admin/i.test(last) ? ADMIN_BY_NAME : ROLE_BY_NAME;
-}
-
-function roleControlOf(name: string): number {
-  return answerByName(roleControlNames, name, roleKindOf);
-}
-
-function answerByName<T>(answers: Map<string, T>, name: string, compute: (name: string) => T): T {
-  let known = answers.get(name);
-  if (known === undefined) {
-    known = compute(name);
-    if (answers.size >= CONTROL_NAMES_KEPT) answers.clear();
-    answers.set(name, known);
-  }
-  return known;
-}
+}, CONTROL_NAMES_KEPT);

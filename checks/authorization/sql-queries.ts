@@ -10,6 +10,7 @@ import { calleePath, expressionPath, unwrapExpression } from '../lang/ts/queries
 import type { RecordQuery } from './orm-queries.js';
 import { isOwnerField } from './owner-fields.js';
 import type { Condition } from './where-conditions.js';
+import { answerOnce } from '../lang/answer-once.js';
 
 const STATEMENT = /^\s*(select|update|delete)\b/i;
 
@@ -70,21 +71,9 @@ function valueIndex(placeholder: string, offset: number, text: string): number {
 
 /*
  * Statements by text: the same SQL comes back in several handlers and files (a lookup by id, a
- * delete by id), and reading one costs half a dozen regexes. Cleared when large, so a long-running
- * server does not keep every statement it saw.
+ * delete by id), and reading one costs half a dozen regexes.
  */
-const parsedByText = new Map<string, ParsedSql | null>();
-const PARSED_KEPT = 2000;
-
-function parsedSql(text: string): ParsedSql | undefined {
-  let parsed = parsedByText.get(text);
-  if (parsed === undefined) {
-    parsed = readSql(text) ?? null;
-    if (parsedByText.size >= PARSED_KEPT) parsedByText.clear();
-    parsedByText.set(text, parsed);
-  }
-  return parsed ?? undefined;
-}
+const parsedSql = answerOnce(readSql, 2000);
 
 function readSql(text: string): ParsedSql | undefined {
   const statement = STATEMENT.exec(text)?.[1]?.toLowerCase();

@@ -7,6 +7,7 @@
  */
 import { isMembershipRelation } from './owner-fields.js';
 import type { Condition } from './where-conditions.js';
+import { answerOnce } from '../lang/answer-once.js';
 
 /** The tenant entities, each with the noun a message uses for several of them. */
 const TENANT_ENTITIES: ReadonlyMap<string, string> = new Map([
@@ -23,21 +24,15 @@ function normalize(name: string): string {
   return name.slice(name.lastIndexOf('.') + 1).replace(/[_\-\s]/g, '').toLowerCase();
 }
 
-/** Checks ask about every property name of an endpoint: answer each distinct name once. */
-const entityByName = new Map<string, string | null>();
-const ENTITY_CACHE_LIMIT = 10_000;
-
-/** `orgId` gives `org`, `tenant_id` gives `tenant`, `organization` gives `organization`; others undefined. */
-function tenantEntity(name: string): string | undefined {
-  const cached = entityByName.get(name);
-  if (cached !== undefined) return cached ?? undefined;
+/**
+ * `orgId` gives `org`, `tenant_id` gives `tenant`, `organization` gives `organization`; others undefined.
+ * Checks ask about every property name of an endpoint: each distinct name is answered once.
+ */
+const tenantEntity = answerOnce((name: string): string | undefined => {
   const key = normalize(name);
   const bare = key.endsWith('id') ? key.slice(0, -2) : key;
-  const entity = TENANT_ENTITIES.has(bare) ? bare : undefined;
-  if (entityByName.size >= ENTITY_CACHE_LIMIT) entityByName.clear();
-  entityByName.set(name, entity ?? null);
-  return entity;
-}
+  return TENANT_ENTITIES.has(bare) ? bare : undefined;
+}, 10_000);
 
 /**
  * Whether a field (column, Mongoose path, Prisma relation) names the tenant:

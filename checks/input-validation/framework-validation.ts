@@ -10,6 +10,7 @@ import { ts, canHaveDecorators, getDecorators, isCallExpression, isComputedPrope
 import { calleeName, expressionPath, importedModules, stringValue, unwrapExpression, variablesByName } from '../lang/ts/queries.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf, type Control, type Endpoint } from '../frameworks/endpoint.js';
+import { answerOnce } from '../lang/answer-once.js';
 
 /** Where request input comes from, as far as validation is concerned. */
 export type InputPart = 'body' | 'query' | 'params' | 'headers' | 'cookies' | 'input' | 'other';
@@ -139,17 +140,7 @@ function isConfigured(name: string, configured: readonly string[]): boolean {
 }
 
 /** Middleware names repeat across endpoints and files (`authenticate`, `rateLimit`): each is tested once. */
-const validatingByName = new Map<string, boolean>();
-
-function isValidatingMiddleware(name: string): boolean {
-  let validating = validatingByName.get(name);
-  if (validating === undefined) {
-    validating = VALIDATING_MIDDLEWARE.test(name);
-    if (validatingByName.size > 50_000) validatingByName.clear();
-    validatingByName.set(name, validating);
-  }
-  return validating;
-}
+const isValidatingMiddleware = answerOnce((name: string) => VALIDATING_MIDDLEWARE.test(name), 50_000);
 
 function middlewareValidation(endpoint: Endpoint, configured: readonly string[], parts: Map<InputPart, Gate>, chains: Control[]): void {
   const usesExpressValidator = importedModules(endpoint.index).has('express-validator');

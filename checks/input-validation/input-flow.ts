@@ -24,6 +24,7 @@ import { traceRequestData, type RequestData } from './request-data.js';
 import { calledValidatorNames, validatorCall, type ValidatorCall } from './schema-validators.js';
 import { frameworkValidation, type FrameworkValidation, type Gate, type InputPart } from './framework-validation.js';
 import { KeySlots } from '../lang/key-slots.js';
+import { answerOnce } from '../lang/answer-once.js';
 import type { SourceIndex } from '../lang/ts/source-index.js';
 
 export type { Gate, InputPart } from './framework-validation.js';
@@ -85,17 +86,11 @@ const WHOLE_COPY = /^(?:Object\.assign|structuredClone|_\.clone|_\.cloneDeep|clo
 type CallKind = 'bound' | 'conversion' | 'condition' | 'copy' | 'pick' | 'other';
 
 /** Callee paths repeat across endpoints (`String`, `eq`, `res.json`): each is tested against the patterns once. */
-const callKinds = new Map<string, CallKind>();
-
-function callKindOf(path: string): CallKind {
-  let kind = callKinds.get(path);
-  if (kind === undefined) {
-    kind = BOUND.test(path) ? 'bound' : STRING_CONVERSION.test(path) || NUMERIC_CONVERSION.test(path) ? 'conversion' : CONDITION_BUILDER.test(path) ? 'condition' : WHOLE_COPY.test(path) ? 'copy' : PICK.test(path) ? 'pick' : 'other';
-    if (callKinds.size > 50_000) callKinds.clear();
-    callKinds.set(path, kind);
-  }
-  return kind;
-}
+const callKindOf = answerOnce(
+  (path: string): CallKind =>
+    BOUND.test(path) ? 'bound' : STRING_CONVERSION.test(path) || NUMERIC_CONVERSION.test(path) ? 'conversion' : CONDITION_BUILDER.test(path) ? 'condition' : WHOLE_COPY.test(path) ? 'copy' : PICK.test(path) ? 'pick' : 'other',
+  50_000,
+);
 
 /** The local names of the file's imports from escaping modules (`import esc from 'escape-html'`), once per file. */
 function escaperImports(index: SourceIndex): readonly string[] {
@@ -178,21 +173,13 @@ const PART_RANK: Partial<Record<InputPart, number>> = { body: 0, query: 0, heade
 const WHOLE_SEGMENTS = new Set(['body', 'rawBody', 'query', 'input', 'rawInput']);
 const FUNCTION_KINDS = [SyntaxKind.ArrowFunction, SyntaxKind.FunctionExpression, SyntaxKind.FunctionDeclaration, SyntaxKind.MethodDeclaration];
 
-/** The request part a label reads, and whether it is the whole part: `req.body` -> body (whole), `req.query.sort` -> query. */
-export function partOfLabel(label: string): LabelPart {
-  // Labels repeat across a handler's values and across endpoints (`req.body`, `req.query.page`): each is cut once.
-  let located = partsByLabel.get(label);
-  if (located === undefined) {
-    located = locatePart(label);
-    if (partsByLabel.size > 50_000) partsByLabel.clear();
-    partsByLabel.set(label, located);
-  }
-  return located;
-}
+/**
+ * The request part a label reads, and whether it is the whole part: `req.body` -> body (whole), `req.query.sort` -> query.
+ * Labels repeat across a handler's values and across endpoints (`req.body`, `req.query.page`): each is cut once.
+ */
+export const partOfLabel: (label: string) => LabelPart = answerOnce(locatePart, 50_000);
 
 type LabelPart = Readonly<{ part: InputPart; whole: boolean; validated: boolean }>;
-
-const partsByLabel = new Map<string, LabelPart>();
 
 function locatePart(label: string): LabelPart {
   const segments = label.split(/\.(?![^(]*\))/);

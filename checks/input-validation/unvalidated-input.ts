@@ -14,6 +14,7 @@ import type { Endpoint } from '../frameworks/endpoint.js';
 import { ruleSetting } from '../run-checks.js';
 import { carriesNothing, inputFlowOf, mentionsRequestInput, type Gate, type InputFlow, type RawValue } from './input-flow.js';
 import { ormWrites } from './orm-writes.js';
+import { answerOnce } from '../lang/answer-once.js';
 
 /** File-system and file-sending calls: `fs.writeFile(path)`, `res.sendFile(name)`, `res.download(file)`. */
 const FILE_CALL = /^(?:fs|fsp|fsPromises|promises)\.\w+$|(?:^|\.)(?:writeFile|writeFileSync|appendFile|readFile|readFileSync|createReadStream|createWriteStream|unlink|unlinkSync|rm|rmSync|mkdir|rename|copyFile|sendFile|download)$/;
@@ -32,27 +33,24 @@ type CallRole = SinkKind | 'inert' | 'opaque';
 
 /**
  * Callee paths repeat across a review (`res.json`, `prisma.user.findMany`): each is classified once, sink and
- * inertness in one lookup. NestJS paths have a map of their own (its services are sinks there).
+ * inertness in one lookup. NestJS paths are answered apart (its services are sinks there).
  */
-const callRoles = new Map<string, CallRole>();
-const nestCallRoles = new Map<string, CallRole>();
+const callRoles = answerOnce((path: string) => classifyCall(path, false), 50_000);
+const nestCallRoles = answerOnce((path: string) => classifyCall(path, true), 50_000);
 
 function callRole(path: string, framework: Endpoint['framework']): CallRole {
-  const roles = framework === 'nestjs' ? nestCallRoles : callRoles;
-  let role = roles.get(path);
-  if (role === undefined) {
-    role = classifySink(path, framework) ?? (isInertCall(path) ? 'inert' : 'opaque');
-    if (roles.size > 50_000) roles.clear();
-    roles.set(path, role);
-  }
-  return role;
+  return framework === 'nestjs' ? nestCallRoles(path) : callRoles(path);
 }
 
-function classifySink(path: string, framework: Endpoint['framework']): SinkKind | undefined {
+function classifyCall(path: string, nest: boolean): CallRole {
+  return classifySink(path, nest) ?? (isInertCall(path) ? 'inert' : 'opaque');
+}
+
+function classifySink(path: string, nest: boolean): SinkKind | undefined {
   if (isResponseCall(path)) return 'response';
   if (QUERY_CHAIN.test(path)) return 'database';
   // A Nest controller hands data to its injected services, which reach the database.
-  if (framework === 'nestjs' && /^this\.\w+\.\w+$/.test(path)) return 'database';
+  if (nest && /^this\.\w+\.\w+$/.test(path)) return 'database';
   if (FILE_CALL.test(path)) return 'file';
   if (isRequestRead(path)) return undefined;
   if (path === 'fetch' || /^axios(?:\.|$)|^(?:got|ky|superagent|request|needle|undici)(?:\.|$)|\.(?:send\w*|publish|enqueue|charge|transfer|refund|putObject|upload)$|^(?:put|upload|uploadFile|createPresignedPost|getSignedUrl)$/.test(path)) return 'outside';

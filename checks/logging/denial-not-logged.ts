@@ -4,26 +4,16 @@ import { logCallIn } from './security-log-calls.js';
 import { adminOnlyControl, ownershipControl } from '../authorization/ownership-guards.js';
 import { judgeRejections, siteLocation } from './judge-rejections.js';
 import { nestExceptionLogging } from './nest-app-logging.js';
+import { answerOnce } from '../lang/answer-once.js';
 
 /** Role and permission controls whose denial happens where this check cannot see it. */
 const PERMISSION_CONTROL = /^(?:requireRoles?|requirePermissions?|hasRoles?|hasPermissions?|checkRoles?|checkPermissions?|restrictTo|authorize|can|ensureAdmin|requireAdmin|isAdmin|adminOnly|RolesGuard|PermissionsGuard|PoliciesGuard|CaslGuard|AbilitiesGuard)$/;
 
 /**
- * Answers of isPermissionControl by control name: asked about every control of every endpoint, and the same
- * names recur across endpoints and files. Strings only, so a module-level map keeps no syntax tree alive; bounded.
+ * Whether a control's last name (call arguments cut off) is a role or permission check: `requireRoles('admin')`, `RolesGuard`.
+ * Asked about every control of every endpoint, and the same names recur across endpoints and files.
  */
-const permissionByName = new Map<string, boolean>();
-
-/** Whether a control's last name (call arguments cut off) is a role or permission check: `requireRoles('admin')`, `RolesGuard`. */
-function isPermissionControl(name: string): boolean {
-  let answer = permissionByName.get(name);
-  if (answer === undefined) {
-    answer = PERMISSION_CONTROL.test(name.replace(/\(.*$/, '').split('.').pop() ?? '');
-    if (permissionByName.size > 10_000) permissionByName.clear();
-    permissionByName.set(name, answer);
-  }
-  return answer;
-}
+const isPermissionControl = answerOnce((name: string) => PERMISSION_CONTROL.test(name.replace(/\(.*$/, '').split('.').pop() ?? ''), 10_000);
 
 /** A control that denies by permission whose denying code is not in view. */
 function denialOutOfView(endpoint: Endpoint): string | undefined {

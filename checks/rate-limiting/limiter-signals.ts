@@ -11,6 +11,7 @@ import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import { scopeOf, type Control } from '../frameworks/endpoint.js';
 import { fileMentions } from './text-hints.js';
 import { KeySlots } from '../lang/key-slots.js';
+import { answerOnce } from '../lang/answer-once.js';
 
 export interface LimiterSignal {
   node: ts.Node;
@@ -219,19 +220,11 @@ function limiterCallNames(index: SourceIndex, configured: readonly string[]): Re
   return pattern;
 }
 
-/** Patterns by the alternative their extra names add (most files have none): one object per distinct pattern, not one per file. */
-const limiterCallPatterns = new Map<string, RegExp>();
-
-function limiterCallPattern(extra: string): RegExp {
-  let pattern = limiterCallPatterns.get(extra);
-  if (pattern === undefined) {
-    pattern = new RegExp(`${CONSUME_METHOD.source}|${LIMITER_NAME.source}|${LIMITER_FACTORY.source}${extra}`, 'i');
-    // Extra names come from the code read: bounded so that they cannot grow the map forever.
-    if (limiterCallPatterns.size > 1_000) limiterCallPatterns.clear();
-    limiterCallPatterns.set(extra, pattern);
-  }
-  return pattern;
-}
+/**
+ * Patterns by the alternative their extra names add (most files have none): one object per distinct pattern, not one per file.
+ * Extra names come from the code read, hence the small limit.
+ */
+const limiterCallPattern = answerOnce((extra: string) => new RegExp(`${CONSUME_METHOD.source}|${LIMITER_NAME.source}|${LIMITER_FACTORY.source}${extra}`, 'i'), 1_000);
 
 /** Whether a literal is a comparison operand or a `case` label rather than a value given out. */
 export function isComparedOrCase(node: ts.Node): boolean {

@@ -1,6 +1,7 @@
 import type { Tree } from 'web-tree-sitter';
 import { lowerBound, mergeScopes, type Scope } from '../scopes.js';
 import { openCursor } from './cursor-steps.js';
+import { answerOnce } from '../answer-once.js';
 
 export type { Scope };
 
@@ -447,23 +448,18 @@ function computeLineStarts(text: string): number[] {
   return starts;
 }
 
-/** exactNames by source (null: not such a source), read once per pattern source rather than once per file and pattern. */
-const EXACT_NAMES = new Map<string, readonly string[] | null>();
 const EXACT_SOURCE = /^\^(?:\(\?:([\w|]+)\)|(\w+))\$$/;
 
-/** The names a `^name$` or `^(?:a|b|c)$` pattern source (no flags) matches exactly, deduplicated; undefined for any other source. */
-function exactNames(source: string): readonly string[] | undefined {
-  let names = EXACT_NAMES.get(source);
-  if (names === undefined) {
-    const match = EXACT_SOURCE.exec(source);
-    const parts = match === null ? [] : (match[1] ?? match[2]).split('|');
-    names = match === null || parts.includes('') ? null : [...new Set(parts)];
-    // The checks' patterns are a few dozen constants; a configuration's names could add more, so the map is kept small.
-    if (EXACT_NAMES.size >= 1000) EXACT_NAMES.clear();
-    EXACT_NAMES.set(source, names);
-  }
-  return names ?? undefined;
-}
+/**
+ * The names a `^name$` or `^(?:a|b|c)$` pattern source (no flags) matches exactly, deduplicated; undefined for any other source.
+ * Read once per pattern source rather than once per file and pattern. The checks' patterns are a few dozen constants;
+ * a configuration's names could add more, so the limit is small.
+ */
+const exactNames = answerOnce((source: string): readonly string[] | undefined => {
+  const match = EXACT_SOURCE.exec(source);
+  const parts = match === null ? [] : (match[1] ?? match[2]).split('|');
+  return match === null || parts.includes('') ? undefined : [...new Set(parts)];
+}, 1000);
 
 /** Two lists of calls, each in document order (outer call first), as one new list in that order. */
 function mergeInDocumentOrder(a: readonly PyNode[], b: readonly PyNode[]): PyNode[] {
