@@ -49,6 +49,11 @@ export type { Scope };
  *   401/403/404 answers); `fileMentions(index, key, pattern)`
  *   (rate-limiting/text-hints.ts: skip a whole file that never names what a
  *   rule looks for).
+ * - A file-wide scan for a fixed name (`toJSON`, `redact`, `multer`): ask
+ *   `mayHaveIdentifier(name)` first, one lookup in the parser's own table.
+ * - A question about a string asked per call (a callee path, a middleware
+ *   name): `answerOnce(compute, limit)` (lang/answer-once.ts), not a
+ *   hand-written module-level Map.
  * - Name helpers are memoized per node: `calleePath`, `plainCalleePath`
  *   (queries.ts). Prefer them to `textOf(node)` + a regex in a loop: the
  *   text of a node costs a scan of its leading trivia and a new string.
