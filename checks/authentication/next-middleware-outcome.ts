@@ -6,7 +6,7 @@
 import type { Endpoint } from '../frameworks/endpoint.js';
 import { judgeNextMiddleware, nextMiddlewareCandidates } from '../frameworks/nextjs-middleware.js';
 import type { ProjectContext } from '../project-context.js';
-import { KeySlots } from '../lang/key-slots.js';
+import { keptPerContext } from '../lang/key-slots.js';
 
 export type MiddlewareOutcome =
   | { kind: 'pass'; line: number; file: string; note: string }
@@ -15,16 +15,11 @@ export type MiddlewareOutcome =
 
 const NO_OUTCOME: MiddlewareOutcome = Object.freeze({ kind: 'none' });
 
-const outcomeByEndpoint = new KeySlots<Endpoint, { project: ProjectContext; outcome: MiddlewareOutcome }>('nextMiddlewareOutcome');
-
 /** Kept per endpoint: the three authentication checks and the auth-failure logging check all ask. */
+const keptOutcome = keptPerContext('nextMiddlewareOutcome', judgeOutcome);
+
 export function nextMiddlewareOutcome(endpoint: Endpoint, project: ProjectContext): MiddlewareOutcome {
-  if (endpoint.framework !== 'nextjs-app-router') return NO_OUTCOME;
-  const known = outcomeByEndpoint.get(endpoint);
-  if (known !== undefined && known.project === project) return known.outcome;
-  const outcome = judgeOutcome(endpoint, project);
-  outcomeByEndpoint.set(endpoint, { project, outcome });
-  return outcome;
+  return endpoint.framework === 'nextjs-app-router' ? keptOutcome(endpoint, project) : NO_OUTCOME;
 }
 
 function judgeOutcome(endpoint: Endpoint, project: ProjectContext): MiddlewareOutcome {

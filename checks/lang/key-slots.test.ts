@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeySlots } from './key-slots.js';
+import { KeySlots, keptPerContext } from './key-slots.js';
 
 describe('KeySlots', () => {
   it('answers what was set for the same object, and nothing for another', () => {
@@ -63,5 +63,22 @@ describe('KeySlots', () => {
     slots.set(key, 'frozen');
     expect(slots.get(key)).toBe('frozen');
     expect(slots.get(Object.freeze([]))).toBeUndefined();
+  });
+});
+
+describe('keptPerContext', () => {
+  it('computes once per key within one context, afresh for another context', () => {
+    const asked: string[] = [];
+    const fact = keptPerContext('test', (key: { name: string }, context: { id: number }) => {
+      asked.push(`${key.name}@${context.id}`);
+      return `${key.name} in ${context.id}`;
+    });
+    const endpoint = { name: 'GET /a' };
+    const other = { name: 'GET /b' };
+    const review = { id: 1 };
+    const nextReview = { id: 2 };
+    expect([fact(endpoint, review), fact(endpoint, review), fact(other, review)]).toEqual(['GET /a in 1', 'GET /a in 1', 'GET /b in 1']);
+    expect(fact(endpoint, nextReview)).toBe('GET /a in 2');
+    expect(asked).toEqual(['GET /a@1', 'GET /b@1', 'GET /a@2']);
   });
 });

@@ -82,3 +82,19 @@ export class KeySlots<K extends object, V> {
     return this;
   }
 }
+
+/**
+ * `compute(key, context)` kept on `key` for one context: several checks ask the same fact of an endpoint within one
+ * review (one ProjectContext), so it is computed once; asked with another context (the same endpoint object in
+ * another review, as tests do), it is computed afresh rather than answered from the other review's files.
+ */
+export function keptPerContext<K extends object, C, V>(description: string, compute: (key: K, context: C) => V): (key: K, context: C) => V {
+  const slots = new KeySlots<K, { context: C; value: V }>(description);
+  return (key, context) => {
+    const known = slots.get(key);
+    if (known !== undefined && known.context === context) return known.value;
+    const value = compute(key, context);
+    slots.set(key, { context, value });
+    return value;
+  };
+}

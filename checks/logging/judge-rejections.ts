@@ -10,7 +10,7 @@ import type { ProjectContext } from '../project-context.js';
 import { nextMiddlewareFor, wholeFile } from '../rate-limiting/next-middleware-coverage.js';
 import { loggingErrorHandler, rejectionSites, type RejectionKind, type RejectionSite } from './rejection-sites.js';
 import { nestExceptionLogging } from './nest-app-logging.js';
-import { KeySlots } from '../lang/key-slots.js';
+import { keptPerContext } from '../lang/key-slots.js';
 
 export interface RejectionVerdict {
   /** Rejections whose branch records an event (or whose error handler does). */
@@ -40,25 +40,12 @@ function errorHandlerFiles(endpoint: Endpoint, project: ProjectContext, site: Re
   return [...files];
 }
 
-/** Both kinds' verdicts of an endpoint, with the project they were judged in. */
-interface Verdicts {
-  project: ProjectContext;
-  byKind: Record<RejectionKind, RejectionVerdict>;
-}
+/** Both kinds' verdicts of an endpoint, judged in one pass over its sites and kept: the 401 and the 403 checks ask about the same sites. */
+const keptVerdicts = keptPerContext('rejectionVerdicts', judgeAllRejections);
 
-const verdictsByEndpoint = new KeySlots<Endpoint, Verdicts>('rejectionVerdicts');
-
-/**
- * The rejections of one kind in the endpoint's code, sorted into logged, not logged and thrown. Both kinds are
- * judged in one pass over the sites and kept per endpoint: the 401 and the 403 checks ask about the same sites.
- */
+/** The rejections of one kind in the endpoint's code, sorted into logged, not logged and thrown. */
 export function judgeRejections(endpoint: Endpoint, project: ProjectContext, kind: RejectionKind): RejectionVerdict {
-  let verdicts = verdictsByEndpoint.get(endpoint);
-  if (verdicts === undefined || verdicts.project !== project) {
-    verdicts = { project, byKind: judgeAllRejections(endpoint, project) };
-    verdictsByEndpoint.set(endpoint, verdicts);
-  }
-  return verdicts.byKind[kind];
+  return keptVerdicts(endpoint, project)[kind];
 }
 
 function judgeAllRejections(endpoint: Endpoint, project: ProjectContext): Record<RejectionKind, RejectionVerdict> {

@@ -9,7 +9,7 @@ import type { Scope, SourceIndex } from '../lang/ts/source-index.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
 import { matcherCovers, nextMiddlewareCandidates } from '../frameworks/nextjs-middleware.js';
 import type { ProjectContext } from '../project-context.js';
-import { KeySlots } from '../lang/key-slots.js';
+import { keptPerContext } from '../lang/key-slots.js';
 
 export type NextMiddlewareFile =
   | { status: 'none' }
@@ -18,19 +18,12 @@ export type NextMiddlewareFile =
 
 const NO_MIDDLEWARE: NextMiddlewareFile = Object.freeze({ status: 'none' });
 
-const middlewareByEndpoint = new KeySlots<Endpoint, { project: ProjectContext; file: NextMiddlewareFile }>('nextMiddlewareFor');
+/** Kept per endpoint: the rate-limit, request-id and both rejection-logging checks ask about every endpoint. */
+const keptMiddleware = keptPerContext('nextMiddlewareFor', findNextMiddleware);
 
-/**
- * The middleware that runs before an App Router endpoint, as loaded by the engine. Kept per endpoint: the
- * rate-limit, request-id and both rejection-logging checks ask about every endpoint.
- */
+/** The middleware that runs before an App Router endpoint, as loaded by the engine. */
 export function nextMiddlewareFor(endpoint: Endpoint, project: ProjectContext): NextMiddlewareFile {
-  if (endpoint.framework !== 'nextjs-app-router') return NO_MIDDLEWARE;
-  const known = middlewareByEndpoint.get(endpoint);
-  if (known !== undefined && known.project === project) return known.file;
-  const file = findNextMiddleware(endpoint, project);
-  middlewareByEndpoint.set(endpoint, { project, file });
-  return file;
+  return endpoint.framework === 'nextjs-app-router' ? keptMiddleware(endpoint, project) : NO_MIDDLEWARE;
 }
 
 function findNextMiddleware(endpoint: Endpoint, project: ProjectContext): NextMiddlewareFile {
