@@ -22,7 +22,7 @@ import { attachTrpcProcedures } from '../../checks/frameworks/trpc-imported-proc
 import { loadFastifyEntryFiles } from '../../checks/rate-limiting/load-entry-files.js';
 import type { Config } from '../config/schema.js';
 import { formatDuration, type AnalysisBudget } from './review-budget.js';
-import { finaliseFileFindings, SUPPRESSION_RULE_ID } from './finalise-findings.js';
+import { endpointReport, finaliseFileFindings, SUPPRESSION_RULE_ID } from './finalise-findings.js';
 import { isPythonPath } from '../../checks/lang/py/parse.js';
 import { PY_CHECKS } from '../../checks/python/index.js';
 import type { PyCheck } from '../../checks/python/create-py-check.js';
@@ -267,15 +267,7 @@ function analyzeParsedFile(
     const analysis = runChecks(endpoint, checks, config, project);
     for (const message of analysis.errors) fileErrors.push({ file: endpoint.file, message });
     fileFindings.push(...analysis.findings);
-    reports.push({
-      file: endpoint.file,
-      line: endpoint.line,
-      method: endpoint.method,
-      route: endpoint.route,
-      framework: endpoint.framework,
-      publicReason: analysis.publicReason,
-      checklist: analysis.checklist,
-    });
+    reports.push(endpointReport(endpoint, analysis));
   }
 
   result.errors.push(...fileErrors);

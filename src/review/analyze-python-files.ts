@@ -18,7 +18,7 @@ import { PyContextFiles } from '../../checks/python/frameworks/python-context.js
 import type { PyEndpoint } from '../../checks/python/endpoint.js';
 import type { PyCheck } from '../../checks/python/create-py-check.js';
 import { runPyChecks } from '../../checks/python/run-py-checks.js';
-import { finaliseFileFindings } from './finalise-findings.js';
+import { endpointReport, finaliseFileFindings } from './finalise-findings.js';
 import type { SourceInput } from './analyze-files.js';
 
 const NO_LINES: readonly string[] = Object.freeze([]);
@@ -85,15 +85,7 @@ export async function analyzePythonFiles(inputs: readonly SourceInput[], options
       const analysis = runPyChecks(endpoint, options.checks, options.config, project);
       for (const message of analysis.errors) result.errors.push({ file: endpoint.file, message });
       findings.push(...analysis.findings);
-      reports.push({
-        file: endpoint.file,
-        line: endpoint.line,
-        method: endpoint.method,
-        route: endpoint.route,
-        framework: endpoint.framework,
-        publicReason: analysis.publicReason,
-        checklist: analysis.checklist,
-      });
+      reports.push(endpointReport(endpoint, analysis));
     }
     finaliseFileFindings(findings, reports, linesFor, result);
   }

@@ -5,7 +5,7 @@
  */
 import { fingerprintOf, fingerprintOfNormalised } from '../../checks/fingerprint.js';
 import type { AnalysisResult, EndpointReport, Finding, SuppressedFinding } from '../../checks/model.js';
-import type { RawFinding } from '../../checks/run-checks.js';
+import type { EndpointAnalysis, EndpointBase, RawFinding } from '../../checks/run-checks.js';
 import { findSuppressions, suppressionFor } from '../../checks/suppressions.js';
 
 /** The places (line range and message) one rule reported one code at, in order: the index is the occurrence. */
@@ -15,6 +15,19 @@ interface Occurrences {
 }
 
 export const SUPPRESSION_RULE_ID = 'suppression-without-reason';
+
+/** An endpoint's line in the result: where it is, what it is, and its filled-in checklist (any language). */
+export function endpointReport(endpoint: EndpointBase, analysis: EndpointAnalysis): EndpointReport {
+  return {
+    file: endpoint.file,
+    line: endpoint.line,
+    method: endpoint.method,
+    route: endpoint.route,
+    framework: endpoint.framework,
+    publicReason: analysis.publicReason,
+    checklist: analysis.checklist,
+  };
+}
 
 export function finaliseFileFindings(fileFindings: readonly RawFinding[], reports: readonly EndpointReport[], linesFor: (path: string) => readonly string[], result: AnalysisResult): void {
   const suppressionsByFile = new Map<string, ReturnType<typeof findSuppressions>>();
