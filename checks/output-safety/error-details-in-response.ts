@@ -12,27 +12,13 @@ import { endpointSentValues, environmentLeaks, findLeaks, sentValuesIn, type Lea
 
 const GENERIC_MESSAGE = "'Internal server error'";
 
-/**
- * The text of a line, read from its start: `index.lineText` splits the whole
- * file into lines for one line of a suggestion. When LF alone ends lines the
- * two agree (TypeScript's lines are the text's LF-separated parts); otherwise
- * the index answers.
- */
-function lineFrom(index: SourceIndex, line: number, lineStart: number): string {
-  const text = index.text;
-  const lfOnly = index.memo('output:lfOnly', () => !text.includes('\r') && !text.includes('\u2028') && !text.includes('\u2029'));
-  if (!lfOnly) return index.lineText(line);
-  const end = text.indexOf('\n', lineStart);
-  return text.slice(lineStart, end < 0 ? text.length : end);
-}
-
 /** The whole line with the leaking expression replaced by a generic message, when that is safe to offer. */
 function suggestionFor(index: SourceIndex, leak: Leak, leaksOnLine: number): { line: number; endLine: number; replacement: string } | undefined {
   if (!leak.replaceable || leaksOnLine !== 1) return undefined;
   const line = index.lineOf(leak.node);
   if (index.endLineOf(leak.node) !== line) return undefined;
   const lineStart = index.sourceFile.getPositionOfLineAndCharacter(line - 1, 0);
-  const text = lineFrom(index, line, lineStart);
+  const text = index.lineText(line);
   const from = leak.node.getStart(index.sourceFile) - lineStart;
   const to = leak.node.end - lineStart;
   if (from < 0 || to > text.length) return undefined;
