@@ -15,7 +15,7 @@
  * per-file SourceIndex; nothing here visits the tree again per use.
  */
 import { ts, SyntaxKind, forEachChild, isArrayBindingPattern, isArrayLiteralExpression, isAwaitExpression, isBinaryExpression, isCallExpression, isConditionalExpression, isElementAccessExpression, isIdentifier, isIfStatement, isNewExpression, isObjectBindingPattern, isObjectLiteralExpression, isOmittedExpression, isParenthesizedExpression, isPrefixUnaryExpression, isPropertyAccessExpression, isPropertyAssignment, isReturnStatement, isShorthandPropertyAssignment, isSpreadAssignment, isSpreadElement, isStatement, isStringLiteral, isTemplateExpression, isTemplateSpan, isVariableDeclaration, isWhileStatement } from '../lang/ts/parse.js';
-import { accessRoot, boundNames, calleeName, calleeObject, functionsByName, importSources, isFunctionNode, plainCalleePath, stringValue, unwrapExpression, type FunctionNode } from '../lang/ts/queries.js';
+import { accessRoot, boundNames, calleeName, calleeObject, containsNode, functionsByName, importSources, isFunctionNode, plainCalleePath, stringValue, unwrapExpression, type FunctionNode } from '../lang/ts/queries.js';
 import { isRequestRead } from '../frameworks/http-idioms.js';
 import { calledHelperNames } from '../frameworks/request-origins.js';
 import type { Endpoint } from '../frameworks/endpoint.js';
@@ -297,14 +297,7 @@ export class InputFlow {
    * in the same order, without listing every identifier of a large payload first.
    */
   private readsValidated(node: ts.Node): boolean {
-    const stack: ts.Node[] = [node];
-    const push = pusherOnto(stack);
-    while (stack.length > 0) {
-      const current = stack.pop()!;
-      if (isIdentifier(current) && this.isValidated(current.text)) return true;
-      forEachChild(current, push);
-    }
-    return false;
+    return containsNode(node, (current) => isIdentifier(current) && this.isValidated(current.text));
   }
 
   /**
