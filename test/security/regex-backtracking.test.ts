@@ -35,6 +35,7 @@ const DYNAMIC_REGEXPS: Record<string, string> = {
   'checks/input-validation/input-flow.ts': 'an identifier (\\w+) between literal brackets',
   'checks/input-validation/sql-injection.ts': 'joins the sources of its own literal patterns',
   'checks/lang/py/queries.ts': 'names escaped first, joined as literal alternatives',
+  'checks/python/authorization/missing-role-check.ts': 'joins the sources of its own three literal segment patterns, anchors dropped',
   'checks/lang/ts/queries.ts': 'names escaped with [.*+?^${}()|[\\]\\\\], joined as literal alternatives',
   'checks/output-safety/log-payloads.ts': 'identifier segments joined with literal dots',
   'checks/rate-limiting/input-bounds.ts': 'an identifier followed by a negated class',

@@ -26,8 +26,11 @@ const ROLE_NAME = /(?:admin|role|permission|scope|superuser|staff|privilege|requ
 const ROLE_ATTRIBUTE = /^(?:is_staff|is_superuser|is_admin|role|roles|scopes|permissions|groups)$/;
 const ROLE_CALL = /^(?:has_perm|has_perms|has_role|has_roles|require_role|require_roles|require_admin|check_role|check_permission|has_permission)$/;
 
-/** A word every segment the three patterns above match contains: most routes have none, and are not split at all. */
-const PRIVILEGE_HINT = /admin|internal|manage|staff|superuser|backoffice|back-office|sudo|ops|role|permission|grant|privilege|member|invitation|api-keys|apikeys|api_keys|users|accounts|customers|employees/i;
+/**
+ * The three segment patterns unanchored: a route that none of them matches anywhere has no segment they match, and
+ * is not split at all (most routes). Made from the patterns so that it cannot fall behind them.
+ */
+const PRIVILEGE_HINT = new RegExp([PRIVILEGED_SEGMENT, PERMISSION_SEGMENT, ACCOUNT_SEGMENT].map((pattern) => pattern.source.replace(/^\^|\$$/g, '')).join('|'), 'i');
 
 function privilegeOf(endpoint: PyEndpoint): string | undefined {
   if (!PRIVILEGE_HINT.test(endpoint.route)) return undefined;
